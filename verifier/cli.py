@@ -1,0 +1,123 @@
+"""The ``verifier`` console script: a contract other tools call exactly so.
+
+    verifier seal (--text STRING | --hex HEX | --file PATH) [--trust-store DIR] [--at DATE] [--json]
+    verifier pdf FILE [--trust-store DIR] [--at DATE] [--json]
+
+Exit status: 0 when the verdict is VALID, 1 otherwise, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from verifier.report import Report
+
+DEFAULT_TRUST_STORE = Path("keys/dev/trust")
+USAGE_ERROR = 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _date(text: str) -> datetime:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+    # Noon UTC: the same calendar day in every time zone a border post is likely to be in.
+    return datetime.combine(day, time(12, 0), tzinfo=UTC)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="verifier", description="Verify seals and documents.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--trust-store",
+        type=Path,
+        default=DEFAULT_TRUST_STORE,
+        metavar="DIR",
+        help=f"folder of trusted certificates and CRLs (default: {DEFAULT_TRUST_STORE})",
+    )
+    common.add_argument(
+        "--at",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="validation date (default: now)",
+    )
+    common.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    seal = sub.add_parser("seal", parents=[common], help="verify a seal (QR text, IDB or bytes)")
+    source = seal.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", help="the QR text as scanned (URL prefix optional) or RDB1…")
+    source.add_argument("--hex", help="the raw bytes of a binary VDS, in hex")
+    source.add_argument("--file", type=Path, help="a file holding the text or the raw bytes")
+    seal.set_defaults(handler=_seal)
+
+    pdf = sub.add_parser("pdf", parents=[common], help="verify a signed PDF document")
+    pdf.add_argument("file", type=Path, metavar="FILE")
+    pdf.set_defaults(handler=_pdf)
+    return parser
+
+
+def _trust(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from legalize.pki.trust import TrustStore, TrustStoreError
+
+    path: Path = args.trust_store
+    if not path.is_dir():
+        raise UsageError(f"trust store not found: {path}")
+    try:
+        return TrustStore.load(path)
+    except TrustStoreError as exc:
+        raise UsageError(f"trust store unusable: {exc}") from None
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _seal(args: argparse.Namespace) -> Report:
+    from verifier.seal import verify_seal
+
+    data: bytes | str
+    if args.text is not None:
+        data = args.text
+    elif args.hex is not None:
+        try:
+            data = bytes.fromhex("".join(args.hex.split()))
+        except ValueError:
+            raise UsageError("--hex is not hexadecimal") from None
+    else:
+        data = _read(args.file)
+    return verify_seal(data, _trust(args), at=args.at or datetime.now(UTC))
+
+
+def _pdf(args: argparse.Namespace) -> Report:
+    from verifier.pdf import verify_pdf
+
+    return verify_pdf(_read(args.file), _trust(args), at=args.at or datetime.now(UTC))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        report: Report = args.handler(args)
+    except UsageError as exc:
+        print(f"verifier: {exc}", file=sys.stderr)
+        return USAGE_ERROR
+    print(report.to_json() if args.json else report.to_text())
+    return 0 if report.verdict.value == "VALID" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The verification report: a list of checks and a verdict derived from them (DESIGN §6).
+
+Modelled on OpenAttestation's verify fragments and ETSI EN 319 102-1 indications: every check
+reports, SKIPPED with a reason when a precondition failed, so a reader always sees what was
+and was not examined. Reason codes are stable strings; never renumber or reuse one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    VALID = "VALID"
+    INVALID = "INVALID"
+    ERROR = "ERROR"
+    SKIPPED = "SKIPPED"
+
+
+class Verdict(StrEnum):
+    VALID = "VALID"
+    INVALID = "INVALID"
+    INDETERMINATE = "INDETERMINATE"
+
+
+class Category(StrEnum):
+    FORMAT = "FORMAT"
+    """The artefact could be read and is of a supported kind."""
+    INTEGRITY = "INTEGRITY"
+    """The signed bytes are unchanged (signature, hashes, PDF structure)."""
+    TRUST = "TRUST"
+    """The signer is known, valid at the time, not revoked, allowed for the document type."""
+    STATUS = "STATUS"
+    """The document itself is within validity, not revoked or used (register, dates)."""
+    BINDING = "BINDING"
+    """What is printed or carried matches the signed data (photo, fields, underlying document)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    """Stable machine name of the check, e.g. ``seal.signature``."""
+    category: Category
+    status: Status
+    code: str
+    """Stable reason code, e.g. ``OK``, ``SEAL_SIGNATURE_INVALID``."""
+    message: str
+    """Human explanation in English; other languages come from the message catalog by code."""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    """Details for the reader (never personal data beyond what the document itself carries)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "category": self.category.value,
+            "status": self.status.value,
+            "code": self.code,
+            "message": self.message,
+            "data": dict(self.data),
+        }
+
+
+def verdict_of(checks: Iterable[Check]) -> Verdict:
+    """The one rule for the verdict: any INVALID check fails the document; otherwise any ERROR
+    check, or a check that could not run, leaves it INDETERMINATE; only a report whose checks
+    are all VALID (or SKIPPED because they do not apply) is VALID.
+
+    A SKIPPED check counts as not applicable only when its code says so (``NOT_APPLICABLE``);
+    any other skip means something that should have been examined was not.
+    """
+    checks = list(checks)
+    if not checks:
+        return Verdict.INDETERMINATE
+    if any(c.status is Status.INVALID for c in checks):
+        return Verdict.INVALID
+    if any(c.status is Status.ERROR for c in checks):
+        return Verdict.INDETERMINATE
+    if any(c.status is Status.SKIPPED and c.code != NOT_APPLICABLE for c in checks):
+        return Verdict.INDETERMINATE
+    return Verdict.VALID
+
+
+NOT_APPLICABLE = "NOT_APPLICABLE"
+CHECK_CRASHED = "CHECK_ERROR"
+
+
+@dataclass(frozen=True)
+class Report:
+    verdict: Verdict
+    checks: tuple[Check, ...]
+    data: Mapping[str, Any] = field(default_factory=dict)
+    """Decoded fields of the document, for display next to the verdict."""
+
+    @classmethod
+    def of(cls, checks: Iterable[Check], data: Mapping[str, Any] | None = None) -> Report:
+        checks = tuple(checks)
+        return cls(verdict=verdict_of(checks), checks=checks, data=dict(data or {}))
+
+    def check(self, name: str) -> Check | None:
+        return next((c for c in self.checks if c.name == name), None)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Reason codes of the checks that did not pass, in order."""
+        return tuple(c.code for c in self.checks if c.status in (Status.INVALID, Status.ERROR))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "checks": [c.to_dict() for c in self.checks],
+            "data": _jsonable(self.data),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=False)
+
+    def to_text(self) -> str:
+        width = max((len(c.name) for c in self.checks), default=10)
+        lines = [f"verdict: {self.verdict.value}"]
+        for c in self.checks:
+            lines.append(f"  {c.status.value:<8} {c.name:<{width}}  {c.code}: {c.message}")
+        if self.data:
+            lines.append("data:")
+            for key, value in self.data.items():
+                lines.append(f"  {key}: {value}")
+        return "\n".join(lines)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def guarded(name: str, category: Category, run: Callable[[], Check]) -> Check:
+    """Run one check; an unexpected exception becomes an ERROR check, never a crash.
+
+    The exception's type is reported, not its text, which may carry document content.
+    """
+    try:
+        return run()
+    except Exception as exc:
+        return Check(
+            name,
+            category,
+            Status.ERROR,
+            CHECK_CRASHED,
+            f"The check could not be completed ({type(exc).__name__}).",
+        )
+
+
+def skipped(name: str, category: Category, reason: str, code: str = "PRECONDITION_FAILED") -> Check:
+    return Check(name, category, Status.SKIPPED, code, reason)

@@ -1,0 +1,234 @@
+"""The append-only, hash-chained audit log (DESIGN §7).
+
+Each entry hashes a canonical encoding of its own fields together with the previous entry's
+hash, so changing, removing or inserting a row anywhere breaks the chain from that row on.
+Appends lock the chain head (the ``audit`` counter row) for the rest of the transaction, so
+two concurrent transactions can never both extend the same head: the chain cannot fork, and
+an entry commits or rolls back together with the change it records.
+
+Details hold ids, codes and reasons — never personal data (names, birth dates, numbers of
+identity documents, images); :func:`append` refuses the obvious keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, String, Text, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from legalize.registry.base import Base
+from legalize.registry.counters import lock_counter
+from legalize.registry.models import Counter
+from legalize.registry.timestamps import UtcDateTime
+
+GENESIS_HASH = "0" * 64
+HEAD_COUNTER = "audit"
+PERSONAL_KEYS = frozenset(
+    {
+        "surname",
+        "given_names",
+        "name",
+        "birth_date",
+        "birth_place",
+        "nic_number",
+        "passport_number",
+        "photo",
+        "image",
+        "address",
+    }
+)
+"""Detail keys refused: the audit log names subjects by id only."""
+
+
+class AuditError(ValueError):
+    """An audit entry could not be written (bad details)."""
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    subject_type: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    details: Mapped[str] = mapped_column(Text)
+    """Canonical JSON (sorted keys, no spaces), stored as text so the hash is reproducible."""
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    @property
+    def details_dict(self) -> dict[str, Any]:
+        value = json.loads(self.details)
+        assert isinstance(value, dict)
+        return value
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    ok: bool
+    """True when every entry hashes correctly onto its predecessor and none is missing."""
+    entries: int
+    """Number of entries read."""
+    first_broken_seq: int | None = None
+    """Sequence number of the first entry that does not verify (None when ok)."""
+    reason: str = ""
+    """Why that entry does not verify."""
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _timestamp(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def entry_hash(
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str,
+    details: str,
+    prev_hash: str,
+) -> str:
+    """SHA-256 over the canonical JSON array of the entry's fields, ``prev_hash`` included."""
+    encoded = canonical_json(
+        [seq, _timestamp(at), actor, action, subject_type, subject_id, details, prev_hash]
+    )
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def _check_details(details: Mapping[str, Any]) -> str:
+    bad = sorted(PERSONAL_KEYS.intersection(details))
+    if bad:
+        raise AuditError(f"audit details must not hold personal data: {', '.join(bad)}")
+    try:
+        return canonical_json(dict(details))
+    except (TypeError, ValueError) as exc:
+        raise AuditError(f"audit details are not JSON: {exc}") from exc
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str | int,
+    at: datetime,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Add an entry in the caller's transaction (flushed; the caller commits or rolls back)."""
+    if at.tzinfo is None:
+        raise AuditError("audit time must be timezone-aware")
+    details_text = _check_details(details or {})
+    head = lock_counter(session, HEAD_COUNTER)
+    prev_hash = GENESIS_HASH
+    if head.value:
+        prev = session.get(AuditEntry, head.value)
+        if prev is None:
+            raise AuditError(
+                f"audit chain head {head.value} is missing; run `legalize audit verify`"
+            )
+        prev_hash = prev.hash
+    seq = head.value + 1
+    entry = AuditEntry(
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        details=details_text,
+        prev_hash=prev_hash,
+    )
+    entry.hash = entry_hash(
+        seq, at, actor, action, subject_type, str(subject_id), details_text, prev_hash
+    )
+    session.add(entry)
+    head.value = seq
+    session.flush()
+    return entry
+
+
+def verify_chain(session: Session, batch_size: int = 2000) -> AuditVerification:
+    """Recompute the whole chain; name the first entry that does not verify."""
+    expected_seq = 1
+    prev_hash = GENESIS_HASH
+    count = 0
+    for entry in _iter_entries(session, batch_size):
+        count += 1
+        if entry.seq != expected_seq:
+            return AuditVerification(
+                False, count, expected_seq, f"entry {expected_seq} is missing (next is {entry.seq})"
+            )
+        if entry.prev_hash != prev_hash:
+            return AuditVerification(
+                False, count, entry.seq, "previous-hash link does not match the entry before"
+            )
+        recomputed = entry_hash(
+            entry.seq,
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.subject_type,
+            entry.subject_id,
+            entry.details,
+            entry.prev_hash,
+        )
+        if recomputed != entry.hash:
+            return AuditVerification(False, count, entry.seq, "content does not match its hash")
+        prev_hash = entry.hash
+        expected_seq += 1
+    head = session.get(Counter, HEAD_COUNTER)
+    last = expected_seq - 1
+    if head is not None and head.value != last:
+        return AuditVerification(
+            False, count, last + 1, f"chain head says {head.value} entries, table ends at {last}"
+        )
+    return AuditVerification(True, count)
+
+
+def _iter_entries(session: Session, batch_size: int) -> Iterable[Any]:
+    # Plain rows, not ORM objects: a long log is not kept in the session's identity map.
+    columns = [c for c in AuditEntry.__table__.columns]
+    after = 0
+    while True:
+        rows = list(
+            session.execute(
+                select(*columns)
+                .where(AuditEntry.seq > after)
+                .order_by(AuditEntry.seq)
+                .limit(batch_size)
+            )
+        )
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+
+
+def entries_for(session: Session, subject_type: str, subject_id: str | int) -> list[AuditEntry]:
+    """The entries about one subject, oldest first (the case history of the staff pages)."""
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.subject_type == subject_type)
+            .where(AuditEntry.subject_id == str(subject_id))
+            .order_by(AuditEntry.seq)
+        )
+    )
+
+
+def count_entries(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)

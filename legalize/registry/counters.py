@@ -1,0 +1,58 @@
+"""Gap-tolerant, never-repeating counters: document numbers and the audit chain head.
+
+A counter is a row locked with ``SELECT … FOR UPDATE`` (PostgreSQL) for the rest of the
+transaction; on SQLite every transaction already holds the database write lock (``BEGIN
+IMMEDIATE``, see :mod:`legalize.registry.db`). A number is therefore handed out to one
+transaction at a time; if that transaction rolls back, nothing carries the number and the
+next transaction gets it again — no document ever shares a number with another.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from legalize.registry.models import Counter, DocumentType
+
+NUMBER_PREFIX = {DocumentType.TTD: "T", DocumentType.LEGALIZATION: "L"}
+"""Numbers are 9 characters (the TD3 MRZ document-number field): prefix, 2-digit year, 6 digits."""
+NUMBER_LIMIT = 1_000_000
+
+
+class CounterExhausted(RuntimeError):
+    """A year's number range is used up (a million documents of one type)."""
+
+
+def lock_counter(session: Session, name: str) -> Counter:
+    """The counter row ``name``, created at 0 if missing, locked until the transaction ends."""
+    stmt = select(Counter).where(Counter.name == name).with_for_update()
+    counter = session.scalars(stmt).one_or_none()
+    if counter is not None:
+        return counter
+    try:
+        # A concurrent creator of the same row makes this insert wait, then fail: the
+        # savepoint keeps the outer transaction usable and the re-select then locks its row.
+        with session.begin_nested():
+            session.add(Counter(name=name, value=0))
+    except IntegrityError:
+        pass
+    return session.scalars(stmt.execution_options(populate_existing=True)).one()
+
+
+def next_value(session: Session, name: str) -> int:
+    counter = lock_counter(session, name)
+    counter.value += 1
+    session.flush()
+    return counter.value
+
+
+def next_document_number(session: Session, doc_type: DocumentType, at: datetime) -> str:
+    """The next number of ``doc_type`` for the year of ``at``, e.g. ``T26000042``."""
+    year = at.year % 100
+    value = next_value(session, f"document:{doc_type.value}:{at.year}")
+    if value >= NUMBER_LIMIT:
+        raise CounterExhausted(f"{doc_type.value} numbers of {at.year} are used up")
+    return f"{NUMBER_PREFIX[doc_type]}{year:02d}{value:06d}"

@@ -19,10 +19,11 @@ from enum import StrEnum
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Boolean, DateTime, Integer, String, select
+from sqlalchemy import Boolean, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from legalize.registry.base import Base
+from legalize.registry.timestamps import UtcDateTime
 
 
 class AccountError(ValueError):
@@ -81,7 +82,7 @@ class User(Base):
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     """The last accepted TOTP time step: a code is accepted once."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -104,7 +105,7 @@ class ApiClient(Base):
     """Hex SHA-256 of the bearer token; the token itself is shown once and never stored."""
     scopes_text: Mapped[str] = mapped_column("scopes", String(300), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     @property
     def scopes(self) -> frozenset[Scope]:

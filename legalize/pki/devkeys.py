@@ -1,0 +1,191 @@
+"""The development PKI (``legalize keys init-dev``) and the loader of the current signer.
+
+Dev keys are for development and tests only: their passphrase is published below and in
+``keys/dev/README.md``, and the folder carries a ``DEV_ONLY`` marker that production
+configuration refuses (:meth:`legalize.config.Config.validate`).
+
+Curves: document signers use P-256 (every seal reader and PDF reader supports it; the smallest
+seal). The root uses P-384 with SHA-384: it outlives its signers by years, so it gets the next
+security level, and a NIST curve because PDF readers (Acrobat) validate NIST chains everywhere
+while brainpool support is patchy.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from legalize.config import Config
+from legalize.pki.authority import CRL_FILE, INDEX, ROOT_CERT, ROOT_KEY, Authority
+from legalize.pki.eckeys import PrivateKey
+from legalize.pki.errors import KeyFileError, PkiError, PkiExistsError
+from legalize.pki.keyfile import KeyFileSigner, decrypt_key
+from legalize.pki.oids import DOC_TYPE_LEGALIZATION, DOC_TYPE_TTD
+from legalize.pki.signer import Signer
+from legalize.pki.trust import TrustStore, export_trust_store
+
+DEV_PASSPHRASE = "legalize-dev-only"  # noqa: S105 - published on purpose: dev keys only
+DEV_ITERATIONS = 10_000
+"""PBKDF2 iterations of dev key files: the passphrase is public, so key stretching buys nothing
+and tests load keys often."""
+DEV_MARKER = "DEV_ONLY"
+TRUST_DIR = "trust"
+
+README = """\
+# DEV ONLY — development keys
+
+These keys were made by `legalize keys init-dev`. They are for development and tests only.
+**Never use them for real documents.** Production mode (`LEGALIZE_ENV=production`) refuses any
+keys folder that contains the `DEV_ONLY` marker file.
+
+The key files are encrypted with the published dev passphrase:
+
+    legalize-dev-only
+
+(`LEGALIZE_KEY_PASSPHRASE=legalize-dev-only`; it is the default in development.)
+
+| file | what |
+|---|---|
+| `root.crt.pem`, `root.key.pem` | root CA (country signing CA), P-384, 10 years |
+| `signers/LKTD-<serial>.crt.pem` / `.key.pem` | TTD document signer (signer id `LKTD`), P-256 |
+| `signers/LKLG-<serial>.crt.pem` / `.key.pem` | legalization document signer (`LKLG`), P-256 |
+| `crl.pem` | the current CRL of the root |
+| `pki.json` | index: signers, revocations, CRL number |
+| `trust/` | the exported trust store (`verifier --trust-store`, default of the verifier CLI) |
+| `DEV_ONLY` | marker refused in production |
+
+Signer certificates: subject `C=LK, O=…, OU=<issuing post>, CN=TD` (so `C||CN` is the
+TR-03137 signer id `LKTD`), five-hex-digit serial numbers (the certificate reference),
+key usage period one year, validity one year and two months, a document-type extension.
+
+Commands: `legalize keys list`, `legalize keys rollover --doc-type TTD`,
+`legalize keys revoke SERIAL --reason keyCompromise`, `legalize trust export DIR`.
+Delete this folder to start again; `make run` recreates it when missing.
+These files are not committed (see `.gitignore`); only this README is.
+"""
+
+
+@dataclass(frozen=True)
+class DevSigner:
+    doc_type: str
+    signer_id: str
+    cert_reference: str
+    cert: Path
+    key: Path
+
+
+@dataclass(frozen=True)
+class DevPki:
+    """Paths of a dev PKI made by :func:`init_dev`."""
+
+    dir: Path
+    root_cert: Path
+    root_key: Path
+    crl: Path
+    trust_dir: Path
+    passphrase: str
+    at: datetime
+    """When it was made: every certificate is valid from here."""
+    signers: Mapping[str, DevSigner] = field(default_factory=dict)
+    """By document type (``TTD``, ``LEG``)."""
+
+    def config(self, **overrides: Any) -> Config:
+        return replace(Config(), keys_dir=self.dir, key_passphrase=self.passphrase, **overrides)
+
+    def signer(self, doc_type: str) -> KeyFileSigner:
+        entry = self.signers[doc_type]
+        return KeyFileSigner.load(entry.cert, entry.key, self.passphrase)
+
+    def authority(self) -> Authority:
+        return Authority.open(self.dir)
+
+    def trust_store(self) -> TrustStore:
+        return TrustStore.load(self.trust_dir)
+
+
+def has_keys(path: Path) -> bool:
+    return any((path / name).exists() for name in (INDEX, ROOT_KEY, ROOT_CERT, DEV_MARKER))
+
+
+def init_dev(path: Path, at: datetime, *, passphrase: str = DEV_PASSPHRASE) -> DevPki:
+    """Make the dev PKI in ``path``: root, TTD and legalization signers, CRL, trust export."""
+    path = Path(path)
+    if has_keys(path):
+        raise PkiExistsError(f"keys already exist in {path}; refusing to overwrite them")
+    authority = Authority.create(path, at=at, passphrase=passphrase, iterations=DEV_ITERATIONS)
+    signers = {}
+    for doc_type in (DOC_TYPE_TTD, DOC_TYPE_LEGALIZATION):
+        record = authority.issue_signer(
+            passphrase, doc_type=doc_type, at=at, iterations=DEV_ITERATIONS
+        )
+        assert record.key_file is not None
+        signers[doc_type] = DevSigner(
+            doc_type,
+            record.signer_id,
+            record.cert_reference,
+            path / record.cert_file,
+            path / record.key_file,
+        )
+    export_trust_store(authority, path / TRUST_DIR)
+    (path / "README.md").write_text(README)
+    (path / DEV_MARKER).write_text("These keys are for development only.\n")
+    return DevPki(
+        dir=path,
+        root_cert=path / ROOT_CERT,
+        root_key=path / ROOT_KEY,
+        crl=path / CRL_FILE,
+        trust_dir=path / TRUST_DIR,
+        passphrase=passphrase,
+        at=at,
+        signers=signers,
+    )
+
+
+def load_signer(config: Config, doc_type: str, at: datetime) -> Signer:
+    """The signer of ``doc_type`` to use at ``at``: PKCS#11 when ``config.pkcs11_module`` is set,
+    else the encrypted key file. :class:`PkiError` when there is none or it cannot be opened."""
+    authority = Authority.open(config.keys_dir)
+    record = authority.current_signer(doc_type, at)
+    certificate = authority.certificate(record)
+    if config.pkcs11_module:
+        if record.pkcs11_id is None:
+            raise PkiError(
+                f"signer {record.signer_id} {record.cert_reference} has a key file, "
+                "not an HSM key; "
+                "unset LEGALIZE_PKCS11_MODULE or roll the signer over into the HSM"
+            )
+        from legalize.pki.pkcs11 import Pkcs11Signer
+
+        return Pkcs11Signer(
+            config.pkcs11_module,
+            config.pkcs11_token_label,
+            config.pkcs11_pin,
+            certificate,
+            bytes.fromhex(record.pkcs11_id),
+        )
+    if record.key_file is None:
+        raise PkiError(
+            f"the key of signer {record.signer_id} {record.cert_reference} is in an HSM; "
+            "set LEGALIZE_PKCS11_MODULE"
+        )
+    passphrase = config.key_passphrase or (DEV_PASSPHRASE if not config.production else None)
+    if not passphrase:
+        raise KeyFileError("the signer key file needs LEGALIZE_KEY_PASSPHRASE")
+    key_path = config.keys_dir / record.key_file
+    try:
+        stamp = key_path.stat().st_mtime_ns
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {key_path}: {exc.strerror}") from None
+    key = _cached_key(str(key_path.resolve()), stamp, passphrase)
+    return KeyFileSigner(certificate, key)
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_key(path: str, stamp: int, passphrase: str) -> PrivateKey:
+    """Decrypting costs a key stretch (PBKDF2); a server signs many documents with one key."""
+    del stamp  # part of the cache key only: a replaced file is read again
+    return decrypt_key(Path(path).read_bytes(), passphrase)

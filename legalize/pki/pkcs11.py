@@ -1,0 +1,181 @@
+"""PKCS#11 signer: the key lives in an HSM (SoftHSM2 in tests), the host only hashes.
+
+The key pair is generated in the token (CKA_SENSITIVE, never extractable); the host computes the
+hash and the token signs it with CKM_ECDSA, whose output is already the raw r||s a seal carries.
+Keys are found by CKA_ID (we use the certificate's subject key identifier) and the token by
+label. A PKCS#11 module may be initialised once per process, so loaded modules are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Any
+
+import pkcs11
+from asn1crypto import core
+from asn1crypto import keys as asn1_keys
+from cryptography import x509
+from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
+from pkcs11.util.ec import encode_named_curve_parameters
+
+from legalize.pki.certificates import PublicKey, cert_reference_of, signer_id_of
+from legalize.pki.curves import curve
+from legalize.pki.errors import Pkcs11Error
+
+_LIBS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def _lib(module: str) -> Any:
+    with _LOCK:
+        if module not in _LIBS:
+            try:
+                _LIBS[module] = pkcs11.lib(module)
+            except (pkcs11.PKCS11Error, RuntimeError, OSError) as exc:
+                raise Pkcs11Error(f"cannot load PKCS#11 module {module}: {exc!r}") from None
+        return _LIBS[module]
+
+
+def _token(module: str, token_label: str | None) -> Any:
+    lib = _lib(module)
+    try:
+        if token_label:
+            return lib.get_token(token_label=token_label)
+        tokens = list(lib.get_tokens())
+    except pkcs11.NoSuchToken:
+        raise Pkcs11Error(f"no PKCS#11 token labelled {token_label!r} in {module}") from None
+    except pkcs11.PKCS11Error as exc:
+        raise Pkcs11Error(f"PKCS#11 token lookup failed: {exc!r}") from None
+    if len(tokens) != 1:
+        raise Pkcs11Error(f"{len(tokens)} tokens in {module}: name one (LEGALIZE_PKCS11_TOKEN)")
+    return tokens[0]
+
+
+def _session(module: str, token_label: str | None, pin: str | None, rw: bool = False) -> Any:
+    token = _token(module, token_label)
+    try:
+        return token.open(rw=rw, user_pin=pin)
+    except pkcs11.PinIncorrect:
+        raise Pkcs11Error("wrong PKCS#11 user PIN") from None
+    except pkcs11.PKCS11Error as exc:
+        raise Pkcs11Error(f"cannot open a session on the token: {exc!r}") from None
+
+
+def _spki(curve_oid: str, ec_point_attribute: bytes) -> PublicKey:
+    # CKA_EC_POINT is the DER OCTET STRING around the uncompressed point (PKCS#11 v2.40).
+    point = core.OctetString.load(ec_point_attribute).native
+    info = asn1_keys.PublicKeyInfo(
+        {
+            "algorithm": {
+                "algorithm": "ec",
+                "parameters": asn1_keys.ECDomainParameters(name="named", value=curve_oid),
+            },
+            "public_key": asn1_keys.ECPointBitString(point),
+        }
+    )
+    return PublicKey.from_der(bytes(info.dump()))
+
+
+def generate_key(
+    module: str,
+    token_label: str | None,
+    pin: str | None,
+    curve_name: str,
+    *,
+    label: str,
+    key_id: bytes,
+) -> PublicKey:
+    """Generate a signing key pair in the token; return its public key."""
+    c = curve(curve_name)
+    with _session(module, token_label, pin, rw=True) as session:
+        try:
+            params = session.create_domain_parameters(
+                KeyType.EC,
+                {Attribute.EC_PARAMS: encode_named_curve_parameters(c.oid)},
+                local=True,
+            )
+            public, _private = params.generate_keypair(
+                store=True,
+                label=label,
+                id=key_id,
+                public_template={Attribute.VERIFY: True},
+                private_template={
+                    Attribute.SIGN: True,
+                    Attribute.SENSITIVE: True,
+                    Attribute.EXTRACTABLE: False,
+                },
+            )
+            point = public[Attribute.EC_POINT]
+        except pkcs11.PKCS11Error as exc:
+            raise Pkcs11Error(f"the token cannot make a {c.name} key: {exc!r}") from None
+    return _spki(c.oid, point)
+
+
+class Pkcs11Signer:
+    """A :class:`legalize.pki.signer.Signer` whose key is in a PKCS#11 token."""
+
+    def __init__(
+        self,
+        module: str,
+        token_label: str | None,
+        pin: str | None,
+        certificate: x509.Certificate,
+        key_id: bytes,
+    ) -> None:
+        signer_id = signer_id_of(certificate)
+        if signer_id is None:
+            raise Pkcs11Error("the certificate subject has no C and CN (no signer identifier)")
+        self._module, self._token_label, self._pin = module, token_label, pin
+        self._certificate = certificate
+        self._signer_id = signer_id
+        self._key_id = key_id
+        self._public = PublicKey.of_certificate(certificate)
+        with _session(module, token_label, pin) as session:
+            try:
+                public = session.get_key(
+                    object_class=ObjectClass.PUBLIC_KEY, key_type=KeyType.EC, id=key_id
+                )
+                session.get_key(
+                    object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.EC, id=key_id
+                )
+            except (pkcs11.NoSuchKey, pkcs11.MultipleObjectsReturned) as exc:
+                raise Pkcs11Error(
+                    f"no unique key with id {key_id.hex()} in the token: {exc!r}"
+                ) from None
+            token_point = _spki(self._public.curve.oid, public[Attribute.EC_POINT]).point
+        if token_point != self._public.point:
+            raise Pkcs11Error("the token's key does not belong to the certificate")
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return self._certificate
+
+    @property
+    def signer_id(self) -> str:
+        return self._signer_id
+
+    @property
+    def cert_reference(self) -> str:
+        return cert_reference_of(self._certificate)
+
+    @property
+    def curve(self) -> str:
+        return self._public.curve.name
+
+    def sign(self, data: bytes, hash_name: str | None = None) -> bytes:
+        name = (hash_name or self._public.curve.hash_name).lower()
+        if name not in ("sha224", "sha256", "sha384", "sha512"):
+            raise Pkcs11Error(f"unsupported hash {hash_name!r}")
+        digest = hashlib.new(name, data).digest()
+        with _session(self._module, self._token_label, self._pin) as session:
+            try:
+                key = session.get_key(
+                    object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.EC, id=self._key_id
+                )
+                signature = bytes(key.sign(digest, mechanism=Mechanism.ECDSA))
+            except pkcs11.PKCS11Error as exc:
+                raise Pkcs11Error(f"the token refused to sign: {exc!r}") from None
+        if len(signature) != 2 * self._public.curve.byte_length:
+            raise Pkcs11Error(f"the token returned a {len(signature)}-byte signature")
+        return signature

@@ -1,0 +1,384 @@
+"""Trust store: a folder of certificates (roots, or signers trusted directly) and CRLs.
+
+What the verifiers ask of it: find the signer certificate a seal names (TR-03137 signer id +
+certificate reference, or the ICAO IDB SHA-1 reference), and say whether that signer was
+trustworthy at a given time and for a given document type (:class:`SignerStatus`).
+
+Rules, in the order they are checked (first failure wins):
+
+1. SIGNER_UNKNOWN: the certificate neither chains (issuer signatures verified) to a
+   self-signed root in the store nor is itself in the store with its issuer absent (a signer
+   of another state trusted directly). An issuer in the store whose signature does not verify
+   is a forgery attempt, not "trusted directly": SIGNER_UNKNOWN.
+2. SIGNER_REVOKED: on a CRL of its issuer whose signature verified (CRLs that do not verify are
+   skipped at load, see ``skipped``). Revoked from its revocation date on; for keyCompromise,
+   cACompromise and unspecified (or no) reason, revoked for every ``at``: a stolen key signs
+   with whatever date the forger likes. A stale CRL (next update before ``at``) is still used
+   and flagged in ``data["crl_stale"]``.
+3. SIGNER_NOT_YET_VALID / SIGNER_EXPIRED: the signer (or a certificate above it) at ``at``.
+4. SIGNER_NOT_ALLOWED: our document-type extension is present and does not list ``doc_type``,
+   or KeyUsage forbids signatures. Certificates without our extension (other states) pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from asn1crypto import pem
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+
+from legalize.pki import oids
+from legalize.pki.authority import Authority
+from legalize.pki.certificates import signer_id_of
+from legalize.pki.crl import BACKDATED_REASONS, revocation_reason
+
+OK: Final = "OK"
+SIGNER_UNKNOWN: Final = "SIGNER_UNKNOWN"
+SIGNER_EXPIRED: Final = "SIGNER_EXPIRED"
+SIGNER_NOT_YET_VALID: Final = "SIGNER_NOT_YET_VALID"
+SIGNER_REVOKED: Final = "SIGNER_REVOKED"
+SIGNER_NOT_ALLOWED: Final = "SIGNER_NOT_ALLOWED"
+
+MAX_CHAIN = 4
+"""Longest chain followed (signer, at most two intermediates, root)."""
+
+
+class TrustStoreError(Exception):
+    """The trust store folder cannot be used at all."""
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class SignerStatus:
+    code: str
+    """OK or one of the SIGNER_* reason codes."""
+    message: str
+    """English explanation."""
+    data: Mapping[str, Any] = field(default_factory=dict)
+    """subject, issuer, serial, signer_id, validity, doc_types, anchor, revocation, CRL state."""
+
+    @property
+    def ok(self) -> bool:
+        return self.code == OK
+
+
+class TrustStore:
+    """Certificates and verified CRLs, indexed for the lookups seals need."""
+
+    def __init__(
+        self,
+        certificates: Iterable[x509.Certificate],
+        crls: Iterable[x509.CertificateRevocationList] = (),
+        skipped: Iterable[SkippedFile] = (),
+    ) -> None:
+        unique: dict[bytes, x509.Certificate] = {}
+        for cert in certificates:
+            unique.setdefault(_der(cert), cert)
+        self.certificates: tuple[x509.Certificate, ...] = tuple(unique.values())
+        self._der = set(unique)
+        self._by_subject: dict[bytes, list[x509.Certificate]] = {}
+        for cert in self.certificates:
+            self._by_subject.setdefault(cert.subject.public_bytes(), []).append(cert)
+        self.roots: tuple[x509.Certificate, ...] = tuple(
+            c for c in self.certificates if _is_ca(c) and _self_signed(c)
+        )
+        skipped_list = list(skipped)
+        accepted: list[tuple[x509.CertificateRevocationList, x509.Certificate]] = []
+        for crl in crls:
+            issuer = self._crl_issuer(crl)
+            if issuer is None:
+                skipped_list.append(
+                    SkippedFile(
+                        Path("<crl>"),
+                        f"CRL of {crl.issuer.rfc4514_string()}: "
+                        "no issuer in the store whose signature verifies",
+                    )
+                )
+            else:
+                accepted.append((crl, issuer))
+        self._crls = accepted
+        self.crls: tuple[x509.CertificateRevocationList, ...] = tuple(c for c, _ in accepted)
+        self.skipped: tuple[SkippedFile, ...] = tuple(skipped_list)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TrustStore:
+        folder = Path(path)
+        if not folder.is_dir():
+            raise TrustStoreError(f"not a folder: {folder}")
+        certificates: list[x509.Certificate] = []
+        crls: list[tuple[Path, x509.CertificateRevocationList]] = []
+        skipped: list[SkippedFile] = []
+        try:
+            files = sorted(
+                p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")
+            )
+        except OSError as exc:
+            raise TrustStoreError(f"cannot list {folder}: {exc.strerror}") from None
+        for file in files:
+            try:
+                found_certs, found_crls = _parse(file.read_bytes())
+            except (OSError, ValueError) as exc:
+                skipped.append(SkippedFile(file, f"not a certificate or CRL: {exc}"))
+                continue
+            certificates.extend(found_certs)
+            crls.extend((file, c) for c in found_crls)
+        if not certificates:
+            raise TrustStoreError(f"no certificate in trust store {folder}")
+        store = cls(certificates, [c for _, c in crls], skipped)
+        # Name the files of CRLs that were refused.
+        refused = {id(c) for c in (c for _, c in crls)} - {id(c) for c in store.crls}
+        named = [
+            SkippedFile(
+                p,
+                f"CRL of {c.issuer.rfc4514_string()}: no issuer in the store whose "
+                "signature verifies",
+            )
+            for p, c in crls
+            if id(c) in refused
+        ]
+        store.skipped = tuple(skipped) + tuple(named)
+        return store
+
+    # -- lookups --------------------------------------------------------------------------
+
+    def find_seal_signers(self, signer_id: str, cert_ref: str) -> list[x509.Certificate]:
+        """Signer certificates a VDS names: signer id (C || CN, or CN) + serial in hex."""
+        wanted_id = signer_id.strip().upper()
+        try:
+            serial = int(cert_ref.strip(), 16)
+        except ValueError:
+            return []
+        found = []
+        for cert in self.certificates:
+            if cert.serial_number != serial or _is_ca(cert):
+                continue
+            names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+            common = str(names[0].value).upper() if names else None
+            if wanted_id in (signer_id_of(cert), common):
+                found.append(cert)
+        return found
+
+    def find_idb_signers(self, ref5: bytes) -> list[x509.Certificate]:
+        """Certificates whose SHA-1 over the DER ends with ``ref5`` (ICAO IDB reference)."""
+        if not ref5:
+            return []
+        return [
+            c
+            for c in self.certificates
+            if hashlib.sha1(_der(c), usedforsecurity=False).digest().endswith(bytes(ref5))
+        ]
+
+    # -- validation -----------------------------------------------------------------------
+
+    def validate_signer(
+        self, cert: x509.Certificate, at: datetime, doc_type: str | None
+    ) -> SignerStatus:
+        if at.tzinfo is None:
+            raise ValueError("at must be timezone-aware")
+        data: dict[str, Any] = {
+            "subject": cert.subject.rfc4514_string(),
+            "issuer": cert.issuer.rfc4514_string(),
+            "serial": format(cert.serial_number, "X"),
+            "signer_id": signer_id_of(cert),
+            "not_before": cert.not_valid_before_utc.isoformat(),
+            "not_after": cert.not_valid_after_utc.isoformat(),
+        }
+        types = oids.document_types(cert)
+        data["doc_types"] = sorted(types) if types is not None else None
+
+        chain, problem = self._chain(cert)
+        if chain is None:
+            return SignerStatus(SIGNER_UNKNOWN, problem, data)
+        data["anchor"] = problem  # on success _chain describes the anchor
+
+        revoked = self._revocation(chain, at, data)
+        if revoked is not None:
+            return SignerStatus(SIGNER_REVOKED, revoked, data)
+
+        for link in chain:
+            what = (
+                "signer certificate" if link is cert else f"issuer {link.subject.rfc4514_string()}"
+            )
+            if at < link.not_valid_before_utc:
+                return SignerStatus(
+                    SIGNER_NOT_YET_VALID,
+                    f"the {what} is valid only from {link.not_valid_before_utc.isoformat()}",
+                    data,
+                )
+            if at > link.not_valid_after_utc:
+                return SignerStatus(
+                    SIGNER_EXPIRED,
+                    f"the {what} expired on {link.not_valid_after_utc.isoformat()}",
+                    data,
+                )
+
+        if not _may_sign(cert):
+            return SignerStatus(
+                SIGNER_NOT_ALLOWED, "the certificate's key usage forbids signing", data
+            )
+        if doc_type is not None and types is not None and doc_type not in types:
+            allowed = ", ".join(sorted(types)) or "nothing"
+            return SignerStatus(
+                SIGNER_NOT_ALLOWED,
+                f"the signer may sign {allowed}, not {doc_type}",
+                data,
+            )
+        return SignerStatus(OK, "the signer is trusted", data)
+
+    def _chain(self, cert: x509.Certificate) -> tuple[list[x509.Certificate] | None, str]:
+        """(chain from cert up to its anchor, anchor description) or (None, why not)."""
+        chain = [cert]
+        current = cert
+        for _ in range(MAX_CHAIN):
+            if _self_signed(current):
+                if _der(current) in self._der:
+                    return chain, f"root {current.subject.rfc4514_string()}"
+                return None, "self-signed certificate that is not in the trust store"
+            candidates = [
+                c
+                for c in self._by_subject.get(current.issuer.public_bytes(), [])
+                if _is_ca(c) and _der(c) != _der(current)
+            ]
+            issuer = next((c for c in candidates if _issued_by(current, c)), None)
+            if issuer is None:
+                if candidates:
+                    return None, (
+                        f"the signature of {current.issuer.rfc4514_string()} on the certificate "
+                        "does not verify"
+                    )
+                if _der(current) in self._der:
+                    return chain, f"directly trusted {current.subject.rfc4514_string()}"
+                return (
+                    None,
+                    f"no certificate of {current.issuer.rfc4514_string()} in the trust store",
+                )
+            chain.append(issuer)
+            current = issuer
+        return None, "certificate chain too long"
+
+    def _revocation(
+        self, chain: Sequence[x509.Certificate], at: datetime, data: dict[str, Any]
+    ) -> str | None:
+        for child, issuer in itertools.pairwise(chain):
+            crl = self._newest_crl(issuer)
+            if crl is None:
+                if child is chain[0]:
+                    data["crl"] = None
+                continue
+            next_update = crl.next_update_utc
+            if child is chain[0]:
+                data["crl_this_update"] = crl.last_update_utc.isoformat()
+                data["crl_next_update"] = next_update.isoformat() if next_update else None
+                data["crl_stale"] = bool(next_update and next_update < at)
+            entry = crl.get_revoked_certificate_by_serial_number(child.serial_number)
+            if entry is None:
+                continue
+            reason = revocation_reason(entry)
+            since = entry.revocation_date_utc
+            if reason in BACKDATED_REASONS or reason is None or since <= at:
+                name = reason.value if reason is not None else "no reason given"
+                data["revocation_date"] = since.isoformat()
+                data["revocation_reason"] = name
+                who = "signer certificate" if child is chain[0] else "issuing CA"
+                return f"the {who} was revoked on {since.date().isoformat()} ({name})"
+        return None
+
+    def _newest_crl(self, issuer: x509.Certificate) -> x509.CertificateRevocationList | None:
+        mine = [crl for crl, by in self._crls if _der(by) == _der(issuer)]
+        return max(mine, key=lambda c: c.last_update_utc, default=None)
+
+    def _crl_issuer(self, crl: x509.CertificateRevocationList) -> x509.Certificate | None:
+        for cert in self._by_subject.get(crl.issuer.public_bytes(), []):
+            try:
+                if crl.is_signature_valid(cert.public_key()):  # type: ignore[arg-type]
+                    return cert
+            except (TypeError, ValueError, UnsupportedAlgorithm):
+                continue
+        return None
+
+
+def export_trust_store(source: Path | Authority, out_dir: Path) -> list[Path]:
+    """Write the root, every signer certificate (PEM ``.crt``) and the current CRL (``.crl``)."""
+    authority = source if isinstance(source, Authority) else Authority.open(Path(source))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    country = authority.country
+    root = out_dir / f"{country}-root.crt"
+    root.write_bytes(authority.root_certificate.public_bytes(serialization.Encoding.PEM))
+    written.append(root)
+    for record, cert in authority.certificates():
+        target = out_dir / f"{record.signer_id}-{record.cert_reference}.crt"
+        target.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        written.append(target)
+    crl = out_dir / f"{country}-root.crl"
+    crl.write_bytes(authority.crl.public_bytes(serialization.Encoding.PEM))
+    written.append(crl)
+    return written
+
+
+def _parse(
+    data: bytes,
+) -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
+    certificates: list[x509.Certificate] = []
+    crls: list[x509.CertificateRevocationList] = []
+    if pem.detect(data):
+        for kind, _headers, der in pem.unarmor(data, multiple=True):
+            if kind in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
+                certificates.append(x509.load_der_x509_certificate(der))
+            elif kind == "X509 CRL":
+                crls.append(x509.load_der_x509_crl(der))
+            else:
+                raise ValueError(f"PEM block {kind!r} is neither a certificate nor a CRL")
+        return certificates, crls
+    try:
+        return [x509.load_der_x509_certificate(data)], []
+    except ValueError:
+        pass
+    return [], [x509.load_der_x509_crl(data)]
+
+
+def _der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+    except ValueError:
+        return False
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    return cert.subject == cert.issuer and _issued_by(cert, cert)
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _may_sign(cert: x509.Certificate) -> bool:
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return True
+    return bool(usage.digital_signature or usage.content_commitment)

@@ -1,0 +1,226 @@
+"""``legalize keys``: the dev PKI, signer rollover, revocation, CRLs, listing."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+from legalize.commands import CommandError
+from legalize.config import Config, ConfigError
+from legalize.pki.authority import Authority
+from legalize.pki.certificates import key_usage_period
+from legalize.pki.devkeys import DEV_PASSPHRASE, TRUST_DIR, init_dev
+from legalize.pki.errors import PkiError
+from legalize.pki.oids import DOC_TYPES
+from legalize.pki.trust import export_trust_store
+
+
+def register(sub: Any) -> None:
+    keys: argparse.ArgumentParser = sub.add_parser("keys", help="root CA, document signers, CRLs")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="SUBCOMMAND")
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="keys folder (default: LEGALIZE_KEYS_DIR or keys/dev)",
+    )
+    common.add_argument(
+        "--at", type=_when, default=None, metavar="WHEN", help="ISO date/time (default: now, UTC)"
+    )
+
+    p = keys_sub.add_parser("init-dev", parents=[common], help="make the DEV ONLY PKI")
+    p.set_defaults(handler=init_dev_command)
+
+    p = keys_sub.add_parser("list", parents=[common], help="list signer certificates")
+    p.set_defaults(handler=list_command)
+
+    p = keys_sub.add_parser("revoke", parents=[common], help="revoke a signer certificate")
+    p.add_argument("serial", metavar="SERIAL", help="certificate serial (reference) in hex")
+    p.add_argument(
+        "--reason",
+        required=True,
+        help="keyCompromise, superseded, cessationOfOperation, affiliationChanged, "
+        "privilegeWithdrawn, cACompromise or unspecified",
+    )
+    p.set_defaults(handler=revoke_command)
+
+    p = keys_sub.add_parser("rollover", parents=[common], help="issue a successor signer")
+    p.add_argument("--doc-type", required=True, choices=DOC_TYPES)
+    p.add_argument("--curve", default=None, help="curve of the new key (default: as before)")
+    p.set_defaults(handler=rollover_command)
+
+    p = keys_sub.add_parser("crl", parents=[common], help="issue a fresh CRL (next update)")
+    p.set_defaults(handler=crl_command)
+
+
+def _when(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or time: {text!r}") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _config() -> Config:
+    try:
+        return Config.from_env()
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _context(args: argparse.Namespace) -> tuple[Config, Path, datetime]:
+    config = _config()
+    folder = args.dir if args.dir is not None else config.keys_dir
+    at = args.at if args.at is not None else datetime.now(UTC)
+    return config, folder, at
+
+
+def _passphrase(config: Config) -> str:
+    if config.key_passphrase:
+        return config.key_passphrase
+    if config.production:
+        raise CommandError("set LEGALIZE_KEY_PASSPHRASE")
+    return DEV_PASSPHRASE
+
+
+def _republish(authority: Authority) -> None:
+    """Keep the folder's own trust export (the verifier's default) in step with changes."""
+    if (authority.path / TRUST_DIR).is_dir():
+        export_trust_store(authority, authority.path / TRUST_DIR)
+
+
+def init_dev_command(args: argparse.Namespace) -> int:
+    config, folder, at = _context(args)
+    if config.production:
+        raise CommandError("refusing to make dev keys in production mode")
+    try:
+        pki = init_dev(folder, at)
+    except PkiError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"dev PKI (DEV ONLY) made in {pki.dir}")
+    for doc_type, signer in pki.signers.items():
+        print(f"  {doc_type}: signer {signer.signer_id}, certificate {signer.cert_reference}")
+    print(f"  trust store: {pki.trust_dir}")
+    return 0
+
+
+def list_command(args: argparse.Namespace) -> int:
+    _, folder, at = _context(args)
+    try:
+        authority = Authority.open(folder)
+        rows = []
+        current: dict[str, int] = {}
+        for doc_type in DOC_TYPES:
+            with contextlib.suppress(PkiError):  # no current signer of that type: fine here
+                current[doc_type] = authority.current_signer(doc_type, at).serial
+        for record, cert in authority.certificates():
+            _, usage_end = key_usage_period(cert)
+            revoked = authority.revocation(record.serial)
+            if revoked is not None:
+                state = f"revoked {revoked.date.date().isoformat()} ({revoked.reason.value})"
+            elif current.get(record.doc_type) == record.serial:
+                state = "current"
+            elif at > cert.not_valid_after_utc:
+                state = "expired"
+            elif at >= usage_end:
+                state = "verifies only"
+            else:
+                state = "valid"
+            rows.append(
+                (
+                    record.signer_id,
+                    record.cert_reference,
+                    record.doc_type,
+                    record.curve,
+                    "hsm" if record.key_file is None else "file",
+                    cert.not_valid_before_utc.date().isoformat(),
+                    usage_end.date().isoformat(),
+                    cert.not_valid_after_utc.date().isoformat(),
+                    state,
+                )
+            )
+    except PkiError as exc:
+        raise CommandError(str(exc)) from None
+    header = ("SIGNER", "SERIAL", "TYPE", "CURVE", "KEY", "FROM", "SIGNS TO", "VALID TO", "STATE")
+    widths = [max(len(str(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def revoke_command(args: argparse.Namespace) -> int:
+    config, folder, at = _context(args)
+    try:
+        authority = Authority.open(folder)
+        crl = authority.revoke(_passphrase(config), args.serial.strip(), args.reason, at)
+        _republish(authority)
+    except (PkiError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    number = crl.extensions.get_extension_for_class(x509.CRLNumber)
+    print(f"revoked {args.serial.upper()}; CRL number {number.value.crl_number} written")
+    return 0
+
+
+def rollover_command(args: argparse.Namespace) -> int:
+    config, folder, at = _context(args)
+    passphrase = _passphrase(config)
+    try:
+        authority = Authority.open(folder)
+        extra: dict[str, Any] = {}
+        if args.curve:
+            extra["curve_name"] = args.curve
+        if config.pkcs11_module:
+            extra.update(_hsm_key(config, authority, args.doc_type, at, args.curve))
+        record = authority.rollover(passphrase, doc_type=args.doc_type, at=at, **extra)
+        _republish(authority)
+    except PkiError as exc:
+        raise CommandError(str(exc)) from None
+    print(
+        f"new {record.doc_type} signer {record.signer_id} {record.cert_reference} "
+        f"({record.curve}, {'HSM' if record.key_file is None else 'key file'}), in use from "
+        f"{at.isoformat()}"
+    )
+    return 0
+
+
+def _hsm_key(
+    config: Config, authority: Authority, doc_type: str, at: datetime, curve: str | None
+) -> dict[str, Any]:
+    """Generate the successor's key in the HSM; the certificate names it by CKA_ID."""
+    import secrets
+
+    from legalize.pki.pkcs11 import generate_key
+
+    assert config.pkcs11_module is not None
+    previous = authority.current_signer(doc_type, at)
+    key_id = secrets.token_bytes(8)
+    label = f"{previous.signer_id}-{key_id.hex()}"
+    public = generate_key(
+        config.pkcs11_module,
+        config.pkcs11_token_label,
+        config.pkcs11_pin,
+        curve or previous.curve,
+        label=label,
+        key_id=key_id,
+    )
+    return {"public_key": public, "pkcs11_label": label, "pkcs11_id": key_id.hex()}
+
+
+def crl_command(args: argparse.Namespace) -> int:
+    config, folder, at = _context(args)
+    try:
+        authority = Authority.open(folder)
+        crl = authority.issue_crl(_passphrase(config), at)
+        _republish(authority)
+    except PkiError as exc:
+        raise CommandError(str(exc)) from None
+    next_update = crl.next_update_utc
+    print(f"CRL issued; next update {next_update.isoformat() if next_update else 'none'}")
+    return 0

@@ -93,9 +93,11 @@ class PrivateKey:
         ec_key = asn1_keys.ECPrivateKey(
             {
                 "version": "ecPrivkeyVer1",
-                "private_key": self.scalar.to_bytes(self.curve.byte_length, "big"),
+                "private_key": self.scalar,
             }
         )
+        # RFC 5915: the private key octet string has the length of the group order.
+        ec_key["private_key"].set_encoded_width(self.curve.byte_length)
         info = asn1_keys.PrivateKeyInfo(
             {
                 "version": 0,

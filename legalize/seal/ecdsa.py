@@ -32,6 +32,8 @@ from functools import lru_cache
 
 from asn1crypto import core as asn1core
 from asn1crypto import keys as asn1keys
+from asn1crypto import x509 as asn1x509
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -705,3 +707,19 @@ def openssl_public_key_der(key: ec.EllipticCurvePublicKey) -> bytes:
     return key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+@lru_cache(maxsize=256)
+def spki_of_certificate_der(cert_der: bytes) -> bytes:
+    """The SubjectPublicKeyInfo bytes of a DER certificate, read with asn1crypto so that keys
+    on curves ``cryptography`` cannot load (brainpoolP224r1/P320r1, explicit parameters)
+    still come out."""
+    try:
+        cert = asn1x509.Certificate.load(cert_der, strict=True)
+        return bytes(cert["tbs_certificate"]["subject_public_key_info"].dump())
+    except (ValueError, TypeError, KeyError) as exc:
+        raise EcdsaError("unreadable certificate") from exc
+
+
+def spki_of_certificate(cert: x509.Certificate) -> bytes:
+    return spki_of_certificate_der(cert.public_bytes(serialization.Encoding.DER))

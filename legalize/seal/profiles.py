@@ -1,0 +1,411 @@
+"""Seal profiles: what the message zone of each document type holds (docs/seal-format.md).
+
+- **TTD**: ICAO 9303-13 emergency-travel-document profile (feature reference 0x5E, category
+  0x03): tag 0x02 = the MRZ, 72 characters (2 × 36, the TD2 layout the ICAO profile
+  fixes), C40. Our extension adds tag 0xC0 (holder-photo hash, 32 bytes) and 0xC1 (check
+  code, C40). A reader that does not know 0xC0/0xC1 skips them and still verifies the
+  signature, which covers the whole message zone. The same messages travel in an IDB
+  (message 0x02 = the C40 MRZ, 0xC0, 0xC1).
+- **Legalization** (ours; feature reference 0xF0, category 0x0E — an even category, the range
+  9303-13 leaves to national use): number, country, signed by, capacity, seal/stamp of, place,
+  SHA-256 of the underlying document, optional check code; the date is the header's document
+  issue date.
+- Anything else decodes to :class:`GenericSeal`: its messages, unread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from legalize.pki.signer import Signer
+from legalize.seal import c40, checkcode, ecdsa, idb, vds
+from legalize.seal.errors import SealMalformed, SealUnreadable
+from legalize.seal.photohash import HASH_BYTES
+from legalize.seal.tlv import Tlv
+
+ETD_FEATURE_REF = 0x5E
+ETD_CATEGORY = 0x03
+ETD_MRZ = 0x02
+IDB_ETD = 0x02
+"""IDB message type of the emergency travel document (value: the C40 MRZ)."""
+PHOTO_HASH = 0xC0
+CHECK_CODE = 0xC1
+
+LEGALIZATION_FEATURE_REF = 0xF0
+LEGALIZATION_CATEGORY = 0x0E
+LEG_NUMBER = 0x01
+LEG_COUNTRY = 0x02
+LEG_SIGNED_BY = 0x03
+LEG_CAPACITY = 0x04
+LEG_SEAL_OF = 0x05
+LEG_PLACE = 0x06
+LEG_DOCUMENT_SHA256 = 0x07
+
+MRZ_LENGTH = 72
+MRZ_LINE = 36
+
+LEGALIZATION_LIMITS = {
+    "number": 24,
+    "signed_by": 48,
+    "capacity": 40,
+    "seal_of": 56,
+    "place": 24,
+}
+"""Maximum UTF-8 bytes per text field: with a P-256 signer the seal stays ≤ 350 bytes."""
+
+
+class ProfileError(ValueError):
+    """Data that the profile cannot carry (wrong MRZ length, field too long, ...)."""
+
+
+def _mrz_compact(mrz: str) -> str:
+    return "".join(mrz.split())
+
+
+@dataclass(frozen=True)
+class TtdSeal:
+    """The signed data of a temporary travel document (ICAO ETD profile + our extension)."""
+
+    issuing_country: str
+    """Three-letter code of the issuing state, e.g. ``LKA``."""
+    issue_date: date
+    mrz: str
+    """The 72-character MRZ (two TD2 lines of 36, concatenated, ``<`` as filler)."""
+    photo_hash: bytes | None = None
+    """256-bit DCT hash of the holder photo (:mod:`legalize.seal.photohash`)."""
+    check_code: str | None = None
+    """The check code, grouped (``XXXX-XXXX-XXXX-XX``)."""
+
+    @property
+    def mrz_lines(self) -> tuple[str, str]:
+        return (self.mrz[:MRZ_LINE], self.mrz[MRZ_LINE:])
+
+    @property
+    def document_number(self) -> str:
+        return self.mrz[MRZ_LINE : MRZ_LINE + 9].rstrip("<")
+
+    @property
+    def document_code(self) -> str:
+        return self.mrz[:2].rstrip("<")
+
+    @property
+    def expiry_date(self) -> date | None:
+        """Date of expiry from the MRZ (YYMMDD, read as 20YY); None if unreadable."""
+        raw = self.mrz[MRZ_LINE + 21 : MRZ_LINE + 27]
+        try:
+            return date(2000 + int(raw[:2]), int(raw[2:4]), int(raw[4:]))
+        except ValueError:
+            return None
+
+    def fields(self) -> dict[str, object]:
+        """The decoded fields for a verification report."""
+        line1, line2 = self.mrz_lines
+        names = line1[5:].split("<<", 1)
+        return {
+            "profile": "TTD",
+            "issuing_country": self.issuing_country,
+            "issue_date": self.issue_date.isoformat(),
+            "document_code": self.document_code,
+            "document_number": self.document_number,
+            "surname": names[0].replace("<", " ").strip(),
+            "given_names": names[1].replace("<", " ").strip() if len(names) > 1 else "",
+            "nationality": line2[10:13].rstrip("<"),
+            "date_of_birth": line2[13:19],
+            "sex": line2[20],
+            "expiry_date": self.expiry_date.isoformat() if self.expiry_date else line2[21:27],
+            "mrz": [line1, line2],
+            "photo_hash": self.photo_hash.hex() if self.photo_hash else None,
+            "check_code": self.check_code,
+        }
+
+
+@dataclass(frozen=True)
+class LegalizationSeal:
+    """The signed data of a legalization (our profile; Apostille fields)."""
+
+    issuing_country: str
+    """Three-letter code of the legalizing state."""
+    date: date
+    """Date of the legalization (the header's document issue date)."""
+    number: str
+    country: str
+    """Three-letter code of the country the underlying document comes from."""
+    signed_by: str
+    """Who signed the underlying document."""
+    capacity: str
+    """Acting in the capacity of."""
+    seal_of: str
+    """Bears the seal/stamp of (the authority)."""
+    place: str
+    """Where the legalization was done ("at")."""
+    document_sha256: bytes
+    """SHA-256 of the underlying document as legalized."""
+    check_code: str | None = None
+
+    def fields(self) -> dict[str, object]:
+        return {
+            "profile": "LEGALIZATION",
+            "issuing_country": self.issuing_country,
+            "date": self.date.isoformat(),
+            "number": self.number,
+            "country": self.country,
+            "signed_by": self.signed_by,
+            "capacity": self.capacity,
+            "seal_of": self.seal_of,
+            "place": self.place,
+            "document_sha256": self.document_sha256.hex(),
+            "check_code": self.check_code,
+        }
+
+
+@dataclass(frozen=True)
+class GenericSeal:
+    """A seal of a profile we do not read: its messages, as they are."""
+
+    container: str
+    """``VDS`` or ``IDB``."""
+    profile: str
+    """VDS: feature reference + category in hex (e.g. ``5D01``); IDB: ``IDB``."""
+    issuing_country: str
+    messages: tuple[Tlv, ...]
+
+    def fields(self) -> dict[str, object]:
+        return {
+            "profile": self.profile,
+            "container": self.container,
+            "issuing_country": self.issuing_country,
+            "messages": [{"tag": f"0x{m.tag:02X}", "value": m.value.hex()} for m in self.messages],
+        }
+
+
+Profile = TtdSeal | LegalizationSeal | GenericSeal
+Container = vds.VdsSeal | idb.IdbSeal
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+def _ttd_messages(data: TtdSeal) -> list[Tlv]:
+    mrz = _mrz_compact(data.mrz)
+    if len(mrz) != MRZ_LENGTH:
+        raise ProfileError(
+            f"the ICAO ETD profile carries a {MRZ_LENGTH}-character MRZ (2 × {MRZ_LINE}); "
+            f"got {len(mrz)}"
+        )
+    if not c40.encodable(mrz):
+        raise ProfileError("MRZ characters must be A-Z, 0-9 and <")
+    messages = [Tlv(ETD_MRZ, c40.encode(mrz))]
+    if data.photo_hash is not None:
+        if len(data.photo_hash) != HASH_BYTES:
+            raise ProfileError(f"photo hash must be {HASH_BYTES} bytes")
+        messages.append(Tlv(PHOTO_HASH, data.photo_hash))
+    if data.check_code is not None:
+        messages.append(Tlv(CHECK_CODE, _encode_check_code(data.check_code)))
+    return messages
+
+
+def _encode_check_code(code: str) -> bytes:
+    try:
+        return c40.encode(checkcode.compact(code))
+    except checkcode.CheckCodeError as exc:
+        raise ProfileError(f"check code: {exc}") from None
+
+
+def _signer_curve(signer: Signer) -> str:
+    return ecdsa.curve_of_spki(ecdsa.spki_of_certificate(signer.certificate))
+
+
+def _sign_vds(header: vds.VdsHeader, messages: list[Tlv], signer: Signer) -> bytes:
+    unsigned = vds.build_unsigned(header, messages)
+    return unsigned + vds.signature_zone(signer.sign(unsigned))
+
+
+def _header(
+    signer: Signer, country: str, issue_date: date, at: datetime, ref: tuple[int, int], version: int
+) -> vds.VdsHeader:
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    return vds.VdsHeader(
+        version=version,
+        issuing_country=country,
+        signer_id=signer.signer_id,
+        cert_reference=signer.cert_reference,
+        issue_date=issue_date,
+        signature_date=at.date(),
+        feature_ref=ref[0],
+        type_category=ref[1],
+    )
+
+
+def seal_ttd(data: TtdSeal, signer: Signer, at: datetime, version: int = 4) -> bytes:
+    """Sign a TTD as a VDS (header version 3 or 4); returns the seal bytes."""
+    messages = _ttd_messages(data)
+    header = _header(
+        signer, data.issuing_country, data.issue_date, at, (ETD_FEATURE_REF, ETD_CATEGORY), version
+    )
+    return _sign_vds(header, messages, signer)
+
+
+def seal_ttd_idb(
+    data: TtdSeal, signer: Signer, at: datetime, *, embed_certificate: bool = False
+) -> str:
+    """Sign a TTD as an ICAO IDB barcode (``RDB1B…``)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    messages = _ttd_messages(data)
+    cert_der = signer.certificate.public_bytes(Encoding.DER)
+    hash_name = ecdsa.default_hash(_signer_curve(signer))
+    if hash_name == "sha224":  # IDB names only SHA-256/384/512; ECDSA truncates to 224 bits
+        hash_name = "sha256"
+    header = idb.IdbHeader(
+        data.issuing_country,
+        idb.HASH_ALGORITHM[hash_name],
+        idb.certificate_reference(cert_der),
+        at.date(),
+    )
+    unsigned = idb.build_unsigned(header, messages)
+    signature = signer.sign(unsigned, hash_name)
+    return idb.encode(
+        header, messages, signature, cert_der if embed_certificate else None, zipped=False
+    )
+
+
+def _text(name: str, value: str) -> bytes:
+    raw = value.strip().encode("utf-8")
+    if not raw:
+        raise ProfileError(f"{name} is empty")
+    if len(raw) > LEGALIZATION_LIMITS[name]:
+        raise ProfileError(f"{name} exceeds {LEGALIZATION_LIMITS[name]} bytes")
+    return raw
+
+
+def seal_legalization(data: LegalizationSeal, signer: Signer, at: datetime) -> bytes:
+    """Sign a legalization as a VDS (header version 4); returns the seal bytes."""
+    if len(data.country) != 3 or not c40.encodable(data.country):
+        raise ProfileError("country must be a 3-letter code")
+    if len(data.document_sha256) != 32:
+        raise ProfileError("document_sha256 must be 32 bytes")
+    messages = [
+        Tlv(LEG_NUMBER, _text("number", data.number)),
+        Tlv(LEG_COUNTRY, c40.encode(data.country)),
+        Tlv(LEG_SIGNED_BY, _text("signed_by", data.signed_by)),
+        Tlv(LEG_CAPACITY, _text("capacity", data.capacity)),
+        Tlv(LEG_SEAL_OF, _text("seal_of", data.seal_of)),
+        Tlv(LEG_PLACE, _text("place", data.place)),
+        Tlv(LEG_DOCUMENT_SHA256, data.document_sha256),
+    ]
+    if data.check_code is not None:
+        messages.append(Tlv(CHECK_CODE, _encode_check_code(data.check_code)))
+    header = _header(
+        signer,
+        data.issuing_country,
+        data.date,
+        at,
+        (LEGALIZATION_FEATURE_REF, LEGALIZATION_CATEGORY),
+        4,
+    )
+    return _sign_vds(header, messages, signer)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def decode(data: bytes | str) -> Container:
+    """Decode a seal given as VDS bytes or an IDB string (use
+    :func:`legalize.seal.qrtext.parse_qr_text` first for scanned QR text)."""
+    if isinstance(data, str):
+        if idb.looks_like_idb(data.strip()):
+            return idb.decode(data)
+        raise SealUnreadable("text is not an IDB barcode")
+    if vds.looks_like_vds(data):
+        return vds.decode(data)
+    text = data.strip()
+    if idb.looks_like_idb(text.decode("ascii", "replace")):
+        return idb.decode(text.decode("ascii", "replace"))
+    raise SealUnreadable("not a seal (neither a VDS nor an ICAO barcode)")
+
+
+def _required(container: Container, tag: int, what: str) -> bytes:
+    value = container.message(tag)
+    if value is None:
+        raise SealMalformed(f"{what} (tag 0x{tag:02X}) missing")
+    return value
+
+
+def _read_mrz(raw: bytes) -> str:
+    mrz = c40.decode_mrz(raw)
+    if len(mrz) != MRZ_LENGTH:
+        raise SealMalformed(f"MRZ of {len(mrz)} characters; the ETD profile has {MRZ_LENGTH}")
+    return mrz
+
+
+def _read_extension(container: Container) -> tuple[bytes | None, str | None]:
+    photo = container.message(PHOTO_HASH)
+    if photo is not None and len(photo) != HASH_BYTES:
+        raise SealMalformed("photo hash of the wrong length")
+    raw_code = container.message(CHECK_CODE)
+    code = None
+    if raw_code is not None:
+        text = c40.decode(raw_code)
+        if not checkcode.is_valid(text):
+            raise SealMalformed("check code is not well-formed")
+        code = checkcode.normalize(text)
+    return photo, code
+
+
+def _utf8(container: Container, tag: int, what: str) -> str:
+    try:
+        return _required(container, tag, what).decode("utf-8")
+    except UnicodeDecodeError:
+        raise SealMalformed(f"{what} is not UTF-8") from None
+
+
+def read_profile(container: Container) -> Profile:
+    """The profile data of a decoded seal. Known profiles are read strictly (a missing or
+    ill-formed required field is :class:`SealMalformed`); unknown ones give a
+    :class:`GenericSeal`."""
+    if isinstance(container, idb.IdbSeal):
+        mrz_raw = container.message(IDB_ETD)
+        if mrz_raw is None:
+            return GenericSeal("IDB", "IDB", container.header.country, container.messages)
+        photo, code = _read_extension(container)
+        sig_date = container.header.signature_date
+        return TtdSeal(
+            container.header.country,
+            sig_date if sig_date else date.min,
+            _read_mrz(mrz_raw),
+            photo,
+            code,
+        )
+    header = container.header
+    if (header.feature_ref, header.type_category) == (ETD_FEATURE_REF, ETD_CATEGORY):
+        photo, code = _read_extension(container)
+        mrz = _read_mrz(_required(container, ETD_MRZ, "MRZ"))
+        return TtdSeal(header.issuing_country, header.issue_date, mrz, photo, code)
+    if (header.feature_ref, header.type_category) == (
+        LEGALIZATION_FEATURE_REF,
+        LEGALIZATION_CATEGORY,
+    ):
+        sha = _required(container, LEG_DOCUMENT_SHA256, "document hash")
+        if len(sha) != 32:
+            raise SealMalformed("document hash is not 32 bytes")
+        country = c40.decode(_required(container, LEG_COUNTRY, "country"))
+        if len(country) != 3:
+            raise SealMalformed("country is not 3 characters")
+        _, code = _read_extension(container)
+        return LegalizationSeal(
+            issuing_country=header.issuing_country,
+            date=header.issue_date,
+            number=_utf8(container, LEG_NUMBER, "number"),
+            country=country,
+            signed_by=_utf8(container, LEG_SIGNED_BY, "signed by"),
+            capacity=_utf8(container, LEG_CAPACITY, "capacity"),
+            seal_of=_utf8(container, LEG_SEAL_OF, "seal of"),
+            place=_utf8(container, LEG_PLACE, "place"),
+            document_sha256=sha,
+            check_code=code,
+        )
+    return GenericSeal(
+        "VDS", f"{header.document_ref:04X}", header.issuing_country, container.messages
+    )

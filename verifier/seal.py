@@ -1,0 +1,287 @@
+"""Verify a seal (VDS bytes, QR text or an ``RDB1…`` barcode) against a trust store at a time.
+
+Checks, in report order (each reports; SKIPPED with its reason when a precondition failed):
+
+``seal.format``     FORMAT     the input is a VDS or IDB and its structure is sound
+``seal.profile``    FORMAT     the profile is one we read (TTD, legalization); others:
+                               SKIPPED SEAL_UNSUPPORTED (signature still checked)
+``seal.signer``     TRUST      the certificate the seal names is in the trust store
+``seal.signature``  INTEGRITY  the ECDSA signature over header + message zone verifies
+``seal.trust``      TRUST      the signer was valid, not revoked, allowed for the document type
+``document.validity`` STATUS   the document itself has not expired (TTD: MRZ expiry date)
+
+Reason codes: SEAL_UNREADABLE, SEAL_MALFORMED, SEAL_UNSUPPORTED, SIGNER_UNKNOWN,
+SEAL_SIGNATURE_INVALID, SIGNER_EXPIRED, SIGNER_NOT_YET_VALID, SIGNER_REVOKED,
+SIGNER_NOT_ALLOWED, DOCUMENT_EXPIRED, DOCUMENT_NOT_YET_VALID.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from cryptography import x509
+
+from legalize.pki.trust import TrustStore
+from legalize.seal import ecdsa, idb, vds
+from legalize.seal.errors import SealError, SealUnreadable
+from legalize.seal.profiles import (
+    Container,
+    GenericSeal,
+    LegalizationSeal,
+    Profile,
+    TtdSeal,
+    decode,
+    read_profile,
+)
+from legalize.seal.qrtext import parse_qr_text
+from verifier.report import NOT_APPLICABLE, Category, Check, Report, Status, guarded, skipped
+
+SEAL_UNREADABLE = "SEAL_UNREADABLE"
+SEAL_MALFORMED = "SEAL_MALFORMED"
+SEAL_UNSUPPORTED = "SEAL_UNSUPPORTED"
+SEAL_SIGNATURE_INVALID = "SEAL_SIGNATURE_INVALID"
+SIGNER_UNKNOWN = "SIGNER_UNKNOWN"
+DOCUMENT_EXPIRED = "DOCUMENT_EXPIRED"
+DOCUMENT_NOT_YET_VALID = "DOCUMENT_NOT_YET_VALID"
+OK = "OK"
+
+DOC_TYPE_TTD = "TTD"
+DOC_TYPE_LEGALIZATION = "LEG"
+"""Document types as the signer certificates name them (legalize.pki.oids)."""
+
+
+def _ok(name: str, category: Category, message: str, **data: Any) -> Check:
+    return Check(name, category, Status.VALID, OK, message, data)
+
+
+def _bad(name: str, category: Category, code: str, message: str, **data: Any) -> Check:
+    return Check(name, category, Status.INVALID, code, message, data)
+
+
+def to_container(data: bytes | str) -> Container:
+    """Decode the input: raw VDS bytes, or text (QR text with or without URL, ``RDB1…``),
+    also as the bytes of a text file."""
+    if isinstance(data, bytes | bytearray):
+        raw = bytes(data)
+        if vds.looks_like_vds(raw):
+            return decode(raw)
+        try:
+            data = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise SealUnreadable("neither a binary VDS nor text") from None
+    if not data.strip():
+        raise SealUnreadable("empty input")
+    return decode(parse_qr_text(data))
+
+
+def _header_data(container: Container) -> dict[str, Any]:
+    if isinstance(container, vds.VdsSeal):
+        h = container.header
+        return {
+            "format": "VDS",
+            "header_version": h.version,
+            "issuing_country": h.issuing_country,
+            "signer_id": h.signer_id,
+            "cert_reference": h.cert_reference,
+            "issue_date": h.issue_date.isoformat(),
+            "signature_date": h.signature_date.isoformat(),
+            "document_ref": f"{h.document_ref:04X}",
+        }
+    ih = container.header
+    return {
+        "format": "IDB",
+        "issuing_country": ih.country,
+        "signed": ih.signed,
+        "zipped": container.zipped,
+        "cert_reference": ih.cert_reference.hex().upper() if ih.cert_reference else None,
+        "signature_date": ih.signature_date.isoformat() if ih.signature_date else None,
+        "signer_certificate_embedded": container.certificate is not None,
+    }
+
+
+def _candidates(container: Container, trust: TrustStore) -> list[x509.Certificate]:
+    if isinstance(container, vds.VdsSeal):
+        h = container.header
+        return list(trust.find_seal_signers(h.signer_id, h.cert_reference))
+    ref = container.header.cert_reference
+    if ref is None:
+        return []
+    found = list(trust.find_idb_signers(ref))
+    if not found and container.certificate is not None:
+        # An embedded certificate is only a candidate: trust is decided by seal.trust.
+        if idb.certificate_reference(container.certificate) == ref:
+            try:
+                found = [x509.load_der_x509_certificate(container.certificate)]
+            except ValueError:
+                found = []
+    return found
+
+
+def _hash_of(container: Container) -> str | None:
+    return container.hash_name if isinstance(container, idb.IdbSeal) else None
+
+
+def _verify_signature(
+    container: Container, certs: list[x509.Certificate]
+) -> tuple[Check, x509.Certificate | None]:
+    name = "seal.signature"
+    signature = container.signature
+    if not signature:
+        return _bad(name, Category.INTEGRITY, SEAL_MALFORMED, "The seal is not signed."), None
+    unusable: list[str] = []
+    for cert in certs:
+        try:
+            key = ecdsa.public_key(ecdsa.spki_of_certificate(cert))
+        except ecdsa.EcdsaError as exc:
+            unusable.append(str(exc))
+            continue
+        if ecdsa.verify_with_key(key, container.signed_bytes, signature, _hash_of(container)):
+            return (
+                _ok(name, Category.INTEGRITY, "The signature verifies.", curve=key.curve.name),
+                cert,
+            )
+    if unusable and len(unusable) == len(certs):
+        return (
+            _bad(
+                name,
+                Category.INTEGRITY,
+                SEAL_UNSUPPORTED,
+                f"The signer's key cannot be used: {unusable[0]}.",
+            ),
+            None,
+        )
+    return (
+        _bad(
+            name,
+            Category.INTEGRITY,
+            SEAL_SIGNATURE_INVALID,
+            "The signature does not match the seal's content: it was altered or not made by "
+            "the named signer.",
+        ),
+        None,
+    )
+
+
+def _doc_type(profile: Profile | None) -> str | None:
+    if isinstance(profile, TtdSeal):
+        return DOC_TYPE_TTD
+    if isinstance(profile, LegalizationSeal):
+        return DOC_TYPE_LEGALIZATION
+    return None
+
+
+def _validity(profile: Profile | None, at: datetime) -> Check:
+    name = "document.validity"
+    if isinstance(profile, LegalizationSeal):
+        return skipped(
+            name, Category.STATUS, "A legalization does not expire.", code=NOT_APPLICABLE
+        )
+    if not isinstance(profile, TtdSeal):
+        return skipped(name, Category.STATUS, "The document's validity is not known.")
+    expiry = profile.expiry_date
+    today = at.date()
+    if expiry is None:
+        return _bad(name, Category.STATUS, SEAL_MALFORMED, "The MRZ has no readable expiry date.")
+    if profile.issue_date > today:
+        return _bad(
+            name,
+            Category.STATUS,
+            DOCUMENT_NOT_YET_VALID,
+            f"The document is issued on {profile.issue_date.isoformat()}, after the "
+            f"validation date.",
+        )
+    if today > expiry:
+        return _bad(
+            name,
+            Category.STATUS,
+            DOCUMENT_EXPIRED,
+            f"The document expired on {expiry.isoformat()}.",
+            expiry_date=expiry.isoformat(),
+        )
+    return _ok(
+        name,
+        Category.STATUS,
+        f"The document is valid until {expiry.isoformat()}.",
+        expiry_date=expiry.isoformat(),
+    )
+
+
+def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
+    """Verify a seal; never raises for bad input (it becomes a check with its reason code)."""
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    checks: list[Check] = []
+    fields: dict[str, Any] = {}
+
+    try:
+        container = to_container(data)
+    except SealError as exc:
+        checks.append(_bad("seal.format", Category.FORMAT, exc.code, str(exc)))
+        for name, category in (
+            ("seal.profile", Category.FORMAT),
+            ("seal.signer", Category.TRUST),
+            ("seal.signature", Category.INTEGRITY),
+            ("seal.trust", Category.TRUST),
+            ("document.validity", Category.STATUS),
+        ):
+            checks.append(skipped(name, category, "The seal could not be read."))
+        return Report.of(checks, fields)
+    fields.update(_header_data(container))
+    checks.append(_ok("seal.format", Category.FORMAT, f"A well-formed {fields['format']} seal."))
+
+    profile: Profile | None = None
+
+    def profile_check() -> Check:
+        nonlocal profile
+        try:
+            profile = read_profile(container)
+        except SealError as exc:
+            return _bad("seal.profile", Category.FORMAT, exc.code, str(exc))
+        fields.update(profile.fields())
+        if isinstance(profile, GenericSeal):
+            return skipped(
+                "seal.profile",
+                Category.FORMAT,
+                f"Profile {profile.profile} is not one this verifier reads; its content is "
+                "shown undecoded.",
+                code=SEAL_UNSUPPORTED,
+            )
+        return _ok("seal.profile", Category.FORMAT, f"Profile {fields['profile']}.")
+
+    checks.append(guarded("seal.profile", Category.FORMAT, profile_check))
+
+    certs = _candidates(container, trust)
+    if not certs:
+        checks.append(
+            _bad(
+                "seal.signer",
+                Category.TRUST,
+                SIGNER_UNKNOWN,
+                "The trust store holds no certificate matching the seal's signer reference.",
+            )
+        )
+        checks.append(skipped("seal.signature", Category.INTEGRITY, "No signer certificate."))
+        checks.append(skipped("seal.trust", Category.TRUST, "No signer certificate."))
+        checks.append(guarded("document.validity", Category.STATUS, lambda: _validity(profile, at)))
+        return Report.of(checks, fields)
+    checks.append(
+        _ok("seal.signer", Category.TRUST, "The signer certificate is in the trust store.")
+    )
+
+    signature_check, cert = _verify_signature(container, certs)
+    checks.append(signature_check)
+    if cert is None:
+        checks.append(skipped("seal.trust", Category.TRUST, "The signature did not verify."))
+    else:
+        status = trust.validate_signer(cert, at, _doc_type(profile))
+        signer_data = {k: v for k, v in status.data.items() if k in ("subject", "serial", "not_after")}
+        fields["signer"] = signer_data
+        if status.ok:
+            checks.append(_ok("seal.trust", Category.TRUST, status.message, **dict(status.data)))
+        else:
+            checks.append(
+                _bad("seal.trust", Category.TRUST, status.code, status.message, **dict(status.data))
+            )
+    checks.append(guarded("document.validity", Category.STATUS, lambda: _validity(profile, at)))
+    return Report.of(checks, fields)

@@ -298,8 +298,9 @@ class TrustStore:
         return None
 
     def _newest_crl(self, issuer: x509.Certificate) -> x509.CertificateRevocationList | None:
+        """The issuer's newest CRL: highest CRL number (RFC 5280 makes it monotonic), then date."""
         mine = [crl for crl, by in self._crls if _der(by) == _der(issuer)]
-        return max(mine, key=lambda c: c.last_update_utc, default=None)
+        return max(mine, key=lambda c: (_crl_number(c), c.last_update_utc), default=None)
 
     def _crl_issuer(self, crl: x509.CertificateRevocationList) -> x509.Certificate | None:
         for cert in self._by_subject.get(crl.issuer.public_bytes(), []):
@@ -349,6 +350,13 @@ def _parse(
     except ValueError:
         pass
     return [], [x509.load_der_x509_crl(data)]
+
+
+def _crl_number(crl: x509.CertificateRevocationList) -> int:
+    try:
+        return int(crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number)
+    except (x509.ExtensionNotFound, ValueError):
+        return -1
 
 
 def _der(cert: x509.Certificate) -> bytes:

@@ -1,0 +1,323 @@
+"""What both workflows share: the unit of work, loading with a row lock, prepare, approve,
+reject, issue, revoke and expiry.
+
+Each public function is one transaction: the state change and its audit entry commit
+together or not at all (DESIGN §7). Issuance renders and signs the PDF between two short
+transactions — first the number is taken (committed, so a failed rendering leaves a gap,
+never a reuse), then the document, the new state and the audit entry are written together
+after re-checking the case under lock — so no lock is held while the PDF is being signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from legalize.cases import readiness
+from legalize.cases.codes import new_check_code, new_web_token
+from legalize.cases.errors import (
+    CaseError,
+    DocumentExpired,
+    InvalidInput,
+    InvalidTransition,
+    IssuanceFailed,
+    NotFound,
+)
+from legalize.cases.issuer import IssuedPdf
+from legalize.cases.rules import (
+    SYSTEM,
+    Action,
+    Actor,
+    require_four_eyes,
+    require_role,
+    require_state,
+)
+from legalize.cases.validation import require_reason
+from legalize.cases.views import CaseView, DocumentView, case_view, document_view
+from legalize.registry import audit
+from legalize.registry.counters import next_document_number
+from legalize.registry.models import Case, CaseState, Document, DocumentType
+
+
+def check_time(at: datetime) -> None:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise InvalidInput("time must be timezone-aware (UTC)", field="at")
+
+
+@contextmanager
+def unit_of_work(session: Session) -> Iterator[None]:
+    """Commit what the block did, or roll all of it back and re-raise."""
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def lock_case(session: Session, case_id: int) -> Case:
+    """The case, locked for the rest of the transaction (FOR UPDATE on PostgreSQL)."""
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        raise InvalidInput("case id must be an integer", field="case_id")
+    case = session.scalars(
+        select(Case)
+        .where(Case.id == case_id)
+        .with_for_update(of=Case)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if case is None:
+        raise NotFound(f"no case {case_id}", field="case_id")
+    return case
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    case: Case,
+    at: datetime,
+    **details: Any,
+) -> None:
+    audit.append(
+        session,
+        actor=actor.id,
+        action=action,
+        subject_type="case",
+        subject_id=case.id,
+        at=at,
+        details={"kind": case.kind, **details},
+    )
+
+
+def move(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    to: CaseState,
+    at: datetime,
+    action: str,
+    **details: Any,
+) -> None:
+    """Change the state and record the transition (same transaction)."""
+    before = case.state
+    case.state = to.value
+    case.updated_at = at
+    session.flush()
+    record(session, actor, action, case, at, **{"from": before, "to": to.value, **details})
+
+
+def prepare(session: Session, actor: Actor, case_id: int, at: datetime) -> CaseView:
+    """An issuing officer takes responsibility for a draft: checked, ready for approval."""
+    check_time(at)
+    with unit_of_work(session):
+        require_role(actor, Action.PREPARE)
+        case = lock_case(session, case_id)
+        require_state(case, Action.PREPARE)
+        if case.prepared_by is not None:
+            raise InvalidTransition(f"case {case.id} was prepared already by {case.prepared_by}")
+        readiness.check(session, case)
+        case.prepared_by = actor.id
+        case.prepared_at = at
+        case.updated_at = at
+        record(session, actor, "case.prepared", case, at)
+    return case_view(session, case)
+
+
+def approve(session: Session, actor: Actor, case_id: int, at: datetime) -> CaseView:
+    """A second officer approves (four eyes: not the one who prepared it)."""
+    check_time(at)
+    with unit_of_work(session):
+        require_role(actor, Action.APPROVE)
+        case = lock_case(session, case_id)
+        require_state(case, Action.APPROVE)
+        require_four_eyes(actor, case)
+        case.approved_by = actor.id
+        case.approved_at = at
+        move(session, actor, case, CaseState.APPROVED, at, "case.approved")
+    return case_view(session, case)
+
+
+def reject(session: Session, actor: Actor, case_id: int, reason: str, at: datetime) -> CaseView:
+    check_time(at)
+    with unit_of_work(session):
+        require_role(actor, Action.REJECT)
+        reason = require_reason(reason)
+        case = lock_case(session, case_id)
+        require_state(case, Action.REJECT)
+        case.closed_by = actor.id
+        case.closed_at = at
+        case.reason = reason
+        move(session, actor, case, CaseState.REJECTED, at, "case.rejected", reason=reason)
+    return case_view(session, case)
+
+
+def _lock_document(session: Session, number: str) -> tuple[Document, Case]:
+    if not isinstance(number, str) or not number.strip():
+        raise InvalidInput("document number is required", field="number")
+    doc = session.scalars(
+        select(Document)
+        .where(Document.number == number.strip().upper())
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if doc is None:
+        raise NotFound(f"no document {number}", field="number")
+    return doc, lock_case(session, doc.case_id)
+
+
+def close_document(
+    session: Session,
+    actor: Actor,
+    doc: Document,
+    case: Case,
+    to: CaseState,
+    at: datetime,
+    action: str,
+    **details: Any,
+) -> None:
+    doc.status = to.value
+    doc.status_changed_at = at
+    case.closed_by = actor.id
+    case.closed_at = at
+    move(session, actor, case, to, at, action, number=doc.number, **details)
+
+
+def revoke(session: Session, actor: Actor, number: str, reason: str, at: datetime) -> DocumentView:
+    """Revoke an issued document (the web check then answers DOCUMENT_REVOKED)."""
+    check_time(at)
+    with unit_of_work(session):
+        require_role(actor, Action.REVOKE)
+        reason = require_reason(reason)
+        doc, case = _lock_document(session, number)
+        require_state(case, Action.REVOKE)
+        case.reason = reason
+        close_document(
+            session, actor, doc, case, CaseState.REVOKED, at, "document.revoked", reason=reason
+        )
+    return document_view(doc)
+
+
+def clear_document(
+    session: Session, actor: Actor, number: str, at: datetime, port: str | None = None
+) -> DocumentView:
+    """Border clearance of a TTD: it becomes used; a second clearance raises DocumentUsed."""
+    check_time(at)
+    with unit_of_work(session):
+        require_role(actor, Action.CLEAR)
+        doc, case = _lock_document(session, number)
+        if doc.type != DocumentType.TTD.value:
+            raise InvalidTransition("only a temporary travel document is cleared at the border")
+        require_state(case, Action.CLEAR)
+        if doc.expires_on is not None and at.date() > doc.expires_on:
+            raise DocumentExpired(f"document {doc.number} expired on {doc.expires_on}")
+        details: dict[str, Any] = {"port": port} if port else {}
+        close_document(session, actor, doc, case, CaseState.USED, at, "document.used", **details)
+    return document_view(doc)
+
+
+def expire_due(session: Session, at: datetime, actor: Actor | None = None) -> list[str]:
+    """Mark every issued document whose expiry date has passed as expired; returns numbers."""
+    check_time(at)
+    actor = actor or SYSTEM
+    expired: list[str] = []
+    with unit_of_work(session):
+        require_role(actor, Action.EXPIRE)
+        due = list(
+            session.scalars(
+                select(Document.number)
+                .where(Document.status == CaseState.ISSUED.value)
+                .where(Document.expires_on < at.date())
+                .order_by(Document.number)
+            )
+        )
+        for number in due:
+            doc, case = _lock_document(session, number)
+            if case.state != CaseState.ISSUED.value:  # changed since the list was read
+                continue
+            close_document(session, actor, doc, case, CaseState.EXPIRED, at, "document.expired")
+            expired.append(number)
+    return expired
+
+
+Render = Callable[[str, str, str], IssuedPdf]
+"""(number, check_code, web_token) -> the final PDF."""
+
+
+def issue_case(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    at: datetime,
+    doc_type: DocumentType,
+    build: Callable[[Session, Case], tuple[Render, date | None]],
+) -> CaseView:
+    """``build`` reads what the document shows (under the case lock) and returns the
+    renderer and the expiry date the document will carry."""
+    """Issue an approved case: number, codes, PDF, register — see the module docstring."""
+    check_time(at)
+    # 1. Check and take a number (committed: a failure later leaves a gap, never a reuse).
+    with unit_of_work(session):
+        require_role(actor, Action.ISSUE)
+        case = lock_case(session, case_id)
+        require_state(case, Action.ISSUE)
+        render, expires_on = build(session, case)
+        number = next_document_number(session, doc_type, at)
+    check_code, token = new_check_code(), new_web_token()
+    # 2. Render and sign with no transaction open.
+    try:
+        issued = render(number, check_code, token)
+    except CaseError:
+        raise
+    except Exception as exc:
+        with unit_of_work(session):
+            case = lock_case(session, case_id)
+            record(
+                session,
+                actor,
+                "document.issue_failed",
+                case,
+                at,
+                number=number,
+                error=type(exc).__name__,
+            )
+        raise IssuanceFailed(f"document {number} could not be produced: {exc}") from exc
+    if hashlib.sha256(issued.pdf).hexdigest() != issued.sha256.lower():
+        raise IssuanceFailed(f"document {number}: the issuer's SHA-256 does not match its PDF")
+    # 3. Register document, state and audit entry together, re-checking the case under lock.
+    with unit_of_work(session):
+        case = lock_case(session, case_id)
+        require_state(case, Action.ISSUE)
+        doc = Document(
+            number=number,
+            type=doc_type.value,
+            status=CaseState.ISSUED.value,
+            case_id=case.id,
+            seal_text=issued.seal_text,
+            pdf_sha256=issued.sha256.lower(),
+            pdf=issued.pdf,
+            check_code=check_code,
+            web_token=token,
+            issued_at=at,
+            issued_on=at.date(),
+            expires_on=expires_on,
+            status_changed_at=at,
+        )
+        session.add(doc)
+        case.issued_by = actor.id
+        move(
+            session,
+            actor,
+            case,
+            CaseState.ISSUED,
+            at,
+            "document.issued",
+            number=number,
+            pdf_sha256=doc.pdf_sha256,
+        )
+    return case_view(session, case)

@@ -1,0 +1,149 @@
+"""The seam between the workflows and document production (legalize.documents).
+
+The workflows hand an :class:`Issuer` everything the document shows — number, check code,
+holder or signer data, dates — and get back the final PDF, its SHA-256 and the seal text,
+which go into the register in the same transaction as the state change.
+:func:`bind_issuer` returns the real issuer (rendering, sealing and PAdES-signing) when
+``legalize.documents.issue`` is installed; :class:`UnsignedTestIssuer` is a test double that
+makes an unsigned placeholder PDF and must never serve a real request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from legalize.config import Config
+
+
+@dataclass(frozen=True)
+class TtdData:
+    """What a temporary travel document shows and seals."""
+
+    number: str
+    check_code: str
+    surname: str
+    given_names: str
+    birth_date: date
+    birth_place: str
+    sex: str
+    nationality: str
+    photo: bytes | None
+    """The cropped holder photo (JPEG or PNG) as approved."""
+    issued_on: date
+    expires_on: date
+    issuing_country: str
+    issuing_post: str
+    host_country: str
+    host_reference: str
+    web_token: str
+
+
+@dataclass(frozen=True)
+class LegalizationData:
+    """What a legalization certificate shows and seals, and the document it certifies."""
+
+    number: str
+    check_code: str
+    issued_on: date
+    issuing_country: str
+    issuing_post: str
+    signer_name: str
+    signer_capacity: str
+    signer_authority: str
+    underlying: bytes
+    underlying_media_type: str
+    underlying_sha256: str
+    underlying_date: date
+    destination_country: str | None
+    web_token: str
+
+
+@dataclass(frozen=True)
+class IssuedPdf:
+    pdf: bytes
+    """The final, signed file as handed out."""
+    sha256: str
+    """Hex SHA-256 of ``pdf`` (what the register keeps)."""
+    seal_text: str
+    """The QR text (web-check URL prefix + seal)."""
+
+
+class Issuer(Protocol):
+    def issue_ttd(self, data: TtdData, at: datetime) -> IssuedPdf: ...
+
+    def issue_legalization(self, data: LegalizationData, at: datetime) -> IssuedPdf: ...
+
+
+class IssuerUnavailable(RuntimeError):
+    """The real issuer (legalize.documents.issue) is not installed or cannot be set up."""
+
+
+def bind_issuer(config: Config) -> Issuer:
+    """The real issuer of legalize.documents, set up from ``config`` (keys, TSA, check URL)."""
+    try:
+        module = importlib.import_module("legalize.documents.issue")
+    except ModuleNotFoundError as exc:
+        raise IssuerUnavailable("legalize.documents.issue is not available yet") from exc
+    factory: Any = getattr(module, "workflow_issuer", None)
+    if factory is None:
+        raise IssuerUnavailable(
+            "legalize.documents.issue has no workflow_issuer(config) adapter yet"
+        )
+    issuer: Issuer = factory(config)
+    return issuer
+
+
+class UnsignedTestIssuer:
+    """TEST DOUBLE: an unsigned one-page placeholder PDF naming the data it was given.
+
+    For workflow tests and demo data before the real issuer lands; not a document anyone
+    may rely on (it says so on the page).
+    """
+
+    def __init__(self, fail_for: frozenset[str] = frozenset()) -> None:
+        self.fail_for = fail_for
+        """Numbers for which issuance raises (to test that a failure changes nothing)."""
+        self.calls = 0
+
+    def issue_ttd(self, data: TtdData, at: datetime) -> IssuedPdf:
+        return self._make("TTD", data.number, data.check_code)
+
+    def issue_legalization(self, data: LegalizationData, at: datetime) -> IssuedPdf:
+        return self._make("LEGALIZATION", data.number, data.check_code)
+
+    def _make(self, kind: str, number: str, check_code: str) -> IssuedPdf:
+        self.calls += 1
+        if number in self.fail_for:
+            raise RuntimeError(f"test double told to fail for {number}")
+        pdf = _placeholder_pdf(f"TEST DOUBLE - NOT A DOCUMENT - {kind} {number}")
+        return IssuedPdf(pdf, hashlib.sha256(pdf).hexdigest(), f"TEST:{kind}:{number}:{check_code}")
+
+
+def _placeholder_pdf(line: str) -> bytes:
+    text = line.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 12 Tf 50 780 Td ({text}) Tj ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)

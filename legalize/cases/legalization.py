@@ -1,0 +1,369 @@
+"""Legalization: certify the origin of a document (its signer, capacity and authority).
+
+The applicant's underlying document is filed with the signer it names; the officer matches
+that signer against the authorized signatories (name, capacity, authority, and validity on
+the document's date); a second officer approves; the certificate is issued. What is certified
+is the signature's origin, never the document's content (RESEARCH §5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from legalize.cases import common
+from legalize.cases.errors import InvalidInput, InvalidTransition, NotFound
+from legalize.cases.identity import ClaimedIdentity
+from legalize.cases.issuer import IssuedPdf, Issuer, LegalizationData
+from legalize.cases.readmission import DEFAULT_POST, parse_identity
+from legalize.cases.rules import Action, Actor, require_role
+from legalize.cases.validation import (
+    COUNTRY_RE,
+    MAX_UNDERLYING_BYTES,
+    Fields,
+    document_media_type,
+    image_media_type,
+)
+from legalize.cases.views import CaseView, case_view
+from legalize.registry import audit
+from legalize.registry.models import Case, CaseKind, CaseState, DocumentType, Person, Signatory
+
+
+@dataclass(frozen=True)
+class LegalizationRequest:
+    applicant: ClaimedIdentity
+    underlying: bytes
+    """The document to legalize: PDF, JPEG or PNG."""
+    underlying_title: str
+    """What it is, e.g. "Birth certificate"."""
+    underlying_date: date
+    """The date the underlying document was signed."""
+    signer_name: str
+    signer_capacity: str
+    signer_authority: str
+    destination_country: str | None = None
+
+
+@dataclass(frozen=True)
+class SignatoryView:
+    id: int
+    name: str
+    capacity: str
+    authority: str
+    valid_from: date
+    valid_until: date | None
+    has_specimen: bool
+
+
+class MatchOutcome(StrEnum):
+    MATCHED = "matched"
+    NOT_VALID_ON_DATE = "not_valid_on_date"
+    CAPACITY_MISMATCH = "capacity_mismatch"
+    AUTHORITY_MISMATCH = "authority_mismatch"
+    UNKNOWN_SIGNER = "unknown_signer"
+
+
+@dataclass(frozen=True)
+class SignatoryMatch:
+    outcome: MatchOutcome
+    signatory: SignatoryView | None
+    """The matched signatory, or the closest one by name."""
+    message: str
+
+
+def _norm(text: str) -> str:
+    """Compare names case-, accent- and punctuation-insensitively."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", plain.casefold()).split())
+
+
+def signatory_view(s: Signatory) -> SignatoryView:
+    return SignatoryView(
+        s.id, s.name, s.capacity, s.authority, s.valid_from, s.valid_until, s.specimen is not None
+    )
+
+
+def add_signatory(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    capacity: str,
+    authority: str,
+    valid_from: date | None,
+    valid_until: date | None,
+    at: datetime,
+    specimen: bytes | None = None,
+) -> SignatoryView:
+    """Register an authorized signatory (administrator)."""
+    common.check_time(at)
+    f = Fields({"name": name, "capacity": capacity, "authority": authority})
+    name, capacity, authority = f.text("name"), f.text("capacity"), f.text("authority")
+    if valid_from is None:
+        f.fail("valid_from", "valid_from must be a date", "REQUIRED")
+    elif valid_until is not None and valid_until < valid_from:
+        f.fail("valid_until", "valid_until is before valid_from")
+    media = None
+    if specimen is not None:
+        media = image_media_type(specimen)
+        if media is None:
+            f.fail("specimen", "the specimen signature must be a PNG or JPEG image")
+        elif len(specimen) > 2 * 1024 * 1024:
+            f.fail("specimen", "the specimen signature is larger than 2 MiB")
+    f.raise_if_any()
+    assert valid_from is not None
+    with common.unit_of_work(session):
+        require_role(actor, Action.MANAGE_SIGNATORIES)
+        sig = Signatory(
+            name=name,
+            capacity=capacity,
+            authority=authority,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            specimen=specimen,
+            specimen_media_type=media,
+            created_at=at,
+        )
+        session.add(sig)
+        session.flush()
+        audit.append(
+            session,
+            actor=actor.id,
+            action="signatory.added",
+            subject_type="signatory",
+            subject_id=sig.id,
+            at=at,
+            details={"valid_from": valid_from.isoformat()},
+        )
+    return signatory_view(sig)
+
+
+def list_signatories(session: Session, on: date | None = None) -> list[SignatoryView]:
+    """All signatories, or those valid on ``on``."""
+    rows = session.scalars(select(Signatory).order_by(Signatory.name, Signatory.id))
+    return [
+        signatory_view(s)
+        for s in rows
+        if on is None or (s.valid_from <= on and (s.valid_until is None or on <= s.valid_until))
+    ]
+
+
+def match_signatory(
+    session: Session, name: str, capacity: str, authority: str, on: date
+) -> SignatoryMatch:
+    """Find the authorized signatory named on a document signed on ``on``."""
+    same_name = [s for s in session.scalars(select(Signatory)) if _norm(s.name) == _norm(name)]
+    if not same_name:
+        return SignatoryMatch(
+            MatchOutcome.UNKNOWN_SIGNER, None, f"no authorized signatory {name!r}"
+        )
+    same_capacity = [s for s in same_name if _norm(s.capacity) == _norm(capacity)]
+    if not same_capacity:
+        return SignatoryMatch(
+            MatchOutcome.CAPACITY_MISMATCH,
+            signatory_view(same_name[0]),
+            f"{name} is not registered as {capacity!r}",
+        )
+    same_authority = [s for s in same_capacity if _norm(s.authority) == _norm(authority)]
+    if not same_authority:
+        return SignatoryMatch(
+            MatchOutcome.AUTHORITY_MISMATCH,
+            signatory_view(same_capacity[0]),
+            f"{name} is not registered for {authority!r}",
+        )
+    for s in same_authority:
+        if s.valid_from <= on and (s.valid_until is None or on <= s.valid_until):
+            return SignatoryMatch(
+                MatchOutcome.MATCHED, signatory_view(s), "authorized on that date"
+            )
+    return SignatoryMatch(
+        MatchOutcome.NOT_VALID_ON_DATE,
+        signatory_view(same_authority[0]),
+        f"{name} was not authorized on {on.isoformat()}",
+    )
+
+
+def parse_request(
+    data: Mapping[str, Any], underlying: bytes | None, at: datetime
+) -> LegalizationRequest:
+    """Validate an application given as a mapping plus the uploaded file (or Base64 in
+    ``data["underlying"]``). Raises InvalidInput naming every bad field."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput("the application must be an object", field="body")
+    f = Fields(
+        {**data, "underlying": underlying if underlying is not None else data.get("underlying")}
+    )
+    content = f.binary("underlying", required=True, limit=MAX_UNDERLYING_BYTES)
+    if content is not None and document_media_type(content) is None:
+        f.fail("underlying", "the underlying document must be a PDF, JPEG or PNG file")
+    title = f.text("underlying_title")
+    signed_on = f.date("underlying_date")
+    if signed_on is not None and signed_on > at.date():
+        f.fail("underlying_date", "underlying_date is in the future")
+    signer = f.text("signer_name")
+    capacity = f.text("signer_capacity")
+    authority = f.text("signer_authority")
+    destination = f.upper("destination_country", COUNTRY_RE, required=False, limit=3) or None
+    applicant_data = data.get("applicant")
+    applicant = None
+    if isinstance(applicant_data, Mapping):
+        sub = Fields({}, "applicant.")
+        applicant = parse_identity(applicant_data, at, sub)
+        f.errors.extend(sub.errors)
+    else:
+        f.fail("applicant", "applicant must be an object", "REQUIRED")
+    f.raise_if_any()
+    assert applicant is not None and content is not None and signed_on is not None
+    return LegalizationRequest(
+        applicant, content, title, signed_on, signer, capacity, authority, destination
+    )
+
+
+def _apply_match(session: Session, actor: Actor, case: Case, at: datetime) -> SignatoryMatch:
+    assert case.underlying_date is not None
+    result = match_signatory(
+        session,
+        case.signer_name or "",
+        case.signer_capacity or "",
+        case.signer_authority or "",
+        case.underlying_date,
+    )
+    case.signatory_id = (
+        result.signatory.id if result.outcome is MatchOutcome.MATCHED and result.signatory else None
+    )
+    case.updated_at = at
+    common.record(
+        session,
+        actor,
+        "case.signatory_matched",
+        case,
+        at,
+        outcome=result.outcome.value,
+        signatory_id=case.signatory_id,
+    )
+    return result
+
+
+def file_application(
+    session: Session, actor: Actor, request: LegalizationRequest, at: datetime
+) -> CaseView:
+    """File a legalization application (a draft) and match its signer at once."""
+    common.check_time(at)
+    with common.unit_of_work(session):
+        require_role(actor, Action.FILE_LEGALIZATION)
+        a = request.applicant
+        person = Person(
+            surname=a.surname,
+            given_names=a.given_names,
+            birth_date=a.birth_date,
+            sex=a.sex,
+            birth_place=a.birth_place,
+            nationality=a.nationality,
+            nic_number=a.nic_number,
+            passport_number=a.passport_number,
+        )
+        session.add(person)
+        session.flush()
+        case = Case(
+            kind=CaseKind.LEGALIZATION.value,
+            state=CaseState.DRAFT.value,
+            person_id=person.id,
+            filed_by=actor.id,
+            filed_at=at,
+            updated_at=at,
+            destination_country=request.destination_country,
+            underlying=request.underlying,
+            underlying_media_type=document_media_type(request.underlying),
+            underlying_sha256=hashlib.sha256(request.underlying).hexdigest(),
+            underlying_title=request.underlying_title,
+            underlying_date=request.underlying_date,
+            signer_name=request.signer_name,
+            signer_capacity=request.signer_capacity,
+            signer_authority=request.signer_authority,
+        )
+        session.add(case)
+        session.flush()
+        common.record(
+            session, actor, "case.filed", case, at, underlying_sha256=case.underlying_sha256
+        )
+        _apply_match(session, actor, case, at)
+    return case_view(session, case)
+
+
+def match_signer(session: Session, actor: Actor, case_id: int, at: datetime) -> SignatoryMatch:
+    """Re-run the signatory match of a draft (e.g. after a signatory was registered)."""
+    common.check_time(at)
+    with common.unit_of_work(session):
+        require_role(actor, Action.PREPARE)
+        case = common.lock_case(session, case_id)
+        if case.kind != CaseKind.LEGALIZATION.value:
+            raise InvalidTransition(f"case {case_id} is not a legalization")
+        if case.state != CaseState.DRAFT.value or case.prepared_by is not None:
+            raise InvalidTransition(f"case {case_id} can no longer be changed")
+        return _apply_match(session, actor, case, at)
+
+
+def underlying_document(session: Session, case_id: int) -> tuple[bytes, str]:
+    """The uploaded underlying document and its media type (for the officer's preview)."""
+    case = session.get(Case, case_id)
+    if case is None or case.underlying is None:
+        raise NotFound(f"no legalization case {case_id}", field="case_id")
+    return case.underlying, case.underlying_media_type or "application/octet-stream"
+
+
+def issue(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    at: datetime,
+    issuer: Issuer,
+    *,
+    issuing_country: str = "LKA",
+    issuing_post: str = DEFAULT_POST,
+) -> CaseView:
+    """Issue the legalization certificate of an approved case."""
+
+    def build(session: Session, case: Case) -> tuple[common.Render, date | None]:
+        if case.kind != CaseKind.LEGALIZATION.value or case.underlying is None:
+            raise InvalidTransition(f"case {case.id} is not a legalization")
+        assert case.underlying_date is not None
+        template = LegalizationData(
+            number="",
+            check_code="",
+            issued_on=at.date(),
+            issuing_country=issuing_country,
+            issuing_post=issuing_post,
+            signer_name=case.signer_name or "",
+            signer_capacity=case.signer_capacity or "",
+            signer_authority=case.signer_authority or "",
+            underlying=case.underlying,
+            underlying_media_type=case.underlying_media_type or "",
+            underlying_sha256=case.underlying_sha256 or "",
+            underlying_date=case.underlying_date,
+            destination_country=case.destination_country,
+            web_token="",
+        )
+
+        def render(number: str, check_code: str, token: str) -> IssuedPdf:
+            data = replace(template, number=number, check_code=check_code, web_token=token)
+            return issuer.issue_legalization(data, at)
+
+        return render, None
+
+    return common.issue_case(session, actor, case_id, at, DocumentType.LEGALIZATION, build)
+
+
+prepare = common.prepare
+approve = common.approve
+reject = common.reject
+revoke = common.revoke

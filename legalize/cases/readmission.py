@@ -1,0 +1,412 @@
+"""Readmission: a host country asks for a temporary travel document (TTD) for a national.
+
+filed (draft) → identity cross-check → photo → prepared by an issuing officer → approved by
+another officer → issued → cleared at the border (used) — or rejected, revoked, expired.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from legalize.cases import common
+from legalize.cases.errors import Duplicate, Forbidden, InvalidInput, InvalidTransition
+from legalize.cases.identity import ClaimedIdentity, CrossCheck, cross_check
+from legalize.cases.issuer import IssuedPdf, Issuer, TtdData
+from legalize.cases.portrait import FaceDetector, PortraitError, PortraitResult, check_portrait
+from legalize.cases.rules import Action, Actor, Role, require_role
+from legalize.cases.validation import (
+    COUNTRY_RE,
+    MAX_NAME,
+    MAX_PHOTO_BYTES,
+    NIC_RE,
+    REFERENCE_RE,
+    SEXES,
+    TRAVEL_DOC_RE,
+    Fields,
+    check_birth_date,
+    image_media_type,
+    require_reason,
+)
+from legalize.cases.views import CaseView, DocumentView, case_view
+from legalize.registry.identity import (
+    EmbeddedNationalIdRegistry,
+    EmbeddedTravelDocumentWatchlist,
+    NationalIdRegistry,
+    TravelDocumentWatchlist,
+)
+from legalize.registry.models import Case, CaseKind, CaseState, DocumentType, Person, Photo
+
+TTD_VALIDITY_DAYS = 30
+"""A TTD is good for one journey within this many days of issue."""
+DEFAULT_POST = "DEPARTMENT OF IMMIGRATION AND EMIGRATION, COLOMBO"
+
+
+@dataclass(frozen=True)
+class ReadmissionRequest:
+    host_country: str
+    """ICAO code of the requesting country."""
+    host_reference: str
+    """The host country's file reference (unique per country)."""
+    identity: ClaimedIdentity
+    port_of_entry: str = ""
+    travel_date: date | None = None
+    photo: bytes | None = None
+
+
+def parse_identity(data: Mapping[str, Any], at: datetime, fields: Fields) -> ClaimedIdentity | None:
+    f = Fields(data, fields.prefix)
+    surname = f.text("surname", limit=MAX_NAME)
+    given = f.text("given_names", required=False, limit=MAX_NAME)
+    birth = f.date("birth_date")
+    check_birth_date(f, "birth_date", birth, at)
+    sex = f.choice("sex", SEXES)
+    place = f.text("birth_place", required=False, limit=MAX_NAME)
+    nationality = f.upper("nationality", COUNTRY_RE, required=False, limit=3) or "LKA"
+    nic = f.upper("nic_number", NIC_RE, required=False, limit=12) or None
+    passport = f.upper("passport_number", TRAVEL_DOC_RE, required=False) or None
+    fields.errors.extend(f.errors)
+    if f.errors or birth is None:
+        return None
+    return ClaimedIdentity(surname, given, birth, sex, place, nationality, nic, passport)
+
+
+def parse_request(data: Mapping[str, Any], at: datetime) -> ReadmissionRequest:
+    """Validate a request given as a mapping (JSON body, CSV row); dates as YYYY-MM-DD, the
+    photo as bytes or Base64. Raises InvalidInput naming every bad field."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput("the request must be an object", field="body")
+    f = Fields(data)
+    country = f.upper("host_country", COUNTRY_RE, limit=3)
+    reference = f.text("host_reference", limit=64, pattern=REFERENCE_RE)
+    port = f.text("port_of_entry", required=False, limit=100)
+    travel = f.date("travel_date", required=False)
+    if travel is not None and travel < at.date():
+        f.fail("travel_date", "travel_date is in the past")
+    photo = f.binary("photo", required=False, limit=MAX_PHOTO_BYTES)
+    ident_data = data.get("identity")
+    if isinstance(ident_data, Mapping):
+        sub = Fields({}, "identity.")
+        identity = parse_identity(ident_data, at, sub)
+        f.errors.extend(sub.errors)
+    else:
+        f.fail("identity", "identity must be an object", "REQUIRED")
+        identity = None
+    f.raise_if_any()
+    assert identity is not None
+    return ReadmissionRequest(country, reference, identity, port, travel, photo)
+
+
+def _registers(
+    session: Session,
+    registry: NationalIdRegistry | None,
+    watchlist: TravelDocumentWatchlist | None,
+) -> tuple[NationalIdRegistry, TravelDocumentWatchlist]:
+    return (
+        registry or EmbeddedNationalIdRegistry(session),
+        watchlist or EmbeddedTravelDocumentWatchlist(session),
+    )
+
+
+def file_request(
+    session: Session,
+    actor: Actor,
+    request: ReadmissionRequest,
+    at: datetime,
+    *,
+    registry: NationalIdRegistry | None = None,
+    watchlist: TravelDocumentWatchlist | None = None,
+    face_detector: FaceDetector | None = None,
+    batch_id: int | None = None,
+    batch_line: int | None = None,
+) -> CaseView:
+    """File a readmission request (a draft case), cross-check the identity, keep the photo."""
+    common.check_time(at)
+    require_role(actor, Action.FILE_READMISSION)
+    foreign = actor.has(Role.FOREIGN_AUTHORITY) and not actor.has(Role.ISSUING_OFFICER)
+    if foreign and actor.country != request.host_country:
+        raise Forbidden(
+            f"this client files for {actor.country}, not {request.host_country}",
+            field="host_country",
+        )
+    reg, wl = _registers(session, registry, watchlist)
+    try:
+        with common.unit_of_work(session):
+            exists = session.scalar(
+                select(Case.id)
+                .where(Case.host_country == request.host_country)
+                .where(Case.host_reference == request.host_reference)
+            )
+            if exists is not None:
+                raise Duplicate(
+                    f"{request.host_country} reference {request.host_reference} is case {exists}",
+                    field="host_reference",
+                )
+            ident = request.identity
+            person = Person(
+                surname=ident.surname,
+                given_names=ident.given_names,
+                birth_date=ident.birth_date,
+                sex=ident.sex,
+                birth_place=ident.birth_place,
+                nationality=ident.nationality,
+                nic_number=ident.nic_number,
+                passport_number=ident.passport_number,
+            )
+            session.add(person)
+            session.flush()
+            result = cross_check(ident, reg, wl)
+            case = Case(
+                kind=CaseKind.READMISSION.value,
+                state=CaseState.DRAFT.value,
+                person_id=person.id,
+                filed_by=actor.id,
+                filed_at=at,
+                updated_at=at,
+                host_country=request.host_country,
+                host_reference=request.host_reference,
+                port_of_entry=request.port_of_entry or None,
+                travel_date=request.travel_date,
+                crosscheck=result.as_dict(),
+                batch_id=batch_id,
+                batch_line=batch_line,
+            )
+            session.add(case)
+            session.flush()
+            common.record(
+                session,
+                actor,
+                "case.filed",
+                case,
+                at,
+                host_country=request.host_country,
+                batch_id=batch_id,
+            )
+            common.record(
+                session,
+                actor,
+                "case.crosschecked",
+                case,
+                at,
+                outcome=result.outcome.value,
+                mismatched=list(result.mismatched),
+            )
+            if request.photo is not None:
+                _store_photo(session, actor, case, request.photo, at, face_detector)
+    except IntegrityError as exc:  # a concurrent filing of the same reference won
+        raise Duplicate(
+            f"{request.host_country} reference {request.host_reference} exists",
+            field="host_reference",
+        ) from exc
+    return case_view(session, case)
+
+
+def _store_photo(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    image: bytes,
+    at: datetime,
+    face_detector: FaceDetector | None,
+) -> PortraitResult:
+    media = image_media_type(image)
+    if media is None:
+        raise InvalidInput("the photo must be a JPEG or PNG image", field="photo")
+    if len(image) > MAX_PHOTO_BYTES:
+        raise InvalidInput("the photo is larger than 5 MiB", field="photo")
+    try:
+        result = check_portrait(image, at=at, detector=face_detector)
+    except PortraitError as exc:
+        raise InvalidInput(exc.message, field="photo", code=f"PHOTO_{exc.code}") from exc
+    checks = {
+        "passed": result.ok,
+        "issues": [{"code": i.code, "message": i.message} for i in result.issues],
+        "cropped": result.cropped_jpeg is not None,
+        "measurements": {k: round(v, 4) for k, v in result.measurements.items()},
+    }
+    if result.cropped_jpeg is not None:
+        # What the document prints is the portrait cropped to the ICAO 35:45 frame.
+        image, media = result.cropped_jpeg, "image/jpeg"
+    existing = session.scalars(select(Photo).where(Photo.case_id == case.id)).one_or_none()
+    if existing is not None:
+        session.delete(existing)
+        session.flush()
+    sha = hashlib.sha256(image).hexdigest()
+    session.add(
+        Photo(
+            case_id=case.id,
+            image=image,
+            media_type=media,
+            sha256=sha,
+            checks=checks,
+            passed=result.ok,
+            added_at=at,
+        )
+    )
+    case.updated_at = at
+    session.flush()
+    common.record(
+        session,
+        actor,
+        "photo.added",
+        case,
+        at,
+        photo_sha256=sha,
+        passed=result.ok,
+        issues=[i.code for i in result.issues],
+    )
+    return result
+
+
+def _editable(session: Session, actor: Actor, case_id: int) -> Case:
+    require_role(actor, Action.PREPARE)
+    case = common.lock_case(session, case_id)
+    if case.kind != CaseKind.READMISSION.value:
+        raise InvalidTransition(f"case {case_id} is not a readmission case")
+    if case.state != CaseState.DRAFT.value or case.prepared_by is not None:
+        raise InvalidTransition(f"case {case_id} can no longer be changed")
+    return case
+
+
+def attach_photo(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    image: bytes,
+    at: datetime,
+    *,
+    face_detector: FaceDetector | None = None,
+) -> PortraitResult:
+    """Add or replace the holder photo of a draft; returns the portrait checks' result."""
+    common.check_time(at)
+    with common.unit_of_work(session):
+        case = _editable(session, actor, case_id)
+        return _store_photo(session, actor, case, image, at, face_detector)
+
+
+def override_photo(
+    session: Session, actor: Actor, case_id: int, reason: str, at: datetime
+) -> CaseView:
+    """Accept a photo that failed a check, with the officer's reason (audited)."""
+    common.check_time(at)
+    with common.unit_of_work(session):
+        reason = require_reason(reason)
+        case = _editable(session, actor, case_id)
+        photo = session.scalars(select(Photo).where(Photo.case_id == case.id)).one_or_none()
+        if photo is None:
+            raise InvalidInput("there is no photo to override", field="photo")
+        photo.override_reason = reason
+        photo.overridden_by = actor.id
+        case.updated_at = at
+        common.record(session, actor, "photo.override", case, at, reason=reason)
+    return case_view(session, case)
+
+
+def recheck_identity(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    at: datetime,
+    *,
+    registry: NationalIdRegistry | None = None,
+    watchlist: TravelDocumentWatchlist | None = None,
+) -> CrossCheck:
+    """Run the cross-check again (e.g. after a register import) and keep the result."""
+    common.check_time(at)
+    reg, wl = _registers(session, registry, watchlist)
+    with common.unit_of_work(session):
+        case = _editable(session, actor, case_id)
+        p = case.person
+        claimed = ClaimedIdentity(
+            p.surname,
+            p.given_names,
+            p.birth_date,
+            p.sex,
+            p.birth_place,
+            p.nationality,
+            p.nic_number,
+            p.passport_number,
+        )
+        result = cross_check(claimed, reg, wl)
+        case.crosscheck = result.as_dict()
+        case.updated_at = at
+        common.record(
+            session,
+            actor,
+            "case.crosschecked",
+            case,
+            at,
+            outcome=result.outcome.value,
+            mismatched=list(result.mismatched),
+        )
+    return result
+
+
+def issue(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    at: datetime,
+    issuer: Issuer,
+    *,
+    issuing_country: str = "LKA",
+    issuing_post: str = DEFAULT_POST,
+    validity_days: int = TTD_VALIDITY_DAYS,
+) -> CaseView:
+    """Issue the TTD of an approved case: number, check code, signed PDF, register."""
+
+    def build(session: Session, case: Case) -> tuple[common.Render, date | None]:
+        if case.kind != CaseKind.READMISSION.value:
+            raise InvalidTransition(f"case {case.id} is not a readmission case")
+        photo = session.scalars(select(Photo).where(Photo.case_id == case.id)).one_or_none()
+        p = case.person
+        expires = at.date() + timedelta(days=validity_days)
+        # Plain values only: rendering runs after this transaction ended.
+        template = TtdData(
+            number="",
+            check_code="",
+            surname=p.surname,
+            given_names=p.given_names,
+            birth_date=p.birth_date,
+            birth_place=p.birth_place,
+            sex=p.sex,
+            nationality=p.nationality,
+            photo=photo.image if photo else None,
+            issued_on=at.date(),
+            expires_on=expires,
+            issuing_country=issuing_country,
+            issuing_post=issuing_post,
+            host_country=case.host_country or "",
+            host_reference=case.host_reference or "",
+            web_token="",
+        )
+
+        def render(number: str, check_code: str, token: str) -> IssuedPdf:
+            data = replace(template, number=number, check_code=check_code, web_token=token)
+            return issuer.issue_ttd(data, at)
+
+        return render, expires
+
+    return common.issue_case(session, actor, case_id, at, DocumentType.TTD, build)
+
+
+def clear(
+    session: Session, actor: Actor, number: str, at: datetime, port: str | None = None
+) -> DocumentView:
+    """A border officer clears the holder: the TTD becomes used (DOCUMENT_USED the 2nd time)."""
+    return common.clear_document(session, actor, number, at, port)
+
+
+# The transitions both workflows share, re-exported so callers need one module per workflow.
+prepare = common.prepare
+approve = common.approve
+reject = common.reject
+revoke = common.revoke
+expire_due = common.expire_due

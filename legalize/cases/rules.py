@@ -1,0 +1,147 @@
+"""Who may do what, and from which state (DESIGN §1, §7) — the rules the pages only display.
+
+Roles carry the same string values as :class:`legalize.registry.accounts.Role`, plus
+``foreign_authority`` for API clients of host countries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from legalize.cases.errors import (
+    DocumentExpired,
+    DocumentRevoked,
+    DocumentUsed,
+    Forbidden,
+    FourEyesViolation,
+    InvalidTransition,
+)
+from legalize.registry.models import Case, CaseState
+
+
+class Role(StrEnum):
+    ISSUING_OFFICER = "issuing_officer"
+    APPROVING_OFFICER = "approving_officer"
+    BORDER_OFFICER = "border_officer"
+    ADMINISTRATOR = "administrator"
+    FOREIGN_AUTHORITY = "foreign_authority"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff user (``user:<name>``), an API client (``api:<name>``) or the system."""
+
+    id: str
+    """Recorded in the case and the audit log; four eyes compares it."""
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    country: str | None = None
+    """For a foreign authority: the ICAO code of the country it speaks for."""
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+SYSTEM = Actor("system", frozenset({Role.ADMINISTRATOR}))
+"""The actor of scheduled work (expiry) and of imports run from the CLI."""
+
+
+class Action(StrEnum):
+    FILE_READMISSION = "file_readmission"
+    FILE_LEGALIZATION = "file_legalization"
+    PREPARE = "prepare"
+    APPROVE = "approve"
+    REJECT = "reject"
+    ISSUE = "issue"
+    REVOKE = "revoke"
+    CLEAR = "clear"
+    EXPIRE = "expire"
+    MANAGE_SIGNATORIES = "manage_signatories"
+    IMPORT_REGISTERS = "import_registers"
+
+
+_I, _A, _B, _ADM, _F = (
+    Role.ISSUING_OFFICER,
+    Role.APPROVING_OFFICER,
+    Role.BORDER_OFFICER,
+    Role.ADMINISTRATOR,
+    Role.FOREIGN_AUTHORITY,
+)
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.FILE_READMISSION: frozenset({_F, _I}),
+    Action.FILE_LEGALIZATION: frozenset({_I}),
+    Action.PREPARE: frozenset({_I}),
+    Action.APPROVE: frozenset({_A}),
+    Action.REJECT: frozenset({_I, _A}),
+    Action.ISSUE: frozenset({_I, _A}),
+    Action.REVOKE: frozenset({_A, _ADM}),
+    Action.CLEAR: frozenset({_B}),
+    Action.EXPIRE: frozenset({_ADM}),
+    Action.MANAGE_SIGNATORIES: frozenset({_ADM}),
+    Action.IMPORT_REGISTERS: frozenset({_ADM}),
+}
+
+ALLOWED_FROM: dict[Action, frozenset[CaseState]] = {
+    Action.PREPARE: frozenset({CaseState.DRAFT}),
+    Action.APPROVE: frozenset({CaseState.DRAFT}),
+    Action.REJECT: frozenset({CaseState.DRAFT, CaseState.APPROVED}),
+    Action.ISSUE: frozenset({CaseState.APPROVED}),
+    Action.REVOKE: frozenset({CaseState.ISSUED}),
+    Action.CLEAR: frozenset({CaseState.ISSUED}),
+    Action.EXPIRE: frozenset({CaseState.ISSUED}),
+}
+
+
+def allowed(actor: Actor, action: Action) -> bool:
+    return bool(PERMISSIONS[action] & actor.roles)
+
+
+def require_role(actor: Actor, action: Action) -> None:
+    if not allowed(actor, action):
+        needed = " or ".join(sorted(PERMISSIONS[action]))
+        raise Forbidden(f"{action.value} needs the role {needed}")
+
+
+def require_state(case: Case, action: Action) -> None:
+    """Refuse ``action`` on ``case`` unless its state allows it (with the state's own code)."""
+    state = CaseState(case.state)
+    if state in ALLOWED_FROM[action]:
+        return
+    message = f"case {case.id} is {state.value}; cannot {action.value}"
+    if state is CaseState.USED:
+        raise DocumentUsed(f"document of case {case.id} has been used already")
+    if state is CaseState.EXPIRED:
+        raise DocumentExpired(f"document of case {case.id} has expired")
+    if state is CaseState.REVOKED:
+        raise DocumentRevoked(f"document of case {case.id} has been revoked")
+    raise InvalidTransition(message)
+
+
+def require_four_eyes(actor: Actor, case: Case) -> None:
+    """The approver must be someone other than the preparer (and the filer, if staff)."""
+    if case.prepared_by is None:
+        raise InvalidTransition(f"case {case.id} has not been prepared yet")
+    if actor.id == case.prepared_by:
+        raise FourEyesViolation("the approving officer must differ from the preparing officer")
+    if actor.id == case.filed_by:
+        raise FourEyesViolation("the approving officer must differ from the officer who filed")
+
+
+def available_actions(actor: Actor, case: Case) -> list[Action]:
+    """The steps ``actor`` may take on ``case`` now (for the buttons of the case page)."""
+    state = CaseState(case.state)
+    result: list[Action] = []
+    for action, states in ALLOWED_FROM.items():
+        if state not in states or not allowed(actor, action) or action is Action.EXPIRE:
+            continue
+        if action is Action.CLEAR and case.kind != "readmission":
+            continue
+        if action is Action.APPROVE and (
+            case.prepared_by is None or actor.id in (case.prepared_by, case.filed_by)
+        ):
+            continue
+        if action is Action.PREPARE and case.prepared_by is not None:
+            continue
+        result.append(action)
+    return result

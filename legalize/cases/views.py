@@ -1,0 +1,281 @@
+"""Read-only snapshots of cases and documents, and the queries the pages and the API list.
+
+Values are frozen dataclasses detached from the session, so the web layer can render them
+after the transaction ended. No personal data leaves through the document lookups used by
+the public check except what the caller asks for explicitly (:func:`get_case`).
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from legalize.cases.errors import InvalidInput, NotFound
+from legalize.registry.models import Case, Document, Person, Photo
+from legalize.seal import checkcode
+
+
+@dataclass(frozen=True)
+class PersonView:
+    surname: str
+    given_names: str
+    birth_date: date
+    sex: str
+    birth_place: str
+    nationality: str
+    nic_number: str | None
+    passport_number: str | None
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    media_type: str
+    sha256: str
+    passed: bool
+    """The ICAO portrait checks passed."""
+    checks: dict[str, Any]
+    override_reason: str | None
+    overridden_by: str | None
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    number: str
+    type: str
+    status: str
+    case_id: int
+    check_code: str
+    web_token: str
+    pdf_sha256: str
+    seal_text: str
+    issued_at: datetime
+    issued_on: date
+    expires_on: date | None
+    status_changed_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: int
+    kind: str
+    state: str
+    person: PersonView
+    filed_by: str
+    filed_at: datetime
+    updated_at: datetime
+    prepared_by: str | None
+    prepared_at: datetime | None
+    approved_by: str | None
+    approved_at: datetime | None
+    issued_by: str | None
+    closed_by: str | None
+    closed_at: datetime | None
+    reason: str | None
+    host_country: str | None
+    host_reference: str | None
+    port_of_entry: str | None
+    travel_date: date | None
+    crosscheck: dict[str, Any] | None
+    batch_id: int | None
+    batch_line: int | None
+    destination_country: str | None
+    underlying_media_type: str | None
+    underlying_sha256: str | None
+    underlying_title: str | None
+    underlying_date: date | None
+    signer_name: str | None
+    signer_capacity: str | None
+    signer_authority: str | None
+    signatory_id: int | None
+    photo: PhotoView | None
+    document: DocumentView | None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    items: tuple[CaseView, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+def person_view(p: Person) -> PersonView:
+    return PersonView(
+        p.surname,
+        p.given_names,
+        p.birth_date,
+        p.sex,
+        p.birth_place,
+        p.nationality,
+        p.nic_number,
+        p.passport_number,
+    )
+
+
+def document_view(d: Document) -> DocumentView:
+    return DocumentView(
+        number=d.number,
+        type=d.type,
+        status=d.status,
+        case_id=d.case_id,
+        check_code=d.check_code,
+        web_token=d.web_token,
+        pdf_sha256=d.pdf_sha256,
+        seal_text=d.seal_text,
+        issued_at=d.issued_at,
+        issued_on=d.issued_on,
+        expires_on=d.expires_on,
+        status_changed_at=d.status_changed_at,
+    )
+
+
+def case_view(session: Session, c: Case) -> CaseView:
+    photo = session.scalars(select(Photo).where(Photo.case_id == c.id)).one_or_none()
+    doc = session.scalars(select(Document).where(Document.case_id == c.id)).one_or_none()
+    return CaseView(
+        id=c.id,
+        kind=c.kind,
+        state=c.state,
+        person=person_view(c.person),
+        filed_by=c.filed_by,
+        filed_at=c.filed_at,
+        updated_at=c.updated_at,
+        prepared_by=c.prepared_by,
+        prepared_at=c.prepared_at,
+        approved_by=c.approved_by,
+        approved_at=c.approved_at,
+        issued_by=c.issued_by,
+        closed_by=c.closed_by,
+        closed_at=c.closed_at,
+        reason=c.reason,
+        host_country=c.host_country,
+        host_reference=c.host_reference,
+        port_of_entry=c.port_of_entry,
+        travel_date=c.travel_date,
+        crosscheck=c.crosscheck,
+        batch_id=c.batch_id,
+        batch_line=c.batch_line,
+        destination_country=c.destination_country,
+        underlying_media_type=c.underlying_media_type,
+        underlying_sha256=c.underlying_sha256,
+        underlying_title=c.underlying_title,
+        underlying_date=c.underlying_date,
+        signer_name=c.signer_name,
+        signer_capacity=c.signer_capacity,
+        signer_authority=c.signer_authority,
+        signatory_id=c.signatory_id,
+        photo=PhotoView(
+            photo.media_type,
+            photo.sha256,
+            photo.passed,
+            photo.checks,
+            photo.override_reason,
+            photo.overridden_by,
+        )
+        if photo
+        else None,
+        document=document_view(doc) if doc else None,
+    )
+
+
+def get_case(session: Session, case_id: int) -> CaseView:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", field="case_id")
+    return case_view(session, case)
+
+
+MAX_PAGE = 200
+
+
+def list_cases(
+    session: Session,
+    *,
+    kind: str | None = None,
+    state: str | None = None,
+    host_country: str | None = None,
+    search: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> CasePage:
+    """Cases, newest first. ``search`` matches a host reference, a document number or the
+    start of a surname. ``host_country`` restricts to one country (API clients)."""
+    if not (offset >= 0) or not (1 <= limit <= MAX_PAGE):
+        raise InvalidInput(f"limit must be 1-{MAX_PAGE}, offset ≥ 0", field="limit")
+    stmt = select(Case).join(Person, Case.person_id == Person.id)
+    if kind:
+        stmt = stmt.where(Case.kind == kind)
+    if state:
+        stmt = stmt.where(Case.state == state)
+    if host_country:
+        stmt = stmt.where(Case.host_country == host_country)
+    if search and search.strip():
+        term = search.strip()
+        numbers = select(Document.case_id).where(Document.number == term.upper())
+        stmt = stmt.where(
+            or_(
+                Case.host_reference == term,
+                Case.id.in_(numbers),
+                func.upper(Person.surname).startswith(term.upper(), autoescape=True),
+            )
+        )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Case.id.desc()).offset(offset).limit(limit))
+    return CasePage(tuple(case_view(session, c) for c in rows), int(total), offset, limit)
+
+
+def find_document(session: Session, number: str) -> DocumentView | None:
+    doc = session.scalars(
+        select(Document).where(Document.number == number.strip().upper())
+    ).one_or_none()
+    return document_view(doc) if doc else None
+
+
+def _normalize_code(code: str) -> str:
+    try:
+        return checkcode.compact(code)
+    except checkcode.CheckCodeError:
+        return ""
+
+
+def check_document(session: Session, number: str, check_code: str) -> DocumentView | None:
+    """The document with this number and check code (web check by typing); None otherwise.
+    The code is compared in constant time."""
+    doc = find_document(session, number)
+    if doc is None:
+        return None
+    given = _normalize_code(check_code)
+    stored = _normalize_code(doc.check_code)
+    if not given or not hmac.compare_digest(given.encode(), stored.encode()):
+        return None
+    return doc
+
+
+def document_by_token(session: Session, token: str) -> DocumentView | None:
+    if not token or len(token) > 64:
+        return None
+    doc = session.scalars(select(Document).where(Document.web_token == token)).one_or_none()
+    return document_view(doc) if doc else None
+
+
+def document_pdf(session: Session, number: str) -> bytes:
+    """The issued PDF as it was handed out (re-sending a lost download)."""
+    doc = session.scalars(
+        select(Document).where(Document.number == number.strip().upper())
+    ).one_or_none()
+    if doc is None:
+        raise NotFound(f"no document {number}", field="number")
+    return doc.pdf
+
+
+def document_by_pdf_hash(session: Session, sha256: str) -> DocumentView | None:
+    """The document whose final PDF has this SHA-256 (uploaded-file check)."""
+    doc = session.scalars(
+        select(Document).where(Document.pdf_sha256 == sha256.lower())
+    ).one_or_none()
+    return document_view(doc) if doc else None

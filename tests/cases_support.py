@@ -1,0 +1,66 @@
+"""Shared pieces of the case workflow tests: actors, a photo, an issuer, register data."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+
+from PIL import Image, ImageDraw
+
+from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
+from legalize.cases.rules import Actor, Role
+from legalize.config import Config
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+HOST = Actor("api:de-bamf", frozenset({Role.FOREIGN_AUTHORITY}), country="DEU")
+ALICE = Actor("user:alice", frozenset({Role.ISSUING_OFFICER}))
+BOB = Actor("user:bob", frozenset({Role.APPROVING_OFFICER}))
+CAROL = Actor("user:carol", frozenset({Role.BORDER_OFFICER}))
+ADMIN = Actor("user:root", frozenset({Role.ADMINISTRATOR}))
+BOTH = Actor("user:dave", frozenset({Role.ISSUING_OFFICER, Role.APPROVING_OFFICER}))
+
+NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
+199012345678,PERERA,KAMAL NUWAN,1990-05-14,M,KANDY
+853400937V,SILVA,NIMALI,1985-12-01,F,GALLE
+"""
+SLTD_CSV = b"""document_number,issuing_country,status,reported_on
+N1234567,LKA,stolen,2025-03-01
+"""
+
+
+def plain_photo() -> bytes:
+    """A light 600×800 JPEG with a grey oval: readable, but no face (fails the face check)."""
+    img = Image.new("RGB", (600, 800), (235, 235, 235))
+    ImageDraw.Draw(img).ellipse((180, 180, 420, 520), fill=(150, 120, 100))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def workflow_issuer() -> Issuer:
+    """The real issuer when legalize.documents provides one, else the unsigned test double."""
+    try:
+        return bind_issuer(Config())
+    except IssuerUnavailable:
+        return UnsignedTestIssuer()
+
+
+def request_body(reference: str = "DE-2026-0001", **identity: str) -> dict[str, object]:
+    ident: dict[str, str] = {
+        "surname": "Perera",
+        "given_names": "Kamal Nuwan",
+        "birth_date": "1990-05-14",
+        "sex": "M",
+        "birth_place": "Kandy",
+        "nic_number": "199012345678",
+        "passport_number": "N7654321",
+    }
+    ident.update(identity)
+    return {
+        "host_country": "DEU",
+        "host_reference": reference,
+        "port_of_entry": "CMB",
+        "travel_date": "2026-11-20",
+        "identity": ident,
+    }

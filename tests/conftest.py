@@ -9,6 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+# Database fixtures (db_engine, session_factory, db_session, backend) on SQLite and PostgreSQL.
+from db import backend, db_engine, db_session, session_factory  # noqa: F401
+
 
 @pytest.fixture(scope="session")
 def dev_pki(tmp_path_factory):  # type: ignore[no-untyped-def]

@@ -19,7 +19,6 @@ from cases_support import (
     request_body,
     workflow_issuer,
 )
-from db import backend, db_engine, db_session, session_factory  # noqa: F401
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

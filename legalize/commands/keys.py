@@ -161,7 +161,7 @@ def revoke_command(args: argparse.Namespace) -> int:
         authority = Authority.open(folder)
         crl = authority.revoke(_passphrase(config), args.serial.strip(), args.reason, at)
         _republish(authority)
-    except (PkiError, ValueError) as exc:
+    except PkiError as exc:
         raise CommandError(str(exc)) from None
     number = crl.extensions.get_extension_for_class(x509.CRLNumber)
     print(f"revoked {args.serial.upper()}; CRL number {number.value.crl_number} written")

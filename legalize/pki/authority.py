@@ -171,7 +171,10 @@ class Authority:
         return self._index.signers
 
     def signer(self, serial: int | str) -> SignerRecord:
-        number = int(serial, 16) if isinstance(serial, str) else serial
+        try:
+            number = int(serial, 16) if isinstance(serial, str) else serial
+        except ValueError:
+            raise PkiError(f"not a certificate serial (hex): {serial!r}") from None
         for record in self._index.signers:
             if record.serial == number:
                 return record
@@ -299,8 +302,8 @@ class Authority:
     ) -> x509.CertificateRevocationList:
         """Revoke a signer certificate from ``at`` on and publish a new CRL."""
         _require_aware(at)
-        record = self.signer(serial)
         flag = crls.reason(reason)
+        record = self.signer(serial)
         if self.revocation(record.serial) is not None:
             raise PkiError(f"certificate {record.cert_reference} is already revoked")
         entry = {"serial": record.serial, "date": at.isoformat(), "reason": flag.value}

@@ -94,7 +94,9 @@ class DevPki:
     """By document type (``TTD``, ``LEG``)."""
 
     def config(self, **overrides: Any) -> Config:
-        return replace(Config(), keys_dir=self.dir, key_passphrase=self.passphrase, **overrides)
+        values: dict[str, Any] = {"keys_dir": self.dir, "key_passphrase": self.passphrase}
+        values.update(overrides)
+        return replace(Config(), **values)
 
     def signer(self, doc_type: str) -> KeyFileSigner:
         entry = self.signers[doc_type]

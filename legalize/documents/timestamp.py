@@ -53,6 +53,7 @@ class HttpTimeStamper(TimeStamper):
                     raise TimestampRequestError(f"TSA answered HTTP {response.status}")
                 data: bytes = response.read(MAX_RESPONSE_BYTES + 1)
         except urllib.error.HTTPError as exc:
+            exc.close()  # it holds the open response; left to the GC it warns (ResourceWarning)
             raise TimestampRequestError(f"TSA answered HTTP {exc.code}") from None
         except (urllib.error.URLError, OSError) as exc:
             raise TimestampRequestError(f"TSA unreachable ({type(exc).__name__})") from None

@@ -17,6 +17,9 @@ from legalize.commands import CommandError
 COMMAND_MODULES = (
     "legalize.commands.keys",
     "legalize.commands.trust",
+    "legalize.commands.registry",
+    "legalize.commands.audit",
+    "legalize.commands.users",
     "legalize.commands.dev",
 )
 

@@ -1,0 +1,56 @@
+"""``legalize audit verify``: check the hash chain of the audit log."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from legalize.commands import CommandError
+from legalize.config import Config
+from legalize.registry.audit import verify_chain
+from legalize.registry.db import DatabaseError, make_engine, make_session_factory
+
+
+def register(sub: Any) -> None:
+    audit: argparse.ArgumentParser = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
+    p = audit_sub.add_parser(
+        "verify", help="recompute the hash chain; exit 1 naming the first broken entry"
+    )
+    p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=verify)
+
+
+def verify(args: argparse.Namespace) -> int:
+    url = args.database_url or Config.from_env().database_url
+    try:
+        engine = make_engine(url)
+    except DatabaseError as exc:
+        raise CommandError(str(exc), exit_status=2) from exc
+    try:
+        with make_session_factory(engine)() as session:
+            result = verify_chain(session)
+    except SQLAlchemyError as exc:
+        raise CommandError(f"cannot read the audit log: {exc}", exit_status=2) from exc
+    finally:
+        engine.dispose()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "ok": result.ok,
+                    "entries": result.entries,
+                    "first_broken_seq": result.first_broken_seq,
+                    "reason": result.reason,
+                }
+            )
+        )
+    elif result.ok:
+        print(f"audit log intact: {result.entries} entries")
+    else:
+        print(f"audit log BROKEN at entry {result.first_broken_seq}: {result.reason}")
+    return 0 if result.ok else 1

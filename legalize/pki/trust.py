@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +49,7 @@ SIGNER_REVOKED: Final = "SIGNER_REVOKED"
 SIGNER_NOT_ALLOWED: Final = "SIGNER_NOT_ALLOWED"
 
 MAX_CHAIN = 4
+PROFILE_CACHE = 4096
 """Longest chain followed (signer, at most two intermediates, root)."""
 
 
@@ -74,6 +75,23 @@ class SignerStatus:
     @property
     def ok(self) -> bool:
         return self.code == OK
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """The time-independent facts about one certificate against this store."""
+
+    data: Mapping[str, Any]
+    doc_types: frozenset[str] | None
+    anchor: str | None
+    """How it is trusted (root or direct); None when it is not."""
+    problem: str
+    links: tuple[tuple[str, datetime, datetime], ...]
+    """(what, not before, not after) from the signer up to its anchor."""
+    revocations: tuple[tuple[str, datetime, str, bool], ...]
+    """(who, since, reason, counts for every time) from the issuers' newest CRLs."""
+    crl_next_update: datetime | None
+    may_sign: bool
 
 
 class TrustStore:
@@ -113,6 +131,7 @@ class TrustStore:
         self._crls = accepted
         self.crls: tuple[x509.CertificateRevocationList, ...] = tuple(c for c, _ in accepted)
         self.skipped: tuple[SkippedFile, ...] = tuple(skipped_list)
+        self._profiles: dict[bytes, _Profile] = {}
 
     @classmethod
     def load(cls, path: str | Path) -> TrustStore:
@@ -189,6 +208,52 @@ class TrustStore:
     ) -> SignerStatus:
         if at.tzinfo is None:
             raise ValueError("at must be timezone-aware")
+        profile = self._profile(cert)
+        data = dict(profile.data)
+        if data["doc_types"] is not None:
+            data["doc_types"] = list(data["doc_types"])  # the caller's copy, not the cache's
+        if profile.anchor is None:
+            return SignerStatus(SIGNER_UNKNOWN, profile.problem, data)
+        data["anchor"] = profile.anchor
+        if profile.crl_next_update is not None:
+            data["crl_stale"] = profile.crl_next_update < at
+
+        for who, since, reason, backdated in profile.revocations:
+            if backdated or since <= at:
+                data["revocation_date"] = since.isoformat()
+                data["revocation_reason"] = reason
+                message = f"the {who} was revoked on {since.date().isoformat()} ({reason})"
+                return SignerStatus(SIGNER_REVOKED, message, data)
+
+        for what, not_before, not_after in profile.links:
+            if at < not_before:
+                message = f"the {what} is valid only from {not_before.isoformat()}"
+                return SignerStatus(SIGNER_NOT_YET_VALID, message, data)
+            if at > not_after:
+                message = f"the {what} expired on {not_after.isoformat()}"
+                return SignerStatus(SIGNER_EXPIRED, message, data)
+
+        if not profile.may_sign:
+            message = "the certificate's key usage forbids signing"
+            return SignerStatus(SIGNER_NOT_ALLOWED, message, data)
+        types = profile.doc_types
+        if doc_type is not None and types is not None and doc_type not in types:
+            allowed = ", ".join(sorted(types)) or "nothing"
+            message = f"the signer may sign {allowed}, not {doc_type}"
+            return SignerStatus(SIGNER_NOT_ALLOWED, message, data)
+        return SignerStatus(OK, "the signer is trusted", data)
+
+    def _profile(self, cert: x509.Certificate) -> _Profile:
+        """Everything about ``cert`` that does not depend on the time, computed once.
+
+        The store never changes after loading; issuer signature checks (P-384 for our root)
+        and name formatting would otherwise cost milliseconds per seal.
+        """
+        key = _der(cert)
+        profile = self._profiles.get(key)
+        if profile is not None:
+            return profile
+        types = oids.document_types(cert)
         data: dict[str, Any] = {
             "subject": cert.subject.rfc4514_string(),
             "issuer": cert.issuer.rfc4514_string(),
@@ -196,48 +261,52 @@ class TrustStore:
             "signer_id": signer_id_of(cert),
             "not_before": cert.not_valid_before_utc.isoformat(),
             "not_after": cert.not_valid_after_utc.isoformat(),
+            "doc_types": sorted(types) if types is not None else None,
         }
-        types = oids.document_types(cert)
-        data["doc_types"] = sorted(types) if types is not None else None
-
-        chain, problem = self._chain(cert)
-        if chain is None:
-            return SignerStatus(SIGNER_UNKNOWN, problem, data)
-        data["anchor"] = problem  # on success _chain describes the anchor
-
-        revoked = self._revocation(chain, at, data)
-        if revoked is not None:
-            return SignerStatus(SIGNER_REVOKED, revoked, data)
-
-        for link in chain:
-            what = (
-                "signer certificate" if link is cert else f"issuer {link.subject.rfc4514_string()}"
-            )
-            if at < link.not_valid_before_utc:
-                return SignerStatus(
-                    SIGNER_NOT_YET_VALID,
-                    f"the {what} is valid only from {link.not_valid_before_utc.isoformat()}",
-                    data,
+        chain, description = self._chain(cert)
+        revocations: list[tuple[str, datetime, str, bool]] = []
+        links: list[tuple[str, datetime, datetime]] = []
+        next_update = None
+        if chain is not None:
+            for link in chain:
+                what = (
+                    "signer certificate"
+                    if link is cert
+                    else f"issuer {link.subject.rfc4514_string()}"
                 )
-            if at > link.not_valid_after_utc:
-                return SignerStatus(
-                    SIGNER_EXPIRED,
-                    f"the {what} expired on {link.not_valid_after_utc.isoformat()}",
-                    data,
-                )
-
-        if not _may_sign(cert):
-            return SignerStatus(
-                SIGNER_NOT_ALLOWED, "the certificate's key usage forbids signing", data
-            )
-        if doc_type is not None and types is not None and doc_type not in types:
-            allowed = ", ".join(sorted(types)) or "nothing"
-            return SignerStatus(
-                SIGNER_NOT_ALLOWED,
-                f"the signer may sign {allowed}, not {doc_type}",
-                data,
-            )
-        return SignerStatus(OK, "the signer is trusted", data)
+                links.append((what, link.not_valid_before_utc, link.not_valid_after_utc))
+            for child, issuer in itertools.pairwise(chain):
+                crl = self._newest_crl(issuer)
+                if crl is None:
+                    if child is cert:
+                        data["crl"] = None
+                    continue
+                if child is cert:
+                    next_update = crl.next_update_utc
+                    data["crl_this_update"] = crl.last_update_utc.isoformat()
+                    data["crl_next_update"] = next_update.isoformat() if next_update else None
+                entry = crl.get_revoked_certificate_by_serial_number(child.serial_number)
+                if entry is None:
+                    continue
+                reason = revocation_reason(entry)
+                backdated = reason is None or reason in BACKDATED_REASONS
+                name = reason.value if reason is not None else "no reason given"
+                who = "signer certificate" if child is cert else "issuing CA"
+                revocations.append((who, entry.revocation_date_utc, name, backdated))
+        profile = _Profile(
+            data=data,
+            doc_types=types,
+            anchor=description if chain is not None else None,
+            problem=description,
+            links=tuple(links),
+            revocations=tuple(revocations),
+            crl_next_update=next_update,
+            may_sign=_may_sign(cert),
+        )
+        if len(self._profiles) >= PROFILE_CACHE:
+            self._profiles.clear()
+        self._profiles[key] = profile
+        return profile
 
     def _chain(self, cert: x509.Certificate) -> tuple[list[x509.Certificate] | None, str]:
         """(chain from cert up to its anchor, anchor description) or (None, why not)."""
@@ -269,33 +338,6 @@ class TrustStore:
             chain.append(issuer)
             current = issuer
         return None, "certificate chain too long"
-
-    def _revocation(
-        self, chain: Sequence[x509.Certificate], at: datetime, data: dict[str, Any]
-    ) -> str | None:
-        for child, issuer in itertools.pairwise(chain):
-            crl = self._newest_crl(issuer)
-            if crl is None:
-                if child is chain[0]:
-                    data["crl"] = None
-                continue
-            next_update = crl.next_update_utc
-            if child is chain[0]:
-                data["crl_this_update"] = crl.last_update_utc.isoformat()
-                data["crl_next_update"] = next_update.isoformat() if next_update else None
-                data["crl_stale"] = bool(next_update and next_update < at)
-            entry = crl.get_revoked_certificate_by_serial_number(child.serial_number)
-            if entry is None:
-                continue
-            reason = revocation_reason(entry)
-            since = entry.revocation_date_utc
-            if reason in BACKDATED_REASONS or reason is None or since <= at:
-                name = reason.value if reason is not None else "no reason given"
-                data["revocation_date"] = since.isoformat()
-                data["revocation_reason"] = name
-                who = "signer certificate" if child is chain[0] else "issuing CA"
-                return f"the {who} was revoked on {since.date().isoformat()} ({name})"
-        return None
 
     def _newest_crl(self, issuer: x509.Certificate) -> x509.CertificateRevocationList | None:
         """The issuer's newest CRL: highest CRL number (RFC 5280 makes it monotonic), then date."""

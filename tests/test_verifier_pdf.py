@@ -293,3 +293,221 @@ def test_pdfsig_trusts_genuine_files(
         assert "Total document signed" in first
     check = subprocess.run([qpdf, "--check", str(path)], capture_output=True, check=False)
     assert check.returncode == 0
+
+
+# --- with the dev PKI and real seals: the whole document verifies --------------------------------
+
+
+@pytest.fixture(scope="module")
+def dev_at(dev_pki) -> datetime:  # type: ignore[no-untyped-def]
+    return dev_pki.at + timedelta(hours=1)
+
+
+@pytest.fixture(scope="module")
+def dev_trust(dev_pki) -> TrustStore:  # type: ignore[no-untyped-def]
+    return TrustStore.load(dev_pki.trust_dir)
+
+
+UNDERLYING = simple_pdf("Birth certificate issued by the Registrar General")
+NUMBER = "L2026000042"
+
+
+def _legalization_seal(
+    dev_pki,
+    at: datetime,
+    *,
+    underlying: bytes = UNDERLYING,  # type: ignore[no-untyped-def]
+    number: str = NUMBER,
+) -> str:
+    import hashlib
+
+    from legalize.seal.profiles import LegalizationSeal, seal_legalization
+    from legalize.seal.qrtext import qr_text
+
+    data = LegalizationSeal(
+        issuing_country="LKA",
+        date=at.date(),
+        number=number,
+        country="LKA",
+        signed_by="A. PERERA",
+        capacity="Registrar",
+        seal_of="Registrar General",
+        place="Colombo",
+        document_sha256=hashlib.sha256(underlying).digest(),
+    )
+    seal = seal_legalization(data, dev_pki.signer("LEG"), at)
+    return qr_text(seal, "https://check.example.lk/s/")
+
+
+def _carrying(
+    seal_text: str | None,
+    *,
+    title: str = f"Legalization {NUMBER}",
+    underlying: bytes | None = UNDERLYING,
+) -> bytes:
+    """A PDF whose catalog carries the seal and the underlying document, as the rendering
+    writes them (pikepdf here, before signing; nothing touches the file after signing)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(simple_pdf("Legalization certificate"))) as pdf:
+        if seal_text is not None:
+            pdf.Root.LegalizeSeal = pikepdf.String(seal_text)
+        if underlying is not None:
+            pdf.Root.LegalizeUnderlying = pikepdf.Stream(pdf, underlying)
+        pdf.docinfo["/Title"] = title
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+def _issue(dev_pki, at: datetime, pdf: bytes, doc_type: str = "LEG") -> bytes:  # type: ignore[no-untyped-def]
+    from cryptography.x509 import load_pem_x509_certificate
+
+    root = load_pem_x509_certificate(dev_pki.root_cert.read_bytes())
+    return sign_pdf(pdf, dev_pki.signer(doc_type), at, chain=[root]).pdf
+
+
+@pytest.fixture(scope="module")
+def legalization(dev_pki, dev_at: datetime) -> bytes:  # type: ignore[no-untyped-def]
+    return _issue(dev_pki, dev_at, _carrying(_legalization_seal(dev_pki, dev_at)))
+
+
+def test_genuine_legalization_is_valid(
+    legalization: bytes, dev_trust: TrustStore, dev_at: datetime
+) -> None:
+    report = verify_pdf(legalization, dev_trust, dev_at)
+    assert report.verdict is Verdict.VALID, report.to_text()
+    assert report.check("pdf.underlying").status is Status.VALID
+    assert report.check("pdf.number").data == {"number": NUMBER}
+    assert report.check("seal.signature").status is Status.VALID
+    assert report.data["number"] == NUMBER
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "isa_with_xref",
+        "append_after_eof",
+        "signature_wrapping",
+        "usf_zero_contents",
+        "evil_annotation",
+    ],
+)
+def test_attacked_legalization_is_invalid(
+    attack: str, legalization: bytes, dev_trust: TrustStore, dev_at: datetime
+) -> None:
+    report = verify_pdf(ATTACKS[attack](legalization), dev_trust, dev_at)
+    assert report.verdict is Verdict.INVALID
+    assert EXPECTED[attack] in report.codes
+
+
+def test_underlying_swapped_before_signing(
+    dev_pki,
+    dev_trust: TrustStore,  # type: ignore[no-untyped-def]
+    dev_at: datetime,
+) -> None:
+    """The seal certifies one document, the PDF embeds another (signed all the same)."""
+    other = simple_pdf("A different document")
+    pdf = _issue(dev_pki, dev_at, _carrying(_legalization_seal(dev_pki, dev_at), underlying=other))
+    report = verify_pdf(pdf, dev_trust, dev_at)
+    assert report.verdict is Verdict.INVALID
+    assert report.check("pdf.underlying").code == V.UNDERLYING_HASH_MISMATCH
+    missing = _issue(
+        dev_pki, dev_at, _carrying(_legalization_seal(dev_pki, dev_at), underlying=None)
+    )
+    assert verify_pdf(missing, dev_trust, dev_at).check("pdf.underlying").code == (
+        V.UNDERLYING_MISSING
+    )
+
+
+def test_number_mismatch(dev_pki, dev_trust: TrustStore, dev_at: datetime) -> None:  # type: ignore[no-untyped-def]
+    pdf = _issue(
+        dev_pki,
+        dev_at,
+        _carrying(_legalization_seal(dev_pki, dev_at), title="Legalization L2026000043"),
+    )
+    report = verify_pdf(pdf, dev_trust, dev_at)
+    assert report.check("pdf.number").code == V.PDF_NUMBER_MISMATCH
+    assert report.verdict is Verdict.INVALID
+
+
+def test_seal_missing_or_forged(dev_pki, dev_trust: TrustStore, dev_at: datetime) -> None:  # type: ignore[no-untyped-def]
+    bare = _issue(dev_pki, dev_at, _carrying(None))
+    assert verify_pdf(bare, dev_trust, dev_at).check("seal").code == V.PDF_SEAL_MISSING
+    text = _legalization_seal(dev_pki, dev_at)
+    # flip one payload character (Base32 alphabet) in the QR text: the seal no longer verifies
+    flipped = text[:-10] + ("A" if text[-10] != "A" else "B") + text[-9:]
+    report = verify_pdf(_issue(dev_pki, dev_at, _carrying(flipped)), dev_trust, dev_at)
+    assert report.verdict is Verdict.INVALID
+    assert any(code.startswith("SEAL_") for code in report.codes), report.to_text()
+
+
+def test_pdf_signed_by_a_signer_not_allowed_for_legalizations(
+    dev_pki,
+    dev_trust: TrustStore,
+    dev_at: datetime,  # type: ignore[no-untyped-def]
+) -> None:
+    pdf = _issue(dev_pki, dev_at, _carrying(_legalization_seal(dev_pki, dev_at)), doc_type="TTD")
+    report = verify_pdf(pdf, dev_trust, dev_at)
+    assert report.check("pdf.signer").code == V.PDF_SIGNER_NOT_ALLOWED
+
+
+def test_cli_contract(legalization: bytes, dev_pki, dev_at: datetime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+
+    from verifier.cli import main
+
+    good = tmp_path / "good.pdf"
+    good.write_bytes(legalization)
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(ATTACKS["isa_with_xref"](legalization))
+    day = dev_at.date().isoformat()
+    common = ["--trust-store", str(dev_pki.trust_dir), "--at", day]
+    assert main(["pdf", str(good), *common]) == 0
+    assert main(["pdf", str(bad), *common]) == 1
+    assert main(["pdf", str(tmp_path / "missing.pdf"), *common]) == 2
+
+
+def test_cli_json(
+    legalization: bytes,
+    dev_pki,
+    dev_at: datetime,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from verifier.cli import main
+
+    good = tmp_path / "good.pdf"
+    good.write_bytes(legalization)
+    code = main(
+        [
+            "pdf",
+            str(good),
+            "--trust-store",
+            str(dev_pki.trust_dir),
+            "--at",
+            dev_at.date().isoformat(),
+            "--json",
+        ]
+    )
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0 and payload["verdict"] == "VALID"
+    assert {c["name"] for c in payload["checks"]} >= {
+        "pdf.signature",
+        "pdf.modifications",
+        "seal.signature",
+        "pdf.underlying",
+    }
+
+
+def test_pdfsig_on_dev_pki_document(legalization: bytes, dev_pki, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pdfsig = need_tool("pdfsig")
+    path = tmp_path / "legalization.pdf"
+    path.write_bytes(legalization)
+    out = subprocess.run([pdfsig, str(path)], capture_output=True, text=True, check=False).stdout
+    assert "Signature is Valid" in out and "Total document signed" in out
+    check = subprocess.run(
+        [need_tool("qpdf"), "--check", str(path)], capture_output=True, check=False
+    )
+    assert check.returncode == 0

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -52,6 +52,10 @@ PDF_SEAL_MISSING = "PDF_SEAL_MISSING"
 PDF_NUMBER_MISMATCH = "PDF_NUMBER_MISMATCH"
 UNDERLYING_MISSING = "UNDERLYING_MISSING"
 UNDERLYING_HASH_MISMATCH = "UNDERLYING_HASH_MISMATCH"
+
+SEAL_KEY = "/LegalizeSeal"
+UNDERLYING_KEY = "/LegalizeUnderlying"
+"""Catalog entries the rendering writes (legalize.documents.pdfa)."""
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 """Refuse larger uploads outright: our documents are a few hundred kilobytes."""
@@ -113,10 +117,10 @@ def verify_pdf(pdf: bytes, trust: TrustStore, at: datetime) -> Report:
             checks.append(skipped(name, category, reason))
         return Report.of(checks, state.data)
 
-    # The seal first (only to learn the document type the signer must be allowed for);
-    # its checks are reported after the PDF's own.
-    seal_checks = _seal_checks(state)
     inventory = run("pdf.signatures", Category.FORMAT, _check_inventory)
+    # The seal before the signer (it tells the document type the signer must be allowed
+    # for); its checks are reported after the PDF's own.
+    seal_checks = _seal_checks(state)
     if inventory.status is Status.VALID:
         run("pdf.certification", Category.INTEGRITY, _check_certification)
         signature = run("pdf.signature", Category.INTEGRITY, _check_signature)
@@ -426,7 +430,7 @@ def _check_signature(state: _State) -> Check:
         "signing_time": signed_at.isoformat() if signed_at else None,
         "digest_algorithm": embedded.md_algorithm,
     }
-    state.data.update({"signer": data["signer"], "signing_time": data["signing_time"]})
+    state.data.update({"pdf_signer": data["signer"], "signing_time": data["signing_time"]})
     return Check(name, category, Status.VALID, OK, "The signature matches the signed bytes.", data)
 
 
@@ -625,13 +629,161 @@ def _classify_changes(reader: PdfFileReader, signed_revision: int) -> tuple[str,
 # --- the seal and what it binds ------------------------------------------------------------------
 
 
-def _seal_checks(state: _State) -> Sequence[Check]:  # filled in with the seal verifier
-    return [skipped("seal", Category.FORMAT, "Seal verification is not available.")]
+def _signed_resolver(state: _State) -> Any:
+    """The document as the certification signature signed it (falling back to the last
+    revision when there is no usable signature: the report is INVALID then anyway)."""
+    assert state.reader is not None
+    if state.certification is not None and state.certification.embedded is not None:
+        return state.reader.get_historical_resolver(state.certification.embedded.signed_revision)
+    return state.reader
+
+
+def _catalog_seal(state: _State) -> str | None:
+    from pyhanko.pdf_utils import generic
+
+    root = _signed_resolver(state).root
+    value = root.get(SEAL_KEY) if hasattr(root, "get") else None
+    if isinstance(value, generic.TextStringObject):
+        return str(value)
+    if isinstance(value, generic.ByteStringObject):
+        return bytes(value).decode("latin-1")
+    return None
+
+
+def _seal_checks(state: _State) -> list[Check]:
+    """verify_seal over the QR text the PDF carries; its checks, prefixed ``seal.``."""
+    from verifier.seal import verify_seal
+
+    name = "seal"
+    try:
+        text = _catalog_seal(state) if state.reader is not None else None
+    except Exception as exc:
+        return [
+            Check(
+                name,
+                Category.FORMAT,
+                Status.INVALID,
+                PDF_SEAL_MISSING,
+                f"The seal entry of the PDF could not be read ({type(exc).__name__}).",
+            )
+        ]
+    if text is None:
+        return [
+            Check(
+                name,
+                Category.FORMAT,
+                Status.INVALID,
+                PDF_SEAL_MISSING,
+                "The PDF carries no seal (no /LegalizeSeal entry in its catalog).",
+            )
+        ]
+    report = verify_seal(text, state.trust, state.at)
+    state.seal_report = report
+    state.doc_type = _DOC_TYPES.get(str(report.data.get("profile")))
+    state.data.update(report.data)
+    return [
+        Check(
+            c.name if c.name.startswith("seal.") else f"seal.{c.name}",
+            c.category,
+            c.status,
+            c.code,
+            c.message,
+            c.data,
+        )
+        for c in report.checks
+    ]
+
+
+_DOC_TYPES = {"TTD": "TTD", "LEGALIZATION": "LEG"}
+"""Seal profile (verifier.seal report data) → document type of the signer certificate."""
+
+
+def _seal_number(state: _State) -> str | None:
+    if state.seal_report is None:
+        return None
+    data = state.seal_report.data
+    number = data.get("document_number") if data.get("profile") == "TTD" else data.get("number")
+    return str(number) if number else None
+
+
+def _pdf_number(state: _State) -> str | None:
+    """The document number the PDF's metadata states: the last word of its /Title
+    ("Temporary travel document T00012345"), as the rendering writes it."""
+    trailer = _signed_resolver(state).trailer_view
+    info = trailer.get("/Info")
+    if info is None:
+        return None
+    title = info.get_object().get("/Title")
+    words = str(title).split() if title is not None else []
+    return words[-1] if words else None
 
 
 def _check_number(state: _State) -> Check:
-    return skipped("pdf.number", Category.BINDING, "The seal could not be read.")
+    name, category = "pdf.number", Category.BINDING
+    seal_number = _seal_number(state)
+    if seal_number is None:
+        return skipped(name, category, "The seal's document number is not known.")
+    state.data.setdefault("number", seal_number)
+    pdf_number = _pdf_number(state)
+    if pdf_number == seal_number:
+        return Check(
+            name,
+            category,
+            Status.VALID,
+            OK,
+            "The PDF states the document number the seal carries.",
+            {"number": seal_number},
+        )
+    return Check(
+        name,
+        category,
+        Status.INVALID,
+        PDF_NUMBER_MISMATCH,
+        "The PDF's document number differs from the seal's.",
+        {"seal": seal_number, "pdf": pdf_number},
+    )
 
 
 def _check_underlying(state: _State) -> Check:
-    return skipped("pdf.underlying", Category.BINDING, "The seal could not be read.")
+    """Legalizations: the embedded underlying document hashes to the seal's SHA-256."""
+    import hashlib
+
+    from pyhanko.pdf_utils import generic
+
+    name, category = "pdf.underlying", Category.BINDING
+    if state.seal_report is None or "profile" not in state.seal_report.data:
+        return skipped(name, category, "The seal could not be read.")
+    if state.seal_report.data["profile"] != "LEGALIZATION":
+        return skipped(
+            name, category, "Only a legalization carries an underlying document.", NOT_APPLICABLE
+        )
+    expected = str(state.seal_report.data.get("document_sha256") or "").lower()
+    root = _signed_resolver(state).root
+    stream = root.get(UNDERLYING_KEY)
+    stream = stream.get_object() if stream is not None else None
+    if not isinstance(stream, generic.StreamObject):
+        return Check(
+            name,
+            category,
+            Status.INVALID,
+            UNDERLYING_MISSING,
+            "The legalized document is not embedded in the PDF.",
+        )
+    actual = hashlib.sha256(stream.data).hexdigest()
+    if actual != expected:
+        return Check(
+            name,
+            category,
+            Status.INVALID,
+            UNDERLYING_HASH_MISMATCH,
+            "The embedded underlying document is not the one the seal certifies.",
+            {"seal_sha256": expected, "pdf_sha256": actual},
+        )
+    return Check(
+        name,
+        category,
+        Status.VALID,
+        OK,
+        "The embedded underlying document is the one the seal certifies.",
+        {"sha256": actual},
+    )

@@ -230,3 +230,10 @@ def test_damaged_index(tmp_path: Path) -> None:
     (tmp_path / "pki.json").write_text("{not json")
     with pytest.raises(PkiError, match="damaged"):
         Authority.open(tmp_path)
+
+
+def test_committed_dev_readme_matches_template() -> None:
+    from legalize.pki.devkeys import README
+
+    committed = Path(__file__).resolve().parents[1] / "keys" / "dev" / "README.md"
+    assert committed.read_text() == README

@@ -1,0 +1,11 @@
+"""Keys and trust: root CA, document-signer certificates, CRLs, signer backends, trust stores.
+
+- :mod:`legalize.pki.certificates` — certificate profiles (root, document signer)
+- :mod:`legalize.pki.authority` — the keys folder: issue, roll over, revoke, CRLs
+- :mod:`legalize.pki.keyfile` / :mod:`legalize.pki.pkcs11` — signer backends
+- :mod:`legalize.pki.trust` — trust store and signer validation for verifiers
+- :mod:`legalize.pki.devkeys` — the DEV ONLY PKI and :func:`~legalize.pki.devkeys.load_signer`
+- :mod:`legalize.pki.oids` — our OIDs and document types
+
+API summary for other packages: /work/notes/pki-api.md (team notes).
+"""

@@ -108,13 +108,14 @@ def _candidates(container: Container, trust: TrustStore) -> list[x509.Certificat
     if ref is None:
         return []
     found = list(trust.find_idb_signers(ref))
-    if not found and container.certificate is not None:
-        # An embedded certificate is only a candidate: trust is decided by seal.trust.
-        if idb.certificate_reference(container.certificate) == ref:
-            try:
-                found = [x509.load_der_x509_certificate(container.certificate)]
-            except ValueError:
-                found = []
+    embedded = container.certificate
+    # An embedded certificate is only a candidate: whether it is trusted is seal.trust's call
+    # (it must chain to a root in the store).
+    if not found and embedded is not None and idb.certificate_reference(embedded) == ref:
+        try:
+            found = [x509.load_der_x509_certificate(embedded)]
+        except ValueError:
+            found = []
     return found
 
 
@@ -275,7 +276,9 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
         checks.append(skipped("seal.trust", Category.TRUST, "The signature did not verify."))
     else:
         status = trust.validate_signer(cert, at, _doc_type(profile))
-        signer_data = {k: v for k, v in status.data.items() if k in ("subject", "serial", "not_after")}
+        signer_data = {
+            k: v for k, v in status.data.items() if k in ("subject", "serial", "not_after")
+        }
         fields["signer"] = signer_data
         if status.ok:
             checks.append(_ok("seal.trust", Category.TRUST, status.message, **dict(status.data)))

@@ -18,13 +18,15 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from .errors import DocumentError
+
 FILLER = "<"
 _ALLOWED = re.compile(r"^[A-Z0-9<]*$")
 _NAME_FIELD = {"TD3": 39, "TD2": 31}
 _LINE_LENGTH = {"TD3": 44, "TD2": 36}
 
 
-class MrzError(ValueError):
+class MrzError(DocumentError):
     """A field cannot be written into an MRZ, or a text is not a valid MRZ."""
 
 

@@ -376,3 +376,109 @@ def test_naive_time_refused(dev_pki: DevPki) -> None:
     store, cert = _ttd(dev_pki)
     with pytest.raises(ValueError, match="timezone"):
         store.validate_signer(cert, datetime(2026, 6, 1), "TTD")
+
+
+# -- issuers on curves cryptography lacks (other states' CSCAs) ----------------------------
+
+
+def _resign(der: bytes, curve_name: str, scalar: int, spki: bytes | None = None) -> bytes:
+    """Re-sign a certificate or CRL (built by cryptography with a placeholder key) with a
+    pure-Python key; optionally replace the certificate's public key."""
+    from asn1crypto import crl as asn1_crl
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    from legalize.seal import ecdsa
+
+    is_crl = spki is None and _looks_like_crl(der)
+    outer = asn1_crl.CertificateList.load(der) if is_crl else asn1_x509.Certificate.load(der)
+    field = "tbs_cert_list" if is_crl else "tbs_certificate"
+    tbs = outer[field]
+    if spki is not None:
+        tbs["subject_public_key_info"] = asn1_keys.PublicKeyInfo.load(spki)
+    tbs_der = tbs.dump(force=True)
+    raw = ecdsa.sign_raw(curve_name, scalar, tbs_der, "sha256")
+    half = len(raw) // 2
+    signature = encode_dss_signature(
+        int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big")
+    )
+    cls = asn1_crl.CertificateList if is_crl else asn1_x509.Certificate
+    spec = {
+        field: tbs.__class__.load(tbs_der),
+        "signature_algorithm": outer["signature_algorithm"],
+        "signature": signature,
+    }
+    if not is_crl:
+        spec["signature_value"] = spec.pop("signature")
+    return bytes(cls(spec).dump())
+
+
+def _looks_like_crl(der: bytes) -> bool:
+    try:
+        x509.load_der_x509_crl(der)
+        return True
+    except ValueError:
+        return False
+
+
+@pytest.mark.parametrize("curve_name", ["brainpoolP224r1", "brainpoolP320r1"])
+def test_foreign_csca_on_curve_cryptography_lacks(tmp_path: Path, curve_name: str) -> None:
+    from legalize.seal import ecdsa
+
+    scalar = ecdsa.generate_private_scalar(curve_name)
+    placeholder = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "DE CSCA"),
+        ]
+    )
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    csca_draft = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(placeholder.public_key())
+        .serial_number(7)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(placeholder, hashes.SHA256())
+    )
+    csca = x509.load_der_x509_certificate(
+        _resign(_der(csca_draft), curve_name, scalar, ecdsa.public_spki_der(curve_name, scalar))
+    )
+    leaf_draft, _ = _foreign("DE", "TS", issuer_key=placeholder, issuer_name=name)
+    leaf = x509.load_der_x509_certificate(_resign(_der(leaf_draft), curve_name, scalar))
+    (tmp_path / "csca.der").write_bytes(_der(csca))
+    (tmp_path / "ts.crt").write_bytes(leaf.public_bytes(PEM))
+    at = datetime(2026, 6, 1, tzinfo=UTC)
+    store = TrustStore.load(tmp_path)
+    assert store.roots == (csca,)
+    status = store.validate_signer(leaf, at, "TTD")
+    assert status.ok and status.data["anchor"].startswith("root "), status
+    # The same leaf re-signed by the placeholder key is not the CSCA's: unknown.
+    assert store.validate_signer(leaf_draft, at, None).code == T.SIGNER_UNKNOWN
+    # A CRL signed with the pure-Python key is accepted and revokes the signer.
+    crl_draft = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(name)
+        .last_update(at - timedelta(days=2))
+        .next_update(at + timedelta(days=30))
+        .add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(leaf.serial_number)
+            .revocation_date(at - timedelta(days=1))
+            .add_extension(x509.CRLReason(x509.ReasonFlags.superseded), critical=False)
+            .build()
+        )
+        .sign(placeholder, hashes.SHA256())
+    )
+    (tmp_path / "de.crl").write_bytes(_resign(crl_draft.public_bytes(DER), curve_name, scalar))
+    (tmp_path / "forged.crl").write_bytes(crl_draft.public_bytes(DER))  # placeholder-signed
+    store = TrustStore.load(tmp_path)
+    assert len(store.crls) == 1
+    assert [s.path.name for s in store.skipped] == ["forged.crl"]
+    assert store.validate_signer(leaf, at, "TTD").code == T.SIGNER_REVOKED
+    assert store.validate_signer(leaf, at - timedelta(days=1, hours=1), "TTD").ok

@@ -6,6 +6,4 @@
 - :mod:`legalize.pki.trust` — trust store and signer validation for verifiers
 - :mod:`legalize.pki.devkeys` — the DEV ONLY PKI and :func:`~legalize.pki.devkeys.load_signer`
 - :mod:`legalize.pki.oids` — our OIDs and document types
-
-API summary for other packages: /work/notes/pki-api.md (team notes).
 """

@@ -33,7 +33,7 @@ from typing import Any, Final
 from asn1crypto import pem
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from legalize.pki import oids
@@ -349,8 +349,16 @@ class TrustStore:
             try:
                 if crl.is_signature_valid(cert.public_key()):  # type: ignore[arg-type]
                     return cert
-            except (TypeError, ValueError, UnsupportedAlgorithm):
                 continue
+            except TypeError:
+                continue
+            except (ValueError, UnsupportedAlgorithm):
+                pass  # a key cryptography does not load: check it with the pure-Python path
+            algorithm = crl.signature_hash_algorithm
+            if algorithm is not None and _pure_verify(
+                cert, crl.tbs_certlist_bytes, crl.signature, crl.signature_algorithm_oid, algorithm
+            ):
+                return cert
         return None
 
 
@@ -419,11 +427,46 @@ def _self_signed(cert: x509.Certificate) -> bool:
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """``issuer`` names and signed ``cert``. Issuer keys ``cryptography`` cannot load (the two
+    brainpool curves it lacks, explicit curve parameters some states use) are checked with
+    :mod:`legalize.seal.ecdsa` instead."""
+    if cert.issuer != issuer.subject:
+        return False
     try:
         cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return True
+    except (InvalidSignature, TypeError):
         return False
-    return True
+    except (ValueError, UnsupportedAlgorithm):
+        pass  # the issuer's key is not one cryptography loads
+    return _pure_issued_by(cert, issuer)
+
+
+def _pure_issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    algorithm = cert.signature_hash_algorithm
+    if algorithm is None:
+        return False
+    return _pure_verify(
+        issuer, cert.tbs_certificate_bytes, cert.signature, cert.signature_algorithm_oid, algorithm
+    )
+
+
+def _pure_verify(
+    issuer: x509.Certificate,
+    tbs: bytes,
+    signature: bytes,
+    algorithm_oid: x509.ObjectIdentifier,
+    algorithm: hashes.HashAlgorithm,
+) -> bool:
+    from legalize.seal import ecdsa
+
+    if not algorithm_oid.dotted_string.startswith("1.2.840.10045.4."):  # ecdsa-with-SHA*
+        return False
+    try:
+        spki = ecdsa.spki_of_certificate(issuer)
+        return bool(ecdsa.verify_raw(spki, tbs, signature, algorithm.name))
+    except (ValueError, TypeError, UnsupportedAlgorithm):  # EcdsaError is a ValueError
+        return False
 
 
 def _may_sign(cert: x509.Certificate) -> bool:

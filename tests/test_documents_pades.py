@@ -16,6 +16,7 @@ from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from support import need_tool
+from test_pki_pkcs11 import hsm  # noqa: F401 - the SoftHSM2 token fixture
 from tsa import LocalTsa, serve_tsa
 
 from legalize.documents.pades import PadesError, SignedPdf, hash_for_key, sign_pdf
@@ -177,3 +178,35 @@ def test_pdfsig_and_qpdf_accept_signed_files(
         assert "Signature is Valid" in first
         check = subprocess.run([qpdf, "--check", str(path)], capture_output=True, check=False)
         assert check.returncode == 0, check.stdout
+
+
+# --- the PKCS#11 backend: the same signing path with the key in SoftHSM2 -------------------------
+
+
+@pytest.mark.softhsm
+@pytest.mark.parametrize("curve_name", ["secp256r1", "brainpoolP256r1"])
+def test_pkcs11_signer_certifies(hsm, tmp_path, curve_name: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from datetime import timedelta
+
+    from test_pki_pkcs11 import T0, _hsm_signer
+
+    from legalize.pki.pkcs11 import Pkcs11Signer
+    from legalize.pki.trust import TrustStore, export_trust_store
+    from verifier.pdf import verify_pdf
+
+    signer = _hsm_signer(hsm, tmp_path / "keys", curve_name)
+    assert isinstance(signer, Pkcs11Signer)
+    at = T0 + timedelta(days=1)
+    exported = export_trust_store(tmp_path / "keys", tmp_path / "trust")
+    store = TrustStore.load(exported[0].parent)
+    result = sign_pdf(simple_pdf(), signer, at, chain=store.roots)
+    report = verify_pdf(result.pdf, store, at)
+    for name in (
+        "pdf.signatures",
+        "pdf.certification",
+        "pdf.signature",
+        "pdf.signer",
+        "pdf.coverage",
+        "pdf.modifications",
+    ):
+        assert report.check(name).status.value == "VALID", report.to_text()

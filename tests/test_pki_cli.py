@@ -145,3 +145,23 @@ def test_bad_date_is_usage_error() -> None:
     with pytest.raises(SystemExit) as exc:
         main(["keys", "list", "--at", "yesterday"])
     assert exc.value.code == 2
+
+
+def test_separate_root_passphrase(
+    keys: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from legalize.config import Config
+    from legalize.pki.devkeys import DEV_PASSPHRASE, load_signer
+
+    root_file = tmp_path / "root-pass"
+    root_file.write_text(DEV_PASSPHRASE + "\n")
+    monkeypatch.setenv("LEGALIZE_KEY_PASSPHRASE", "signer-secret")
+    argv = ["keys", "rollover", "--doc-type", "LEG", "--at", "2026-03-01"]
+    assert main([*argv, "--root-passphrase-file", str(root_file)]) == 0
+    signer = load_signer(Config.from_env(), "LEG", datetime(2026, 3, 2, tzinfo=UTC))
+    assert signer.signer_id == "LKLG" and len(signer.sign(b"x")) == 64
+    root_file.write_text("wrong\n")
+    capsys.readouterr()
+    assert main(["keys", "crl", "--root-passphrase-file", str(root_file)]) == 1
+    assert "wrong passphrase" in capsys.readouterr().err
+    assert main(["keys", "crl", "--root-passphrase-file", str(tmp_path / "missing")]) == 1

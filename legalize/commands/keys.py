@@ -34,6 +34,13 @@ def register(sub: Any) -> None:
     common.add_argument(
         "--at", type=_when, default=None, metavar="WHEN", help="ISO date/time (default: now, UTC)"
     )
+    common.add_argument(
+        "--root-passphrase-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="passphrase of the root key (default: the signer key passphrase)",
+    )
 
     p = keys_sub.add_parser("init-dev", parents=[common], help="make the DEV ONLY PKI")
     p.set_defaults(handler=init_dev_command)
@@ -88,6 +95,20 @@ def _passphrase(config: Config) -> str:
     if config.production:
         raise CommandError("set LEGALIZE_KEY_PASSPHRASE")
     return DEV_PASSPHRASE
+
+
+def _root_passphrase(args: argparse.Namespace, config: Config) -> str:
+    """The root key is offline in production and has its own passphrase; dev uses one."""
+    if args.root_passphrase_file is None:
+        return _passphrase(config)
+    path: Path = args.root_passphrase_file
+    try:
+        text = path.read_text().strip()
+    except OSError as exc:
+        raise CommandError(f"cannot read {args.root_passphrase_file}: {exc.strerror}") from None
+    if not text:
+        raise CommandError(f"{args.root_passphrase_file} is empty")
+    return text
 
 
 def _republish(authority: Authority) -> None:
@@ -159,7 +180,7 @@ def revoke_command(args: argparse.Namespace) -> int:
     config, folder, at = _context(args)
     try:
         authority = Authority.open(folder)
-        crl = authority.revoke(_passphrase(config), args.serial.strip(), args.reason, at)
+        crl = authority.revoke(_root_passphrase(args, config), args.serial.strip(), args.reason, at)
         _republish(authority)
     except PkiError as exc:
         raise CommandError(str(exc)) from None
@@ -170,15 +191,15 @@ def revoke_command(args: argparse.Namespace) -> int:
 
 def rollover_command(args: argparse.Namespace) -> int:
     config, folder, at = _context(args)
-    passphrase = _passphrase(config)
+    root_passphrase = _root_passphrase(args, config)
     try:
         authority = Authority.open(folder)
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"key_passphrase": _passphrase(config)}
         if args.curve:
             extra["curve_name"] = args.curve
         if config.pkcs11_module:
             extra.update(_hsm_key(config, authority, args.doc_type, at, args.curve))
-        record = authority.rollover(passphrase, doc_type=args.doc_type, at=at, **extra)
+        record = authority.rollover(root_passphrase, doc_type=args.doc_type, at=at, **extra)
         _republish(authority)
     except PkiError as exc:
         raise CommandError(str(exc)) from None
@@ -217,7 +238,7 @@ def crl_command(args: argparse.Namespace) -> int:
     config, folder, at = _context(args)
     try:
         authority = Authority.open(folder)
-        crl = authority.issue_crl(_passphrase(config), at)
+        crl = authority.issue_crl(_root_passphrase(args, config), at)
         _republish(authority)
     except PkiError as exc:
         raise CommandError(str(exc)) from None

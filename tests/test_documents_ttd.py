@@ -1,0 +1,232 @@
+"""The TTD page: markers, QR, MRZ, fonts, metadata and the per-document rosette."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pikepdf
+import pytest
+from support import need_tool
+
+from legalize.documents import guilloche, layout, mrz, qr
+from legalize.documents.errors import DocumentError, PhotoError
+from legalize.documents.photo import PHOTO_PIXELS, photo_for_print, photo_gray
+from legalize.documents.ttd import TtdData, render_ttd
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+QR_TEXT = "HTTPS://CHECK.LEGALIZE.EXAMPLE/V/" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" * 8
+DATA = TtdData(
+    document_number="T00012345",
+    surname="Perera",
+    given_names="Kumari Nirmala",
+    birth_date=date(1988, 3, 14),
+    place_of_birth="Kandy",
+    sex="F",
+    nationality="LKA",
+    issue_date=date(2026, 11, 20),
+    expiry_date=date(2026, 12, 20),
+    issuing_post="Embassy of Sri Lanka, Rome",
+    check_code="K7QX-4MRP-2WZD-9",
+    personal_number="198857400123",
+)
+
+
+@pytest.fixture(scope="module")
+def photo() -> bytes:
+    return (EXAMPLES / "holder.jpg").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def pdf(photo: bytes) -> bytes:
+    return render_ttd(DATA, QR_TEXT, photo, AT)
+
+
+def raster(pdf: bytes, dpi: int) -> np.ndarray:
+    tool = need_tool("pdftoppm")
+    out = subprocess.run(
+        [tool, "-r", str(dpi), "-f", "1", "-l", "1", "-gray", "-singlefile", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+    ).stdout
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(out)).convert("L"))
+
+
+@pytest.fixture(scope="module")
+def page150(pdf: bytes) -> np.ndarray:
+    return raster(pdf, 150)
+
+
+def test_four_aruco_markers_where_the_layout_puts_them(page150: np.ndarray) -> None:
+    import cv2
+
+    detector = cv2.aruco.ArucoDetector(
+        cv2.aruco.getPredefinedDictionary(cv2.aruco.DICT_4X4_50), cv2.aruco.DetectorParameters()
+    )
+    corners, ids, _ = detector.detectMarkers(page150)
+    assert ids is not None
+    found = {int(i): c.reshape(4, 2) for i, c in zip(ids.ravel(), corners, strict=True)}
+    assert set(found) == {m.id for m in layout.TTD_MARKERS}
+    px_per_mm = 150 / 25.4
+    for marker in layout.TTD_MARKERS:
+        centre = found[marker.id].mean(axis=0) / px_per_mm
+        assert np.allclose(centre, marker.rect.centre, atol=1.0), (marker, centre)
+        side = np.linalg.norm(found[marker.id][0] - found[marker.id][1]) / px_per_mm
+        assert abs(side - layout.MARKER_SIZE) < 1.0
+
+
+def test_qr_decodes_to_the_exact_text(page150: np.ndarray) -> None:
+    import zxingcpp
+
+    results = zxingcpp.read_barcodes(page150, formats=zxingcpp.BarcodeFormat.QRCode)
+    assert [r.text for r in results] == [QR_TEXT]
+    assert results[0].ec_level == "M"
+
+
+def test_qr_is_at_least_40_mm_wide() -> None:
+    symbol = qr.encode(QR_TEXT)
+    assert qr.module_size(symbol, layout.TTD_QR) * symbol.size >= 40.0
+
+
+def test_fonts_are_embedded(pdf: bytes, tmp_path: Path) -> None:
+    tool = need_tool("pdffonts")
+    path = tmp_path / "ttd.pdf"
+    path.write_bytes(pdf)
+    lines = subprocess.run([tool, str(path)], capture_output=True, text=True, check=True)
+    rows = lines.stdout.splitlines()[2:]
+    assert len(rows) >= 5
+    names = " ".join(rows)
+    for family in ("OCRB", "NotoSansSinhala", "NotoSansTamil", "NotoSans-Bold"):
+        assert family in names
+    for row in rows:
+        emb = row.split()[-5]
+        assert emb == "yes", row
+
+
+def test_text_layer_holds_data_mrz_sinhala_and_tamil(pdf: bytes, tmp_path: Path) -> None:
+    tool = need_tool("pdftotext")
+    path = tmp_path / "ttd.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run([tool, str(path), "-"], capture_output=True, text=True, check=True)
+    out = text.stdout
+    line1, line2 = DATA.mrz_lines()
+    assert line1 in out and line2 in out
+    assert "KUMARI NIRMALA" in out
+    assert "VALID FOR A SINGLE JOURNEY TO SRI LANKA" in out
+    assert "ශ්‍රී" in out or "ශ්රී" in out  # Sinhala, with or without the ZWJ
+    assert "இலங்கை" in out
+
+
+def test_mrz_on_the_page_is_valid() -> None:
+    parsed = mrz.parse(DATA.mrz_lines())
+    assert parsed.valid
+    assert parsed.document_number == "T00012345"
+    assert parsed.optional_data == "198857400123"
+
+
+def test_catalog_metadata_and_output_intent(pdf: bytes) -> None:
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert str(doc.Root.LegalizeSeal) == QR_TEXT
+        assert "/LegalizeUnderlying" not in doc.Root
+        xmp = doc.Root.Metadata.read_bytes().decode()
+        assert "<pdfaid:part>2</pdfaid:part>" in xmp
+        assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+        assert "T00012345" in xmp
+        assert "T00012345" in str(doc.docinfo.Title)
+        intent = doc.Root.OutputIntents[0]
+        assert intent.S == "/GTS_PDFA1"
+        assert intent.DestOutputProfile.read_bytes()[36:40] == b"acsp"
+        assert len(doc.pages) == 1
+        width, height = (float(v) for v in doc.pages[0].MediaBox[2:])
+        assert abs(width - 595.28) < 0.1 and abs(height - 841.89) < 0.1
+
+
+def test_rendering_is_stable_except_for_the_per_document_parts(photo: bytes) -> None:
+    a = render_ttd(DATA, QR_TEXT, photo, AT)
+    b = render_ttd(DATA, QR_TEXT, photo_for_print(photo), AT)
+    assert len(a) == len(b)  # bytes or pre-normalised array: same pixels
+
+
+def test_rosette_is_deterministic_and_per_document() -> None:
+    p1 = guilloche.rosette_params("T00012345")
+    assert p1 == guilloche.rosette_params("T00012345")
+    others = {guilloche.rosette_params(f"T{n:08d}") for n in range(40)}
+    assert len({(p.lobes, p.counter, round(p.phase, 3)) for p in others}) == 40
+    strands = guilloche.rosette(p1, (0.0, 0.0), 13.0)
+    assert sum(len(s) for s in strands) < 600
+    radius = np.hypot(*np.concatenate(strands).T)
+    assert radius.max() <= 13.0 + 1e-9
+
+
+def test_photo_normalisation_is_shared_by_print_and_hash(photo: bytes) -> None:
+    pixels = photo_for_print(photo)
+    assert pixels.shape == (PHOTO_PIXELS[1], PHOTO_PIXELS[0], 3)
+    gray = photo_gray(pixels)
+    assert gray.shape == pixels.shape[:2] and gray.dtype == np.uint8
+    assert np.array_equal(pixels, photo_for_print(photo))
+
+
+def test_exif_orientation_is_applied() -> None:
+    from PIL import Image
+
+    image = Image.new("RGB", (400, 300), "white")
+    image.paste((0, 0, 0), (0, 0, 200, 300))  # left half black
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise for display
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", exif=exif)
+    pixels = photo_for_print(buf.getvalue())
+    # displayed upright, the black half is at the top
+    assert pixels[: pixels.shape[0] // 4].mean() < 60
+    assert pixels[-pixels.shape[0] // 4 :].mean() > 200
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [b"", b"not an image", b"GIF89a" + b"\0" * 100, b"\x89PNG\r\n\x1a\n" + b"\0" * 50],
+)
+def test_bad_photos_are_refused(bad: bytes) -> None:
+    with pytest.raises(PhotoError):
+        photo_for_print(bad)
+
+
+def test_tiny_and_oversized_photos_are_refused() -> None:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (50, 60)).save(buf, "PNG")
+    with pytest.raises(PhotoError, match="too small"):
+        photo_for_print(buf.getvalue())
+    buf = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(buf, "PNG")  # 81 Mpx, a few kB compressed
+    with pytest.raises(PhotoError, match="too large"):
+        photo_for_print(buf.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("change", "qr_text"),
+    [
+        ({}, "lower case is not alphanumeric"),
+        ({"surname": "Петров"}, QR_TEXT),
+        ({"document_number": "T0001234567"}, QR_TEXT),
+        ({"place_of_birth": "カンディ"}, QR_TEXT),
+    ],
+)
+def test_unprintable_data_raises_document_error(
+    photo: bytes, change: dict[str, str], qr_text: str
+) -> None:
+    with pytest.raises(DocumentError):
+        render_ttd(replace(DATA, **change), qr_text, photo, AT)  # type: ignore[arg-type]
+
+
+def test_naive_time_is_refused(photo: bytes) -> None:
+    with pytest.raises(DocumentError):
+        render_ttd(DATA, QR_TEXT, photo, datetime(2026, 1, 1))  # noqa: DTZ001

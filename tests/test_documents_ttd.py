@@ -229,4 +229,4 @@ def test_unprintable_data_raises_document_error(
 
 def test_naive_time_is_refused(photo: bytes) -> None:
     with pytest.raises(DocumentError):
-        render_ttd(DATA, QR_TEXT, photo, datetime(2026, 1, 1))  # noqa: DTZ001
+        render_ttd(DATA, QR_TEXT, photo, datetime(2026, 1, 1))

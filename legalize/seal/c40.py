@@ -22,7 +22,15 @@ _VALUES = {
     **{chr(48 + i): 4 + i for i in range(10)},
     **{chr(65 + i): 14 + i for i in range(26)},
 }
-_CHARS = {v: k for k, v in _VALUES.items()}
+_ALPHABET = "\0\0\0 0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+"""Character of each C40 value (0-2 are shifts, never looked up)."""
+_PAIRS: tuple[str | None, ...] = tuple(
+    _ALPHABET[c1] + _ALPHABET[c2] if c1 >= 3 and c2 >= 3 else None
+    for c1 in range(40)
+    for c2 in range(40)
+)
+"""The first two characters of each triple, indexed by ``U // 40 = 40·c1 + c2``; None when
+either is a shift character (never written inside VDS text)."""
 _UNLATCH = 0xFE
 
 
@@ -67,26 +75,27 @@ def decode(data: bytes) -> str:
         raise SealMalformed("C40 data of odd length")
     out: list[str] = []
     pairs = len(data) // 2
+    chars = _ALPHABET
     for i in range(pairs):
-        b1, b2 = data[2 * i], data[2 * i + 1]
-        last = i == pairs - 1
+        b1 = data[2 * i]
+        b2 = data[2 * i + 1]
         if b1 == _UNLATCH:
             ch = chr(b2 - 1) if b2 > 0 else ""
-            if not last or ch not in _VALUES:
+            if i != pairs - 1 or ch not in _VALUES:
                 raise SealMalformed("bad C40 single-character tail")
             out.append(ch)
             continue
         u = (b1 << 8 | b2) - 1
-        if u < 0 or u >= 64000:
-            raise SealMalformed("C40 value out of range")
-        c1, c2, c3 = u // 1600, u // 40 % 40, u % 40
-        if c1 < 3 or c2 < 3:
-            raise SealMalformed("C40 shift character inside text")
-        out += (_CHARS[c1], _CHARS[c2])
+        pair = _PAIRS[u // 40] if 0 <= u < 64000 else None
+        if pair is None:
+            raise SealMalformed("C40 value out of range or shift character inside text")
+        c3 = u % 40
         if c3 >= 3:
-            out.append(_CHARS[c3])
-        elif c3 != 0 or not last:
+            out.append(pair + chars[c3])
+        elif c3 != 0 or i != pairs - 1:
             raise SealMalformed("C40 padding inside text")
+        else:
+            out.append(pair)
     return "".join(out)
 
 

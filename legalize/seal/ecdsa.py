@@ -721,5 +721,7 @@ def spki_of_certificate_der(cert_der: bytes) -> bytes:
         raise EcdsaError("unreadable certificate") from exc
 
 
+@lru_cache(maxsize=256)
 def spki_of_certificate(cert: x509.Certificate) -> bytes:
+    """Cached per certificate object: a verifier sees the same few signers again and again."""
     return spki_of_certificate_der(cert.public_bytes(serialization.Encoding.DER))

@@ -347,10 +347,10 @@ def _read_extension(container: Container) -> tuple[bytes | None, str | None]:
     raw_code = container.message(CHECK_CODE)
     code = None
     if raw_code is not None:
-        text = c40.decode(raw_code)
-        if not checkcode.is_valid(text):
-            raise SealMalformed("check code is not well-formed")
-        code = checkcode.normalize(text)
+        try:
+            code = checkcode.group(checkcode.compact(c40.decode(raw_code)))
+        except checkcode.CheckCodeError:
+            raise SealMalformed("check code is not well-formed") from None
     return photo, code
 
 

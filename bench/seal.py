@@ -1,0 +1,91 @@
+"""Seals signed and verified per second on one core, per curve.
+
+    .venv/bin/python bench/seal.py [--seconds 1.0] [--curves secp256r1,brainpoolP256r1,...]
+
+Columns:
+  sign/s        seal_ttd: build the TTD VDS and sign it (key file signer, or the pure-Python
+                path for brainpoolP224r1/P320r1)
+  verify/s      the seal path: decode the VDS + ECDSA verify with the signer key (parsed once,
+                cached as a verifier keeps it)
+  full/s        verifier.seal.verify_seal: decode, profile, trust-store lookup, signature,
+                signer validation (chain, CRL, validity, document type), document validity
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from legalize.pki.trust import TrustStore  # noqa: E402
+from legalize.seal import ecdsa, vds  # noqa: E402
+from legalize.seal.profiles import seal_ttd  # noqa: E402
+from vectors.build import AT, VALID_AT, build_pki, sample_ttd  # noqa: E402
+from verifier.seal import verify_seal  # noqa: E402
+
+
+def rate(run: Callable[[], object], seconds: float) -> float:
+    run()  # warm caches
+    count = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        for _ in range(10):
+            run()
+        count += 10
+        now = time.perf_counter()
+        if now >= deadline:
+            return count / (now - start)
+
+
+def pin_one_core() -> str:
+    """Run on a single CPU so the figures are per core (Linux); say which."""
+    if hasattr(os, "sched_setaffinity"):
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu}"
+    return "not pinned"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--curves", default=",".join(ecdsa.CURVE_NAMES))
+    args = parser.parse_args(argv)
+    curves = [c.strip() for c in args.curves.split(",") if c.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        pki = build_pki(Path(tmp))
+        store = TrustStore.load(pki.trust_dir)
+        data = sample_ttd()
+        print(f"one core ({pin_one_core()}); load average {os.getloadavg()[0]:.2f}")
+        print(f"{'curve':<16} {'bytes':>5} {'sign/s':>9} {'verify/s':>9} {'full/s':>9}")
+        for curve in curves:
+            signer = pki.signers[curve]
+            seal = seal_ttd(data, signer, AT)
+            key = ecdsa.public_key(ecdsa.spki_of_certificate(signer.certificate))
+
+            def verify_only(seal: bytes = seal, key: ecdsa.PublicKey = key) -> None:
+                decoded = vds.decode(seal)
+                if not ecdsa.verify_with_key(key, decoded.signed_bytes, decoded.signature):
+                    raise AssertionError("signature does not verify")
+
+            def full(seal: bytes = seal) -> None:
+                if verify_seal(seal, store, VALID_AT).verdict.value != "VALID":
+                    raise AssertionError("seal does not verify")
+
+            signs = rate(lambda signer=signer: seal_ttd(data, signer, AT), args.seconds)
+            verifies = rate(verify_only, args.seconds)
+            fulls = rate(full, args.seconds)
+            print(f"{curve:<16} {len(seal):>5} {signs:>9.0f} {verifies:>9.0f} {fulls:>9.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

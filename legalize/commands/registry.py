@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,7 +13,11 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from legalize.cases.rules import SYSTEM
+from legalize.cases import batch
+from legalize.cases.batch import BatchReport
+from legalize.cases.errors import CaseError
+from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
+from legalize.cases.rules import SYSTEM, Actor, Role
 from legalize.commands import CommandError
 from legalize.config import Config
 from legalize.registry import audit
@@ -42,6 +47,106 @@ def register(sub: Any) -> None:
         p.add_argument("file", type=Path)
         p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
         p.set_defaults(handler=run_import, kind=name.removeprefix("import-"))
+    # `issue batch`: attach to the issue group if it was registered before this module.
+    issue = sub.choices.get("issue")
+    if issue is not None:
+        for action in issue._actions:  # argparse keeps the sub-command action private
+            if isinstance(action, argparse._SubParsersAction) and "batch" not in action.choices:
+                add_issue_batch(action)
+
+
+def add_issue_batch(issue_sub: Any) -> None:
+    """``legalize issue batch …`` — the ``issue`` group (legalize.commands.issue) calls this."""
+    p: argparse.ArgumentParser = issue_sub.add_parser(
+        "batch", help="file, prepare, approve or issue a batch of readmission requests"
+    )
+    steps = p.add_subparsers(dest="batch_step", required=True, metavar="STEP")
+    f = steps.add_parser("file", help="file a CSV or JSON batch for a host country")
+    f.add_argument("file", type=Path)
+    f.add_argument("--country", required=True, help="ICAO code of the host country")
+    f.add_argument("--reference", required=True, help="the host country's batch reference")
+    for name in ("prepare", "approve", "issue"):
+        s = steps.add_parser(name, help=f"{name} every case of the batch that is ready for it")
+        s.add_argument("batch_id", type=int)
+        if name == "issue":
+            s.add_argument(
+                "--unsigned-test-double",
+                action="store_true",
+                help="DEV ONLY: make unsigned placeholder PDFs when the real issuer is missing",
+            )
+    for sp in [f, *(steps.choices[n] for n in ("prepare", "approve", "issue"))]:
+        sp.add_argument("--as", dest="username", required=True, help="the staff user acting")
+        sp.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
+    p.set_defaults(handler=run_batch)
+
+
+def _actor(session: Session, username: str) -> Actor:
+    from legalize.registry.accounts import get_user
+
+    user = get_user(session, username)
+    if user is None or not user.active:
+        raise CommandError(f"no active user {username!r}")
+    roles = frozenset(Role(r.value) for r in user.roles)
+    return Actor(f"user:{user.username}", roles)
+
+
+def _print_progress(done: int, total: int) -> None:
+    end = "\n" if done == total else ""
+    print(f"\r{done}/{total} rows", end=end, file=sys.stderr, flush=True)
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    at = datetime.now(UTC)
+    config = Config.from_env()
+    with open_session(args.database_url, migrate=True) as session:
+        actor = _actor(session, args.username)
+        try:
+            report = _batch_step(session, actor, args, at, config)
+        except CaseError as exc:
+            where = f" ({exc.field})" if exc.field else ""
+            raise CommandError(f"{exc.code}{where}: {exc.message}") from exc
+    print(
+        f"batch {report.batch_id}: {len(report.succeeded)} done, {len(report.failed)} failed,"
+        f" {report.skipped} skipped, {report.total} rows"
+    )
+    for failure in report.failed:
+        where = f" {failure.field}:" if failure.field else ""
+        print(f"line {failure.line}:{where} {failure.code}: {failure.message}")
+    return 1 if report.failed else 0
+
+
+def _batch_step(
+    session: Session, actor: Actor, args: argparse.Namespace, at: datetime, config: Config
+) -> BatchReport:
+    if args.batch_step == "file":
+        try:
+            data = import_file(args.file)
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from exc
+        rows = batch.read_batch_file(data, args.file.name)
+        return batch.file_batch(
+            session, actor, args.country, args.reference, rows, at, progress=_print_progress
+        )
+    if args.batch_step == "prepare":
+        return batch.prepare_batch(session, actor, args.batch_id, at, progress=_print_progress)
+    if args.batch_step == "approve":
+        return batch.approve_batch(session, actor, args.batch_id, at, progress=_print_progress)
+    issuer: Issuer
+    try:
+        issuer = bind_issuer(config)
+    except IssuerUnavailable as exc:
+        if not args.unsigned_test_double or config.production:
+            raise CommandError(f"{exc} (dev: --unsigned-test-double)") from exc
+        issuer = UnsignedTestIssuer()
+    return batch.issue_batch(
+        session,
+        actor,
+        args.batch_id,
+        at,
+        issuer,
+        progress=_print_progress,
+        issuing_country=config.issuing_country,
+    )
 
 
 @contextmanager

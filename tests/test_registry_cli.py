@@ -1,0 +1,176 @@
+"""`legalize registry …` and `legalize issue batch …` on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+from pathlib import Path
+
+import pytest
+from cases_support import ALICE, NIC_CSV, T0, plain_photo
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from legalize.cases import readmission, views
+from legalize.cli import main
+from legalize.commands import CommandError
+from legalize.commands.registry import add_issue_batch
+from legalize.registry import audit
+from legalize.registry.accounts import create_user
+from legalize.registry.identity import NicEntry, SltdEntry
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def test_import_nic_reports_bad_rows_and_imports_the_rest(
+    db_engine: Engine,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "nic.csv"
+    path.write_bytes(
+        NIC_CSV + b"12345,NOBODY,X,1990-01-01,M,\n853400938V,DE SILVA,,1999-02-30,F,\n"
+    )
+    status = main(["registry", "import-nic", str(path), "--database-url", _url(db_engine)])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert f"{path}:4: refused (nic_number)" in out
+    assert f"{path}:5: refused (birth_date)" in out
+    assert "2 records imported, 2 refused" in out
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(NicEntry)) == 2
+        assert [e.action for e in audit.entries_for(session, "register", "nic")] == [
+            "register.import_nic"
+        ]
+    # Importing again updates, never duplicates.
+    path.write_bytes(NIC_CSV)
+    assert main(["registry", "import-nic", str(path), "--database-url", _url(db_engine)]) == 0
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(NicEntry)) == 2
+
+
+def test_import_sltd_json(
+    db_engine: Engine,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "sltd.json"
+    path.write_text(
+        '[{"document_number": "N1234567", "issuing_country": "LKA", "status": "stolen"},'
+        ' {"document_number": "N1", "issuing_country": "LKA", "status": "lost"},'
+        ' {"document_number": "N7777777", "issuing_country": "LK", "status": "lost"},'
+        ' {"document_number": "N8888888", "issuing_country": "LKA", "status": "burnt"}]'
+    )
+    assert main(["registry", "import-sltd", str(path), "--database-url", _url(db_engine)]) == 1
+    out = capsys.readouterr().out
+    assert ":2: refused (document_number)" in out and ":3: refused (issuing_country)" in out
+    assert ":4: refused (status)" in out
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(SltdEntry)) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"\xff\xfe\x00", "x.csv", "not UTF-8"),
+        (b"{", "x.json", "not valid JSON"),
+        (b"", "x.csv", "empty"),
+    ],
+)
+def test_import_bad_files(
+    db_engine: Engine,
+    tmp_path: Path,
+    content: bytes,
+    name: str,
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert main(["registry", "import-nic", str(path), "--database-url", _url(db_engine)]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_import_missing_file(
+    db_engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        ["registry", "import-nic", str(tmp_path / "nope.csv"), "--database-url", _url(db_engine)]
+    )
+    assert status == 1 and "cannot read" in capsys.readouterr().err
+
+
+def _batch_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="legalize")
+    top = parser.add_subparsers(dest="command", required=True)
+    issue = top.add_parser("issue")
+    add_issue_batch(issue.add_subparsers(dest="issue_command", required=True))
+    args = parser.parse_args(argv)
+    status: int = args.handler(args)
+    return status
+
+
+def test_issue_batch_cli(
+    db_engine: Engine,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with session_factory() as session:
+        create_user(session, "alice", "correct horse battery", ["issuing_officer"], T0)
+        create_user(session, "bob", "correct horse battery", ["approving_officer"], T0)
+        session.commit()
+    url = ["--database-url", _url(db_engine)]
+    photo = base64.b64encode(plain_photo()).decode()
+    path = tmp_path / "flight.csv"
+    path.write_text(
+        "host_reference,surname,birth_date,sex,travel_date,photo\n"
+        f"F-1,Perera,1990-05-14,M,2099-01-01,{photo}\n"
+        f"F-2,Silva,1990-02-31,F,2099-01-01,{photo}\n"
+    )
+    assert (
+        _batch_cli(
+            [
+                "issue",
+                "batch",
+                "file",
+                str(path),
+                "--country",
+                "DEU",
+                "--reference",
+                "CH-1",
+                "--as",
+                "alice",
+                *url,
+            ]
+        )
+        == 1
+    )
+    captured = capsys.readouterr()
+    assert "1 done, 1 failed" in captured.out and "line 3: birth_date:" in captured.out
+    assert "2/2 rows" in captured.err
+    with session_factory() as session:
+        (case,) = views.list_cases(session).items
+        assert case.batch_id is not None and case.batch_line == 2
+        readmission.override_photo(session, ALICE, case.id, "ok by eye", T0)
+    batch_id = str(case.batch_id)
+    assert _batch_cli(["issue", "batch", "prepare", batch_id, "--as", "alice", *url]) == 0
+    with pytest.raises(CommandError, match="ROLE_REQUIRED"):  # alice may not approve
+        _batch_cli(["issue", "batch", "approve", batch_id, "--as", "alice", *url])
+    with pytest.raises(CommandError, match="no active user"):
+        _batch_cli(["issue", "batch", "approve", batch_id, "--as", "nobody", *url])
+    capsys.readouterr()
+    assert _batch_cli(["issue", "batch", "approve", batch_id, "--as", "bob", *url]) == 0
+    assert (
+        _batch_cli(
+            ["issue", "batch", "issue", batch_id, "--as", "alice", "--unsigned-test-double", *url]
+        )
+        == 0
+    )
+    assert "1 done, 0 failed" in capsys.readouterr().out
+    with session_factory() as session:
+        assert audit.verify_chain(session).ok

@@ -24,10 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from vectors.build import AT, VALID_AT, build_pki, sample_ttd  # noqa: E402
+
 from legalize.pki.trust import TrustStore  # noqa: E402
 from legalize.seal import ecdsa, vds  # noqa: E402
 from legalize.seal.profiles import seal_ttd  # noqa: E402
-from vectors.build import AT, VALID_AT, build_pki, sample_ttd  # noqa: E402
 from verifier.seal import verify_seal  # noqa: E402
 
 

@@ -242,6 +242,16 @@ def test_busy_background_fails_where_the_plain_one_passes() -> None:
     assert busy.measurements["background_spread"] > 2 * plain.measurements["background_spread"]
 
 
+@pytest.mark.parametrize("axis", [0, 1])
+def test_even_light_fall_off_on_a_plain_background_passes(axis: int) -> None:
+    img = frame()
+    ramp = np.linspace(1.05, 0.78, img.shape[axis])
+    shade = ramp[:, None, None] if axis == 0 else ramp[None, :, None]
+    result = check_portrait(jpeg((img * shade).clip(0, 255).astype(np.uint8)))
+    assert BACKGROUND_NOT_PLAIN not in codes(result)
+    assert result.measurements["background_spread"] < DEFAULT_POLICY.max_background_spread / 2
+
+
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [

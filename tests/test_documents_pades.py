@@ -210,3 +210,42 @@ def test_pkcs11_signer_certifies(hsm, tmp_path, curve_name: str) -> None:  # typ
         "pdf.modifications",
     ):
         assert report.check(name).status.value == "VALID", report.to_text()
+
+
+def _empty_crl(pki: MiniPki):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    return (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(pki.root.subject)
+        .last_update(AT - timedelta(hours=1))
+        .next_update(AT + timedelta(days=30))
+        .sign(pki.root_key, hashes.SHA384())
+    )
+
+
+def test_validation_data_in_dss(pki: MiniPki, pdf: bytes, tsa: LocalTsa) -> None:
+    result = sign_pdf(
+        pdf, pki.signer, AT, chain=[pki.root], tsa_url=tsa.url, validation_crls=[_empty_crl(pki)]
+    )
+    assert result.level == "B-LT", result.timestamp_error
+    reader = PdfFileReader(io.BytesIO(result.pdf))
+    dss = reader.root["/DSS"]
+    assert len(dss["/CRLs"]) == 1 and len(dss["/Certs"]) >= 2
+    sig, stamp = _embedded(result.pdf)
+    context = _context(pki)
+    assert validation.validate_pdf_timestamp(stamp, validation_context=context).coverage is (
+        SignatureCoverageLevel.ENTIRE_FILE
+    )
+    status = validation.validate_pdf_signature(sig, context)
+    assert status.intact and status.valid and status.docmdp_ok
+
+
+def test_validation_data_dropped_with_the_timestamp(pki: MiniPki, pdf: bytes) -> None:
+    """No TSA: no DSS either (it would be an uncovered revision), and the level says B-B."""
+    result = sign_pdf(pdf, pki.signer, AT, chain=[pki.root], validation_crls=[_empty_crl(pki)])
+    assert result.level == "B-B"
+    assert "/DSS" not in PdfFileReader(io.BytesIO(result.pdf)).root

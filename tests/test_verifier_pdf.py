@@ -102,6 +102,26 @@ def test_later_document_timestamp_keeps_it_valid(
     assert report.check("pdf.timestamps").status is Status.VALID
 
 
+def test_validation_data_and_timestamp_keep_it_valid(
+    pki: MiniPki, trust: TrustStore, tsa: LocalTsa
+) -> None:
+    """B-LT: a DSS with the chain and a CRL, covered by the document timestamp."""
+    crl = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(pki.root.subject)
+        .last_update(AT - timedelta(hours=1))
+        .next_update(AT + timedelta(days=30))
+        .sign(pki.root_key, hashes.SHA384())
+    )
+    result = sign_pdf(
+        simple_pdf(), pki.signer, AT, chain=[pki.root], tsa_url=tsa.url, validation_crls=[crl]
+    )
+    assert result.level == "B-LT"
+    report = verify_pdf(result.pdf, trust, AT)
+    _signature_checks_valid(report)
+    assert report.check("pdf.timestamps").status is Status.VALID
+
+
 EXPECTED = {
     "usf_zero_contents": V.PDF_SIGNATURE_INVALID,
     "usf_remove_contents": V.PDF_SIGNATURE_INVALID,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -33,6 +34,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyhankoSigningError
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner, PdfTimeStamper
 from pyhanko.sign.timestamps.api import TimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from legalize.documents.timestamp import DEFAULT_TIMEOUT, HttpTimeStamper, TimestampError
@@ -42,6 +44,7 @@ log = logging.getLogger(__name__)
 
 LEVEL_B_B = "B-B"
 LEVEL_B_T = "B-T"
+LEVEL_B_LT = "B-LT"
 LEVEL_B_LTA = "B-LTA"
 
 SIGNATURE_FIELD = "Signature"
@@ -69,7 +72,9 @@ class SignedPdf:
     sha256: str
     """Lower-case hex SHA-256 of :attr:`pdf`, as the register stores it."""
     level: str
-    """PAdES baseline level achieved: ``B-B``, ``B-T`` or ``B-LTA``."""
+    """PAdES baseline level achieved: ``B-B`` (no timestamp), ``B-T`` (document timestamp) or
+    ``B-LT`` (validation data in a DSS, covered by the document timestamp). ``B-LTA`` would
+    need a further timestamp over the TSA's own validation data; not produced at issuance."""
     timestamp_error: str | None
     """Why the document timestamp is missing when a TSA was configured (no personal data)."""
 
@@ -147,12 +152,16 @@ def sign_pdf(
     reason: str | None = None,
     location: str | None = None,
     field_name: str = SIGNATURE_FIELD,
+    validation_crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> SignedPdf:
     """Certify ``pdf`` (DocMDP P=1, PAdES subfilter) as ``signer`` at time ``at``.
 
     ``chain``: the issuer certificates up to and including the root, embedded with the signer's
     certificate. ``tsa_url`` (or a ready ``timestamper``): add a document timestamp; if that
     fails the result is ``B-B`` with :attr:`SignedPdf.timestamp_error` set.
+    ``validation_crls``: with a timestamp, also store the chain and these CRLs in the
+    document security store (DSS) in the timestamp's revision, so an offline verifier has the
+    validation data (level ``B-LT``).
     """
     if at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
@@ -167,13 +176,14 @@ def sign_pdf(
     if timestamper is None:
         return _result(signed, LEVEL_B_B, None)
     try:
-        stamped = _document_timestamp(signed, timestamper, md)
+        validation = (signer.certificate, *chain) if validation_crls else ()
+        stamped = _document_timestamp(signed, timestamper, md, validation, validation_crls)
     except Exception as exc:
         # Any failure of the TSA path (network, refusal, garbage, our own size estimate) only
         # lowers the level: the certified document is complete without it.
         reason_text = str(exc) if isinstance(exc, (TimestampError, OSError)) else ""
         return _without_timestamp(signed, reason_text or type(exc).__name__)
-    return _result(stamped, LEVEL_B_T, None)
+    return _result(stamped, LEVEL_B_LT if validation_crls else LEVEL_B_T, None)
 
 
 def _certify(
@@ -215,18 +225,35 @@ def _certify(
     return data
 
 
-def _document_timestamp(pdf: bytes, timestamper: TimeStamper, md: str) -> bytes:
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=True)
-    stamper = PdfTimeStamper(timestamper, field_name=TIMESTAMP_FIELD)
-    try:
-        out = asyncio.run(
-            stamper.async_timestamp_pdf(writer, md, bytes_reserved=_TIMESTAMP_RESERVE)
-        )
-    except PyhankoSigningError:
+def _document_timestamp(
+    pdf: bytes,
+    timestamper: TimeStamper,
+    md: str,
+    certs: Sequence[x509.Certificate] = (),
+    crls: Sequence[x509.CertificateRevocationList] = (),
+) -> bytes:
+    def attempt(bytes_reserved: int | None) -> bytes:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=True)
-        out = asyncio.run(stamper.async_timestamp_pdf(writer, md))
-    data: bytes = out.getvalue()
-    return data
+        if crls:
+            # DSS first, in the same revision: the timestamp then covers the validation data.
+            DocumentSecurityStore.supply_dss_in_writer(
+                writer,
+                None,
+                certs=[_asn1(c) for c in certs],
+                crls=[
+                    asn1_crl.CertificateList.load(c.public_bytes(serialization.Encoding.DER))
+                    for c in crls
+                ],
+            )
+        stamper = PdfTimeStamper(timestamper, field_name=TIMESTAMP_FIELD)
+        out = asyncio.run(stamper.async_timestamp_pdf(writer, md, bytes_reserved=bytes_reserved))
+        data: bytes = out.getvalue()
+        return data
+
+    try:
+        return attempt(_TIMESTAMP_RESERVE)
+    except PyhankoSigningError:
+        return attempt(None)  # an unusually large token: let pyHanko measure
 
 
 def _without_timestamp(pdf: bytes, error: str) -> SignedPdf:

@@ -165,3 +165,36 @@ def test_separate_root_passphrase(
     assert main(["keys", "crl", "--root-passphrase-file", str(root_file)]) == 1
     assert "wrong passphrase" in capsys.readouterr().err
     assert main(["keys", "crl", "--root-passphrase-file", str(tmp_path / "missing")]) == 1
+
+
+def test_real_root_then_signers_per_post(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from legalize.config import Config
+    from legalize.pki.devkeys import load_signer
+
+    folder = tmp_path / "prod-keys"
+    monkeypatch.setenv("LEGALIZE_KEYS_DIR", str(folder))
+    monkeypatch.delenv("LEGALIZE_KEY_PASSPHRASE", raising=False)
+    assert main(["keys", "init"]) == 1  # the dev passphrase is refused for a real root
+    assert "passphrase of its own" in capsys.readouterr().err
+    root_file = tmp_path / "root-pass"
+    root_file.write_text("offline root secret")
+    monkeypatch.setenv("LEGALIZE_KEY_PASSPHRASE", "signer secret")
+    common = ["--at", "2026-05-01", "--root-passphrase-file", str(root_file)]
+    assert main(["keys", "init", "--country", "lk", *common]) == 0
+    assert not (folder / "DEV_ONLY").exists()
+    assert main(["keys", "issue", "--doc-type", "TTD", *common]) == 0
+    argv = ["keys", "issue", "--doc-type", "TTD", "--code", "T2", "--post", "Embassy Riyadh"]
+    assert main([*argv, "--curve", "brainpoolP384r1", *common]) == 0
+    at = datetime(2026, 5, 2, tzinfo=UTC)
+    config = Config.from_env()
+    assert load_signer(config, "TTD", at, post="Headquarters").signer_id == "LKTD"
+    riyadh = load_signer(config, "TTD", at, post="Embassy Riyadh")
+    assert riyadh.signer_id == "LKT2" and len(riyadh.sign(b"x")) == 96
+    store = TrustStore.load(folder / "trust")
+    assert store.validate_signer(riyadh.certificate, at, "TTD").ok
+    assert main(["keys", "init", *common]) == 1  # never over an existing root
+    assert "refusing to overwrite" in capsys.readouterr().err
+    assert main(["keys", "issue", "--doc-type", "LEG", "--code", "L-", *common]) == 1
+    assert "signer code" in capsys.readouterr().err

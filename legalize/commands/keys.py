@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,20 @@ def register(sub: Any) -> None:
 
     p = keys_sub.add_parser("init-dev", parents=[common], help="make the DEV ONLY PKI")
     p.set_defaults(handler=init_dev_command)
+
+    p = keys_sub.add_parser("init", parents=[common], help="make a root CA (no signers yet)")
+    p.add_argument("--country", default="LK", help="ISO 3166 alpha-2 (default: LK)")
+    p.add_argument("--organization", default=None, help="O of the root and signer subjects")
+    p.add_argument("--name", default="Document Signing Root CA", help="CN of the root")
+    p.add_argument("--curve", default="secp384r1", help="root curve (default: secp384r1)")
+    p.set_defaults(handler=init_command)
+
+    p = keys_sub.add_parser("issue", parents=[common], help="issue a signer for a post")
+    p.add_argument("--doc-type", required=True, choices=DOC_TYPES)
+    p.add_argument("--code", default=None, help="2 characters after the country in the signer id")
+    p.add_argument("--post", default="Headquarters", help="issuing post (subject OU)")
+    p.add_argument("--curve", default="secp256r1", help="signer curve (default: secp256r1)")
+    p.set_defaults(handler=issue_command)
 
     p = keys_sub.add_parser("list", parents=[common], help="list signer certificates")
     p.set_defaults(handler=list_command)
@@ -132,6 +147,59 @@ def init_dev_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def init_command(args: argparse.Namespace) -> int:
+    """A real (not dev) root: needs its own passphrase; signers follow with `keys issue`."""
+    config, folder, at = _context(args)
+    passphrase = _root_passphrase(args, config)
+    if passphrase == DEV_PASSPHRASE:
+        raise CommandError("a real root needs a passphrase of its own, not the dev passphrase")
+    extra: dict[str, Any] = {}
+    if args.organization:
+        extra["organization"] = args.organization
+    try:
+        authority = Authority.create(
+            folder,
+            at=at,
+            passphrase=passphrase,
+            country=args.country.upper(),
+            root_name=args.name,
+            root_curve=args.curve,
+            **extra,
+        )
+        export_trust_store(authority, authority.path / TRUST_DIR)
+    except PkiError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"root CA made in {authority.path}; issue signers with `legalize keys issue`")
+    return 0
+
+
+def issue_command(args: argparse.Namespace) -> int:
+    config, folder, at = _context(args)
+    root_passphrase = _root_passphrase(args, config)
+    try:
+        authority = Authority.open(folder)
+        extra: dict[str, Any] = {"key_passphrase": _passphrase(config)}
+        if config.pkcs11_module:
+            extra.update(_hsm_key(config, f"{authority.country}{args.code or ''}", args.curve))
+        record = authority.issue_signer(
+            root_passphrase,
+            doc_type=args.doc_type,
+            at=at,
+            code=args.code,
+            post=args.post,
+            curve_name=args.curve,
+            **extra,
+        )
+        _republish(authority)
+    except PkiError as exc:
+        raise CommandError(str(exc)) from None
+    print(
+        f"new {record.doc_type} signer {record.signer_id} {record.cert_reference} for "
+        f"{record.post} ({record.curve}, {'HSM' if record.key_file is None else 'key file'})"
+    )
+    return 0
+
+
 def list_command(args: argparse.Namespace) -> int:
     _, folder, at = _context(args)
     try:
@@ -198,7 +266,8 @@ def rollover_command(args: argparse.Namespace) -> int:
         if args.curve:
             extra["curve_name"] = args.curve
         if config.pkcs11_module:
-            extra.update(_hsm_key(config, authority, args.doc_type, at, args.curve))
+            previous = authority.current_signer(args.doc_type, at)
+            extra.update(_hsm_key(config, previous.signer_id, args.curve or previous.curve))
         record = authority.rollover(root_passphrase, doc_type=args.doc_type, at=at, **extra)
         _republish(authority)
     except PkiError as exc:
@@ -211,23 +280,18 @@ def rollover_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _hsm_key(
-    config: Config, authority: Authority, doc_type: str, at: datetime, curve: str | None
-) -> dict[str, Any]:
-    """Generate the successor's key in the HSM; the certificate names it by CKA_ID."""
-    import secrets
-
+def _hsm_key(config: Config, label_prefix: str, curve: str) -> dict[str, Any]:
+    """Generate a signer key in the HSM; the certificate names it by CKA_ID."""
     from legalize.pki.pkcs11 import generate_key
 
     assert config.pkcs11_module is not None
-    previous = authority.current_signer(doc_type, at)
     key_id = secrets.token_bytes(8)
-    label = f"{previous.signer_id}-{key_id.hex()}"
+    label = f"{label_prefix}-{key_id.hex()}"
     public = generate_key(
         config.pkcs11_module,
         config.pkcs11_token_label,
         config.pkcs11_pin,
-        curve or previous.curve,
+        curve,
         label=label,
         key_id=key_id,
     )

@@ -147,11 +147,14 @@ def init_dev(path: Path, at: datetime, *, passphrase: str = DEV_PASSPHRASE) -> D
     )
 
 
-def load_signer(config: Config, doc_type: str, at: datetime) -> Signer:
+def load_signer(config: Config, doc_type: str, at: datetime, post: str | None = None) -> Signer:
     """The signer of ``doc_type`` to use at ``at``: PKCS#11 when ``config.pkcs11_module`` is set,
-    else the encrypted key file. :class:`PkiError` when there is none or it cannot be opened."""
+    else the encrypted key file. :class:`PkiError` when there is none or it cannot be opened.
+
+    ``post`` picks that issuing post's signer when several posts have one (None: the newest
+    signer of the document type, whichever post)."""
     authority = Authority.open(config.keys_dir)
-    record = authority.current_signer(doc_type, at)
+    record = authority.current_signer(doc_type, at, post)
     certificate = authority.certificate(record)
     if config.pkcs11_module:
         if record.pkcs11_id is None:

@@ -1,10 +1,38 @@
-"""``legalize dev run``: the development server of ``make run``."""
+"""``legalize dev run``: what ``make run`` does — dev keys, database, demo data, then serve.
+
+Development only: it refuses production mode. The demo users' passwords and the demo API
+token are fixed and printed at start so a developer can sign in at once; they exist only in
+the development database.
+"""
 
 from __future__ import annotations
 
 import argparse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import importlib
+import logging
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from legalize.commands import CommandError
+from legalize.config import Config, ConfigError
+from legalize.registry import accounts
+from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
+
+DEMO_USERS: dict[str, tuple[tuple[str, ...], str]] = {
+    "alice": (("issuing_officer",), "demo-alice-dev-only"),
+    "bob": (("approving_officer",), "demo-bob-dev-only"),
+    "carol": (("border_officer",), "demo-carol-dev-only"),
+    "dave": (("issuing_officer", "approving_officer"), "demo-dave-dev-only"),
+    "root": (("administrator",), "demo-root-dev-only"),
+}
+"""username → (roles, password). DEV ONLY: published here on purpose."""
+DEMO_CLIENT = ("demo-deu", "DEU")
+DEMO_TOKEN = "dev-only-demo-token-DEU-not-a-secret-0123456789"  # noqa: S105 - dev only
 
 
 def register(sub: Any) -> None:
@@ -13,21 +41,108 @@ def register(sub: Any) -> None:
     p = dev_sub.add_parser("run", help="make the dev keys and demo data if missing, then serve")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
+    p.add_argument(
+        "--check", action="store_true", help="do everything but serve, then exit (0 when ready)"
+    )
     p.set_defaults(handler=run)
 
 
-class _Placeholder(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b"<!doctype html><title>legalize</title><h1>legalize</h1><p>Service coming up.</p>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+def _config() -> Config:
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+    if config.production:
+        raise CommandError("`legalize dev run` is for development; production runs gunicorn")
+    if config.key_passphrase is None:
+        from legalize.pki.devkeys import DEV_PASSPHRASE
+
+        config = replace(config, key_passphrase=DEV_PASSPHRASE)
+    return config
+
+
+def ensure_keys(config: Config, at: datetime) -> str:
+    from legalize.pki.devkeys import has_keys, init_dev
+
+    if has_keys(config.keys_dir):
+        return f"dev keys: {config.keys_dir} (present)"
+    init_dev(config.keys_dir, at)
+    return f"dev keys: {config.keys_dir} (made now; DEV ONLY)"
+
+
+def seed_users(session: Session, at: datetime) -> list[str]:
+    """Add the demo users and API client when missing; lines to print."""
+    lines = []
+    for name, (roles, password) in DEMO_USERS.items():
+        if accounts.get_user(session, name) is None:
+            accounts.create_user(session, name, password, roles, at)
+        lines.append(f"  {name:<6} {password:<22} {', '.join(roles)}")
+    name, country = DEMO_CLIENT
+    existing = {c.name: c for c in accounts.list_api_clients(session)}
+    if name not in existing:
+        client, _ = accounts.create_api_client(
+            session, name, country, [s.value for s in accounts.Scope], at
+        )
+        client.token_hash = accounts.token_hash(DEMO_TOKEN)  # fixed, so it can be printed
+    session.commit()
+    lines.append(f"  API client {name} ({country}): Authorization: Bearer {DEMO_TOKEN}")
+    return lines
+
+
+def seed_cases(session: Session, config: Config, at: datetime) -> str:
+    from legalize.registry.models import Case
+
+    try:
+        demo: Any = importlib.import_module("legalize.cases.demo")
+    except ModuleNotFoundError:
+        return "demo cases: legalize.cases.demo is not available yet"
+    if (session.scalar(select(func.count()).select_from(Case)) or 0) > 0:
+        return "demo cases: present"
+    from legalize.cases.issuer import IssuerUnavailable, UnsignedTestIssuer, bind_issuer
+
+    try:
+        issuer: Any = bind_issuer(config)
+    except IssuerUnavailable:
+        issuer = UnsignedTestIssuer()  # demo data only, never a real request
+    return f"demo cases: {demo.seed_demo(session, at, issuer)}"
+
+
+class _RedactQuery(logging.Filter):
+    """The dev server's access log without query strings: searches may hold names."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                re.sub(r"\?[^ \"]*", "?…", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
 
 
 def run(args: argparse.Namespace) -> int:
-    server = ThreadingHTTPServer((args.host, args.port), _Placeholder)
-    print(f"serving on http://{args.host}:{args.port}/")
-    server.serve_forever()
+    at = datetime.now(UTC)
+    config = _config()
+    print(ensure_keys(config, at))
+    try:
+        engine = make_engine(config.database_url)
+        upgrade(engine)
+    except DatabaseError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"database: {config.database_url} (migrated)")
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        print("demo users (DEV ONLY):")
+        for line in seed_users(session, at):
+            print(line)
+        print(seed_cases(session, config, at))
+    engine.dispose()
+
+    from legalize.web import create_app
+
+    app = create_app(config)
+    if args.check:
+        print("check: ready to serve (not serving: --check)")
+        return 0
+    logging.getLogger("werkzeug").addFilter(_RedactQuery())
+    print(f"serving on http://{args.host}:{args.port}/  (staff: /staff/, API: /api/openapi.json)")
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
     return 0

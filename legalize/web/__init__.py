@@ -1,0 +1,88 @@
+"""The Flask application: ``create_app(config)``; gunicorn runs ``legalize.web:create_app()``.
+
+The web layer only translates requests into ``legalize.cases`` calls and results into pages
+or JSON (DESIGN §2). Blueprints: ``staff`` (/staff, consular and border staff), ``public``
+(/, the web check), ``api`` (/api, JSON for machine clients with bearer tokens).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from legalize.config import Config
+from legalize.registry.accounts import Role
+from legalize.registry.db import make_engine, make_session_factory
+from legalize.web.errors import register_error_handlers
+from legalize.web.security import add_security_headers, init_limiter
+from legalize.web.state import AppState, close_db, utc_now
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+"""Largest request body: an underlying document or a batch CSV."""
+
+
+def create_app(
+    config: Config | None = None,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    services: dict[str, Any] | None = None,
+) -> Flask:
+    """Build the app. ``config`` defaults to :meth:`Config.from_env`; it is validated here,
+    so production mode refuses dev keys, the default secret key and SQLite.
+    ``clock`` and ``services`` let tests fix the time and hand in ready-made objects."""
+    if config is None:
+        config = Config.from_env()
+    config.validate()
+
+    app = Flask(
+        __name__,
+        template_folder=str(TEMPLATE_DIR),
+        static_folder=str(STATIC_DIR),
+        static_url_path="/static",
+    )
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        SESSION_COOKIE_NAME="legalize_session",
+        SESSION_COOKIE_SECURE=config.production,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        WTF_CSRF_SSL_STRICT=config.production,
+        PREFERRED_URL_SCHEME="https" if config.production else "http",
+        JSON_SORT_KEYS=False,
+    )
+    engine = make_engine(config.database_url)
+    app.extensions["legalize"] = AppState(
+        config=config,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        clock=clock or utc_now,
+        services=dict(services or {}),
+    )
+
+    csrf = CSRFProtect(app)
+    init_limiter(app, config)
+    register_error_handlers(app)
+    app.teardown_appcontext(close_db)
+    app.jinja_env.globals["Role"] = Role
+    app.after_request(add_security_headers)
+
+    from legalize.web.api import bp as api_bp
+    from legalize.web.public import bp as public_bp
+    from legalize.web.staff import bp as staff_bp
+
+    csrf.exempt(api_bp)  # bearer tokens, no cookies: nothing for a cross-site form to ride on
+    app.register_blueprint(public_bp)
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(api_bp, url_prefix="/api")
+
+    return app

@@ -1,0 +1,127 @@
+"""``legalize users``: staff accounts and API clients from the command line.
+
+Passwords are read from the terminal (or one line of standard input with
+``--password-stdin``), never from the command line, where ``ps`` and shell history see them.
+An API client's token is printed once and only its hash is stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from legalize.commands import CommandError
+from legalize.config import Config, ConfigError
+from legalize.registry import accounts
+from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
+
+
+def register(sub: Any) -> None:
+    users: argparse.ArgumentParser = sub.add_parser("users", help="staff users and API clients")
+    users_sub = users.add_subparsers(dest="users_command", required=True, metavar="SUBCOMMAND")
+
+    p = users_sub.add_parser("add", help="add a staff user")
+    p.add_argument("username")
+    p.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=[r.value for r in accounts.Role],
+        help="repeat for several roles",
+    )
+    p.add_argument("--totp", action="store_true", help="require a TOTP code; prints the secret")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(handler=add_user)
+
+    p = users_sub.add_parser("list", help="list staff users")
+    p.set_defaults(handler=list_users)
+
+    p = users_sub.add_parser("disable", help="disable a staff user")
+    p.add_argument("username")
+    p.set_defaults(handler=disable_user)
+
+    p = users_sub.add_parser("add-client", help="add an API client; prints its token once")
+    p.add_argument("name")
+    p.add_argument("--country", required=True, help="ICAO 3-letter code it speaks for")
+    p.add_argument(
+        "--scope",
+        action="append",
+        required=True,
+        choices=[s.value for s in accounts.Scope],
+        help="repeat for several scopes",
+    )
+    p.set_defaults(handler=add_client)
+
+
+def _session() -> Session:
+    try:
+        config = Config.from_env()
+        engine = make_engine(config.database_url)
+        upgrade(engine)
+    except (ConfigError, DatabaseError) as exc:
+        raise CommandError(str(exc)) from exc
+    return make_session_factory(engine)()
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise CommandError("the passwords differ")
+    return first
+
+
+def add_user(args: argparse.Namespace) -> int:
+    password = _read_password(args.password_stdin)
+    secret = accounts.new_totp_secret() if args.totp else None
+    with _session() as session:
+        try:
+            user = accounts.create_user(
+                session, args.username, password, args.role, datetime.now(UTC), totp_secret=secret
+            )
+            session.commit()
+        except accounts.AccountError as exc:
+            raise CommandError(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
+        print(f"user {user.username} added with roles {', '.join(sorted(user.roles))}")
+        if secret:
+            print(f"TOTP: {accounts.totp_uri(user)}")
+    return 0
+
+
+def list_users(args: argparse.Namespace) -> int:
+    with _session() as session:
+        for user in accounts.list_users(session):
+            flags = ("" if user.active else " (disabled)") + (" totp" if user.totp_secret else "")
+            print(f"{user.username}\t{' '.join(sorted(user.roles))}{flags}")
+    return 0
+
+
+def disable_user(args: argparse.Namespace) -> int:
+    with _session() as session:
+        user = accounts.get_user(session, args.username)
+        if user is None:
+            raise CommandError(f"no user {args.username!r}")
+        accounts.set_active(user, False)
+        session.commit()
+        print(f"user {user.username} disabled")
+    return 0
+
+
+def add_client(args: argparse.Namespace) -> int:
+    with _session() as session:
+        try:
+            client, token = accounts.create_api_client(
+                session, args.name, args.country, args.scope, datetime.now(UTC)
+            )
+            session.commit()
+        except accounts.AccountError as exc:
+            raise CommandError(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
+        print(f"client {client.name} ({client.country}) added; its token, shown only now:")
+        print(token)
+    return 0

@@ -1,0 +1,359 @@
+"""The API's views. Each is declared once with :class:`Operation`; the same declaration
+registers the Flask route, checks the input and writes the OpenAPI document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request, url_for
+
+from legalize.cases import legalization, readmission, views
+from legalize.cases.errors import NotFound
+from legalize.cases.views import CaseView, DocumentView
+from legalize.registry.accounts import ApiClient, Scope
+from legalize.registry.models import CaseKind
+from legalize.web import workflow
+from legalize.web.api import bp
+from legalize.web.api.schemas import API
+from legalize.web.api.spec import Operation, Param, query_params, validate
+from legalize.web.auth import api_client, client_actor, scope_required
+from legalize.web.errors import WebError
+from legalize.web.state import db, now
+
+CASE_ID = Param("case_id", "path", {"type": "integer", "minimum": 1})
+PDF = "application/pdf"
+
+
+def json_body(schema_name: str) -> dict[str, Any]:
+    if not request.is_json:
+        raise WebError(415, "UNSUPPORTED_MEDIA_TYPE", "send Content-Type: application/json", "body")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise WebError(400, "INVALID_JSON", "the body is not valid JSON", "body")
+    validate(body, {"$ref": f"#/components/schemas/{schema_name}"}, API.schemas)
+    if not isinstance(body, dict):  # validate() refused anything else already
+        raise WebError(422, "INVALID_INPUT", "the body must be an object", "body")
+    return body
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def document_json(doc: DocumentView) -> dict[str, Any]:
+    return {
+        "number": doc.number,
+        "type": doc.type,
+        "status": doc.status,
+        "check_code": doc.check_code,
+        "issued_on": _iso(doc.issued_on),
+        "expires_on": _iso(doc.expires_on),
+        "pdf_sha256": doc.pdf_sha256,
+    }
+
+
+def case_json(view: CaseView) -> dict[str, Any]:
+    p = view.person
+    return {
+        "id": view.id,
+        "kind": view.kind,
+        "state": view.state,
+        "host_country": view.host_country,
+        "host_reference": view.host_reference,
+        "identity": {
+            "surname": p.surname,
+            "given_names": p.given_names,
+            "birth_date": _iso(p.birth_date),
+            "sex": p.sex,
+            "birth_place": p.birth_place,
+            "nationality": p.nationality,
+            "nic_number": p.nic_number,
+            "passport_number": p.passport_number,
+        },
+        "filed_at": _iso(view.filed_at),
+        "updated_at": _iso(view.updated_at),
+        "crosscheck": view.crosscheck.get("outcome") if view.crosscheck else None,
+        "reason": view.reason,
+        "batch_id": view.batch_id,
+        "document": document_json(view.document) if view.document else None,
+    }
+
+
+def visible_case(client: ApiClient, case_id: int) -> CaseView:
+    """A case the client may see: a readmission of its own country (with the read scope), or
+    a legalization it filed itself. Anything else is 404, as if it did not exist."""
+    try:
+        view = views.get_case(db(), case_id)
+    except NotFound:
+        view = None
+    if view is not None:
+        if view.kind == CaseKind.READMISSION.value:
+            if client.has_scope(Scope.READMISSION_READ) and view.host_country == client.country:
+                return view
+        elif client.has_scope(Scope.LEGALIZATION_READ) and view.filed_by == f"api:{client.name}":
+            return view
+    raise WebError(404, "NOT_FOUND", f"no case {case_id}", "case_id")
+
+
+def created(view: CaseView) -> Response:
+    response = jsonify(case_json(view))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.get_case", case_id=view.id)
+    return response
+
+
+# --- readmission -------------------------------------------------------------------------
+
+
+@API.route(
+    bp,
+    Operation(
+        "post",
+        "/readmissions",
+        "create_readmission",
+        "File a readmission request (a draft case); the identity is cross-checked at once.",
+        scopes=(Scope.READMISSION_WRITE,),
+        body="ReadmissionRequest",
+        responses={201: ("the case as filed", "Case", "application/json")},
+    ),
+)
+@scope_required(Scope.READMISSION_WRITE)
+def create_readmission() -> Response:
+    client = api_client()
+    body = json_body("ReadmissionRequest")
+    body.setdefault("host_country", client.country)
+    at = now()
+    req = readmission.parse_request(body, at)
+    return created(readmission.file_request(db(), client_actor(client), req, at))
+
+
+@API.route(
+    bp,
+    Operation(
+        "post",
+        "/readmissions/batch",
+        "create_readmission_batch",
+        "File many readmission requests (a charter flight); one bad request is reported by its"
+        " index without stopping the rest.",
+        scopes=(Scope.READMISSION_WRITE,),
+        body="ReadmissionBatch",
+        responses={201: ("what was filed and what was refused", "BatchResult", "application/json")},
+    ),
+)
+@scope_required(Scope.READMISSION_WRITE)
+def create_readmission_batch() -> Response:
+    client = api_client()
+    body = json_body("ReadmissionBatch")
+    rows = [dict(r, host_country=r.get("host_country") or client.country) for r in body["requests"]]
+    result = workflow.file_batch(
+        db(), client_actor(client), client.country, body["reference"], rows, now()
+    )
+    response = jsonify(
+        {"batch_id": result.batch_id, "filed": list(result.filed), "errors": list(result.errors)}
+    )
+    response.status_code = 201
+    return response
+
+
+# --- legalization ------------------------------------------------------------------------
+
+
+@API.route(
+    bp,
+    Operation(
+        "post",
+        "/legalizations",
+        "create_legalization",
+        "File a legalization application with the underlying document (Base64).",
+        scopes=(Scope.LEGALIZATION_WRITE,),
+        body="LegalizationRequest",
+        responses={201: ("the case as filed", "Case", "application/json")},
+    ),
+)
+@scope_required(Scope.LEGALIZATION_WRITE)
+def create_legalization() -> Response:
+    client = api_client()
+    body = json_body("LegalizationRequest")
+    at = now()
+    req = legalization.parse_request(body, None, at)
+    return created(legalization.file_application(db(), client_actor(client), req, at))
+
+
+# --- cases -------------------------------------------------------------------------------
+
+
+@API.route(
+    bp,
+    Operation(
+        "get",
+        "/cases",
+        "list_cases",
+        "The client's cases, newest first, a page at a time.",
+        params=(
+            Param("kind", "query", {"type": "string", "enum": [k.value for k in CaseKind]}),
+            Param(
+                "state",
+                "query",
+                {
+                    "type": "string",
+                    "enum": [
+                        "draft",
+                        "approved",
+                        "rejected",
+                        "issued",
+                        "used",
+                        "expired",
+                        "revoked",
+                    ],
+                },
+            ),
+            Param(
+                "reference",
+                "query",
+                {"type": "string", "maxLength": 64},
+                description="host reference or document number",
+            ),
+            Param(
+                "page", "query", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}
+            ),
+            Param(
+                "per_page",
+                "query",
+                {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
+            ),
+        ),
+        responses={200: ("a page of cases", "CaseList", "application/json")},
+    ),
+)
+def list_cases() -> Response:
+    client = api_client()
+    args = query_params(API.operation("list_cases"), request.args)
+    kind = args["kind"]
+    readable = {
+        CaseKind.READMISSION.value: client.has_scope(Scope.READMISSION_READ),
+        CaseKind.LEGALIZATION.value: client.has_scope(Scope.LEGALIZATION_READ),
+    }
+    if kind is None:
+        kinds = [k for k, ok in readable.items() if ok]
+        if len(kinds) != 1:
+            if not kinds:
+                raise WebError(403, "SCOPE_REQUIRED", "token lacks a read scope")
+            raise WebError(400, "INVALID_INPUT", "kind is required for this client", "kind")
+        kind = kinds[0]
+    elif not readable[kind]:
+        raise WebError(403, "SCOPE_REQUIRED", f"token lacks scope {kind}:read", "kind")
+    page, per_page = args["page"], args["per_page"]
+    filters: dict[str, Any] = {"kind": kind, "state": args["state"], "search": args["reference"]}
+    if kind == CaseKind.READMISSION.value:
+        filters["host_country"] = client.country  # a host country sees its own requests
+    else:
+        filters["filed_by"] = f"api:{client.name}"  # a legalization client what it filed
+    result = views.list_cases(db(), offset=(page - 1) * per_page, limit=per_page, **filters)
+    more = page * per_page < result.total
+    nxt: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
+    return jsonify(
+        {
+            "items": [case_json(v) for v in result.items],
+            "total": result.total,
+            "page": page,
+            "per_page": per_page,
+            "next": url_for("api.list_cases", page=page + 1, **nxt) if more else None,
+        }
+    )
+
+
+@API.route(
+    bp,
+    Operation(
+        "get",
+        "/cases/<int:case_id>",
+        "get_case",
+        "One case of the client, with its document once issued.",
+        params=(CASE_ID,),
+        responses={200: ("the case", "Case", "application/json")},
+    ),
+)
+def get_case(case_id: int) -> Response:
+    return jsonify(case_json(visible_case(api_client(), case_id)))
+
+
+@API.route(
+    bp,
+    Operation(
+        "get",
+        "/cases/<int:case_id>/document.pdf",
+        "download_document",
+        "The issued PDF (TTD: only the host country that requested it).",
+        params=(CASE_ID,),
+        responses={200: ("the signed PDF", None, PDF)},
+    ),
+)
+def download_document(case_id: int) -> Response:
+    view = visible_case(api_client(), case_id)
+    if view.document is None:
+        raise WebError(409, "NOT_ISSUED", f"case {case_id} has no issued document", "case_id")
+    pdf = views.document_pdf(db(), view.document.number)
+    return Response(
+        pdf,
+        mimetype=PDF,
+        headers={"Content-Disposition": f'attachment; filename="{view.document.number}.pdf"'},
+    )
+
+
+# --- documents ---------------------------------------------------------------------------
+
+
+@API.route(
+    bp,
+    Operation(
+        "get",
+        "/documents/<number>/status",
+        "document_status",
+        "Status of a document by number and check code (the least data).",
+        scopes=(Scope.STATUS_READ,),
+        params=(
+            Param("number", "path", {"type": "string", "maxLength": 20}),
+            Param(
+                "check_code",
+                "query",
+                {"type": "string", "minLength": 1, "maxLength": 40},
+                required=True,
+            ),
+        ),
+        responses={200: ("the status", "DocumentStatus", "application/json")},
+    ),
+)
+@scope_required(Scope.STATUS_READ)
+def document_status(number: str) -> Response:
+    args = query_params(API.operation("document_status"), request.args)
+    if len(number) > 20:
+        raise WebError(422, "INVALID_INPUT", "number is too long", "number")
+    doc = views.check_document(db(), number, args["check_code"])
+    if doc is None:
+        raise WebError(
+            404, "NOT_FOUND", "no document with this number and check code", "check_code"
+        )
+    return jsonify(
+        {
+            "number": doc.number,
+            "type": doc.type,
+            "status": doc.status,
+            "issued_on": _iso(doc.issued_on),
+            "expires_on": _iso(doc.expires_on),
+        }
+    )
+
+
+@API.route(
+    bp,
+    Operation(
+        "get",
+        "/openapi.json",
+        "openapi",
+        "This document.",
+        public=True,
+        responses={200: ("OpenAPI 3.1", None, "application/json")},
+    ),
+)
+def openapi() -> Response:
+    return jsonify(API.openapi(url_for("api.openapi").rsplit("/", 1)[0]))

@@ -1,0 +1,174 @@
+"""The API's JSON schemas (request and response bodies), registered on the description."""
+
+from __future__ import annotations
+
+from legalize.web.api.spec import ApiDescription, Schema
+
+API = ApiDescription(title="legalize API", version="1")
+
+COUNTRY: Schema = {"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ICAO code"}
+DATE: Schema = {"type": "string", "format": "date"}
+NAME: Schema = {"type": "string", "minLength": 1, "maxLength": 100}
+TEXT: Schema = {"type": "string", "minLength": 1, "maxLength": 200}
+OPTIONAL_TEXT: Schema = {"type": ["string", "null"], "maxLength": 100}
+BASE64: Schema = {"type": "string", "contentEncoding": "base64", "maxLength": 28_000_000}
+
+API.schema(
+    "Identity",
+    {
+        "type": "object",
+        "required": ["surname", "birth_date", "sex"],
+        "properties": {
+            "surname": NAME,
+            "given_names": {"type": ["string", "null"], "maxLength": 100},
+            "birth_date": DATE,
+            "sex": {"type": "string", "enum": ["F", "M", "X"]},
+            "birth_place": OPTIONAL_TEXT,
+            "nationality": {"type": ["string", "null"], "pattern": "^[A-Za-z]{3}$"},
+            "nic_number": {"type": ["string", "null"], "maxLength": 12},
+            "passport_number": {"type": ["string", "null"], "maxLength": 20},
+        },
+    },
+)
+API.schema(
+    "ReadmissionRequest",
+    {
+        "type": "object",
+        "required": ["host_reference", "identity"],
+        "properties": {
+            "host_country": {
+                **COUNTRY,
+                "description": "defaults to the client's country; another country is refused",
+            },
+            "host_reference": {"type": "string", "minLength": 1, "maxLength": 64},
+            "identity": {"$ref": "#/components/schemas/Identity"},
+            "port_of_entry": OPTIONAL_TEXT,
+            "travel_date": {"type": ["string", "null"], "format": "date"},
+            "photo": {**BASE64, "description": "JPEG or PNG, Base64, at most 5 MiB"},
+        },
+    },
+)
+API.schema(
+    "ReadmissionBatch",
+    {
+        "type": "object",
+        "required": ["reference", "requests"],
+        "properties": {
+            "reference": {"type": "string", "minLength": 1, "maxLength": 64},
+            "requests": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 500,
+                "items": {"$ref": "#/components/schemas/ReadmissionRequest"},
+            },
+        },
+    },
+)
+API.schema(
+    "LegalizationRequest",
+    {
+        "type": "object",
+        "required": [
+            "applicant",
+            "underlying",
+            "underlying_title",
+            "underlying_date",
+            "signer_name",
+            "signer_capacity",
+            "signer_authority",
+        ],
+        "properties": {
+            "applicant": {"$ref": "#/components/schemas/Identity"},
+            "destination_country": {"type": ["string", "null"], "pattern": "^[A-Za-z]{3}$"},
+            "underlying": {**BASE64, "description": "PDF, JPEG or PNG, Base64, at most 20 MiB"},
+            "underlying_title": TEXT,
+            "underlying_date": DATE,
+            "signer_name": TEXT,
+            "signer_capacity": TEXT,
+            "signer_authority": TEXT,
+        },
+    },
+)
+API.schema(
+    "Document",
+    {
+        "type": "object",
+        "properties": {
+            "number": {"type": "string"},
+            "type": {"type": "string", "enum": ["ttd", "legalization"]},
+            "status": {"type": "string", "enum": ["issued", "used", "expired", "revoked"]},
+            "check_code": {"type": "string"},
+            "issued_on": DATE,
+            "expires_on": {"type": ["string", "null"], "format": "date"},
+            "pdf_sha256": {"type": "string"},
+        },
+    },
+)
+API.schema(
+    "Case",
+    {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["readmission", "legalization"]},
+            "state": {"type": "string"},
+            "host_country": {"type": ["string", "null"]},
+            "host_reference": {"type": ["string", "null"]},
+            "identity": {"$ref": "#/components/schemas/Identity"},
+            "filed_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "crosscheck": {"type": ["string", "null"], "description": "cross-check outcome"},
+            "reason": {"type": ["string", "null"]},
+            "batch_id": {"type": ["integer", "null"]},
+            "document": {"oneOf": [{"$ref": "#/components/schemas/Document"}, {"type": "null"}]},
+        },
+    },
+)
+API.schema(
+    "CaseList",
+    {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Case"}},
+            "total": {"type": "integer"},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+            "next": {"type": ["string", "null"], "description": "URL of the next page"},
+        },
+    },
+)
+API.schema(
+    "BatchResult",
+    {
+        "type": "object",
+        "properties": {
+            "batch_id": {"type": "integer"},
+            "filed": {"type": "array", "items": {"type": "integer"}},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "line": {"type": "integer"},
+                        "field": {"type": ["string", "null"]},
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
+)
+API.schema(
+    "DocumentStatus",
+    {
+        "type": "object",
+        "properties": {
+            "number": {"type": "string"},
+            "type": {"type": "string"},
+            "status": {"type": "string"},
+            "issued_on": DATE,
+            "expires_on": {"type": ["string", "null"], "format": "date"},
+        },
+    },
+)

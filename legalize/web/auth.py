@@ -1,0 +1,122 @@
+"""Who is asking: the signed-in staff user (pages) or the API client (bearer token).
+
+Roles are checked twice on purpose: the decorators here refuse a page early, and the
+``legalize.cases`` rules refuse the action itself whatever the caller is.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+from flask import g, redirect, request, session, url_for
+
+from legalize.cases.rules import Actor
+from legalize.cases.rules import Role as CaseRole
+from legalize.registry.accounts import ApiClient, Role, Scope, User, client_for_token
+from legalize.web.errors import WebError
+from legalize.web.security import rate_limit
+from legalize.web.state import db
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def load_user() -> User | None:
+    """The signed-in, active user of this request (cached in ``g``)."""
+    if "user" in g:
+        cached: User | None = g.user
+        return cached
+    user: User | None = None
+    user_id = session.get("user_id")
+    if isinstance(user_id, int):
+        candidate = db().get(User, user_id)
+        if candidate is not None and candidate.active:
+            user = candidate
+    g.user = user
+    return user
+
+
+def current_user() -> User:
+    user = load_user()
+    if user is None:
+        raise WebError(401, "LOGIN_REQUIRED", "sign in first")
+    return user
+
+
+def user_actor(user: User) -> Actor:
+    return Actor(f"user:{user.username}", frozenset(CaseRole(r.value) for r in user.roles))
+
+
+def client_actor(client: ApiClient) -> Actor:
+    return Actor(f"api:{client.name}", frozenset({CaseRole.FOREIGN_AUTHORITY}))
+
+
+def login_required(view: Callable[P, R]) -> Callable[P, Any]:
+    @functools.wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> Any:
+        if load_user() is None:
+            if request.method == "GET":
+                return redirect(url_for("staff.login", next=request.full_path))
+            raise WebError(401, "LOGIN_REQUIRED", "sign in first")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def roles_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, Any]]:
+    """The user must hold at least one of ``roles``."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, Any]:
+        @functools.wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> Any:
+            user = load_user()
+            if user is None:
+                if request.method == "GET":
+                    return redirect(url_for("staff.login", next=request.full_path))
+                raise WebError(401, "LOGIN_REQUIRED", "sign in first")
+            if not any(user.has_role(r) for r in roles):
+                names = ", ".join(r.value for r in roles)
+                raise WebError(403, "ROLE_REQUIRED", f"this needs the role {names}")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def api_client() -> ApiClient:
+    """The client named by the request's bearer token; 401 otherwise. Counts the API limit."""
+    if "api_client" in g:
+        cached: ApiClient = g.api_client
+        return cached
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        rate_limit("rate_api")
+        raise WebError(401, "TOKEN_REQUIRED", "send 'Authorization: Bearer <token>'", "token")
+    client = client_for_token(db(), token.strip())
+    if client is None:
+        rate_limit("rate_api")
+        raise WebError(401, "TOKEN_INVALID", "unknown or disabled API token", "token")
+    rate_limit("rate_api", key=f"client:{client.name}")
+    g.api_client = client
+    return client
+
+
+def scope_required(*scopes: Scope) -> Callable[[Callable[P, R]], Callable[P, Any]]:
+    """The API client must hold every scope in ``scopes``."""
+
+    def decorator(view: Callable[P, R]) -> Callable[P, Any]:
+        @functools.wraps(view)
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> Any:
+            client = api_client()
+            missing = [s.value for s in scopes if not client.has_scope(s)]
+            if missing:
+                raise WebError(403, "SCOPE_REQUIRED", f"token lacks scope {', '.join(missing)}")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

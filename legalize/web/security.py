@@ -1,0 +1,76 @@
+"""Rate limits and response headers.
+
+Rate limits use Flask-Limiter's storage (Redis when ``REDIS_URL`` is set, so all workers
+share one count; memory otherwise) and are applied explicitly where they belong: login,
+the public pages, the API. Limits can be changed per app through ``Config.extra``
+(``rate_login``, ``rate_public``, ``rate_api``; ``limits`` notation such as ``10/minute``).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from limits import parse
+
+from legalize.config import Config
+from legalize.web.errors import WebError
+
+DEFAULT_LIMITS = {
+    "rate_login": "10/minute",
+    "rate_public": "30/minute",
+    "rate_api": "300/minute",
+}
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def init_limiter(app: Flask, config: Config) -> Limiter:
+    storage = config.redis_url or "memory://"
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=storage,
+        strategy="moving-window",
+        key_prefix="legalize",
+        default_limits=[],
+    )
+    app.extensions["legalize_limiter"] = limiter
+    return limiter
+
+
+def rate_limit(name: str, key: str | None = None) -> None:
+    """Count one hit of limit ``name`` for ``key`` (default: client address); 429 when over."""
+    config: Config = current_app.extensions["legalize"].config
+    text = config.extra.get(name, DEFAULT_LIMITS[name])
+    limiter: Limiter = current_app.extensions["legalize_limiter"]
+    item = parse(text)
+    who = key if key is not None else (get_remote_address() or "unknown")
+    if not limiter.limiter.hit(item, name, who):
+        raise WebError(429, "RATE_LIMITED", f"too many requests; limit is {text}")
+
+
+def add_security_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if request.path.startswith(("/staff", "/api")):
+        # Case data must not sit in shared caches or the browser's back-forward cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,127 @@
+"""The staff pages' forms (Flask-WTF: every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from legalize.registry.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
+
+# WTForms 3.3 deprecates (value, label) tuples: choices are SelectChoice values.
+ROLE_CHOICES = [SelectChoice(r.value, r.value.replace("_", " ")) for r in Role]
+COUNTRY = Regexp(r"^[A-Za-z]{3}$", message="an ICAO 3-letter country code")
+SEX_CHOICES = [SelectChoice(v, v) for v in ("M", "F", "X")]
+
+
+class LoginForm(FlaskForm):
+    username = StringField("User name", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+
+
+class TotpForm(FlaskForm):
+    code = StringField(
+        "6-digit code",
+        validators=[DataRequired(), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message="six digits")],
+    )
+
+
+class UserForm(FlaskForm):
+    username = StringField("User name", validators=[DataRequired(), Length(min=3, max=64)])
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+    )
+    roles = SelectMultipleField("Roles", choices=ROLE_CHOICES, validators=[DataRequired()])
+    totp = BooleanField("Require a TOTP code at sign-in")
+
+
+class UserEditForm(FlaskForm):
+    roles = SelectMultipleField("Roles", choices=ROLE_CHOICES, validators=[DataRequired()])
+    active = BooleanField("Active")
+    password = PasswordField(
+        "New password (leave empty to keep)",
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+    )
+    totp = SelectField(
+        "Second factor",
+        choices=[
+            SelectChoice("keep", "keep as is"),
+            SelectChoice("new", "new TOTP secret"),
+            SelectChoice("off", "no TOTP"),
+        ],
+        default="keep",
+    )
+
+
+class ReasonForm(FlaskForm):
+    """Reject or revoke: a reason is required (the cases rules require it too)."""
+
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=1000)])
+
+
+class ActionForm(FlaskForm):
+    """A button with nothing but the CSRF token (prepare, approve, issue, clear)."""
+
+
+class ClearLookupForm(FlaskForm):
+    number = StringField(
+        "Document number or scanned QR text", validators=[DataRequired(), Length(max=2000)]
+    )
+
+
+class ReadmissionForm(FlaskForm):
+    host_country = StringField("Host country", validators=[DataRequired(), COUNTRY])
+    host_reference = StringField("Host reference", validators=[DataRequired(), Length(max=64)])
+    surname = StringField("Surname", validators=[DataRequired(), Length(max=100)])
+    given_names = StringField("Given names", validators=[DataRequired(), Length(max=100)])
+    birth_date = DateField("Date of birth", validators=[DataRequired()])
+    sex = SelectField("Sex", choices=SEX_CHOICES, validators=[DataRequired()])
+    birth_place = StringField("Place of birth", validators=[Optional(), Length(max=100)])
+    nic_number = StringField("NIC number", validators=[Optional(), Length(max=12)])
+    passport_number = StringField("Passport number", validators=[Optional(), Length(max=20)])
+    port_of_entry = StringField("Port of entry", validators=[DataRequired(), Length(max=100)])
+    travel_date = DateField("Travel date", validators=[DataRequired()])
+    photo = FileField("Photo (JPEG or PNG)", validators=[FileRequired()])
+
+
+class LegalizationForm(FlaskForm):
+    surname = StringField("Applicant surname", validators=[DataRequired(), Length(max=100)])
+    given_names = StringField("Given names", validators=[DataRequired(), Length(max=100)])
+    birth_date = DateField("Date of birth", validators=[DataRequired()])
+    sex = SelectField("Sex", choices=SEX_CHOICES, validators=[DataRequired()])
+    destination_country = StringField("Destination country", validators=[DataRequired(), COUNTRY])
+    underlying_title = StringField("Document title", validators=[DataRequired(), Length(max=200)])
+    underlying_date = DateField("Document date", validators=[DataRequired()])
+    signer_name = StringField("Signed by", validators=[DataRequired(), Length(max=200)])
+    signer_capacity = StringField(
+        "Acting in the capacity of", validators=[DataRequired(), Length(max=200)]
+    )
+    signer_authority = StringField(
+        "Bears the seal of", validators=[DataRequired(), Length(max=200)]
+    )
+    document = FileField("Underlying document (PDF)", validators=[FileRequired()])
+
+
+class BatchForm(FlaskForm):
+    host_country = StringField("Host country", validators=[DataRequired(), COUNTRY])
+    reference = StringField("Batch reference", validators=[DataRequired(), Length(max=64)])
+    file = FileField("CSV file", validators=[FileRequired()])
+
+
+class PhotoOverrideForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for accepting the photo", validators=[DataRequired(), Length(max=1000)]
+    )

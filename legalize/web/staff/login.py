@@ -1,0 +1,85 @@
+"""Sign-in with password and, where the user has one, a TOTP code."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import redirect, request, session, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from legalize.registry.accounts import User, authenticate, verify_totp
+from legalize.web.auth import load_user
+from legalize.web.pages import invalid_form, page
+from legalize.web.security import rate_limit
+from legalize.web.staff import bp
+from legalize.web.staff.forms import LoginForm, TotpForm
+from legalize.web.state import db, now
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path: an open redirect would help phishing."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and "\\" not in target:
+            return target
+    return url_for("staff.cases")
+
+
+def _sign_in(user: User) -> WerkzeugResponse:
+    target = _safe_next(request.args.get("next"))
+    session.clear()  # a fresh session: nothing from before sign-in carries over
+    session.permanent = True
+    session["user_id"] = user.id
+    db().commit()  # the rehashed password or the TOTP step
+    return redirect(target)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> WerkzeugResponse:
+    form = LoginForm()
+    if request.method == "GET":
+        if load_user() is not None:
+            return redirect(url_for("staff.cases"))
+        return page("staff/login.html", form=form)
+    rate_limit("rate_login")
+    if not form.validate_on_submit():
+        return invalid_form("staff/login.html", form)
+    user = authenticate(db(), form.username.data or "", form.password.data or "")
+    if user is None:
+        return page(
+            "staff/login.html",
+            status=401,
+            form=form,
+            error="wrong user name or password",
+            error_field="password",
+        )
+    if user.totp_secret:
+        session.clear()
+        session["pending_user_id"] = user.id
+        return redirect(url_for("staff.login_totp", next=request.args.get("next")))
+    return _sign_in(user)
+
+
+@bp.route("/login/totp", methods=["GET", "POST"])
+def login_totp() -> WerkzeugResponse:
+    pending = session.get("pending_user_id")
+    user = db().get(User, pending) if isinstance(pending, int) else None
+    if user is None or not user.active:
+        return redirect(url_for("staff.login"))
+    form = TotpForm()
+    if request.method == "GET":
+        return page("staff/totp.html", form=form)
+    rate_limit("rate_login")
+    if not form.validate_on_submit():
+        return invalid_form("staff/totp.html", form)
+    if not verify_totp(user, form.code.data or "", now()):
+        return page(
+            "staff/totp.html", status=401, form=form, error="wrong code", error_field="code"
+        )
+    return _sign_in(user)
+
+
+@bp.post("/logout")
+def logout() -> WerkzeugResponse:
+    session.clear()
+    return redirect(url_for("staff.login"))

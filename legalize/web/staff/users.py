@@ -1,0 +1,96 @@
+"""User administration (administrators only)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from legalize.registry import accounts
+from legalize.registry.accounts import Role, User
+from legalize.web.auth import current_user, roles_required
+from legalize.web.errors import WebError
+from legalize.web.pages import invalid_form, page
+from legalize.web.staff import bp
+from legalize.web.staff.forms import UserEditForm, UserForm
+from legalize.web.state import db, now
+
+
+@bp.get("/users")
+@roles_required(Role.ADMINISTRATOR)
+def users() -> WerkzeugResponse:
+    return page("staff/users.html", users=accounts.list_users(db()), form=UserForm())
+
+
+@bp.post("/users")
+@roles_required(Role.ADMINISTRATOR)
+def user_create() -> WerkzeugResponse:
+    form = UserForm()
+    if not form.validate_on_submit():
+        return invalid_form("staff/users.html", form, users=accounts.list_users(db()))
+    session = db()
+    secret = accounts.new_totp_secret() if form.totp.data else None
+    try:
+        user = accounts.create_user(
+            session,
+            form.username.data or "",
+            form.password.data or "",
+            form.roles.data or [],
+            now(),
+            totp_secret=secret,
+        )
+        session.commit()
+    except accounts.AccountError:
+        session.rollback()
+        raise
+    flash(f"user {user.username} created")
+    return redirect(url_for("staff.user_detail", user_id=user.id))
+
+
+def _user(user_id: int) -> User:
+    user = db().get(User, user_id)
+    if user is None:
+        raise WebError(404, "NOT_FOUND", f"no user {user_id}", "user_id")
+    return user
+
+
+@bp.get("/users/<int:user_id>")
+@roles_required(Role.ADMINISTRATOR)
+def user_detail(user_id: int) -> WerkzeugResponse:
+    user = _user(user_id)
+    form = UserEditForm(data={"roles": [r.value for r in user.roles], "active": user.active})
+    return page("staff/user.html", user=user, form=form, totp_uri=_uri(user))
+
+
+def _uri(user: User) -> str | None:
+    return accounts.totp_uri(user) if user.totp_secret else None
+
+
+@bp.post("/users/<int:user_id>")
+@roles_required(Role.ADMINISTRATOR)
+def user_update(user_id: int) -> WerkzeugResponse:
+    user = _user(user_id)
+    form = UserEditForm()
+    if not form.validate_on_submit():
+        return invalid_form("staff/user.html", form, user=user, totp_uri=_uri(user))
+    session = db()
+    if user.id == current_user().id and (
+        not form.active.data or Role.ADMINISTRATOR.value not in (form.roles.data or [])
+    ):
+        raise WebError(
+            422, "INVALID_INPUT", "you cannot remove your own administrator access", "roles"
+        )
+    try:
+        accounts.set_roles(user, form.roles.data or [])
+        accounts.set_active(user, bool(form.active.data))
+        if form.password.data:
+            accounts.set_password(user, form.password.data)
+        if form.totp.data == "new":
+            accounts.enable_totp(user, accounts.new_totp_secret())
+        elif form.totp.data == "off":
+            accounts.disable_totp(user)
+        session.commit()
+    except accounts.AccountError:
+        session.rollback()
+        raise
+    flash(f"user {user.username} saved")
+    return redirect(url_for("staff.user_detail", user_id=user.id))

@@ -1,0 +1,56 @@
+"""What one application instance holds: its config, database and clock (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from legalize.config import Config
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class AppState:
+    config: Config
+    """The configuration the app was built with."""
+    engine: Engine
+    """The one engine of this process (pooled)."""
+    sessions: sessionmaker[Session]
+    """Session factory; one session per request, closed at teardown."""
+    clock: Callable[[], datetime]
+    """Current time, aware UTC; a parameter so tests can move it."""
+    services: dict[str, Any]
+    """Lazily built shared objects (e.g. the issuer with its signers), keyed by name."""
+
+
+def state(app: Flask | None = None) -> AppState:
+    app = app if app is not None else current_app
+    st: AppState = app.extensions["legalize"]
+    return st
+
+
+def db() -> Session:
+    """The request's database session (opened on first use, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = state().sessions()
+    session: Session = g.db_session
+    return session
+
+
+def now() -> datetime:
+    return state().clock()
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()

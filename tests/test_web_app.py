@@ -1,0 +1,348 @@
+"""The web application's security: sign-in, TOTP, CSRF, cookies, headers, roles, rate limits,
+production refusals, the OpenAPI document and the public check."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pyotp
+import pytest
+from web_app import (
+    PASSWORD,
+    Tokens,
+    WebEnv,
+    bearer,
+    csrf_token,
+    login,
+    make_env,
+    seed,
+    seeded_sqlite,
+    staff_client,
+)
+
+from legalize.config import DEV_SECRET_KEY, Config, ConfigError
+from legalize.registry import accounts
+from legalize.registry.db import make_engine, make_session_factory
+from legalize.web import create_app
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Tokens]:
+    path = tmp_path_factory.mktemp("web-template") / "template.sqlite3"
+    return path, seed(f"sqlite:///{path}")
+
+
+@pytest.fixture
+def env(tmp_path: Path, template: tuple[Path, Tokens]) -> WebEnv:
+    url, tokens = seeded_sqlite(tmp_path, template)
+    return make_env(url, tokens, extra={"rate_login": "5/minute", "rate_public": "5/minute"})
+
+
+def test_login_sets_strict_session_cookie_and_logout_clears_it(env: WebEnv) -> None:
+    client = env.app.test_client()
+    response = login(client, "alice")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/staff/cases")
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("legalize_session=")
+    )
+    assert "HttpOnly" in cookie
+    assert "SameSite=Strict" in cookie
+    assert "Secure" not in cookie  # dev over http; production sets it (below)
+    assert client.get("/staff/cases").status_code == 200
+    token = csrf_token(client, "/staff/cases")
+    assert client.post("/staff/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/staff/cases").status_code == 302  # back to the login page
+
+
+def test_production_cookie_is_secure(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.sqlite3'}"
+    app = create_app(Config(database_url=url))
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    # Production itself refuses SQLite, so check the flag on a PostgreSQL-shaped config
+    # without connecting (create_app does not connect before the first request).
+    prod = Config(
+        production=True,
+        secret_key="x" * 40,
+        database_url="postgresql://nobody@127.0.0.1:1/none",
+        keys_dir=tmp_path / "prodkeys",
+    )
+    app = create_app(prod)
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Strict"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"secret_key": DEV_SECRET_KEY}, "LEGALIZE_SECRET_KEY"),
+        ({"database_url": "sqlite:///instance/x.sqlite3"}, "SQLite"),
+        ({"keys_dir": "DEV"}, "dev keys"),
+    ],
+)
+def test_production_refuses_dev_settings(
+    tmp_path: Path, change: dict[str, str], message: str
+) -> None:
+    dev_keys = tmp_path / "keys"
+    dev_keys.mkdir()
+    (dev_keys / "DEV_ONLY").write_text("dev")
+    good = Config(
+        production=True,
+        secret_key="s" * 40,
+        database_url="postgresql://nobody@127.0.0.1:1/none",
+        keys_dir=tmp_path / "prodkeys",
+    )
+    values: dict[str, object] = dict(change)
+    if values.get("keys_dir") == "DEV":
+        values["keys_dir"] = dev_keys
+    with pytest.raises(ConfigError, match=message):
+        create_app(replace(good, **values))  # type: ignore[arg-type]
+
+
+def test_wrong_password_is_401_and_names_the_field(env: WebEnv) -> None:
+    client = env.app.test_client()
+    response = login(client, "alice", "not the password")
+    assert response.status_code == 401
+    assert "password" in response.get_data(as_text=True)
+    response = login(client, "nobody", PASSWORD)
+    assert response.status_code == 401
+
+
+def test_login_is_rate_limited(env: WebEnv) -> None:
+    client = env.app.test_client()
+    statuses = [login(client, "alice", "wrong password!").status_code for _ in range(6)]
+    assert statuses[:5] == [401] * 5
+    assert statuses[5] == 429
+    # Even the right password is refused while the limit holds.
+    assert login(client, "alice").status_code == 429
+
+
+def test_csrf_token_is_required(env: WebEnv) -> None:
+    client = env.app.test_client()
+    response = client.post("/staff/login", data={"username": "alice", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "csrf_token" in response.get_data(as_text=True)
+    client, _ = staff_client(env.app, "bob")
+    response = client.post("/staff/cases/1/approve", data={})
+    assert response.status_code == 400
+    assert "csrf_token" in response.get_data(as_text=True)
+    response = client.post("/staff/cases/1/approve", data={"csrf_token": "forged"})
+    assert response.status_code == 400
+
+
+def test_totp_second_factor(env: WebEnv) -> None:
+    secret = accounts.new_totp_secret()
+    sessions = make_session_factory(make_engine(env.config.database_url))
+    with sessions() as s:
+        accounts.create_user(
+            s, "tina", PASSWORD, ["issuing_officer"], datetime.now(UTC), totp_secret=secret
+        )
+        s.commit()
+    client = env.app.test_client()
+    response = login(client, "tina")
+    assert response.status_code == 302
+    assert "/staff/login/totp" in response.headers["Location"]
+    # Not signed in yet: the case list still sends to the login page.
+    assert client.get("/staff/cases").status_code == 302
+    token = csrf_token(client, "/staff/login/totp")
+    wrong = client.post("/staff/login/totp", data={"code": "000000", "csrf_token": token})
+    assert wrong.status_code == 401
+    assert "code" in wrong.get_data(as_text=True)
+    code = pyotp.TOTP(secret).now()
+    ok = client.post("/staff/login/totp", data={"code": code, "csrf_token": token})
+    assert ok.status_code == 302
+    assert client.get("/staff/cases").status_code == 200
+    # The same code cannot be used again (replay).
+    other = env.app.test_client()
+    login(other, "tina")
+    token = csrf_token(other, "/staff/login/totp")
+    replay = other.post("/staff/login/totp", data={"code": code, "csrf_token": token})
+    assert replay.status_code == 401
+
+
+def test_totp_verify_window_and_replay() -> None:
+    user = accounts.User(username="x", totp_secret=accounts.new_totp_secret())
+    at = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    totp = pyotp.TOTP(user.totp_secret or "")
+    assert accounts.verify_totp(user, totp.at(at - timedelta(seconds=30)), at)
+    assert not accounts.verify_totp(user, totp.at(at - timedelta(seconds=30)), at)  # replay
+    assert not accounts.verify_totp(user, totp.at(at - timedelta(minutes=5)), at)
+    assert not accounts.verify_totp(user, "12345", at)
+
+
+def test_security_headers(env: WebEnv) -> None:
+    client = env.app.test_client()
+    for url in ("/", "/staff/login", "/api/openapi.json"):
+        response = client.get(url)
+        csp = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert client.get("/staff/login").headers["Cache-Control"] == "no-store"
+
+
+def test_pages_carry_no_inline_script(env: WebEnv) -> None:
+    client, _ = staff_client(env.app, "root")
+    for url in ("/", "/staff/login", "/staff/cases", "/staff/users"):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script" not in html
+        assert " onclick=" not in html and "javascript:" not in html
+
+
+@pytest.mark.parametrize(
+    ("user", "url", "allowed"),
+    [
+        ("alice", "/staff/users", False),
+        ("root", "/staff/users", True),
+        ("carol", "/staff/readmissions/new", False),
+        ("alice", "/staff/readmissions/new", True),
+        ("alice", "/staff/clear", False),
+        ("carol", "/staff/clear", True),
+        ("bob", "/staff/batches/new", False),
+    ],
+)
+def test_roles_guard_pages(env: WebEnv, user: str, url: str, allowed: bool) -> None:
+    client, _ = staff_client(env.app, user)
+    response = client.get(url)
+    assert response.status_code == (200 if allowed else 403)
+    if not allowed:
+        assert "ROLE_REQUIRED" in response.get_data(as_text=True)
+
+
+def test_roles_guard_actions_too(env: WebEnv) -> None:
+    client, token = staff_client(env.app, "carol")
+    response = client.post("/staff/cases/1/issue", data={"csrf_token": token})
+    assert response.status_code == 403
+
+
+def test_admin_creates_user_and_cannot_lock_self_out(env: WebEnv) -> None:
+    client, token = staff_client(env.app, "root")
+    response = client.post(
+        "/staff/users",
+        data={
+            "username": "erin",
+            "password": "a long enough password",
+            "roles": ["border_officer"],
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    other = env.app.test_client()
+    assert login(other, "erin", "a long enough password").status_code == 302
+    duplicate = client.post(
+        "/staff/users",
+        data={
+            "username": "erin",
+            "password": "a long enough password",
+            "roles": ["border_officer"],
+            "csrf_token": token,
+        },
+    )
+    assert duplicate.status_code == 422
+    assert "username" in duplicate.get_data(as_text=True)
+    sessions = make_session_factory(make_engine(env.config.database_url))
+    with sessions() as s:
+        root = accounts.get_user(s, "root")
+        assert root is not None
+        root_id = root.id
+    response = client.post(
+        f"/staff/users/{root_id}",
+        data={"roles": ["issuing_officer"], "active": "y", "csrf_token": token, "totp": "keep"},
+    )
+    assert response.status_code == 422
+    assert "roles" in response.get_data(as_text=True)
+
+
+def test_deactivated_user_is_signed_out(env: WebEnv) -> None:
+    client, _ = staff_client(env.app, "alice")
+    sessions = make_session_factory(make_engine(env.config.database_url))
+    with sessions() as s:
+        user = accounts.get_user(s, "alice")
+        assert user is not None
+        accounts.set_active(user, False)
+        s.commit()
+    assert client.get("/staff/cases").status_code == 302
+
+
+def test_api_needs_a_valid_token(env: WebEnv) -> None:
+    client = env.app.test_client()
+    response = client.get("/api/cases")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "TOKEN_REQUIRED"
+    assert response.get_json()["error"]["field"] == "token"
+    response = client.get("/api/cases", headers=bearer("not-a-token"))
+    assert response.status_code == 401
+    assert response.get_json() == {
+        "error": {
+            "code": "TOKEN_INVALID",
+            "message": "unknown or disabled API token",
+            "field": "token",
+        }
+    }
+    # The session cookie of a staff user is no API credential.
+    staff, _ = staff_client(env.app, "alice")
+    assert staff.get("/api/cases").status_code == 401
+
+
+def test_api_token_is_stored_hashed(env: WebEnv) -> None:
+    sessions = make_session_factory(make_engine(env.config.database_url))
+    with sessions() as s:
+        stored = {c.token_hash for c in accounts.list_api_clients(s)}
+    assert env.token not in stored
+    assert accounts.token_hash(env.token) in stored
+    assert len(env.token) >= 43  # 256 bits in URL-safe Base64
+
+
+def test_openapi_document_lists_every_api_route(env: WebEnv) -> None:
+    client = env.app.test_client()
+    doc = client.get("/api/openapi.json").get_json()
+    assert doc["openapi"] == "3.1.0"
+    documented = {(method.upper(), path) for path, ops in doc["paths"].items() for method in ops}
+    for rule in env.app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api."):
+            continue
+        path = "/api" + _openapi_path(rule.rule[len("/api") :])
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (method, path[len("/api") :]) in documented, (method, path)
+    error = doc["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "field"]
+    for ops in doc["paths"].values():
+        for op in ops.values():
+            assert "4XX" in op["responses"]
+
+
+def _openapi_path(rule: str) -> str:
+    import re
+
+    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+
+
+def test_public_check_is_rate_limited_and_does_not_enumerate(env: WebEnv) -> None:
+    client = env.app.test_client()
+    token = csrf_token(client, "/")
+    answers = [
+        client.post("/", data={"number": f"TTD{i}", "check_code": "X", "csrf_token": token})
+        for i in range(6)
+    ]
+    assert [a.status_code for a in answers[:5]] == [404] * 5
+    assert "check_code" in answers[0].get_data(as_text=True)
+    assert answers[5].status_code == 429
+
+
+def test_unexpected_errors_are_500_without_details(
+    env: WebEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = env.app
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("PERERA 1990-05-14 secret detail")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    assert "PERERA" not in response.get_data(as_text=True)
+    assert "PERERA" not in caplog.text
+    assert "RuntimeError" in caplog.text

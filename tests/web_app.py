@@ -1,0 +1,159 @@
+"""Pieces shared by the web tests (tests/test_web_*.py): an app on a migrated database with
+demo users and an API client, sign-in through the real login form, CSRF tokens from pages."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image, ImageDraw
+from sqlalchemy import Engine
+
+from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
+from legalize.config import Config
+from legalize.registry import accounts
+from legalize.registry.db import make_engine, make_session_factory, upgrade
+from legalize.web import create_app
+
+PASSWORD = "correct horse battery"
+USERS = {
+    "alice": ("issuing_officer",),
+    "bob": ("approving_officer",),
+    "carol": ("border_officer",),
+    "root": ("administrator",),
+    "dave": ("issuing_officer", "approving_officer"),
+}
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
+
+
+@dataclass
+class WebEnv:
+    app: Flask
+    config: Config
+    token: str
+    """Bearer token of the DEU host-country client (readmission + status scopes)."""
+    legal_token: str
+    """Bearer token of a client with the legalization scopes."""
+    other_token: str
+    """Bearer token of a FRA client (must not see DEU's cases)."""
+    issuer: Issuer
+
+
+def engine_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def make_issuer(config: Config) -> Issuer:
+    """The real issuer (legalize.documents) when it is there, else the unsigned test double."""
+    try:
+        return bind_issuer(config)
+    except IssuerUnavailable:
+        return UnsignedTestIssuer()
+
+
+@dataclass(frozen=True)
+class Tokens:
+    token: str
+    legal_token: str
+    other_token: str
+
+
+def seed(database_url: str) -> Tokens:
+    """Migrate the database and add the test users and API clients."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    at = datetime.now(UTC)
+    with sessions() as s:
+        for name, roles in USERS.items():
+            accounts.create_user(s, name, PASSWORD, roles, at)
+        _, token = accounts.create_api_client(
+            s, "de-bamf", "DEU", ["readmission:write", "readmission:read", "status:read"], at
+        )
+        _, legal_token = accounts.create_api_client(
+            s, "e-services", "LKA", ["legalization:write", "legalization:read"], at
+        )
+        _, other = accounts.create_api_client(
+            s, "fr-ofii", "FRA", ["readmission:write", "readmission:read", "status:read"], at
+        )
+        s.commit()
+    engine.dispose()
+    return Tokens(token, legal_token, other)
+
+
+def seeded_sqlite(tmp_path: Path, template: tuple[Path, Tokens]) -> tuple[str, Tokens]:
+    """A copy of a seeded SQLite template (seeding costs ~1 s of password hashing)."""
+    target = tmp_path / "web.sqlite3"
+    shutil.copyfile(template[0], target)
+    return f"sqlite:///{target}", template[1]
+
+
+def make_env(
+    database_url: str,
+    tokens: Tokens,
+    *,
+    keys_dir: Path | None = None,
+    extra: dict[str, str] | None = None,
+    clock: Any = None,
+) -> WebEnv:
+    config = replace(
+        Config(),
+        database_url=database_url,
+        keys_dir=keys_dir or Path("/nonexistent-keys"),
+        extra=dict(extra or {}),
+    )
+    issuer = make_issuer(config)
+    app = create_app(config, services={"issuer": issuer}, clock=clock)
+    return WebEnv(app, config, tokens.token, tokens.legal_token, tokens.other_token, issuer)
+
+
+def csrf_token(client: FlaskClient, url: str = "/staff/login") -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1) or match.group(2)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
+    token = csrf_token(client)
+    return client.post(
+        "/staff/login",
+        data={"username": username, "password": password, "csrf_token": token},
+    )
+
+
+def staff_client(app: Flask, username: str) -> tuple[FlaskClient, str]:
+    """A test client signed in as ``username`` and a CSRF token of its session."""
+    client = app.test_client()
+    response = login(client, username)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client, csrf_token(client, "/staff/cases")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def photo_jpeg() -> bytes:
+    """A light 600×800 portrait-shaped JPEG (no real face: the face check cannot pass)."""
+    img = Image.new("RGB", (600, 800), (235, 235, 235))
+    ImageDraw.Draw(img).ellipse((180, 180, 420, 520), fill=(150, 120, 100))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def underlying_pdf() -> bytes:
+    from legalize.cases.issuer import _placeholder_pdf
+
+    return _placeholder_pdf("Birth certificate No 1234 - Registrar of Births, Colombo")

@@ -7,6 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import qrcode
+import qrcode.constants
 from vectors.build import AT, CHECK_URL, SealPki, build_pki, sample_legalization, sample_ttd
 
 from legalize.seal import c40, ecdsa, idb, profiles, vds
@@ -158,7 +160,7 @@ def test_bad_ttd_data(bad: dict[str, object], pki: SealPki) -> None:
 @pytest.mark.parametrize(
     "bad",
     [
-        {"signed_by": "x" * 49},
+        {"signed_by": "x" * 41},
         {"number": ""},
         {"country": "Sri Lanka"},
         {"document_sha256": b"\x00" * 20},
@@ -203,9 +205,14 @@ def test_sizes_fit_the_qr_budget(pki: SealPki) -> None:
         place="P" * limits["place"],
     )
     leg = seal_legalization(longest, signer, AT)
-    assert len(ttd) <= 350
-    assert len(leg) <= 350
-    assert len(qr_text(leg, CHECK_URL)) < 620
+    assert len(ttd) == 182
+    assert len(leg) == 310
+    # QR version ≤ 14 at error correction M (RESEARCH §2: ≤ 350 bytes decoded everywhere).
+    for seal in (ttd, leg):
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M)
+        code.add_data(qr_text(seal, CHECK_URL))
+        code.make(fit=True)
+        assert code.version <= 14
 
 
 def test_decode_dispatch() -> None:

@@ -46,13 +46,16 @@ MRZ_LENGTH = 72
 MRZ_LINE = 36
 
 LEGALIZATION_LIMITS = {
-    "number": 24,
-    "signed_by": 48,
-    "capacity": 40,
-    "seal_of": 56,
-    "place": 24,
+    "number": 20,
+    "signed_by": 40,
+    "capacity": 36,
+    "seal_of": 48,
+    "place": 20,
 }
-"""Maximum UTF-8 bytes per text field: with a P-256 signer the seal stays ≤ 350 bytes."""
+"""Maximum UTF-8 bytes per text field. With every field full, a check code and a P-256
+signer the seal is 310 bytes, and its QR text (27-character URL prefix + Base32) 523
+characters: QR version 14 at error correction M, the largest that decoded every capture in
+RESEARCH §2 (see docs/seal-format.md for the figures)."""
 
 
 class ProfileError(ValueError):

@@ -1,0 +1,22 @@
+"""The demo data of `make run`: cases in every state, made through the real workflow."""
+
+from __future__ import annotations
+
+from cases_support import T0, workflow_issuer
+from sqlalchemy.orm import Session
+
+from legalize.cases import views
+from legalize.cases.demo import seed_demo
+from legalize.cases.legalization import list_signatories
+from legalize.registry import audit
+
+
+def test_seed_demo_covers_every_state(db_session: Session) -> None:
+    summary = seed_demo(db_session, T0, workflow_issuer())
+    states = {v.state for v in views.list_cases(db_session, limit=200).items}
+    assert states == {"draft", "approved", "rejected", "issued", "used", "expired", "revoked"}
+    assert "cases (" in summary
+    kinds = {v.kind for v in views.list_cases(db_session, state="issued").items}
+    assert kinds == {"readmission", "legalization"}
+    assert len(list_signatories(db_session)) == 3
+    assert audit.verify_chain(db_session).ok

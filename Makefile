@@ -35,6 +35,7 @@ $(VENV)/.installed: pyproject.toml
 
 bench: venv
 	$(PY) bench/seal.py
+	$(PY) bench/portrait.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

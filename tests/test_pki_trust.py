@@ -132,7 +132,15 @@ def test_find_seal_signer_tolerant(dev_pki: DevPki, transform) -> None:  # type:
 
 @pytest.mark.parametrize(
     ("signer_id", "ref"),
-    [("LKLG", None), ("LKTD", "FFFFF"), ("LKTD", "XYZ"), ("LKTD", ""), ("DETS", None)],
+    [
+        ("LKLG", None),
+        ("LKTD", "FFFFF"),
+        ("LKTD", "XYZ"),
+        ("LKTD", "0x1F"),
+        ("LKTD", "-1"),
+        ("LKTD", ""),
+        ("DETS", None),
+    ],
 )
 def test_find_seal_signer_misses(dev_pki: DevPki, signer_id: str, ref: str | None) -> None:
     store = dev_pki.trust_store()
@@ -482,3 +490,16 @@ def test_foreign_csca_on_curve_cryptography_lacks(tmp_path: Path, curve_name: st
     assert [s.path.name for s in store.skipped] == ["forged.crl"]
     assert store.validate_signer(leaf, at, "TTD").code == T.SIGNER_REVOKED
     assert store.validate_signer(leaf, at - timedelta(days=1, hours=1), "TTD").ok
+
+
+@pytest.mark.parametrize("form", ["0x{}", "{}_", "+{}", "{}h"])
+def test_find_seal_signer_strict_hex(dev_pki: DevPki, form: str) -> None:
+    ref = dev_pki.signers["TTD"].cert_reference
+    assert dev_pki.trust_store().find_seal_signers("LKTD", form.format(ref)) == []
+
+
+def test_find_idb_signer_needs_five_bytes(dev_pki: DevPki) -> None:
+    store, cert = _ttd(dev_pki)
+    digest = hashlib.sha1(_der(cert), usedforsecurity=False).digest()
+    assert store.find_idb_signers(digest[-6:]) == []
+    assert store.find_idb_signers(digest[-4:]) == []

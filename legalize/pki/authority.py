@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
@@ -171,10 +172,12 @@ class Authority:
         return self._index.signers
 
     def signer(self, serial: int | str) -> SignerRecord:
-        try:
-            number = int(serial, 16) if isinstance(serial, str) else serial
-        except ValueError:
-            raise PkiError(f"not a certificate serial (hex): {serial!r}") from None
+        if isinstance(serial, str):
+            if not re.fullmatch(r"[0-9A-Fa-f]+", serial.strip()):
+                raise PkiError(f"not a certificate serial (hex): {serial!r}")
+            number = int(serial.strip(), 16)
+        else:
+            number = serial
         for record in self._index.signers:
             if record.serial == number:
                 return record

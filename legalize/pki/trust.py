@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +50,7 @@ SIGNER_REVOKED: Final = "SIGNER_REVOKED"
 SIGNER_NOT_ALLOWED: Final = "SIGNER_NOT_ALLOWED"
 
 MAX_CHAIN = 4
+_HEX = re.compile(r"[0-9A-Fa-f]+")
 PROFILE_CACHE = 4096
 """Longest chain followed (signer, at most two intermediates, root)."""
 
@@ -114,6 +116,14 @@ class TrustStore:
         self.roots: tuple[x509.Certificate, ...] = tuple(
             c for c in self.certificates if _is_ca(c) and _self_signed(c)
         )
+        # Lookup indexes: a verifier asks once per seal, a store may hold many states' signers.
+        self._by_serial: dict[int, list[x509.Certificate]] = {}
+        self._by_idb_ref: dict[bytes, list[x509.Certificate]] = {}
+        for cert in self.certificates:
+            if not _is_ca(cert):
+                self._by_serial.setdefault(cert.serial_number, []).append(cert)
+            digest = hashlib.sha1(_der(cert), usedforsecurity=False).digest()
+            self._by_idb_ref.setdefault(digest[-5:], []).append(cert)
         skipped_list = list(skipped)
         accepted: list[tuple[x509.CertificateRevocationList, x509.Certificate]] = []
         for crl in crls:
@@ -177,14 +187,11 @@ class TrustStore:
     def find_seal_signers(self, signer_id: str, cert_ref: str) -> list[x509.Certificate]:
         """Signer certificates a VDS names: signer id (C || CN, or CN) + serial in hex."""
         wanted_id = signer_id.strip().upper()
-        try:
-            serial = int(cert_ref.strip(), 16)
-        except ValueError:
+        reference = cert_ref.strip()
+        if not _HEX.fullmatch(reference):
             return []
         found = []
-        for cert in self.certificates:
-            if cert.serial_number != serial or _is_ca(cert):
-                continue
+        for cert in self._by_serial.get(int(reference, 16), []):
             names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
             common = str(names[0].value).upper() if names else None
             if wanted_id in (signer_id_of(cert), common):
@@ -193,13 +200,7 @@ class TrustStore:
 
     def find_idb_signers(self, ref5: bytes) -> list[x509.Certificate]:
         """Certificates whose SHA-1 over the DER ends with ``ref5`` (ICAO IDB reference)."""
-        if not ref5:
-            return []
-        return [
-            c
-            for c in self.certificates
-            if hashlib.sha1(_der(c), usedforsecurity=False).digest().endswith(bytes(ref5))
-        ]
+        return list(self._by_idb_ref.get(bytes(ref5), [])) if len(ref5) == 5 else []
 
     # -- validation -----------------------------------------------------------------------
 

@@ -279,3 +279,21 @@ def test_naive_time_refused(db_session: Session) -> None:
             db_session, HOST, readmission.parse_request(request_body(), T0), T0.replace(tzinfo=None)
         )
     assert exc.value.field == "at"
+
+
+def test_available_actions_follow_the_rules(db_session: Session) -> None:
+    from legalize.cases.rules import Action, available_actions
+
+    case = readmission.file_request(
+        db_session,
+        HOST,
+        readmission.parse_request({**request_body(), "photo": plain_photo()}, T0),
+        T0,
+    )
+    assert available_actions(ALICE, case) == [Action.PREPARE, Action.REJECT]
+    assert available_actions(BOB, case) == [Action.REJECT]  # not prepared: nothing to approve
+    assert available_actions(CAROL, case) == []
+    readmission.override_photo(db_session, BOTH, case.id, "checked by eye", T0)
+    prepared = readmission.prepare(db_session, BOTH, case.id, T0)
+    assert Action.APPROVE in available_actions(BOB, prepared)
+    assert Action.APPROVE not in available_actions(BOTH, prepared)  # four eyes

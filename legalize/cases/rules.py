@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 from legalize.cases.errors import (
     DocumentExpired,
@@ -128,7 +129,23 @@ def require_four_eyes(actor: Actor, case: Case) -> None:
         raise FourEyesViolation("the approving officer must differ from the officer who filed")
 
 
-def available_actions(actor: Actor, case: Case) -> list[Action]:
+class CaseLike(Protocol):
+    """What the rules read of a case: a registry row or a ``CaseView``."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def prepared_by(self) -> str | None: ...
+
+    @property
+    def filed_by(self) -> str: ...
+
+
+def available_actions(actor: Actor, case: CaseLike) -> list[Action]:
     """The steps ``actor`` may take on ``case`` now (for the buttons of the case page)."""
     state = CaseState(case.state)
     result: list[Action] = []

@@ -7,6 +7,7 @@ arrive. Prints the median and the 90th percentile of the whole check, then the p
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -56,6 +57,7 @@ def main() -> None:
     face = portrait._scaled(detector.detect(work)[0], width / work.shape[1])
     geometry = portrait._geometry(face)
     result = portrait.check_portrait(data)
+    print(f"load average {os.getloadavg()[0]:.2f}, OpenCV threads {cv2.getNumThreads()}")
     print(
         f"photo {width}×{height} px ({width * height / 1e6:.1f} MP), "
         f"{len(data) / 1000:.0f} kB JPEG; verdict ok={result.ok} {list(result.issues)}"

@@ -539,8 +539,8 @@ def _background_pixels(
 
     ``rgb`` may be a reduced copy of the picture; ``g_scale`` maps the geometry onto it.
 
-    GrabCut is seeded with the face and skull as certain foreground and the neck below the chin
-    as probable foreground; hair, hats and anything else it learns from their colours. The
+    GrabCut is seeded with the face and skull as certain foreground; hair, hats and anything
+    else in front of the backdrop it learns from their colours. The
     picture is reduced to 128 px wide first: the statistics need no detail and GrabCut's cost
     grows with the pixel count.
     """
@@ -552,10 +552,14 @@ def _background_pixels(
     )
     s = _BACKGROUND_WIDTH / w * g_scale
     head = (g["chin_y"] - g["crown_y"]) * s
-    mid, eye_y, chin_y = g["midline_x"] * s, g["eye_y"] * s, g["chin_y"] * s
+    mid, eye_y = g["midline_x"] * s, g["eye_y"] * s
+    # Only the part above the nose is measured (shoulders, collars and clothes may rise beside
+    # the chin), so only that part, and a margin for the erosion below, is segmented.
+    limit = max(0, round(eye_y + 0.2 * head))
+    small = small[: min(small.shape[0], limit + 3)]
+    if small.shape[0] < 8:
+        return np.zeros((0, 5))
     mask = np.full(small.shape[:2], cv2.GC_PR_BGD, np.uint8)
-    neck = slice(max(0, round(mid - 0.3 * head)), max(0, round(mid + 0.3 * head)))
-    mask[max(0, round(chin_y)) :, neck] = cv2.GC_PR_FGD
     axes = (max(1, round(0.33 * head)), max(1, round(0.5 * head)))
     cv2.ellipse(mask, (round(mid), round(eye_y)), axes, 0, 0, 360, int(cv2.GC_FGD), -1)
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
@@ -565,10 +569,9 @@ def _background_pixels(
     except cv2.error:
         return np.zeros((0, 5))  # no background class left to model: nothing to measure
     background = ((mask == cv2.GC_BGD) | (mask == cv2.GC_PR_BGD)).astype(np.uint8)
-    # Not the pixels at the edge of the person (hair blends into the background there), and
-    # nothing below the nose: shoulders, collars and clothes may rise beside the chin.
+    # Not the pixels at the edge of the person: hair blends into the background there.
     background = cv2.erode(background, np.ones((5, 5), np.uint8)) > 0
-    background[max(0, round(eye_y + 0.2 * head)) :, :] = False
+    background[limit:, :] = False
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float64)
     ys, xs = np.nonzero(background)
     return np.column_stack([xs / _BACKGROUND_WIDTH, ys / _BACKGROUND_WIDTH, lab[ys, xs]])

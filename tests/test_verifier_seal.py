@@ -204,6 +204,18 @@ def test_third_party_root_only_store(pki: SealPki, tmp_path: Path) -> None:
     ]
 
 
+def test_a_crashing_trust_store_is_an_error_check(pki: SealPki) -> None:
+    class Broken:
+        def find_seal_signers(self, signer_id: str, cert_ref: str) -> list[Any]:
+            raise RuntimeError("disk on fire")
+
+    seal = seal_ttd(sample_ttd(), pki.signers["secp256r1"], AT)
+    report = verify_seal(seal, Broken(), VALID_AT)  # type: ignore[arg-type]
+    assert report.verdict.value == "INDETERMINATE"
+    assert report.codes == ("CHECK_ERROR",)
+    assert "disk on fire" not in report.to_text()
+
+
 def test_naive_time_refused(store: TrustStore) -> None:
     with pytest.raises(ValueError):
         verify_seal(b"", store, datetime(2026, 1, 1))

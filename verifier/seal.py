@@ -252,39 +252,42 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
 
     checks.append(guarded("seal.profile", Category.FORMAT, profile_check))
 
-    certs = _candidates(container, trust)
-    if not certs:
-        checks.append(
-            _bad(
+    certs: list[x509.Certificate] = []
+    chosen: list[x509.Certificate] = []
+
+    def signer_check() -> Check:
+        certs.extend(_candidates(container, trust))
+        if not certs:
+            return _bad(
                 "seal.signer",
                 Category.TRUST,
                 SIGNER_UNKNOWN,
                 "The trust store holds no certificate matching the seal's signer reference.",
             )
-        )
-        checks.append(skipped("seal.signature", Category.INTEGRITY, "No signer certificate."))
-        checks.append(skipped("seal.trust", Category.TRUST, "No signer certificate."))
-        checks.append(guarded("document.validity", Category.STATUS, lambda: _validity(profile, at)))
-        return Report.of(checks, fields)
-    checks.append(
-        _ok("seal.signer", Category.TRUST, "The signer certificate is in the trust store.")
-    )
+        return _ok("seal.signer", Category.TRUST, "The signer certificate is in the trust store.")
 
-    signature_check, cert = _verify_signature(container, certs)
-    checks.append(signature_check)
-    if cert is None:
-        checks.append(skipped("seal.trust", Category.TRUST, "The signature did not verify."))
-    else:
-        status = trust.validate_signer(cert, at, _doc_type(profile))
-        signer_data = {
+    def signature_check() -> Check:
+        if not certs:
+            return skipped("seal.signature", Category.INTEGRITY, "No signer certificate.")
+        check, cert = _verify_signature(container, certs)
+        if cert is not None:
+            chosen.append(cert)
+        return check
+
+    def trust_check() -> Check:
+        if not chosen:
+            reason = "No signer certificate." if not certs else "The signature did not verify."
+            return skipped("seal.trust", Category.TRUST, reason)
+        status = trust.validate_signer(chosen[0], at, _doc_type(profile))
+        fields["signer"] = {
             k: v for k, v in status.data.items() if k in ("subject", "serial", "not_after")
         }
-        fields["signer"] = signer_data
         if status.ok:
-            checks.append(_ok("seal.trust", Category.TRUST, status.message, **dict(status.data)))
-        else:
-            checks.append(
-                _bad("seal.trust", Category.TRUST, status.code, status.message, **dict(status.data))
-            )
+            return _ok("seal.trust", Category.TRUST, status.message, **dict(status.data))
+        return _bad("seal.trust", Category.TRUST, status.code, status.message, **dict(status.data))
+
+    checks.append(guarded("seal.signer", Category.TRUST, signer_check))
+    checks.append(guarded("seal.signature", Category.INTEGRITY, signature_check))
+    checks.append(guarded("seal.trust", Category.TRUST, trust_check))
     checks.append(guarded("document.validity", Category.STATUS, lambda: _validity(profile, at)))
     return Report.of(checks, fields)

@@ -1,0 +1,403 @@
+"""Sanitizing the underlying document of a legalization (DESIGN §5).
+
+The applicant's file is hostile until proven otherwise: it may carry JavaScript, forms
+whose values change what is shown, annotations drawn over the content (evil-annotation
+attacks), optional content that shows different things in different viewers (shadow
+attacks), embedded files, or objects nothing references (room for incremental-update
+tricks). What comes out is a new PDF built from a whitelist:
+
+- a PDF is rebuilt with pikepdf: a fresh document gets copies of the pages only, each page
+  keeping only its geometry, resources and contents (no /Annots, /AA, ...), so the catalog's
+  /OpenAction, /AA, /AcroForm (and its XFA), /Names (JavaScript, embedded files),
+  /OCProperties, /Outlines and every unreferenced object are simply not copied;
+- a PDF that cannot be cleaned that way — optional content in use, reference XObjects,
+  leftovers of actions after the rebuild, or a file qpdf had to repair — is rasterized:
+  every page rendered by poppler at 200 dpi and put back as a JPEG image;
+- a JPEG or PNG becomes one page (EXIF orientation applied, metadata dropped by re-encoding).
+
+Refused with :class:`UnderlyingDocumentError` and a stable code: empty, too large, unknown
+type, encrypted, malformed, too many pages, pages too large, images with too many pixels
+(decompression bombs), streams that inflate beyond the limit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import shutil
+import subprocess
+import tempfile
+import warnings
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pikepdf
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import UnderlyingDocumentError
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PAGES = 50
+MAX_PAGE_SIDE_PT = 2000 / 25.4 * 72
+"""Two metres: larger pages are posters or attacks on the rasterizer."""
+MAX_IMAGE_PIXELS = 60_000_000
+MAX_STREAM_BYTES = 64 * 1024 * 1024
+"""Largest decoded stream accepted (content or image), checked without inflating further."""
+RASTER_DPI = 200
+RASTER_MAX_SIDE = 4200
+"""Pixel limit of a page image (an A4 page at 200 dpi is 1654 × 2339)."""
+PDFTOPPM_TIMEOUT = 120
+
+# Stable reason codes (never renamed).
+EMPTY = "UNDERLYING_EMPTY"
+TOO_LARGE = "UNDERLYING_TOO_LARGE"
+UNSUPPORTED_TYPE = "UNDERLYING_UNSUPPORTED_TYPE"
+ENCRYPTED = "UNDERLYING_ENCRYPTED"
+MALFORMED = "UNDERLYING_MALFORMED"
+NO_PAGES = "UNDERLYING_NO_PAGES"
+TOO_MANY_PAGES = "UNDERLYING_TOO_MANY_PAGES"
+PAGE_TOO_LARGE = "UNDERLYING_PAGE_TOO_LARGE"
+IMAGE_TOO_LARGE = "UNDERLYING_IMAGE_TOO_LARGE"
+RASTERIZE_FAILED = "UNDERLYING_RASTERIZE_FAILED"
+
+PAGE_KEYS = ("/MediaBox", "/CropBox", "/Rotate", "/Resources", "/Contents", "/Group", "/UserUnit")
+"""The only page entries copied; everything else (/Annots, /AA, /B, /Thumb, ...) is dropped."""
+CATALOG_KEYS_REPORTED = (
+    "/OpenAction",
+    "/AA",
+    "/AcroForm",
+    "/Names",
+    "/OCProperties",
+    "/Outlines",
+    "/URI",
+    "/Perms",
+    "/Collection",
+    "/AF",
+    "/StructTreeRoot",
+    "/Metadata",
+)
+# Name tokens that must not survive a rebuild; their presence means "rasterize".
+_DANGEROUS = re.compile(
+    rb"/(JS|JavaScript|Launch|SubmitForm|ImportData|GoToR|GoToE|RichMedia|EmbeddedFile|"
+    rb"XFA|OCProperties|OC|OCG|OCMD|Ref|OPI|Sound|Movie|Rendition)\b"
+)
+
+
+@dataclass(frozen=True)
+class SanitizedDocument:
+    """The cleaned underlying document, as stored in the legalization."""
+
+    pdf: bytes
+    """The sanitized PDF; the seal carries its SHA-256."""
+    sha256: str
+    """Lower-case hex SHA-256 of ``pdf``."""
+    pages: int
+    rasterized: bool
+    """True when the pages are images rendered from the original."""
+    removed: tuple[str, ...]
+    """What was taken out, for the officer and the audit log (e.g. ``/AcroForm``,
+    ``annotations``, ``javascript``)."""
+
+
+def _refuse(code: str, message: str) -> UnderlyingDocumentError:
+    return UnderlyingDocumentError(code, message)
+
+
+def _kind(data: bytes, hint: str) -> str:
+    head = data[:1024]
+    if b"%PDF-" in head:
+        kind = "pdf"
+    elif head.startswith(b"\xff\xd8\xff"):
+        kind = "jpeg"
+    elif head.startswith(b"\x89PNG\r\n\x1a\n"):
+        kind = "png"
+    else:
+        raise _refuse(UNSUPPORTED_TYPE, "the document is not a PDF, JPEG or PNG file")
+    hint = hint.lower()
+    expected = {
+        "pdf": ("pdf",),
+        "jpeg": ("jpg", "jpeg"),
+        "png": ("png",),
+    }
+    named = [k for k, words in expected.items() if any(w in hint for w in words)]
+    if named and kind not in named:
+        raise _refuse(UNSUPPORTED_TYPE, f"the file is named or labelled {hint!r} but is {kind}")
+    return kind
+
+
+def sanitize_underlying(data: bytes, filename_or_mime: str = "") -> SanitizedDocument:
+    """Sanitize an uploaded PDF, JPEG or PNG for inclusion in a legalization."""
+    if not data:
+        raise _refuse(EMPTY, "the document is empty")
+    if len(data) > MAX_BYTES:
+        raise _refuse(TOO_LARGE, f"the document is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    kind = _kind(data, filename_or_mime)
+    if kind == "pdf":
+        pdf, pages, rasterized, removed = _sanitize_pdf(data)
+    else:
+        pdf = _images_to_pdf([_load_image(data)])
+        pages, rasterized, removed = 1, False, ("image metadata",)
+    return SanitizedDocument(pdf, hashlib.sha256(pdf).hexdigest(), pages, rasterized, removed)
+
+
+# --- images --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _PageImage:
+    jpeg: bytes
+    width: int
+    height: int
+    dpi: float
+
+
+def _load_image(data: bytes) -> _PageImage:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image: Image.Image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _refuse(IMAGE_TOO_LARGE, f"the image has {width} × {height} pixels")
+            image = ImageOps.exif_transpose(image)
+            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+                rgba = image.convert("RGBA")
+                flat = Image.new("RGB", rgba.size, "white")
+                flat.paste(rgba, mask=rgba.getchannel("A"))
+                image = flat
+            else:
+                image = image.convert("RGB")
+    except UnderlyingDocumentError:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise _refuse(IMAGE_TOO_LARGE, str(exc)) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise _refuse(MALFORMED, f"the image cannot be read: {exc}") from exc
+    if max(image.size) > RASTER_MAX_SIDE:
+        image.thumbnail((RASTER_MAX_SIDE, RASTER_MAX_SIDE), Image.Resampling.LANCZOS)
+    # an A4 sheet's long side at RASTER_DPI; smaller scans print at their natural size
+    dpi = max(RASTER_DPI, max(image.size) / (297 / 25.4))
+    image.info = {}  # Pillow would carry EXIF and comments over into the new JPEG
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)  # a fresh JPEG: no EXIF, XMP, ICC or comments
+    return _PageImage(out.getvalue(), image.width, image.height, dpi)
+
+
+def _images_to_pdf(images: list[_PageImage]) -> bytes:
+    pdf = pikepdf.new()
+    for img in images:
+        width_pt = img.width * 72 / img.dpi
+        height_pt = img.height * 72 / img.dpi
+        xobject = pikepdf.Stream(pdf, img.jpeg)
+        xobject.Type = pikepdf.Name.XObject
+        xobject.Subtype = pikepdf.Name.Image
+        xobject.Width = img.width
+        xobject.Height = img.height
+        xobject.ColorSpace = pikepdf.Name.DeviceRGB
+        xobject.BitsPerComponent = 8
+        xobject.Filter = pikepdf.Name.DCTDecode
+        content = f"q {width_pt:.3f} 0 0 {height_pt:.3f} 0 0 cm /Im0 Do Q".encode()
+        page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, round(width_pt, 3), round(height_pt, 3)],
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=xobject)),
+            Contents=pikepdf.Stream(pdf, content),
+        )
+        pdf.pages.append(pikepdf.Page(page))
+    return _save(pdf)
+
+
+def _save(pdf: pikepdf.Pdf) -> bytes:
+    out = io.BytesIO()
+    pdf.save(
+        out,
+        compress_streams=True,
+        object_stream_mode=pikepdf.ObjectStreamMode.disable,
+        deterministic_id=True,
+        fix_metadata_version=False,
+    )
+    return out.getvalue()
+
+
+# --- PDFs ----------------------------------------------------------------------------------
+
+
+def _open(data: bytes) -> pikepdf.Pdf:
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError as exc:
+        raise _refuse(ENCRYPTED, "the PDF is protected by a password") from exc
+    except (pikepdf.PdfError, ValueError, RuntimeError) as exc:
+        raise _refuse(MALFORMED, f"the PDF cannot be read: {exc}") from exc
+    if pdf.is_encrypted:
+        pdf.close()
+        raise _refuse(ENCRYPTED, "the PDF is encrypted; submit an unprotected copy")
+    return pdf
+
+
+def _bounded_length(stream: pikepdf.Stream) -> int:
+    """Decoded length of a stream, inflating at most MAX_STREAM_BYTES + 1 bytes of it."""
+    raw = stream.read_raw_bytes()
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)]
+    if filters is None:
+        return len(raw)
+    if names[0] == "/FlateDecode":
+        inflater = zlib.decompressobj()
+        try:
+            out = inflater.decompress(raw, MAX_STREAM_BYTES + 1)
+        except zlib.error:
+            return len(raw)  # a broken stream is the renderer's problem, not a bomb
+        return len(out)
+    return len(raw)
+
+
+def _check_limits(pdf: pikepdf.Pdf) -> None:
+    count = len(pdf.pages)
+    if count == 0:
+        raise _refuse(NO_PAGES, "the PDF has no pages")
+    if count > MAX_PAGES:
+        raise _refuse(TOO_MANY_PAGES, f"the PDF has {count} pages; at most {MAX_PAGES} accepted")
+    for number, page in enumerate(pdf.pages, 1):
+        try:
+            box = [float(v) for v in page.mediabox]
+            unit = float(page.obj.get("/UserUnit", 1))
+        except (TypeError, ValueError) as exc:
+            raise _refuse(MALFORMED, f"page {number} has no valid size") from exc
+        width, height = abs(box[2] - box[0]) * unit, abs(box[3] - box[1]) * unit
+        if max(width, height) > MAX_PAGE_SIDE_PT or min(width, height) < 1:
+            raise _refuse(PAGE_TOO_LARGE, f"page {number} is {width:.0f} × {height:.0f} pt")
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Stream):
+            continue
+        if obj.get("/Subtype") == pikepdf.Name.Image:
+            try:
+                pixels = int(obj.get("/Width", 0)) * int(obj.get("/Height", 0))
+            except (TypeError, ValueError):
+                pixels = 0
+            if pixels > MAX_IMAGE_PIXELS:
+                raise _refuse(IMAGE_TOO_LARGE, f"an image has {pixels / 1e6:.0f} million pixels")
+        if _bounded_length(obj) > MAX_STREAM_BYTES:
+            raise _refuse(TOO_LARGE, "a stream inflates beyond the limit (compression bomb)")
+
+
+def _findings(src: pikepdf.Pdf) -> list[str]:
+    """What the original holds that the rebuild drops, in words for the officer."""
+    found = [key for key in CATALOG_KEYS_REPORTED if key in src.Root]
+    if "/AcroForm" in src.Root and "/XFA" in src.Root.AcroForm:
+        found.append("XFA")
+    annotations = sum(len(p.obj.get("/Annots", [])) for p in src.pages)
+    if annotations:
+        found.append(f"{annotations} annotations")
+    if any("/AA" in p.obj for p in src.pages):
+        found.append("page actions")
+    if "/Names" in src.Root:
+        names = src.Root.Names
+        if "/JavaScript" in names:
+            found.append("javascript")
+        if "/EmbeddedFiles" in names:
+            found.append("embedded files")
+    return found
+
+
+def _uses_optional_content(pdf: pikepdf.Pdf) -> bool:
+    return "/OCProperties" in pdf.Root or any(
+        isinstance(obj, pikepdf.Dictionary | pikepdf.Stream)
+        and (obj.get("/Type") in (pikepdf.Name.OCG, pikepdf.Name.OCMD) or "/OC" in obj)
+        for obj in pdf.objects
+    )
+
+
+def _rebuild(src: pikepdf.Pdf) -> pikepdf.Pdf:
+    """A new document holding copies of the pages, each stripped to PAGE_KEYS.
+
+    qpdf copies a page with everything it references; what the stripped page no longer
+    references (annotations, actions) is unreachable and not written by the save.
+    """
+    out = pikepdf.new()
+    for page in src.pages:
+        mediabox = [float(v) for v in page.mediabox]  # may be inherited from the page tree
+        out.pages.append(page)
+        copy = out.pages[-1].obj
+        for key in list(copy.keys()):
+            if key not in (*PAGE_KEYS, "/Type", "/Parent"):
+                del copy[key]
+        if "/MediaBox" not in copy:
+            copy.MediaBox = pikepdf.Array(mediabox)
+    return out
+
+
+def _residue(pdf: pikepdf.Pdf) -> list[str]:
+    """Dangerous names left anywhere in the rebuilt file (inside resources, for example)."""
+    data = _save(pdf)
+    return sorted({m.group(1).decode() for m in _DANGEROUS.finditer(data)})
+
+
+def _sanitize_pdf(data: bytes) -> tuple[bytes, int, bool, tuple[str, ...]]:
+    with _open(data) as src:
+        repaired = bool(src.get_warnings())
+        _check_limits(src)
+        removed = _findings(src)
+        pages = len(src.pages)
+        reasons: list[str] = []
+        if repaired:
+            reasons.append("damaged file structure")
+        if _uses_optional_content(src):
+            reasons.append("optional content")
+            removed.append("optional content")
+        if not reasons:
+            with _rebuild(src) as clean:
+                residue = _residue(clean)
+                if not residue:
+                    return _save(clean), pages, False, tuple(removed)
+                reasons.append("active content in resources: " + ", ".join(residue))
+        # rasterize what a viewer shows by default, from a copy qpdf has normalised
+        normalised = _save(src)
+        longest = max(max(abs(float(v)) for v in p.mediabox) for p in src.pages)
+    removed.append("all content except the rendered pages (" + "; ".join(reasons) + ")")
+    # RASTER_DPI, or less where the largest page would exceed RASTER_MAX_SIDE pixels
+    dpi = min(RASTER_DPI, int(RASTER_MAX_SIDE / (longest / 72)))
+    images = _rasterize(normalised, pages, dpi)
+    return _images_to_pdf(images), pages, True, tuple(removed)
+
+
+def _rasterize(pdf: bytes, pages: int, dpi: int) -> list[_PageImage]:
+    tool = shutil.which("pdftoppm")
+    if tool is None:
+        raise _refuse(RASTERIZE_FAILED, "poppler's pdftoppm is not installed")
+    with tempfile.TemporaryDirectory(prefix="legalize-raster-") as tmp:
+        source = Path(tmp) / "in.pdf"
+        source.write_bytes(pdf)
+        try:
+            subprocess.run(
+                [
+                    tool,
+                    "-r",
+                    str(dpi),
+                    "-jpeg",
+                    "-jpegopt",
+                    "quality=88",
+                    "-f",
+                    "1",
+                    "-l",
+                    str(pages),
+                    str(source),
+                    str(Path(tmp) / "p"),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=PDFTOPPM_TIMEOUT,
+            )
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            raise _refuse(RASTERIZE_FAILED, f"the pages cannot be rendered: {exc}") from exc
+        files = sorted(Path(tmp).glob("p-*.jpg"))
+        if len(files) != pages:
+            raise _refuse(RASTERIZE_FAILED, f"rendered {len(files)} of {pages} pages")
+        images = []
+        for file in files:
+            with Image.open(file) as image:
+                width, height = image.size
+            images.append(_PageImage(file.read_bytes(), width, height, dpi))
+        return images

@@ -31,6 +31,8 @@ class TtdData:
     birth_place: str
     sex: str
     nationality: str
+    nic_number: str | None
+    """National identity card number (the MRZ's optional data), when known."""
     photo: bytes | None
     """The cropped holder photo (JPEG or PNG) as approved."""
     issued_on: date

@@ -378,6 +378,7 @@ def issue(
             birth_place=p.birth_place,
             sex=p.sex,
             nationality=p.nationality,
+            nic_number=p.nic_number,
             photo=photo.image if photo else None,
             issued_on=at.date(),
             expires_on=expires,

@@ -165,6 +165,26 @@ def test_attack_after_timestamp_is_rejected(
     assert V.PDF_COVERAGE_INCOMPLETE in report.codes or V.PDF_MODIFIED_AFTER_SIGNING in report.codes
 
 
+def test_forged_revision_sealed_with_a_timestamp(
+    genuine: bytes, trust: TrustStore, tsa: LocalTsa
+) -> None:
+    """The attacker changes the page, then adds a document timestamp of their own over the
+    whole file: coverage is complete, but the certification signature forbids the change."""
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+
+    from legalize.documents.timestamp import HttpTimeStamper
+
+    forged = ATTACKS["isa_with_xref"](genuine)
+    writer = IncrementalPdfFileWriter(io.BytesIO(forged))
+    out = PdfTimeStamper(HttpTimeStamper(tsa.url), field_name="Cover").timestamp_pdf(
+        writer, "sha256"
+    )
+    report = verify_pdf(out.getvalue(), trust, AT)
+    assert report.check("pdf.coverage").status is Status.VALID
+    assert report.check("pdf.modifications").code == V.PDF_MODIFIED_AFTER_SIGNING
+    assert report.verdict is Verdict.INVALID
+
+
 def _sign_with_pyhanko(
     pdf: bytes,
     pki: MiniPki,

@@ -50,7 +50,9 @@ def user_actor(user: User) -> Actor:
 
 
 def client_actor(client: ApiClient) -> Actor:
-    return Actor(f"api:{client.name}", frozenset({CaseRole.FOREIGN_AUTHORITY}))
+    return Actor(
+        f"api:{client.name}", frozenset({CaseRole.FOREIGN_AUTHORITY}), country=client.country
+    )
 
 
 def login_required(view: Callable[P, R]) -> Callable[P, Any]:

@@ -1,0 +1,271 @@
+"""The whole readmission and legalization paths through HTTP, on SQLite and PostgreSQL:
+API request by the host country, cross-check, prepare (officer A), approve (officer B; A
+approving is refused), issue, download through the API, clearance by a border officer, a
+second clearance refused with DOCUMENT_USED. Legalization likewise, up to the public check."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from db import clear_tables, db_engine  # noqa: F401 - fixture
+from sqlalchemy import Engine
+from web_app import (
+    WebEnv,
+    bearer,
+    csrf_token,
+    engine_url,
+    make_env,
+    photo_jpeg,
+    seed,
+    staff_client,
+    underlying_pdf,
+)
+
+from legalize.cases import legalization
+from legalize.cases.rules import Actor, Role
+from legalize.registry import audit
+from legalize.registry.db import make_session_factory
+from legalize.registry.identity import import_nic
+
+NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
+199012345678,PERERA,KAMAL NUWAN,1990-05-14,M,KANDY
+"""
+
+
+@pytest.fixture
+def env(db_engine: Engine, dev_pki) -> Iterator[WebEnv]:  # type: ignore[no-untyped-def]  # noqa: F811
+    clear_tables(db_engine)
+    url = engine_url(db_engine)
+    tokens = seed(url)
+    with make_session_factory(db_engine)() as s:
+        import_nic(s, NIC_CSV, "nic.csv", datetime.now(UTC))
+        s.commit()
+    environment = make_env(url, tokens, keys_dir=Path(dev_pki.dir))
+    yield environment
+    environment.app.extensions["legalize"].engine.dispose()
+
+
+def _flash(response_html: str) -> str:
+    found = re.search(r'class="flash" role="status">([^<]*)<', response_html)
+    return found.group(1) if found else ""
+
+
+def test_readmission_through_http(env: WebEnv) -> None:
+    api = env.app.test_client()
+    travel = (date.today() + timedelta(days=7)).isoformat()
+    body = {
+        "host_reference": "DE-2026-0042",
+        "port_of_entry": "CMB",
+        "travel_date": travel,
+        "photo": base64.b64encode(photo_jpeg()).decode(),
+        "identity": {
+            "surname": "Perera",
+            "given_names": "Kamal Nuwan",
+            "birth_date": "1990-05-14",
+            "sex": "M",
+            "birth_place": "Kandy",
+            "nic_number": "199012345678",
+        },
+    }
+    # 1. The host country files through the API.
+    response = api.post("/api/readmissions", json=body, headers=bearer(env.token))
+    assert response.status_code == 201, response.get_json()
+    case = response.get_json()
+    case_id = case["id"]
+    assert case["state"] == "draft"
+    assert case["host_country"] == "DEU"
+    assert case["crosscheck"] == "match"
+    assert response.headers["Location"].endswith(f"/api/cases/{case_id}")
+    # Filing the same reference again is a 409 naming the field.
+    again = api.post("/api/readmissions", json=body, headers=bearer(env.token))
+    assert again.status_code == 409
+    assert again.get_json()["error"]["field"] == "host_reference"
+    # Another country's client does not see the case.
+    assert api.get(f"/api/cases/{case_id}", headers=bearer(env.other_token)).status_code == 404
+
+    # 2. Officer A (dave: issuing and approving roles) re-runs the cross-check and prepares.
+    dave, dave_csrf = staff_client(env.app, "dave")
+    page = dave.post(f"/staff/cases/{case_id}/crosscheck", data={"csrf_token": dave_csrf})
+    assert page.status_code == 302
+    assert "match" in _flash(dave.get(page.headers["Location"]).get_data(as_text=True))
+    detail = dave.get(f"/staff/cases/{case_id}").get_data(as_text=True)
+    if "photo-override" in detail:  # the synthetic photo has no real face
+        override = dave.post(
+            f"/staff/cases/{case_id}/photo-override",
+            data={
+                "reason": "officer compared the photo with the NIC record",
+                "csrf_token": dave_csrf,
+            },
+        )
+        assert override.status_code == 302
+    prepared = dave.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": dave_csrf})
+    assert prepared.status_code == 302, prepared.get_data(as_text=True)
+
+    # 3. Officer A approving their own case is refused by the cases rules (four eyes) …
+    refused = dave.post(f"/staff/cases/{case_id}/approve", data={"csrf_token": dave_csrf})
+    assert refused.status_code == 403
+    assert "FOUR_EYES" in refused.get_data(as_text=True)
+    # … and an officer without the approving role by the page decorator.
+    alice, alice_csrf = staff_client(env.app, "alice")
+    assert (
+        alice.post(f"/staff/cases/{case_id}/approve", data={"csrf_token": alice_csrf}).status_code
+        == 403
+    )
+    # 4. Officer B approves and issues.
+    bob, bob_csrf = staff_client(env.app, "bob")
+    assert (
+        bob.post(f"/staff/cases/{case_id}/approve", data={"csrf_token": bob_csrf}).status_code
+        == 302
+    )
+    issued = bob.post(f"/staff/cases/{case_id}/issue", data={"csrf_token": bob_csrf})
+    assert issued.status_code == 302, issued.get_data(as_text=True)
+    detail = bob.get(f"/staff/cases/{case_id}")
+    assert "issued" in detail.get_data(as_text=True)
+    preview = bob.get(f"/staff/cases/{case_id}/preview.png")
+    assert preview.status_code == 200
+    assert preview.data.startswith(b"\x89PNG")
+
+    # 5. The host country downloads the TTD through the API.
+    got = api.get(f"/api/cases/{case_id}", headers=bearer(env.token)).get_json()
+    assert got["state"] == "issued"
+    doc = got["document"]
+    number = doc["number"]
+    pdf = api.get(f"/api/cases/{case_id}/document.pdf", headers=bearer(env.token))
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
+    assert hashlib.sha256(pdf.data).hexdigest() == doc["pdf_sha256"]
+    assert (
+        api.get(f"/api/cases/{case_id}/document.pdf", headers=bearer(env.other_token)).status_code
+        == 404
+    )
+    listing = api.get("/api/cases?state=issued", headers=bearer(env.token)).get_json()
+    assert [c["id"] for c in listing["items"]] == [case_id]
+
+    # 6. A border officer looks it up, sees the data and photo, and clears it.
+    carol, carol_csrf = staff_client(env.app, "carol")
+    lookup = carol.post("/staff/clear", data={"number": number, "csrf_token": carol_csrf})
+    assert lookup.status_code == 200
+    html = lookup.get_data(as_text=True)
+    assert "PERERA" in html.upper() and f"/staff/cases/{case_id}/photo" in html
+    assert carol.get(f"/staff/cases/{case_id}/photo").status_code == 200
+    cleared = carol.post(f"/staff/clear/{number}", data={"csrf_token": carol_csrf})
+    assert cleared.status_code == 302
+    # 7. A second clearance is refused with DOCUMENT_USED.
+    second = carol.post(f"/staff/clear/{number}", data={"csrf_token": carol_csrf})
+    assert second.status_code == 409
+    assert "DOCUMENT_USED" in second.get_data(as_text=True)
+    status = api.get(
+        f"/api/documents/{number}/status?check_code={doc['check_code']}", headers=bearer(env.token)
+    )
+    assert status.get_json()["status"] == "used"
+
+    # Every step is in the audit log, and the chain verifies.
+    with env.app.extensions["legalize"].sessions() as s:
+        actions = [e.action for e in audit.entries_for(s, "case", case_id)]
+        assert audit.verify_chain(s).ok
+    for action in (
+        "case.filed",
+        "case.prepared",
+        "case.approved",
+        "document.issued",
+        "document.used",
+    ):
+        assert action in actions
+
+
+def test_legalization_through_http(env: WebEnv) -> None:
+    today = datetime.now(UTC)
+    with env.app.extensions["legalize"].sessions() as s:
+        legalization.add_signatory(
+            s,
+            Actor("user:root", frozenset({Role.ADMINISTRATOR})),
+            name="N. Fernando",
+            capacity="Registrar of Births",
+            authority="Registrar-General's Department",
+            valid_from=date(2020, 1, 1),
+            valid_until=None,
+            at=today,
+        )
+    alice, alice_csrf = staff_client(env.app, "alice")
+    filed = alice.post(
+        "/staff/legalizations/new",
+        data={
+            "surname": "Silva",
+            "given_names": "Nimali",
+            "birth_date": "1985-12-01",
+            "sex": "F",
+            "destination_country": "ITA",
+            "underlying_title": "Birth certificate",
+            "underlying_date": "2024-03-01",
+            "signer_name": "N. Fernando",
+            "signer_capacity": "Registrar of Births",
+            "signer_authority": "Registrar-General's Department",
+            "document": (__import__("io").BytesIO(underlying_pdf()), "birth.pdf"),
+            "csrf_token": alice_csrf,
+        },
+        content_type="multipart/form-data",
+    )
+    assert filed.status_code == 302, filed.get_data(as_text=True)
+    case_id = int(filed.headers["Location"].rsplit("/", 1)[1])
+    detail = alice.get(f"/staff/cases/{case_id}").get_data(as_text=True)
+    assert "matched" in detail
+    assert alice.get(f"/staff/cases/{case_id}/underlying").data == underlying_pdf()
+    assert (
+        alice.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": alice_csrf}).status_code
+        == 302
+    )
+    bob, bob_csrf = staff_client(env.app, "bob")
+    assert (
+        bob.post(f"/staff/cases/{case_id}/approve", data={"csrf_token": bob_csrf}).status_code
+        == 302
+    )
+    issued = bob.post(f"/staff/cases/{case_id}/issue", data={"csrf_token": bob_csrf})
+    assert issued.status_code == 302, issued.get_data(as_text=True)
+    pdf = bob.get(f"/staff/cases/{case_id}/document.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    with env.app.extensions["legalize"].sessions() as s:
+        from legalize.cases import views
+
+        view = views.get_case(s, case_id)
+    assert view.document is not None
+    assert hashlib.sha256(pdf.data).hexdigest() == view.document.pdf_sha256
+    # The public check answers with the least data: status and the underlying signer.
+    public = env.app.test_client()
+    token = csrf_token(public, "/")
+    answer = public.post(
+        "/",
+        data={
+            "number": view.document.number,
+            "check_code": view.document.check_code,
+            "csrf_token": token,
+        },
+    )
+    assert answer.status_code == 200
+    html = answer.get_data(as_text=True)
+    assert "valid" in html and "N. Fernando" in html
+    assert "Nimali" not in html and "1985-12-01" not in html
+    # Revocation needs a reason, then the check shows it.
+    no_reason = bob.post(
+        f"/staff/cases/{case_id}/revoke", data={"csrf_token": bob_csrf, "reason": ""}
+    )
+    assert no_reason.status_code == 422 and "reason" in no_reason.get_data(as_text=True)
+    revoked = bob.post(
+        f"/staff/cases/{case_id}/revoke",
+        data={"csrf_token": bob_csrf, "reason": "issued on a forged underlying document"},
+    )
+    assert revoked.status_code == 302
+    answer = public.post(
+        "/",
+        data={
+            "number": view.document.number,
+            "check_code": view.document.check_code,
+            "csrf_token": token,
+        },
+    )
+    assert "revoked" in answer.get_data(as_text=True)

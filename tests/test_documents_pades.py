@@ -249,3 +249,14 @@ def test_validation_data_dropped_with_the_timestamp(pki: MiniPki, pdf: bytes) ->
     result = sign_pdf(pdf, pki.signer, AT, chain=[pki.root], validation_crls=[_empty_crl(pki)])
     assert result.level == "B-B"
     assert "/DSS" not in PdfFileReader(io.BytesIO(result.pdf)).root
+
+
+@pytest.mark.softhsm
+def test_curve_no_pdf_validator_reads_is_refused(hsm, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    """brainpoolP320r1 is fine for seals (our own ECDSA code) but OpenSSL/NSS cannot verify
+    it in a PDF: refuse rather than issue a document nobody can check."""
+    from test_pki_pkcs11 import T0, _hsm_signer
+
+    signer = _hsm_signer(hsm, tmp_path / "keys", "brainpoolP320r1")
+    with pytest.raises(PadesError, match="curve"):
+        sign_pdf(simple_pdf(), signer, T0)

@@ -25,6 +25,7 @@ from typing import Any
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -84,8 +85,19 @@ def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 
 def hash_for_key(cert: x509.Certificate) -> str:
-    """The digest TR-03116 pairs with the signer's curve size (the Signer's default too)."""
-    key = cert.public_key()
+    """The digest TR-03116 pairs with the signer's curve size (the Signer's default too).
+
+    The curve must be one common PDF validators can check (pyHanko and poppler go through
+    OpenSSL/NSS: NIST P-256/384/521, brainpoolP256r1/384r1/512r1): a document signed on
+    brainpoolP224r1 or P320r1 could not be verified by anyone, so it is refused here.
+    """
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        raise PadesError(
+            "the document signer's curve is not supported by PDF validators; "
+            "use a P-256/384/521 or brainpoolP256r1/384r1/512r1 signer for PDFs"
+        ) from None
     if not isinstance(key, ec.EllipticCurvePublicKey):
         raise PadesError("document signer key is not an EC key")
     size = key.curve.key_size

@@ -71,9 +71,9 @@ def hsm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hsm]:
         check=True,
         capture_output=True,
     )
-    if MODULE in p11._LIBS:  # loaded by an earlier test with another config: re-read ours
-        p11._LIBS[MODULE].reinitialize()
+    p11.reset()  # a module loaded earlier in this process re-reads the config: ours
     yield Hsm(MODULE, TOKEN, PIN)
+    p11.reset()
     if previous is None:
         os.environ.pop("SOFTHSM2_CONF", None)
     else:
@@ -132,19 +132,45 @@ def test_hsm_key_is_not_extractable(hsm: Hsm, tmp_path: Path) -> None:
 
     signer = _hsm_signer(hsm, tmp_path / "keys", "secp256r1")
     assert isinstance(signer, p11.Pkcs11Signer)
-    token = p11._LIBS[hsm.module].get_token(token_label=hsm.token)
-    with token.open(user_pin=hsm.pin) as session:
-        key = session.get_key(
+
+    def flags(session: object) -> tuple[bool, bool]:
+        key = session.get_key(  # type: ignore[attr-defined]
             object_class=lib.ObjectClass.PRIVATE_KEY, key_type=lib.KeyType.EC, id=signer._key_id
         )
-        assert key[lib.Attribute.SENSITIVE] is True
-        assert key[lib.Attribute.EXTRACTABLE] is False
+        return key[lib.Attribute.SENSITIVE], key[lib.Attribute.EXTRACTABLE]
+
+    assert p11._with_session(hsm.module, hsm.token, hsm.pin, flags) == (True, False)
 
 
 def test_hsm_wrong_pin(hsm: Hsm, tmp_path: Path) -> None:
     signer = _hsm_signer(hsm, tmp_path / "keys", "secp256r1")
-    with pytest.raises(Pkcs11Error, match="PIN"):
-        p11.Pkcs11Signer(hsm.module, hsm.token, "000000", signer.certificate, b"\x01")
+    assert isinstance(signer, p11.Pkcs11Signer)
+    # While this process is logged in with the right PIN, another PIN is refused outright.
+    with pytest.raises(Pkcs11Error, match="another PIN"):
+        p11.Pkcs11Signer(hsm.module, hsm.token, "000000", signer.certificate, signer._key_id)
+    p11.reset()  # logged out: now the token itself judges the PIN
+    with pytest.raises(Pkcs11Error, match="wrong PKCS#11 user PIN"):
+        p11.Pkcs11Signer(hsm.module, hsm.token, "000000", signer.certificate, signer._key_id)
+    assert len(signer.sign(b"after")) == 64  # the right PIN logs in again
+
+
+def test_hsm_concurrent_signing(hsm: Hsm, tmp_path: Path) -> None:
+    """Threads of one process share the token's login; none may log the others out."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    signer = _hsm_signer(hsm, tmp_path / "keys", "secp256r1")
+    spki = PublicKey.of_certificate(signer.certificate).spki_der
+    messages = [f"document {i}".encode() for i in range(40)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        signatures = list(pool.map(signer.sign, messages))
+    assert all(ecdsa.verify_raw(spki, m, sig) for m, sig in zip(messages, signatures, strict=True))
+
+
+def test_hsm_session_reopened_after_reset(hsm: Hsm, tmp_path: Path) -> None:
+    signer = _hsm_signer(hsm, tmp_path / "keys", "brainpoolP256r1")
+    p11.reset()
+    spki = PublicKey.of_certificate(signer.certificate).spki_der
+    assert ecdsa.verify_raw(spki, b"x", signer.sign(b"x"))
 
 
 def test_hsm_unknown_key_and_token(hsm: Hsm, tmp_path: Path) -> None:

@@ -2,12 +2,20 @@
 
 The key pair is generated in the token (CKA_SENSITIVE, never extractable); the host computes the
 hash and the token signs it with CKM_ECDSA, whose output is already the raw r||s a seal carries.
-Keys are found by CKA_ID (we use the certificate's subject key identifier) and the token by
-label. A PKCS#11 module may be initialised once per process, so loaded modules are kept.
+Keys are found by CKA_ID (recorded in the keys folder's index) and the token by label.
+
+Sessions: PKCS#11 login state belongs to the whole application, not to a session — a second
+C_Login fails with USER_ALREADY_LOGGED_IN and any C_Logout logs every session out. So each
+process keeps one logged-in read-write session per token and serialises its use with a lock
+(a signature takes well under a millisecond in the token; opening and logging in per signature
+cost ~7 ms). A dead session (token removed, module re-initialised) is reopened once. A module
+may be initialised once per process, so loaded modules are kept too; after ``fork`` call
+:func:`reset`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from typing import Any
@@ -24,7 +32,7 @@ from legalize.pki.curves import curve
 from legalize.pki.errors import Pkcs11Error
 
 _LIBS: dict[str, Any] = {}
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 
 
 def _lib(module: str) -> Any:
@@ -52,14 +60,52 @@ def _token(module: str, token_label: str | None) -> Any:
     return tokens[0]
 
 
-def _session(module: str, token_label: str | None, pin: str | None, rw: bool = False) -> Any:
+def _open(module: str, token_label: str | None, pin: str | None) -> Any:
     token = _token(module, token_label)
     try:
-        return token.open(rw=rw, user_pin=pin)
+        return token.open(rw=True, user_pin=pin)
     except pkcs11.PinIncorrect:
         raise Pkcs11Error("wrong PKCS#11 user PIN") from None
+    except pkcs11.UserAlreadyLoggedIn:
+        raise Pkcs11Error(
+            "the token is already logged in by this process with another PIN"
+        ) from None
     except pkcs11.PKCS11Error as exc:
         raise Pkcs11Error(f"cannot open a session on the token: {exc!r}") from None
+
+
+_SESSIONS: dict[tuple[str, str | None, str | None], Any] = {}
+_DEAD = (pkcs11.SessionHandleInvalid, pkcs11.SessionClosed, pkcs11.DeviceRemoved)
+
+
+def _with_session(module: str, token_label: str | None, pin: str | None, work: Any) -> Any:
+    """Run ``work(session)`` on the process's logged-in session for this token, under the lock;
+    reopen the session once if the token dropped it."""
+    key = (module, token_label, pin)
+    with _LOCK:
+        for attempt in (1, 2):
+            session = _SESSIONS.get(key)
+            if session is None:
+                session = _SESSIONS[key] = _open(module, token_label, pin)
+            try:
+                return work(session)
+            except _DEAD:
+                del _SESSIONS[key]
+                if attempt == 2:
+                    raise Pkcs11Error("the token keeps dropping the session") from None
+        raise AssertionError("unreachable")
+
+
+def reset() -> None:
+    """Forget sessions and re-initialise loaded modules (after fork, or a new SOFTHSM2_CONF)."""
+    with _LOCK:
+        for session in _SESSIONS.values():
+            # Already gone is fine: re-initialising below clears the module state anyway.
+            with contextlib.suppress(pkcs11.PKCS11Error):
+                session.close()
+        _SESSIONS.clear()
+        for lib in _LIBS.values():
+            lib.reinitialize()
 
 
 def _spki(curve_oid: str, ec_point_attribute: bytes) -> PublicKey:
@@ -88,7 +134,8 @@ def generate_key(
 ) -> PublicKey:
     """Generate a signing key pair in the token; return its public key."""
     c = curve(curve_name)
-    with _session(module, token_label, pin, rw=True) as session:
+
+    def work(session: Any) -> bytes:
         try:
             params = session.create_domain_parameters(
                 KeyType.EC,
@@ -106,9 +153,13 @@ def generate_key(
                     Attribute.EXTRACTABLE: False,
                 },
             )
-            point = public[Attribute.EC_POINT]
+            return bytes(public[Attribute.EC_POINT])
+        except _DEAD:
+            raise
         except pkcs11.PKCS11Error as exc:
             raise Pkcs11Error(f"the token cannot make a {c.name} key: {exc!r}") from None
+
+    point = _with_session(module, token_label, pin, work)
     return _spki(c.oid, point)
 
 
@@ -131,7 +182,8 @@ class Pkcs11Signer:
         self._signer_id = signer_id
         self._key_id = key_id
         self._public = PublicKey.of_certificate(certificate)
-        with _session(module, token_label, pin) as session:
+
+        def work(session: Any) -> bytes:
             try:
                 public = session.get_key(
                     object_class=ObjectClass.PUBLIC_KEY, key_type=KeyType.EC, id=key_id
@@ -143,7 +195,10 @@ class Pkcs11Signer:
                 raise Pkcs11Error(
                     f"no unique key with id {key_id.hex()} in the token: {exc!r}"
                 ) from None
-            token_point = _spki(self._public.curve.oid, public[Attribute.EC_POINT]).point
+            return bytes(public[Attribute.EC_POINT])
+
+        point = _with_session(module, token_label, pin, work)
+        token_point = _spki(self._public.curve.oid, point).point
         if token_point != self._public.point:
             raise Pkcs11Error("the token's key does not belong to the certificate")
 
@@ -168,14 +223,19 @@ class Pkcs11Signer:
         if name not in ("sha224", "sha256", "sha384", "sha512"):
             raise Pkcs11Error(f"unsupported hash {hash_name!r}")
         digest = hashlib.new(name, data).digest()
-        with _session(self._module, self._token_label, self._pin) as session:
+
+        def work(session: Any) -> bytes:
             try:
                 key = session.get_key(
                     object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.EC, id=self._key_id
                 )
-                signature = bytes(key.sign(digest, mechanism=Mechanism.ECDSA))
+                return bytes(key.sign(digest, mechanism=Mechanism.ECDSA))
+            except _DEAD:
+                raise
             except pkcs11.PKCS11Error as exc:
                 raise Pkcs11Error(f"the token refused to sign: {exc!r}") from None
+
+        signature: bytes = _with_session(self._module, self._token_label, self._pin, work)
         if len(signature) != 2 * self._public.curve.byte_length:
             raise Pkcs11Error(f"the token returned a {len(signature)}-byte signature")
         return signature

@@ -134,9 +134,17 @@ def document_view(d: Document) -> DocumentView:
     )
 
 
-def case_view(session: Session, c: Case) -> CaseView:
-    photo = session.scalars(select(Photo).where(Photo.case_id == c.id)).one_or_none()
-    doc = session.scalars(select(Document).where(Document.case_id == c.id)).one_or_none()
+_MISSING: Any = object()
+
+
+def case_view(
+    session: Session, c: Case, photo: Photo | None = _MISSING, doc: Document | None = _MISSING
+) -> CaseView:
+    """A snapshot of ``c``; ``photo``/``doc`` when the caller loaded them already."""
+    if photo is _MISSING:
+        photo = session.scalars(select(Photo).where(Photo.case_id == c.id)).one_or_none()
+    if doc is _MISSING:
+        doc = session.scalars(select(Document).where(Document.case_id == c.id)).one_or_none()
     return CaseView(
         id=c.id,
         kind=c.kind,
@@ -225,8 +233,15 @@ def list_cases(
             )
         )
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(stmt.order_by(Case.id.desc()).offset(offset).limit(limit))
-    return CasePage(tuple(case_view(session, c) for c in rows), int(total), offset, limit)
+    rows = list(session.scalars(stmt.order_by(Case.id.desc()).offset(offset).limit(limit)))
+    ids = [c.id for c in rows]
+    # Two queries for the whole page instead of two per case.
+    photos = {p.case_id: p for p in session.scalars(select(Photo).where(Photo.case_id.in_(ids)))}
+    docs = {
+        d.case_id: d for d in session.scalars(select(Document).where(Document.case_id.in_(ids)))
+    }
+    items = tuple(case_view(session, c, photos.get(c.id), docs.get(c.id)) for c in rows)
+    return CasePage(items, int(total), offset, limit)
 
 
 def find_document(session: Session, number: str) -> DocumentView | None:

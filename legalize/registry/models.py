@@ -1,7 +1,9 @@
 """The register: cases, persons, documents, photos, authorized signatories, batches, counters.
 
 One row per case (readmission or legalization) carries its state and who moved it when; a
-document row exists from issuance on and holds what the web check answers with. Rules about
+document row exists from issuance on and holds what the web check answers with. Large
+binary columns (PDF, photo, underlying document, specimen) are deferred: lists and status
+lookups never load them. Rules about
 who may change what live in :mod:`legalize.cases`, not here.
 """
 
@@ -98,7 +100,7 @@ class Signatory(Base):
     """The office whose seal the document bears."""
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
-    specimen: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    specimen: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     """Specimen signature image (PNG or JPEG)."""
     specimen_media_type: Mapped[str | None] = mapped_column(String(50), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -137,7 +139,7 @@ class Case(Base):
     batch_line: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Legalization: the underlying document and its signer as the applicant states them.
     destination_country: Mapped[str | None] = mapped_column(String(3), nullable=True)
-    underlying: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    underlying: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     underlying_media_type: Mapped[str | None] = mapped_column(String(50), nullable=True)
     underlying_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     underlying_title: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -161,7 +163,7 @@ class Photo(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
-    image: Mapped[bytes] = mapped_column(LargeBinary)
+    image: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     media_type: Mapped[str] = mapped_column(String(50))
     sha256: Mapped[str] = mapped_column(String(64))
     checks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -184,7 +186,7 @@ class Document(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
     seal_text: Mapped[str] = mapped_column(Text)
     pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     check_code: Mapped[str] = mapped_column(String(32), unique=True)
     web_token: Mapped[str] = mapped_column(String(64), unique=True)
     """Random, ≥ 128 bits, URL-safe: the web check's link to this document."""

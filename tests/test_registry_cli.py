@@ -174,3 +174,29 @@ def test_issue_batch_cli(
     assert "1 done, 0 failed" in capsys.readouterr().out
     with session_factory() as session:
         assert audit.verify_chain(session).ok
+
+
+def test_expire_command(
+    db_engine: Engine, session_factory: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    from cases_support import BOB, HOST, request_body
+
+    from legalize.cases.issuer import UnsignedTestIssuer
+
+    long_ago = T0 - timedelta(days=400)
+    with session_factory() as session:
+        body = {**request_body(), "travel_date": None, "photo": plain_photo()}
+        case = readmission.file_request(
+            session, HOST, readmission.parse_request(body, long_ago), long_ago
+        )
+        readmission.override_photo(session, ALICE, case.id, "by eye", long_ago)
+        readmission.prepare(session, ALICE, case.id, long_ago)
+        readmission.approve(session, BOB, case.id, long_ago)
+        doc = readmission.issue(session, ALICE, case.id, long_ago, UnsignedTestIssuer()).document
+        assert doc is not None
+    assert main(["registry", "expire", "--database-url", _url(db_engine)]) == 0
+    assert f"expired {doc.number}" in capsys.readouterr().out
+    with session_factory() as session:
+        assert views.get_case(session, case.id).state == "expired"

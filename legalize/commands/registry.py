@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from legalize.cases import batch
 from legalize.cases.batch import BatchReport
+from legalize.cases.common import expire_due
 from legalize.cases.errors import CaseError
 from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
 from legalize.cases.rules import SYSTEM, Actor, Role
@@ -47,6 +48,11 @@ def register(sub: Any) -> None:
         p.add_argument("file", type=Path)
         p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
         p.set_defaults(handler=run_import, kind=name.removeprefix("import-"))
+    p = reg_sub.add_parser(
+        "expire", help="mark issued documents past their expiry date as expired (run daily)"
+    )
+    p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
+    p.set_defaults(handler=run_expire)
     # `issue batch`: attach to the issue group if it was registered before this module.
     issue = sub.choices.get("issue")
     if issue is not None:
@@ -171,6 +177,16 @@ def run_upgrade(args: argparse.Namespace) -> int:
     with open_session(args.database_url, migrate=True):
         pass
     print("schema is at the latest revision")
+    return 0
+
+
+def run_expire(args: argparse.Namespace) -> int:
+    at = datetime.now(UTC)
+    with open_session(args.database_url, migrate=False) as session:
+        numbers = expire_due(session, at)
+    for number in numbers:
+        print(f"expired {number}")
+    print(f"{len(numbers)} documents expired")
     return 0
 
 

@@ -2,6 +2,9 @@
 
     .venv/bin/python bench/seal.py [--seconds 1.0] [--curves secp256r1,brainpoolP256r1,...]
 
+Rates are per CPU second of the benchmark process (time.process_time), pinned to one CPU:
+on a machine shared with other jobs, wall-clock rates would measure the neighbours.
+
 Columns:
   sign/s        seal_ttd: build the TTD VDS and sign it (key file signer, or the pure-Python
                 path for brainpoolP224r1/P320r1)
@@ -33,15 +36,17 @@ from verifier.seal import verify_seal  # noqa: E402
 
 
 def rate(run: Callable[[], object], seconds: float) -> float:
+    """Operations per CPU second of this process (process_time), so that other work on a
+    shared machine does not count against us; the run lasts ``seconds`` of CPU time."""
     run()  # warm caches
     count = 0
-    start = time.perf_counter()
+    start = time.process_time()
     deadline = start + seconds
     while True:
         for _ in range(10):
             run()
         count += 10
-        now = time.perf_counter()
+        now = time.process_time()
         if now >= deadline:
             return count / (now - start)
 

@@ -286,6 +286,8 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 }
 
 _BY_OID = {c.oid: c for c in CURVES.values()}
+_ECDSA = {name: ec.ECDSA(algorithm()) for name, algorithm in _HASHES.items()}
+"""One signature-algorithm object per hash, made once (the verify path is hot)."""
 
 
 def curve(name: str) -> Curve:
@@ -645,7 +647,7 @@ def sign_raw(curve_name: str, scalar: int, data: bytes, hash_name: str | None = 
     _check_scalar(c, scalar)
     name = _hash_name(curve_name, hash_name)
     if curve_name in _OPENSSL_CURVES:
-        der = _openssl_private(curve_name, scalar).sign(data, ec.ECDSA(_HASHES[name]()))
+        der = _openssl_private(curve_name, scalar).sign(data, _ECDSA[name])
         r, s = decode_dss_signature(der)
     else:
         r, s = _pure_sign(c, scalar, hashlib.new(name, data).digest(), name)
@@ -693,7 +695,7 @@ def verify_with_key(
             continue
         if key.openssl is not None:
             try:
-                key.openssl.verify(encode_dss_signature(r, s), data, ec.ECDSA(_HASHES[name]()))
+                key.openssl.verify(encode_dss_signature(r, s), data, _ECDSA[name])
                 return True
             except InvalidSignature:
                 continue

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from legalize.seal import c40
 from legalize.seal.dates import decode_date, encode_date
@@ -118,6 +119,13 @@ def build_unsigned(header: VdsHeader, messages: tuple[Tlv, ...] | list[Tlv]) -> 
     return header.encode() + b"".join(m.encode() for m in messages)
 
 
+@lru_cache(maxsize=1024)
+def _header_text(data: bytes) -> str:
+    """C40 of a header field. Cached: country, signer id and certificate reference repeat
+    across all the seals of one signer."""
+    return c40.decode(data)
+
+
 def looks_like_vds(data: bytes) -> bool:
     return len(data) >= 2 and data[0] == MAGIC
 
@@ -143,16 +151,16 @@ def decode(data: bytes) -> VdsSeal:
         pos += count
         return chunk
 
-    country = c40.decode_mrz(take(2))
+    country = _header_text(take(2)).replace(" ", "<")
     if len(country) != 3:
         raise SealMalformed("issuing country is not 3 characters")
     if version == 3:
-        signer_ref = c40.decode(take(6))
+        signer_ref = _header_text(take(6))
         if len(signer_ref) != 9:
             raise SealMalformed("signer and reference are not 9 characters")
         signer_id, cert_ref = signer_ref[:4], signer_ref[4:]
     else:
-        signer_len = c40.decode(take(4))
+        signer_len = _header_text(take(4))
         if len(signer_len) != 6:
             raise SealMalformed("signer identifier field is not 6 characters")
         signer_id = signer_len[:4]
@@ -162,7 +170,7 @@ def decode(data: bytes) -> VdsSeal:
             raise SealMalformed("certificate reference length is not hexadecimal") from None
         if ref_len == 0:
             raise SealMalformed("empty certificate reference")
-        cert_ref = c40.decode(take(c40.encoded_length(ref_len)))
+        cert_ref = _header_text(take(c40.encoded_length(ref_len)))
         if len(cert_ref) != ref_len:
             raise SealMalformed("certificate reference length mismatch")
     issue_date = decode_date(take(3))

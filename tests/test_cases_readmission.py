@@ -297,3 +297,44 @@ def test_available_actions_follow_the_rules(db_session: Session) -> None:
     prepared = readmission.prepare(db_session, BOTH, case.id, T0)
     assert Action.APPROVE in available_actions(BOB, prepared)
     assert Action.APPROVE not in available_actions(BOTH, prepared)  # four eyes
+
+
+def test_transition_and_audit_entry_are_one_transaction(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the audit entry cannot be written, the state change is rolled back with it."""
+    req = readmission.parse_request({**request_body(), "photo": plain_photo()}, T0)
+    case = readmission.file_request(db_session, HOST, req, T0)
+    readmission.override_photo(db_session, ALICE, case.id, "checked by eye", T0)
+    readmission.prepare(db_session, ALICE, case.id, T0)
+    entries_before = audit.count_entries(db_session)
+
+    def broken_append(*args: object, **kwargs: object) -> None:
+        raise audit.AuditError("disk full")
+
+    monkeypatch.setattr(audit, "append", broken_append)
+    with pytest.raises(audit.AuditError):
+        readmission.approve(db_session, BOB, case.id, T0)
+    monkeypatch.undo()
+    db_session.expire_all()
+    after = views.get_case(db_session, case.id)
+    assert after.state == "draft" and after.approved_by is None
+    assert audit.count_entries(db_session) == entries_before
+
+
+def test_issuer_with_wrong_hash_is_refused(db_session: Session) -> None:
+    from legalize.cases.issuer import IssuedPdf, LegalizationData, TtdData
+
+    class LyingIssuer:
+        def issue_ttd(self, data: TtdData, at: object) -> IssuedPdf:
+            return IssuedPdf(b"%PDF-1.7 x", "0" * 64, "TEST")
+
+        def issue_legalization(self, data: LegalizationData, at: object) -> IssuedPdf:
+            raise NotImplementedError
+
+    case_id = _approved_case(db_session)
+    with pytest.raises(Exception) as exc:
+        readmission.issue(db_session, ALICE, case_id, T0, LyingIssuer())  # type: ignore[arg-type]
+    assert getattr(exc.value, "code", None) == "ISSUANCE_FAILED"
+    assert views.get_case(db_session, case_id).state == "approved"
+    assert db_session.scalars(select(Document)).all() == []

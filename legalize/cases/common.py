@@ -272,9 +272,10 @@ def issue_case(
     # 2. Render and sign with no transaction open.
     try:
         issued = render(number, check_code, token)
-    except CaseError:
-        raise
+        if hashlib.sha256(issued.pdf).hexdigest() != issued.sha256.lower():
+            raise IssuanceFailed(f"document {number}: the issuer's SHA-256 does not match its PDF")
     except Exception as exc:
+        # The number stays used (a gap); the failure is on record, the case unchanged.
         with unit_of_work(session):
             case = lock_case(session, case_id)
             record(
@@ -286,9 +287,9 @@ def issue_case(
                 number=number,
                 error=type(exc).__name__,
             )
+        if isinstance(exc, CaseError):
+            raise
         raise IssuanceFailed(f"document {number} could not be produced: {exc}") from exc
-    if hashlib.sha256(issued.pdf).hexdigest() != issued.sha256.lower():
-        raise IssuanceFailed(f"document {number}: the issuer's SHA-256 does not match its PDF")
     # 3. Register document, state and audit entry together, re-checking the case under lock.
     with unit_of_work(session):
         case = lock_case(session, case_id)

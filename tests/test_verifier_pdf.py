@@ -129,6 +129,8 @@ EXPECTED = {
     "usf_zero_byterange": V.PDF_SIGNATURE_INVALID,
     "isa_with_xref": V.PDF_MODIFIED_AFTER_SIGNING,
     "isa_without_xref": V.PDF_MODIFIED_AFTER_SIGNING,
+    "isa_without_xref_eof": V.PDF_COVERAGE_INCOMPLETE,
+    "contents_padding": V.PDF_MODIFIED_AFTER_SIGNING,
     "append_after_eof": V.PDF_MODIFIED_AFTER_SIGNING,
     "signature_wrapping": V.PDF_BYTERANGE_INVALID,
     "evil_annotation": V.PDF_ANNOTATION_ADDED,
@@ -183,6 +185,18 @@ def test_forged_revision_sealed_with_a_timestamp(
     assert report.check("pdf.coverage").status is Status.VALID
     assert report.check("pdf.modifications").code == V.PDF_MODIFIED_AFTER_SIGNING
     assert report.verdict is Verdict.INVALID
+
+
+def test_shadow_attack_prepared_before_signing(pki: MiniPki, trust: TrustStore) -> None:
+    """Rohlmann et al.: the signed file already holds the attacker's content, unreferenced;
+    the update after signing only switches a reference. Still a change of a signed object."""
+    from pdf_attacks import shadow_prepare, shadow_switch
+
+    prepared = sign_pdf(shadow_prepare(simple_pdf()), pki.signer, AT, chain=[pki.root]).pdf
+    _signature_checks_valid(verify_pdf(prepared, trust, AT))  # innocent as signed
+    report = verify_pdf(shadow_switch(prepared), trust, AT)
+    assert report.verdict is Verdict.INVALID
+    assert report.check("pdf.modifications").code == V.PDF_MODIFIED_AFTER_SIGNING
 
 
 def _sign_with_pyhanko(

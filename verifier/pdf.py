@@ -374,7 +374,25 @@ def _byte_range_problem(pdf: bytes, embedded: EmbeddedPdfSignature) -> str | Non
     # The gap is exactly the signature value (hex, zero padding allowed), nothing else.
     if len(gap) < hex_length or re.fullmatch(rb"[0-9A-Fa-f]*", gap) is None:
         return PDF_BYTERANGE_INVALID
+    if not _padding_is_zero(embedded.pkcs7_content):
+        return PDF_MODIFIED_AFTER_SIGNING
     return None
+
+
+def _padding_is_zero(content: bytes) -> bool:
+    """The space reserved for the signature holds the DER CMS object, then zeros only.
+
+    Those bytes are outside the signed range; a parser that stops at the end of the DER
+    object never sees what an attacker writes after it, so we look.
+    """
+    from asn1crypto import parser
+
+    try:
+        _, _, _, header, body, trailer = parser.parse(content, strict=False)
+    except ValueError:
+        return False
+    used = len(header) + len(body) + len(trailer)
+    return not content[used:].strip(b"\x00")
 
 
 def _check_signature(state: _State) -> Check:
@@ -386,12 +404,14 @@ def _check_signature(state: _State) -> Check:
     embedded = state.certification.embedded
     problem = _byte_range_problem(state.pdf, embedded)
     if problem is not None:
-        message = (
-            "The signature's byte range covers nothing usable (a forged signature)."
-            if problem == PDF_SIGNATURE_INVALID
-            else "The signed byte range does not cover the document as it should "
-            "(signature wrapping)."
-        )
+        message = {
+            PDF_SIGNATURE_INVALID: "The signature's byte range covers nothing usable "
+            "(a forged signature).",
+            PDF_BYTERANGE_INVALID: "The signed byte range does not cover the document as it "
+            "should (signature wrapping).",
+            PDF_MODIFIED_AFTER_SIGNING: "Data was written into the unsigned space reserved "
+            "for the signature.",
+        }[problem]
         return Check(
             name,
             category,

@@ -22,6 +22,7 @@ from vectors.build import (
 
 from legalize.pki.trust import TrustStore
 from legalize.seal import vds
+from legalize.seal.ecdsa import CURVE_NAMES
 from legalize.seal.profiles import seal_legalization, seal_ttd, seal_ttd_idb
 from legalize.seal.qrtext import qr_text
 from legalize.seal.tlv import Tlv
@@ -79,16 +80,36 @@ def test_valid_legalization_report(pki: SealPki, store: TrustStore) -> None:
     assert check is not None and check.code == "NOT_APPLICABLE"
 
 
-@pytest.mark.parametrize(
-    "curve", list(__import__("legalize.seal.ecdsa", fromlist=["x"]).CURVE_NAMES)
-)
-def test_every_curve_verifies_and_tamper_fails(curve: str, pki: SealPki, store: TrustStore) -> None:
-    seal = seal_ttd(sample_ttd(), pki.signers[curve], AT)
-    assert verify_seal(seal, store, VALID_AT).verdict.value == "VALID"
-    tampered = bytearray(seal)
-    tampered[25] ^= 0x04
-    report = verify_seal(bytes(tampered), store, VALID_AT)
-    assert reason_codes(report) == ["SEAL_SIGNATURE_INVALID"]
+@pytest.mark.parametrize("curve", CURVE_NAMES)
+@pytest.mark.parametrize("kind", ["ttd", "legalization", "idb"])
+def test_every_curve_and_profile_verifies_and_tamper_fails(
+    curve: str, kind: str, pki: SealPki, store: TrustStore
+) -> None:
+    signer = pki.signers[curve]
+    seal: bytes | str
+    if kind == "legalization":
+        # Only the LEG signer may sign legalizations: the curve signers' seals verify, then
+        # fail SIGNER_NOT_ALLOWED, which is what proves their signature checked out.
+        seal = seal_legalization(sample_legalization(), signer, AT)
+        expect = ["SIGNER_NOT_ALLOWED"]
+    elif kind == "idb":
+        seal = seal_ttd_idb(sample_ttd(), signer, AT)
+        expect = []
+    else:
+        seal = seal_ttd(sample_ttd(), signer, AT)
+        expect = []
+    assert reason_codes(verify_seal(seal, store, VALID_AT)) == expect
+    tampered: bytes | str
+    if isinstance(seal, str):
+        # One Base32 character inside the photo hash: payload byte 70 = bits 560-567, i.e.
+        # character 112 after "RDB1B" (12-byte header, 0x61 group, 50-byte MRZ item, 0xC0 20).
+        i = 5 + 112
+        tampered = seal[:i] + ("A" if seal[i] != "A" else "B") + seal[i + 1 :]
+    else:
+        flipped = bytearray(seal)
+        flipped[25] ^= 0x04
+        tampered = bytes(flipped)
+    assert reason_codes(verify_seal(tampered, store, VALID_AT)) == ["SEAL_SIGNATURE_INVALID"]
 
 
 def _flip(data: bytes, index: int) -> bytes:
@@ -155,11 +176,32 @@ def _resign(header: vds.VdsHeader, messages: list[Tlv], signer: Any) -> bytes:
     return unsigned + vds.signature_zone(signer.sign(unsigned))
 
 
-def test_every_reason_code(pki: SealPki, store: TrustStore) -> None:
-    for name, data, at, expected in _cases(pki):
-        report = verify_seal(data, store, at)
-        assert reason_codes(report) == expected, (name, report.to_text())
-        assert report.verdict.value != "VALID", name
+CASES = [
+    "garbage-text",
+    "garbage-bytes",
+    "empty",
+    "truncated",
+    "flipped",
+    "wrong-cert-reference",
+    "unknown-profile",
+    "version",
+    "expired-document",
+    "not-yet-valid-document",
+    "revoked",
+    "signer-expired",
+    "not-allowed",
+    "malformed-profile",
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_yields_its_reason_code(case: str, pki: SealPki, store: TrustStore) -> None:
+    cases = {name: (data, at, expected) for name, data, at, expected in _cases(pki)}
+    assert set(cases) == set(CASES)
+    data, at, expected = cases[case]
+    report = verify_seal(data, store, at)
+    assert reason_codes(report) == expected, report.to_text()
+    assert report.verdict.value != "VALID"
 
 
 def test_der_signature_in_the_field_still_verifies(pki: SealPki, store: TrustStore) -> None:

@@ -111,3 +111,18 @@ def test_bad_batch_files(data: bytes, name: str) -> None:
     with pytest.raises(InvalidInput) as exc:
         batch.read_batch_file(data, name)
     assert exc.value.field == "file"
+
+
+def test_batch_of_bare_mappings(db_session: Session) -> None:
+    rows = [
+        {"host_reference": "M-1", "surname": "A", "birth_date": "1990-01-01", "sex": "F"},
+        {"host_reference": "M-2", "surname": "B", "birth_date": "1990-01-01", "sex": "Z"},
+    ]
+    report = batch.file_batch(db_session, HOST, "DEU", "MAP-1", rows, T0)
+    assert [line for line, _ in report.succeeded] == [1]
+    assert [(f.line, f.field) for f in report.failed] == [(2, "sex")]
+    view = batch.get_batch(db_session, report.batch_id)
+    assert view.case_ids == (report.succeeded[0][1],)
+    assert view.errors[0].field == "sex"
+    assert views.list_cases(db_session, filed_by=HOST.id).total == 1
+    assert views.list_cases(db_session, filed_by="api:other").total == 0

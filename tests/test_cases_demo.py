@@ -20,3 +20,10 @@ def test_seed_demo_covers_every_state(db_session: Session) -> None:
     assert kinds == {"readmission", "legalization"}
     assert len(list_signatories(db_session)) == 3
     assert audit.verify_chain(db_session).ok
+
+
+def test_seed_demo_is_idempotent(db_session: Session) -> None:
+    seed_demo(db_session, T0, workflow_issuer())
+    total = views.list_cases(db_session).total
+    assert "nothing seeded" in seed_demo(db_session, T0, workflow_issuer())
+    assert views.list_cases(db_session).total == total

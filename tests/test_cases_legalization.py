@@ -190,3 +190,16 @@ def test_bad_applications_name_the_field(
     with pytest.raises(InvalidInput) as exc:
         legalization.parse_request(_body(**change), underlying, T0)
     assert field in {e.field for e in exc.value.errors}
+
+
+def test_foreign_authority_files_an_application(db_session: Session) -> None:
+    from cases_support import HOST
+
+    _signatory(db_session)
+    case = legalization.file_application(
+        db_session, HOST, legalization.parse_request(_body(), UNDERLYING, T0), T0
+    )
+    assert case.filed_by == HOST.id and case.signatory_id is not None
+    with pytest.raises(Forbidden):  # filing only: preparation stays with officers
+        legalization.prepare(db_session, HOST, case.id, T0)
+    assert views.list_cases(db_session, filed_by=HOST.id).items[0].id == case.id

@@ -78,6 +78,8 @@ class BatchView:
     errors: tuple[RowFailure, ...]
     states: dict[str, int]
     """How many of the batch's cases are in each state."""
+    case_ids: tuple[int, ...]
+    """The batch's cases in row order."""
 
 
 def read_batch_file(data: bytes, filename: str) -> list[tuple[int, Mapping[str, Any]]]:
@@ -123,14 +125,15 @@ def file_batch(
     actor: Actor,
     host_country: str,
     reference: str,
-    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    rows: Iterable[tuple[int, Mapping[str, Any]] | Mapping[str, Any]],
     at: datetime,
     *,
     progress: Progress | None = None,
     registry: NationalIdRegistry | None = None,
     watchlist: TravelDocumentWatchlist | None = None,
 ) -> BatchReport:
-    """File every row as a readmission request of one batch."""
+    """File every row as a readmission request of one batch. Rows come as (line, row) pairs
+    (from :func:`read_batch_file`) or as bare mappings, numbered from 1."""
     common.check_time(at)
     require_role(actor, Action.FILE_READMISSION)
     f = Fields({"host_country": host_country, "reference": reference})
@@ -140,7 +143,10 @@ def file_batch(
     foreign = actor.has(Role.FOREIGN_AUTHORITY) and not actor.has(Role.ISSUING_OFFICER)
     if foreign and actor.country != host_country:
         raise Forbidden(f"this client files for {actor.country}", field="host_country")
-    row_list = list(rows)
+    row_list = [
+        item if isinstance(item, tuple) else (index, item)
+        for index, item in enumerate(rows, start=1)
+    ]
     try:
         with common.unit_of_work(session):
             if session.scalar(
@@ -310,8 +316,14 @@ def get_batch(session: Session, batch_id: int) -> BatchView:
     if batch is None:
         raise NotFound(f"no batch {batch_id}", field="batch_id")
     states: dict[str, int] = {}
-    for state in session.scalars(select(Case.state).where(Case.batch_id == batch_id)):
-        states[state] = states.get(state, 0) + 1
+    case_ids: list[int] = []
+    for row in session.execute(
+        select(Case.id, Case.state)
+        .where(Case.batch_id == batch_id)
+        .order_by(Case.batch_line, Case.id)
+    ):
+        states[row.state] = states.get(row.state, 0) + 1
+        case_ids.append(row.id)
     return BatchView(
         batch.id,
         batch.host_country,
@@ -322,4 +334,5 @@ def get_batch(session: Session, batch_id: int) -> BatchView:
         batch.rows_failed,
         tuple(RowFailure(e["line"], e.get("field"), e["code"], e["message"]) for e in batch.errors),
         states,
+        tuple(case_ids),
     )

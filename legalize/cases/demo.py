@@ -100,7 +100,11 @@ def _ready(session: Session, i: int, at: datetime) -> int:
 
 
 def seed_demo(session: Session, at: datetime, issuer: Issuer) -> str:
-    """Fill an empty database with demo data; returns a one-line summary."""
+    """Fill an empty database with demo data; returns a one-line summary. Does nothing when
+    there are cases already."""
+    existing = list_cases(session, limit=1).total
+    if existing:
+        return f"{existing} cases present; nothing seeded"
     earlier = at - timedelta(days=45)
     import_nic(session, NIC, "demo-nic.csv", earlier)
     import_sltd(session, SLTD, "demo-sltd.csv", earlier)

@@ -71,7 +71,7 @@ _I, _A, _B, _ADM, _F = (
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.FILE_READMISSION: frozenset({_F, _I}),
-    Action.FILE_LEGALIZATION: frozenset({_I}),
+    Action.FILE_LEGALIZATION: frozenset({_F, _I}),  # API clients file; officers prepare
     Action.PREPARE: frozenset({_I}),
     Action.APPROVE: frozenset({_A}),
     Action.REJECT: frozenset({_I, _A}),

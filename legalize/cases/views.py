@@ -207,12 +207,14 @@ def list_cases(
     kind: str | None = None,
     state: str | None = None,
     host_country: str | None = None,
+    filed_by: str | None = None,
     search: str | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> CasePage:
     """Cases, newest first. ``search`` matches a host reference, a document number or the
-    start of a surname. ``host_country`` restricts to one country (API clients)."""
+    start of a surname. ``host_country`` / ``filed_by`` restrict to one country or one filer
+    (API clients see only their own)."""
     if not (offset >= 0) or not (1 <= limit <= MAX_PAGE):
         raise InvalidInput(f"limit must be 1-{MAX_PAGE}, offset ≥ 0", field="limit")
     stmt = select(Case).join(Person, Case.person_id == Person.id)
@@ -222,6 +224,8 @@ def list_cases(
         stmt = stmt.where(Case.state == state)
     if host_country:
         stmt = stmt.where(Case.host_country == host_country)
+    if filed_by:
+        stmt = stmt.where(Case.filed_by == filed_by)
     if search and search.strip():
         term = search.strip()
         numbers = select(Document.case_id).where(Document.number == term.upper())

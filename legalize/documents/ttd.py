@@ -21,22 +21,19 @@ from reportlab.pdfgen.canvas import Canvas
 
 from . import guilloche, layout, mrz, pdfa, qr
 from .background import FRAME_COLOUR, security_background
-from .cidtext import CidTextBuilder, FontFile, Run
+from .cidtext import CidTextBuilder, Run
 from .drawing import CachedForm, draw_jpeg, polyline_ops, rect_ops, rgb
 from .errors import DocumentError
-from .fonts import noto, ocrb_file, register
+from .fonts import register
 from .layout import MM, PAGE_HEIGHT, PAGE_WIDTH, Rect
 from .markers import markers_ops
 from .photo import GHOST_PIXELS, PHOTO_PIXELS, RgbImage, ghost_jpeg, photo_for_print, photo_jpeg
+from .style import INK, LABEL_INK, NUMBER_INK, Fonts, fill, fonts, y_pt
 
 DOCUMENT_CODE = "PE"
 """MRZ document code: ``P`` (passport-type TD3) and ``E`` (emergency / temporary)."""
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 NATIONALITIES = {"LKA": "SRI LANKAN"}
-
-INK = (0.08, 0.10, 0.22)
-LABEL_INK = (0.42, 0.24, 0.27)
-NUMBER_INK = (0.72, 0.08, 0.10)
 
 REPERTOIRE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:'’()/-&#" + "".join(
     chr(c) for c in range(0xC0, 0x17F) if chr(c).isupper() and chr(c).isalpha()
@@ -122,36 +119,10 @@ NOTES = (
 )
 
 
-def _y(mm: float) -> float:
-    """Layout y (mm from the top) as a PDF y coordinate."""
-    return (PAGE_HEIGHT - mm) * MM
-
-
-def _fill(ops: str, colour: tuple[float, float, float]) -> str:
-    return f"{rgb(colour)}\n{ops}"
-
-
-@dataclass(frozen=True)
-class _Fonts:
-    si: FontFile
-    si_b: FontFile
-    ta: FontFile
-    ta_b: FontFile
-    en: FontFile
-    en_b: FontFile
-    ocrb: FontFile
-
-
-def _fonts() -> _Fonts:
-    return _Fonts(
-        si=noto("NotoSansSinhala-Regular"),
-        si_b=noto("NotoSansSinhala-Bold"),
-        ta=noto("NotoSansTamil-Regular"),
-        ta_b=noto("NotoSansTamil-Bold"),
-        en=noto("NotoSans-Regular"),
-        en_b=noto("NotoSans-Bold"),
-        ocrb=ocrb_file(),
-    )
+_y = y_pt
+_fill = fill
+_Fonts = Fonts
+_fonts = fonts
 
 
 def _trilingual_label(text: CidTextBuilder, f: _Fonts, key: str, rect: Rect) -> str:

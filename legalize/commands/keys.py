@@ -33,7 +33,11 @@ def register(sub: Any) -> None:
         help="keys folder (default: LEGALIZE_KEYS_DIR or keys/dev)",
     )
     common.add_argument(
-        "--at", type=_when, default=None, metavar="WHEN", help="ISO date/time (default: now, UTC)"
+        "--at",
+        type=parse_when,
+        default=None,
+        metavar="WHEN",
+        help="ISO date/time (default: now, UTC)",
     )
     common.add_argument(
         "--root-passphrase-file",
@@ -82,7 +86,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=crl_command)
 
 
-def _when(text: str) -> datetime:
+def parse_when(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
@@ -104,7 +108,7 @@ def _context(args: argparse.Namespace) -> tuple[Config, Path, datetime]:
     return config, folder, at
 
 
-def _passphrase(config: Config) -> str:
+def signer_passphrase(config: Config) -> str:
     if config.key_passphrase:
         return config.key_passphrase
     if config.production:
@@ -112,10 +116,10 @@ def _passphrase(config: Config) -> str:
     return DEV_PASSPHRASE
 
 
-def _root_passphrase(args: argparse.Namespace, config: Config) -> str:
+def root_passphrase(args: argparse.Namespace, config: Config) -> str:
     """The root key is offline in production and has its own passphrase; dev uses one."""
     if args.root_passphrase_file is None:
-        return _passphrase(config)
+        return signer_passphrase(config)
     path: Path = args.root_passphrase_file
     try:
         text = path.read_text().strip()
@@ -126,10 +130,11 @@ def _root_passphrase(args: argparse.Namespace, config: Config) -> str:
     return text
 
 
-def _republish(authority: Authority) -> None:
-    """Keep the folder's own trust export (the verifier's default) in step with changes."""
+def _republish(authority: Authority, passphrase: str, at: datetime) -> None:
+    """Keep the folder's own trust export (the verifier's default) in step with changes,
+    with a freshly signed trust list."""
     if (authority.path / TRUST_DIR).is_dir():
-        export_trust_store(authority, authority.path / TRUST_DIR)
+        export_trust_store(authority, authority.path / TRUST_DIR, passphrase=passphrase, at=at)
 
 
 def init_dev_command(args: argparse.Namespace) -> int:
@@ -150,7 +155,7 @@ def init_dev_command(args: argparse.Namespace) -> int:
 def init_command(args: argparse.Namespace) -> int:
     """A real (not dev) root: needs its own passphrase; signers follow with `keys issue`."""
     config, folder, at = _context(args)
-    passphrase = _root_passphrase(args, config)
+    passphrase = root_passphrase(args, config)
     if passphrase == DEV_PASSPHRASE:
         raise CommandError("a real root needs a passphrase of its own, not the dev passphrase")
     extra: dict[str, Any] = {}
@@ -166,7 +171,7 @@ def init_command(args: argparse.Namespace) -> int:
             root_curve=args.curve,
             **extra,
         )
-        export_trust_store(authority, authority.path / TRUST_DIR)
+        export_trust_store(authority, authority.path / TRUST_DIR, passphrase=passphrase, at=at)
     except PkiError as exc:
         raise CommandError(str(exc)) from None
     print(f"root CA made in {authority.path}; issue signers with `legalize keys issue`")
@@ -175,14 +180,14 @@ def init_command(args: argparse.Namespace) -> int:
 
 def issue_command(args: argparse.Namespace) -> int:
     config, folder, at = _context(args)
-    root_passphrase = _root_passphrase(args, config)
+    root_pass = root_passphrase(args, config)
     try:
         authority = Authority.open(folder)
-        extra: dict[str, Any] = {"key_passphrase": _passphrase(config)}
+        extra: dict[str, Any] = {"key_passphrase": signer_passphrase(config)}
         if config.pkcs11_module:
             extra.update(_hsm_key(config, f"{authority.country}{args.code or ''}", args.curve))
         record = authority.issue_signer(
-            root_passphrase,
+            root_pass,
             doc_type=args.doc_type,
             at=at,
             code=args.code,
@@ -190,7 +195,7 @@ def issue_command(args: argparse.Namespace) -> int:
             curve_name=args.curve,
             **extra,
         )
-        _republish(authority)
+        _republish(authority, root_pass, at)
     except PkiError as exc:
         raise CommandError(str(exc)) from None
     print(
@@ -248,8 +253,9 @@ def revoke_command(args: argparse.Namespace) -> int:
     config, folder, at = _context(args)
     try:
         authority = Authority.open(folder)
-        crl = authority.revoke(_root_passphrase(args, config), args.serial.strip(), args.reason, at)
-        _republish(authority)
+        root_pass = root_passphrase(args, config)
+        crl = authority.revoke(root_pass, args.serial.strip(), args.reason, at)
+        _republish(authority, root_pass, at)
     except PkiError as exc:
         raise CommandError(str(exc)) from None
     number = crl.extensions.get_extension_for_class(x509.CRLNumber)
@@ -259,17 +265,17 @@ def revoke_command(args: argparse.Namespace) -> int:
 
 def rollover_command(args: argparse.Namespace) -> int:
     config, folder, at = _context(args)
-    root_passphrase = _root_passphrase(args, config)
+    root_pass = root_passphrase(args, config)
     try:
         authority = Authority.open(folder)
-        extra: dict[str, Any] = {"key_passphrase": _passphrase(config)}
+        extra: dict[str, Any] = {"key_passphrase": signer_passphrase(config)}
         if args.curve:
             extra["curve_name"] = args.curve
         if config.pkcs11_module:
             previous = authority.current_signer(args.doc_type, at)
             extra.update(_hsm_key(config, previous.signer_id, args.curve or previous.curve))
-        record = authority.rollover(root_passphrase, doc_type=args.doc_type, at=at, **extra)
-        _republish(authority)
+        record = authority.rollover(root_pass, doc_type=args.doc_type, at=at, **extra)
+        _republish(authority, root_pass, at)
     except PkiError as exc:
         raise CommandError(str(exc)) from None
     print(
@@ -302,8 +308,9 @@ def crl_command(args: argparse.Namespace) -> int:
     config, folder, at = _context(args)
     try:
         authority = Authority.open(folder)
-        crl = authority.issue_crl(_root_passphrase(args, config), at)
-        _republish(authority)
+        root_pass = root_passphrase(args, config)
+        crl = authority.issue_crl(root_pass, at)
+        _republish(authority, root_pass, at)
     except PkiError as exc:
         raise CommandError(str(exc)) from None
     next_update = crl.next_update_utc

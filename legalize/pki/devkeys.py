@@ -55,7 +55,7 @@ The key files are encrypted with the published dev passphrase:
 | `signers/LKLG-<serial>.crt.pem` / `.key.pem` | legalization document signer (`LKLG`), P-256 |
 | `crl.pem` | the current CRL of the root |
 | `pki.json` | index: signers, revocations, CRL number |
-| `trust/` | the exported trust store (`verifier --trust-store`, default of the verifier CLI) |
+| `trust/` | the trust store: default of `verifier --trust-store`; signed `trust-list.json` |
 | `DEV_ONLY` | marker refused in production |
 
 Signer certificates: subject `C=LK, O=…, OU=<issuing post>, CN=TD` (so `C||CN` is the
@@ -132,7 +132,7 @@ def init_dev(path: Path, at: datetime, *, passphrase: str = DEV_PASSPHRASE) -> D
             path / record.cert_file,
             path / record.key_file,
         )
-    export_trust_store(authority, path / TRUST_DIR)
+    export_trust_store(authority, path / TRUST_DIR, passphrase=passphrase, at=at)
     (path / "README.md").write_text(README)
     (path / DEV_MARKER).write_text("These keys are for development only.\n")
     return DevPki(

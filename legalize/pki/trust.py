@@ -37,10 +37,11 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
-from legalize.pki import oids
+from legalize.pki import oids, trustlist
 from legalize.pki.authority import Authority
 from legalize.pki.certificates import signer_id_of
 from legalize.pki.crl import BACKDATED_REASONS, revocation_reason
+from legalize.pki.errors import PkiError
 
 OK: Final = "OK"
 SIGNER_UNKNOWN: Final = "SIGNER_UNKNOWN"
@@ -142,6 +143,8 @@ class TrustStore:
         self.crls: tuple[x509.CertificateRevocationList, ...] = tuple(c for c, _ in accepted)
         self.skipped: tuple[SkippedFile, ...] = tuple(skipped_list)
         self._profiles: dict[bytes, _Profile] = {}
+        self.trust_list: trustlist.TrustList | None = None
+        """The folder's signed trust list (issue time, next update, verified), if it has one."""
 
     @classmethod
     def load(cls, path: str | Path) -> TrustStore:
@@ -158,6 +161,8 @@ class TrustStore:
         except OSError as exc:
             raise TrustStoreError(f"cannot list {folder}: {exc.strerror}") from None
         for file in files:
+            if file.name == trustlist.FILE_NAME:
+                continue  # checked below, once the roots are known
             try:
                 found_certs, found_crls = _parse(file.read_bytes())
             except (OSError, ValueError) as exc:
@@ -180,6 +185,7 @@ class TrustStore:
             if id(c) in refused
         ]
         store.skipped = tuple(skipped) + tuple(named)
+        store.trust_list = trustlist.read_trust_list(folder, store.roots)
         return store
 
     # -- lookups --------------------------------------------------------------------------
@@ -363,10 +369,23 @@ class TrustStore:
         return None
 
 
-def export_trust_store(source: Path | Authority, out_dir: Path) -> list[Path]:
-    """Write the root, every signer certificate (PEM ``.crt``) and the current CRL (``.crl``)."""
+def export_trust_store(
+    source: Path | Authority,
+    out_dir: Path,
+    *,
+    passphrase: str | None = None,
+    at: datetime | None = None,
+) -> list[Path]:
+    """Write the root, every signer certificate (PEM ``.crt``) and the current CRL (``.crl``).
+
+    With the root's ``passphrase`` and ``at``, also a signed ``trust-list.json`` over the folder
+    (DESIGN §4); without, an old list is removed, since it would no longer match.
+    """
     authority = source if isinstance(source, Authority) else Authority.open(Path(source))
+    if passphrase is not None and at is None:
+        raise PkiError("signing the trust list needs its issue time (at)")
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / trustlist.FILE_NAME).unlink(missing_ok=True)
     written = []
     country = authority.country
     root = out_dir / f"{country}-root.crt"
@@ -379,6 +398,11 @@ def export_trust_store(source: Path | Authority, out_dir: Path) -> list[Path]:
     crl = out_dir / f"{country}-root.crl"
     crl.write_bytes(authority.crl.public_bytes(serialization.Encoding.PEM))
     written.append(crl)
+    if passphrase is not None and at is not None:
+        root_key = authority.root_key(passphrase)
+        written.append(
+            trustlist.write_trust_list(out_dir, authority.root_certificate, root_key, at)
+        )
     return written
 
 

@@ -9,6 +9,7 @@ OpenCV's GrabCut, kept so the tests need not re-run it).
 from __future__ import annotations
 
 import io
+import random
 import struct
 import time
 import zlib
@@ -161,6 +162,22 @@ def test_well_framed_portrait_passes_and_is_cropped() -> None:
     assert crop.format == "JPEG"
     assert crop.size == (DEFAULT_POLICY.crop_width, round(DEFAULT_POLICY.crop_width * 45 / 35))
     assert len(result.cropped_jpeg) <= DEFAULT_POLICY.max_jpeg_bytes
+
+
+def test_two_megapixel_photo_passes_and_maps_back_to_full_size() -> None:
+    # Detection and background work on a 512 px copy; the face box must come back in pixels
+    # of the full picture.
+    big = cv2.resize(frame(), (1224, 1574), interpolation=cv2.INTER_CUBIC)
+    result = check_portrait(jpeg(big, quality=90))
+    assert result.ok, result.issues
+    assert result.face_box is not None
+    small = checked()
+    assert small.face_box is not None
+    k = 1224 / small.width
+    for big_value, small_value in zip(result.face_box, small.face_box, strict=True):
+        assert abs(big_value - small_value * k) < 0.03 * 1224
+    ratio = result.measurements["eye_distance_px"] / small.measurements["eye_distance_px"]
+    assert abs(ratio - k) < 0.05 * k
 
 
 def test_png_gives_the_same_verdict_as_jpeg() -> None:
@@ -371,6 +388,30 @@ def test_unprocessable_input(data: bytes, code: str) -> None:
     with pytest.raises(PortraitError) as caught:
         check_portrait(data)
     assert caught.value.code == code
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "png"])
+def test_corrupted_bytes_give_a_result_or_a_portrait_error(kind: str) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x013B] = "Photographer Name"
+    rng = random.Random(kind)
+    small = frame(width=300)
+    base = jpeg(small, exif=exif.tobytes()) if kind == "jpeg" else png(small)
+    outcomes = set()
+    for _ in range(60):
+        data = bytearray(base)
+        for _ in range(rng.randint(1, 8)):
+            # Mostly the headers (EXIF, IHDR, quantisation and Huffman tables), some anywhere.
+            end = min(len(data), 400) if rng.random() < 0.7 else len(data)
+            data[rng.randrange(2, end)] = rng.randrange(256)
+        try:
+            check_portrait(bytes(data))
+            outcomes.add("result")
+        except PortraitError as exc:
+            outcomes.add(exc.code)
+    assert outcomes <= {"result", UNREADABLE, UNSUPPORTED_FORMAT, TOO_LARGE}
+    assert UNREADABLE in outcomes
 
 
 def test_truncated_jpeg_is_unreadable() -> None:

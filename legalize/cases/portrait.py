@@ -207,7 +207,9 @@ def decode_image(data: bytes, policy: PortraitPolicy = DEFAULT_POLICY) -> NDArra
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PortraitError(TOO_LARGE, str(exc)) from None
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError, Warning) as exc:
+        # Warning: Pillow warns about corrupt EXIF and skips it; where warnings are errors (as
+        # under pytest) that warning is raised instead, and the picture is taken as unreadable.
         raise PortraitError(UNREADABLE, f"cannot decode the {fmt} picture: {exc}") from None
     arr = np.asarray(rgb, dtype=np.uint8)
     if arr.ndim != 3 or arr.shape[2] != 3 or arr.shape[0] < 16 or arr.shape[1] < 16:

@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -346,7 +346,3 @@ def _write(path: Path, data: bytes, *, private: bool = False) -> None:
 def _require_aware(at: datetime) -> None:
     if at.tzinfo is None or at.utcoffset() is None:
         raise PkiError("times must be timezone-aware (UTC)")
-
-
-def utc(at: datetime) -> datetime:
-    return at.astimezone(UTC)

@@ -31,6 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    # Modules that add sub-commands to another module's group (e.g. `issue batch`) do it
+    # once every group exists, whatever the order above.
+    for name in COMMAND_MODULES:
+        extend = getattr(importlib.import_module(name), "register_late", None)
+        if extend is not None:
+            extend(sub)
     return parser
 
 

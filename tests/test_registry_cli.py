@@ -200,3 +200,13 @@ def test_expire_command(
     assert f"expired {doc.number}" in capsys.readouterr().out
     with session_factory() as session:
         assert views.get_case(session, case.id).state == "expired"
+
+
+def test_issue_batch_is_in_the_legalize_cli(
+    db_engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        ["issue", "batch", "prepare", "1", "--as", "nobody", "--database-url", _url(db_engine)]
+    )
+    assert status == 1
+    assert "no active user 'nobody'" in capsys.readouterr().err

@@ -53,12 +53,17 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
     p.set_defaults(handler=run_expire)
-    # `issue batch`: attach to the issue group if it was registered before this module.
+
+
+def register_late(sub: Any) -> None:
+    """Add `issue batch` to the `issue` group (legalize.commands.issue), or make the group."""
     issue = sub.choices.get("issue")
-    if issue is not None:
-        for action in issue._actions:  # argparse keeps the sub-command action private
-            if isinstance(action, argparse._SubParsersAction) and "batch" not in action.choices:
-                add_issue_batch(action)
+    if issue is None:
+        issue = sub.add_parser("issue", help="issue documents")
+        issue.add_subparsers(dest="issue_command", required=True, metavar="SUBCOMMAND")
+    for action in issue._actions:  # argparse keeps the sub-command action private
+        if isinstance(action, argparse._SubParsersAction) and "batch" not in action.choices:
+            add_issue_batch(action)
 
 
 def add_issue_batch(issue_sub: Any) -> None:

@@ -237,3 +237,57 @@ def test_committed_dev_readme_matches_template() -> None:
 
     committed = Path(__file__).resolve().parents[1] / "keys" / "dev" / "README.md"
     assert committed.read_text() == README
+
+
+def test_openssl_agrees(tmp_path: Path) -> None:
+    """An independent implementation accepts our chain (any leaf curve) and our CRL."""
+    import subprocess
+
+    from support import need_tool
+
+    openssl = need_tool("openssl")
+    authority = Authority.create(tmp_path, at=T0, passphrase=PASS, iterations=1000)
+    good = authority.issue_signer(
+        PASS, doc_type="TTD", at=T0, curve_name="brainpoolP320r1", iterations=1000
+    )
+    bad = authority.issue_signer(PASS, doc_type="LEG", at=T0, iterations=1000)
+    authority.revoke(PASS, bad.serial, "keyCompromise", T0 + timedelta(days=1))
+
+    def verify(record_file: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                openssl,
+                "verify",
+                "-attime",
+                str(int((T0 + timedelta(days=2)).timestamp())),
+                "-CAfile",
+                str(tmp_path / "root.crt.pem"),
+                "-crl_check",
+                "-CRLfile",
+                str(tmp_path / "crl.pem"),
+                str(tmp_path / record_file),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert verify(good.cert_file).returncode == 0
+    revoked = verify(bad.cert_file)
+    assert revoked.returncode != 0 and "revoked" in revoked.stdout + revoked.stderr
+    key = subprocess.run(
+        [
+            openssl,
+            "pkey",
+            "-in",
+            str(tmp_path / str(good.key_file)),
+            "-passin",
+            f"pass:{PASS}",
+            "-noout",
+            "-text",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "brainpoolP320r1" in key.stdout

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 from PIL import Image
+from skimage import data as skimage_data  # scikit-image is a [dev] extra
 
 from legalize.cases.portrait import (
     BACKGROUND_NOT_PLAIN,
@@ -51,8 +52,6 @@ from legalize.cases.portrait import (
     PortraitResult,
     check_portrait,
 )
-
-skimage_data = pytest.importorskip("skimage.data")
 
 DATA = Path(__file__).parent / "data" / "portraits"
 BACKGROUND = (234, 234, 230)  # light grey, as a photo studio's backdrop

@@ -2,7 +2,7 @@
 # they install the system packages (when run as root with apt-get) and the venv.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SYSTEM_PACKAGES := softhsm2 poppler-utils qpdf fonts-noto-core fonts-ocr-b libzbar0 tesseract-ocr tesseract-ocr-sin tesseract-ocr-tam libnss3-tools chromium chromium-driver
+SYSTEM_PACKAGES := softhsm2 openssl poppler-utils qpdf fonts-noto-core fonts-ocr-b libzbar0 tesseract-ocr tesseract-ocr-sin tesseract-ocr-tam libnss3-tools chromium chromium-driver
 PYTEST_ARGS ?=
 
 .PHONY: run test lint sysdeps venv bench clean

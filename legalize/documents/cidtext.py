@@ -71,6 +71,8 @@ class _FontUse:
     hb_font: hb.Font
     upem: int
     advances: list[int]
+    reverse: dict[int, str]
+    """Glyph id → the character the font's cmap maps to it."""
     gids: set[int] = field(default_factory=lambda: {0})
     unicode: dict[int, str] = field(default_factory=dict)
 
@@ -210,9 +212,19 @@ class CidTextBuilder:
             face = hb.Face(hb.Blob(font.data))
             ft = TTFont(io.BytesIO(font.data), lazy=True)
             hmtx = ft["hmtx"]
-            advances = [hmtx[name][0] for name in ft.getGlyphOrder()]
+            order = ft.getGlyphOrder()
+            advances = [hmtx[name][0] for name in order]
+            ids = {name: i for i, name in enumerate(order)}
+            reverse: dict[int, str] = {}
+            for code, name in sorted(ft.getBestCmap().items(), reverse=True):
+                reverse[ids[name]] = chr(code)  # lowest code point wins
             self._uses[font.label] = _FontUse(
-                f"{self.prefix}F{len(self._uses)}", font, hb.Font(face), face.upem, advances
+                f"{self.prefix}F{len(self._uses)}",
+                font,
+                hb.Font(face),
+                face.upem,
+                advances,
+                reverse,
             )
         return self._uses[font.label]
 
@@ -242,9 +254,12 @@ class CidTextBuilder:
                 glyphs.append((gid, pos.x_advance, pos.x_offset, pos.y_offset))
                 continue
             use.gids.add(gid)
-            if info.cluster not in seen_cluster and gid not in use.unicode:
-                end = clusters[clusters.index(info.cluster) + 1]
-                use.unicode[gid] = text[info.cluster : end]
+            if gid not in use.unicode:
+                if gid in use.reverse:  # the glyph of one character
+                    use.unicode[gid] = use.reverse[gid]
+                elif info.cluster not in seen_cluster:  # a ligature: its cluster's text
+                    end = clusters[clusters.index(info.cluster) + 1]
+                    use.unicode[gid] = text[info.cluster : end]
             seen_cluster.add(info.cluster)
             glyphs.append((gid, pos.x_advance, pos.x_offset, pos.y_offset))
         return use, glyphs
@@ -266,7 +281,13 @@ class CidTextBuilder:
         total = sum(widths) + gap * (len(runs) - 1)
         pen = {"left": x, "centre": x - total / 2, "right": x - total}[align]
         ops = ["BT"]
-        for (use, glyphs), (_, _, size), width in zip(shaped, runs, widths, strict=True):
+        for (use, glyphs), (run_text, _, size), width in zip(shaped, runs, widths, strict=True):
+            # Complex scripts: glyph order and ligatures differ from the text's characters,
+            # so the run says what it reads as (ActualText); extractors then copy it exactly.
+            actual = any(ord(c) > 0x2FF for c in run_text)
+            if actual:
+                hex_text = ("\ufeff" + run_text).encode("utf-16-be").hex().upper()
+                ops.append(f"/Span << /ActualText <{hex_text}> >> BDC")
             ops.append(f"/{use.resource} {size:g} Tf")
             scale = size / use.upem
             cursor = pen
@@ -286,6 +307,8 @@ class CidTextBuilder:
                 cursor += advance * scale
             if run:
                 ops.append(f"<{''.join(run)}> Tj")
+            if actual:
+                ops.append("EMC")
             pen += width + gap
         ops.append("ET")
         return "\n".join(ops)

@@ -53,6 +53,9 @@ class LegalizationData:
     issued_on: date
     issuing_country: str
     issuing_post: str
+    """Where the legalization is certified (Apostille item 5)."""
+    certified_by: str
+    """The certifying authority (Apostille item 7)."""
     signer_name: str
     signer_capacity: str
     signer_authority: str
@@ -60,6 +63,8 @@ class LegalizationData:
     underlying_media_type: str
     underlying_sha256: str
     underlying_date: date
+    underlying_title: str
+    """What the underlying document is, e.g. "Birth certificate"."""
     destination_country: str | None
     web_token: str
 

@@ -38,6 +38,9 @@ from legalize.registry import audit
 from legalize.registry.models import Case, CaseKind, CaseState, DocumentType, Person, Signatory
 
 
+CERTIFYING_AUTHORITY = "MINISTRY OF FOREIGN AFFAIRS, CONSULAR AFFAIRS DIVISION"
+
+
 @dataclass(frozen=True)
 class LegalizationRequest:
     applicant: ClaimedIdentity
@@ -330,6 +333,7 @@ def issue(
     *,
     issuing_country: str = "LKA",
     issuing_post: str = DEFAULT_POST,
+    certified_by: str = CERTIFYING_AUTHORITY,
 ) -> CaseView:
     """Issue the legalization certificate of an approved case."""
 
@@ -343,6 +347,7 @@ def issue(
             issued_on=at.date(),
             issuing_country=issuing_country,
             issuing_post=issuing_post,
+            certified_by=certified_by,
             signer_name=case.signer_name or "",
             signer_capacity=case.signer_capacity or "",
             signer_authority=case.signer_authority or "",
@@ -350,6 +355,7 @@ def issue(
             underlying_media_type=case.underlying_media_type or "",
             underlying_sha256=case.underlying_sha256 or "",
             underlying_date=case.underlying_date,
+            underlying_title=case.underlying_title or "",
             destination_country=case.destination_country,
             web_token="",
         )

@@ -37,7 +37,6 @@ from legalize.cases.views import CaseView, case_view
 from legalize.registry import audit
 from legalize.registry.models import Case, CaseKind, CaseState, DocumentType, Person, Signatory
 
-
 CERTIFYING_AUTHORITY = "MINISTRY OF FOREIGN AFFAIRS, CONSULAR AFFAIRS DIVISION"
 
 

@@ -565,3 +565,64 @@ def test_pdfsig_on_dev_pki_document(legalization: bytes, dev_pki, tmp_path: Path
         [need_tool("qpdf"), "--check", str(path)], capture_output=True, check=False
     )
     assert check.returncode == 0
+
+
+# --- the real TTD page, sealed and signed, end to end ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ttd_pdf(dev_pki, dev_at: datetime) -> bytes:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from legalize.documents import mrz
+    from legalize.documents.ttd import TtdData, render_ttd
+    from legalize.seal.profiles import TtdSeal, seal_ttd
+    from legalize.seal.qrtext import qr_text
+
+    today = dev_at.date()
+    data = TtdData(
+        document_number="T00012345",
+        surname="Perera",
+        given_names="Kumari Nirmala",
+        birth_date=date(1988, 3, 14),
+        place_of_birth="Kandy",
+        sex="F",
+        nationality="LKA",
+        issue_date=today,
+        expiry_date=today + timedelta(days=30),
+        issuing_post="Embassy of Sri Lanka, Rome",
+        check_code="K7QX-4MRP-2WZD-9",
+    )
+    signer = dev_pki.signer("TTD")
+    seal = seal_ttd(
+        TtdSeal(issuing_country="LKA", issue_date=today, mrz="".join(mrz.td2(data.mrz_fields()))),
+        signer,
+        dev_at,
+    )
+    photo = (Path(__file__).parent.parent / "examples" / "holder.jpg").read_bytes()
+    page = render_ttd(data, qr_text(seal, "https://check.example.lk/s/"), photo, dev_at)
+    return _issue(dev_pki, dev_at, page, doc_type="TTD")
+
+
+def test_rendered_ttd_verifies(
+    ttd_pdf: bytes, dev_trust: TrustStore, dev_at: datetime, tmp_path: Path
+) -> None:
+    report = verify_pdf(ttd_pdf, dev_trust, dev_at)
+    assert report.verdict is Verdict.VALID, report.to_text()
+    assert report.check("pdf.number").data == {"number": "T00012345"}
+    assert report.check("pdf.underlying").code == "NOT_APPLICABLE"
+    path = tmp_path / "ttd.pdf"
+    path.write_bytes(ttd_pdf)
+    out = subprocess.run(
+        [need_tool("pdfsig"), str(path)], capture_output=True, text=True, check=False
+    ).stdout
+    assert "Signature is Valid" in out and "Total document signed" in out
+    assert (
+        subprocess.run(
+            [need_tool("qpdf"), "--check", str(path)], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+    # and an attack on the real page is refused
+    attacked = verify_pdf(ATTACKS["sneaky_signature"](ttd_pdf), dev_trust, dev_at)
+    assert V.PDF_SIGNATURE_FIELD_ADDED in attacked.codes

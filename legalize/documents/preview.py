@@ -1,0 +1,42 @@
+"""PNG preview of page 1 of an issued PDF (for the staff pages and the web check).
+
+Rendered with PDFium (pypdfium2): measured on this machine for our TTD page at 72 dpi,
+about 150 ms per preview including PNG encoding, against about 660 ms for poppler's
+pdftoppm (which also pays a process start). PDFium is not thread-safe, so renders are
+serialised with a lock.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pypdfium2 as pdfium
+
+from .errors import DocumentError
+
+_lock = threading.Lock()
+MAX_WIDTH = 2400
+
+
+def preview_png(pdf: bytes, width: int = 600) -> bytes:
+    """Page 1 of ``pdf`` as a PNG ``width`` pixels wide (aspect ratio kept)."""
+    if not 16 <= width <= MAX_WIDTH:
+        raise DocumentError(f"preview width must be 16 to {MAX_WIDTH} pixels")
+    with _lock:
+        try:
+            document = pdfium.PdfDocument(pdf)
+        except pdfium.PdfiumError as exc:
+            raise DocumentError(f"cannot open the PDF for a preview: {exc}") from exc
+        try:
+            if len(document) == 0:
+                raise DocumentError("the PDF has no pages")
+            page = document[0]
+            scale = width / page.get_width()
+            image = page.render(scale=scale).to_pil()
+            page.close()
+        finally:
+            document.close()
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "PNG")
+    return out.getvalue()

@@ -35,6 +35,7 @@ from legalize.seal.profiles import (
     read_profile,
 )
 from legalize.seal.qrtext import parse_qr_text
+from legalize.seal.thirdparty import ThirdPartySeal
 from verifier.report import NOT_APPLICABLE, Category, Check, Report, Status, guarded, skipped
 
 SEAL_UNREADABLE = "SEAL_UNREADABLE"
@@ -178,13 +179,21 @@ def _validity(profile: Profile | None, at: datetime) -> Check:
         return skipped(
             name, Category.STATUS, "A legalization does not expire.", code=NOT_APPLICABLE
         )
-    if not isinstance(profile, TtdSeal):
+    if isinstance(profile, ThirdPartySeal) and profile.expiry_date is None:
+        return skipped(
+            name,
+            Category.STATUS,
+            f"Profile {profile.profile} carries no expiry date this verifier reads; check the "
+            "printed document.",
+            code=NOT_APPLICABLE,
+        )
+    if not isinstance(profile, TtdSeal | ThirdPartySeal):
         return skipped(name, Category.STATUS, "The document's validity is not known.")
     expiry = profile.expiry_date
     today = at.date()
     if expiry is None:
         return _bad(name, Category.STATUS, SEAL_MALFORMED, "The MRZ has no readable expiry date.")
-    if profile.issue_date > today:
+    if isinstance(profile, TtdSeal) and profile.issue_date > today:
         return _bad(
             name,
             Category.STATUS,

@@ -10,6 +10,8 @@
   9303-13 leaves to national use): number, country, signed by, capacity, seal/stamp of, place,
   SHA-256 of the underlying document, optional check code; the date is the header's document
   issue date.
+- Other issuers' published profiles (ICAO visa, the German TR-03137 ones) decode by
+  :mod:`legalize.seal.thirdparty` to :class:`ThirdPartySeal`.
 - Anything else decodes to :class:`GenericSeal`: its messages, unread.
 """
 
@@ -19,9 +21,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from legalize.pki.signer import Signer
-from legalize.seal import c40, checkcode, ecdsa, idb, vds
+from legalize.seal import c40, checkcode, ecdsa, idb, thirdparty, vds
 from legalize.seal.errors import SealMalformed, SealUnreadable
 from legalize.seal.photohash import HASH_BYTES
+from legalize.seal.thirdparty import ThirdPartySeal
 from legalize.seal.tlv import Tlv
 
 ETD_FEATURE_REF = 0x5E
@@ -182,7 +185,7 @@ class GenericSeal:
         }
 
 
-Profile = TtdSeal | LegalizationSeal | GenericSeal
+Profile = TtdSeal | LegalizationSeal | ThirdPartySeal | GenericSeal
 Container = vds.VdsSeal | idb.IdbSeal
 
 
@@ -409,6 +412,15 @@ def read_profile(container: Container) -> Profile:
             document_sha256=sha,
             check_code=code,
         )
+    known = thirdparty.read(
+        header.feature_ref,
+        header.type_category,
+        header.issuing_country,
+        header.issue_date,
+        container.messages,
+    )
+    if known is not None:
+        return known
     return GenericSeal(
         "VDS", f"{header.document_ref:04X}", header.issuing_country, container.messages
     )

@@ -32,7 +32,7 @@ from legalize.pki.certificates import PublicKey  # noqa: E402
 from legalize.pki.keyfile import KeyFileSigner  # noqa: E402
 from legalize.pki.signer import Signer  # noqa: E402
 from legalize.pki.trust import export_trust_store  # noqa: E402
-from legalize.seal import ecdsa, vds  # noqa: E402
+from legalize.seal import c40, ecdsa, vds  # noqa: E402
 from legalize.seal.profiles import (  # noqa: E402
     LegalizationSeal,
     TtdSeal,
@@ -212,6 +212,22 @@ def _resign_unknown_profile(signer: Signer) -> bytes:
     return unsigned + vds.signature_zone(signer.sign(unsigned))
 
 
+def icao_visa(signer: Signer, expiry: str = "261231") -> bytes:
+    """An ICAO 9303-13 visa seal (5D01) as another state would issue it."""
+    header = vds.VdsHeader(
+        4, "UTO", signer.signer_id, signer.cert_reference, date(2026, 1, 10), AT.date(), 0x5D, 0x01
+    )
+    mrz = td2_mrz("ERIKSSON", "ANNA MARIA", "L898902C", "UTO", "740812", "F", expiry)
+    messages = [
+        Tlv(0x02, c40.encode(mrz)),
+        Tlv(0x03, b"\x01"),
+        Tlv(0x04, b"\x00\x03\x00"),
+        Tlv(0x05, c40.encode("L898902C3")),
+    ]
+    unsigned = vds.build_unsigned(header, messages)
+    return unsigned + vds.signature_zone(signer.sign(unsigned))
+
+
 def vectors(pki: SealPki) -> list[dict[str, Any]]:
     """The conformance vectors: name, input, validation time, expected verdict and codes."""
     p256 = pki.signers["secp256r1"]
@@ -277,6 +293,14 @@ def vectors(pki: SealPki) -> list[dict[str, Any]]:
     for curve_name in ecdsa.CURVE_NAMES:
         seal = seal_ttd(sample_ttd(), pki.signers[curve_name], AT)
         add(f"ttd-{curve_name}", "hex", seal.hex(), "VALID", [], note=f"TTD signed on {curve_name}")
+    add(
+        "third-party-icao-visa",
+        "hex",
+        icao_visa(pki.signers["brainpoolP256r1"]).hex(),
+        "VALID",
+        [],
+        note="ICAO visa profile (5D01) on brainpoolP256r1: a published third-party profile",
+    )
     add(
         "garbage",
         "text",

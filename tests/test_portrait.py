@@ -9,6 +9,7 @@ OpenCV's GrabCut, kept so the tests need not re-run it).
 from __future__ import annotations
 
 import io
+import json
 import random
 import struct
 import time
@@ -156,6 +157,10 @@ def test_well_framed_portrait_passes_and_is_cropped() -> None:
     assert 0.70 <= result.measurements["head_height_ratio"] <= 0.80
     assert abs(result.measurements["centre_offset_ratio"]) < 0.03
     assert result.measurements["eye_distance_px"] >= 90
+    # Plain Python numbers throughout: the workflow stores them as JSON.
+    assert all(type(v) is float for v in result.measurements.values())
+    assert all(type(v) is int for v in result.face_box)
+    json.dumps(result.measurements)
     assert result.cropped_jpeg is not None
     crop = decoded(result.cropped_jpeg)
     assert crop.format == "JPEG"

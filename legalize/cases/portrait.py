@@ -303,11 +303,17 @@ class FaceDetector:
             ax, ay = self._anchors[i] * self._INPUT
             r = raw[i]
             cx, cy, bw, bh = (ax + r[0]) * scale, (ay + r[1]) * scale, r[2] * scale, r[3] * scale
+            # Plain Python numbers out of the numpy ones (float32 is no float, for JSON either).
             kp = [
-                ((ax + r[4 + 2 * k]) * scale + x0, (ay + r[5 + 2 * k]) * scale + y0)
+                (float((ax + r[4 + 2 * k]) * scale + x0), float((ay + r[5 + 2 * k]) * scale + y0))
                 for k in range(4)
             ]
-            box = (round(cx - bw / 2 + x0), round(cy - bh / 2 + y0), round(bw), round(bh))
+            box = (
+                round(float(cx - bw / 2 + x0)),
+                round(float(cy - bh / 2 + y0)),
+                round(float(bw)),
+                round(float(bh)),
+            )
             faces.append(Face(float(scores[i]), box, kp[0], kp[1], kp[2], kp[3]))
         return faces
 
@@ -581,7 +587,7 @@ def _background_pixels(
 
 
 _BACKGROUND_WIDTH = 128
-_GRABCUT_ITERATIONS = 2  # a third changed no test picture's verdict; each costs ~20 ms
+_GRABCUT_ITERATIONS = 2  # a third changed no test picture's verdict
 
 
 def _check_background(

@@ -269,6 +269,11 @@ def test_unreadable_input(data: bytes, trust: TrustStore) -> None:
     assert all(c.status is not Status.ERROR for c in report.checks)
 
 
+def test_naive_time_refused(genuine: bytes, trust: TrustStore) -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        verify_pdf(genuine, trust, datetime(2026, 1, 15))
+
+
 def test_truncated_signed_file(genuine: bytes, trust: TrustStore) -> None:
     report = verify_pdf(genuine[: len(genuine) // 2], trust, AT)
     assert report.verdict is Verdict.INVALID

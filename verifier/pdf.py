@@ -100,7 +100,13 @@ class _State:
 
 
 def verify_pdf(pdf: bytes, trust: TrustStore, at: datetime) -> Report:
-    """Verify ``pdf`` against ``trust`` at time ``at``; every check reports (DESIGN §6)."""
+    """Verify ``pdf`` against ``trust`` at time ``at``; every check reports (DESIGN §6).
+
+    Never raises for bad input (it becomes a check with its reason code); ``ValueError`` only
+    for a naive ``at``.
+    """
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
     state = _State(pdf=bytes(pdf), trust=trust, at=at)
     checks: list[Check] = []
 

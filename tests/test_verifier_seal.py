@@ -258,6 +258,15 @@ def test_a_crashing_trust_store_is_an_error_check(pki: SealPki) -> None:
     assert "disk on fire" not in report.to_text()
 
 
+def test_unsigned_idb_is_unsupported(store: TrustStore) -> None:
+    from legalize.seal import c40, idb
+
+    text = idb.encode(idb.IdbHeader("LKA"), [Tlv(0x02, c40.encode(sample_ttd().mrz))])
+    report = verify_seal(text, store, VALID_AT)
+    assert report.verdict.value == "INVALID"
+    assert reason_codes(report) == ["SEAL_UNSUPPORTED"]
+
+
 def test_naive_time_refused(store: TrustStore) -> None:
     with pytest.raises(ValueError):
         verify_seal(b"", store, datetime(2026, 1, 1))

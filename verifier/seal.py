@@ -265,6 +265,13 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
     chosen: list[x509.Certificate] = []
 
     def signer_check() -> Check:
+        if isinstance(container, idb.IdbSeal) and not container.header.signed:
+            return _bad(
+                "seal.signer",
+                Category.TRUST,
+                SEAL_UNSUPPORTED,
+                "An unsigned ICAO barcode: there is no signature to verify.",
+            )
         certs.extend(_candidates(container, trust))
         if not certs:
             return _bad(

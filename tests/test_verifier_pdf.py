@@ -295,6 +295,55 @@ def test_expired_and_not_yet_valid_signer(genuine: bytes, trust: TrustStore) -> 
     )
 
 
+def test_trusted_timestamp_outlives_the_signer_certificate(
+    timestamped: bytes, trust: TrustStore
+) -> None:
+    """Long-term validation: the signer expired since, but a trusted timestamp proves the
+    document existed while it was valid."""
+    later = AT + timedelta(days=500)
+    check = verify_pdf(timestamped, trust, later).check("pdf.signer")
+    assert check.status is Status.VALID
+    assert check.data["validated_at"] == AT.isoformat()
+    assert check.data["later_status"] == "SIGNER_EXPIRED"
+
+
+def _crl(
+    pki: MiniPki, revoked_at: datetime, reason: x509.ReasonFlags
+) -> x509.CertificateRevocationList:
+    revoked = (
+        x509.RevokedCertificateBuilder()
+        .serial_number(pki.signer.certificate.serial_number)
+        .revocation_date(revoked_at)
+        .add_extension(x509.CRLReason(reason), critical=False)
+        .build()
+    )
+    return (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(pki.root.subject)
+        .last_update(revoked_at)
+        .next_update(revoked_at + timedelta(days=30))
+        .add_revoked_certificate(revoked)
+        .sign(pki.root_key, hashes.SHA384())
+    )
+
+
+def test_revocation_after_the_timestamp(timestamped: bytes, genuine: bytes, pki: MiniPki) -> None:
+    later = AT + timedelta(days=20)
+    superseded = TrustStore(
+        [pki.root], [_crl(pki, AT + timedelta(days=10), x509.ReasonFlags.superseded)]
+    )
+    assert verify_pdf(timestamped, superseded, later).check("pdf.signer").status is Status.VALID
+    # without a timestamp nothing proves the document predates the revocation
+    assert verify_pdf(genuine, superseded, later).check("pdf.signer").code == (V.PDF_SIGNER_REVOKED)
+    # a compromised key could have signed at any time: no timestamp saves it
+    compromised = TrustStore(
+        [pki.root], [_crl(pki, AT + timedelta(days=10), x509.ReasonFlags.key_compromise)]
+    )
+    assert verify_pdf(timestamped, compromised, later).check("pdf.signer").code == (
+        V.PDF_SIGNER_REVOKED
+    )
+
+
 def test_revoked_signer(genuine: bytes, pki: MiniPki) -> None:
     revoked = (
         x509.RevokedCertificateBuilder()

@@ -94,6 +94,8 @@ class _State:
     signatures: list[_Signature] = field(default_factory=list)
     certification: _Signature | None = None
     signature_ok: bool = False
+    existed_at: datetime | None = None
+    """Earliest time a trusted document timestamp proves the signed document existed."""
     seal_report: Report | None = None
     doc_type: str | None = None
     data: dict[str, Any] = field(default_factory=dict)
@@ -130,11 +132,12 @@ def verify_pdf(pdf: bytes, trust: TrustStore, at: datetime) -> Report:
     if inventory.status is Status.VALID:
         run("pdf.certification", Category.INTEGRITY, _check_certification)
         signature = run("pdf.signature", Category.INTEGRITY, _check_signature)
+        # timestamps first: a trusted one fixes when the document existed, for the signer
+        run("pdf.timestamps", Category.INTEGRITY, _check_timestamps)
         if signature.status is Status.VALID:
             run("pdf.signer", Category.TRUST, _check_signer)
         else:
             checks.append(skipped("pdf.signer", Category.TRUST, "The signature is not valid."))
-        run("pdf.timestamps", Category.INTEGRITY, _check_timestamps)
         run("pdf.coverage", Category.INTEGRITY, _check_coverage)
         run("pdf.modifications", Category.INTEGRITY, _check_modifications)
     else:
@@ -150,8 +153,8 @@ def verify_pdf(pdf: bytes, trust: TrustStore, at: datetime) -> Report:
 _SIGNATURE_CHECKS = (
     ("pdf.certification", Category.INTEGRITY),
     ("pdf.signature", Category.INTEGRITY),
-    ("pdf.signer", Category.TRUST),
     ("pdf.timestamps", Category.INTEGRITY),
+    ("pdf.signer", Category.TRUST),
     ("pdf.coverage", Category.INTEGRITY),
     ("pdf.modifications", Category.INTEGRITY),
 )
@@ -467,12 +470,32 @@ def _crypto_cert(embedded: EmbeddedPdfSignature) -> Any:
 
 
 def _check_signer(state: _State) -> Check:
+    """The signer is trusted at the validation time; or, when only its expiry or a later
+    revocation stands against it, at the time a trusted document timestamp proves the
+    document existed (PAdES long-term validation: a legalization outlives its signer's
+    certificate). A key-compromise revocation counts at every time (the trust store's rule).
+    """
     name, category = "pdf.signer", Category.TRUST
     assert state.certification is not None and state.certification.embedded is not None
-    status = state.trust.validate_signer(
-        _crypto_cert(state.certification.embedded), state.at, state.doc_type
-    )
+    cert = _crypto_cert(state.certification.embedded)
+    status = state.trust.validate_signer(cert, state.at, state.doc_type)
+    when = state.at
+    if status.code in ("SIGNER_EXPIRED", "SIGNER_REVOKED") and state.existed_at is not None:
+        earlier = state.trust.validate_signer(cert, state.existed_at, state.doc_type)
+        if earlier.ok:
+            data = dict(earlier.data)
+            data.update(validated_at=state.existed_at.isoformat(), later_status=status.code)
+            return Check(
+                name,
+                category,
+                Status.VALID,
+                OK,
+                f"The signer was trusted when the document was timestamped "
+                f"({state.existed_at.isoformat()}); since then: {status.message}.",
+                data,
+            )
     data = dict(status.data)
+    data["validated_at"] = when.isoformat()
     if status.ok:
         return Check(name, category, Status.VALID, OK, status.message, data)
     code = _SIGNER_CODES.get(status.code, PDF_SIGNER_UNKNOWN)
@@ -541,12 +564,12 @@ def _check_timestamps(state: _State) -> Check:
                 PDF_TIMESTAMP_INVALID,
                 "A document timestamp does not match the document.",
             )
-        results.append(
-            {
-                "time": status["timestamp"].isoformat(),
-                "tsa_trusted": status.get("trust_problem_indic") is None,
-            }
-        )
+        tsa_trusted = status.get("trust_problem_indic") is None
+        stamped_at: datetime = status["timestamp"]
+        results.append({"time": stamped_at.isoformat(), "tsa_trusted": tsa_trusted})
+        if tsa_trusted and stamped_at <= state.at:
+            earliest = state.existed_at
+            state.existed_at = stamped_at if earliest is None else min(earliest, stamped_at)
     state.data["timestamps"] = results
     trusted = all(r["tsa_trusted"] for r in results)
     message = (

@@ -230,3 +230,11 @@ def test_unprintable_data_raises_document_error(
 def test_naive_time_is_refused(photo: bytes) -> None:
     with pytest.raises(DocumentError):
         render_ttd(DATA, QR_TEXT, photo, datetime(2026, 1, 1))
+
+
+def test_short_and_overlong_qr_texts() -> None:
+    short = qr.encode("HTTPS://X.EXAMPLE/V/ABC")
+    assert qr.module_size(short, layout.TTD_QR) * short.size >= 40.0
+    qr.qr_ops(short, layout.TTD_QR)
+    with pytest.raises(qr.QrError):
+        qr.qr_ops(qr.encode("A" * 1500), layout.TTD_QR)

@@ -22,6 +22,7 @@ from .layout import MM, PAGE_HEIGHT, Rect
 ALPHANUMERIC = re.compile(r"^[0-9A-Z $%*+\-./:]+$")
 MIN_WIDTH_MM = 40.0
 QUIET_MODULES = 4
+MIN_MODULE_MM = 0.5
 
 
 class QrError(DocumentError):
@@ -57,8 +58,10 @@ def encode(text: str) -> QrSymbol:
 
 
 def module_size(symbol: QrSymbol, square: Rect) -> float:
-    """Module size in mm when ``symbol`` plus its quiet zone fills ``square``."""
-    return square.w / (symbol.size + 2 * QUIET_MODULES)
+    """Module size in mm: ``symbol`` plus its four-module quiet zone fills ``square``, but the
+    symbol is never narrower than MIN_WIDTH_MM (a short text then keeps a quiet zone of at
+    least 4 mm rather than four modules)."""
+    return max(square.w / (symbol.size + 2 * QUIET_MODULES), MIN_WIDTH_MM / symbol.size)
 
 
 def qr_ops(symbol: QrSymbol, square: Rect) -> str:
@@ -68,9 +71,15 @@ def qr_ops(symbol: QrSymbol, square: Rect) -> str:
     width = module * symbol.size
     if width < MIN_WIDTH_MM:
         raise QrError(f"QR would be {width:.1f} mm wide; at least {MIN_WIDTH_MM} mm required")
+    if module < MIN_MODULE_MM:
+        raise QrError(
+            f"the QR text needs {symbol.size} modules: {module:.2f} mm each is below "
+            f"{MIN_MODULE_MM} mm, too small to read reliably from a photo (RESEARCH §2)"
+        )
     step = module * MM
-    left = (square.x + QUIET_MODULES * module) * MM
-    top = (PAGE_HEIGHT - square.y - QUIET_MODULES * module) * MM
+    margin = (square.w - width) / 2  # centred in its square
+    left = (square.x + margin) * MM
+    top = (PAGE_HEIGHT - square.y - margin) * MM
     ops = [
         "q 1 1 1 rg",
         _rect(

@@ -14,7 +14,8 @@ Profile choices, and why:
   (TR-03137), so a document sealed on the key's last day still verifies for two months and a
   successor certificate overlaps its predecessor.
 - KeyUsage digitalSignature + nonRepudiation (pyhanko's default policy for PDF signers),
-  EKU: our seal-signer purpose and id-kp-documentSigning, plus our document-type extension.
+  EKU: our seal-signer purpose, id-kp-documentSigning and id-kp-emailProtection (for NSS-based
+  PDF validators, see oids.EKU_EMAIL_PROTECTION), plus our document-type extension.
 - Leaf keys on curves ``cryptography`` lacks (brainpoolP224r1/P320r1): the certificate is built
   by ``cryptography`` around a placeholder key, then its SubjectPublicKeyInfo is replaced by the
   real one (asn1crypto) and the TBSCertificate re-signed by the root, so both paths produce the
@@ -255,7 +256,9 @@ def issue_signer(
             critical=True,
         )
         .add_extension(
-            x509.ExtendedKeyUsage([oids.EKU_SEAL_SIGNER, oids.EKU_DOCUMENT_SIGNING]),
+            x509.ExtendedKeyUsage(
+                [oids.EKU_SEAL_SIGNER, oids.EKU_DOCUMENT_SIGNING, oids.EKU_EMAIL_PROTECTION]
+            ),
             critical=False,
         )
         .add_extension(oids.document_types_extension(doc_types), critical=False)

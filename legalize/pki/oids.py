@@ -29,6 +29,11 @@ EKU_SEAL_SIGNER: Final = x509.ObjectIdentifier(f"{ARC}.1.1")
 """Extended key usage: signs visible digital seals."""
 EKU_DOCUMENT_SIGNING: Final = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 """id-kp-documentSigning (RFC 9336): signs documents (our PDFs)."""
+EKU_EMAIL_PROTECTION: Final = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.4")
+"""id-kp-emailProtection: NSS-based PDF validators (poppler's pdfsig, Firefox, Thunderbird)
+accept a signer certificate for a signature only with no EKU or this one; documentSigning
+alone makes them report an unknown certificate problem even with our root trusted (measured
+with poppler 22.12 / NSS 3.87). Adobe's AATL certificates carry it for the same reason."""
 EXT_DOCUMENT_TYPES: Final = x509.ObjectIdentifier(f"{ARC}.2.1")
 """Extension listing the document types the signer may sign."""
 

@@ -680,3 +680,32 @@ def test_rendered_ttd_verifies(
     # and an attack on the real page is refused
     attacked = verify_pdf(ATTACKS["sneaky_signature"](ttd_pdf), dev_trust, dev_at)
     assert V.PDF_SIGNATURE_FIELD_ADDED in attacked.codes
+
+
+def test_timestamped_legalization_stays_valid_after_the_signer_expires(
+    dev_pki,
+    dev_trust: TrustStore,
+    dev_at: datetime,  # type: ignore[no-untyped-def]
+) -> None:
+    """Legalizations do not expire; with a trusted timestamp neither does their verification
+    when the document signer's certificate does (seal and PDF signer alike)."""
+    from cryptography.x509 import load_pem_x509_certificate
+
+    tsa_root = make_pki(dev_at, common_name="Test TSA Root")
+    trust = TrustStore([*dev_trust.certificates, tsa_root.root], dev_trust.crls)
+    root = load_pem_x509_certificate(dev_pki.root_cert.read_bytes())
+    with serve_tsa(tsa_root.root, tsa_root.root_key, at=dev_at) as tsa:
+        pdf = sign_pdf(
+            _carrying(_legalization_seal(dev_pki, dev_at)),
+            dev_pki.signer("LEG"),
+            dev_at,
+            chain=[root],
+            tsa_url=tsa.url,
+        ).pdf
+    later = dev_at + timedelta(days=800)
+    report = verify_pdf(pdf, trust, later)
+    assert report.verdict is Verdict.VALID, report.to_text()
+    assert report.check("pdf.signer").data["later_status"] == "SIGNER_EXPIRED"
+    assert report.check("seal.trust").data["later_status"] == "SIGNER_EXPIRED"
+    # the same file without a trust anchor for its TSA: nothing proves when it existed
+    assert verify_pdf(pdf, dev_trust, later).check("pdf.signer").code == V.PDF_SIGNER_EXPIRED

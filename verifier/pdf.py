@@ -95,6 +95,7 @@ class _State:
     certification: _Signature | None = None
     signature_ok: bool = False
     existed_at: datetime | None = None
+    seal_text: str | None = None
     """Earliest time a trusted document timestamp proves the signed document existed."""
     seal_report: Report | None = None
     doc_type: str | None = None
@@ -144,7 +145,7 @@ def verify_pdf(pdf: bytes, trust: TrustStore, at: datetime) -> Report:
         reason = "No usable certification signature."
         for name, category in _SIGNATURE_CHECKS:
             checks.append(skipped(name, category, reason))
-    checks.extend(seal_checks)
+    checks.extend(_seal_long_term(state, seal_checks))
     run("pdf.number", Category.BINDING, _check_number)
     run("pdf.underlying", Category.BINDING, _check_underlying)
     return Report.of(checks, state.data)
@@ -726,6 +727,7 @@ def _seal_checks(state: _State) -> list[Check]:
                 "The PDF carries no seal (no /LegalizeSeal entry in its catalog).",
             )
         ]
+    state.seal_text = text
     report = verify_seal(text, state.trust, state.at)
     state.seal_report = report
     state.doc_type = _DOC_TYPES.get(str(report.data.get("profile")))
@@ -741,6 +743,38 @@ def _seal_checks(state: _State) -> list[Check]:
         )
         for c in report.checks
     ]
+
+
+def _seal_long_term(state: _State, checks: list[Check]) -> list[Check]:
+    """The seal lives in the signed revision, so a trusted document timestamp proves it
+    existed then too: a seal signer that has only expired or been revoked (not compromised)
+    since is judged at that time, as the PDF's signer is. The document's own validity (a
+    TTD's expiry) stays judged at the validation time."""
+    from verifier.seal import verify_seal
+
+    trust_check = next((c for c in checks if c.name == "seal.trust"), None)
+    if (
+        trust_check is None
+        or trust_check.code not in ("SIGNER_EXPIRED", "SIGNER_REVOKED")
+        or state.existed_at is None
+        or state.seal_text is None
+    ):
+        return checks
+    earlier = verify_seal(state.seal_text, state.trust, state.existed_at).check("seal.trust")
+    if earlier is None or earlier.status is not Status.VALID:
+        return checks
+    data = dict(earlier.data)
+    data.update(validated_at=state.existed_at.isoformat(), later_status=trust_check.code)
+    replacement = Check(
+        trust_check.name,
+        trust_check.category,
+        Status.VALID,
+        OK,
+        f"The seal's signer was trusted when the document was timestamped "
+        f"({state.existed_at.isoformat()}); since then: {trust_check.message}.",
+        data,
+    )
+    return [replacement if c is trust_check else c for c in checks]
 
 
 _DOC_TYPES = {"TTD": "TTD", "LEGALIZATION": "LEG"}

@@ -17,6 +17,7 @@ from legalize.commands import CommandError
 COMMAND_MODULES = (
     "legalize.commands.keys",
     "legalize.commands.trust",
+    "legalize.commands.issue",
     "legalize.commands.registry",
     "legalize.commands.audit",
     "legalize.commands.users",

@@ -28,15 +28,12 @@ import uharfbuzz as hb
 from fontTools import subset
 from fontTools.ttLib import TTFont
 from reportlab.pdfbase.pdfdoc import (
-    PDFDictionary,
-    PDFName,
-    PDFObject,
     PDFObjectReference,
-    PDFStream,
 )
 from reportlab.pdfgen.canvas import Canvas
 
 from .errors import DocumentError
+from .rawpdf import RawObject, raw_stream
 
 
 @dataclass(frozen=True)
@@ -136,45 +133,21 @@ class CachedFont:
         name = self.object_name
         if name in doc.idToObject:
             return PDFObjectReference(name)
-        program = doc.Reference(
-            PDFStream(
-                PDFDictionary({"Length1": self.program_length, "Filter": PDFName("FlateDecode")}),
-                self.program,
-                [],
-            ),
+        # Formatted once (see __init__); only referenced object numbers are filled in.
+        doc.Reference(
+            raw_stream(f"/Length1 {self.program_length} /Filter /FlateDecode", self.program),
             f"{name}.file",
         )
-        to_unicode = doc.Reference(
-            PDFStream(PDFDictionary({"Filter": PDFName("FlateDecode")}), self.to_unicode, []),
-            f"{name}.tou",
-        )
-        # The three font dictionaries are formatted once (see __init__); only the object
-        # numbers of their references are filled in per document.
-        doc.Reference(_RawRefs(self._descriptor_bytes, {b"@FILE@": program}), f"{name}.desc")
-        cid = PDFObjectReference(f"{name}.desc")
-        doc.Reference(_RawRefs(self._cid_bytes, {b"@DESC@": cid}), f"{name}.cid")
+        doc.Reference(raw_stream("/Filter /FlateDecode", self.to_unicode), f"{name}.tou")
         doc.Reference(
-            _RawRefs(
-                self._type0_bytes,
-                {b"@CID@": PDFObjectReference(f"{name}.cid"), b"@TOU@": to_unicode},
-            ),
+            RawObject(self._descriptor_bytes, {b"@FILE@": f"{name}.file"}), f"{name}.desc"
+        )
+        doc.Reference(RawObject(self._cid_bytes, {b"@DESC@": f"{name}.desc"}), f"{name}.cid")
+        doc.Reference(
+            RawObject(self._type0_bytes, {b"@CID@": f"{name}.cid", b"@TOU@": f"{name}.tou"}),
             name,
         )
         return PDFObjectReference(name)
-
-
-class _RawRefs(PDFObject):  # type: ignore[misc]  # reportlab is untyped
-    """An indirect object formatted once, with placeholders for its references."""
-
-    def __init__(self, data: bytes, refs: dict[bytes, PDFObjectReference]) -> None:
-        self.data = data
-        self.refs = refs
-
-    def format(self, document: object) -> bytes:
-        data = self.data
-        for placeholder, ref in self.refs.items():
-            data = data.replace(placeholder, ref.format(document))
-        return data
 
 
 def _cmap(mapping: dict[int, str]) -> str:

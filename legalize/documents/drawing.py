@@ -8,15 +8,13 @@ copy of bytes — not a recomputation or re-compression per document.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import numpy as np
 from reportlab import rl_config
 from reportlab.pdfbase.pdfdoc import (
-    PDFArray,
     PDFDictionary,
     PDFName,
-    PDFObjectReference,
     PDFStream,
     xObjectName,
 )
@@ -25,6 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from .cidtext import CachedFont
 from .guilloche import Points
 from .layout import MM, PAGE_HEIGHT, Rect
+from .rawpdf import raw_stream
 
 # reportlab's default wraps every stream, JPEG images included, in ASCII85 (25 % larger and
 # slow in pure Python); PDF/A and every reader take binary streams.
@@ -77,27 +76,28 @@ class CachedForm:
         self.children = tuple(children)
         self.fonts = tuple(fonts)
         self.size = len(content)
-        resources: dict[str, object] = {}
+        refs: dict[bytes, str] = {}
+        resources = []
         if self.children:
-            resources["XObject"] = PDFDictionary(
-                {
-                    xObjectName(c.name): PDFObjectReference(xObjectName(c.name))
-                    for c in self.children
-                }
-            )
+            entries = []
+            for child in self.children:
+                placeholder = f"@X{len(refs)}@".encode()
+                refs[placeholder] = xObjectName(child.name)
+                entries.append(f"/{xObjectName(child.name)} {placeholder.decode()}")
+            resources.append(f"/XObject << {' '.join(entries)} >>")
         if self.fonts:
-            resources["Font"] = PDFDictionary(
-                {f.resource: PDFObjectReference(f.object_name) for f in self.fonts}
-            )
-        entries: Mapping[str, object] = {
-            "Type": PDFName("XObject"),
-            "Subtype": PDFName("Form"),
-            "FormType": 1,
-            "BBox": PDFArray(list(bbox)),
-            "Resources": PDFDictionary(resources),
-            "Filter": PDFName("FlateDecode"),
-        }
-        self._dictionary = PDFDictionary(dict(entries))
+            entries = []
+            for font in self.fonts:
+                placeholder = f"@F{len(refs)}@".encode()
+                refs[placeholder] = font.object_name
+                entries.append(f"/{font.resource} {placeholder.decode()}")
+            resources.append(f"/Font << {' '.join(entries)} >>")
+        box = " ".join(f"{v:.3f}" for v in bbox)
+        self._dictionary = (
+            f"/Type /XObject /Subtype /Form /FormType 1 /BBox [{box}] "
+            f"/Resources << {' '.join(resources)} >> /Filter /FlateDecode"
+        )
+        self._refs = refs
         self._compressed = zlib.compress(content.encode("latin-1"), 6)
 
     def attach(self, canvas: Canvas) -> str:
@@ -109,9 +109,12 @@ class CachedForm:
                 child.attach(canvas)
             for font in self.fonts:
                 font.attach(canvas)
-            # A fresh stream object per document (reportlab tags registered objects), sharing
-            # the compressed bytes; "Filter" is already set, so reportlab copies them as they are.
-            doc.Reference(PDFStream(self._dictionary, self._compressed, []), xObjectName(self.name))
+            # A fresh object per document (reportlab tags registered objects), sharing the
+            # pre-formatted bytes; only the referenced object numbers are filled in.
+            doc.Reference(
+                raw_stream(self._dictionary, self._compressed, self._refs),
+                xObjectName(self.name),
+            )
         return self.name
 
 

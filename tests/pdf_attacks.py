@@ -51,6 +51,7 @@ class RawSigner:
 
     def sign(self, data: bytes, hash_name: str | None = None) -> bytes:
         algorithm = {
+            "sha1": hashes.SHA1(),  # only for the test that a SHA-1 signature is refused  # noqa: S303
             "sha224": hashes.SHA224(),
             "sha256": hashes.SHA256(),
             "sha384": hashes.SHA384(),

@@ -232,6 +232,34 @@ def test_evil_annotation_on_lenient_certification(
     assert V.PDF_NOT_CERTIFIED in attacked.codes
 
 
+def test_non_pades_certification_is_refused(pki: MiniPki, trust: TrustStore) -> None:
+    meta = PdfSignatureMetadata(
+        field_name="Signature",
+        certify=True,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        subfilter=fields.SigSeedSubFilter.ADOBE_PKCS7_DETACHED,
+        md_algorithm="sha256",
+    )
+    signer: signers.Signer = _CmsSigner(pki.signer, [pki.root])
+    out = PdfSigner(meta, signer).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(simple_pdf())))
+    report = verify_pdf(out.getvalue(), trust, AT)
+    assert report.check("pdf.certification").code == V.PDF_SIGNATURE_UNSUPPORTED
+
+
+def test_sha1_signature_is_refused(pki: MiniPki, trust: TrustStore) -> None:
+    meta = PdfSignatureMetadata(
+        field_name="Signature",
+        certify=True,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        md_algorithm="sha1",
+    )
+    signer: signers.Signer = _CmsSigner(pki.signer, [pki.root])
+    out = PdfSigner(meta, signer).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(simple_pdf())))
+    report = verify_pdf(out.getvalue(), trust, AT)
+    assert report.check("pdf.certification").code == V.PDF_SIGNATURE_UNSUPPORTED
+
+
 def test_approval_signature_is_not_certification(pki: MiniPki, trust: TrustStore) -> None:
     approval = _sign_with_pyhanko(simple_pdf(), pki, certify=False)
     report = verify_pdf(approval, trust, AT)

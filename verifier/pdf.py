@@ -38,6 +38,7 @@ PDF_SIGNATURE_INVALID = "PDF_SIGNATURE_INVALID"
 PDF_BYTERANGE_INVALID = "PDF_BYTERANGE_INVALID"
 PDF_EXTRA_SIGNATURE = "PDF_EXTRA_SIGNATURE"
 PDF_NOT_CERTIFIED = "PDF_NOT_CERTIFIED"
+PDF_SIGNATURE_UNSUPPORTED = "PDF_SIGNATURE_UNSUPPORTED"
 PDF_SIGNER_UNKNOWN = "PDF_SIGNER_UNKNOWN"
 PDF_SIGNER_REVOKED = "PDF_SIGNER_REVOKED"
 PDF_SIGNER_EXPIRED = "PDF_SIGNER_EXPIRED"
@@ -67,6 +68,9 @@ _SIGNER_CODES = {
     "SIGNER_NOT_YET_VALID": PDF_SIGNER_NOT_YET_VALID,
     "SIGNER_NOT_ALLOWED": PDF_SIGNER_NOT_ALLOWED,
 }
+
+_DIGESTS = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"})
+"""Digests accepted in signatures and timestamps: SHA-2 and SHA-3 (no SHA-1, no MD5)."""
 
 _EOF_TAIL = re.compile(rb"%%EOF[\r\n\x00\t\f ]*\Z")
 
@@ -360,6 +364,26 @@ def _check_certification(state: _State) -> Check:
             f"The document is certified with permission P={value}; ours allow no change (P=1).",
             {"permission": value},
         )
+    subfilter = str(embedded.sig_object.get("/SubFilter", ""))
+    if subfilter != "/ETSI.CAdES.detached":
+        return Check(
+            name,
+            category,
+            Status.INVALID,
+            PDF_SIGNATURE_UNSUPPORTED,
+            f"The signature format {subfilter.lstrip('/') or '(none)'} is not PAdES "
+            "(ETSI.CAdES.detached), which our documents use.",
+            {"subfilter": subfilter.lstrip("/")},
+        )
+    if embedded.md_algorithm not in _DIGESTS:
+        return Check(
+            name,
+            category,
+            Status.INVALID,
+            PDF_SIGNATURE_UNSUPPORTED,
+            f"The signature uses the digest {embedded.md_algorithm}, which is not accepted.",
+            {"digest_algorithm": embedded.md_algorithm},
+        )
     return Check(name, category, Status.VALID, OK, "Certified: no change allowed (P=1).")
 
 
@@ -536,6 +560,16 @@ def _check_timestamps(state: _State) -> Check:
     for stamp in stamps:
         embedded = stamp.embedded
         assert embedded is not None
+        subfilter = str(embedded.sig_object.get("/SubFilter", ""))
+        if subfilter != "/ETSI.RFC3161" or embedded.external_md_algorithm not in _DIGESTS:
+            return Check(
+                name,
+                category,
+                Status.INVALID,
+                PDF_TIMESTAMP_INVALID,
+                "A document timestamp is not an RFC 3161 token over a SHA-2/SHA-3 digest.",
+                {"subfilter": subfilter.lstrip("/"), "digest": embedded.external_md_algorithm},
+            )
         problem = _byte_range_problem(state.pdf, embedded)
         if problem is not None:
             return Check(

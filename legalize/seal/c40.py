@@ -15,6 +15,8 @@ space and :func:`decode_mrz` maps it back.
 
 from __future__ import annotations
 
+import struct
+
 from legalize.seal.errors import SealMalformed
 
 _VALUES = {
@@ -74,25 +76,25 @@ def decode(data: bytes) -> str:
     if len(data) % 2:
         raise SealMalformed("C40 data of odd length")
     out: list[str] = []
-    pairs = len(data) // 2
+    values = struct.unpack(f">{len(data) // 2}H", data)
+    last = len(values) - 1
     chars = _ALPHABET
-    for i in range(pairs):
-        b1 = data[2 * i]
-        b2 = data[2 * i + 1]
-        if b1 == _UNLATCH:
-            ch = chr(b2 - 1) if b2 > 0 else ""
-            if i != pairs - 1 or ch not in _VALUES:
+    pairs_table = _PAIRS
+    for i, word in enumerate(values):
+        if word >> 8 == _UNLATCH:
+            ch = chr((word & 0xFF) - 1) if word & 0xFF else ""
+            if i != last or ch not in _VALUES:
                 raise SealMalformed("bad C40 single-character tail")
             out.append(ch)
             continue
-        u = (b1 << 8 | b2) - 1
-        pair = _PAIRS[u // 40] if 0 <= u < 64000 else None
+        u = word - 1
+        pair = pairs_table[u // 40] if 0 <= u < 64000 else None
         if pair is None:
             raise SealMalformed("C40 value out of range or shift character inside text")
         c3 = u % 40
         if c3 >= 3:
             out.append(pair + chars[c3])
-        elif c3 != 0 or i != pairs - 1:
+        elif c3 != 0 or i != last:
             raise SealMalformed("C40 padding inside text")
         else:
             out.append(pair)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from legalize.pki.signer import Signer
 from legalize.seal import c40, checkcode, ecdsa, idb, thirdparty, vds
@@ -95,7 +96,7 @@ class TtdSeal:
     def document_code(self) -> str:
         return self.mrz[:2].rstrip("<")
 
-    @property
+    @cached_property
     def expiry_date(self) -> date | None:
         """Date of expiry from the MRZ (YYMMDD, read as 20YY); None if unreadable."""
         raw = self.mrz[MRZ_LINE + 21 : MRZ_LINE + 27]

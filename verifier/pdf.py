@@ -99,8 +99,9 @@ class _State:
     certification: _Signature | None = None
     signature_ok: bool = False
     existed_at: datetime | None = None
-    seal_text: str | None = None
     """Earliest time a trusted document timestamp proves the signed document existed."""
+    seal_text: str | None = None
+    """The QR text the catalog carries, as read from the signed revision."""
     seal_report: Report | None = None
     doc_type: str | None = None
     data: dict[str, Any] = field(default_factory=dict)

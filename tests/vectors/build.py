@@ -24,11 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from cryptography import x509  # noqa: E402
-from cryptography.x509.oid import NameOID  # noqa: E402
 
 from legalize.pki.authority import Authority  # noqa: E402
-from legalize.pki.certificates import PublicKey  # noqa: E402
 from legalize.pki.keyfile import KeyFileSigner  # noqa: E402
 from legalize.pki.signer import Signer  # noqa: E402
 from legalize.pki.trust import export_trust_store  # noqa: E402
@@ -87,34 +84,6 @@ def td2_mrz(
     return line1 + line2
 
 
-class ScalarSigner:
-    """A Signer (legalize.pki.signer protocol) over a bare private scalar, for the curves
-    whose keys the key-file backend cannot store yet (see /work/notes/seal-needs.md)."""
-
-    def __init__(self, certificate: x509.Certificate, curve_name: str, scalar: int) -> None:
-        self._certificate = certificate
-        self.curve = curve_name
-        self._scalar = scalar
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return self._certificate
-
-    @property
-    def signer_id(self) -> str:
-        name = self._certificate.subject
-        country = name.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value
-        code = name.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
-        return f"{country}{code}"
-
-    @property
-    def cert_reference(self) -> str:
-        return format(self._certificate.serial_number, "X")
-
-    def sign(self, data: bytes, hash_name: str | None = None) -> bytes:
-        return ecdsa.sign_raw(self.curve, self._scalar, data, hash_name)
-
-
 @dataclass(frozen=True)
 class SealPki:
     authority: Authority
@@ -132,19 +101,13 @@ def build_pki(path: Path, at: datetime = AT) -> SealPki:
         iterations=1000,
     )
     records: dict[str, Any] = {}
-    scalars: dict[str, int] = {}
     for i, curve_name in enumerate(ecdsa.CURVE_NAMES):
-        public_key = None
-        if not ecdsa.uses_openssl(curve_name):
-            scalars[curve_name] = ecdsa.generate_private_scalar(curve_name)
-            public_key = PublicKey.from_der(ecdsa.public_spki_der(curve_name, scalars[curve_name]))
         records[curve_name] = authority.issue_signer(
             PASSPHRASE,
             doc_type="TTD",
             at=at,
             code=f"T{i}",
             curve_name=curve_name,
-            public_key=public_key,
             iterations=1000,
         )
     records["LEG"] = authority.issue_signer(
@@ -160,15 +123,12 @@ def build_pki(path: Path, at: datetime = AT) -> SealPki:
     authority.revoke(PASSPHRASE, records["REVOKED"].serial, "keyCompromise", at)
     trust_dir = path / "trust"
     export_trust_store(authority, trust_dir)
-    signers: dict[str, Signer] = {}
-    for name, r in records.items():
-        if name in scalars:
-            cert = authority.certificate(r)
-            signers[name] = ScalarSigner(cert, name, scalars[name])
-        else:
-            signers[name] = KeyFileSigner.load(
-                authority.path / r.cert_file, authority.path / r.key_file, PASSPHRASE
-            )
+    signers: dict[str, Signer] = {
+        name: KeyFileSigner.load(
+            authority.path / r.cert_file, authority.path / r.key_file, PASSPHRASE
+        )
+        for name, r in records.items()
+    }
     return SealPki(authority, trust_dir, signers)
 
 

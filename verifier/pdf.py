@@ -8,8 +8,8 @@ signature wrapping, shadow, evil-annotation and sneaky-signature attacks; RESEAR
 of the policy instead of needing one detector each. Each failure still gets its own code so a
 reader learns *what* is wrong. The file is only read (pyHanko's reader), never re-saved.
 
-Then the seal: the catalog carries the QR text (``/LegalizeSeal``) and, for legalizations, the
-exact bytes of the underlying document (``/LegalizeUnderlying``); the seal is verified with
+Then the seal (:mod:`verifier.pdf_binding`): the catalog carries the QR text and, for
+legalizations, the exact bytes of the underlying document; the seal is verified with
 :func:`verifier.seal.verify_seal` and its hash and number are compared with the PDF.
 """
 
@@ -22,6 +22,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from verifier.pdf_binding import (
+    PDF_NUMBER_MISMATCH,
+    PDF_SEAL_MISSING,
+    UNDERLYING_HASH_MISMATCH,
+    UNDERLYING_MISSING,
+    check_number,
+    check_underlying,
+    seal_checks,
+    seal_long_term,
+)
 from verifier.report import NOT_APPLICABLE, Category, Check, Report, Status, guarded, skipped
 
 if TYPE_CHECKING:
@@ -29,6 +39,14 @@ if TYPE_CHECKING:
     from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 
     from legalize.pki.trust import TrustStore
+
+__all__ = [
+    "PDF_NUMBER_MISMATCH",
+    "PDF_SEAL_MISSING",
+    "UNDERLYING_HASH_MISMATCH",
+    "UNDERLYING_MISSING",
+    "verify_pdf",
+]
 
 # Stable reason codes (never renumber or reuse; docs/pdf-policy.md explains each).
 OK = "OK"
@@ -49,14 +67,6 @@ PDF_COVERAGE_INCOMPLETE = "PDF_COVERAGE_INCOMPLETE"
 PDF_MODIFIED_AFTER_SIGNING = "PDF_MODIFIED_AFTER_SIGNING"
 PDF_ANNOTATION_ADDED = "PDF_ANNOTATION_ADDED"
 PDF_SIGNATURE_FIELD_ADDED = "PDF_SIGNATURE_FIELD_ADDED"
-PDF_SEAL_MISSING = "PDF_SEAL_MISSING"
-PDF_NUMBER_MISMATCH = "PDF_NUMBER_MISMATCH"
-UNDERLYING_MISSING = "UNDERLYING_MISSING"
-UNDERLYING_HASH_MISMATCH = "UNDERLYING_HASH_MISMATCH"
-
-SEAL_KEY = "/LegalizeSeal"
-UNDERLYING_KEY = "/LegalizeUnderlying"
-"""Catalog entries the rendering writes (legalize.documents.pdfa)."""
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 """Refuse larger uploads outright: our documents are a few hundred kilobytes."""
@@ -134,7 +144,7 @@ def verify_pdf(pdf: bytes, trust: TrustStore, at: datetime) -> Report:
     inventory = run("pdf.signatures", Category.FORMAT, _check_inventory)
     # The seal before the signer (it tells the document type the signer must be allowed
     # for); its checks are reported after the PDF's own.
-    seal_checks = _seal_checks(state)
+    carried = seal_checks(state)
     if inventory.status is Status.VALID:
         run("pdf.certification", Category.INTEGRITY, _check_certification)
         signature = run("pdf.signature", Category.INTEGRITY, _check_signature)
@@ -150,9 +160,9 @@ def verify_pdf(pdf: bytes, trust: TrustStore, at: datetime) -> Report:
         reason = "No usable certification signature."
         for name, category in _SIGNATURE_CHECKS:
             checks.append(skipped(name, category, reason))
-    checks.extend(_seal_long_term(state, seal_checks))
-    run("pdf.number", Category.BINDING, _check_number)
-    run("pdf.underlying", Category.BINDING, _check_underlying)
+    checks.extend(seal_long_term(state, carried))
+    run("pdf.number", Category.BINDING, check_number)
+    run("pdf.underlying", Category.BINDING, check_underlying)
     return Report.of(checks, state.data)
 
 
@@ -709,199 +719,3 @@ def _classify_changes(reader: PdfFileReader, signed_revision: int) -> tuple[str,
     if added_annotation:
         return PDF_ANNOTATION_ADDED, "an annotation was added over the content"
     return PDF_MODIFIED_AFTER_SIGNING, "content or structure was changed"
-
-
-# --- the seal and what it binds ------------------------------------------------------------------
-
-
-def _signed_resolver(state: _State) -> Any:
-    """The document as the certification signature signed it (falling back to the last
-    revision when there is no usable signature: the report is INVALID then anyway)."""
-    assert state.reader is not None
-    if state.certification is not None and state.certification.embedded is not None:
-        return state.reader.get_historical_resolver(state.certification.embedded.signed_revision)
-    return state.reader
-
-
-def _catalog_seal(state: _State) -> str | None:
-    from pyhanko.pdf_utils import generic
-
-    root = _signed_resolver(state).root
-    value = root.get(SEAL_KEY) if hasattr(root, "get") else None
-    if isinstance(value, generic.TextStringObject):
-        return str(value)
-    if isinstance(value, generic.ByteStringObject):
-        return bytes(value).decode("latin-1")
-    return None
-
-
-def _seal_checks(state: _State) -> list[Check]:
-    """verify_seal over the QR text the PDF carries; its checks, prefixed ``seal.``."""
-    from verifier.seal import verify_seal
-
-    name = "seal"
-    try:
-        text = _catalog_seal(state) if state.reader is not None else None
-    except Exception as exc:
-        return [
-            Check(
-                name,
-                Category.FORMAT,
-                Status.INVALID,
-                PDF_SEAL_MISSING,
-                f"The seal entry of the PDF could not be read ({type(exc).__name__}).",
-            )
-        ]
-    if text is None:
-        return [
-            Check(
-                name,
-                Category.FORMAT,
-                Status.INVALID,
-                PDF_SEAL_MISSING,
-                "The PDF carries no seal (no /LegalizeSeal entry in its catalog).",
-            )
-        ]
-    state.seal_text = text
-    report = verify_seal(text, state.trust, state.at)
-    state.seal_report = report
-    state.doc_type = _DOC_TYPES.get(str(report.data.get("profile")))
-    state.data.update(report.data)
-    return [
-        Check(
-            c.name if c.name.startswith("seal.") else f"seal.{c.name}",
-            c.category,
-            c.status,
-            c.code,
-            c.message,
-            c.data,
-        )
-        for c in report.checks
-    ]
-
-
-def _seal_long_term(state: _State, checks: list[Check]) -> list[Check]:
-    """The seal lives in the signed revision, so a trusted document timestamp proves it
-    existed then too: a seal signer that has only expired or been revoked (not compromised)
-    since is judged at that time, as the PDF's signer is. The document's own validity (a
-    TTD's expiry) stays judged at the validation time."""
-    from verifier.seal import verify_seal
-
-    trust_check = next((c for c in checks if c.name == "seal.trust"), None)
-    if (
-        trust_check is None
-        or trust_check.code not in ("SIGNER_EXPIRED", "SIGNER_REVOKED")
-        or state.existed_at is None
-        or state.seal_text is None
-    ):
-        return checks
-    earlier = verify_seal(state.seal_text, state.trust, state.existed_at).check("seal.trust")
-    if earlier is None or earlier.status is not Status.VALID:
-        return checks
-    data = dict(earlier.data)
-    data.update(validated_at=state.existed_at.isoformat(), later_status=trust_check.code)
-    replacement = Check(
-        trust_check.name,
-        trust_check.category,
-        Status.VALID,
-        OK,
-        f"The seal's signer was trusted when the document was timestamped "
-        f"({state.existed_at.isoformat()}); since then: {trust_check.message}.",
-        data,
-    )
-    return [replacement if c is trust_check else c for c in checks]
-
-
-_DOC_TYPES = {"TTD": "TTD", "LEGALIZATION": "LEG"}
-"""Seal profile (verifier.seal report data) → document type of the signer certificate."""
-
-
-def _seal_number(state: _State) -> str | None:
-    if state.seal_report is None:
-        return None
-    data = state.seal_report.data
-    number = data.get("document_number") if data.get("profile") == "TTD" else data.get("number")
-    return str(number) if number else None
-
-
-def _pdf_number(state: _State) -> str | None:
-    """The document number the PDF's metadata states: the last word of its /Title
-    ("Temporary travel document T00012345"), as the rendering writes it."""
-    trailer = _signed_resolver(state).trailer_view
-    info = trailer.get("/Info")
-    if info is None:
-        return None
-    title = info.get_object().get("/Title")
-    words = str(title).split() if title is not None else []
-    return words[-1] if words else None
-
-
-def _check_number(state: _State) -> Check:
-    name, category = "pdf.number", Category.BINDING
-    seal_number = _seal_number(state)
-    if seal_number is None:
-        return skipped(name, category, "The seal's document number is not known.")
-    state.data.setdefault("number", seal_number)
-    pdf_number = _pdf_number(state)
-    if pdf_number == seal_number:
-        return Check(
-            name,
-            category,
-            Status.VALID,
-            OK,
-            "The PDF states the document number the seal carries.",
-            {"number": seal_number},
-        )
-    return Check(
-        name,
-        category,
-        Status.INVALID,
-        PDF_NUMBER_MISMATCH,
-        "The PDF's document number differs from the seal's.",
-        {"seal": seal_number, "pdf": pdf_number},
-    )
-
-
-def _check_underlying(state: _State) -> Check:
-    """Legalizations: the embedded underlying document hashes to the seal's SHA-256."""
-    import hashlib
-
-    from pyhanko.pdf_utils import generic
-
-    name, category = "pdf.underlying", Category.BINDING
-    if state.seal_report is None or "profile" not in state.seal_report.data:
-        return skipped(name, category, "The seal could not be read.")
-    if state.seal_report.data["profile"] != "LEGALIZATION":
-        return skipped(
-            name, category, "Only a legalization carries an underlying document.", NOT_APPLICABLE
-        )
-    expected = str(state.seal_report.data.get("document_sha256") or "").lower()
-    root = _signed_resolver(state).root
-    stream = root.get(UNDERLYING_KEY)
-    stream = stream.get_object() if stream is not None else None
-    if not isinstance(stream, generic.StreamObject):
-        return Check(
-            name,
-            category,
-            Status.INVALID,
-            UNDERLYING_MISSING,
-            "The legalized document is not embedded in the PDF.",
-        )
-    actual = hashlib.sha256(stream.data).hexdigest()
-    if actual != expected:
-        return Check(
-            name,
-            category,
-            Status.INVALID,
-            UNDERLYING_HASH_MISMATCH,
-            "The embedded underlying document is not the one the seal certifies.",
-            {"seal_sha256": expected, "pdf_sha256": actual},
-        )
-    return Check(
-        name,
-        category,
-        Status.VALID,
-        OK,
-        "The embedded underlying document is the one the seal certifies.",
-        {"sha256": actual},
-    )

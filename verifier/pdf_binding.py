@@ -1,0 +1,219 @@
+"""What the seal carried by an issued PDF binds: its signature, the document number, and for
+legalizations the underlying document (DESIGN §5, §3).
+
+The rendering writes two catalog entries (legalize.documents.pdfa): ``/LegalizeSeal``, the QR
+text, and ``/LegalizeUnderlying``, the exact bytes of the sanitized underlying PDF whose
+SHA-256 the legalization seal carries. Both are read from the revision the certification
+signature signed, never from a later one. The seal is verified by
+:func:`verifier.seal.verify_seal`; its checks join the PDF report prefixed ``seal.``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING, Any
+
+from verifier.report import NOT_APPLICABLE, Category, Check, Status, skipped
+
+if TYPE_CHECKING:
+    from verifier.pdf import _State
+
+OK = "OK"
+PDF_SEAL_MISSING = "PDF_SEAL_MISSING"
+PDF_NUMBER_MISMATCH = "PDF_NUMBER_MISMATCH"
+UNDERLYING_MISSING = "UNDERLYING_MISSING"
+UNDERLYING_HASH_MISMATCH = "UNDERLYING_HASH_MISMATCH"
+
+SEAL_KEY = "/LegalizeSeal"
+UNDERLYING_KEY = "/LegalizeUnderlying"
+
+
+def _signed_resolver(state: _State) -> Any:
+    """The document as the certification signature signed it (falling back to the last
+    revision when there is no usable signature: the report is INVALID then anyway)."""
+    assert state.reader is not None
+    if state.certification is not None and state.certification.embedded is not None:
+        return state.reader.get_historical_resolver(state.certification.embedded.signed_revision)
+    return state.reader
+
+
+def _catalog_seal(state: _State) -> str | None:
+    from pyhanko.pdf_utils import generic
+
+    root = _signed_resolver(state).root
+    value = root.get(SEAL_KEY) if hasattr(root, "get") else None
+    if isinstance(value, generic.TextStringObject):
+        return str(value)
+    if isinstance(value, generic.ByteStringObject):
+        return bytes(value).decode("latin-1")
+    return None
+
+
+def seal_checks(state: _State) -> list[Check]:
+    """verify_seal over the QR text the PDF carries; its checks, prefixed ``seal.``."""
+    from verifier.seal import verify_seal
+
+    name = "seal"
+    try:
+        text = _catalog_seal(state) if state.reader is not None else None
+    except Exception as exc:
+        return [
+            Check(
+                name,
+                Category.FORMAT,
+                Status.INVALID,
+                PDF_SEAL_MISSING,
+                f"The seal entry of the PDF could not be read ({type(exc).__name__}).",
+            )
+        ]
+    if text is None:
+        return [
+            Check(
+                name,
+                Category.FORMAT,
+                Status.INVALID,
+                PDF_SEAL_MISSING,
+                "The PDF carries no seal (no /LegalizeSeal entry in its catalog).",
+            )
+        ]
+    state.seal_text = text
+    report = verify_seal(text, state.trust, state.at)
+    state.seal_report = report
+    state.doc_type = _DOC_TYPES.get(str(report.data.get("profile")))
+    state.data.update(report.data)
+    return [
+        Check(
+            c.name if c.name.startswith("seal.") else f"seal.{c.name}",
+            c.category,
+            c.status,
+            c.code,
+            c.message,
+            c.data,
+        )
+        for c in report.checks
+    ]
+
+
+def seal_long_term(state: _State, checks: list[Check]) -> list[Check]:
+    """The seal lives in the signed revision, so a trusted document timestamp proves it
+    existed then too: a seal signer that has only expired or been revoked (not compromised)
+    since is judged at that time, as the PDF's signer is. The document's own validity (a
+    TTD's expiry) stays judged at the validation time."""
+    from verifier.seal import verify_seal
+
+    trust_check = next((c for c in checks if c.name == "seal.trust"), None)
+    if (
+        trust_check is None
+        or trust_check.code not in ("SIGNER_EXPIRED", "SIGNER_REVOKED")
+        or state.existed_at is None
+        or state.seal_text is None
+    ):
+        return checks
+    earlier = verify_seal(state.seal_text, state.trust, state.existed_at).check("seal.trust")
+    if earlier is None or earlier.status is not Status.VALID:
+        return checks
+    data = dict(earlier.data)
+    data.update(validated_at=state.existed_at.isoformat(), later_status=trust_check.code)
+    replacement = Check(
+        trust_check.name,
+        trust_check.category,
+        Status.VALID,
+        OK,
+        f"The seal's signer was trusted when the document was timestamped "
+        f"({state.existed_at.isoformat()}); since then: {trust_check.message}.",
+        data,
+    )
+    return [replacement if c is trust_check else c for c in checks]
+
+
+_DOC_TYPES = {"TTD": "TTD", "LEGALIZATION": "LEG"}
+"""Seal profile (verifier.seal report data) → document type of the signer certificate."""
+
+
+def _seal_number(state: _State) -> str | None:
+    if state.seal_report is None:
+        return None
+    data = state.seal_report.data
+    number = data.get("document_number") if data.get("profile") == "TTD" else data.get("number")
+    return str(number) if number else None
+
+
+def _pdf_number(state: _State) -> str | None:
+    """The document number the PDF's metadata states: the last word of its /Title
+    ("Temporary travel document T00012345"), as the rendering writes it."""
+    trailer = _signed_resolver(state).trailer_view
+    info = trailer.get("/Info")
+    if info is None:
+        return None
+    title = info.get_object().get("/Title")
+    words = str(title).split() if title is not None else []
+    return words[-1] if words else None
+
+
+def check_number(state: _State) -> Check:
+    name, category = "pdf.number", Category.BINDING
+    seal_number = _seal_number(state)
+    if seal_number is None:
+        return skipped(name, category, "The seal's document number is not known.")
+    state.data.setdefault("number", seal_number)
+    pdf_number = _pdf_number(state)
+    if pdf_number == seal_number:
+        return Check(
+            name,
+            category,
+            Status.VALID,
+            OK,
+            "The PDF states the document number the seal carries.",
+            {"number": seal_number},
+        )
+    return Check(
+        name,
+        category,
+        Status.INVALID,
+        PDF_NUMBER_MISMATCH,
+        "The PDF's document number differs from the seal's.",
+        {"seal": seal_number, "pdf": pdf_number},
+    )
+
+
+def check_underlying(state: _State) -> Check:
+    """Legalizations: the embedded underlying document hashes to the seal's SHA-256."""
+    from pyhanko.pdf_utils import generic
+
+    name, category = "pdf.underlying", Category.BINDING
+    if state.seal_report is None or "profile" not in state.seal_report.data:
+        return skipped(name, category, "The seal could not be read.")
+    if state.seal_report.data["profile"] != "LEGALIZATION":
+        return skipped(
+            name, category, "Only a legalization carries an underlying document.", NOT_APPLICABLE
+        )
+    expected = str(state.seal_report.data.get("document_sha256") or "").lower()
+    root = _signed_resolver(state).root
+    stream = root.get(UNDERLYING_KEY)
+    stream = stream.get_object() if stream is not None else None
+    if not isinstance(stream, generic.StreamObject):
+        return Check(
+            name,
+            category,
+            Status.INVALID,
+            UNDERLYING_MISSING,
+            "The legalized document is not embedded in the PDF.",
+        )
+    actual = hashlib.sha256(stream.data).hexdigest()
+    if actual != expected:
+        return Check(
+            name,
+            category,
+            Status.INVALID,
+            UNDERLYING_HASH_MISMATCH,
+            "The embedded underlying document is not the one the seal certifies.",
+            {"seal_sha256": expected, "pdf_sha256": actual},
+        )
+    return Check(
+        name,
+        category,
+        Status.VALID,
+        OK,
+        "The embedded underlying document is the one the seal certifies.",
+        {"sha256": actual},
+    )

@@ -238,3 +238,32 @@ def test_short_and_overlong_qr_texts() -> None:
     qr.qr_ops(short, layout.TTD_QR)
     with pytest.raises(qr.QrError):
         qr.qr_ops(qr.encode("A" * 1500), layout.TTD_QR)
+
+
+def _drawn_rosette(number: str, shape: tuple[int, int], origin: tuple[float, float]) -> np.ndarray:
+    import cv2
+
+    px_per_mm = 150 / 25.4
+    canvas = np.zeros(shape, np.uint8)
+    r = layout.TTD_ROSETTE
+    for strand in guilloche.document_rosette(number, r.centre, r.w / 2):
+        pts = ((strand - np.array(origin)) * px_per_mm).round().astype(np.int32)
+        cv2.polylines(canvas, [pts], isClosed=False, color=255, thickness=1)
+    return cv2.GaussianBlur(canvas.astype(np.float32), (5, 5), 1.5)
+
+
+def test_a_verifier_can_redraw_the_printed_rosette(page150: np.ndarray) -> None:
+    px_per_mm = 150 / 25.4
+    box = layout.TTD_ROSETTE.grown(1.0)
+    x0, y0 = round(box.x * px_per_mm), round(box.y * px_per_mm)
+    x1, y1 = round((box.x + box.w) * px_per_mm), round((box.y + box.h) * px_per_mm)
+    ink = 255.0 - page150[y0:y1, x0:x1].astype(np.float32)  # dark strokes → high values
+
+    def score(number: str) -> float:
+        drawn = _drawn_rosette(number, ink.shape, (x0 / px_per_mm, y0 / px_per_mm))
+        return float(np.corrcoef(ink.ravel(), drawn.ravel())[0, 1])
+
+    genuine = score(DATA.document_number)
+    others = [score(f"T{n:08d}") for n in range(5)]
+    assert genuine > 0.5
+    assert genuine > max(others) + 0.2

@@ -150,3 +150,12 @@ def border(left: float, top: float, width: float, height: float, period: float) 
         off = 1.2 * np.sin(2 * math.pi * s / period + shift)
         out.append(np.column_stack((px + nx * off, py + ny * off)))
     return out
+
+
+def document_rosette(
+    number: str, square_centre: tuple[float, float], half_width: float
+) -> list[Points]:
+    """The per-document rosette exactly as printed: :func:`rosette_params` of ``number``,
+    centred in its layout square (``layout.TTD_ROSETTE`` / ``layout.LEGAL_ROSETTE``),
+    scaled to the square's half-width. The renderers call this; so can a verifier."""
+    return rosette(rosette_params(number), square_centre, half_width)

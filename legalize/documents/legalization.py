@@ -303,7 +303,7 @@ def render_certificate(
     values.attach(canvas)
 
     r = layout.LEGAL_ROSETTE
-    strands = guilloche.rosette(guilloche.rosette_params(data.number), r.centre, r.w / 2)
+    strands = guilloche.document_rosette(data.number, r.centre, r.w / 2)
     rosette = "\n".join(polyline_ops(s, decimals=2) for s in strands)
     canvas._code.append(f"q {rgb(FRAME_COLOUR, stroke=True)} 0.3 w 1 j\n{rosette}\nS Q")
     canvas._code.append(qr.qr_ops(symbol, layout.LEGAL_QR))

@@ -92,27 +92,3 @@ def shape(text: str, font_path: Path, size: float, x: float, y: float) -> Shaped
         glyph_set[name].draw(pen)
         pen_x += pos.x_advance
     return ShapedRun(" ".join(out), pen_x * scale)
-
-
-Run = tuple[str, Path, float]
-"""(text, font file, size in points) — one piece of a mixed-script line."""
-
-
-def line_ops(
-    runs: list[Run],
-    x: float,
-    y: float,
-    align: str = "left",
-    gap: float = 0.0,
-) -> tuple[str, float]:
-    """Outlines of pieces set one after another on the baseline at (x, y) in PDF points,
-    ``gap`` points apart; ``align`` is left, centre or right about x. Returns the operators
-    (to be filled) and the total width."""
-    widths = [measure(text, font, size) for text, font, size in runs]
-    total = sum(widths) + gap * (len(runs) - 1)
-    start = {"left": x, "centre": x - total / 2, "right": x - total}[align]
-    ops = []
-    for (text, font, size), width in zip(runs, widths, strict=True):
-        ops.append(shape(text, font, size, start, y).ops)
-        start += width + gap
-    return " ".join(ops), total

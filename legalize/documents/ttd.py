@@ -331,9 +331,8 @@ def render_ttd(data: TtdData, qr_text: str, photo: bytes | RgbImage, at: datetim
         text.line([(data.document_number, f.en_b, 13.0)], (PAGE_WIDTH - 22) * MM, _y(38.0), "right")
     )
 
-    params = guilloche.rosette_params(data.document_number)
     r = layout.TTD_ROSETTE
-    strands = guilloche.rosette(params, r.centre, r.w / 2)
+    strands = guilloche.document_rosette(data.document_number, r.centre, r.w / 2)
     rosette_ops = "\n".join(polyline_ops(s, decimals=2) for s in strands)
     code.append(f"q {rgb(FRAME_COLOUR, stroke=True)} 0.3 w 1 j\n{rosette_ops}\nS Q")
 

@@ -245,7 +245,11 @@ CASES: list[Bad] = [
         422,
         "file",
         user="alice",
-        data={"host_country": "DEU", "reference": "B1", "file": _file(b"name,age\nx,1\n", "b.csv")},
+        data={
+            "host_country": "DEU",
+            "reference": "B1",
+            "file": _file(b"host_reference,surname\n", "b.csv"),
+        },
     ),
     Bad(
         "staff.batch_create",
@@ -274,7 +278,25 @@ CASES: list[Bad] = [
         "batch_id",
         user="alice",
     ),
-    Bad("staff.batch_issue", "POST", f"/staff/batches/{NOPE}/issue", 404, "batch_id", user="bob"),
+    Bad("staff.batch_step", "POST", f"/staff/batches/{NOPE}/issue", 404, "batch_id", user="bob"),
+    Bad(
+        "staff.batch_step",
+        "POST",
+        f"/staff/batches/{NOPE}/prepare",
+        400,
+        "csrf_token",
+        user="alice",
+        csrf=False,
+    ),
+    Bad(
+        "staff.batch_create",
+        "POST",
+        "/staff/batches/new",
+        422,
+        "file",
+        user="alice",
+        data={"host_country": "DEU", "reference": "B1", "file": _file(b"[1, 2", "b.json")},
+    ),
     # clearance
     Bad(
         "staff.clear_lookup",
@@ -584,6 +606,7 @@ def test_garbage_never_gives_a_500(env: WebEnv, garbage: int, tmp_path: Path) ->
             continue
         url = rule.rule.replace("<int:case_id>", "1").replace("<int:user_id>", "1")
         url = url.replace("<int:batch_id>", "1").replace("<number>", "X")
+        url = url.replace("<any(prepare, approve, issue):step>", "prepare")
         for user in ("root", "carol", "dave", None):
             client, token = _client(env, user)
             data = dict(GARBAGE[garbage], csrf_token=token)

@@ -22,6 +22,7 @@ from web_app import (
     engine_url,
     make_env,
     photo_jpeg,
+    portrait_jpeg,
     seed,
     staff_client,
     underlying_pdf,
@@ -63,7 +64,7 @@ def test_readmission_through_http(env: WebEnv) -> None:
         "host_reference": "DE-2026-0042",
         "port_of_entry": "CMB",
         "travel_date": travel,
-        "photo": base64.b64encode(photo_jpeg()).decode(),
+        "photo": base64.b64encode(portrait_jpeg()).decode(),
         "identity": {
             "surname": "Perera",
             "given_names": "Kamal Nuwan",
@@ -95,15 +96,7 @@ def test_readmission_through_http(env: WebEnv) -> None:
     assert page.status_code == 302
     assert "match" in _flash(dave.get(page.headers["Location"]).get_data(as_text=True))
     detail = dave.get(f"/staff/cases/{case_id}").get_data(as_text=True)
-    if "photo-override" in detail:  # the synthetic photo has no real face
-        override = dave.post(
-            f"/staff/cases/{case_id}/photo-override",
-            data={
-                "reason": "officer compared the photo with the NIC record",
-                "csrf_token": dave_csrf,
-            },
-        )
-        assert override.status_code == 302
+    assert "Portrait checks: passed" in detail
     prepared = dave.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": dave_csrf})
     assert prepared.status_code == 302, prepared.get_data(as_text=True)
 
@@ -250,6 +243,26 @@ def test_legalization_through_http(env: WebEnv) -> None:
     html = answer.get_data(as_text=True)
     assert "valid" in html and "N. Fernando" in html
     assert "Nimali" not in html and "1985-12-01" not in html
+    # An e-services client files through the API and sees only what it filed.
+    api = env.app.test_client()
+    body = {
+        "applicant": {"surname": "Jayasuriya", "birth_date": "1979-02-03", "sex": "M"},
+        "destination_country": "FRA",
+        "underlying": base64.b64encode(underlying_pdf()).decode(),
+        "underlying_title": "Birth certificate",
+        "underlying_date": "2023-01-05",
+        "signer_name": "N. Fernando",
+        "signer_capacity": "Registrar of Births",
+        "signer_authority": "Registrar-General's Department",
+    }
+    filed_api = api.post("/api/legalizations", json=body, headers=bearer(env.legal_token))
+    assert filed_api.status_code == 201, filed_api.get_json()
+    api_case = filed_api.get_json()
+    assert api_case["kind"] == "legalization" and api_case["state"] == "draft"
+    mine = api.get("/api/cases", headers=bearer(env.legal_token)).get_json()
+    assert [c["id"] for c in mine["items"]] == [api_case["id"]]
+    assert api.get(f"/api/cases/{case_id}", headers=bearer(env.legal_token)).status_code == 404
+    assert api.get(f"/api/cases/{api_case['id']}", headers=bearer(env.token)).status_code == 404
     # Revocation needs a reason, then the check shows it.
     no_reason = bob.post(
         f"/staff/cases/{case_id}/revoke", data={"csrf_token": bob_csrf, "reason": ""}
@@ -269,3 +282,34 @@ def test_legalization_through_http(env: WebEnv) -> None:
         },
     )
     assert "revoked" in answer.get_data(as_text=True)
+
+
+def test_failed_photo_needs_an_override_with_reason(env: WebEnv) -> None:
+    api = env.app.test_client()
+    body = {
+        "host_reference": "DE-2026-0077",
+        "photo": base64.b64encode(photo_jpeg()).decode(),
+        "identity": {"surname": "Perera", "birth_date": "1990-05-14", "sex": "M"},
+    }
+    case_id = api.post("/api/readmissions", json=body, headers=bearer(env.token)).get_json()["id"]
+    alice, token = staff_client(env.app, "alice")
+    detail = alice.get(f"/staff/cases/{case_id}").get_data(as_text=True)
+    assert "Portrait checks: FAILED" in detail and "NO_FACE" in detail
+    refused = alice.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": token})
+    assert refused.status_code == 422
+    assert "<code>photo</code>" in refused.get_data(as_text=True)
+    no_reason = alice.post(
+        f"/staff/cases/{case_id}/photo-override", data={"csrf_token": token, "reason": ""}
+    )
+    assert no_reason.status_code == 422
+    override = alice.post(
+        f"/staff/cases/{case_id}/photo-override",
+        data={"csrf_token": token, "reason": "face visible; detector misses the lighting"},
+    )
+    assert override.status_code == 302
+    assert (
+        alice.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": token}).status_code == 302
+    )
+    with env.app.extensions["legalize"].sessions() as s:
+        actions = [e.action for e in audit.entries_for(s, "case", case_id)]
+    assert "photo.override" in actions

@@ -144,8 +144,16 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+PORTRAIT = Path(__file__).parent / "data" / "portraits" / "ok.jpg"
+
+
+def portrait_jpeg() -> bytes:
+    """A portrait that passes the ICAO checks (tests/data/portraits, public-domain face)."""
+    return PORTRAIT.read_bytes()
+
+
 def photo_jpeg() -> bytes:
-    """A light 600×800 portrait-shaped JPEG (no real face: the face check cannot pass)."""
+    """A light 600×800 portrait-shaped JPEG without a face: the portrait checks fail it."""
     img = Image.new("RGB", (600, 800), (235, 235, 235))
     ImageDraw.Draw(img).ellipse((180, 180, 420, 520), fill=(150, 120, 100))
     out = io.BytesIO()

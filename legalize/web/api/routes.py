@@ -7,12 +7,11 @@ from typing import Any
 
 from flask import Response, jsonify, request, url_for
 
-from legalize.cases import legalization, readmission, views
+from legalize.cases import batch, legalization, readmission, views
 from legalize.cases.errors import NotFound
 from legalize.cases.views import CaseView, DocumentView
 from legalize.registry.accounts import ApiClient, Scope
 from legalize.registry.models import CaseKind
-from legalize.web import workflow
 from legalize.web.api import bp
 from legalize.web.api.schemas import API
 from legalize.web.api.spec import Operation, Param, query_params, validate
@@ -134,7 +133,7 @@ def create_readmission() -> Response:
         "/readmissions/batch",
         "create_readmission_batch",
         "File many readmission requests (a charter flight); one bad request is reported by its"
-        " index without stopping the rest.",
+        " position (line, from 1) without stopping the rest.",
         scopes=(Scope.READMISSION_WRITE,),
         body="ReadmissionBatch",
         responses={201: ("what was filed and what was refused", "BatchResult", "application/json")},
@@ -144,12 +143,18 @@ def create_readmission() -> Response:
 def create_readmission_batch() -> Response:
     client = api_client()
     body = json_body("ReadmissionBatch")
-    rows = [dict(r, host_country=r.get("host_country") or client.country) for r in body["requests"]]
-    result = workflow.file_batch(
-        db(), client_actor(client), client.country, body["reference"], rows, now()
+    report = batch.file_batch(
+        db(), client_actor(client), client.country, body["reference"], body["requests"], now()
     )
     response = jsonify(
-        {"batch_id": result.batch_id, "filed": list(result.filed), "errors": list(result.errors)}
+        {
+            "batch_id": report.batch_id,
+            "filed": [case_id for _, case_id in report.succeeded],
+            "errors": [
+                {"line": f.line, "field": f.field, "code": f.code, "message": f.message}
+                for f in report.failed
+            ],
+        }
     )
     response.status_code = 201
     return response
@@ -243,12 +248,17 @@ def list_cases() -> Response:
     elif not readable[kind]:
         raise WebError(403, "SCOPE_REQUIRED", f"token lacks scope {kind}:read", "kind")
     page, per_page = args["page"], args["per_page"]
-    filters: dict[str, Any] = {"kind": kind, "state": args["state"], "search": args["reference"]}
-    if kind == CaseKind.READMISSION.value:
-        filters["host_country"] = client.country  # a host country sees its own requests
-    else:
-        filters["filed_by"] = f"api:{client.name}"  # a legalization client what it filed
-    result = views.list_cases(db(), offset=(page - 1) * per_page, limit=per_page, **filters)
+    result = views.list_cases(
+        db(),
+        kind=kind,
+        state=args["state"],
+        search=args["reference"],
+        # A host country sees its own requests; a legalization client what it filed.
+        host_country=client.country if kind == CaseKind.READMISSION.value else None,
+        filed_by=None if kind == CaseKind.READMISSION.value else f"api:{client.name}",
+        offset=(page - 1) * per_page,
+        limit=per_page,
+    )
     more = page * per_page < result.total
     nxt: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
     return jsonify(

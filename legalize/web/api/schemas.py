@@ -149,7 +149,7 @@ API.schema(
                 "items": {
                     "type": "object",
                     "properties": {
-                        "line": {"type": "integer"},
+                        "line": {"type": "integer", "description": "position in requests, from 1"},
                         "field": {"type": ["string", "null"]},
                         "code": {"type": "string"},
                         "message": {"type": "string"},

@@ -1,17 +1,20 @@
-"""Batch CSV upload of readmission requests, and batch progress (a page that refreshes itself
-without script, plus a JSON poll endpoint). Progress is read from the register, so any
-worker answers it."""
+"""Batch upload of readmission requests (CSV or JSON), and batch preparation, approval and
+issuance with progress: a page that refreshes itself without script, plus a JSON poll
+endpoint. Each step runs in a background thread of the worker, row by row, each row its own
+unit of work in ``legalize.cases.batch``; the counts by state come from the register, so any
+worker can answer the poll (the running job's own counter lives in the worker that runs it)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, flash, jsonify, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from legalize.cases import batch
+from legalize.cases.batch import BatchView
 from legalize.cases.rules import Actor
 from legalize.registry.accounts import Role
 from legalize.web import workflow
@@ -22,66 +25,30 @@ from legalize.web.staff import bp
 from legalize.web.staff.forms import ActionForm, BatchForm
 from legalize.web.state import db, now, state
 
-CSV_COLUMNS = (
-    "host_reference",
-    "surname",
-    "given_names",
-    "birth_date",
-    "sex",
-    "birth_place",
-    "nic_number",
-    "passport_number",
-    "port_of_entry",
-    "travel_date",
-)
-IDENTITY_COLUMNS = frozenset(
-    {"surname", "given_names", "birth_date", "sex", "birth_place", "nic_number", "passport_number"}
-)
-MAX_ROWS = 1000
+STEPS = ("prepare", "approve", "issue")
 
 
-def parse_csv(data: bytes, host_country: str) -> list[dict[str, Any]]:
-    """CSV rows → request mappings. Raises WebError naming the file when it is not a CSV of
-    the expected columns; row content is checked by the cases rules, row by row."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise WebError(422, "INVALID_INPUT", "the CSV file must be UTF-8 text", "file") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = reader.fieldnames or []
-    missing = [c for c in ("host_reference", "surname", "birth_date", "sex") if c not in header]
-    unknown = [c for c in header if c not in CSV_COLUMNS]
-    if missing or unknown:
-        problem = f"missing columns {missing}" if missing else f"unknown columns {unknown}"
-        raise WebError(
-            422, "INVALID_INPUT", f"{problem}; expected {', '.join(CSV_COLUMNS)}", "file"
-        )
-    rows: list[dict[str, Any]] = []
-    try:
-        for row in reader:
-            if len(rows) >= MAX_ROWS:
-                raise WebError(
-                    422, "INVALID_INPUT", f"more than {MAX_ROWS} rows; split the file", "file"
-                )
-            values = {k: (v or "").strip() or None for k, v in row.items() if k is not None}
-            rows.append(
-                {
-                    "host_country": host_country,
-                    **{k: v for k, v in values.items() if k not in IDENTITY_COLUMNS},
-                    "identity": {k: v for k, v in values.items() if k in IDENTITY_COLUMNS},
-                }
-            )
-    except csv.Error as exc:
-        raise WebError(422, "INVALID_INPUT", f"not a valid CSV file: {exc}", "file") from exc
-    if not rows:
-        raise WebError(422, "INVALID_INPUT", "the CSV file has no rows", "file")
-    return rows
+@dataclass
+class Job:
+    """A batch step running in this worker."""
+
+    step: str
+    done: int = 0
+    total: int = 0
+    running: bool = True
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+def _jobs() -> dict[int, Job]:
+    jobs: dict[int, Job] = state().services.setdefault("batch_jobs", {})
+    return jobs
 
 
 @bp.get("/batches/new")
 @roles_required(Role.ISSUING_OFFICER)
 def batch_new() -> WerkzeugResponse:
-    return page("staff/batch_new.html", form=BatchForm(), columns=CSV_COLUMNS)
+    return page("staff/batch_new.html", form=BatchForm())
 
 
 @bp.post("/batches/new")
@@ -89,71 +56,125 @@ def batch_new() -> WerkzeugResponse:
 def batch_create() -> WerkzeugResponse:
     form = BatchForm()
     if not form.validate_on_submit():
-        return invalid_form("staff/batch_new.html", form, columns=CSV_COLUMNS)
-    country = (form.host_country.data or "").upper()
-    rows = parse_csv(form.file.data.read(), country)
-    result = workflow.file_batch(
-        db(), user_actor(current_user()), country, form.reference.data or "", rows, now()
+        return invalid_form("staff/batch_new.html", form)
+    upload = form.file.data
+    rows = batch.read_batch_file(upload.read(), upload.filename or "batch.csv")
+    report = batch.file_batch(
+        db(),
+        user_actor(current_user()),
+        (form.host_country.data or "").upper(),
+        form.reference.data or "",
+        rows,
+        now(),
     )
-    flash(f"batch filed: {len(result.filed)} cases, {len(result.errors)} rows refused")
-    return redirect(url_for("staff.batch_status", batch_id=result.batch_id))
+    flash(f"batch filed: {len(report.succeeded)} cases, {len(report.failed)} rows refused")
+    return redirect(url_for("staff.batch_status", batch_id=report.batch_id))
 
 
-def _progress(batch_id: int) -> dict[str, Any]:
-    return workflow.batch_progress(db(), batch_id)
+def progress(batch_id: int) -> dict[str, Any]:
+    view: BatchView = batch.get_batch(db(), batch_id)
+    db().rollback()
+    job = _jobs().get(batch_id)
+    issued = sum(view.states.get(s, 0) for s in ("issued", "used", "expired", "revoked"))
+    return {
+        "batch_id": view.id,
+        "host_country": view.host_country,
+        "reference": view.reference,
+        "rows_total": view.rows_total,
+        "rows_failed": view.rows_failed,
+        "errors": [
+            {"line": e.line, "field": e.field, "code": e.code, "message": e.message}
+            for e in view.errors
+        ],
+        "filed": len(view.case_ids),
+        "states": view.states,
+        "issued": issued,
+        "job": None
+        if job is None
+        else {
+            "step": job.step,
+            "done": job.done,
+            "total": job.total,
+            "running": job.running,
+            "failures": job.failures,
+            "error": job.error,
+        },
+    }
 
 
 @bp.get("/batches/<int:batch_id>")
 @roles_required(Role.ISSUING_OFFICER, Role.APPROVING_OFFICER)
 def batch_status(batch_id: int) -> WerkzeugResponse:
-    progress = _progress(batch_id)
-    return page(
-        "staff/batch.html", progress=progress, action_form=ActionForm(), running=progress["running"]
-    )
+    info = progress(batch_id)
+    running = bool(info["job"] and info["job"]["running"])
+    return page("staff/batch.html", progress=info, action_form=ActionForm(), running=running)
 
 
 @bp.get("/batches/<int:batch_id>/progress.json")
 @roles_required(Role.ISSUING_OFFICER, Role.APPROVING_OFFICER)
 def batch_progress(batch_id: int) -> WerkzeugResponse:
-    return jsonify(_progress(batch_id))
+    return jsonify(progress(batch_id))
 
 
-@bp.post("/batches/<int:batch_id>/issue")
+@bp.post("/batches/<int:batch_id>/<any(prepare, approve, issue):step>")
 @roles_required(Role.ISSUING_OFFICER, Role.APPROVING_OFFICER)
-def batch_issue(batch_id: int) -> WerkzeugResponse:
+def batch_step(batch_id: int, step: str) -> WerkzeugResponse:
     form = ActionForm()
     if not form.validate_on_submit():
         raise WebError(400, "CSRF_FAILED", "the form expired; reload the page", "csrf_token")
-    progress = _progress(batch_id)
-    if progress["running"]:
-        raise WebError(409, "BATCH_RUNNING", "this batch is being issued already", "batch_id")
-    case_ids = workflow.batch_case_ids(db(), batch_id, "approved")
-    if not case_ids:
-        raise WebError(409, "NOTHING_TO_ISSUE", "no approved case in this batch", "batch_id")
-    workflow.issuer()  # fail here, visibly, rather than in the background
-    actor = user_actor(current_user())
+    batch.get_batch(db(), batch_id)  # 404 for an unknown batch, before any thread starts
+    db().rollback()
+    with _lock():
+        job = _jobs().get(batch_id)
+        if job is not None and job.running:
+            raise WebError(409, "BATCH_RUNNING", f"this batch is busy: {job.step}", "batch_id")
+        job = _jobs()[batch_id] = Job(step)
+    issuer = workflow.issuer() if step == "issue" else None  # fail now, visibly
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    actor = user_actor(current_user())
     thread = threading.Thread(
-        target=_issue_all,
-        args=(app, actor, batch_id, case_ids),
-        daemon=True,
-        name=f"batch-{batch_id}",
+        target=_run, args=(app, actor, batch_id, job, issuer), daemon=True, name=f"batch-{batch_id}"
     )
-    state().services.setdefault("batch_threads", {})[batch_id] = thread
     thread.start()
-    flash(f"issuing {len(case_ids)} documents; this page shows the progress")
+    flash(f"{step} started for batch #{batch_id}; this page shows the progress")
     return redirect(url_for("staff.batch_status", batch_id=batch_id))
 
 
-def _issue_all(app: Flask, actor: Actor, batch_id: int, case_ids: list[int]) -> None:
-    """Issue each case in its own unit of work; a failure is recorded and the rest go on."""
+_LOCK = threading.Lock()
+
+
+def _lock() -> threading.Lock:
+    return _LOCK
+
+
+def _run(app: Flask, actor: Actor, batch_id: int, job: Job, issuer: Any) -> None:
+    def tick(done: int, total: int) -> None:
+        job.done, job.total = done, total
+
     with app.app_context():
-        failures: list[dict[str, Any]] = []
-        for case_id in case_ids:
-            try:
-                workflow.issue(db(), actor, case_id, now())
-            except Exception as exc:
-                db().rollback()
-                code = getattr(exc, "code", type(exc).__name__)
-                failures.append({"case_id": case_id, "code": str(code)})
-        state().services.setdefault("batch_failures", {})[batch_id] = failures
+        session = state(app).sessions()
+        try:
+            at = state(app).clock()
+            if job.step == "prepare":
+                report = batch.prepare_batch(session, actor, batch_id, at, progress=tick)
+            elif job.step == "approve":
+                report = batch.approve_batch(session, actor, batch_id, at, progress=tick)
+            else:
+                report = batch.issue_batch(
+                    session,
+                    actor,
+                    batch_id,
+                    at,
+                    issuer,
+                    progress=tick,
+                    issuing_country=state(app).config.issuing_country,
+                )
+            job.failures = [
+                {"line": f.line, "field": f.field, "code": f.code, "message": f.message}
+                for f in report.failed
+            ]
+        except Exception as exc:
+            job.error = getattr(exc, "code", type(exc).__name__)
+        finally:
+            session.close()
+            job.running = False

@@ -1,0 +1,127 @@
+"""Batches through HTTP: CSV upload (one bad row reported, the rest filed), prepare, approve
+and issue all with progress polled from the JSON endpoint; the API batch."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from web_app import (
+    Tokens,
+    WebEnv,
+    bearer,
+    make_env,
+    portrait_jpeg,
+    seed,
+    seeded_sqlite,
+    staff_client,
+)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> WebEnv:
+    template = tmp_path / "t.sqlite3"
+    tokens: Tokens = seed(f"sqlite:///{template}")
+    url, tokens = seeded_sqlite(tmp_path, (template, tokens))
+    return make_env(url, tokens)
+
+
+def _wait(client: FlaskClient, batch_id: int, step: str) -> dict:  # type: ignore[type-arg]
+    deadline = time.monotonic() + 120
+    while True:
+        info = client.get(f"/staff/batches/{batch_id}/progress.json").get_json()
+        job = info["job"]
+        if job and job["step"] == step and not job["running"]:
+            return info  # type: ignore[no-any-return]
+        assert time.monotonic() < deadline, info
+        time.sleep(0.1)
+
+
+def test_csv_batch_through_the_staff_pages(env: WebEnv) -> None:
+    photo = base64.b64encode(portrait_jpeg()).decode()
+    csv = (
+        "host_reference,surname,given_names,birth_date,sex,photo\n"
+        f"CH-001,Perera,Kamal,1990-05-14,M,{photo}\n"
+        f"CH-002,Silva,Nimali,1985-12-01,F,{photo}\n"
+        f"CH-003,Fernando,Ruwan,14.05.1990,M,{photo}\n"
+    ).encode()
+    alice, alice_csrf = staff_client(env.app, "alice")
+    response = alice.post(
+        "/staff/batches/new",
+        data={
+            "host_country": "DEU",
+            "reference": "CHARTER-7",
+            "csrf_token": alice_csrf,
+            "file": (io.BytesIO(csv), "charter.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    batch_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    page = alice.get(f"/staff/batches/{batch_id}").get_data(as_text=True)
+    assert "3 rows: 2 filed, 1 refused" in page
+    assert "<code>birth_date</code>" in page
+    info = alice.get(f"/staff/batches/{batch_id}/progress.json").get_json()
+    # line 4 of the file (the header is line 1)
+    assert info["errors"][0]["line"] == 4 and info["errors"][0]["field"] == "birth_date"
+
+    assert (
+        alice.post(
+            f"/staff/batches/{batch_id}/prepare", data={"csrf_token": alice_csrf}
+        ).status_code
+        == 302
+    )
+    info = _wait(alice, batch_id, "prepare")
+    assert info["job"]["done"] == 2 and not info["job"]["failures"], info
+    bob, bob_csrf = staff_client(env.app, "bob")
+    assert (
+        bob.post(f"/staff/batches/{batch_id}/approve", data={"csrf_token": bob_csrf}).status_code
+        == 302
+    )
+    info = _wait(bob, batch_id, "approve")
+    assert info["states"] == {"approved": 2}, info
+    assert (
+        bob.post(f"/staff/batches/{batch_id}/issue", data={"csrf_token": bob_csrf}).status_code
+        == 302
+    )
+    info = _wait(bob, batch_id, "issue")
+    assert info["states"] == {"issued": 2} and info["issued"] == 2, info
+    page = bob.get(f"/staff/batches/{batch_id}").get_data(as_text=True)
+    assert "Issued: 2 of 2" in page and 'http-equiv="refresh"' not in page
+
+
+def test_api_batch_reports_a_bad_request_and_files_the_rest(env: WebEnv) -> None:
+    api = env.app.test_client()
+    body = {
+        "reference": "FLIGHT-9",
+        "requests": [
+            {
+                "host_reference": "F9-1",
+                "identity": {"surname": "Perera", "birth_date": "1990-05-14", "sex": "M"},
+            },
+            {
+                "host_reference": "F9-2",
+                "identity": {"surname": "Silva", "birth_date": "2999-01-01", "sex": "F"},
+            },
+        ],
+    }
+    response = api.post("/api/readmissions/batch", json=body, headers=bearer(env.token))
+    assert response.status_code == 201, response.get_json()
+    result = response.get_json()
+    assert len(result["filed"]) == 1
+    assert result["errors"] == [
+        {
+            "line": 2,
+            "field": "identity.birth_date",
+            "code": result["errors"][0]["code"],
+            "message": result["errors"][0]["message"],
+        }
+    ]
+    case = api.get(f"/api/cases/{result['filed'][0]}", headers=bearer(env.token)).get_json()
+    assert case["batch_id"] == result["batch_id"] and case["host_reference"] == "F9-1"
+    again = api.post("/api/readmissions/batch", json=body, headers=bearer(env.token))
+    assert again.status_code == 409 and again.get_json()["error"]["field"] == "reference"

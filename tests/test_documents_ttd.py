@@ -267,3 +267,8 @@ def test_a_verifier_can_redraw_the_printed_rosette(page150: np.ndarray) -> None:
     others = [score(f"T{n:08d}") for n in range(5)]
     assert genuine > 0.5
     assert genuine > max(others) + 0.2
+
+
+def test_pdf_version_is_1_7(pdf: bytes) -> None:
+    assert pdf.startswith(b"%PDF-1.7\n")
+    assert pdf.rstrip().endswith(b"%%EOF")

@@ -246,6 +246,7 @@ def render_certificate(
         pagesize=(PAGE_WIDTH * MM, layout.PAGE_HEIGHT * MM),
         initialFontName=register().sans,
         pageCompression=1,
+        pdfVersion=(1, 7),  # ActualText (1.5), PDF/A-2 is based on PDF 1.7
     )
     canvas.doForm(security_background("legalization").attach(canvas))
     canvas.doForm(template().attach(canvas))
@@ -337,6 +338,7 @@ def render_legalization(
             compress_streams=True,
             object_stream_mode=pikepdf.ObjectStreamMode.disable,
             deterministic_id=True,
+            min_version="1.7",
         )
     return buffer.getvalue()
 

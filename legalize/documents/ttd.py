@@ -309,6 +309,7 @@ def render_ttd(data: TtdData, qr_text: str, photo: bytes | RgbImage, at: datetim
         pagesize=(PAGE_WIDTH * MM, PAGE_HEIGHT * MM),
         initialFontName=fonts.sans,
         pageCompression=1,
+        pdfVersion=(1, 7),  # ActualText (1.5), PDF/A-2 is based on PDF 1.7
     )
     text.attach(canvas)
     canvas.doForm(security_background("ttd").attach(canvas))

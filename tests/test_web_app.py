@@ -23,7 +23,7 @@ from web_app import (
 )
 
 from legalize.config import DEV_SECRET_KEY, Config, ConfigError
-from legalize.registry import accounts
+from legalize.registry import accounts, audit
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.web import create_app
 
@@ -248,6 +248,15 @@ def test_admin_creates_user_and_cannot_lock_self_out(env: WebEnv) -> None:
         root = accounts.get_user(s, "root")
         assert root is not None
         root_id = root.id
+        erin = accounts.get_user(s, "erin")
+        assert erin is not None
+        created = audit.entries_for(s, "user", erin.id)
+        assert [(e.actor, e.action) for e in created][:2] == [
+            ("user:root", "user.created"),
+            ("user:erin", "user.login"),
+        ]
+        assert "a long enough password" not in " ".join(e.details for e in created)
+        assert audit.verify_chain(s).ok
     response = client.post(
         f"/staff/users/{root_id}",
         data={"roles": ["issuing_officer"], "active": "y", "csrf_token": token, "totp": "keep"},

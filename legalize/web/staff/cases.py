@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from legalize.cases import common, views
 from legalize.cases.rules import Action, available_actions
 from legalize.cases.views import CaseView
+from legalize.registry import audit
 from legalize.registry.accounts import Role
 from legalize.registry.models import Case, CaseKind, CaseState
 from legalize.web import workflow
@@ -87,10 +88,12 @@ def _case_row(case_id: int) -> Case:
 def case_detail(case_id: int) -> WerkzeugResponse:
     view = views.get_case(db(), case_id)
     actions = available_actions(user_actor(current_user()), _case_row(case_id))
+    history = [(e.at, e.actor, e.action) for e in audit.entries_for(db(), "case", case_id)]
     db().rollback()  # end the read transaction: pages must not hold SQLite's write lock
     return page(
         "staff/case.html",
         case=view,
+        history=history,
         actions=[a.value for a in actions],
         action_form=ActionForm(),
         reason_form=ReasonForm(),
@@ -237,6 +240,7 @@ def _invalid_on_case(case_id: int, form: ReasonForm | PhotoOverrideForm) -> Resp
     return invalid_form(
         "staff/case.html",
         form,
+        history=[],
         case=view,
         actions=[a.value for a in actions],
         action_form=ActionForm(),

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import redirect, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from legalize.registry import audit
 from legalize.registry.accounts import User, authenticate, verify_totp
 from legalize.web.auth import load_user
 from legalize.web.errors import WebError
@@ -31,7 +32,16 @@ def _sign_in(user: User) -> WerkzeugResponse:
     session.clear()  # a fresh session: nothing from before sign-in carries over
     session.permanent = True
     session["user_id"] = user.id
-    db().commit()  # the rehashed password or the TOTP step
+    audit.append(
+        db(),
+        actor=f"user:{user.username}",
+        action="user.login",
+        subject_type="user",
+        subject_id=user.id,
+        at=now(),
+        details={"totp": user.totp_secret is not None},
+    )
+    db().commit()  # with the rehashed password or the TOTP step
     return redirect(target)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.registry import accounts
+from legalize.registry import accounts, audit
 from legalize.registry.accounts import Role, User
 from legalize.web.auth import current_user, roles_required
 from legalize.web.errors import WebError
@@ -38,12 +38,26 @@ def user_create() -> WerkzeugResponse:
             now(),
             totp_secret=secret,
         )
+        _audit(user, "user.created", totp=secret is not None)
         session.commit()
     except accounts.AccountError:
         session.rollback()
         raise
     flash(f"user {user.username} created")
     return redirect(url_for("staff.user_detail", user_id=user.id))
+
+
+def _audit(user: User, action: str, **details: object) -> None:
+    """Who changed which account; roles and flags only, never a password or a secret."""
+    audit.append(
+        db(),
+        actor=f"user:{current_user().username}",
+        action=action,
+        subject_type="user",
+        subject_id=user.id,
+        at=now(),
+        details={"roles": sorted(r.value for r in user.roles), **details},
+    )
 
 
 def _user(user_id: int) -> User:
@@ -88,6 +102,13 @@ def user_update(user_id: int) -> WerkzeugResponse:
             accounts.enable_totp(user, accounts.new_totp_secret())
         elif form.totp.data == "off":
             accounts.disable_totp(user)
+        _audit(
+            user,
+            "user.updated",
+            active=user.active,
+            password_reset=bool(form.password.data),
+            totp=form.totp.data,
+        )
         session.commit()
     except accounts.AccountError:
         session.rollback()

@@ -397,12 +397,15 @@ def test_revoked_signer(genuine: bytes, pki: MiniPki) -> None:
 @pytest.fixture(scope="module")
 def nss_db(pki: MiniPki, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An NSS database trusting our test root, for pdfsig."""
+    return _make_nss_db(pki.root, tmp_path_factory.mktemp("nss"))
+
+
+def _make_nss_db(root_cert: x509.Certificate, folder: Path) -> Path:
     from cryptography.hazmat.primitives import serialization
 
     certutil = need_tool("certutil")
-    folder = tmp_path_factory.mktemp("nss")
     root = folder / "root.pem"
-    root.write_bytes(pki.root.public_bytes(serialization.Encoding.PEM))
+    root.write_bytes(root_cert.public_bytes(serialization.Encoding.PEM))
     subprocess.run([certutil, "-N", "-d", f"sql:{folder}", "--empty-password"], check=True)
     subprocess.run(
         [certutil, "-A", "-d", f"sql:{folder}", "-n", "root", "-t", "CT,C,C", "-i", str(root)],
@@ -637,12 +640,29 @@ def test_cli_json(
     }
 
 
+def _nss_accepts_eku(cert: x509.Certificate) -> bool:
+    """NSS trusts a PDF signer only with no EKU or with emailProtection (measured)."""
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    try:
+        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return True
+    return ExtendedKeyUsageOID.EMAIL_PROTECTION in usages
+
+
 def test_pdfsig_on_dev_pki_document(legalization: bytes, dev_pki, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     pdfsig = need_tool("pdfsig")
     path = tmp_path / "legalization.pdf"
     path.write_bytes(legalization)
-    out = subprocess.run([pdfsig, str(path)], capture_output=True, text=True, check=False).stdout
+    root = x509.load_pem_x509_certificate(dev_pki.root_cert.read_bytes())
+    db = _make_nss_db(root, tmp_path)
+    out = subprocess.run(
+        [pdfsig, "-nssdir", f"sql:{db}", str(path)], capture_output=True, text=True, check=False
+    ).stdout
     assert "Signature is Valid" in out and "Total document signed" in out
+    if _nss_accepts_eku(dev_pki.signer("LEG").certificate):
+        assert "Certificate is Trusted" in out, out
     check = subprocess.run(
         [need_tool("qpdf"), "--check", str(path)], capture_output=True, check=False
     )

@@ -6,8 +6,10 @@ two use the pure-Python arithmetic below, with deterministic nonces (RFC 6979) s
 signature never depends on the quality of a random source. The pure path is not constant-time;
 it is meant for verifying third-party seals and for the rare signer on those curves.
 
-Hash pairing (:func:`default_hash`): TR-03116 pairs each key size with the SHA-2 function whose
-output is at least as long as the group order, capped at SHA-512:
+Hash pairing (:func:`default_hash`): TR-03116 (and ICAO 9303-13 §2.4, which selects the hash
+by the curve's field size: ≤ 224 bits SHA-224, ≤ 256 SHA-256, ≤ 384 SHA-384, ≤ 512 SHA-512)
+pair each key size with the SHA-2 function whose output is at least as long as the group
+order; P-521, beyond the table, takes SHA-512:
 
 =================  ==========
 curve              hash

@@ -34,7 +34,8 @@ def modify(edit: Callable[[pikepdf.Pdf], None], pages: int = 1) -> bytes:
     with pikepdf.open(io.BytesIO(base_pdf(pages))) as pdf:
         edit(pdf)
         out = io.BytesIO()
-        pdf.save(out)
+        # keep streams as the edit encoded them (qpdf would otherwise re-encode them)
+        pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none)
         return out.getvalue()
 
 
@@ -186,9 +187,34 @@ def image_bomb(pdf: pikepdf.Pdf) -> None:
 
 
 def flate_bomb(pdf: pikepdf.Pdf) -> None:
-    stream = pikepdf.Stream(pdf, zlib.compress(b" " * (sanitize.MAX_STREAM_BYTES + 10), 9))
-    stream.Filter = pikepdf.Name.FlateDecode
+    stream = pikepdf.Stream(pdf, b"")
+    stream.write(
+        zlib.compress(b" " * (sanitize.MAX_STREAM_BYTES + 10), 9), filter=pikepdf.Name.FlateDecode
+    )
     pdf.pages[0].obj.Contents = stream
+
+
+def chained_bomb() -> bytes:
+    """A content stream compressed twice (written by hand: qpdf would undo the chain)."""
+    data = zlib.compress(zlib.compress(b" " * 10_000_000, 9), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter [/FlateDecode /FlateDecode] >>\nstream\n" % len(data)
+        + data
+        + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 5\n0000000000 65535 f \n"
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
 
 
 def huge_page(pdf: pikepdf.Pdf) -> None:
@@ -223,8 +249,17 @@ def test_refused_inputs(data: bytes, hint: str, code: str) -> None:
         (lambda: modify(image_bomb), sanitize.IMAGE_TOO_LARGE),
         (lambda: modify(flate_bomb), sanitize.TOO_LARGE),
         (lambda: modify(huge_page), sanitize.PAGE_TOO_LARGE),
+        (chained_bomb, sanitize.TOO_LARGE),
     ],
-    ids=["encrypted", "owner-password", "too-many-pages", "image-bomb", "flate-bomb", "huge-page"],
+    ids=[
+        "encrypted",
+        "owner-password",
+        "too-many-pages",
+        "image-bomb",
+        "flate-bomb",
+        "huge-page",
+        "chained-compression",
+    ],
 )
 def test_refused_pdfs(make: Callable[[], bytes], code: str) -> None:
     with pytest.raises(UnderlyingDocumentError) as info:

@@ -85,6 +85,9 @@ _DANGEROUS = re.compile(
 )
 
 
+_EXPANDING = {"/FlateDecode", "/LZWDecode", "/RunLengthDecode", "/Fl", "/LZW", "/RL"}
+
+
 @dataclass(frozen=True)
 class SanitizedDocument:
     """The cleaned underlying document, as stored in the legalization."""
@@ -214,6 +217,8 @@ def _save(pdf: pikepdf.Pdf) -> bytes:
     pdf.save(
         out,
         compress_streams=True,
+        # never decode the applicant's streams while writing: no decompression bomb can go off
+        stream_decode_level=pikepdf.StreamDecodeLevel.none,
         object_stream_mode=pikepdf.ObjectStreamMode.disable,
         deterministic_id=True,
         fix_metadata_version=False,
@@ -241,9 +246,12 @@ def _bounded_length(stream: pikepdf.Stream) -> int:
     """Decoded length of a stream, inflating at most MAX_STREAM_BYTES + 1 bytes of it."""
     raw = stream.read_raw_bytes()
     filters = stream.get("/Filter")
-    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)]
     if filters is None:
         return len(raw)
+    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)]
+    if sum(n in _EXPANDING for n in names) > 1:
+        # compression on compression: legitimate writers never chain them; bombs do
+        return MAX_STREAM_BYTES + 1
     if names[0] == "/FlateDecode":
         inflater = zlib.decompressobj()
         try:
@@ -329,9 +337,11 @@ def _rebuild(src: pikepdf.Pdf) -> pikepdf.Pdf:
     return out
 
 
-def _residue(pdf: pikepdf.Pdf) -> list[str]:
-    """Dangerous names left anywhere in the rebuilt file (inside resources, for example)."""
-    data = _save(pdf)
+def _residue(data: bytes) -> list[str]:
+    """Dangerous names left anywhere in the rebuilt file (inside resources, for example).
+
+    Dictionaries are never compressed in our output (no object streams), so a byte scan
+    sees every key and name."""
     return sorted({m.group(1).decode() for m in _DANGEROUS.finditer(data)})
 
 
@@ -349,9 +359,10 @@ def _sanitize_pdf(data: bytes) -> tuple[bytes, int, bool, tuple[str, ...]]:
             removed.append("optional content")
         if not reasons:
             with _rebuild(src) as clean:
-                residue = _residue(clean)
+                rebuilt = _save(clean)
+                residue = _residue(rebuilt)
                 if not residue:
-                    return _save(clean), pages, False, tuple(removed)
+                    return rebuilt, pages, False, tuple(removed)
                 reasons.append("active content in resources: " + ", ".join(residue))
         # rasterize what a viewer shows by default, from a copy qpdf has normalised
         normalised = _save(src)

@@ -162,6 +162,7 @@ def test_bad_ttd_data(bad: dict[str, object], pki: SealPki) -> None:
     [
         {"signed_by": "x" * 41},
         {"number": ""},
+        {"place": " Colombo"},
         {"country": "Sri Lanka"},
         {"document_sha256": b"\x00" * 20},
     ],
@@ -169,6 +170,21 @@ def test_bad_ttd_data(bad: dict[str, object], pki: SealPki) -> None:
 def test_bad_legalization_data(bad: dict[str, object], pki: SealPki) -> None:
     with pytest.raises(ProfileError):
         seal_legalization(sample_legalization(**bad), pki.signers["LEG"], AT)
+
+
+def test_a_signer_whose_key_does_not_match_its_certificate_is_stopped(pki: SealPki) -> None:
+    class Mismatched:
+        certificate = pki.signers["secp256r1"].certificate
+        signer_id = pki.signers["secp256r1"].signer_id
+        cert_reference = pki.signers["secp256r1"].cert_reference
+
+        def sign(self, data: bytes, hash_name: str | None = None) -> bytes:
+            return pki.signers["brainpoolP256r1"].sign(data, hash_name)
+
+    with pytest.raises(profiles.SigningError):
+        seal_ttd(sample_ttd(), Mismatched(), AT)  # type: ignore[arg-type]
+    with pytest.raises(profiles.SigningError):
+        seal_ttd_idb(sample_ttd(), Mismatched(), AT)  # type: ignore[arg-type]
 
 
 def test_mrz_may_be_given_as_two_lines(pki: SealPki) -> None:

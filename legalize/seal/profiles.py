@@ -66,6 +66,10 @@ class ProfileError(ValueError):
     """Data that the profile cannot carry (wrong MRZ length, field too long, ...)."""
 
 
+class SigningError(RuntimeError):
+    """The signer produced a signature that does not verify against its own certificate."""
+
+
 def _mrz_compact(mrz: str) -> str:
     return "".join(mrz.split())
 
@@ -223,9 +227,21 @@ def _signer_curve(signer: Signer) -> str:
     return ecdsa.curve_of_spki(ecdsa.spki_of_certificate(signer.certificate))
 
 
+def _signed(signer: Signer, data: bytes, hash_name: str | None = None) -> bytes:
+    """Sign, then check the signature against the signer's certificate before it goes on
+    paper: a key that does not match its certificate, or a backend that returns DER or a
+    corrupted value, must stop the issuance, not produce a seal that fails at the border."""
+    signature = signer.sign(data, hash_name)
+    spki = ecdsa.spki_of_certificate(signer.certificate)
+    size = ecdsa.curve(ecdsa.curve_of_spki(spki)).size
+    if len(signature) != 2 * size or not ecdsa.verify_raw(spki, data, signature, hash_name):
+        raise SigningError("the signer's signature does not verify against its certificate")
+    return signature
+
+
 def _sign_vds(header: vds.VdsHeader, messages: list[Tlv], signer: Signer) -> bytes:
     unsigned = vds.build_unsigned(header, messages)
-    return unsigned + vds.signature_zone(signer.sign(unsigned))
+    return unsigned + vds.signature_zone(_signed(signer, unsigned))
 
 
 def _header(
@@ -272,16 +288,18 @@ def seal_ttd_idb(
         at.date(),
     )
     unsigned = idb.build_unsigned(header, messages)
-    signature = signer.sign(unsigned, hash_name)
+    signature = _signed(signer, unsigned, hash_name)
     return idb.encode(
         header, messages, signature, cert_der if embed_certificate else None, zipped=False
     )
 
 
 def _text(name: str, value: str) -> bytes:
-    raw = value.strip().encode("utf-8")
-    if not raw:
+    if not value.strip():
         raise ProfileError(f"{name} is empty")
+    if value != value.strip():
+        raise ProfileError(f"{name} has leading or trailing white space")
+    raw = value.encode("utf-8")
     if len(raw) > LEGALIZATION_LIMITS[name]:
         raise ProfileError(f"{name} exceeds {LEGALIZATION_LIMITS[name]} bytes")
     return raw

@@ -97,6 +97,16 @@ def test_unreadable_input_is_a_clear_error(pki: MiniPki, bad: bytes) -> None:
         sign_pdf(bad, pki.signer, AT)
 
 
+def test_encrypted_input_refused(pki: MiniPki, pdf: bytes) -> None:
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as source:
+        out = io.BytesIO()
+        source.save(out, encryption=pikepdf.Encryption(owner="owner", user=""))
+    with pytest.raises(PadesError, match="encrypted"):
+        sign_pdf(out.getvalue(), pki.signer, AT)
+
+
 def test_naive_datetime_refused(pki: MiniPki, pdf: bytes) -> None:
     with pytest.raises(ValueError, match="timezone"):
         sign_pdf(pdf, pki.signer, datetime(2026, 1, 15), chain=[pki.root])

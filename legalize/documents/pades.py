@@ -227,6 +227,9 @@ def _certify(
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=True)
     except (PdfError, ValueError, KeyError, TypeError) as exc:
         raise PadesError(f"cannot read the PDF to sign ({type(exc).__name__})") from None
+    if writer.prev.encrypted:
+        # Our documents are never encrypted; an encrypted input is a pipeline error.
+        raise PadesError("the PDF to sign is encrypted")
     try:
         out = pdf_signer.sign_pdf(writer, bytes_reserved=_bytes_reserved(signer, chain))
     except PyhankoSigningError:

@@ -272,3 +272,22 @@ def test_a_verifier_can_redraw_the_printed_rosette(page150: np.ndarray) -> None:
 def test_pdf_version_is_1_7(pdf: bytes) -> None:
     assert pdf.startswith(b"%PDF-1.7\n")
     assert pdf.rstrip().endswith(b"%%EOF")
+
+
+def test_long_values_shrink_to_fit_or_are_refused(photo: bytes, tmp_path: Path) -> None:
+    long_names = replace(
+        DATA,
+        surname="Wickramasinghe Arachchige Don",
+        given_names="Mudiyanselage Kamalasiri Bandara Jayawardena",
+        place_of_birth="Anuradhapura",
+    )
+    pdf = render_ttd(long_names, QR_TEXT, photo, AT)
+    tool = need_tool("pdftotext")
+    path = tmp_path / "t.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(
+        [tool, "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "MUDIYANSELAGE KAMALASIRI BANDARA JAYAWARDENA" in out
+    with pytest.raises(DocumentError, match="too long"):
+        render_ttd(replace(DATA, given_names="Abcdefghij " * 9), QR_TEXT, photo, AT)

@@ -126,7 +126,19 @@ def ttd_field(row: int, column: int = 0) -> Rect:
     return Rect(x, TTD_FIELD_TOP + row * TTD_FIELD_ROW_PITCH, width, TTD_FIELD_ROW_PITCH - 1)
 
 
-# Field → (row, column) in the data panel; the value is printed 4.6 mm below the row's top.
+def ttd_field_width(key: str) -> float:
+    """Room for the value of field ``key``: a column-0 field whose row has no column-1
+    field may run up to the QR / ghost column (x = 141 mm)."""
+    row, column = TTD_FIELDS[key]
+    if column == 1:
+        return 141.0 - TTD_FIELD_COLUMN2
+    if any(r == row and c == 1 for r, c in TTD_FIELDS.values()):
+        return TTD_FIELD_COLUMN2 - TTD_FIELD_LEFT - 2.0
+    return 141.0 - TTD_FIELD_LEFT
+
+
+# Field → (row, column) in the data panel; the value's baseline is TTD_VALUE_OFFSET below
+# the row's top.
 TTD_FIELDS: dict[str, tuple[int, int]] = {
     "surname": (0, 0),
     "given_names": (1, 0),

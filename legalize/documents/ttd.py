@@ -248,6 +248,21 @@ def template() -> Template:
     return Template(form, text, f, mrz_size)
 
 
+MIN_VALUE_SIZE = 6.5
+"""Smallest font size a long value is shrunk to; longer values are refused."""
+
+
+def _fitting_size(text: CidTextBuilder, f: Fonts, value: str, width_mm: float) -> float:
+    """10 pt, or smaller so that ``value`` fits ``width_mm``."""
+    natural = text.width(value, f.en_b, 10.0)
+    if natural <= width_mm * MM:
+        return 10.0
+    size = 10.0 * width_mm * MM / natural
+    if size < MIN_VALUE_SIZE:
+        raise DocumentError(f"{value!r} is too long for its field ({width_mm:.0f} mm)")
+    return size
+
+
 def _photo(photo: bytes | RgbImage) -> RgbImage:
     if isinstance(photo, np.ndarray):
         if photo.dtype != np.uint8 or photo.ndim != 3 or photo.shape[2] != 3:
@@ -322,7 +337,7 @@ def render_ttd(data: TtdData, qr_text: str, photo: bytes | RgbImage, at: datetim
     for key, value in _values(data).items():
         row, column = layout.TTD_FIELDS[key]
         rect = layout.ttd_field(row, column)
-        size = 10.0 if key not in ("issuing_post", "check_code") else 9.5
+        size = _fitting_size(text, f, value, layout.ttd_field_width(key))
         code.append(
             text.line([(value, f.en_b, size)], rect.x * MM, _y(rect.y + layout.TTD_VALUE_OFFSET))
         )

@@ -237,7 +237,10 @@ def test_third_party_root_only_store(pki: SealPki, tmp_path: Path) -> None:
     store = TrustStore.load(root_only)
     p256 = pki.signers["secp256r1"]
     embedded = seal_ttd_idb(sample_ttd(), p256, AT, embed_certificate=True)
-    assert verify_seal(embedded, store, VALID_AT).verdict.value == "VALID"
+    report = verify_seal(embedded, store, VALID_AT)
+    assert report.verdict.value == "VALID", report.to_text()
+    signer_check = report.check("seal.signer")
+    assert signer_check is not None and signer_check.data.get("embedded") is True
     assert reason_codes(verify_seal(seal_ttd_idb(sample_ttd(), p256, AT), store, VALID_AT)) == [
         "SIGNER_UNKNOWN"
     ]

@@ -3,8 +3,9 @@
 Checks, in report order (each reports; SKIPPED with its reason when a precondition failed):
 
 ``seal.format``     FORMAT     the input is a VDS or IDB and its structure is sound
-``seal.profile``    FORMAT     the profile is one we read (TTD, legalization); others:
-                               SKIPPED SEAL_UNSUPPORTED (signature still checked)
+``seal.profile``    FORMAT     the profile is one we read (TTD, legalization, published
+                               third-party profiles); others: SKIPPED SEAL_UNSUPPORTED
+                               (signature still checked)
 ``seal.signer``     TRUST      the certificate the seal names is in the trust store
 ``seal.signature``  INTEGRITY  the ECDSA signature over header + message zone verifies
 ``seal.trust``      TRUST      the signer was valid, not revoked, allowed for the document type
@@ -279,6 +280,14 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
                 Category.TRUST,
                 SIGNER_UNKNOWN,
                 "The trust store holds no certificate matching the seal's signer reference.",
+            )
+        if isinstance(container, idb.IdbSeal) and certs[0] not in trust.certificates:
+            return _ok(
+                "seal.signer",
+                Category.TRUST,
+                "The seal embeds the certificate its reference names; whether it is trusted "
+                "is checked next.",
+                embedded=True,
             )
         return _ok("seal.signer", Category.TRUST, "The signer certificate is in the trust store.")
 

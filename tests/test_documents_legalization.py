@@ -162,3 +162,16 @@ def test_latin_only_values(underlying: SanitizedDocument, tmp_path: Path) -> Non
 def test_bad_input(underlying: SanitizedDocument, change: dict[str, str], qr_text: str) -> None:
     with pytest.raises(DocumentError):
         render_legalization(replace(DATA, **change), qr_text, underlying, AT)  # type: ignore[arg-type]
+
+
+def test_long_values_shrink_or_are_refused(underlying: SanitizedDocument) -> None:
+    long = replace(
+        DATA,
+        capacity="Additional District Registrar of Births, Marriages and Deaths, "
+        "Colombo Divisional Secretariat, Western Province",
+        document_title="Certified extract of the register of births, entry 1988/03/0412",
+    )
+    pdf = render_legalization(long, QR_TEXT, underlying, AT)
+    assert pdf.startswith(b"%PDF-1.7")
+    with pytest.raises(DocumentError, match="too long"):
+        render_legalization(replace(DATA, capacity="Registrar " * 40), QR_TEXT, underlying, AT)

@@ -93,6 +93,17 @@ POSITIONS: dict[str, tuple[float, float]] = {
     "signature": (22.0, 206.0),
 }
 VALUE_OFFSET = 9.0
+VALUE_WIDTHS = {
+    "country": 166.0,
+    "signed_by": 166.0,
+    "capacity": 166.0,
+    "seal_of": 166.0,
+    "place": 84.0,
+    "date": 78.0,
+    "certified_by": 166.0,
+    "number": 31.0,
+}
+"""Room (mm) for each value; longer values are set smaller, down to 6.5 pt."""
 """Baseline of a value below its label row."""
 CERTIFIED_Y = 146.0
 DOCUMENT_Y = 190.0
@@ -212,6 +223,25 @@ class _Values:
                 self.own = CidTextBuilder("LzVal")
             return self.own.line(runs, x, y, align, gap)
 
+    def width(self, runs: list[Run]) -> float:
+        try:
+            return sum(self.shared.width(t, font, size) for t, font, size in runs)
+        except DocumentError:
+            if self.own is None:
+                self.own = CidTextBuilder("LzVal")
+            return sum(self.own.width(t, font, size) for t, font, size in runs)
+
+    def fitted(self, runs: list[Run], width_mm: float, minimum: float = 6.5) -> list[Run]:
+        """``runs`` scaled down to fit ``width_mm`` (never below ``minimum`` points)."""
+        natural = self.width(runs)
+        if natural <= width_mm * MM:
+            return runs
+        factor = width_mm * MM / natural
+        if min(size for _, _, size in runs) * factor < minimum:
+            text = "".join(t for t, _, _ in runs)
+            raise DocumentError(f"{text!r} is too long for its place ({width_mm:.0f} mm)")
+        return [(t, font, size * factor) for t, font, size in runs]
+
     def attach(self, canvas: Canvas) -> None:
         self.shared.attach(canvas)
         if self.own is not None:
@@ -267,16 +297,16 @@ def render_certificate(
         x, y = POSITIONS[key]
         if not value.strip():
             raise DocumentError(f"item {ITEMS[key][0]} ({ITEMS[key][1]}) is empty")
-        code.append(
-            values.line(script_runs(value, 11.0, bold=True), x * MM, y_pt(y + VALUE_OFFSET))
-        )
+        runs = values.fitted(script_runs(value, 11.0, bold=True), VALUE_WIDTHS[key])
+        code.append(values.line(runs, x * MM, y_pt(y + VALUE_OFFSET)))
     f = fonts()
     described = data.document_title or "Attached document"
     pages = f"{underlying.pages} page" + ("s" if underlying.pages != 1 else "")
     form = ", rendered as images" if underlying.rasterized else ""
+    title = values.fitted(script_runs(f"{described} ({pages}{form})", 8.0), 72.0, minimum=5.0)
     code.append(
         values.line(
-            [*script_runs(f"{described} ({pages}{form})", 8.0), ("SHA-256", f.en_b, 7.0)],
+            [*title, ("SHA-256", f.en_b, 7.0)],
             22.0 * MM,
             y_pt(DOCUMENT_Y + 2.5),
             gap=3.0,

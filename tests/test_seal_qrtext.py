@@ -70,6 +70,11 @@ def test_bare_base45_vds_is_read() -> None:
     assert parse_qr_text(base45.encode(VDS)) == VDS
 
 
+def test_hex_vds_is_read() -> None:
+    assert parse_qr_text(VDS.hex()) == VDS
+    assert parse_qr_text(VDS.hex().upper()) == VDS
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -13,7 +13,7 @@ A space ends a URL for camera apps, ``%`` starts a percent escape, and ``/./`` o
 path is rewritten by browsers before the request leaves the phone, so a Base45 payload does
 not survive the trip to the web check. Base32 costs 1.6 characters a byte against Base45's 1.5
 (6.7 % more) and is URL-safe. :func:`parse_qr_text` still reads a bare Base45 VDS (no URL), the
-form other tools write.
+form other tools write, and a VDS pasted as hex (``dc03…``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from legalize.seal.errors import SealUnreadable
 
 _URL = re.compile(r"^https?://[^\s]*?/(?=[^/]*$)", re.IGNORECASE)
 _BASE32 = re.compile(r"[A-Z2-7]+")
+_HEX_VDS = re.compile(r"(?:dc|DC)(?:[0-9a-fA-F]{2})+")
 
 
 def base32(data: bytes) -> str:
@@ -64,6 +65,9 @@ def parse_qr_text(text: str) -> bytes | str:
     payload = strip_url(text)
     if idb.looks_like_idb(payload):
         return payload
+    if _HEX_VDS.fullmatch(payload):
+        # A VDS pasted as hex (how seals are often exchanged in bug reports and test suites).
+        return bytes.fromhex(payload)
     upper = payload.upper()
     if _BASE32.fullmatch(upper) and len(upper) % 8 not in (1, 3, 6):
         try:

@@ -261,6 +261,17 @@ def test_a_crashing_trust_store_is_an_error_check(pki: SealPki) -> None:
     assert "disk on fire" not in report.to_text()
 
 
+def test_zipped_idb_verifies(pki: SealPki, store: TrustStore) -> None:
+    from legalize.seal import idb
+
+    signed = idb.decode(seal_ttd_idb(sample_ttd(), pki.signers["secp384r1"], AT))
+    zipped = idb.encode(signed.header, signed.messages, signed.signature, zipped=True)
+    assert zipped.startswith("RDB1D")
+    report = verify_seal(zipped, store, VALID_AT)
+    assert report.verdict.value == "VALID", report.to_text()
+    assert report.data["zipped"] is True
+
+
 def test_unsigned_idb_is_unsupported(store: TrustStore) -> None:
     from legalize.seal import c40, idb
 

@@ -109,6 +109,11 @@ class CachedFont:
             "/DescendantFonts [@CID@] /ToUnicode @TOU@ >>"
         ).encode("ascii")
 
+        # Shaping is done (harfbuzz); a PDF renderer needs outlines and metrics only. Dropping
+        # the layout tables before subsetting spares their decompilation (most of the time).
+        for table in ("GSUB", "GPOS", "GDEF", "DSIG", "FFTM", "BASE", "JSTF", "MATH"):
+            if table in font:
+                del font[table]
         options = subset.Options()
         options.retain_gids = True
         options.notdef_outline = True
@@ -170,6 +175,27 @@ def _cmap(mapping: dict[int, str]) -> str:
     )
 
 
+_metrics_cache: dict[tuple[str, int], tuple[hb.Font, int, list[int], dict[int, str]]] = {}
+
+
+def _metrics(font: FontFile) -> tuple[hb.Font, int, list[int], dict[int, str]]:
+    """harfbuzz font, units per em, advance widths and reverse cmap of a font, read once per
+    process (a per-document builder would otherwise parse the font again)."""
+    key = (font.label, len(font.data))
+    if key not in _metrics_cache:
+        face = hb.Face(hb.Blob(font.data))
+        ft = TTFont(io.BytesIO(font.data), lazy=True)
+        hmtx = ft["hmtx"]
+        order = ft.getGlyphOrder()
+        advances = [hmtx[name][0] for name in order]
+        ids = {name: i for i, name in enumerate(order)}
+        reverse: dict[int, str] = {}
+        for code, name in sorted(ft.getBestCmap().items(), reverse=True):
+            reverse[ids[name]] = chr(code)  # the lowest code point wins
+        _metrics_cache[key] = (hb.Font(face), face.upem, advances, reverse)
+    return _metrics_cache[key]
+
+
 class CidTextBuilder:
     """Collects shaped lines for one cached form and builds the subset fonts they need."""
 
@@ -182,22 +208,9 @@ class CidTextBuilder:
         if font.label not in self._uses:
             if self._built is not None:
                 raise DocumentError(f"font {font.label} is not part of this text set")
-            face = hb.Face(hb.Blob(font.data))
-            ft = TTFont(io.BytesIO(font.data), lazy=True)
-            hmtx = ft["hmtx"]
-            order = ft.getGlyphOrder()
-            advances = [hmtx[name][0] for name in order]
-            ids = {name: i for i, name in enumerate(order)}
-            reverse: dict[int, str] = {}
-            for code, name in sorted(ft.getBestCmap().items(), reverse=True):
-                reverse[ids[name]] = chr(code)  # lowest code point wins
+            hb_font, upem, advances, reverse = _metrics(font)
             self._uses[font.label] = _FontUse(
-                f"{self.prefix}F{len(self._uses)}",
-                font,
-                hb.Font(face),
-                face.upem,
-                advances,
-                reverse,
+                f"{self.prefix}F{len(self._uses)}", font, hb_font, upem, advances, reverse
             )
         return self._uses[font.label]
 

@@ -76,6 +76,13 @@ def main() -> int:
         )
         return render_legalization(data, QR, underlying, AT)
 
+    def legalization_sinhala(n: int) -> bytes:
+        request = {**leg_request, "signed_by": "ආර්. ඒ. පෙරේරා (R. A. Perera)"}
+        data = legalization_from_json(
+            request, number=f"L{n:09d}", check_code="ABCD-EFGH", default_date=AT.date()
+        )
+        return render_legalization(data, QR, underlying, AT)
+
     sample = ttd(0)
     print(
         f"TTD PDF size: {len(sample) / 1024:.0f} kB; legalization: "
@@ -84,6 +91,7 @@ def main() -> int:
     rate("TTD render (photo already normalised)", ttd, args.seconds)
     rate("TTD render (from JPEG bytes)", ttd_from_photo_bytes, args.seconds)
     rate("legalization render (Latin values)", legalization, args.seconds)
+    rate("legalization render (a Sinhala value)", legalization_sinhala, args.seconds)
     rate(
         "sanitize underlying.pdf",
         lambda n: sanitize_underlying(underlying_bytes, "a.pdf"),

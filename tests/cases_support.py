@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 
+import support
 from PIL import Image, ImageDraw
 
 from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
@@ -39,14 +41,22 @@ def plain_photo() -> bytes:
 
 
 def workflow_issuer() -> Issuer:
-    """The real issuer when legalize.documents provides one, else the unsigned test double."""
+    """The unsigned test double: for tests of the rules, where the PDF does not matter."""
+    return UnsignedTestIssuer()
+
+
+def real_issuer(keys_dir: Path) -> Issuer:
+    """The real issuer (seal, render, PAdES) on the dev PKI in ``keys_dir``."""
     try:
-        return bind_issuer(Config())
-    except IssuerUnavailable:
-        return UnsignedTestIssuer()
+        return bind_issuer(Config(keys_dir=keys_dir))
+    except IssuerUnavailable as exc:
+        support.unavailable(f"real issuer: {exc}")
+        raise
 
 
-def request_body(reference: str = "DE-2026-0001", **identity: str) -> dict[str, object]:
+def request_body(
+    reference: str = "DE-2026-0001", travel_date: str = "2026-11-20", **identity: str
+) -> dict[str, object]:
     ident: dict[str, str] = {
         "surname": "Perera",
         "given_names": "Kamal Nuwan",
@@ -61,6 +71,6 @@ def request_body(reference: str = "DE-2026-0001", **identity: str) -> dict[str, 
         "host_country": "DEU",
         "host_reference": reference,
         "port_of_entry": "CMB",
-        "travel_date": "2026-11-20",
+        "travel_date": travel_date,
         "identity": ident,
     }

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
-from cases_support import ADMIN, ALICE, BOB, CAROL, T0, workflow_issuer
+from cases_support import ADMIN, ALICE, BOB, CAROL, T0, real_issuer
+from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy.orm import Session
 
 from legalize.cases import legalization, readmission, views
@@ -20,8 +23,19 @@ from legalize.cases.errors import (
 from legalize.cases.legalization import MatchOutcome
 from legalize.cases.rules import Actor
 from legalize.registry import audit
+from verifier.pdf import verify_pdf
 
-UNDERLYING = b"%PDF-1.7\n% a birth certificate stand-in\n%%EOF\n"
+
+def _underlying_pdf() -> bytes:
+    """A one-page PDF standing in for a birth certificate."""
+    out = io.BytesIO()
+    canvas = Canvas(out)
+    canvas.drawString(72, 720, "BIRTH CERTIFICATE No. 1234 (test document)")
+    canvas.save()
+    return out.getvalue()
+
+
+UNDERLYING = _underlying_pdf()
 
 
 def _signatory(session: Session) -> int:
@@ -58,29 +72,36 @@ def _body(**change: object) -> dict[str, object]:
     return body
 
 
-def test_whole_legalization_path(db_session: Session) -> None:
+def test_whole_legalization_path(db_session: Session, dev_pki: Any) -> None:
+    """Application, signatory match, prepare, four-eyes approval, issuance with the real
+    issuer, download, verification, revocation."""
     session = db_session
+    t0 = dev_pki.at + timedelta(hours=9)
     signatory_id = _signatory(session)
-    request = legalization.parse_request(_body(), UNDERLYING, T0)
-    case = legalization.file_application(session, ALICE, request, T0)
+    request = legalization.parse_request(_body(), UNDERLYING, t0)
+    case = legalization.file_application(session, ALICE, request, t0)
     assert case.state == "draft" and case.kind == "legalization"
     assert case.signatory_id == signatory_id  # matched despite spacing and case
     assert case.underlying_sha256 == hashlib.sha256(UNDERLYING).hexdigest()
     assert legalization.underlying_document(session, case.id) == (UNDERLYING, "application/pdf")
 
-    legalization.prepare(session, ALICE, case.id, T0 + timedelta(minutes=1))
+    legalization.prepare(session, ALICE, case.id, t0 + timedelta(minutes=1))
     with pytest.raises(FourEyesViolation):
-        legalization.approve(session, Actor(ALICE.id, BOB.roles), case.id, T0)
-    legalization.approve(session, BOB, case.id, T0 + timedelta(minutes=2))
-    issued = legalization.issue(session, BOB, case.id, T0 + timedelta(minutes=3), workflow_issuer())
+        legalization.approve(session, Actor(ALICE.id, BOB.roles), case.id, t0)
+    legalization.approve(session, BOB, case.id, t0 + timedelta(minutes=2))
+    issued = legalization.issue(
+        session, BOB, case.id, t0 + timedelta(minutes=3), real_issuer(dev_pki.dir)
+    )
     doc = issued.document
-    assert doc is not None and doc.type == "legalization" and doc.number == "L26000001"
+    assert doc is not None and doc.type == "legalization" and doc.number == f"L{t0:%y}000001"
     assert doc.expires_on is None
     pdf = views.document_pdf(session, doc.number)
     assert hashlib.sha256(pdf).hexdigest() == doc.pdf_sha256
+    report = verify_pdf(pdf, dev_pki.trust_store(), t0 + timedelta(hours=1))
+    assert report.verdict.value == "VALID", [c for c in report.checks if c.status.value != "VALID"]
     with pytest.raises(InvalidTransition):  # a legalization is never "cleared"
-        readmission.clear(session, CAROL, doc.number, T0)
-    revoked = legalization.revoke(session, BOB, doc.number, "signature found forged", T0)
+        readmission.clear(session, CAROL, doc.number, t0)
+    revoked = legalization.revoke(session, BOB, doc.number, "signature found forged", t0)
     assert revoked.status == "revoked"
     actions = [e.action for e in audit.entries_for(session, "case", case.id)]
     assert actions == [
@@ -175,6 +196,8 @@ def test_bad_signatory_input(db_session: Session, kwargs: dict[str, object], fie
         ({"underlying_date": "2099-01-01"}, UNDERLYING, "underlying_date"),
         ({"underlying_date": "15/03/2024"}, UNDERLYING, "underlying_date"),
         ({"signer_name": ""}, UNDERLYING, "signer_name"),
+        ({"signer_capacity": "C" * 37}, UNDERLYING, "signer_capacity"),
+        ({"signer_authority": "ශ්‍රී" * 10}, UNDERLYING, "signer_authority"),
         ({"applicant": None}, UNDERLYING, "applicant"),
         (
             {"applicant": {"surname": "X", "birth_date": "1990-01-01", "sex": "?"}},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from cases_support import (
@@ -16,8 +17,8 @@ from cases_support import (
     SLTD_CSV,
     T0,
     plain_photo,
+    real_issuer,
     request_body,
-    workflow_issuer,
 )
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,10 +35,12 @@ from legalize.cases.errors import (
     ReasonRequired,
 )
 from legalize.cases.issuer import UnsignedTestIssuer
+from legalize.config import Config
 from legalize.registry import audit
 from legalize.registry.identity import import_nic, import_sltd
 from legalize.registry.models import Counter, Document
 from legalize.seal import checkcode
+from verifier.pdf import verify_pdf
 
 
 def _registers(session: Session) -> None:
@@ -55,12 +58,16 @@ def _approved_case(session: Session, reference: str = "DE-2026-0001") -> int:
     return case.id
 
 
-def test_whole_readmission_path(db_session: Session) -> None:
+def test_whole_readmission_path(db_session: Session, dev_pki: Any) -> None:
+    """Request, cross-check, photo, prepare, four-eyes approval, issuance with the real
+    issuer (seal + PAdES), download, verification, clearance, second clearance refused."""
     session = db_session
+    t0 = dev_pki.at + timedelta(hours=9)
     _registers(session)
-    issuer = workflow_issuer()
-    body = {**request_body(), "photo": plain_photo()}
-    case = readmission.file_request(session, HOST, readmission.parse_request(body, T0), T0)
+    issuer = real_issuer(dev_pki.dir)
+    travel = (t0 + timedelta(days=14)).date().isoformat()
+    body = {**request_body(travel_date=travel), "photo": plain_photo()}
+    case = readmission.file_request(session, HOST, readmission.parse_request(body, t0), t0)
     assert case.state == "draft"
     assert case.crosscheck is not None
     assert case.crosscheck["outcome"] == "match"
@@ -68,40 +75,43 @@ def test_whole_readmission_path(db_session: Session) -> None:
     assert case.photo is not None and not case.photo.passed  # no face in the test picture
 
     with pytest.raises(InvalidInput) as failed_photo:
-        readmission.prepare(session, ALICE, case.id, T0)
+        readmission.prepare(session, ALICE, case.id, t0)
     assert failed_photo.value.code == "PHOTO_CHECK_FAILED"
     with pytest.raises(ReasonRequired):
-        readmission.override_photo(session, ALICE, case.id, "  ", T0)
-    readmission.override_photo(session, ALICE, case.id, "checked against the NIC photo", T0)
-    prepared = readmission.prepare(session, ALICE, case.id, T0 + timedelta(minutes=5))
+        readmission.override_photo(session, ALICE, case.id, "  ", t0)
+    readmission.override_photo(session, ALICE, case.id, "checked against the NIC photo", t0)
+    prepared = readmission.prepare(session, ALICE, case.id, t0 + timedelta(minutes=5))
     assert prepared.prepared_by == ALICE.id
 
     with pytest.raises(Forbidden):  # an issuing officer cannot approve
-        readmission.approve(session, ALICE, case.id, T0)
-    approved = readmission.approve(session, BOB, case.id, T0 + timedelta(minutes=10))
+        readmission.approve(session, ALICE, case.id, t0)
+    approved = readmission.approve(session, BOB, case.id, t0 + timedelta(minutes=10))
     assert approved.state == "approved" and approved.approved_by == BOB.id
 
-    at_issue = T0 + timedelta(minutes=20)
+    at_issue = t0 + timedelta(minutes=20)
     issued = readmission.issue(session, ALICE, case.id, at_issue, issuer)
     doc = issued.document
     assert issued.state == "issued" and doc is not None
-    assert doc.number == "T26000001"
+    assert doc.number == f"T{t0:%y}000001"
     assert checkcode.is_valid(doc.check_code)
     assert len(doc.web_token) >= 32  # 192 bits, URL-safe Base64
     assert doc.expires_on == at_issue.date() + timedelta(days=30)
     pdf = views.document_pdf(session, doc.number)  # the host country's download
     assert hashlib.sha256(pdf).hexdigest() == doc.pdf_sha256
+    report = verify_pdf(pdf, dev_pki.trust_store(), at_issue + timedelta(hours=1))
+    assert report.verdict.value == "VALID", [c for c in report.checks if c.status.value != "VALID"]
+    assert doc.seal_text.startswith(Config().check_url)
     assert views.check_document(session, doc.number, doc.check_code.lower()) == doc
     assert views.check_document(session, doc.number, "0000-0000-0000-00") is None
     assert views.document_by_token(session, doc.web_token) == doc
     assert views.document_by_pdf_hash(session, doc.pdf_sha256) == doc
 
     with pytest.raises(Forbidden):
-        readmission.clear(session, ALICE, doc.number, T0 + timedelta(days=2))
-    used = readmission.clear(session, CAROL, doc.number, T0 + timedelta(days=2), port="CMB")
+        readmission.clear(session, ALICE, doc.number, t0 + timedelta(days=2))
+    used = readmission.clear(session, CAROL, doc.number, t0 + timedelta(days=2), port="CMB")
     assert used.status == "used"
     with pytest.raises(DocumentUsed) as second:
-        readmission.clear(session, CAROL, doc.number, T0 + timedelta(days=2, hours=1))
+        readmission.clear(session, CAROL, doc.number, t0 + timedelta(days=2, hours=1))
     assert second.value.code == "DOCUMENT_USED"
 
     actions = [e.action for e in audit.entries_for(session, "case", case.id)]

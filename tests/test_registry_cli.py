@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import base64
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cases_support import ALICE, NIC_CSV, T0, plain_photo
@@ -119,7 +120,10 @@ def test_issue_batch_cli(
     session_factory: sessionmaker[Session],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    dev_pki: Any,
 ) -> None:
+    monkeypatch.setenv("LEGALIZE_KEYS_DIR", str(dev_pki.dir))  # the real issuer signs
     with session_factory() as session:
         create_user(session, "alice", "correct horse battery", ["issuing_officer"], T0)
         create_user(session, "bob", "correct horse battery", ["approving_officer"], T0)
@@ -128,9 +132,9 @@ def test_issue_batch_cli(
     photo = base64.b64encode(plain_photo()).decode()
     path = tmp_path / "flight.csv"
     path.write_text(
-        "host_reference,surname,birth_date,sex,travel_date,photo\n"
-        f"F-1,Perera,1990-05-14,M,2099-01-01,{photo}\n"
-        f"F-2,Silva,1990-02-31,F,2099-01-01,{photo}\n"
+        "host_reference,surname,given_names,birth_date,birth_place,sex,travel_date,photo\n"
+        f"F-1,Perera,Kamal,1990-05-14,Kandy,M,2099-01-01,{photo}\n"
+        f"F-2,Silva,Nimali,1990-02-31,Galle,F,2099-01-01,{photo}\n"
     )
     assert (
         _batch_cli(
@@ -165,12 +169,7 @@ def test_issue_batch_cli(
         _batch_cli(["issue", "batch", "approve", batch_id, "--as", "nobody", *url])
     capsys.readouterr()
     assert _batch_cli(["issue", "batch", "approve", batch_id, "--as", "bob", *url]) == 0
-    assert (
-        _batch_cli(
-            ["issue", "batch", "issue", batch_id, "--as", "alice", "--unsigned-test-double", *url]
-        )
-        == 0
-    )
+    assert _batch_cli(["issue", "batch", "issue", batch_id, "--as", "alice", *url]) == 0
     assert "1 done, 0 failed" in capsys.readouterr().out
     with session_factory() as session:
         assert audit.verify_chain(session).ok

@@ -14,6 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from PIL import Image, ImageDraw
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy.orm import Session
 
 from legalize.cases import batch, legalization, readmission
@@ -40,16 +42,28 @@ N1234567,LKA,stolen,2025-03-01
 N2345678,LKA,lost,2025-06-11
 """
 PEOPLE = [
-    ("Perera", "Kamal Nuwan", "1990-05-14", "M", "199012345678", "N7654321"),
-    ("Silva", "Nimali", "1985-12-01", "F", "853400937V", "N6543210"),
-    ("Fernando", "Ruwan", "1979-02-02", "M", "197903300123", "N5432109"),
-    ("Dias", "Amali", "1988-03-07", "F", "198806600456", "N1234567"),
-    ("Jayawardena", "Sunil", "1992-09-09", "M", "199254321098", "N4321098"),
-    ("Bandara", "Chamari", "1995-01-21", "F", "", "N3210987"),
-    ("Wickramasinghe", "Lalith", "1983-11-30", "M", "198333500789", "N2109876"),
-    ("Gunasekara", "Ishara", "1991-07-04", "F", "", "N1098765"),
+    ("Perera", "Kamal Nuwan", "1990-05-14", "M", "199012345678", "N7654321", "Kandy"),
+    ("Silva", "Nimali", "1985-12-01", "F", "853400937V", "N6543210", "Galle"),
+    ("Fernando", "Ruwan", "1979-02-02", "M", "197903300123", "N5432109", "Negombo"),
+    ("Dias", "Amali", "1988-03-07", "F", "198806600456", "N1234567", "Matara"),
+    ("Jayawardena", "Sunil", "1992-09-09", "M", "199254321098", "N4321098", "Colombo"),
+    ("Bandara", "Chamari", "1995-01-21", "F", "", "N3210987", "Kurunegala"),
+    ("Wickramasinghe", "Lalith", "1983-11-30", "M", "198333500789", "N2109876", "Badulla"),
+    ("Gunasekara", "Ishara", "1991-07-04", "F", "", "N1098765", "Anuradhapura"),
 ]
-UNDERLYING = b"%PDF-1.4\n% demo underlying document\n%%EOF\n"
+
+
+def demo_underlying(title: str) -> bytes:
+    """A one-page PDF standing in for an applicant's document."""
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=A4)
+    canvas.setTitle(title)
+    canvas.setFont("Helvetica-Bold", 16)
+    canvas.drawString(72, 760, title.upper())
+    canvas.setFont("Helvetica", 11)
+    canvas.drawString(72, 730, "DEMO DOCUMENT - NOT A REAL CERTIFICATE")
+    canvas.save()
+    return out.getvalue()
 
 
 def demo_photo(seed: int) -> bytes:
@@ -68,7 +82,7 @@ def demo_photo(seed: int) -> bytes:
 
 
 def _request(i: int, at: datetime) -> readmission.ReadmissionRequest:
-    surname, given, birth, sex, nic, passport = PEOPLE[i % len(PEOPLE)]
+    surname, given, birth, sex, nic, passport, place = PEOPLE[i % len(PEOPLE)]
     body: dict[str, Any] = {
         "host_country": "DEU",
         "host_reference": f"DEMO-DEU-{i + 1:04d}",
@@ -80,6 +94,7 @@ def _request(i: int, at: datetime) -> readmission.ReadmissionRequest:
             "given_names": given,
             "birth_date": birth,
             "sex": sex,
+            "birth_place": place,
             "nic_number": nic,
             "passport_number": passport,
         },
@@ -133,7 +148,7 @@ def seed_demo(session: Session, at: datetime, issuer: Issuer) -> str:
         session,
         ROOT,
         name="S. Thevarajah",
-        capacity="Registrar of Births, Deaths and Marriages",
+        capacity="Registrar of Births and Deaths",
         authority="Divisional Secretariat, Jaffna",
         valid_from=date(2018, 3, 1),
         valid_until=None,
@@ -164,8 +179,10 @@ def seed_demo(session: Session, at: datetime, issuer: Issuer) -> str:
     )
     expired = _ready(session, 7, earlier)
     readmission.approve(session, BOB, expired, earlier)
-    readmission.issue(session, ALICE, expired, earlier, issuer)
-    readmission.expire_due(session, at)
+    # The signers of a fresh dev PKI are valid from now on, so the demo TTD that expires is
+    # issued now, valid for the day, and the expiry run is the one of tomorrow.
+    readmission.issue(session, ALICE, expired, at, issuer, validity_days=0)
+    readmission.expire_due(session, at + timedelta(days=1))
 
     # A small batch (a charter flight), filed and prepared.
     rows = [(n + 2, {"host_reference": f"CHARTER-{n + 1:02d}", **_flat(n)}) for n in range(3)]
@@ -182,12 +199,12 @@ def seed_demo(session: Session, at: datetime, issuer: Issuer) -> str:
             ("K. M. Rathnayake", "rejected"),
         ]
     ):
-        surname, given, birth, sex, nic, _ = PEOPLE[n]
+        surname, given, birth, sex, nic, _, place = PEOPLE[n]
         capacity, authority = {
             "W. A. Jayasinghe": (sig.capacity, sig.authority),
             "W.A. Jayasinghe": (sig.capacity, sig.authority),
             "S. Thevarajah": (
-                "Registrar of Births, Deaths and Marriages",
+                "Registrar of Births and Deaths",
                 "Divisional Secretariat, Jaffna",
             ),
             "K. M. Rathnayake": ("Notary Public", "Ministry of Justice"),
@@ -199,6 +216,7 @@ def seed_demo(session: Session, at: datetime, issuer: Issuer) -> str:
                     "given_names": given,
                     "birth_date": birth,
                     "sex": sex,
+                    "birth_place": place,
                     "nic_number": nic,
                 },
                 "underlying_title": "Birth certificate",
@@ -208,7 +226,7 @@ def seed_demo(session: Session, at: datetime, issuer: Issuer) -> str:
                 "signer_authority": authority,
                 "destination_country": "ITA",
             },
-            UNDERLYING,
+            demo_underlying("Birth certificate"),
             at,
         )
         case = legalization.file_application(session, ALICE, request, at)
@@ -230,8 +248,9 @@ def seed_demo(session: Session, at: datetime, issuer: Issuer) -> str:
 
 
 def _flat(n: int) -> dict[str, Any]:
-    surname, given, birth, sex, nic, passport = PEOPLE[(n + 4) % len(PEOPLE)]
+    surname, given, birth, sex, nic, passport, place = PEOPLE[(n + 4) % len(PEOPLE)]
     return {
+        "birth_place": place,
         "surname": surname,
         "given_names": given,
         "birth_date": birth,

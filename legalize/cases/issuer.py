@@ -90,18 +90,97 @@ class IssuerUnavailable(RuntimeError):
 
 
 def bind_issuer(config: Config) -> Issuer:
-    """The real issuer of legalize.documents, set up from ``config`` (keys, TSA, check URL)."""
+    """The real issuer (legalize.documents.issue: seal, render, PAdES-sign) with the signers
+    of ``config.keys_dir`` (key files or the HSM). :class:`IssuerUnavailable` when the
+    documents package or the keys are missing."""
     try:
-        module = importlib.import_module("legalize.documents.issue")
+        importlib.import_module("legalize.documents.issue")
+        from legalize.pki.authority import Authority
     except ModuleNotFoundError as exc:
-        raise IssuerUnavailable("legalize.documents.issue is not available yet") from exc
-    factory: Any = getattr(module, "workflow_issuer", None)
-    if factory is None:
-        raise IssuerUnavailable(
-            "legalize.documents.issue has no workflow_issuer(config) adapter yet"
+        raise IssuerUnavailable(f"legalize.documents.issue is not available: {exc}") from exc
+    try:
+        authority = Authority.open(config.keys_dir)
+    except Exception as exc:  # missing or unreadable keys folder: the PKI's own errors
+        raise IssuerUnavailable(f"no usable keys in {config.keys_dir}: {exc}") from exc
+    return DocumentsIssuer(config, (authority.root_certificate,))
+
+
+DOCUMENT_COUNTRY_NAME = "DEMOCRATIC SOCIALIST REPUBLIC OF SRI LANKA"
+"""Apostille item 1 for documents of Sri Lanka (the only state whose documents we legalize)."""
+
+
+class DocumentsIssuer:
+    """:class:`Issuer` over legalize.documents.issue; the signer is picked per document type
+    and time (after a rollover the successor signs)."""
+
+    def __init__(self, config: Config, chain: tuple[Any, ...]) -> None:
+        self._config = config
+        self._chain = chain
+
+    def issue_ttd(self, data: TtdData, at: datetime) -> IssuedPdf:
+        from legalize.documents import issue, ttd
+        from legalize.pki.devkeys import load_signer
+        from legalize.pki.oids import DOC_TYPE_TTD
+
+        if data.photo is None:
+            raise ValueError("a TTD needs the holder photo")
+        doc = ttd.TtdData(
+            document_number=data.number,
+            surname=data.surname,
+            given_names=data.given_names,
+            birth_date=data.birth_date,
+            place_of_birth=data.birth_place,
+            sex=data.sex,
+            nationality=data.nationality,
+            issue_date=data.issued_on,
+            expiry_date=data.expires_on,
+            issuing_post=data.issuing_post,
+            check_code=data.check_code,
+            issuing_state=data.issuing_country,
+            personal_number=data.nic_number or "",
         )
-    issuer: Issuer = factory(config)
-    return issuer
+        issued = issue.issue_ttd(
+            doc,
+            data.photo,
+            load_signer(self._config, DOC_TYPE_TTD, at),
+            at,
+            check_url=self._config.check_url,
+            chain=self._chain,
+            tsa_url=self._config.tsa_url,
+        )
+        return IssuedPdf(issued.pdf, issued.sha256, issued.seal_text)
+
+    def issue_legalization(self, data: LegalizationData, at: datetime) -> IssuedPdf:
+        from legalize.documents import issue, legalization
+        from legalize.documents.sanitize import sanitize_underlying
+        from legalize.pki.devkeys import load_signer
+        from legalize.pki.oids import DOC_TYPE_LEGALIZATION
+
+        underlying = sanitize_underlying(data.underlying, data.underlying_media_type)
+        doc = legalization.LegalizationData(
+            number=data.number,
+            country=DOCUMENT_COUNTRY_NAME,
+            signed_by=data.signer_name,
+            capacity=data.signer_capacity,
+            seal_of=data.signer_authority,
+            place=data.issuing_post,
+            date=data.issued_on,
+            certified_by=data.certified_by,
+            check_code=data.check_code,
+            document_title=data.underlying_title,
+        )
+        issued = issue.issue_legalization(
+            doc,
+            underlying,
+            load_signer(self._config, DOC_TYPE_LEGALIZATION, at),
+            at,
+            check_url=self._config.check_url,
+            issuing_country=data.issuing_country,
+            document_country=data.issuing_country,
+            chain=self._chain,
+            tsa_url=self._config.tsa_url,
+        )
+        return IssuedPdf(issued.pdf, issued.sha256, issued.seal_text)
 
 
 class UnsignedTestIssuer:

@@ -24,7 +24,7 @@ from legalize.cases import common
 from legalize.cases.errors import InvalidInput, InvalidTransition, NotFound
 from legalize.cases.identity import ClaimedIdentity
 from legalize.cases.issuer import IssuedPdf, Issuer, LegalizationData
-from legalize.cases.readmission import DEFAULT_POST, parse_identity
+from legalize.cases.readmission import parse_identity
 from legalize.cases.rules import Action, Actor, require_role
 from legalize.cases.validation import (
     COUNTRY_RE,
@@ -36,8 +36,11 @@ from legalize.cases.validation import (
 from legalize.cases.views import CaseView, case_view
 from legalize.registry import audit
 from legalize.registry.models import Case, CaseKind, CaseState, DocumentType, Person, Signatory
+from legalize.seal.profiles import LEGALIZATION_LIMITS as SEAL_LIMITS
 
 CERTIFYING_AUTHORITY = "MINISTRY OF FOREIGN AFFAIRS, CONSULAR AFFAIRS DIVISION"
+LEGALIZATION_PLACE = "COLOMBO"
+"""Apostille item 5; the seal carries at most 20 bytes of it."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,9 @@ def add_signatory(
     """Register an authorized signatory (administrator)."""
     common.check_time(at)
     f = Fields({"name": name, "capacity": capacity, "authority": authority})
-    name, capacity, authority = f.text("name"), f.text("capacity"), f.text("authority")
+    name = f.sealed_text("name", SEAL_LIMITS["signed_by"])
+    capacity = f.sealed_text("capacity", SEAL_LIMITS["capacity"])
+    authority = f.sealed_text("authority", SEAL_LIMITS["seal_of"])
     if valid_from is None:
         f.fail("valid_from", "valid_from must be a date", "REQUIRED")
     elif valid_until is not None and valid_until < valid_from:
@@ -212,9 +217,9 @@ def parse_request(
     signed_on = f.date("underlying_date")
     if signed_on is not None and signed_on > at.date():
         f.fail("underlying_date", "underlying_date is in the future")
-    signer = f.text("signer_name")
-    capacity = f.text("signer_capacity")
-    authority = f.text("signer_authority")
+    signer = f.sealed_text("signer_name", SEAL_LIMITS["signed_by"])
+    capacity = f.sealed_text("signer_capacity", SEAL_LIMITS["capacity"])
+    authority = f.sealed_text("signer_authority", SEAL_LIMITS["seal_of"])
     destination = f.upper("destination_country", COUNTRY_RE, required=False, limit=3) or None
     applicant_data = data.get("applicant")
     applicant = None
@@ -331,7 +336,7 @@ def issue(
     issuer: Issuer,
     *,
     issuing_country: str = "LKA",
-    issuing_post: str = DEFAULT_POST,
+    issuing_post: str = LEGALIZATION_PLACE,
     certified_by: str = CERTIFYING_AUTHORITY,
 ) -> CaseView:
     """Issue the legalization certificate of an approved case."""

@@ -69,6 +69,14 @@ class Fields:
             return ""
         return value
 
+    def sealed_text(self, key: str, max_bytes: int) -> str:
+        """Required text that the seal carries: at most ``max_bytes`` in UTF-8."""
+        value = self.text(key)
+        if value and len(value.encode("utf-8")) > max_bytes:
+            self.fail(key, f"{self.name(key)} is longer than the seal carries ({max_bytes} bytes)")
+            return ""
+        return value
+
     def upper(
         self, key: str, pattern: re.Pattern[str], *, required: bool = True, limit: int = 20
     ) -> str:

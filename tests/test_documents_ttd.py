@@ -291,3 +291,24 @@ def test_long_values_shrink_to_fit_or_are_refused(photo: bytes, tmp_path: Path) 
     assert "MUDIYANSELAGE KAMALASIRI BANDARA JAYAWARDENA" in out
     with pytest.raises(DocumentError, match="too long"):
         render_ttd(replace(DATA, given_names="Abcdefghij " * 9), QR_TEXT, photo, AT)
+
+
+def test_background_and_template_are_built_once_and_shared(photo: bytes) -> None:
+    from legalize.documents.background import security_background
+    from legalize.documents.ttd import template
+
+    assert security_background("ttd") is security_background("ttd")
+    assert template() is template()
+
+    def form_streams(pdf: bytes) -> set[bytes]:
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            return {
+                bytes(obj.read_raw_bytes())
+                for obj in doc.objects
+                if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Form"
+            }
+
+    a = form_streams(render_ttd(DATA, QR_TEXT, photo, AT))
+    b = form_streams(render_ttd(replace(DATA, document_number="T99999999"), QR_TEXT, photo, AT))
+    assert len(a) == 3  # background, microtext phrase, template
+    assert a == b  # the very same compressed bytes in every document

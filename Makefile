@@ -36,6 +36,7 @@ $(VENV)/.installed: pyproject.toml
 bench: venv
 	$(PY) bench/seal.py
 	$(PY) bench/portrait.py
+	$(PY) bench/render.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -193,6 +193,7 @@ def test_bad_signatory_input(db_session: Session, kwargs: dict[str, object], fie
     [
         ({}, None, "underlying"),
         ({}, b"MZ\x90\x00", "underlying"),
+        ({}, b"%PDF-1.7\nnot really a PDF\n", "underlying"),
         ({"underlying_date": "2099-01-01"}, UNDERLYING, "underlying_date"),
         ({"underlying_date": "15/03/2024"}, UNDERLYING, "underlying_date"),
         ({"signer_name": ""}, UNDERLYING, "signer_name"),

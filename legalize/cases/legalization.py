@@ -34,6 +34,8 @@ from legalize.cases.validation import (
     image_media_type,
 )
 from legalize.cases.views import CaseView, case_view
+from legalize.documents.errors import UnderlyingDocumentError
+from legalize.documents.sanitize import sanitize_underlying
 from legalize.registry import audit
 from legalize.registry.models import Case, CaseKind, CaseState, DocumentType, Person, Signatory
 from legalize.seal.profiles import LEGALIZATION_LIMITS as SEAL_LIMITS
@@ -213,6 +215,12 @@ def parse_request(
     content = f.binary("underlying", required=True, limit=MAX_UNDERLYING_BYTES)
     if content is not None and document_media_type(content) is None:
         f.fail("underlying", "the underlying document must be a PDF, JPEG or PNG file")
+    elif content is not None:
+        # Refuse now what issuance could not sanitize (encrypted, malformed, oversized …).
+        try:
+            sanitize_underlying(content, document_media_type(content) or "")
+        except UnderlyingDocumentError as exc:
+            f.fail("underlying", exc.message, f"UNDERLYING_{exc.code}")
     title = f.text("underlying_title")
     signed_on = f.date("underlying_date")
     if signed_on is not None and signed_on > at.date():

@@ -105,7 +105,7 @@ def underlying_pdf(path: Path) -> None:
         "I hereby certify that the above is a true copy of the entry in the register.",
     )
     canvas.drawString(22 * mm, 40 * mm, "R. A. Perera")
-    canvas.drawString(22 * mm, 35 * mm, "Additional District Registrar, Colombo")
+    canvas.drawString(22 * mm, 35 * mm, "District Registrar, Colombo")
     canvas.drawString(22 * mm, 30 * mm, "Issued at Colombo on 2 November 2026")
     canvas.setStrokeColorRGB(0, 0, 0)
     canvas.line(22 * mm, 45 * mm, 90 * mm, 45 * mm)

@@ -92,3 +92,12 @@ def test_number_and_check_code_must_come_from_somewhere() -> None:
 def test_request_must_be_an_object() -> None:
     with pytest.raises(DocumentError):
         ttd_from_json([], document_number="T1", check_code="C")  # type: ignore[arg-type]
+
+
+def test_example_legalization_fits_the_seal_profile() -> None:
+    from legalize.seal.profiles import LEGALIZATION_LIMITS
+
+    request = load("legalization.json")
+    for field, limit in LEGALIZATION_LIMITS.items():
+        if field in request:
+            assert len(request[field].encode("utf-8")) <= limit, field

@@ -174,3 +174,54 @@ def test_concurrent_appends_never_fork(
         assert result.ok and result.entries == threads * per_thread
         prevs = session.execute(text("SELECT COUNT(DISTINCT prev_hash) FROM audit_log")).scalar()
         assert prevs == threads * per_thread  # every entry extends a different head: no fork
+
+
+def test_anchor_detects_a_rewritten_tail(db_session: Session) -> None:
+    """A forger who rewrites the last entry and every hash after it keeps the chain
+    consistent; an anchor recorded outside the database still names the entry."""
+    _fill(db_session, 3)
+    first = audit.verify_chain(db_session)
+    anchor = audit.Anchor(3, first.head_hash)
+    assert audit.verify_chain(db_session, anchors=[anchor]).ok
+    entry = db_session.get(audit.AuditEntry, 3)
+    assert entry is not None
+    forged = audit.entry_hash(
+        3,
+        entry.at,
+        "user:mallory",
+        entry.action,
+        entry.subject_type,
+        entry.subject_id,
+        entry.details,
+        entry.prev_hash,
+    )
+    db_session.execute(
+        text("UPDATE audit_log SET actor = 'user:mallory', hash = :h WHERE seq = 3"), {"h": forged}
+    )
+    db_session.commit()
+    assert audit.verify_chain(db_session).ok  # the chain alone cannot tell
+    result = audit.verify_chain(db_session, anchors=[anchor])
+    assert (result.ok, result.first_broken_seq) == (False, 3)
+    assert "anchor" in result.reason
+    gone = audit.verify_chain(db_session, anchors=[audit.Anchor(9, first.head_hash)])
+    assert (gone.ok, gone.first_broken_seq) == (False, 9)
+
+
+@pytest.mark.parametrize("text_", ["3", "x:" + "0" * 64, "3:" + "0" * 63, "3:" + "g" * 64])
+def test_bad_anchor_refused(text_: str) -> None:
+    with pytest.raises(audit.AuditError):
+        audit.Anchor.parse(text_)
+
+
+def test_cli_anchor(
+    db_engine: Engine, session_factory: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = db_engine.url.render_as_string(hide_password=False)
+    with session_factory() as session:
+        _fill(session, 2)
+    assert main(["audit", "verify", "--database-url", url, "--json"]) == 0
+    anchor = json.loads(capsys.readouterr().out)["anchor"]
+    assert main(["audit", "verify", "--database-url", url, "--anchor", anchor]) == 0
+    wrong = anchor[:-1] + ("0" if anchor[-1] != "0" else "1")
+    assert main(["audit", "verify", "--database-url", url, "--anchor", wrong]) == 1
+    assert main(["audit", "verify", "--database-url", url, "--anchor", "nonsense"]) == 2

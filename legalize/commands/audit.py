@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from legalize.commands import CommandError
 from legalize.config import Config
-from legalize.registry.audit import verify_chain
+from legalize.registry.audit import Anchor, AuditError, verify_chain
 from legalize.registry.db import DatabaseError, make_engine, make_session_factory
 
 
@@ -22,18 +22,29 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "--anchor",
+        action="append",
+        default=[],
+        metavar="SEQ:HASH",
+        help="an entry's hash recorded outside the database (repeatable); printed by verify",
+    )
     p.set_defaults(handler=verify)
 
 
 def verify(args: argparse.Namespace) -> int:
     url = args.database_url or Config.from_env().database_url
     try:
+        anchors = [Anchor.parse(a) for a in args.anchor]
+    except AuditError as exc:
+        raise CommandError(str(exc), exit_status=2) from exc
+    try:
         engine = make_engine(url)
     except DatabaseError as exc:
         raise CommandError(str(exc), exit_status=2) from exc
     try:
         with make_session_factory(engine)() as session:
-            result = verify_chain(session)
+            result = verify_chain(session, anchors=anchors)
     except SQLAlchemyError as exc:
         raise CommandError(f"cannot read the audit log: {exc}", exit_status=2) from exc
     finally:
@@ -46,11 +57,13 @@ def verify(args: argparse.Namespace) -> int:
                     "entries": result.entries,
                     "first_broken_seq": result.first_broken_seq,
                     "reason": result.reason,
+                    "anchor": f"{result.entries}:{result.head_hash}" if result.ok else None,
                 }
             )
         )
     elif result.ok:
         print(f"audit log intact: {result.entries} entries")
+        print(f"anchor (keep it outside the database): {result.entries}:{result.head_hash}")
     else:
         print(f"audit log BROKEN at entry {result.first_broken_seq}: {result.reason}")
     return 0 if result.ok else 1

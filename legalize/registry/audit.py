@@ -81,6 +81,29 @@ class AuditVerification:
     """Sequence number of the first entry that does not verify (None when ok)."""
     reason: str = ""
     """Why that entry does not verify."""
+    head_hash: str = GENESIS_HASH
+    """Hash of the last entry read: write it down elsewhere (an anchor) to detect later a
+    rewrite of the whole tail, which a chain alone cannot."""
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A (seq, hash) pair recorded outside the database, e.g. printed or mailed daily."""
+
+    seq: int
+    hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        """``SEQ:HASH`` as printed by ``legalize audit verify``."""
+        seq, sep, digest = text.strip().partition(":")
+        if not sep or not seq.isdigit() or len(digest) != 64:
+            raise AuditError(f"an anchor is SEQ:HASH (64 hex digits), got {text!r}")
+        try:
+            bytes.fromhex(digest)
+        except ValueError:
+            raise AuditError(f"an anchor is SEQ:HASH (64 hex digits), got {text!r}") from None
+        return cls(int(seq), digest.lower())
 
 
 def canonical_json(value: Any) -> str:
@@ -163,8 +186,12 @@ def append(
     return entry
 
 
-def verify_chain(session: Session, batch_size: int = 2000) -> AuditVerification:
-    """Recompute the whole chain; name the first entry that does not verify."""
+def verify_chain(
+    session: Session, batch_size: int = 2000, anchors: Iterable[Anchor] = ()
+) -> AuditVerification:
+    """Recompute the whole chain; name the first entry that does not verify. ``anchors``
+    (hashes recorded outside the database) must match their entries."""
+    wanted = {a.seq: a.hash for a in anchors}
     expected_seq = 1
     prev_hash = GENESIS_HASH
     count = 0
@@ -190,6 +217,10 @@ def verify_chain(session: Session, batch_size: int = 2000) -> AuditVerification:
         )
         if recomputed != entry.hash:
             return AuditVerification(False, count, entry.seq, "content does not match its hash")
+        if wanted.pop(entry.seq, entry.hash) != entry.hash:
+            return AuditVerification(
+                False, count, entry.seq, "hash differs from the anchor recorded outside"
+            )
         prev_hash = entry.hash
         expected_seq += 1
     head = session.get(Counter, HEAD_COUNTER)
@@ -198,7 +229,12 @@ def verify_chain(session: Session, batch_size: int = 2000) -> AuditVerification:
         return AuditVerification(
             False, count, last + 1, f"chain head says {head.value} entries, table ends at {last}"
         )
-    return AuditVerification(True, count)
+    if wanted:
+        missing = min(wanted)
+        return AuditVerification(
+            False, count, missing, f"anchored entry {missing} is not in the log any more"
+        )
+    return AuditVerification(True, count, head_hash=prev_hash)
 
 
 def _iter_entries(session: Session, batch_size: int) -> Iterable[Any]:

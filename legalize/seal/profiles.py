@@ -6,10 +6,10 @@
   code, C40). A reader that does not know 0xC0/0xC1 skips them and still verifies the
   signature, which covers the whole message zone. The same messages travel in an IDB
   (message 0x02 = the C40 MRZ, 0xC0, 0xC1).
-- **Legalization** (ours; feature reference 0xF0, category 0x0E — an even category, the range
-  9303-13 leaves to national use): number, country, signed by, capacity, seal/stamp of, place,
-  SHA-256 of the underlying document, optional check code; the date is the header's document
-  issue date.
+- **Legalization** (ours; feature reference 0xF0, category 0x0E — an even category like the
+  national TR-03137 profiles, clear of ICAO's 5D01/5E03 and Germany's F8-FD references):
+  number, country, signed by, capacity, seal/stamp of, place, SHA-256 of the underlying
+  document, optional check code; the date is the header's document issue date.
 - Other issuers' published profiles (ICAO visa, the German TR-03137 ones) decode by
   :mod:`legalize.seal.thirdparty` to :class:`ThirdPartySeal`.
 - Anything else decodes to :class:`GenericSeal`: its messages, unread.

@@ -186,6 +186,26 @@ def test_unusable_keys_raise(spki: bytes) -> None:
         ecdsa.verify_raw(spki, MESSAGE, b"\x00" * 64)
 
 
+@pytest.mark.parametrize("name", ecdsa.CURVE_NAMES)
+def test_compressed_points_accepted(name: str, keys: dict[str, tuple[int, bytes]]) -> None:
+    scalar, spki = keys[name]
+    c = ecdsa.CURVES[name]
+    x, y = ecdsa.public_key(spki).point
+    compressed = bytes((2 + (y & 1),)) + x.to_bytes(c.coord_size, "big")
+    info = asn1keys.PublicKeyInfo(
+        {
+            "algorithm": {
+                "algorithm": "ec",
+                "parameters": asn1keys.ECDomainParameters(name="named", value=c.oid),
+            },
+            "public_key": compressed,
+        }
+    )
+    key = ecdsa.public_key(bytes(info.dump()))
+    assert key.point == (x, y)
+    assert ecdsa.verify_with_key(key, MESSAGE, ecdsa.sign_raw(name, scalar, MESSAGE))
+
+
 def test_point_not_on_curve_refused(keys: dict[str, tuple[int, bytes]]) -> None:
     _, spki = keys["brainpoolP320r1"]
     bad = bytearray(spki)

@@ -195,7 +195,7 @@ LATIN = (
 
 
 @functools.cache
-def _latin_values() -> CidTextBuilder:
+def shared_latin_fonts() -> CidTextBuilder:
     """Fonts for Latin values, subset once per process (most legalizations need no other)."""
     f = fonts()
     builder = CidTextBuilder("LzLat")
@@ -210,7 +210,7 @@ class _Values:
     when a value needs glyphs the shared subsets lack (Sinhala, Tamil, rare letters)."""
 
     def __init__(self) -> None:
-        self.shared = _latin_values()
+        self.shared = shared_latin_fonts()
         self.own: CidTextBuilder | None = None
 
     def line(

@@ -1,0 +1,23 @@
+"""Build every per-process cache of the renderers ahead of the first document.
+
+The first TTD or legalization in a process pays 1–3 s for font subsetting, the OCR-B
+conversion and the background geometry. A web worker or a batch run calls :func:`warm_up`
+at start (e.g. in gunicorn's ``post_fork`` or before a batch loop) so that no applicant or
+officer waits for it.
+"""
+
+from __future__ import annotations
+
+from . import legalization, ttd
+from .background import KINDS, security_background
+from .fonts import register
+
+
+def warm_up() -> None:
+    """Register fonts and build the cached backgrounds, templates and shared subset fonts."""
+    register()
+    for kind in KINDS:
+        security_background(kind)
+    ttd.template()
+    legalization.template()
+    legalization.shared_latin_fonts()

@@ -314,3 +314,21 @@ def test_png_pixel_bomb_is_refused() -> None:
     with pytest.raises(UnderlyingDocumentError) as info:
         sanitize_underlying(buf.getvalue(), "image/png")
     assert info.value.code == sanitize.IMAGE_TOO_LARGE
+
+
+def test_inherited_page_attributes_survive_the_rebuild() -> None:
+    def inherit(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[0].obj
+        pdf.Root.Pages.Resources = page.Resources
+        pdf.Root.Pages.MediaBox = page.MediaBox
+        pdf.Root.Pages.Rotate = 90
+        for key in ("/Resources", "/MediaBox", "/Rotate"):
+            del page[key]
+
+    result = sanitize_underlying(modify(inherit), "a.pdf")
+    assert not result.rasterized
+    with pikepdf.open(io.BytesIO(result.pdf)) as clean:
+        page = clean.pages[0].obj
+        assert int(page.Rotate) == 90
+        assert "/Font" in page.Resources
+        assert [float(v) for v in page.MediaBox] == [0, 0, 595, 842]

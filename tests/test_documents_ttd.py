@@ -312,3 +312,24 @@ def test_background_and_template_are_built_once_and_shared(photo: bytes) -> None
     b = form_streams(render_ttd(replace(DATA, document_number="T99999999"), QR_TEXT, photo, AT))
     assert len(a) == 3  # background, microtext phrase, template
     assert a == b  # the very same compressed bytes in every document
+
+
+def test_printed_photo_is_the_hashed_photo(page150: np.ndarray, photo: bytes) -> None:
+    """The photo region of a 150 dpi raster matches photo_gray(photo_for_print(...)):
+    what the seal's photo hash is computed from is what the page shows."""
+    from PIL import Image
+
+    px_per_mm = 150 / 25.4
+    r = layout.TTD_PHOTO
+    region = page150[
+        round(r.y * px_per_mm) : round((r.y + r.h) * px_per_mm),
+        round(r.x * px_per_mm) : round((r.x + r.w) * px_per_mm),
+    ]
+    expected = photo_gray(photo_for_print(photo))
+    small = np.asarray(
+        Image.fromarray(expected).resize((region.shape[1], region.shape[0]), Image.Resampling.BOX)
+    )
+    corr = np.corrcoef(region.ravel().astype(float), small.ravel().astype(float))[0, 1]
+    assert corr > 0.97
+    other = np.asarray(Image.fromarray(np.flipud(expected)).resize(small.shape[::-1]))
+    assert np.corrcoef(region.ravel().astype(float), other.ravel().astype(float))[0, 1] < 0.8

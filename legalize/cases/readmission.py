@@ -137,6 +137,7 @@ def file_request(
             field="host_country",
         )
     reg, wl = _registers(session, registry, watchlist)
+    checked = None if request.photo is None else _check_photo(request.photo, at, face_detector)
     try:
         with common.unit_of_work(session):
             exists = session.scalar(
@@ -198,8 +199,8 @@ def file_request(
                 outcome=result.outcome.value,
                 mismatched=list(result.mismatched),
             )
-            if request.photo is not None:
-                _store_photo(session, actor, case, request.photo, at, face_detector)
+            if checked is not None:
+                _store_photo(session, actor, case, checked, at)
     except IntegrityError as exc:  # a concurrent filing of the same reference won
         raise Duplicate(
             f"{request.host_country} reference {request.host_reference} exists",
@@ -208,14 +209,17 @@ def file_request(
     return case_view(session, case)
 
 
-def _store_photo(
-    session: Session,
-    actor: Actor,
-    case: Case,
-    image: bytes,
-    at: datetime,
-    face_detector: FaceDetector | None,
-) -> PortraitResult:
+@dataclass(frozen=True)
+class _CheckedPhoto:
+    result: PortraitResult
+    image: bytes
+    """What is kept and printed: the crop to the 35:45 frame when there is one."""
+    media_type: str
+    checks: dict[str, Any]
+
+
+def _check_photo(image: bytes, at: datetime, face_detector: FaceDetector | None) -> _CheckedPhoto:
+    """The portrait checks — run before any transaction opens (they take a while)."""
     media = image_media_type(image)
     if media is None:
         raise InvalidInput("the photo must be a JPEG or PNG image", field="photo")
@@ -234,6 +238,13 @@ def _store_photo(
     if result.cropped_jpeg is not None:
         # What the document prints is the portrait cropped to the ICAO 35:45 frame.
         image, media = result.cropped_jpeg, "image/jpeg"
+    return _CheckedPhoto(result, image, media, checks)
+
+
+def _store_photo(
+    session: Session, actor: Actor, case: Case, checked: _CheckedPhoto, at: datetime
+) -> PortraitResult:
+    result, image = checked.result, checked.image
     existing = session.scalars(select(Photo).where(Photo.case_id == case.id)).one_or_none()
     if existing is not None:
         session.delete(existing)
@@ -243,9 +254,9 @@ def _store_photo(
         Photo(
             case_id=case.id,
             image=image,
-            media_type=media,
+            media_type=checked.media_type,
             sha256=sha,
-            checks=checks,
+            checks=checked.checks,
             passed=result.ok,
             added_at=at,
         )
@@ -286,9 +297,11 @@ def attach_photo(
 ) -> PortraitResult:
     """Add or replace the holder photo of a draft; returns the portrait checks' result."""
     common.check_time(at)
+    require_role(actor, Action.PREPARE)
+    checked = _check_photo(image, at, face_detector)
     with common.unit_of_work(session):
         case = _editable(session, actor, case_id)
-        return _store_photo(session, actor, case, image, at, face_detector)
+        return _store_photo(session, actor, case, checked, at)
 
 
 def override_photo(

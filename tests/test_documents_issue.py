@@ -150,7 +150,15 @@ def test_seal_carries_what_the_page_prints(ttd: IssuedDocument) -> None:
     assert profile.photo_hash is not None and len(profile.photo_hash) == 32
     fields = profile.fields()
     assert fields["surname"] == "PERERA" and fields["given_names"] == "KAMALA SHIROMI"
+    # the TD3 MRZ printed on the page is the one the seal carries (extension 0xC2)
+    printed = ttd_data(ttd_at(ttd)).mrz_lines()
+    assert profile.printed_mrz == "".join(printed)
     assert len(ttd.seal) <= 350
+
+
+def ttd_at(doc: IssuedDocument) -> datetime:
+    issued = read_profile(decode(doc.seal)).fields()["issue_date"]
+    return datetime.fromisoformat(str(issued)).replace(hour=12, tzinfo=UTC)
 
 
 def test_legalization_seal_binds_the_sanitized_underlying(

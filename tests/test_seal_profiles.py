@@ -245,3 +245,67 @@ def test_document_hash_is_carried(pki: SealPki, tmp_path: Path) -> None:
     data = sample_legalization(document_sha256=digest)
     view = read_profile(decode(seal_legalization(data, pki.signers["LEG"], AT)))
     assert isinstance(view, LegalizationSeal) and view.document_sha256 == digest
+
+
+def _td2_td3(surname: str = "PERERA", personal: str = "198507401234") -> tuple[str, str]:
+    from datetime import date
+
+    from legalize.documents import mrz
+
+    fields = mrz.MrzFields(
+        document_code="PE",
+        issuing_state="LKA",
+        surname=surname,
+        given_names="KAMALA SUDARSHANI",
+        document_number="T26000042",
+        nationality="LKA",
+        birth_date=date(1985, 7, 14),
+        sex="F",
+        expiry_date=date(2026, 3, 15),
+        optional_data=personal,
+    )
+    td2 = "".join(mrz.td2(replace(fields, optional_data="")))
+    return td2, "".join(mrz.td3(fields))
+
+
+def test_printed_td3_mrz_round_trips_and_fits(pki: SealPki) -> None:
+    td2, td3 = _td2_td3()
+    data = replace(sample_ttd(), mrz=td2, printed_mrz=td3)
+    seal = seal_ttd(data, pki.signers["secp256r1"], AT)
+    profile = read_profile(decode(seal))
+    assert profile == data
+    assert isinstance(profile, TtdSeal)
+    assert profile.fields()["printed_mrz"] == [td3[:44], td3[44:]]
+    assert len(seal) <= 350
+
+
+def test_printed_mrz_must_agree_with_the_icao_mrz(pki: SealPki) -> None:
+    td2, _ = _td2_td3()
+    _, other = _td2_td3(surname="SILVA")
+    other_number = other[:44] + other[44:53].replace("T26000042", "T26000043") + other[53:]
+    with pytest.raises(ProfileError):
+        seal_ttd(
+            replace(sample_ttd(), mrz=td2, printed_mrz=other_number),
+            pki.signers["secp256r1"],
+            AT,
+        )
+    with pytest.raises(ProfileError):
+        seal_ttd(
+            replace(sample_ttd(), mrz=td2, printed_mrz="P<" * 10), pki.signers["secp256r1"], AT
+        )
+
+
+def test_signed_but_disagreeing_printed_mrz_is_malformed(pki: SealPki) -> None:
+    """A seal whose extension contradicts its ICAO MRZ is refused even with a good signature."""
+    td2, td3 = _td2_td3()
+    signer = pki.signers["secp256r1"]
+    seal = decode(seal_ttd(replace(sample_ttd(), mrz=td2, printed_mrz=td3), signer, AT))
+    assert isinstance(seal, vds.VdsSeal)
+    forged = td3[:44] + "X" + td3[45:]  # another document number on the page
+    messages = [
+        Tlv(m.tag, c40.encode(forged)) if m.tag == profiles.PRINTED_MRZ else m
+        for m in seal.messages
+    ]
+    unsigned = vds.build_unsigned(seal.header, messages)
+    with pytest.raises(SealMalformed):
+        read_profile(decode(unsigned + vds.signature_zone(signer.sign(unsigned))))

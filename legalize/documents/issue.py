@@ -62,9 +62,11 @@ class IssuedDocument:
 def ttd_seal_data(data: TtdData, photo_pixels_hash: bytes) -> TtdSeal:
     """The signed data of a TTD.
 
-    The ICAO emergency-travel-document profile carries a TD2 MRZ (2 × 36); the page prints the
-    TD3 MRZ of the same fields. The TD2 optional-data field (7 characters) cannot hold a
-    12-digit NIC number, so it stays empty; the TD3 on the page carries it.
+    The ICAO emergency-travel-document profile carries a TD2 MRZ (2 × 36), which third-party
+    readers check; the page prints the TD3 MRZ of the same fields (the issue asks for a
+    TD3-style MRZ, and only TD3 holds a 39-character name field and the 12-digit NIC number).
+    Our extension tag 0xC2 carries the printed TD3 MRZ so "printed MRZ = signed MRZ" holds
+    exactly; the seal profile checks that both agree on every shared field.
     """
     fields = data.mrz_fields()
     td2_fields = mrz.MrzFields(
@@ -85,6 +87,7 @@ def ttd_seal_data(data: TtdData, photo_pixels_hash: bytes) -> TtdSeal:
         mrz="".join(mrz.td2(td2_fields)),
         photo_hash=photo_pixels_hash,
         check_code=data.check_code,
+        printed_mrz="".join(data.mrz_lines()),
     )
 
 

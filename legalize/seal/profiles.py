@@ -35,6 +35,13 @@ IDB_ETD = 0x02
 """IDB message type of the emergency travel document (value: the C40 MRZ)."""
 PHOTO_HASH = 0xC0
 CHECK_CODE = 0xC1
+PRINTED_MRZ = 0xC2
+"""Our extension: the TD3 MRZ (2 × 44) printed on the TTD page, C40. The ICAO profile's TD2
+MRZ cannot hold what the page prints (a 39-character name field, the 12-digit NIC number in
+the personal-number field), so an image verifier compares the printed MRZ with this one; its
+document code, state, number, nationality, birth date, sex and expiry must equal the TD2's."""
+PRINTED_MRZ_LENGTH = 88
+PRINTED_MRZ_LINE = 44
 
 LEGALIZATION_FEATURE_REF = 0xF0
 LEGALIZATION_CATEGORY = 0x0E
@@ -87,6 +94,8 @@ class TtdSeal:
     """256-bit DCT hash of the holder photo (:mod:`legalize.seal.photohash`)."""
     check_code: str | None = None
     """The check code, grouped (``XXXX-XXXX-XXXX-XX``)."""
+    printed_mrz: str | None = None
+    """The TD3 MRZ printed on the page (88 characters, two lines of 44), when carried."""
 
     @property
     def mrz_lines(self) -> tuple[str, str]:
@@ -126,6 +135,11 @@ class TtdSeal:
             "sex": line2[20],
             "expiry_date": self.expiry_date.isoformat() if self.expiry_date else line2[21:27],
             "mrz": [line1, line2],
+            "printed_mrz": (
+                [self.printed_mrz[:PRINTED_MRZ_LINE], self.printed_mrz[PRINTED_MRZ_LINE:]]
+                if self.printed_mrz
+                else None
+            ),
             "photo_hash": self.photo_hash.hex() if self.photo_hash else None,
             "check_code": self.check_code,
         }
@@ -213,7 +227,24 @@ def _ttd_messages(data: TtdSeal) -> list[Tlv]:
         messages.append(Tlv(PHOTO_HASH, data.photo_hash))
     if data.check_code is not None:
         messages.append(Tlv(CHECK_CODE, _encode_check_code(data.check_code)))
+    if data.printed_mrz is not None:
+        printed = _mrz_compact(data.printed_mrz)
+        if len(printed) != PRINTED_MRZ_LENGTH or not c40.encodable(printed):
+            raise ProfileError(f"the printed MRZ must be {PRINTED_MRZ_LENGTH} characters A-Z 0-9 <")
+        if not _printed_agrees(mrz, printed):
+            raise ProfileError("the printed MRZ disagrees with the MRZ of the ICAO profile")
+        messages.append(Tlv(PRINTED_MRZ, c40.encode(printed)))
     return messages
+
+
+def _printed_agrees(td2: str, td3: str) -> bool:
+    """TD2 and TD3 share document code and state (line 1, 0-5) and number, nationality, birth
+    date, sex and expiry with their check digits (line 2, 0-28); names and optional data
+    differ in length by design."""
+    return (
+        td2[:5] == td3[:5]
+        and td2[MRZ_LINE : MRZ_LINE + 28] == td3[PRINTED_MRZ_LINE : PRINTED_MRZ_LINE + 28]
+    )
 
 
 def _encode_check_code(code: str) -> bytes:
@@ -365,6 +396,18 @@ def _read_mrz(raw: bytes) -> str:
     return mrz
 
 
+def _read_printed_mrz(container: Container, mrz: str) -> str | None:
+    raw = container.message(PRINTED_MRZ)
+    if raw is None:
+        return None
+    printed = c40.decode_mrz(raw)
+    if len(printed) != PRINTED_MRZ_LENGTH:
+        raise SealMalformed(f"printed MRZ of {len(printed)} characters; expected 88")
+    if not _printed_agrees(mrz, printed):
+        raise SealMalformed("the printed MRZ disagrees with the MRZ of the ICAO profile")
+    return printed
+
+
 def _read_extension(container: Container) -> tuple[bytes | None, str | None]:
     photo = container.message(PHOTO_HASH)
     if photo is not None and len(photo) != HASH_BYTES:
@@ -396,18 +439,21 @@ def read_profile(container: Container) -> Profile:
             return GenericSeal("IDB", "IDB", container.header.country, container.messages)
         photo, code = _read_extension(container)
         sig_date = container.header.signature_date
+        mrz = _read_mrz(mrz_raw)
         return TtdSeal(
             container.header.country,
             sig_date if sig_date else date.min,
-            _read_mrz(mrz_raw),
+            mrz,
             photo,
             code,
+            _read_printed_mrz(container, mrz),
         )
     header = container.header
     if (header.feature_ref, header.type_category) == (ETD_FEATURE_REF, ETD_CATEGORY):
         photo, code = _read_extension(container)
         mrz = _read_mrz(_required(container, ETD_MRZ, "MRZ"))
-        return TtdSeal(header.issuing_country, header.issue_date, mrz, photo, code)
+        printed = _read_printed_mrz(container, mrz)
+        return TtdSeal(header.issuing_country, header.issue_date, mrz, photo, code, printed)
     if (header.feature_ref, header.type_category) == (
         LEGALIZATION_FEATURE_REF,
         LEGALIZATION_CATEGORY,

@@ -222,12 +222,14 @@ def clear_document(
 
 
 def expire_due(session: Session, at: datetime, actor: Actor | None = None) -> list[str]:
-    """Mark every issued document whose expiry date has passed as expired; returns numbers."""
+    """Mark every issued document whose expiry date has passed as expired; returns numbers.
+
+    One transaction per document, like every other transition: holding the audit head across
+    documents while locking the next one could deadlock with a concurrent clearance."""
     check_time(at)
     actor = actor or SYSTEM
-    expired: list[str] = []
+    require_role(actor, Action.EXPIRE)
     with unit_of_work(session):
-        require_role(actor, Action.EXPIRE)
         due = list(
             session.scalars(
                 select(Document.number)
@@ -236,12 +238,14 @@ def expire_due(session: Session, at: datetime, actor: Actor | None = None) -> li
                 .order_by(Document.number)
             )
         )
-        for number in due:
+    expired: list[str] = []
+    for number in due:
+        with unit_of_work(session):
             doc, case = _lock_document(session, number)
             if case.state != CaseState.ISSUED.value:  # changed since the list was read
                 continue
             close_document(session, actor, doc, case, CaseState.EXPIRED, at, "document.expired")
-            expired.append(number)
+        expired.append(number)
     return expired
 
 

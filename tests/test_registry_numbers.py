@@ -116,3 +116,42 @@ def test_concurrent_issuance_never_duplicates_or_loses(
 def test_number_format(db_session: Session, doc_type: DocumentType) -> None:
     number = next_document_number(db_session, doc_type, T0)
     assert len(number) == 9 and number[1:].isdigit()
+
+
+def test_concurrent_clearances_one_wins(
+    session_factory: sessionmaker[Session], backend: str
+) -> None:
+    """The same TTD scanned at several desks at once: one clearance, the rest DOCUMENT_USED."""
+    from cases_support import CAROL
+
+    with session_factory() as session:
+        req = readmission.parse_request({**request_body("CL-1"), "photo": plain_photo()}, T0)
+        case = readmission.file_request(session, HOST, req, T0)
+        readmission.override_photo(session, ALICE, case.id, "checked by eye", T0)
+        readmission.prepare(session, ALICE, case.id, T0)
+        readmission.approve(session, BOB, case.id, T0)
+        issued = readmission.issue(session, ALICE, case.id, T0, UnsignedTestIssuer())
+        assert issued.document is not None
+        number = issued.document.number
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def work(_: int) -> None:
+        with session_factory() as session:
+            try:
+                readmission.clear(session, CAROL, number, T0)
+                result = "cleared"
+            except Exception as exc:
+                result = getattr(exc, "code", repr(exc))
+        with lock:
+            outcomes.append(result)
+
+    _run_threads(8 if backend == "postgresql" else 4, work)
+    assert outcomes.count("cleared") == 1
+    assert set(outcomes) == {"cleared", "DOCUMENT_USED"}
+    with session_factory() as session:
+        assert audit.verify_chain(session).ok
+        used = [
+            e for e in audit.entries_for(session, "case", case.id) if e.action == "document.used"
+        ]
+        assert len(used) == 1

@@ -56,7 +56,13 @@ def _approved_cases(url: str) -> list[int]:
                     "host_reference": f"CONC-{i:03d}",
                     "travel_date": (at.date() + timedelta(days=3)).isoformat(),
                     "photo": photo,
-                    "identity": {"surname": f"Person{i}", "birth_date": "1990-01-01", "sex": "F"},
+                    "identity": {
+                        "surname": "PERSON" + chr(65 + i // 26) + chr(65 + i % 26),
+                        "birth_date": "1990-01-01",
+                        "sex": "F",
+                        "given_names": "ANNA",
+                        "birth_place": "GALLE",
+                    },
                 },
                 at,
             )
@@ -89,7 +95,7 @@ def _login(base: str) -> requests.Session:
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_concurrent_issuance_under_gunicorn(tmp_path: Path) -> None:
+def test_concurrent_issuance_under_gunicorn(tmp_path: Path, dev_pki) -> None:  # type: ignore[no-untyped-def]
     server = postgres_server_url()
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     if gunicorn is None:
@@ -106,7 +112,7 @@ def test_concurrent_issuance_under_gunicorn(tmp_path: Path) -> None:
             **os.environ,
             "DATABASE_URL": url,
             "LEGALIZE_ENV": "development",
-            "LEGALIZE_KEYS_DIR": str(tmp_path / "keys"),
+            "LEGALIZE_KEYS_DIR": str(dev_pki.dir),  # the real issuer signs, when it is there
         }
         proc = subprocess.Popen(
             [
@@ -159,7 +165,11 @@ def test_concurrent_issuance_under_gunicorn(tmp_path: Path) -> None:
         elapsed = time.monotonic() - started
         ok = Counter(cid for cid, status, _ in results if status == 302)
         refused = [(cid, status, text) for cid, status, text in results if status != 302]
-        assert all(ok[cid] == 1 for cid in case_ids), ok
+        assert all(ok[cid] == 1 for cid in case_ids), (
+            ok,
+            results[0][1],
+            results[0][2][results[0][2].find("<h1>") :][:600],
+        )
         assert len(refused) == CASES
         for _, status, text in refused:
             assert status == 409 and "INVALID_STATE" in text, (status, text[:500])

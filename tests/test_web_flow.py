@@ -29,6 +29,7 @@ from web_app import (
 )
 
 from legalize.cases import legalization
+from legalize.cases.issuer import UnsignedTestIssuer
 from legalize.cases.rules import Actor, Role
 from legalize.registry import audit
 from legalize.registry.db import make_session_factory
@@ -133,6 +134,9 @@ def test_readmission_through_http(env: WebEnv) -> None:
     assert pdf.status_code == 200
     assert pdf.mimetype == "application/pdf"
     assert hashlib.sha256(pdf.data).hexdigest() == doc["pdf_sha256"]
+    real_issuer = not isinstance(env.issuer, UnsignedTestIssuer)
+    if real_issuer:  # the documents' issuer: a PAdES-signed PDF with a sealed QR
+        assert b"/ByteRange" in pdf.data
     assert (
         api.get(f"/api/cases/{case_id}/document.pdf", headers=bearer(env.other_token)).status_code
         == 404
@@ -146,6 +150,8 @@ def test_readmission_through_http(env: WebEnv) -> None:
     assert lookup.status_code == 200
     html = lookup.get_data(as_text=True)
     assert "PERERA" in html.upper() and f"/staff/cases/{case_id}/photo" in html
+    if real_issuer:  # the seal verified against the trust store of the keys folder
+        assert 'Seal: <span class="verdict-ok">VALID</span>' in html, html
     assert carol.get(f"/staff/cases/{case_id}/photo").status_code == 200
     cleared = carol.post(f"/staff/clear/{number}", data={"csrf_token": carol_csrf})
     assert cleared.status_code == 302

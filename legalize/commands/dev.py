@@ -104,7 +104,13 @@ def seed_cases(session: Session, config: Config, at: datetime) -> str:
         issuer: Any = bind_issuer(config)
     except IssuerUnavailable:
         issuer = UnsignedTestIssuer()  # demo data only, never a real request
-    return f"demo cases: {demo.seed_demo(session, at, issuer)}"
+    from legalize.cases.errors import CaseError
+
+    try:
+        return f"demo cases: {demo.seed_demo(session, at, issuer)}"
+    except CaseError as exc:  # the service still starts; the developer sees why
+        session.rollback()
+        return f"demo cases: NOT seeded: {exc.code}: {exc.message}"
 
 
 class _RedactQuery(logging.Filter):

@@ -80,6 +80,8 @@ def test_import_sltd_json(
         (b"\xff\xfe\x00", "x.csv", "not UTF-8"),
         (b"{", "x.json", "not valid JSON"),
         (b"", "x.csv", "empty"),
+        (b"nic,surname\n1,A\n", "x.csv", "header lacks nic_number, birth_date, sex"),
+        (b'{"a": 1}', "x.json", "array of objects"),
     ],
 )
 def test_import_bad_files(

@@ -257,8 +257,11 @@ def _sltd_row(row: Mapping[str, Any], at: datetime) -> SltdEntry:
     )
 
 
-def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, Mapping[str, Any] | None]]:
-    """(line, row) pairs of a CSV or JSON file; row is None when the item is not an object."""
+def read_rows(
+    data: bytes, filename: str, required: tuple[str, ...] = ()
+) -> Iterator[tuple[int, Mapping[str, Any] | None]]:
+    """(line, row) pairs of a CSV or JSON file; row is None when the item is not an object.
+    A CSV whose header lacks a ``required`` column is refused as a whole."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -277,6 +280,9 @@ def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, Mapping[str, An
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames:
         raise ImportFileError(f"{filename}: empty CSV (a header line is needed)")
+    missing = [c for c in required if c not in {f.strip() for f in reader.fieldnames}]
+    if missing:
+        raise ImportFileError(f"{filename}: CSV header lacks {', '.join(missing)}")
     try:
         for row in reader:
             yield reader.line_num, {k.strip(): v for k, v in row.items() if isinstance(k, str)}
@@ -291,10 +297,11 @@ def _import(
     at: datetime,
     parse: Callable[[Mapping[str, Any], datetime], Base],
     merge: Callable[[Session, Any], None],
+    required: tuple[str, ...],
 ) -> ImportReport:
     imported = 0
     errors: list[RowError] = []
-    for line, row in read_rows(data, filename):
+    for line, row in read_rows(data, filename, required):
         if row is None:
             errors.append(RowError(line, None, "not an object"))
             continue
@@ -331,13 +338,29 @@ def _merge_sltd(session: Session, entry: SltdEntry) -> None:
 def import_nic(session: Session, data: bytes, filename: str, at: datetime) -> ImportReport:
     """Add or update NIC records (columns nic_number, surname, given_names, birth_date, sex,
     birth_place). Flushed, not committed."""
-    return _import(session, data, filename, at, _nic_row, _merge_nic)
+    return _import(
+        session,
+        data,
+        filename,
+        at,
+        _nic_row,
+        _merge_nic,
+        ("nic_number", "surname", "birth_date", "sex"),
+    )
 
 
 def import_sltd(session: Session, data: bytes, filename: str, at: datetime) -> ImportReport:
     """Add or update watchlist entries (columns document_number, issuing_country, status,
     reported_on). Flushed, not committed."""
-    return _import(session, data, filename, at, _sltd_row, _merge_sltd)
+    return _import(
+        session,
+        data,
+        filename,
+        at,
+        _sltd_row,
+        _merge_sltd,
+        ("document_number", "issuing_country", "status"),
+    )
 
 
 def import_file(path: Path) -> bytes:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+import support
 from web_app import (
     PASSWORD,
     Tokens,
@@ -355,3 +356,27 @@ def test_unexpected_errors_are_500_without_details(
     assert "PERERA" not in response.get_data(as_text=True)
     assert "PERERA" not in caplog.text
     assert "RuntimeError" in caplog.text
+
+
+@pytest.mark.redis
+def test_rate_limit_is_shared_through_redis(tmp_path: Path, template: tuple[Path, Tokens]) -> None:
+    """Two app instances (two gunicorn workers) count logins together when REDIS_URL is set."""
+    import uuid
+
+    import redis
+
+    url = "redis://127.0.0.1:6379/0"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        support.unavailable(f"Redis at {url}: {exc}")
+    db_url, tokens = seeded_sqlite(tmp_path, template)
+    extra = {"rate_login": "5/minute", "rate_prefix": f"test-{uuid.uuid4().hex}"}
+    base = make_env(db_url, tokens, extra=extra)
+    config = replace(base.config, redis_url=url)
+    apps = [create_app(config, services={"issuer": base.issuer}) for _ in range(2)]
+    statuses = []
+    for i in range(6):
+        client = apps[i % 2].test_client()
+        statuses.append(login(client, "alice", "wrong password!").status_code)
+    assert statuses == [401] * 5 + [429]

@@ -3,7 +3,8 @@
 Rate limits use Flask-Limiter's storage (Redis when ``REDIS_URL`` is set, so all workers
 share one count; memory otherwise) and are applied explicitly where they belong: login,
 the public pages, the API. Limits can be changed per app through ``Config.extra``
-(``rate_login``, ``rate_public``, ``rate_api``; ``limits`` notation such as ``10/minute``).
+(``rate_login``, ``rate_public``, ``rate_api``; ``limits`` notation such as ``10/minute``;
+``rate_prefix`` names the keys in a shared Redis).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ def init_limiter(app: Flask, config: Config) -> Limiter:
         app=app,
         storage_uri=storage,
         strategy="moving-window",
-        key_prefix="legalize",
+        # Several deployments (or test runs) may share one Redis: keep their counts apart.
+        key_prefix=config.extra.get("rate_prefix", "legalize"),
         default_limits=[],
     )
     app.extensions["legalize_limiter"] = limiter

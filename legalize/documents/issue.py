@@ -111,24 +111,18 @@ def issue_ttd(
     seal = seal_ttd(ttd_seal_data(data, photo_hash(photo_gray(pixels))), signer, at)
     text = qr_text(seal, check_url)
     unsigned = render_ttd(data, text, pixels, at)
-    signed = sign_pdf(
+    return _certify(
+        TTD,
+        data.document_number,
         unsigned,
+        seal,
+        text,
         signer,
         at,
         chain=chain,
         tsa_url=tsa_url,
         reason=f"Temporary travel document {data.document_number}",
         location=data.issuing_post,
-    )
-    return IssuedDocument(
-        TTD,
-        data.document_number,
-        signed.pdf,
-        signed.sha256,
-        seal,
-        text,
-        signed.level,
-        signed.timestamp_error,
     )
 
 
@@ -169,8 +163,12 @@ def issue_legalization(
     )
     text = qr_text(seal, check_url)
     unsigned = render_legalization(data, text, underlying, at)
-    signed = sign_pdf(
+    return _certify(
+        LEGALIZATION,
+        data.number,
         unsigned,
+        seal,
+        text,
         signer,
         at,
         chain=chain,
@@ -178,13 +176,26 @@ def issue_legalization(
         reason=f"Legalization {data.number}",
         location=data.place,
     )
+
+
+def _certify(
+    kind: str,
+    number: str,
+    unsigned: bytes,
+    seal: bytes,
+    text: str,
+    signer: Signer,
+    at: datetime,
+    *,
+    chain: Sequence[x509.Certificate],
+    tsa_url: str | None,
+    reason: str,
+    location: str,
+) -> IssuedDocument:
+    """The last step of both documents: certify (and timestamp) the rendered PDF."""
+    signed = sign_pdf(
+        unsigned, signer, at, chain=chain, tsa_url=tsa_url, reason=reason, location=location
+    )
     return IssuedDocument(
-        LEGALIZATION,
-        data.number,
-        signed.pdf,
-        signed.sha256,
-        seal,
-        text,
-        signed.level,
-        signed.timestamp_error,
+        kind, number, signed.pdf, signed.sha256, seal, text, signed.level, signed.timestamp_error
     )

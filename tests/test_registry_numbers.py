@@ -155,3 +155,31 @@ def test_concurrent_clearances_one_wins(
             e for e in audit.entries_for(session, "case", case.id) if e.action == "document.used"
         ]
         assert len(used) == 1
+
+
+def _allocate_in_process(url: str, count: int) -> list[str]:
+    from legalize.registry.db import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    got = []
+    for _ in range(count):
+        with factory() as session:
+            got.append(next_document_number(session, DocumentType.LEGALIZATION, T0))
+            session.commit()
+    engine.dispose()
+    return got
+
+
+@pytest.mark.slow
+def test_numbers_across_processes(session_factory: sessionmaker[Session]) -> None:
+    """Separate processes (gunicorn workers) on one database never share a number."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    engine = session_factory.kw["bind"]
+    url = engine.url.render_as_string(hide_password=False)
+    with ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = list(pool.map(_allocate_in_process, [url] * 3, [15] * 3))
+    numbers = [n for part in results for n in part]
+    assert sorted(numbers) == [f"L26{n:06d}" for n in range(1, 46)]

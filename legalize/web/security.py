@@ -59,7 +59,9 @@ def rate_limit(name: str, key: str | None = None) -> None:
     limiter: Limiter = current_app.extensions["legalize_limiter"]
     item = parse(text)
     who = key if key is not None else (get_remote_address() or "unknown")
-    if not limiter.limiter.hit(item, name, who):
+    # Direct hits bypass Flask-Limiter's key_prefix: name the prefix in the key ourselves.
+    prefix = config.extra.get("rate_prefix", "legalize")
+    if not limiter.limiter.hit(item, prefix, name, who):
         raise WebError(429, "RATE_LIMITED", f"too many requests; limit is {text}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -225,3 +226,10 @@ def test_cli_anchor(
     wrong = anchor[:-1] + ("0" if anchor[-1] != "0" else "1")
     assert main(["audit", "verify", "--database-url", url, "--anchor", wrong]) == 1
     assert main(["audit", "verify", "--database-url", url, "--anchor", "nonsense"]) == 2
+
+
+def test_cli_verify_without_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    assert main(["audit", "verify", "--database-url", url]) == 2
+    assert "cannot read the audit log" in capsys.readouterr().err
+    assert main(["audit", "verify", "--database-url", "mysql://x@y/z"]) == 2

@@ -11,6 +11,7 @@ import pyotp
 import pytest
 import support
 from web_app import (
+    CSRF_RE,
     PASSWORD,
     Tokens,
     WebEnv,
@@ -181,7 +182,7 @@ def test_security_headers(env: WebEnv) -> None:
         assert "frame-ancestors 'none'" in csp
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
         assert response.headers["X-Content-Type-Options"] == "nosniff"
-        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Referrer-Policy"] == "same-origin"
     assert client.get("/staff/login").headers["Cache-Control"] == "no-store"
 
 
@@ -380,3 +381,34 @@ def test_rate_limit_is_shared_through_redis(tmp_path: Path, template: tuple[Path
         client = apps[i % 2].test_client()
         statuses.append(login(client, "alice", "wrong password!").status_code)
     assert statuses == [401] * 5 + [429]
+
+
+def test_production_forms_work_over_https(tmp_path: Path) -> None:
+    """Strict CSRF in production checks the Referer of HTTPS posts; our Referrer-Policy must
+    let the browser send it for our own origin. (Logout touches no database.)"""
+    prod = Config(
+        production=True,
+        secret_key="p" * 40,
+        database_url="postgresql://nobody@127.0.0.1:1/none",
+        keys_dir=tmp_path / "prodkeys",
+    )
+    client = create_app(prod).test_client()
+    page = client.get("/", base_url="https://check.example")
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=")
+    token = CSRF_RE.search(page.get_data(as_text=True))
+    assert token
+    value = token.group(1) or token.group(2)
+    ok = client.post(
+        "/staff/logout",
+        data={"csrf_token": value},
+        base_url="https://check.example",
+        headers={"Referer": "https://check.example/staff/cases"},
+    )
+    assert ok.status_code == 302
+    cross = client.post(
+        "/staff/logout",
+        data={"csrf_token": value},
+        base_url="https://check.example",
+        headers={"Referer": "https://evil.example/"},
+    )
+    assert cross.status_code == 400

@@ -69,7 +69,9 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: Flask-WTF checks the Referer of HTTPS form posts
+    # (WTF_CSRF_SSL_STRICT); other sites still never see our URLs.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
     if request.is_secure:

@@ -333,3 +333,11 @@ def test_printed_photo_is_the_hashed_photo(page150: np.ndarray, photo: bytes) ->
     assert corr > 0.97
     other = np.asarray(Image.fromarray(np.flipud(expected)).resize(small.shape[::-1]))
     assert np.corrcoef(region.ravel().astype(float), other.ravel().astype(float))[0, 1] < 0.8
+
+
+def test_empty_optional_values_render(photo: bytes) -> None:
+    """A host country may not know the place of birth; a mononymous holder has no given names."""
+    data = replace(DATA, given_names="", place_of_birth="")
+    pdf = render_ttd(data, QR_TEXT, photo, AT)
+    assert pdf.startswith(b"%PDF-")
+    assert data.mrz_lines()[0].startswith("PELKA")

@@ -221,6 +221,10 @@ class CidTextBuilder:
 
     def _shape(self, text: str, font: FontFile) -> tuple[_FontUse, list[tuple[int, int, int, int]]]:
         use = self._use(font)
+        if not text:
+            # harfbuzz gives no position list for an empty buffer; an empty value (a place of
+            # birth a host country does not know) prints as nothing.
+            return use, []
         buf = hb.Buffer()
         buf.add_str(text)
         buf.guess_segment_properties()

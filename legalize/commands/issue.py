@@ -20,6 +20,8 @@ from legalize.commands import CommandError
 from legalize.config import Config
 
 _DOC_TYPES = {"ttd": "TTD", "legalization": "LEG"}
+_PROVISIONAL_NUMBER = "T00000000"
+"""Stands in for the number while a request is validated, before the register gives one."""
 
 
 def register(sub: Any) -> None:
@@ -154,6 +156,7 @@ def run_ttd(args: argparse.Namespace) -> int:
     at = _at(args)
     obj = _request(args.json)
     try:
+        ttd_from_json(obj, _PROVISIONAL_NUMBER, "-")  # the whole request, before a number is taken
         photo = _read(ttd_photo_path(obj, args.json.parent), "the photo")
         number = args.number or obj.get("document_number") or _number(config, "ttd", at)
         data = ttd_from_json(
@@ -180,6 +183,7 @@ def run_legalization(args: argparse.Namespace) -> int:
     at = _at(args)
     obj = _request(args.json)
     try:
+        legalization_from_json(obj, _PROVISIONAL_NUMBER, "-", at.date())  # validate first
         underlying = sanitize_underlying(_read(args.document, "the document"), args.document.name)
         number = args.number or obj.get("number") or _number(config, "legalization", at)
         data = legalization_from_json(

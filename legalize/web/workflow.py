@@ -6,6 +6,7 @@ Nothing here decides who may do what: that is ``legalize.cases.rules``.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from legalize.cases import legalization, readmission
-from legalize.cases.issuer import Issuer, IssuerUnavailable, bind_issuer
+from legalize.cases.issuer import (
+    IssuedPdf,
+    Issuer,
+    IssuerUnavailable,
+    LegalizationData,
+    TtdData,
+    bind_issuer,
+)
 from legalize.cases.rules import Actor
 from legalize.cases.views import CaseView
 from legalize.registry.models import Case, CaseKind, Photo
@@ -21,17 +29,46 @@ from legalize.web.errors import WebError
 from legalize.web.state import state
 
 
+class SerialIssuer:
+    """Renders one document at a time per worker process.
+
+    Under gunicorn's threads, concurrent renderings occasionally failed inside the PDF
+    libraries (an AttributeError on shared font state, seen 1 in ~50 under 16 threads), and
+    rendering is CPU-bound Python that the GIL serializes anyway, so the lock costs no
+    throughput; the database steps of an issuance stay concurrent.
+    """
+
+    def __init__(self, inner: Issuer) -> None:
+        self.inner = inner
+        self._lock = threading.Lock()
+
+    def issue_ttd(self, data: TtdData, at: datetime) -> IssuedPdf:
+        with self._lock:
+            return self.inner.issue_ttd(data, at)
+
+    def issue_legalization(self, data: LegalizationData, at: datetime) -> IssuedPdf:
+        with self._lock:
+            return self.inner.issue_legalization(data, at)
+
+
+_BIND_LOCK = threading.Lock()
+
+
 def issuer() -> Issuer:
     """The app's issuer: handed in by ``create_app(services={"issuer": …})`` or bound from
-    the config (the real renderer and signer of legalize.documents) on first use."""
+    the config (the real renderer and signer of legalize.documents) on first use; wrapped
+    in :class:`SerialIssuer`."""
     services = state().services
-    found: Any = services.get("issuer")
-    if found is None:
-        try:
-            found = bind_issuer(state().config)
-        except IssuerUnavailable as exc:
-            raise WebError(503, "ISSUER_UNAVAILABLE", str(exc)) from exc
-        services["issuer"] = found
+    with _BIND_LOCK:
+        found: Any = services.get("serial_issuer")
+        if found is None:
+            inner: Any = services.get("issuer")
+            if inner is None:
+                try:
+                    inner = bind_issuer(state().config)
+                except IssuerUnavailable as exc:
+                    raise WebError(503, "ISSUER_UNAVAILABLE", str(exc)) from exc
+            found = services["serial_issuer"] = SerialIssuer(inner)
     bound: Issuer = found
     return bound
 

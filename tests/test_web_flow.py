@@ -28,7 +28,7 @@ from web_app import (
     underlying_pdf,
 )
 
-from legalize.cases import legalization
+from legalize.cases import legalization, views
 from legalize.cases.issuer import UnsignedTestIssuer
 from legalize.cases.rules import Actor, Role
 from legalize.registry import audit
@@ -229,8 +229,6 @@ def test_legalization_through_http(env: WebEnv) -> None:
     pdf = bob.get(f"/staff/cases/{case_id}/document.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     with env.app.extensions["legalize"].sessions() as s:
-        from legalize.cases import views
-
         view = views.get_case(s, case_id)
     assert view.document is not None
     assert hashlib.sha256(pdf.data).hexdigest() == view.document.pdf_sha256

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -205,7 +206,7 @@ def test_legalization_through_http(env: WebEnv) -> None:
             "signer_name": "N. Fernando",
             "signer_capacity": "Registrar of Births",
             "signer_authority": "Registrar-General's Department",
-            "document": (__import__("io").BytesIO(underlying_pdf()), "birth.pdf"),
+            "document": (io.BytesIO(underlying_pdf()), "birth.pdf"),
             "csrf_token": alice_csrf,
         },
         content_type="multipart/form-data",
@@ -317,3 +318,25 @@ def test_failed_photo_needs_an_override_with_reason(env: WebEnv) -> None:
     with env.app.extensions["legalize"].sessions() as s:
         actions = [e.action for e in audit.entries_for(s, "case", case_id)]
     assert "photo.override" in actions
+
+
+def test_photo_added_on_the_case_page(env: WebEnv) -> None:
+    api = env.app.test_client()
+    body = {
+        "host_reference": "DE-2026-0100",
+        "identity": {"surname": "Perera", "birth_date": "1990-05-14", "sex": "M"},
+    }
+    case_id = api.post("/api/readmissions", json=body, headers=bearer(env.token)).get_json()["id"]
+    alice, token = staff_client(env.app, "alice")
+    missing = alice.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": token})
+    assert missing.status_code == 422 and "<code>photo</code>" in missing.get_data(as_text=True)
+    upload = alice.post(
+        f"/staff/cases/{case_id}/photo",
+        data={"csrf_token": token, "photo": (io.BytesIO(portrait_jpeg()), "me.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 302
+    assert "passed" in _flash(alice.get(upload.headers["Location"]).get_data(as_text=True))
+    assert (
+        alice.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": token}).status_code == 302
+    )

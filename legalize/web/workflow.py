@@ -97,6 +97,12 @@ def cross_check(session: Session, actor: Actor, case_id: int, at: datetime) -> s
     return str(result.outcome.value)
 
 
+def attach_photo(session: Session, actor: Actor, case_id: int, image: bytes, at: datetime) -> bool:
+    """Store (or replace) the holder photo of a draft; True when the portrait checks passed."""
+    result = readmission.attach_photo(session, actor, case_id, image, at)
+    return bool(result.ok)
+
+
 def override_photo(session: Session, actor: Actor, case_id: int, reason: str, at: datetime) -> None:
     readmission.override_photo(session, actor, case_id, reason, at)
 

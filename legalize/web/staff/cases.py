@@ -17,7 +17,7 @@ from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
 from legalize.web.preview import PreviewUnavailable, first_page_png
 from legalize.web.staff import bp
-from legalize.web.staff.forms import ActionForm, PhotoOverrideForm, ReasonForm
+from legalize.web.staff.forms import ActionForm, PhotoForm, PhotoOverrideForm, ReasonForm
 from legalize.web.state import db, now
 
 PAGE_SIZE = 25
@@ -98,6 +98,7 @@ def case_detail(case_id: int) -> WerkzeugResponse:
         action_form=ActionForm(),
         reason_form=ReasonForm(),
         override_form=PhotoOverrideForm(),
+        photo_form=PhotoForm(),
         Action=Action,
     )
 
@@ -222,6 +223,18 @@ def case_revoke(case_id: int) -> WerkzeugResponse:
     return _done(case_id, f"document {doc.number} revoked")
 
 
+@bp.post("/cases/<int:case_id>/photo")
+@roles_required(Role.ISSUING_OFFICER)
+def case_photo_upload(case_id: int) -> WerkzeugResponse:
+    form = PhotoForm()
+    if not form.validate_on_submit():
+        return _invalid_on_case(case_id, form)
+    result = workflow.attach_photo(
+        db(), user_actor(current_user()), case_id, form.photo.data.read(), now()
+    )
+    return _done(case_id, f"photo stored; portrait checks {'passed' if result else 'FAILED'}")
+
+
 @bp.post("/cases/<int:case_id>/photo-override")
 @roles_required(Role.ISSUING_OFFICER)
 def case_photo_override(case_id: int) -> WerkzeugResponse:
@@ -234,7 +247,7 @@ def case_photo_override(case_id: int) -> WerkzeugResponse:
     return _done(case_id, "photo accepted with your reason (audited)")
 
 
-def _invalid_on_case(case_id: int, form: ReasonForm | PhotoOverrideForm) -> Response:
+def _invalid_on_case(case_id: int, form: ReasonForm | PhotoOverrideForm | PhotoForm) -> Response:
     view = views.get_case(db(), case_id)
     actions = available_actions(user_actor(current_user()), _case_row(case_id))
     return invalid_form(
@@ -246,5 +259,6 @@ def _invalid_on_case(case_id: int, form: ReasonForm | PhotoOverrideForm) -> Resp
         action_form=ActionForm(),
         reason_form=form if isinstance(form, ReasonForm) else ReasonForm(),
         override_form=form if isinstance(form, PhotoOverrideForm) else PhotoOverrideForm(),
+        photo_form=form if isinstance(form, PhotoForm) else PhotoForm(),
         Action=Action,
     )

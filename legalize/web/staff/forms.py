@@ -125,3 +125,7 @@ class PhotoOverrideForm(FlaskForm):
     reason = TextAreaField(
         "Reason for accepting the photo", validators=[DataRequired(), Length(max=1000)]
     )
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField("Holder photo (JPEG or PNG)", validators=[FileRequired()])

@@ -172,7 +172,10 @@ def test_concurrent_issuance_under_gunicorn(tmp_path: Path, dev_pki) -> None:  #
         )
         assert len(refused) == CASES
         for _, status, text in refused:
-            assert status == 409 and "INVALID_STATE" in text, (status, text[text.find("<h1>") :][:600])
+            assert status == 409 and "INVALID_STATE" in text, (
+                status,
+                text[text.find("<h1>") :][:600],
+            )
     finally:
         if proc is not None:
             proc.terminate()

@@ -125,3 +125,32 @@ def test_api_batch_reports_a_bad_request_and_files_the_rest(env: WebEnv) -> None
     assert case["batch_id"] == result["batch_id"] and case["host_reference"] == "F9-1"
     again = api.post("/api/readmissions/batch", json=body, headers=bearer(env.token))
     assert again.status_code == 409 and again.get_json()["error"]["field"] == "reference"
+
+
+def test_api_list_is_paginated(env: WebEnv) -> None:
+    api = env.app.test_client()
+    requests_ = [
+        {
+            "host_reference": f"PG-{i}",
+            "identity": {"surname": "Perera", "birth_date": "1990-05-14", "sex": "M"},
+        }
+        for i in range(5)
+    ]
+    filed = api.post(
+        "/api/readmissions/batch",
+        json={"reference": "PAGES", "requests": requests_},
+        headers=bearer(env.token),
+    ).get_json()["filed"]
+    seen: list[int] = []
+    url: str | None = "/api/cases?per_page=2"
+    pages = 0
+    while url:
+        page = api.get(url, headers=bearer(env.token)).get_json()
+        assert page["total"] == 5 and page["per_page"] == 2
+        seen += [c["id"] for c in page["items"]]
+        url = page["next"]
+        pages += 1
+    assert pages == 3
+    assert sorted(seen) == sorted(filed)  # newest first, nothing twice, nothing missing
+    other = api.get("/api/cases", headers=bearer(env.other_token)).get_json()
+    assert other["total"] == 0  # another country's client sees none of them

@@ -24,8 +24,8 @@ from legalize.web.state import AppState, close_db, utc_now
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-"""Largest request body: an underlying document or a batch CSV."""
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+"""Largest request body: a 20 MiB underlying document as Base64 in JSON, or a batch file."""
 
 
 def create_app(
@@ -58,8 +58,8 @@ def create_app(
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         WTF_CSRF_SSL_STRICT=config.production,
         PREFERRED_URL_SCHEME="https" if config.production else "http",
-        JSON_SORT_KEYS=False,
     )
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the order we write (OpenAPI)
     engine = make_engine(config.database_url)
     app.extensions["legalize"] = AppState(
         config=config,

@@ -325,6 +325,12 @@ def test_openapi_document_lists_every_api_route(env: WebEnv) -> None:
             assert "4XX" in op["responses"]
 
 
+def test_openapi_document_is_valid_openapi_3_1(env: WebEnv) -> None:
+    from openapi_spec_validator import validate
+
+    validate(env.app.test_client().get("/api/openapi.json").get_json())
+
+
 def _openapi_path(rule: str) -> str:
     import re
 

@@ -418,3 +418,24 @@ def test_production_forms_work_over_https(tmp_path: Path) -> None:
         headers={"Referer": "https://evil.example/"},
     )
     assert cross.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("target", "lands"),
+    [
+        ("/staff/users", "/staff/users"),
+        ("//evil.example/x", "/staff/cases"),
+        ("https://evil.example/", "/staff/cases"),
+        ("/\\evil.example", "/staff/cases"),
+    ],
+)
+def test_login_redirects_only_to_local_paths(env: WebEnv, target: str, lands: str) -> None:
+    client = env.app.test_client()
+    token = csrf_token(client)
+    response = client.post(
+        "/staff/login",
+        query_string={"next": target},
+        data={"username": "root", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == lands

@@ -396,6 +396,46 @@ CASES: list[Bad] = [
         user="root",
         data={"roles": [], "totp": "keep"},
     ),
+    # signatories
+    Bad(
+        "staff.signatory_create",
+        "POST",
+        "/staff/signatories",
+        422,
+        "valid_from",
+        user="root",
+        data={"name": "A", "capacity": "B", "authority": "C", "valid_from": "soon"},
+    ),
+    Bad(
+        "staff.signatory_create",
+        "POST",
+        "/staff/signatories",
+        422,
+        "valid_until",
+        user="root",
+        data={
+            "name": "A",
+            "capacity": "B",
+            "authority": "C",
+            "valid_from": "2024-01-01",
+            "valid_until": "2023-01-01",
+        },
+    ),
+    Bad(
+        "staff.signatory_create",
+        "POST",
+        "/staff/signatories",
+        422,
+        "specimen",
+        user="root",
+        data={
+            "name": "A",
+            "capacity": "B",
+            "authority": "C",
+            "valid_from": "2024-01-01",
+            "specimen": _file(b"not an image", "s.png"),
+        },
+    ),
     # API
     Bad("api.create_readmission", "POST", "/api/readmissions", 415, "body", raw=b"surname=x"),
     Bad("api.create_readmission", "POST", "/api/readmissions", 400, "body", raw=b"{not json"),
@@ -518,6 +558,7 @@ NO_INPUT_ROUTES = {
     ("GET", "staff.batch_new"),
     ("GET", "staff.clear"),
     ("GET", "staff.users"),
+    ("GET", "staff.signatories"),
     ("GET", "api.openapi"),
 }
 

@@ -29,9 +29,8 @@ from web_app import (
     underlying_pdf,
 )
 
-from legalize.cases import legalization, views
+from legalize.cases import views
 from legalize.cases.issuer import UnsignedTestIssuer
-from legalize.cases.rules import Actor, Role
 from legalize.registry import audit
 from legalize.registry.db import make_session_factory
 from legalize.registry.identity import import_nic
@@ -180,18 +179,19 @@ def test_readmission_through_http(env: WebEnv) -> None:
 
 
 def test_legalization_through_http(env: WebEnv) -> None:
-    today = datetime.now(UTC)
-    with env.app.extensions["legalize"].sessions() as s:
-        legalization.add_signatory(
-            s,
-            Actor("user:root", frozenset({Role.ADMINISTRATOR})),
-            name="N. Fernando",
-            capacity="Registrar of Births",
-            authority="Registrar-General's Department",
-            valid_from=date(2020, 1, 1),
-            valid_until=None,
-            at=today,
-        )
+    root, root_csrf = staff_client(env.app, "root")
+    added = root.post(
+        "/staff/signatories",
+        data={
+            "name": "N. Fernando",
+            "capacity": "Registrar of Births",
+            "authority": "Registrar-General's Department",
+            "valid_from": "2020-01-01",
+            "csrf_token": root_csrf,
+        },
+    )
+    assert added.status_code == 302, added.get_data(as_text=True)
+    assert "N. Fernando" in root.get("/staff/signatories").get_data(as_text=True)
     alice, alice_csrf = staff_client(env.app, "alice")
     filed = alice.post(
         "/staff/legalizations/new",

@@ -6,4 +6,12 @@ from flask import Blueprint
 
 bp = Blueprint("staff", __name__)
 
-from legalize.web.staff import batches, cases, clearance, intake, login, users  # noqa: E402, F401
+from legalize.web.staff import (  # noqa: E402, F401
+    batches,
+    cases,
+    clearance,
+    intake,
+    login,
+    signatories,
+    users,
+)

@@ -129,3 +129,12 @@ class PhotoOverrideForm(FlaskForm):
 
 class PhotoForm(FlaskForm):
     photo = FileField("Holder photo (JPEG or PNG)", validators=[FileRequired()])
+
+
+class SignatoryForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    capacity = StringField("Capacity (acting as)", validators=[DataRequired(), Length(max=200)])
+    authority = StringField("Authority (seal of)", validators=[DataRequired(), Length(max=200)])
+    valid_from = DateField("Authorized from", validators=[DataRequired()])
+    valid_until = DateField("Authorized until (empty: open)", validators=[Optional()])
+    specimen = FileField("Specimen signature (PNG or JPEG, optional)")

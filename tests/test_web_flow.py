@@ -268,6 +268,22 @@ def test_legalization_through_http(env: WebEnv) -> None:
     assert [c["id"] for c in mine["items"]] == [api_case["id"]]
     assert api.get(f"/api/cases/{case_id}", headers=bearer(env.legal_token)).status_code == 404
     assert api.get(f"/api/cases/{api_case['id']}", headers=bearer(env.token)).status_code == 404
+    # Officers take it through; the client downloads its legalization through the API.
+    api_id = api_case["id"]
+    not_yet = api.get(f"/api/cases/{api_id}/document.pdf", headers=bearer(env.legal_token))
+    assert not_yet.status_code == 409 and not_yet.get_json()["error"]["code"] == "NOT_ISSUED"
+    for who, csrf, step in (
+        (alice, alice_csrf, "prepare"),
+        (bob, bob_csrf, "approve"),
+        (bob, bob_csrf, "issue"),
+    ):
+        assert (
+            who.post(f"/staff/cases/{api_id}/{step}", data={"csrf_token": csrf}).status_code == 302
+        )
+    got = api.get(f"/api/cases/{api_id}", headers=bearer(env.legal_token)).get_json()
+    pdf_api = api.get(f"/api/cases/{api_id}/document.pdf", headers=bearer(env.legal_token))
+    assert pdf_api.status_code == 200 and pdf_api.mimetype == "application/pdf"
+    assert hashlib.sha256(pdf_api.data).hexdigest() == got["document"]["pdf_sha256"]
     # Revocation needs a reason, then the check shows it.
     no_reason = bob.post(
         f"/staff/cases/{case_id}/revoke", data={"csrf_token": bob_csrf, "reason": ""}

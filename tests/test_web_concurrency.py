@@ -200,3 +200,70 @@ def test_concurrent_issuance_under_gunicorn(tmp_path: Path, dev_pki) -> None:  #
         )
     finally:
         drop_postgres_database(server, name)
+
+
+@pytest.mark.postgres
+def test_gunicorn_runs_the_production_factory(tmp_path: Path) -> None:
+    """`gunicorn 'legalize.web:create_app()'` in production mode: serves with PostgreSQL and a
+    real secret; refuses to boot on SQLite."""
+    server = postgres_server_url()
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    if gunicorn is None:
+        support.unavailable("gunicorn is not installed in the venv")
+    url, name = create_postgres_database(server)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    base_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LEGALIZE_")},
+        "LEGALIZE_ENV": "production",
+        "LEGALIZE_SECRET_KEY": "s" * 48,
+        "LEGALIZE_KEYS_DIR": str(keys),
+    }
+    try:
+        refused = subprocess.run(
+            [str(gunicorn), "--bind", f"127.0.0.1:{_free_port()}", "legalize.web:create_app()"],
+            env={**base_env, "DATABASE_URL": "sqlite:///x.sqlite3"},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert refused.returncode != 0
+        assert "refuses SQLite" in refused.stderr
+        port = _free_port()
+        log = (tmp_path / "g.log").open("wb")
+        proc = subprocess.Popen(
+            [
+                str(gunicorn),
+                "--workers",
+                "1",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "legalize.web:create_app()",
+            ],
+            env={**base_env, "DATABASE_URL": url},
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    response = requests.get(f"http://127.0.0.1:{port}/", timeout=10)
+                    break
+                except (requests.ConnectionError, requests.Timeout):
+                    assert proc.poll() is None, (tmp_path / "g.log").read_text()
+                    assert time.monotonic() < deadline
+                    time.sleep(0.2)
+            assert response.status_code == 200
+            assert "Check a document" in response.text
+            cookie = response.headers.get("Set-Cookie", "")
+            assert "Secure" in cookie and "HttpOnly" in cookie
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.close()
+    finally:
+        drop_postgres_database(server, name)

@@ -1,7 +1,8 @@
 """The ``verifier`` console script: a contract other tools call exactly so.
 
     verifier seal (--text STRING | --hex HEX | --file PATH) [--trust-store DIR] [--at DATE] [--json]
-    verifier pdf FILE [--trust-store DIR] [--at DATE] [--json]
+                  [--lang {en,si,ta}]
+    verifier pdf FILE [--trust-store DIR] [--at DATE] [--json] [--lang {en,si,ta}]
 
 Exit status: 0 when the verdict is VALID, 1 otherwise, 2 for a usage error.
 """
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from verifier.messages import LANGUAGES, localize
 from verifier.report import Report
 
 DEFAULT_TRUST_STORE = Path("keys/dev/trust")
@@ -53,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="validation date (default: now)",
     )
     common.add_argument("--json", action="store_true", help="print the report as JSON")
+    common.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="en",
+        help="language of the messages: en, si (Sinhala) or ta (Tamil) (default: en)",
+    )
 
     seal = sub.add_parser("seal", parents=[common], help="verify a seal (QR text, IDB or bytes)")
     source = seal.add_mutually_exclusive_group(required=True)
@@ -115,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"verifier: {exc}", file=sys.stderr)
         return USAGE_ERROR
+    report = localize(report, args.lang)
     print(report.to_json() if args.json else report.to_text())
     return 0 if report.verdict.value == "VALID" else 1
 

@@ -1,0 +1,422 @@
+"""The message catalogs (verifier.messages): complete for every code the verifiers can emit,
+in the right script, with matching placeholders; localize() and `verifier --lang`."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import string
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from legalize.pki.trust import TrustStore
+from verifier.cli import main
+from verifier.messages import (
+    LANGUAGES,
+    RESERVED_CODES,
+    SEPARATOR,
+    catalog,
+    localize,
+    message_for,
+    placeholders,
+)
+from verifier.report import Category, Check, Report, Status, Verdict
+from verifier.seal import verify_seal
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTORS = Path(__file__).parent / "vectors"
+SOURCES = (
+    *sorted((ROOT / "verifier").glob("*.py")),
+    ROOT / "legalize" / "seal" / "errors.py",
+    ROOT / "legalize" / "pki" / "trust.py",
+)
+"""Where reason codes are born: the verifiers, the seal errors, the trust store's statuses."""
+
+SCRIPTS = {"si": (0x0D80, 0x0DFF), "ta": (0x0B80, 0x0BFF)}
+"""Unicode blocks: Sinhala, Tamil."""
+LATIN_ALLOWED = {"PDF"}
+"""Latin words a translation may keep: the file format's name."""
+
+# --- finding every code in the source -----------------------------------------------------------
+
+_CODE = re.compile(r"[A-Z][A-Z0-9_]*\Z")
+_CODE_ARGUMENT = {"Check": 3, "_bad": 2, "skipped": 3, "SignerStatus": 0}
+"""Constructors of report checks and signer statuses → position of their ``code`` argument."""
+
+
+def _constants(tree: ast.Module) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for node in tree.body:
+        target = value = None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        if (
+            isinstance(target, ast.Name)
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
+        ):
+            found[target.id] = value.value
+    return found
+
+
+def codes_in(sources: dict[str, str]) -> set[str]:
+    """Reason codes in ``sources`` (name → text): module constants named as their value
+    (``SEAL_MALFORMED = "SEAL_MALFORMED"``), exception classes' ``code`` attributes, defaults of
+    ``code`` parameters, and what is passed as the code of a Check/_bad/skipped/SignerStatus
+    (a literal, or a constant resolved by name, e.g. ``CHECK_CRASHED`` → ``CHECK_ERROR``)."""
+    trees = {name: ast.parse(text) for name, text in sources.items()}
+    constants: dict[str, str] = {}
+    for tree in trees.values():
+        constants.update(_constants(tree))
+    codes = {value for name, value in constants.items() if name == value and _CODE.match(value)}
+
+    def resolve(node: ast.expr | None) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            return constants.get(node.id)
+        return None  # computed (exc.code, status.code, a variable): born elsewhere, found there
+
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            found: list[ast.expr | None] = []
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.Assign) and any(
+                        isinstance(t, ast.Name) and t.id == "code" for t in item.targets
+                    ):
+                        found.append(item.value)
+            elif isinstance(node, ast.FunctionDef):
+                args = node.args
+                positional = [*args.posonlyargs, *args.args]
+                defaults = dict(
+                    zip(
+                        positional[len(positional) - len(args.defaults) :],
+                        args.defaults,
+                        strict=True,
+                    )
+                )
+                defaults.update(
+                    (a, d)
+                    for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                    if d is not None
+                )
+                found.extend(d for a, d in defaults.items() if a.arg == "code")
+            elif isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if name in _CODE_ARGUMENT:
+                    index = _CODE_ARGUMENT[name]
+                    if len(node.args) > index:
+                        found.append(node.args[index])
+                    found.extend(k.value for k in node.keywords if k.arg == "code")
+            codes.update(c for c in map(resolve, found) if c is not None and _CODE.match(c))
+    return codes
+
+
+def _read_sources() -> dict[str, str]:
+    return {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8") for path in SOURCES}
+
+
+EMITTED = frozenset(codes_in(_read_sources()))
+
+CHECK_NAMES = frozenset(
+    value
+    for path in SOURCES
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+    if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    for value in [node.value]
+    if re.fullmatch(r"(seal|pdf|document)(\.[a-z_]+)+", value)
+)
+"""Check names as the verifiers spell them (``seal.signature``, ``pdf.coverage``, …)."""
+
+
+def test_the_scan_finds_the_codes_it_must() -> None:
+    # The scanner itself: if it found nothing, "every code has a message" would prove nothing.
+    assert {
+        "OK",
+        "NOT_APPLICABLE",
+        "PRECONDITION_FAILED",
+        "CHECK_ERROR",
+        "SEAL_UNREADABLE",
+        "SEAL_MALFORMED",
+        "SEAL_UNSUPPORTED",
+        "SIGNER_REVOKED",
+        "DOCUMENT_EXPIRED",
+        "PDF_MODIFIED_AFTER_SIGNING",
+        "PDF_SIGNER_NOT_ALLOWED",
+        "UNDERLYING_HASH_MISMATCH",
+    } <= EMITTED
+    assert not EMITTED & {"TTD", "LEG", "VALID", "INVALID"}  # doc types and statuses aren't codes
+    assert {"seal.signature", "seal.trust", "document.validity", "pdf.coverage"} <= CHECK_NAMES
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ('Check("x", c, Status.INVALID, "NEW_CODE", "m")', "NEW_CODE"),
+        ('NEW = "BRAND_NEW"\nCheck("x", c, s, code=NEW, message="m")', "BRAND_NEW"),
+        ('NEW_ONE = "NEW_ONE"', "NEW_ONE"),
+        ('skipped("x", c, "why", "NEWLY_SKIPPED")', "NEWLY_SKIPPED"),
+        ('def f(code="NEW_DEFAULT"): pass', "NEW_DEFAULT"),
+        ('class E(Exception):\n    code = "NEW_ERROR"', "NEW_ERROR"),
+        ('SignerStatus("SIGNER_NEW", "m", {})', "SIGNER_NEW"),
+    ],
+)
+def test_a_new_code_is_found_by_the_scan(source: str, code: str) -> None:
+    assert code in codes_in({"new.py": source})
+
+
+# --- the catalogs ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_emitted_code_has_a_message(lang: str) -> None:
+    missing = sorted(code for code in EMITTED if code not in catalog(lang))
+    assert not missing, f"{lang}: no message for {missing}"
+
+
+def test_languages() -> None:
+    assert LANGUAGES == ("en", "si", "ta")
+
+
+@pytest.mark.parametrize("lang", ["si", "ta"])
+def test_translations_have_exactly_the_english_keys(lang: str) -> None:
+    assert set(catalog(lang)) == set(catalog("en"))
+
+
+def test_catalog_keys_name_real_codes_and_checks() -> None:
+    for key in catalog("en"):
+        code, _, check = key.partition(SEPARATOR)
+        assert code in EMITTED or code in RESERVED_CODES, key
+        assert not check or check in CHECK_NAMES, key
+    assert not set(RESERVED_CODES) & EMITTED  # once a verifier emits one, it is no longer reserved
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_templates_are_well_formed(lang: str) -> None:
+    for key, templates in catalog(lang).items():
+        assert templates, key
+        assert not placeholders(templates[-1]), f"{lang} {key}: the last template needs no data"
+        for template in templates:
+            assert template.strip() == template and template, (lang, key)
+            for _, name, spec, conversion in string.Formatter().parse(template):
+                if name is not None:
+                    assert name.isidentifier() and not spec and conversion is None, (lang, key)
+
+
+@pytest.mark.parametrize("lang", ["si", "ta"])
+def test_placeholders_match_the_english(lang: str) -> None:
+    english = catalog("en")
+    for key, templates in catalog(lang).items():
+        assert len(templates) == len(english[key]), (lang, key)
+        for mine, theirs in zip(templates, english[key], strict=True):
+            assert placeholders(mine) == placeholders(theirs), (lang, key, mine)
+
+
+def _in_block(text: str, block: tuple[int, int]) -> int:
+    return sum(block[0] <= ord(ch) <= block[1] for ch in text)
+
+
+@pytest.mark.parametrize("lang", ["si", "ta"])
+def test_translations_are_in_their_script(lang: str) -> None:
+    other = next(block for code, block in SCRIPTS.items() if code != lang)
+    english = catalog("en")
+    for key, templates in catalog(lang).items():
+        for template, source in zip(templates, english[key], strict=True):
+            assert template != source, (lang, key)
+            assert _in_block(template, SCRIPTS[lang]) >= 3, (lang, key, template)
+            assert _in_block(template, other) == 0, (lang, key, template)
+            bare = re.sub(r"\{[a-z_]+\}", "", template)
+            latin = set(re.findall(r"[A-Za-z]+", bare)) - LATIN_ALLOWED
+            assert not latin, f"{lang} {key}: English left in the translation: {latin}"
+
+
+# --- message_for and localize ------------------------------------------------------------------
+
+
+def _check(
+    code: str, name: str = "x.check", status: Status = Status.INVALID, **data: object
+) -> Check:
+    return Check(name, Category.STATUS, status, code, f"own message for {code}", data)
+
+
+def test_placeholders_are_filled_from_the_data() -> None:
+    expired = _check("DOCUMENT_EXPIRED", "document.validity", expiry_date="2026-01-31")
+    assert message_for(expired, "en") == "The document expired on 2026-01-31."
+    assert "2026-01-31" in message_for(expired, "si")
+    assert "2026-01-31" in message_for(expired, "ta")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("data", [{}, {"expiry_date": None}, {"expiry_date": ""}])
+def test_missing_data_falls_back_to_the_plain_message(lang: str, data: dict[str, object]) -> None:
+    check = Check(
+        "document.validity", Category.STATUS, Status.INVALID, "DOCUMENT_EXPIRED", "m", data
+    )
+    assert message_for(check, lang) == catalog(lang)["DOCUMENT_EXPIRED"][-1]
+
+
+def test_times_and_dates_read_as_such() -> None:
+    revoked = _check("SIGNER_REVOKED", "seal.trust", revocation_date="2026-03-01T10:00:00+00:00")
+    assert message_for(revoked, "en").endswith("was revoked on 2026-03-01.")
+    trusted = _check("OK", "pdf.signer", Status.VALID, validated_at="2026-11-24T17:30:00+05:30")
+    assert (
+        message_for(trusted, "en") == "The document's signer was trusted at 2026-11-24 12:00 UTC."
+    )
+    mismatch = _check("PDF_NUMBER_MISMATCH", "pdf.number", seal="T00000001", pdf=None)
+    assert message_for(mismatch, "en") == catalog("en")["PDF_NUMBER_MISMATCH"][-1]
+
+
+def test_the_most_specific_entry_wins() -> None:
+    assert message_for(_check("OK", "seal.signature", Status.VALID), "en") == (
+        "The seal's signature is valid."
+    )
+    assert message_for(_check("OK", "some.new.check", Status.VALID), "en") == "The check passed."
+    # In a PDF report the seal's checks are prefixed "seal.": they share the seal's entries.
+    inside_pdf = _check("OK", "seal.document.validity", Status.VALID, expiry_date="2027-01-01")
+    assert message_for(inside_pdf, "en") == "The document is valid until 2027-01-01."
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_unknown_code_keeps_its_own_message(lang: str) -> None:
+    check = _check("NO_SUCH_CODE_YET")
+    assert message_for(check, lang) == "own message for NO_SUCH_CODE_YET"
+    assert localize(Report.of([check]), lang).checks[0].message == check.message
+
+
+@pytest.mark.parametrize("lang", ["fr", "", "EN", "sinhala"])
+def test_unknown_language_is_refused(lang: str) -> None:
+    with pytest.raises(ValueError, match="no message catalog"):
+        localize(Report.of([_check("OK", status=Status.VALID)]), lang)
+
+
+@pytest.fixture(scope="module")
+def vectors() -> list[tuple[str, Report]]:
+    """The published conformance vectors' reports: every code a real seal report carries."""
+    manifest = json.loads((VECTORS / "manifest.json").read_text())
+    store = TrustStore.load(VECTORS / manifest["trust_store"])
+    reports = []
+    for vector in manifest["vectors"]:
+        data = bytes.fromhex(vector["value"]) if vector["input"] == "hex" else vector["value"]
+        at = datetime.fromisoformat(vector["at"]).replace(hour=12, tzinfo=UTC)
+        reports.append((vector["name"], verify_seal(data, store, at)))
+    return reports
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_localize_changes_only_the_messages(lang: str, vectors: list[tuple[str, Report]]) -> None:
+    for name, report in vectors:
+        local = localize(report, lang)
+        assert local.verdict is report.verdict, name
+        assert local.data == report.data, name
+        assert len(local.checks) == len(report.checks)
+        for before, after in zip(report.checks, local.checks, strict=True):
+            assert (after.name, after.category, after.status, after.code, after.data) == (
+                before.name,
+                before.category,
+                before.status,
+                before.code,
+                before.data,
+            ), name
+            assert after.code in catalog(lang), (name, after.code)
+            if lang in SCRIPTS:
+                assert _in_block(after.message, SCRIPTS[lang]) >= 3, (name, after.message)
+
+
+def test_localize_leaves_the_original_alone() -> None:
+    report = Report.of([_check("SEAL_UNREADABLE", "seal.format")])
+    localize(report, "si")
+    assert report.checks[0].message == "own message for SEAL_UNREADABLE"
+
+
+def test_a_real_unreadable_seal_in_sinhala_and_tamil() -> None:
+    report = verify_seal("NOT A SEAL", TrustStore([]), datetime(2026, 2, 1, 12, tzinfo=UTC))
+    assert report.verdict is Verdict.INVALID
+    for lang in ("si", "ta"):
+        local = localize(report, lang)
+        assert local.checks[0].message == catalog(lang)["SEAL_UNREADABLE"][0]
+        skipped = {c.name: c.message for c in local.checks[1:]}
+        assert (
+            skipped.pop("document.validity")
+            == (catalog(lang)["PRECONDITION_FAILED/document.validity"][0])
+        )
+        assert set(skipped.values()) == {catalog(lang)["PRECONDITION_FAILED"][0]}
+
+
+# --- the CLI --------------------------------------------------------------------------------
+
+
+def _first_vector() -> dict[str, str]:
+    manifest = json.loads((VECTORS / "manifest.json").read_text())
+    first: dict[str, str] = manifest["vectors"][0]
+    return first
+
+
+def test_cli_seal_lang_si_prints_sinhala(capsys: pytest.CaptureFixture[str]) -> None:
+    vector = _first_vector()
+    argv = [
+        "seal",
+        f"--{vector['input']}",
+        vector["value"],
+        "--trust-store",
+        str(VECTORS / "trust"),
+        "--at",
+        vector["at"],
+    ]
+    assert main([*argv, "--lang", "si"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("verdict: VALID")
+    assert catalog("si")["OK/seal.signature"][0] in out
+    assert _in_block(out, SCRIPTS["si"]) > 50
+    assert main(argv) == 0  # default: English
+    english = capsys.readouterr().out
+    assert catalog("en")["OK/seal.signature"][0] in english
+    assert _in_block(english, SCRIPTS["si"]) == 0
+
+
+def test_cli_json_lang_ta_keeps_the_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    vector = _first_vector()
+    argv = [
+        "seal",
+        f"--{vector['input']}",
+        vector["value"],
+        "--trust-store",
+        str(VECTORS / "trust"),
+    ]
+    argv += ["--at", vector["at"], "--json"]
+    assert main(argv) == 0
+    english = json.loads(capsys.readouterr().out)
+    assert main([*argv, "--lang", "ta"]) == 0
+    tamil = json.loads(capsys.readouterr().out)
+    assert set(tamil) == set(english)
+    assert tamil["verdict"] == english["verdict"] == "VALID"
+    assert tamil["data"] == english["data"]
+    for en_check, ta_check in zip(english["checks"], tamil["checks"], strict=True):
+        assert set(ta_check) == set(en_check)
+        assert {k: v for k, v in ta_check.items() if k != "message"} == {
+            k: v for k, v in en_check.items() if k != "message"
+        }
+        assert _in_block(ta_check["message"], SCRIPTS["ta"]) >= 3
+
+
+def test_cli_pdf_lang_si(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7\nnot really a PDF\n%%EOF\n")
+    argv = ["pdf", str(broken), "--trust-store", str(VECTORS / "trust"), "--lang", "si"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert catalog("si")["PDF_UNREADABLE"][0] in out
+    assert "PDF_UNREADABLE" in out  # the code itself never changes
+
+
+def test_cli_refuses_an_unknown_language(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["seal", "--text", "X", "--trust-store", str(VECTORS / "trust"), "--lang", "fr"])
+    assert exit_info.value.code == 2
+    assert "--lang" in capsys.readouterr().err

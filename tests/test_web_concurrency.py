@@ -191,11 +191,16 @@ def test_concurrent_issuance_under_gunicorn(tmp_path: Path, dev_pki) -> None:  #
             assert len(set(numbers)) == CASES, "a number was issued twice"
             assert sorted(d.case_id for d in docs) == sorted(case_ids)
             assert states == {"issued": CASES}
+            signed = 0
             for d in docs:
                 assert hashlib.sha256(d.pdf).hexdigest() == d.pdf_sha256
+                if not d.seal_text.startswith("TEST:"):  # the real issuer, not the test double
+                    assert b"/ByteRange" in d.pdf
+                    signed += 1
         engine.dispose()
         print(
-            f"\n{CASES} issuances (+{CASES} concurrent duplicates) in {elapsed:.2f} s "
+            f"\n{CASES} issuances ({signed} PAdES-signed) (+{CASES} concurrent duplicates) "
+            f"in {elapsed:.2f} s "
             f"on 2 workers x 8 threads"
         )
     finally:

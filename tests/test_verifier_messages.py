@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pdf_attacks import ATTACKS, make_pki, simple_pdf
 
+from legalize.documents.pades import sign_pdf
 from legalize.pki.trust import TrustStore
 from verifier.cli import main
 from verifier.messages import (
@@ -23,6 +25,7 @@ from verifier.messages import (
     message_for,
     placeholders,
 )
+from verifier.pdf import verify_pdf
 from verifier.report import Category, Check, Report, Status, Verdict
 from verifier.seal import verify_seal
 
@@ -347,6 +350,31 @@ def test_a_real_unreadable_seal_in_sinhala_and_tamil() -> None:
             == (catalog(lang)["PRECONDITION_FAILED/document.validity"][0])
         )
         assert set(skipped.values()) == {catalog(lang)["PRECONDITION_FAILED"][0]}
+
+
+@pytest.fixture(scope="module")
+def pdf_reports() -> list[tuple[str, Report]]:
+    """A genuine signed PDF and every known attack on it: the codes a real PDF report carries."""
+    at = datetime(2026, 1, 15, 12, tzinfo=UTC)
+    pki = make_pki(at)
+    genuine = sign_pdf(simple_pdf(), pki.signer, at, chain=[pki.root]).pdf
+    trust = TrustStore([pki.root])
+    reports = [("genuine", verify_pdf(genuine, trust, at))]
+    reports += [(name, verify_pdf(attack(genuine), trust, at)) for name, attack in ATTACKS.items()]
+    return reports
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_real_pdf_reports_are_fully_translated(
+    lang: str, pdf_reports: list[tuple[str, Report]]
+) -> None:
+    codes = {c.code for _, r in pdf_reports for c in r.checks}
+    assert {"OK", "PDF_MODIFIED_AFTER_SIGNING", "PDF_SEAL_MISSING"} <= codes
+    for name, report in pdf_reports:
+        for check in localize(report, lang).checks:
+            assert check.code in catalog(lang), (name, check.code)
+            if lang in SCRIPTS:
+                assert _in_block(check.message, SCRIPTS[lang]) >= 3, (name, check.message)
 
 
 # --- the CLI --------------------------------------------------------------------------------

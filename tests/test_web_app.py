@@ -439,3 +439,30 @@ def test_login_redirects_only_to_local_paths(env: WebEnv, target: str, lands: st
     )
     assert response.status_code == 302
     assert response.headers["Location"] == lands
+
+
+def test_admin_turns_on_totp_for_a_user(env: WebEnv) -> None:
+    client, token = staff_client(env.app, "root")
+    sessions = make_session_factory(make_engine(env.config.database_url))
+    with sessions() as s:
+        carol = accounts.get_user(s, "carol")
+        assert carol is not None and carol.totp_secret is None
+        carol_id = carol.id
+    response = client.post(
+        f"/staff/users/{carol_id}",
+        data={"roles": ["border_officer"], "active": "y", "totp": "new", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    page = client.get(f"/staff/users/{carol_id}").get_data(as_text=True)
+    assert "otpauth://totp/" in page and 'src="data:image/png;base64,' in page
+    with sessions() as s:
+        carol = accounts.get_user(s, "carol")
+        assert carol is not None and carol.totp_secret
+        secret = carol.totp_secret
+    other = env.app.test_client()
+    assert "/staff/login/totp" in login(other, "carol").headers["Location"]
+    token = csrf_token(other, "/staff/login/totp")
+    done = other.post(
+        "/staff/login/totp", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token}
+    )
+    assert done.status_code == 302

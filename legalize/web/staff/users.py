@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import io
+
+import qrcode
 from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -72,11 +76,22 @@ def _user(user_id: int) -> User:
 def user_detail(user_id: int) -> WerkzeugResponse:
     user = _user(user_id)
     form = UserEditForm(data={"roles": [r.value for r in user.roles], "active": user.active})
-    return page("staff/user.html", user=user, form=form, totp_uri=_uri(user))
+    uri = _uri(user)
+    return page(
+        "staff/user.html", user=user, form=form, totp_uri=uri, totp_qr=totp_qr(uri) if uri else None
+    )
 
 
 def _uri(user: User) -> str | None:
     return accounts.totp_uri(user) if user.totp_secret else None
+
+
+def totp_qr(uri: str) -> str:
+    """The provisioning URI as a PNG QR data URL (CSP allows data: images; no script)."""
+    image = qrcode.make(uri, box_size=4, border=2)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
 @bp.post("/users/<int:user_id>")

@@ -402,9 +402,9 @@ def test_cli_seal_lang_si_prints_sinhala(capsys: pytest.CaptureFixture[str]) -> 
     assert out.startswith("verdict: VALID")
     assert catalog("si")["OK/seal.signature"][0] in out
     assert _in_block(out, SCRIPTS["si"]) > 50
-    assert main(argv) == 0  # default: English
+    assert main(argv) == 0  # default: English, the verifiers' own (more specific) messages
     english = capsys.readouterr().out
-    assert catalog("en")["OK/seal.signature"][0] in english
+    assert "The signature verifies." in english
     assert _in_block(english, SCRIPTS["si"]) == 0
 
 

@@ -123,7 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"verifier: {exc}", file=sys.stderr)
         return USAGE_ERROR
-    report = localize(report, args.lang)
+    if args.lang != "en":
+        # English keeps the verifiers' own messages: they can be more specific than the
+        # catalog's (e.g. "the PDF is encrypted" against "could not be read as a PDF").
+        report = localize(report, args.lang)
     print(report.to_json() if args.json else report.to_text())
     return 0 if report.verdict.value == "VALID" else 1
 

@@ -41,6 +41,12 @@ class FontNames:
 
 FONTS = FontNames()
 _lock = threading.Lock()
+
+SUBSET_LOCK = threading.Lock()
+"""Held around ``canvas.save()``: reportlab subsets its registered TrueType fonts there by
+seeking and reading one shared font-file object, which is not thread-safe (under gunicorn
+threads about one concurrent issuance in fifty failed with an AttributeError from a
+half-read font). Saving is a few milliseconds of each render."""
 _registered = False
 
 

@@ -30,7 +30,7 @@ from .background import FRAME_COLOUR, security_background
 from .cidtext import CidTextBuilder, Run
 from .drawing import CachedForm, polyline_ops, rect_ops, rgb
 from .errors import DocumentError
-from .fonts import register
+from .fonts import SUBSET_LOCK, register
 from .layout import MM, PAGE_WIDTH
 from .markers import markers_ops
 from .sanitize import SanitizedDocument
@@ -341,7 +341,8 @@ def render_certificate(
 
     pdfa.apply(canvas, document_info(data, at), qr_text, underlying.pdf)
     canvas.showPage()
-    canvas.save()
+    with SUBSET_LOCK:  # reportlab's font subsetting is not thread-safe
+        canvas.save()
     return buffer.getvalue()
 
 

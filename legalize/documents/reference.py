@@ -15,7 +15,7 @@ from reportlab.pdfgen.canvas import Canvas
 from . import legalization, ttd
 from .background import KINDS, security_background
 from .errors import DocumentError
-from .fonts import register
+from .fonts import SUBSET_LOCK, register
 from .layout import MM, PAGE_HEIGHT, PAGE_WIDTH
 
 
@@ -31,5 +31,6 @@ def reference_page(kind: str) -> bytes:
     template = ttd.template().form if kind == "ttd" else legalization.template()
     canvas.doForm(template.attach(canvas))
     canvas.showPage()
-    canvas.save()
+    with SUBSET_LOCK:  # reportlab's font subsetting is not thread-safe
+        canvas.save()
     return buffer.getvalue()

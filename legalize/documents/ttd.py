@@ -24,7 +24,7 @@ from .background import FRAME_COLOUR, security_background
 from .cidtext import CidTextBuilder, Run
 from .drawing import CachedForm, draw_jpeg, polyline_ops, rect_ops, rgb
 from .errors import DocumentError
-from .fonts import register
+from .fonts import SUBSET_LOCK, register
 from .layout import MM, PAGE_HEIGHT, PAGE_WIDTH, Rect
 from .markers import markers_ops
 from .photo import GHOST_PIXELS, PHOTO_PIXELS, RgbImage, ghost_jpeg, photo_for_print, photo_jpeg
@@ -363,5 +363,6 @@ def render_ttd(data: TtdData, qr_text: str, photo: bytes | RgbImage, at: datetim
 
     pdfa.apply(canvas, document_info(data, at), qr_text)
     canvas.showPage()
-    canvas.save()
+    with SUBSET_LOCK:  # reportlab's font subsetting is not thread-safe
+        canvas.save()
     return buffer.getvalue()

@@ -267,3 +267,53 @@ def test_naive_time_is_refused(dev_pki) -> None:  # type: ignore[no-untyped-def]
             naive,
             check_url=CHECK_URL,
         )
+
+
+def test_concurrent_issuance_from_threads(
+    dev_pki, at: datetime, root: Certificate, underlying_bytes: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    """Web workers issue from several threads: TTDs and legalizations with Sinhala values
+    (per-document font subsets) at once must all come out whole and verifiable."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    photo = (EXAMPLES / "holder.jpg").read_bytes()
+    underlying = sanitize_underlying(underlying_bytes, "birth.pdf")
+
+    def one(n: int) -> IssuedDocument:
+        if n % 2:
+            return issue_ttd(
+                ttd_data(at, f"T26{n:06d}"),
+                photo,
+                dev_pki.signer("TTD"),
+                at,
+                check_url=CHECK_URL,
+                chain=[root],
+            )
+        data = LegalizationData(
+            number=f"L26{n:06d}",
+            country="Democratic Socialist Republic of Sri Lanka",
+            signed_by="ආර්. පෙරේරා" if n % 4 == 0 else "R. Perera",
+            capacity="Registrar",
+            seal_of="Registrar General's Department",
+            place="Colombo",
+            date=at.date(),
+            certified_by="Consular Affairs Division",
+            check_code=new_check_code(),
+        )
+        return issue_legalization(
+            data,
+            underlying,
+            dev_pki.signer("LEG"),
+            at,
+            check_url=CHECK_URL,
+            issuing_country="LKA",
+            document_country="LKA",
+            chain=[root],
+        )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        docs = list(pool.map(one, range(18)))
+    trust = TrustStore.load(dev_pki.trust_dir)
+    assert len({d.number for d in docs}) == 18
+    for doc in docs:
+        assert verify_pdf(doc.pdf, trust, at).verdict is Verdict.VALID

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import threading
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,9 @@ class FontFile:
     @staticmethod
     def load(path: Path) -> FontFile:
         return _load(str(path))
+
+
+_FONTTOOLS_LOCK = threading.RLock()
 
 
 @functools.cache
@@ -78,6 +82,14 @@ class CachedFont:
     """One subset font, built once: its compressed font program and ToUnicode map."""
 
     def __init__(self, use: _FontUse, prefix: str) -> None:
+        # fontTools expands glyphs lazily inside shared structures and is not thread-safe;
+        # a stress run of concurrent legalizations with Sinhala values hit a half-expanded
+        # glyph. Subsetting is rare (once per fixed form, per document only for non-Latin
+        # values), so one lock costs nothing measurable.
+        with _FONTTOOLS_LOCK:
+            self._build(use, prefix)
+
+    def _build(self, use: _FontUse, prefix: str) -> None:
         self.resource = use.resource
         self.object_name = f"{use.resource}.type0"
         font = TTFont(io.BytesIO(use.font.data))

@@ -10,6 +10,8 @@ copy or search (the holder's data, the certificate's wording) stays real text.
 from __future__ import annotations
 
 import functools
+import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,10 +63,17 @@ class _PdfPen(BasePen):  # type: ignore[misc]  # fontTools is untyped
         self.out.append("h")
 
 
+_LOCK = threading.Lock()
+"""fontTools expands glyph outlines lazily inside the shared font object, which is not
+thread-safe (a stress test of concurrent issuance hit a half-expanded glyph), and a racing
+first load would leave an open file behind. Shaping and drawing happen under this lock."""
+
+
 @functools.cache
 def _font(path: str) -> tuple[hb.Font, Any, list[str], int]:
-    ft = TTFont(path, lazy=True)
-    face = hb.Face(hb.Blob.from_file_path(path))
+    data = Path(path).read_bytes()  # read whole: no file handle stays open
+    ft = TTFont(io.BytesIO(data))
+    face = hb.Face(data)
     return hb.Font(face), ft.getGlyphSet(), ft.getGlyphOrder(), face.upem
 
 
@@ -76,6 +85,11 @@ def measure(text: str, font_path: Path, size: float) -> float:
 def shape(text: str, font_path: Path, size: float, x: float, y: float) -> ShapedRun:
     """Shape ``text`` with harfbuzz and return its outlines with the baseline starting at (x, y)
     in PDF points."""
+    with _LOCK:
+        return _shape(text, font_path, size, x, y)
+
+
+def _shape(text: str, font_path: Path, size: float, x: float, y: float) -> ShapedRun:
     hb_font, glyph_set, order, upem = _font(str(font_path))
     buf = hb.Buffer()
     buf.add_str(text)

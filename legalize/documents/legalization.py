@@ -34,7 +34,7 @@ from .fonts import SUBSET_LOCK, register
 from .layout import MM, PAGE_WIDTH
 from .markers import markers_ops
 from .sanitize import SanitizedDocument
-from .style import INK, LABEL_INK, NUMBER_INK, fill, fonts, script_runs, y_pt
+from .style import INK, LABEL_INK, NUMBER_INK, fill, fonts, script_runs, state_header, y_pt
 from .ttd import MONTHS
 
 
@@ -127,24 +127,11 @@ def _item_label(text: CidTextBuilder, key: str) -> str:
 def template() -> CachedForm:
     """Everything fixed on the certificate page except the security background."""
     f = fonts()
-    centre = PAGE_WIDTH / 2 * MM
     text = CidTextBuilder("LzLeg")
     parts = ["q"]
-    header: list[tuple[list[Run], float]] = [
-        ([("ශ්‍රී ලංකා ප්‍රජාතාන්ත්‍රික සමාජවාදී ජනරජය", f.si_b, 13.0)], 15.5),
-        ([("இலங்கை ஜனநாயக சோசலிசக் குடியரசு", f.ta_b, 11.0)], 22.0),
-        ([("DEMOCRATIC SOCIALIST REPUBLIC OF SRI LANKA", f.en_b, 12.0)], 29.0),
-    ]
-    for runs, y in header:
-        parts.append(fill(text.line(runs, centre, y_pt(y), "centre"), INK))
-    title = text.line([("CERTIFICATE OF LEGALIZATION", f.en_b, 15.0)], centre, y_pt(38.0), "centre")
-    parts.append(fill(title, FRAME_COLOUR))
-    sub: list[Run] = [
-        ("නීතිගත කිරීමේ සහතිකය", f.si, 8.5),
-        ("•", f.en, 8.0),
-        ("சட்டபூர்வமாக்கல் சான்றிதழ்", f.ta, 7.8),
-    ]
-    parts.append(fill(text.line(sub, centre, y_pt(44.2), "centre", gap=4.0), FRAME_COLOUR))
+    parts += state_header(
+        text, "CERTIFICATE OF LEGALIZATION", "නීතිගත කිරීමේ සහතිකය", "சட்டபூர்வமாக்கல் சான்றிதழ்"
+    )
 
     intro: list[Run] = [
         ("This public document", f.en_b, 10.0),

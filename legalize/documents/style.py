@@ -5,10 +5,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from .cidtext import FontFile
+from .background import FRAME_COLOUR
+from .cidtext import CidTextBuilder, FontFile, Run
 from .drawing import rgb
 from .fonts import noto, ocrb_file
-from .layout import MM, PAGE_HEIGHT
+from .layout import MM, PAGE_HEIGHT, PAGE_WIDTH
 
 INK = (0.08, 0.10, 0.22)
 """Data and body text."""
@@ -52,6 +53,30 @@ def fonts() -> Fonts:
         en_b=noto("NotoSans-Bold"),
         ocrb=ocrb_file(),
     )
+
+
+def state_header(text: CidTextBuilder, title: str, subtitle_si: str, subtitle_ta: str) -> list[str]:
+    """The page head both our documents share: the state's name in Sinhala, Tamil and
+    English, then the document's title in English and, beneath it, in Sinhala • Tamil."""
+    f = fonts()
+    centre = PAGE_WIDTH / 2 * MM
+    parts: list[str] = []
+    state: list[tuple[list[Run], float]] = [
+        ([("ශ්‍රී ලංකා ප්‍රජාතාන්ත්‍රික සමාජවාදී ජනරජය", f.si_b, 13.0)], 15.5),
+        ([("இலங்கை ஜனநாயக சோசலிசக் குடியரசு", f.ta_b, 11.0)], 22.0),
+        ([("DEMOCRATIC SOCIALIST REPUBLIC OF SRI LANKA", f.en_b, 12.0)], 29.0),
+    ]
+    for runs, y in state:
+        parts.append(fill(text.line(runs, centre, y_pt(y), "centre"), INK))
+    heading = text.line([(title, f.en_b, 15.0)], centre, y_pt(38.0), "centre")
+    parts.append(fill(heading, FRAME_COLOUR))
+    sub: list[Run] = [
+        (subtitle_si, f.si, 8.5),
+        ("•", f.en, 8.0),
+        (subtitle_ta, f.ta, 7.8),
+    ]
+    parts.append(fill(text.line(sub, centre, y_pt(44.2), "centre", gap=4.0), FRAME_COLOUR))
+    return parts
 
 
 def script_runs(text: str, size: float, bold: bool = False) -> list[tuple[str, FontFile, float]]:

@@ -28,7 +28,7 @@ from .fonts import SUBSET_LOCK, register
 from .layout import MM, PAGE_HEIGHT, PAGE_WIDTH, Rect
 from .markers import markers_ops
 from .photo import GHOST_PIXELS, PHOTO_PIXELS, RgbImage, ghost_jpeg, photo_for_print, photo_jpeg
-from .style import INK, LABEL_INK, NUMBER_INK, Fonts, fill, fonts, y_pt
+from .style import INK, LABEL_INK, NUMBER_INK, Fonts, fill, fonts, state_header, y_pt
 
 DOCUMENT_CODE = "PE"
 """MRZ document code: ``P`` (passport-type TD3) and ``E`` (emergency / temporary)."""
@@ -151,21 +151,7 @@ def template() -> Template:
     centre = PAGE_WIDTH / 2 * MM
     text = CidTextBuilder("LzTtd")
     parts = ["q"]
-    header: list[tuple[list[Run], float]] = [
-        ([("ශ්‍රී ලංකා ප්‍රජාතාන්ත්‍රික සමාජවාදී ජනරජය", f.si_b, 13.0)], 15.5),
-        ([("இலங்கை ஜனநாயக சோசலிசக் குடியரசு", f.ta_b, 11.0)], 22.0),
-        ([("DEMOCRATIC SOCIALIST REPUBLIC OF SRI LANKA", f.en_b, 12.0)], 29.0),
-    ]
-    for runs, y in header:
-        parts.append(_fill(text.line(runs, centre, _y(y), "centre"), INK))
-    title = text.line([("TEMPORARY TRAVEL DOCUMENT", f.en_b, 15.0)], centre, _y(38.0), "centre")
-    parts.append(_fill(title, FRAME_COLOUR))
-    sub: list[Run] = [
-        ("තාවකාලික ගමන් ලේඛනය", f.si, 8.5),
-        ("•", f.en, 8.0),
-        ("தற்காலிகப் பயண ஆவணம்", f.ta, 7.8),
-    ]
-    parts.append(_fill(text.line(sub, centre, _y(44.2), "centre", gap=4.0), FRAME_COLOUR))
+    parts += state_header(text, "TEMPORARY TRAVEL DOCUMENT", "තාවකාලික ගමන් ලේඛනය", "தற்காலிகப் பயண ஆவணம்")
 
     for key, (row, column) in layout.TTD_FIELDS.items():
         parts.append(_trilingual_label(text, f, key, layout.ttd_field(row, column)))

@@ -21,9 +21,10 @@ from cryptography.hazmat.primitives import padding, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from legalize.pki.certificates import PublicKey, cert_reference_of, signer_id_of
+from legalize.pki.certificates import PublicKey
 from legalize.pki.eckeys import PrivateKey
 from legalize.pki.errors import KeyFileError, PkiError
+from legalize.pki.signing import CertificateSigner
 
 PBKDF2_ITERATIONS = 600_000
 """OWASP's 2023 figure for PBKDF2-HMAC-SHA256. Dev keys use fewer: their passphrase is public."""
@@ -133,18 +134,14 @@ def load_certificate(path: Path) -> x509.Certificate:
         raise PkiError(f"not a certificate: {path}: {exc}") from None
 
 
-class KeyFileSigner:
+class KeyFileSigner(CertificateSigner):
     """A :class:`legalize.pki.signer.Signer` whose key is an encrypted key file."""
 
     def __init__(self, certificate: x509.Certificate, key: PrivateKey) -> None:
         if PublicKey.of_certificate(certificate).point != key.public_key().point:
             raise KeyFileError("the key does not belong to the certificate")
-        signer_id = signer_id_of(certificate)
-        if signer_id is None:
-            raise KeyFileError("the certificate subject has no C and CN (no signer identifier)")
-        self._certificate = certificate
+        super().__init__(certificate, KeyFileError)
         self._key = key
-        self._signer_id = signer_id
 
     @classmethod
     def load(cls, cert_path: Path, key_path: Path, passphrase: str | None) -> KeyFileSigner:
@@ -156,18 +153,6 @@ class KeyFileSigner:
         except OSError as exc:
             raise KeyFileError(f"cannot read key file {key_path}: {exc.strerror}") from None
         return cls(certificate, decrypt_key(data, passphrase))
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return self._certificate
-
-    @property
-    def signer_id(self) -> str:
-        return self._signer_id
-
-    @property
-    def cert_reference(self) -> str:
-        return cert_reference_of(self._certificate)
 
     @property
     def curve(self) -> str:

@@ -27,9 +27,10 @@ from cryptography import x509
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11.util.ec import encode_named_curve_parameters
 
-from legalize.pki.certificates import PublicKey, cert_reference_of, signer_id_of
+from legalize.pki.certificates import PublicKey
 from legalize.pki.curves import curve
 from legalize.pki.errors import Pkcs11Error
+from legalize.pki.signing import CertificateSigner
 
 _LIBS: dict[str, Any] = {}
 _LOCK = threading.RLock()
@@ -163,7 +164,7 @@ def generate_key(
     return _spki(c.oid, point)
 
 
-class Pkcs11Signer:
+class Pkcs11Signer(CertificateSigner):
     """A :class:`legalize.pki.signer.Signer` whose key is in a PKCS#11 token."""
 
     def __init__(
@@ -174,12 +175,8 @@ class Pkcs11Signer:
         certificate: x509.Certificate,
         key_id: bytes,
     ) -> None:
-        signer_id = signer_id_of(certificate)
-        if signer_id is None:
-            raise Pkcs11Error("the certificate subject has no C and CN (no signer identifier)")
+        super().__init__(certificate, Pkcs11Error)
         self._module, self._token_label, self._pin = module, token_label, pin
-        self._certificate = certificate
-        self._signer_id = signer_id
         self._key_id = key_id
         self._public = PublicKey.of_certificate(certificate)
 
@@ -201,18 +198,6 @@ class Pkcs11Signer:
         token_point = _spki(self._public.curve.oid, point).point
         if token_point != self._public.point:
             raise Pkcs11Error("the token's key does not belong to the certificate")
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return self._certificate
-
-    @property
-    def signer_id(self) -> str:
-        return self._signer_id
-
-    @property
-    def cert_reference(self) -> str:
-        return cert_reference_of(self._certificate)
 
     @property
     def curve(self) -> str:

@@ -52,6 +52,31 @@ PEOPLE = [
     ("Gunasekara", "Ishara", "1991-07-04", "F", "", "N1098765", "Anuradhapura"),
 ]
 
+SIGNATORIES: list[tuple[str, str, str, date, date | None]] = [
+    # name, capacity, authority, valid from, valid until; the demo files against the first
+    (
+        "W. A. Jayasinghe",
+        "Additional District Registrar",
+        "Divisional Secretariat, Kandy Four Gravets",
+        date(2020, 1, 1),
+        None,
+    ),
+    (
+        "K. M. Rathnayake",
+        "Notary Public",
+        "Ministry of Justice",
+        date(2015, 6, 1),
+        date(2023, 12, 31),
+    ),
+    (
+        "S. Thevarajah",
+        "Registrar of Births and Deaths",
+        "Divisional Secretariat, Jaffna",
+        date(2018, 3, 1),
+        None,
+    ),
+]
+
 
 def demo_underlying(title: str) -> bytes:
     """A one-page PDF standing in for an applicant's document."""
@@ -124,36 +149,20 @@ def seed_demo(session: Session, at: datetime, issuer: Issuer) -> str:
     import_nic(session, NIC, "demo-nic.csv", earlier)
     import_sltd(session, SLTD, "demo-sltd.csv", earlier)
     session.commit()
-    sig = legalization.add_signatory(
-        session,
-        ROOT,
-        name="W. A. Jayasinghe",
-        capacity="Additional District Registrar",
-        authority="Divisional Secretariat, Kandy Four Gravets",
-        valid_from=date(2020, 1, 1),
-        valid_until=None,
-        at=earlier,
-    )
-    legalization.add_signatory(
-        session,
-        ROOT,
-        name="K. M. Rathnayake",
-        capacity="Notary Public",
-        authority="Ministry of Justice",
-        valid_from=date(2015, 6, 1),
-        valid_until=date(2023, 12, 31),
-        at=earlier,
-    )
-    legalization.add_signatory(
-        session,
-        ROOT,
-        name="S. Thevarajah",
-        capacity="Registrar of Births and Deaths",
-        authority="Divisional Secretariat, Jaffna",
-        valid_from=date(2018, 3, 1),
-        valid_until=None,
-        at=earlier,
-    )
+    signatories = [
+        legalization.add_signatory(
+            session,
+            ROOT,
+            name=name,
+            capacity=capacity,
+            authority=authority,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            at=earlier,
+        )
+        for name, capacity, authority, valid_from, valid_until in SIGNATORIES
+    ]
+    sig = signatories[0]
 
     # Readmission cases in every state.
     readmission.file_request(session, HOST, _request(0, at), at)  # draft, new

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,7 +30,8 @@ from legalize.cases.errors import (
     IssuanceFailed,
     NotFound,
 )
-from legalize.cases.issuer import IssuedPdf
+from legalize.cases.identity import ClaimedIdentity
+from legalize.cases.issuer import IssuedPdf, LegalizationData, TtdData
 from legalize.cases.rules import (
     SYSTEM,
     Action,
@@ -42,7 +44,7 @@ from legalize.cases.validation import require_reason
 from legalize.cases.views import CaseView, DocumentView, case_view, document_view
 from legalize.registry import audit
 from legalize.registry.counters import next_document_number
-from legalize.registry.models import Case, CaseState, Document, DocumentType
+from legalize.registry.models import Case, CaseKind, CaseState, Document, DocumentType, Person
 
 
 def check_time(at: datetime) -> None:
@@ -73,6 +75,64 @@ def lock_case(session: Session, case_id: int) -> Case:
     ).one_or_none()
     if case is None:
         raise NotFound(f"no case {case_id}", field="case_id")
+    return case
+
+
+KIND_NAMES = {
+    CaseKind.READMISSION: "a readmission case",
+    CaseKind.LEGALIZATION: "a legalization",
+}
+"""How errors name a case of the wrong kind."""
+
+
+def require_kind(case: Case, kind: CaseKind) -> None:
+    if case.kind != kind.value:
+        raise InvalidTransition(f"case {case.id} is not {KIND_NAMES[kind]}")
+
+
+def lock_draft(session: Session, actor: Actor, case_id: int, kind: CaseKind) -> Case:
+    """A draft of ``kind`` nobody has prepared yet, locked for an issuing officer to change."""
+    require_role(actor, Action.PREPARE)
+    case = lock_case(session, case_id)
+    require_kind(case, kind)
+    if case.state != CaseState.DRAFT.value or case.prepared_by is not None:
+        raise InvalidTransition(f"case {case_id} can no longer be changed")
+    return case
+
+
+def file_draft(
+    session: Session,
+    actor: Actor,
+    kind: CaseKind,
+    identity: ClaimedIdentity,
+    at: datetime,
+    **fields: Any,
+) -> Case:
+    """A new draft of ``kind`` filed by ``actor`` about the person ``identity`` claims, with
+    the workflow's own ``fields`` (flushed: the ids are set; the caller records the filing)."""
+    person = Person(
+        surname=identity.surname,
+        given_names=identity.given_names,
+        birth_date=identity.birth_date,
+        sex=identity.sex,
+        birth_place=identity.birth_place,
+        nationality=identity.nationality,
+        nic_number=identity.nic_number,
+        passport_number=identity.passport_number,
+    )
+    session.add(person)
+    session.flush()
+    case = Case(
+        kind=kind.value,
+        state=CaseState.DRAFT.value,
+        person_id=person.id,
+        filed_by=actor.id,
+        filed_at=at,
+        updated_at=at,
+        **fields,
+    )
+    session.add(case)
+    session.flush()
     return case
 
 
@@ -251,6 +311,22 @@ def expire_due(session: Session, at: datetime, actor: Actor | None = None) -> li
 
 Render = Callable[[str, str, str], IssuedPdf]
 """(number, check_code, web_token) -> the final PDF."""
+
+Data = TypeVar("Data", TtdData, LegalizationData)
+
+
+def renderer(
+    template: Data, produce: Callable[[Data, datetime], IssuedPdf], at: datetime
+) -> Render:
+    """The :data:`Render` of a document showing ``template`` with the number, check code and
+    web token filled in. ``template`` holds plain values only: it is rendered after the
+    transaction that read them ended."""
+
+    def render(number: str, check_code: str, token: str) -> IssuedPdf:
+        data = replace(template, number=number, check_code=check_code, web_token=token)
+        return produce(data, at)
+
+    return render
 
 
 def issue_case(

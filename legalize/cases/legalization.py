@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from legalize.cases import common
 from legalize.cases.errors import InvalidInput, InvalidTransition, NotFound
 from legalize.cases.identity import ClaimedIdentity
-from legalize.cases.issuer import IssuedPdf, Issuer, LegalizationData
+from legalize.cases.issuer import Issuer, LegalizationData
 from legalize.cases.readmission import parse_identity
 from legalize.cases.rules import Action, Actor, require_role
 from legalize.cases.validation import (
@@ -37,7 +37,7 @@ from legalize.cases.views import CaseView, case_view
 from legalize.documents.errors import UnderlyingDocumentError
 from legalize.documents.sanitize import sanitize_underlying
 from legalize.registry import audit
-from legalize.registry.models import Case, CaseKind, CaseState, DocumentType, Person, Signatory
+from legalize.registry.models import Case, CaseKind, DocumentType, Signatory
 from legalize.seal.profiles import LEGALIZATION_LIMITS as SEAL_LIMITS
 
 CERTIFYING_AUTHORITY = "MINISTRY OF FOREIGN AFFAIRS, CONSULAR AFFAIRS DIVISION"
@@ -276,26 +276,12 @@ def file_application(
     common.check_time(at)
     with common.unit_of_work(session):
         require_role(actor, Action.FILE_LEGALIZATION)
-        a = request.applicant
-        person = Person(
-            surname=a.surname,
-            given_names=a.given_names,
-            birth_date=a.birth_date,
-            sex=a.sex,
-            birth_place=a.birth_place,
-            nationality=a.nationality,
-            nic_number=a.nic_number,
-            passport_number=a.passport_number,
-        )
-        session.add(person)
-        session.flush()
-        case = Case(
-            kind=CaseKind.LEGALIZATION.value,
-            state=CaseState.DRAFT.value,
-            person_id=person.id,
-            filed_by=actor.id,
-            filed_at=at,
-            updated_at=at,
+        case = common.file_draft(
+            session,
+            actor,
+            CaseKind.LEGALIZATION,
+            request.applicant,
+            at,
             destination_country=request.destination_country,
             underlying=request.underlying,
             underlying_media_type=document_media_type(request.underlying),
@@ -306,8 +292,6 @@ def file_application(
             signer_capacity=request.signer_capacity,
             signer_authority=request.signer_authority,
         )
-        session.add(case)
-        session.flush()
         common.record(
             session, actor, "case.filed", case, at, underlying_sha256=case.underlying_sha256
         )
@@ -319,12 +303,7 @@ def match_signer(session: Session, actor: Actor, case_id: int, at: datetime) -> 
     """Re-run the signatory match of a draft (e.g. after a signatory was registered)."""
     common.check_time(at)
     with common.unit_of_work(session):
-        require_role(actor, Action.PREPARE)
-        case = common.lock_case(session, case_id)
-        if case.kind != CaseKind.LEGALIZATION.value:
-            raise InvalidTransition(f"case {case_id} is not a legalization")
-        if case.state != CaseState.DRAFT.value or case.prepared_by is not None:
-            raise InvalidTransition(f"case {case_id} can no longer be changed")
+        case = common.lock_draft(session, actor, case_id, CaseKind.LEGALIZATION)
         return _apply_match(session, actor, case, at)
 
 
@@ -371,12 +350,7 @@ def issue(
             destination_country=case.destination_country,
             web_token="",
         )
-
-        def render(number: str, check_code: str, token: str) -> IssuedPdf:
-            data = replace(template, number=number, check_code=check_code, web_token=token)
-            return issuer.issue_legalization(data, at)
-
-        return render, None
+        return common.renderer(template, issuer.issue_legalization, at), None
 
     return common.issue_case(session, actor, case_id, at, DocumentType.LEGALIZATION, build)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from legalize.cases import common
-from legalize.cases.errors import Duplicate, Forbidden, InvalidInput, InvalidTransition
+from legalize.cases.errors import Duplicate, Forbidden, InvalidInput
 from legalize.cases.identity import ClaimedIdentity, CrossCheck, cross_check
-from legalize.cases.issuer import IssuedPdf, Issuer, TtdData
+from legalize.cases.issuer import Issuer, TtdData
 from legalize.cases.portrait import FaceDetector, PortraitError, PortraitResult, check_portrait
 from legalize.cases.rules import Action, Actor, Role, require_role
 from legalize.cases.validation import (
@@ -35,14 +35,14 @@ from legalize.cases.validation import (
     image_media_type,
     require_reason,
 )
-from legalize.cases.views import CaseView, DocumentView, case_view
+from legalize.cases.views import CaseView, DocumentView, case_view, person_view
 from legalize.registry.identity import (
     EmbeddedNationalIdRegistry,
     EmbeddedTravelDocumentWatchlist,
     NationalIdRegistry,
     TravelDocumentWatchlist,
 )
-from legalize.registry.models import Case, CaseKind, CaseState, DocumentType, Person, Photo
+from legalize.registry.models import Case, CaseKind, DocumentType, Photo
 
 TTD_VALIDITY_DAYS = 30
 """A TTD is good for one journey within this many days of issue."""
@@ -150,27 +150,13 @@ def file_request(
                     f"{request.host_country} reference {request.host_reference} is case {exists}",
                     field="host_reference",
                 )
-            ident = request.identity
-            person = Person(
-                surname=ident.surname,
-                given_names=ident.given_names,
-                birth_date=ident.birth_date,
-                sex=ident.sex,
-                birth_place=ident.birth_place,
-                nationality=ident.nationality,
-                nic_number=ident.nic_number,
-                passport_number=ident.passport_number,
-            )
-            session.add(person)
-            session.flush()
-            result = cross_check(ident, reg, wl)
-            case = Case(
-                kind=CaseKind.READMISSION.value,
-                state=CaseState.DRAFT.value,
-                person_id=person.id,
-                filed_by=actor.id,
-                filed_at=at,
-                updated_at=at,
+            result = cross_check(request.identity, reg, wl)
+            case = common.file_draft(
+                session,
+                actor,
+                CaseKind.READMISSION,
+                request.identity,
+                at,
                 host_country=request.host_country,
                 host_reference=request.host_reference,
                 port_of_entry=request.port_of_entry or None,
@@ -179,8 +165,6 @@ def file_request(
                 batch_id=batch_id,
                 batch_line=batch_line,
             )
-            session.add(case)
-            session.flush()
             common.record(
                 session,
                 actor,
@@ -190,15 +174,7 @@ def file_request(
                 host_country=request.host_country,
                 batch_id=batch_id,
             )
-            common.record(
-                session,
-                actor,
-                "case.crosschecked",
-                case,
-                at,
-                outcome=result.outcome.value,
-                mismatched=list(result.mismatched),
-            )
+            _record_crosscheck(session, actor, case, result, at)
             if checked is not None:
                 _store_photo(session, actor, case, checked, at)
     except IntegrityError as exc:  # a concurrent filing of the same reference won
@@ -207,6 +183,20 @@ def file_request(
             field="host_reference",
         ) from exc
     return case_view(session, case)
+
+
+def _record_crosscheck(
+    session: Session, actor: Actor, case: Case, result: CrossCheck, at: datetime
+) -> None:
+    common.record(
+        session,
+        actor,
+        "case.crosschecked",
+        case,
+        at,
+        outcome=result.outcome.value,
+        mismatched=list(result.mismatched),
+    )
 
 
 @dataclass(frozen=True)
@@ -276,16 +266,6 @@ def _store_photo(
     return result
 
 
-def _editable(session: Session, actor: Actor, case_id: int) -> Case:
-    require_role(actor, Action.PREPARE)
-    case = common.lock_case(session, case_id)
-    if case.kind != CaseKind.READMISSION.value:
-        raise InvalidTransition(f"case {case_id} is not a readmission case")
-    if case.state != CaseState.DRAFT.value or case.prepared_by is not None:
-        raise InvalidTransition(f"case {case_id} can no longer be changed")
-    return case
-
-
 def attach_photo(
     session: Session,
     actor: Actor,
@@ -300,7 +280,7 @@ def attach_photo(
     require_role(actor, Action.PREPARE)
     checked = _check_photo(image, at, face_detector)
     with common.unit_of_work(session):
-        case = _editable(session, actor, case_id)
+        case = common.lock_draft(session, actor, case_id, CaseKind.READMISSION)
         return _store_photo(session, actor, case, checked, at)
 
 
@@ -311,7 +291,7 @@ def override_photo(
     common.check_time(at)
     with common.unit_of_work(session):
         reason = require_reason(reason)
-        case = _editable(session, actor, case_id)
+        case = common.lock_draft(session, actor, case_id, CaseKind.READMISSION)
         photo = session.scalars(select(Photo).where(Photo.case_id == case.id)).one_or_none()
         if photo is None:
             raise InvalidInput("there is no photo to override", field="photo")
@@ -335,30 +315,13 @@ def recheck_identity(
     common.check_time(at)
     reg, wl = _registers(session, registry, watchlist)
     with common.unit_of_work(session):
-        case = _editable(session, actor, case_id)
-        p = case.person
-        claimed = ClaimedIdentity(
-            p.surname,
-            p.given_names,
-            p.birth_date,
-            p.sex,
-            p.birth_place,
-            p.nationality,
-            p.nic_number,
-            p.passport_number,
-        )
+        case = common.lock_draft(session, actor, case_id, CaseKind.READMISSION)
+        # A PersonView carries exactly the fields of the identity claimed on filing.
+        claimed = ClaimedIdentity(**asdict(person_view(case.person)))
         result = cross_check(claimed, reg, wl)
         case.crosscheck = result.as_dict()
         case.updated_at = at
-        common.record(
-            session,
-            actor,
-            "case.crosschecked",
-            case,
-            at,
-            outcome=result.outcome.value,
-            mismatched=list(result.mismatched),
-        )
+        _record_crosscheck(session, actor, case, result, at)
     return result
 
 
@@ -376,12 +339,10 @@ def issue(
     """Issue the TTD of an approved case: number, check code, signed PDF, register."""
 
     def build(session: Session, case: Case) -> tuple[common.Render, date | None]:
-        if case.kind != CaseKind.READMISSION.value:
-            raise InvalidTransition(f"case {case.id} is not a readmission case")
+        common.require_kind(case, CaseKind.READMISSION)
         photo = session.scalars(select(Photo).where(Photo.case_id == case.id)).one_or_none()
         p = case.person
         expires = at.date() + timedelta(days=validity_days)
-        # Plain values only: rendering runs after this transaction ended.
         template = TtdData(
             number="",
             check_code="",
@@ -401,12 +362,7 @@ def issue(
             host_reference=case.host_reference or "",
             web_token="",
         )
-
-        def render(number: str, check_code: str, token: str) -> IssuedPdf:
-            data = replace(template, number=number, check_code=check_code, web_token=token)
-            return issuer.issue_ttd(data, at)
-
-        return render, expires
+        return common.renderer(template, issuer.issue_ttd, at), expires
 
     return common.issue_case(session, actor, case_id, at, DocumentType.TTD, build)
 

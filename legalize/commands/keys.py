@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from cryptography import x509
 
 from legalize.commands import CommandError
 from legalize.config import Config, ConfigError
-from legalize.pki.authority import Authority
+from legalize.pki.authority import Authority, SignerRecord
 from legalize.pki.certificates import key_usage_period
 from legalize.pki.devkeys import DEV_PASSPHRASE, TRUST_DIR, init_dev
 from legalize.pki.errors import PkiError
@@ -179,14 +180,13 @@ def init_command(args: argparse.Namespace) -> int:
 
 
 def issue_command(args: argparse.Namespace) -> int:
-    config, folder, at = _context(args)
-    root_pass = root_passphrase(args, config)
-    try:
-        authority = Authority.open(folder)
-        extra: dict[str, Any] = {"key_passphrase": signer_passphrase(config)}
-        if config.pkcs11_module:
-            extra.update(_hsm_key(config, f"{authority.country}{args.code or ''}", args.curve))
-        record = authority.issue_signer(
+    def hsm_key(authority: Authority, at: datetime) -> tuple[str, str]:
+        return f"{authority.country}{args.code or ''}", args.curve
+
+    def make(
+        authority: Authority, root_pass: str, at: datetime, extra: dict[str, Any]
+    ) -> SignerRecord:
+        return authority.issue_signer(
             root_pass,
             doc_type=args.doc_type,
             at=at,
@@ -195,12 +195,11 @@ def issue_command(args: argparse.Namespace) -> int:
             curve_name=args.curve,
             **extra,
         )
-        _republish(authority, root_pass, at)
-    except PkiError as exc:
-        raise CommandError(str(exc)) from None
+
+    record, _ = _new_signer(args, hsm_key, make)
     print(
         f"new {record.doc_type} signer {record.signer_id} {record.cert_reference} for "
-        f"{record.post} ({record.curve}, {'HSM' if record.key_file is None else 'key file'})"
+        f"{record.post} ({record.curve}, {_key_kind(record)})"
     )
     return 0
 
@@ -264,26 +263,49 @@ def revoke_command(args: argparse.Namespace) -> int:
 
 
 def rollover_command(args: argparse.Namespace) -> int:
+    def hsm_key(authority: Authority, at: datetime) -> tuple[str, str]:
+        previous = authority.current_signer(args.doc_type, at)
+        return previous.signer_id, args.curve or previous.curve
+
+    def make(
+        authority: Authority, root_pass: str, at: datetime, extra: dict[str, Any]
+    ) -> SignerRecord:
+        if args.curve:
+            extra = {**extra, "curve_name": args.curve}
+        return authority.rollover(root_pass, doc_type=args.doc_type, at=at, **extra)
+
+    record, at = _new_signer(args, hsm_key, make)
+    print(
+        f"new {record.doc_type} signer {record.signer_id} {record.cert_reference} "
+        f"({record.curve}, {_key_kind(record)}), in use from {at.isoformat()}"
+    )
+    return 0
+
+
+def _new_signer(
+    args: argparse.Namespace,
+    hsm_key: Callable[[Authority, datetime], tuple[str, str]],
+    make: Callable[[Authority, str, datetime, dict[str, Any]], SignerRecord],
+) -> tuple[SignerRecord, datetime]:
+    """What `keys issue` and `keys rollover` share: the signer's key goes into the HSM when
+    one is configured (``hsm_key`` gives its label prefix and curve) or into a key file;
+    ``make`` certifies it; the trust store is published again."""
     config, folder, at = _context(args)
     root_pass = root_passphrase(args, config)
     try:
         authority = Authority.open(folder)
         extra: dict[str, Any] = {"key_passphrase": signer_passphrase(config)}
-        if args.curve:
-            extra["curve_name"] = args.curve
         if config.pkcs11_module:
-            previous = authority.current_signer(args.doc_type, at)
-            extra.update(_hsm_key(config, previous.signer_id, args.curve or previous.curve))
-        record = authority.rollover(root_pass, doc_type=args.doc_type, at=at, **extra)
+            extra.update(_hsm_key(config, *hsm_key(authority, at)))
+        record = make(authority, root_pass, at, extra)
         _republish(authority, root_pass, at)
     except PkiError as exc:
         raise CommandError(str(exc)) from None
-    print(
-        f"new {record.doc_type} signer {record.signer_id} {record.cert_reference} "
-        f"({record.curve}, {'HSM' if record.key_file is None else 'key file'}), in use from "
-        f"{at.isoformat()}"
-    )
-    return 0
+    return record, at
+
+
+def _key_kind(record: SignerRecord) -> str:
+    return "HSM" if record.key_file is None else "key file"
 
 
 def _hsm_key(config: Config, label_prefix: str, curve: str) -> dict[str, Any]:

@@ -8,7 +8,6 @@ PYTEST_ARGS ?=
 .PHONY: run test lint sysdeps venv bench clean
 
 run: venv
-	@test -e keys/dev/pki.json || $(VENV)/bin/legalize keys init-dev  # dev PKI (DEV ONLY) if missing
 	$(VENV)/bin/legalize dev run
 
 test: venv

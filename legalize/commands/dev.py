@@ -12,7 +12,7 @@ import importlib
 import logging
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -124,10 +124,32 @@ class _RedactQuery(logging.Filter):
         return True
 
 
+DEV_KEYS_BACKDATE = timedelta(days=7)
+"""A fresh dev PKI starts a week ago, so the demo history can lie in the past."""
+DEMO_BACKDATE = timedelta(days=2)
+"""The demo cases are made two days ago: their clearance (+2 h) and expiry run (+1 day) are
+then past events, and the audit log never holds a time later than now."""
+
+
+def demo_time(config: Config, now: datetime) -> datetime:
+    """When the demo history starts: two days ago if the TTD signer was valid then (a dev PKI
+    made by `legalize dev run`), else now (keys made another way just now)."""
+    from legalize.pki.devkeys import load_signer
+    from legalize.pki.errors import PkiError
+
+    earlier = now - DEMO_BACKDATE
+    try:
+        load_signer(config, "TTD", earlier)
+    except PkiError:
+        return now
+    return earlier
+
+
 def run(args: argparse.Namespace) -> int:
-    at = datetime.now(UTC)
+    now = datetime.now(UTC)
     config = _config()
-    print(ensure_keys(config, at))
+    print(ensure_keys(config, now - DEV_KEYS_BACKDATE))
+    at = demo_time(config, now)
     try:
         engine = make_engine(config.database_url)
         upgrade(engine)

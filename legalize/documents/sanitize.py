@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 import shutil
 import subprocess
@@ -138,7 +139,17 @@ def sanitize_underlying(data: bytes, filename_or_mime: str = "") -> SanitizedDoc
         raise _refuse(TOO_LARGE, f"the document is larger than {MAX_BYTES // (1024 * 1024)} MB")
     kind = _kind(data, filename_or_mime)
     if kind == "pdf":
-        pdf, pages, rasterized, removed = _sanitize_pdf(data)
+        try:
+            pdf, pages, rasterized, removed = _sanitize_pdf(data)
+        except UnderlyingDocumentError:
+            raise
+        except (pikepdf.PdfError, ValueError, TypeError, LookupError, AttributeError) as exc:
+            # qpdf reads a damaged file leniently and resolves objects lazily: a hostile
+            # object graph (wrong types where a page, box or dictionary belongs) surfaces
+            # only while the pages are walked, as whatever error the walk meets.
+            raise _refuse(MALFORMED, f"the PDF structure cannot be processed: {exc}") from exc
+        except RecursionError as exc:
+            raise _refuse(MALFORMED, "the PDF nests objects too deeply") from exc
     else:
         pdf = _images_to_pdf([_load_image(data)])
         pages, rasterized, removed = 1, False, ("image metadata",)
@@ -242,17 +253,28 @@ def _open(data: bytes) -> pikepdf.Pdf:
     return pdf
 
 
+def _filter_names(filters: pikepdf.Object) -> list[str]:
+    """The filter names of a stream as text; a hostile file may write an empty array, a
+    non-name, or a name whose bytes are not UTF-8 (which ``str()`` cannot decode)."""
+    items = list(filters) if isinstance(filters, pikepdf.Array) else [filters]
+    names = []
+    for item in items:
+        raw = item.unparse() if isinstance(item, pikepdf.Object) else str(item).encode()
+        names.append(raw.decode("latin-1"))
+    return names
+
+
 def _bounded_length(stream: pikepdf.Stream) -> int:
     """Decoded length of a stream, inflating at most MAX_STREAM_BYTES + 1 bytes of it."""
     raw = stream.read_raw_bytes()
     filters = stream.get("/Filter")
     if filters is None:
         return len(raw)
-    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)]
+    names = _filter_names(filters)
     if sum(n in _EXPANDING for n in names) > 1:
         # compression on compression: legitimate writers never chain them; bombs do
         return MAX_STREAM_BYTES + 1
-    if names[0] == "/FlateDecode":
+    if names and names[0] == "/FlateDecode":
         inflater = zlib.decompressobj()
         try:
             out = inflater.decompress(raw, MAX_STREAM_BYTES + 1)
@@ -274,6 +296,8 @@ def _check_limits(pdf: pikepdf.Pdf) -> None:
             unit = float(page.obj.get("/UserUnit", 1))
         except (TypeError, ValueError) as exc:
             raise _refuse(MALFORMED, f"page {number} has no valid size") from exc
+        if len(box) != 4 or not all(math.isfinite(v) for v in (*box, unit)):
+            raise _refuse(MALFORMED, f"page {number} has no valid size")
         width, height = abs(box[2] - box[0]) * unit, abs(box[3] - box[1]) * unit
         if max(width, height) > MAX_PAGE_SIDE_PT or min(width, height) < 1:
             raise _refuse(PAGE_TOO_LARGE, f"page {number} is {width:.0f} × {height:.0f} pt")

@@ -1,0 +1,190 @@
+"""Malformed input never crashes the sanitizer: it returns a document or raises
+UnderlyingDocumentError, in bounded time.
+
+The regression inputs are minimal forms of what a mutation fuzzer (bit flips, truncations,
+``/Length`` lies, filter and box rewrites on a real underlying PDF) found; the property test
+keeps mutating a small PDF, a bounded number of times so the file stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import random
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reportlab.pdfgen.canvas import Canvas
+
+from legalize.documents.errors import UnderlyingDocumentError
+from legalize.documents.sanitize import MALFORMED, sanitize_underlying
+
+
+def raw_pdf(*objects: bytes) -> bytes:
+    """A PDF with a correct xref table around ``objects`` (numbered from 1; object 1 is the
+    catalog), so qpdf reads it without repair and the sanitizer walks what we wrote."""
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def one_page(
+    page_extra: bytes = b"",
+    stream_dict: bytes = b"",
+    mediabox: bytes = b"[0 0 595 842]",
+    catalog: bytes = b"<< /Type /Catalog /Pages 2 0 R >>",
+) -> bytes:
+    content = b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET"
+    return raw_pdf(
+        catalog,
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox "
+        + mediabox
+        + b" /Contents 4 0 R"
+        + page_extra
+        + b" >>",
+        b"<< /Length %d" % len(content) + stream_dict + b" >>\nstream\n" + content + b"\nendstream",
+    )
+
+
+def outcome(data: bytes) -> str:
+    try:
+        sanitize_underlying(data, "document.pdf")
+    except UnderlyingDocumentError as exc:
+        return exc.code
+    return "OK"
+
+
+def test_the_handmade_pdf_is_sanitized() -> None:
+    assert outcome(one_page()) == "OK"
+
+
+@pytest.mark.parametrize(
+    "stream_dict",
+    [
+        b" /Filter []",  # found: IndexError on the first filter of an empty array
+        b" /Filter /F#c1q#14r",  # found: UnicodeDecodeError on a name that is not UTF-8
+        b" /Filter [/F#ff /FlateDecode]",
+        b" /Filter 5",
+        b" /Filter [5 /FlateDecode]",
+    ],
+)
+def test_odd_filters_are_not_a_crash(stream_dict: bytes) -> None:
+    assert outcome(one_page(stream_dict=stream_dict)) in (
+        "OK",
+        MALFORMED,
+        "UNDERLYING_RASTERIZE_FAILED",
+    )
+
+
+@pytest.mark.parametrize(
+    "mediabox",
+    [b"[0 0 595]", b"[]", b"[0 0 595 842 7]", b"[0 0 /A /B]", b"5", b"[0 0 1e400 842]"],
+)
+def test_malformed_page_boxes_are_not_a_crash(mediabox: bytes) -> None:
+    # qpdf substitutes a default box for some of these: cleaned, or refused with a code
+    assert outcome(one_page(mediabox=mediabox)) in ("OK", MALFORMED, "UNDERLYING_PAGE_TOO_LARGE")
+
+
+@pytest.mark.parametrize(
+    "page_extra",
+    [
+        b" /Annots 5",
+        b" /Annots [1 0 R 1 0 R]",
+        b" /AA 7",
+        b" /Resources 4 0 R",
+        b" /UserUnit /Big",
+    ],
+)
+def test_wrong_types_in_pages_are_not_a_crash(page_extra: bytes) -> None:
+    assert outcome(one_page(page_extra=page_extra)) in (
+        "OK",
+        MALFORMED,
+        "UNDERLYING_RASTERIZE_FAILED",
+    )
+
+
+@pytest.mark.parametrize(
+    "catalog",
+    [
+        b"<< /Type /Catalog /Pages 2 0 R /AcroForm 5 /Names 6 >>",
+        b"<< /Type /Catalog /Pages 2 0 R /Names << /JavaScript 5 >> /AcroForm [1] >>",
+        b"<< /Type /Catalog /Pages 1 0 R >>",
+        b"<< /Type /Catalog /Pages 3 0 R >>",
+    ],
+)
+def test_wrong_types_in_the_catalog_are_not_a_crash(catalog: bytes) -> None:
+    data = one_page(catalog=catalog)
+    assert outcome(data) in ("OK", MALFORMED, "UNDERLYING_NO_PAGES", "UNDERLYING_RASTERIZE_FAILED")
+
+
+def test_deep_nesting_is_refused_or_cleaned_quickly() -> None:
+    deep = b"[" * 20000 + b"]" * 20000
+    start = time.monotonic()
+    # qpdf stops at its nesting limit; the page is then unreadable
+    assert outcome(one_page(page_extra=b" /X " + deep)) in ("OK", MALFORMED, "UNDERLYING_NO_PAGES")
+    assert time.monotonic() - start < 10
+
+
+def _underlying() -> bytes:
+    out = io.BytesIO()
+    canvas = Canvas(out, pagesize=(595, 842))
+    canvas.drawString(72, 760, "CERTIFICATE OF BIRTH")
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+SEED = _underlying()
+
+
+def mutate(data: bytes, seed: int, edits: int) -> bytes:
+    rng = random.Random(seed)
+    out = bytearray(data)
+    for _ in range(edits):
+        i = rng.randrange(len(out))
+        op = rng.randrange(4)
+        if op == 0:
+            out[i] ^= 1 << rng.randrange(8)
+        elif op == 1:
+            del out[i : i + rng.randrange(1, 40)]
+        elif op == 2:
+            out[i:i] = rng.choice((b"[", b"]", b"<<", b">>", b" 0 R", b"/Filter []", b"9999999"))
+        else:
+            out[i:i] = out[rng.randrange(len(out)) :][: rng.randrange(1, 60)]
+    return bytes(out)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(st.integers(0, 2**32), st.integers(1, 6))
+def test_mutated_pdfs_never_crash(seed: int, edits: int) -> None:
+    start = time.monotonic()
+    with contextlib.suppress(UnderlyingDocumentError):
+        sanitize_underlying(mutate(SEED, seed, edits), "document.pdf")
+    assert time.monotonic() - start < 30
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    st.binary(max_size=300), st.sampled_from([b"%PDF-1.7\n", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n"])
+)
+def test_short_garbage_behind_a_magic_number_is_refused(tail: bytes, magic: bytes) -> None:
+    with pytest.raises(UnderlyingDocumentError):
+        sanitize_underlying(magic + tail)

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 from legalize.config import Config
 from legalize.registry.accounts import Role
@@ -26,6 +27,19 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_UPLOAD_BYTES = 32 * 1024 * 1024
 """Largest request body: a 20 MiB underlying document as Base64 in JSON, or a batch file."""
+MAX_ROW_ID = 2**31 - 1
+"""Largest id a row can have (PostgreSQL ``integer``, the type of every id column)."""
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: 1 to :data:`MAX_ROW_ID`. A larger id cannot name a row,
+    and handed to the database it raised (SQLite: OverflowError; PostgreSQL: out of range),
+    a 500; out of range it does not match the route, a plain 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(
@@ -59,6 +73,7 @@ def create_app(
         WTF_CSRF_SSL_STRICT=config.production,
         PREFERRED_URL_SCHEME="https" if config.production else "http",
     )
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the order we write (OpenAPI)
     engine = make_engine(config.database_url)
     app.extensions["legalize"] = AppState(

@@ -20,7 +20,7 @@ from legalize.config import Config
 from legalize.registry.accounts import Role
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.web.errors import register_error_handlers
-from legalize.web.security import add_security_headers, init_limiter
+from legalize.web.security import add_security_headers, init_limiter, refuse_nul_characters
 from legalize.web.state import AppState, close_db, utc_now
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -89,6 +89,7 @@ def create_app(
     register_error_handlers(app)
     app.teardown_appcontext(close_db)
     app.jinja_env.globals["Role"] = Role
+    app.before_request(refuse_nul_characters)  # after CSRFProtect's own check
     app.after_request(add_security_headers)
 
     from legalize.web.api import bp as api_bp

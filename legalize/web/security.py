@@ -65,6 +65,24 @@ def rate_limit(name: str, key: str | None = None) -> None:
         raise WebError(429, "RATE_LIMITED", f"too many requests; limit is {text}")
 
 
+def refuse_nul_characters() -> None:
+    """No query, form or path value may hold a NUL character: PostgreSQL refuses NUL in
+    text and a lookup with one raised a 500 there (SQLite stored it). No legitimate input
+    holds one, so refuse it once, here, for every route, naming the field. JSON bodies are
+    checked field by field in ``legalize.cases`` (control characters are refused there)."""
+    values: list[tuple[str, str]] = list((request.view_args or {}).items())
+    values += list(request.args.items(multi=True))
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        values += list(request.form.items(multi=True))
+    for name, value in values:
+        if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+            field = name.replace("\x00", "")
+            raise WebError(400, "INVALID_INPUT", f"{field} contains a NUL character", field)
+
+
 def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -16,7 +16,7 @@ from legalize.commands import CommandError
 from legalize.config import Config, ConfigError
 from legalize.pki.authority import Authority, SignerRecord
 from legalize.pki.certificates import key_usage_period
-from legalize.pki.devkeys import DEV_PASSPHRASE, TRUST_DIR, init_dev
+from legalize.pki.devkeys import DEV_MARKER, DEV_PASSPHRASE, TRUST_DIR, init_dev
 from legalize.pki.errors import PkiError
 from legalize.pki.oids import DOC_TYPES
 from legalize.pki.trust import export_trust_store
@@ -294,7 +294,7 @@ def _new_signer(
     root_pass = root_passphrase(args, config)
     try:
         authority = Authority.open(folder)
-        extra: dict[str, Any] = {"key_passphrase": signer_passphrase(config)}
+        extra: dict[str, Any] = {"key_passphrase": _new_key_passphrase(config, folder)}
         if config.pkcs11_module:
             extra.update(_hsm_key(config, *hsm_key(authority, at)))
         record = make(authority, root_pass, at, extra)
@@ -302,6 +302,23 @@ def _new_signer(
     except PkiError as exc:
         raise CommandError(str(exc)) from None
     return record, at
+
+
+def _new_key_passphrase(config: Config, folder: Path) -> str:
+    """The passphrase of a new signer key file. Outside production mode signer_passphrase()
+    falls back to the published dev passphrase; that is only right for a DEV ONLY folder,
+    so a real one (made by `keys init`) needs LEGALIZE_KEY_PASSPHRASE of its own."""
+    passphrase = signer_passphrase(config)
+    if (
+        passphrase == DEV_PASSPHRASE
+        and not config.pkcs11_module
+        and not (folder / DEV_MARKER).exists()
+    ):
+        raise CommandError(
+            f"set LEGALIZE_KEY_PASSPHRASE: {folder} is not a DEV ONLY keys folder, and its "
+            "signer keys must not be encrypted with the published dev passphrase"
+        )
+    return passphrase
 
 
 def _key_kind(record: SignerRecord) -> str:

@@ -176,6 +176,49 @@ def check_number(state: _State) -> Check:
     )
 
 
+MAX_UNDERLYING_BYTES = 256 * 1024 * 1024
+"""Largest decoded underlying document hashed: far above what the sanitizer lets through
+(50 pages), far below what a compression bomb in a hostile file would inflate to."""
+_CHUNK = 1024 * 1024
+
+
+def _decoded_sha256(stream: Any) -> str | None:
+    """SHA-256 of the stream's decoded data, inflated chunk by chunk, never more than
+    MAX_UNDERLYING_BYTES; None when the data cannot be decoded within that. We write the
+    underlying document as one FlateDecode stream (legalize.documents.pdfa); pyHanko's own
+    decoding would inflate a bomb whole, and raises for filters it does not implement."""
+    import zlib
+
+    from pyhanko.pdf_utils import generic
+
+    filters = stream.get("/Filter")
+    if filters is None:
+        return hashlib.sha256(stream.encoded_data).hexdigest()
+    if isinstance(filters, generic.ArrayObject) and len(filters) == 1:
+        filters = filters[0]
+    if filters != "/FlateDecode" or stream.get("/DecodeParms") is not None:
+        return None
+    digest = hashlib.sha256()
+    inflater = zlib.decompressobj()
+    pending = stream.encoded_data
+    total = 0
+    try:
+        while pending and not inflater.eof:
+            out = inflater.decompress(pending, _CHUNK)
+            pending = inflater.unconsumed_tail
+            total += len(out)
+            if total > MAX_UNDERLYING_BYTES:
+                return None
+            digest.update(out)
+        out = inflater.flush()
+    except zlib.error:
+        return None
+    if not inflater.eof or total + len(out) > MAX_UNDERLYING_BYTES:
+        return None
+    digest.update(out)
+    return digest.hexdigest()
+
+
 def check_underlying(state: _State) -> Check:
     """Legalizations: the embedded underlying document hashes to the seal's SHA-256."""
     from pyhanko.pdf_utils import generic
@@ -199,7 +242,18 @@ def check_underlying(state: _State) -> Check:
             UNDERLYING_MISSING,
             "The legalized document is not embedded in the PDF.",
         )
-    actual = hashlib.sha256(stream.data).hexdigest()
+    actual = _decoded_sha256(stream)
+    if actual is None:
+        return Check(
+            name,
+            category,
+            Status.INVALID,
+            UNDERLYING_HASH_MISMATCH,
+            "The embedded underlying document cannot be decoded (not the single FlateDecode "
+            "stream we write, corrupt, or larger than the limit), so it is not shown to be "
+            "the one the seal certifies.",
+            {"seal_sha256": expected},
+        )
     if actual != expected:
         return Check(
             name,

@@ -71,8 +71,13 @@ def _session() -> Session:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("password: ")
-    if getpass.getpass("again: ") != first:
+    try:
+        first = getpass.getpass("password: ")
+        again = getpass.getpass("again: ")
+    except EOFError:
+        # stdin ended at the prompt (a script, a pipe): say how to pass it, no traceback
+        raise CommandError("no password typed (input ended); use --password-stdin") from None
+    if again != first:
         raise CommandError("the passwords differ")
     return first
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, flash, redirect, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -28,7 +30,9 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "")
     if raw == "":
         return default
-    if not raw.isdigit() or not (low <= int(raw) <= high):
+    # ASCII digits only, and few: str.isdigit() accepted "²" (int() then raised, a 500) and
+    # int() of thousands of digits raises too.
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not (low <= int(raw) <= high):
         raise WebError(400, "INVALID_INPUT", f"{name} must be a number {low}-{high}", name)
     return int(raw)
 

@@ -20,6 +20,10 @@ from legalize.web.state import db, now
 
 def _safe_next(target: str | None) -> str:
     """Only a local path: an open redirect would help phishing."""
+    # Control characters: browsers drop tabs and newlines from URLs ("/\t/evil" becomes
+    # "//evil"), and a newline in the Location header made Werkzeug raise (a 500).
+    if target and any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return url_for("staff.cases")
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:

@@ -26,7 +26,10 @@ PDF = "application/pdf"
 def json_body(schema_name: str) -> dict[str, Any]:
     if not request.is_json:
         raise WebError(415, "UNSUPPORTED_MEDIA_TYPE", "send Content-Type: application/json", "body")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser's recursion limit: not ValueError
+        body = None
     if body is None:
         raise WebError(400, "INVALID_JSON", "the body is not valid JSON", "body")
     validate(body, {"$ref": f"#/components/schemas/{schema_name}"}, API.schemas)

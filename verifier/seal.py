@@ -37,7 +37,16 @@ from legalize.seal.profiles import (
 )
 from legalize.seal.qrtext import parse_qr_text
 from legalize.seal.thirdparty import ThirdPartySeal
-from verifier.report import NOT_APPLICABLE, Category, Check, Report, Status, guarded, skipped
+from verifier.report import (
+    CHECK_CRASHED,
+    NOT_APPLICABLE,
+    Category,
+    Check,
+    Report,
+    Status,
+    guarded,
+    skipped,
+)
 
 SEAL_UNREADABLE = "SEAL_UNREADABLE"
 SEAL_MALFORMED = "SEAL_MALFORMED"
@@ -227,8 +236,19 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
 
     try:
         container = to_container(data)
-    except SealError as exc:
-        checks.append(_bad("seal.format", Category.FORMAT, exc.code, str(exc)))
+    except Exception as exc:
+        if isinstance(exc, SealError):
+            checks.append(_bad("seal.format", Category.FORMAT, exc.code, str(exc)))
+        else:  # a codec bug must not crash the caller either (DESIGN §6): as guarded() does
+            checks.append(
+                Check(
+                    "seal.format",
+                    Category.FORMAT,
+                    Status.ERROR,
+                    CHECK_CRASHED,
+                    f"The check could not be completed ({type(exc).__name__}).",
+                )
+            )
         for name, category in (
             ("seal.profile", Category.FORMAT),
             ("seal.signer", Category.TRUST),

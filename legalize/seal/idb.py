@@ -42,6 +42,9 @@ HASH_ALGORITHM = {v: k for k, v in ALGORITHM_HASH.items()}
 MAX_UNZIPPED = 64 * 1024
 """Refuse payloads that inflate beyond this (a barcode holds a few kB at most)."""
 
+MAX_TEXT = 256 * 1024
+"""Longest barcode text decoded (Base32 of 160 KiB, well above any printable barcode)."""
+
 _BASE32 = re.compile(r"[A-Z2-7]*")
 
 
@@ -163,6 +166,8 @@ def decode(text: str) -> IdbSeal:
         raise SealUnreadable("not an ICAO barcode (no RDB1 identifier)")
     if len(text) < 6:
         raise SealMalformed("truncated barcode")
+    if len(text) > MAX_TEXT:
+        raise SealMalformed("barcode text too long")
     flag = text[4].upper()
     if flag not in "ABCD":
         raise SealUnsupported(f"unknown IDB barcode flag {flag!r}")

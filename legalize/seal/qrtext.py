@@ -25,6 +25,11 @@ import re
 from legalize.seal import base45, idb, vds
 from legalize.seal.errors import SealUnreadable
 
+MAX_TEXT = 256 * 1024
+"""Longest text read as a seal. A QR code holds at most 4,296 alphanumeric characters and an
+IDB payload inflates to 64 KiB at most, so nothing longer is a seal; refusing it up front
+keeps a pasted or PDF-embedded megabyte string from costing seconds of decoding."""
+
 _URL = re.compile(r"^https?://[^\s]*?/(?=[^/]*$)", re.IGNORECASE)
 _BASE32 = re.compile(r"[A-Z2-7]+")
 _HEX_VDS = re.compile(r"(?:dc|DC)(?:[0-9a-fA-F]{2})+")
@@ -62,6 +67,8 @@ def parse_qr_text(text: str) -> bytes | str:
 
     Raises :class:`SealUnreadable` when the text holds neither (a random QR code is "not a
     seal", never "expired")."""
+    if len(text) > MAX_TEXT:
+        raise SealUnreadable("the text is too long to be a seal")
     payload = strip_url(text)
     if idb.looks_like_idb(payload):
         return payload

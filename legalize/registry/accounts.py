@@ -223,6 +223,15 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+def credential_stamp(user: User) -> str:
+    """A short digest of the user's credentials (password hash and TOTP secret). A signed-in
+    session carries the stamp of its sign-in; when a password is reset or a new second factor
+    is set the stamp changes, and every earlier session of the user ends with it. It reveals
+    nothing: a SHA-256 of an argon2 hash and a secret the session holder cannot invert."""
+    material = f"{user.password_hash}\x00{user.totp_secret or ''}".encode()
+    return hashlib.sha256(b"legalize-session\x00" + material).hexdigest()[:32]
+
+
 def set_password(user: User, password: str) -> None:
     user.password_hash = hash_password(password)
 

@@ -7,6 +7,7 @@ Roles are checked twice on purpose: the decorators here refuse a page early, and
 from __future__ import annotations
 
 import functools
+import hmac
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
@@ -14,7 +15,14 @@ from flask import g, redirect, request, session, url_for
 
 from legalize.cases.rules import Actor
 from legalize.cases.rules import Role as CaseRole
-from legalize.registry.accounts import ApiClient, Role, Scope, User, client_for_token
+from legalize.registry.accounts import (
+    ApiClient,
+    Role,
+    Scope,
+    User,
+    client_for_token,
+    credential_stamp,
+)
 from legalize.web.errors import WebError
 from legalize.web.security import rate_limit
 from legalize.web.state import db
@@ -30,9 +38,15 @@ def load_user() -> User | None:
         return cached
     user: User | None = None
     user_id = session.get("user_id")
-    if isinstance(user_id, int):
+    stamp = session.get("stamp")
+    if isinstance(user_id, int) and isinstance(stamp, str):
         candidate = db().get(User, user_id)
-        if candidate is not None and candidate.active:
+        # Active now, with the credentials it signed in with (a reset ends old sessions).
+        if (
+            candidate is not None
+            and candidate.active
+            and hmac.compare_digest(stamp, credential_stamp(candidate))
+        ):
             user = candidate
     g.user = user
     return user

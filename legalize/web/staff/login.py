@@ -8,7 +8,7 @@ from flask import redirect, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.registry import audit
-from legalize.registry.accounts import User, authenticate, verify_totp
+from legalize.registry.accounts import User, authenticate, credential_stamp, verify_totp
 from legalize.web.auth import load_user
 from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
@@ -36,6 +36,7 @@ def _sign_in(user: User) -> WerkzeugResponse:
     session.clear()  # a fresh session: nothing from before sign-in carries over
     session.permanent = True
     session["user_id"] = user.id
+    session["stamp"] = credential_stamp(user)  # after authenticate() may have rehashed
     audit.append(
         db(),
         actor=f"user:{user.username}",

@@ -3,7 +3,8 @@
 Rate limits use Flask-Limiter's storage (Redis when ``REDIS_URL`` is set, so all workers
 share one count; memory otherwise) and are applied explicitly where they belong: login,
 the public pages, the API. Limits can be changed per app through ``Config.extra``
-(``rate_login``, ``rate_public``, ``rate_api``; ``limits`` notation such as ``10/minute``;
+(``rate_login``, ``rate_totp`` (TOTP codes per user), ``rate_public``, ``rate_api``;
+``limits`` notation such as ``10/minute``;
 ``rate_prefix`` names the keys in a shared Redis).
 """
 
@@ -19,6 +20,7 @@ from legalize.web.errors import WebError
 
 DEFAULT_LIMITS = {
     "rate_login": "10/minute",
+    "rate_totp": "10/hour",
     "rate_public": "30/minute",
     "rate_api": "300/minute",
 }

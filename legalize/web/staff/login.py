@@ -88,6 +88,9 @@ def login_totp() -> WerkzeugResponse:
     if request.method == "GET":
         return page("staff/totp.html", form=form)
     rate_limit("rate_login")
+    # Per user too: the address limit alone lets a password holder spread guesses at the
+    # 6-digit code over many addresses.
+    rate_limit("rate_totp", key=f"user:{user.id}")
     if not form.validate_on_submit():
         return invalid_form("staff/totp.html", form)
     if not verify_totp(user, form.code.data or "", now()):

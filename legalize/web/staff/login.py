@@ -79,7 +79,10 @@ def login() -> WerkzeugResponse:
 @bp.route("/login/totp", methods=["GET", "POST"])
 def login_totp() -> WerkzeugResponse:
     pending = session.get("pending_user_id")
-    user = db().get(User, pending) if isinstance(pending, int) else None
+    # A POST locks the user row (PostgreSQL) until the step is committed, so two requests
+    # racing with the same code cannot both pass the replay check of verify_totp.
+    locked = request.method == "POST"
+    user = db().get(User, pending, with_for_update=locked) if isinstance(pending, int) else None
     if user is None or not user.active:
         if request.method == "GET":
             return redirect(url_for("staff.login"))

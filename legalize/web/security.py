@@ -94,7 +94,10 @@ def add_security_headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
-    if request.is_secure:
+    # In production always: TLS usually ends at a proxy that speaks plain HTTP to gunicorn,
+    # where request.is_secure is False and the header was never sent.
+    config: Config = current_app.extensions["legalize"].config
+    if request.is_secure or config.production:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
     if request.path.startswith(("/staff", "/api")):
         # Case data must not sit in shared caches or the browser's back-forward cache.

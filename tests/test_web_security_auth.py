@@ -1,0 +1,245 @@
+"""Who may do what through the web layer: sessions that must end, roles checked on every
+request, CSRF on every cookie-authenticated state change, per-user TOTP limits, HSTS in
+production, and API clients that must not see another country's cases."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyotp
+import pytest
+from web_app import (
+    PASSWORD,
+    Tokens,
+    WebEnv,
+    bearer,
+    csrf_token,
+    login,
+    make_env,
+    portrait_jpeg,
+    seed,
+    seeded_sqlite,
+    staff_client,
+)
+
+from legalize.config import Config
+from legalize.registry import accounts
+from legalize.registry.db import make_engine, make_session_factory
+from legalize.web import create_app
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Tokens]:
+    path = tmp_path_factory.mktemp("web-security") / "template.sqlite3"
+    return path, seed(f"sqlite:///{path}")
+
+
+@pytest.fixture
+def env(tmp_path: Path, template: tuple[Path, Tokens]) -> WebEnv:
+    url, tokens = seeded_sqlite(tmp_path, template)
+    return make_env(url, tokens, extra={"rate_totp": "3/hour", "rate_login": "100/minute"})
+
+
+def _user_id(env: WebEnv, name: str) -> int:
+    with make_session_factory(make_engine(env.config.database_url))() as s:
+        user = accounts.get_user(s, name)
+        assert user is not None
+        return user.id
+
+
+def _file_case(env: WebEnv, photo: bytes | None = None) -> int:
+    extra = {"photo": base64.b64encode(photo).decode()} if photo else {}
+    response = env.app.test_client().post(
+        "/api/readmissions",
+        json={
+            "host_reference": "SEC-1",
+            "identity": {"surname": "PERERA", "birth_date": "1990-05-14", "sex": "M"},
+            **extra,
+        },
+        headers=bearer(env.token),
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    case_id: int = response.get_json()["id"]
+    return case_id
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"password": "a brand new password"},
+        {"totp": "new"},
+    ],
+    ids=["password-reset", "new-totp"],
+)
+def test_a_credential_change_ends_the_users_sessions(env: WebEnv, change: dict[str, str]) -> None:
+    alice, _ = staff_client(env.app, "alice")
+    assert alice.get("/staff/cases").status_code == 200
+    admin, token = staff_client(env.app, "root")
+    response = admin.post(
+        f"/staff/users/{_user_id(env, 'alice')}",
+        data={
+            "roles": ["issuing_officer"],
+            "active": "y",
+            "totp": "keep",
+            **change,
+            "csrf_token": token,
+        },
+    )
+    assert response.status_code == 302
+    # The session cookie alice (or whoever stole it) holds no longer signs anyone in.
+    assert alice.get("/staff/cases").status_code == 302
+    # Saving without a credential change keeps her other sessions.
+    bob, _ = staff_client(env.app, "bob")
+    admin.post(
+        f"/staff/users/{_user_id(env, 'bob')}",
+        data={"roles": ["approving_officer"], "active": "y", "totp": "keep", "csrf_token": token},
+    )
+    assert bob.get("/staff/cases").status_code == 200
+
+
+def test_a_role_taken_away_mid_session_is_refused_at_once(env: WebEnv) -> None:
+    case_id = _file_case(env)
+    bob, bob_token = staff_client(env.app, "bob")
+    admin, token = staff_client(env.app, "root")
+    admin.post(
+        f"/staff/users/{_user_id(env, 'bob')}",
+        data={"roles": ["border_officer"], "active": "y", "totp": "keep", "csrf_token": token},
+    )
+    response = bob.post(f"/staff/cases/{case_id}/approve", data={"csrf_token": bob_token})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("user", "action"),
+    [
+        ("carol", "approve"),  # border officer
+        ("carol", "prepare"),
+        ("carol", "issue"),
+        ("alice", "approve"),  # issuing officer
+        ("alice", "revoke"),
+        ("bob", "prepare"),  # approving officer
+        ("root", "approve"),  # administrator
+        ("root", "issue"),
+    ],
+)
+def test_a_role_cannot_take_a_step_it_must_not(env: WebEnv, user: str, action: str) -> None:
+    case_id = _file_case(env)
+    client, token = staff_client(env.app, user)
+    response = client.post(
+        f"/staff/cases/{case_id}/{action}", data={"csrf_token": token, "reason": "because"}
+    )
+    assert response.status_code == 403
+
+
+def test_four_eyes_holds_for_an_officer_with_both_roles(env: WebEnv) -> None:
+    case_id = _file_case(env, portrait_jpeg())
+    dave, token = staff_client(env.app, "dave")
+    prepared = dave.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": token})
+    assert prepared.status_code == 302, prepared.get_data(as_text=True)
+    response = dave.post(f"/staff/cases/{case_id}/approve", data={"csrf_token": token})
+    assert response.status_code == 403
+    assert "FOUR_EYES" in response.get_data(as_text=True).upper()
+
+
+def _url_for_rule(rule: str) -> str:
+    url = re.sub(r"<int:[a-z_]+>", "1", rule)
+    url = re.sub(r"<any\(([a-z]+)[^>]*\):[a-z_]+>", r"\1", url)
+    return re.sub(r"<[^>]+>", "LK0000001", url)
+
+
+def test_every_cookie_post_route_requires_a_csrf_token(env: WebEnv) -> None:
+    """Walk the URL map: every state-changing route outside the bearer-token API refuses a
+    signed-in browser's post without a token, before doing anything."""
+    checked = []
+    client, _ = staff_client(env.app, "dave")
+    for rule in env.app.url_map.iter_rules():
+        unsafe = (rule.methods or set()) & {"POST", "PUT", "PATCH", "DELETE"}
+        if not unsafe or rule.endpoint.startswith("api."):
+            continue
+        url = _url_for_rule(rule.rule)
+        for method in sorted(unsafe):
+            response = client.open(url, method=method, data={"reason": "x", "number": "X"})
+            assert response.status_code == 400, (method, url, response.status_code)
+            assert "CSRF" in response.get_data(as_text=True), (method, url)
+            checked.append(url)
+    assert "/staff/logout" in checked and "/" in checked and "/staff/login" in checked
+
+
+def test_api_routes_take_no_cookie_credentials(env: WebEnv) -> None:
+    """The API is CSRF-exempt only because it authenticates by bearer token alone."""
+    staff, _ = staff_client(env.app, "dave")
+    for rule in env.app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi":
+            continue
+        url = _url_for_rule(rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            response = staff.open(url, method=method, json={})
+            assert response.status_code == 401, (method, url)
+
+
+def test_logout_is_post_only(env: WebEnv) -> None:
+    client, _ = staff_client(env.app, "alice")
+    assert client.get("/staff/logout").status_code == 405
+    assert client.get("/staff/cases").status_code == 200
+
+
+def test_totp_guesses_are_limited_per_user_across_addresses(env: WebEnv) -> None:
+    secret = accounts.new_totp_secret()
+    with make_session_factory(make_engine(env.config.database_url))() as s:
+        accounts.create_user(
+            s, "tina", PASSWORD, ["issuing_officer"], datetime.now(UTC), totp_secret=secret
+        )
+        s.commit()
+    statuses = []
+    for i in range(4):
+        client = env.app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i + 1}"  # a new address each time
+        assert "/staff/login/totp" in login(client, "tina").headers["Location"]
+        token = csrf_token(client, "/staff/login/totp")
+        wrong = "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"
+        statuses.append(
+            client.post("/staff/login/totp", data={"code": wrong, "csrf_token": token}).status_code
+        )
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_hsts_in_production_also_behind_a_tls_proxy(tmp_path: Path) -> None:
+    prod = Config(
+        production=True,
+        secret_key="p" * 40,
+        database_url="postgresql://nobody@127.0.0.1:1/none",
+        keys_dir=tmp_path / "prodkeys",
+    )
+    client = create_app(prod).test_client()
+    # The proxy speaks plain HTTP to gunicorn: request.is_secure is False here.
+    response = client.get("/", base_url="http://check.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    dev = create_app(Config(database_url=f"sqlite:///{tmp_path / 'd.sqlite3'}")).test_client()
+    assert "Strict-Transport-Security" not in dev.get("/", base_url="http://x").headers
+
+
+def test_another_country_cannot_read_or_download_a_case(env: WebEnv) -> None:
+    case_id = _file_case(env)
+    api = env.app.test_client()
+    assert api.get(f"/api/cases/{case_id}", headers=bearer(env.token)).status_code == 200
+    for token in (env.other_token, env.legal_token):
+        for url in (f"/api/cases/{case_id}", f"/api/cases/{case_id}/document.pdf"):
+            response = api.get(url, headers=bearer(token))
+            assert response.status_code in (403, 404), url
+            assert "PERERA" not in response.get_data(as_text=True)
+        listing = api.get("/api/cases?kind=readmission", headers=bearer(token))
+        assert "PERERA" not in listing.get_data(as_text=True)
+    # Filing for another country is refused as well.
+    response = api.post(
+        "/api/readmissions",
+        json={
+            "host_country": "DEU",
+            "host_reference": "SEC-2",
+            "identity": {"surname": "SILVA", "birth_date": "1990-05-14", "sex": "F"},
+        },
+        headers=bearer(env.other_token),
+    )
+    assert response.status_code == 403

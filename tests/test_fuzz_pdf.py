@@ -28,6 +28,7 @@ from legalize.documents.issue import issue_legalization
 from legalize.documents.legalization import LegalizationData
 from legalize.documents.sanitize import sanitize_underlying
 from legalize.pki.trust import TrustStore
+from verifier import pdf as verifier_pdf
 from verifier import pdf_binding
 from verifier.pdf import verify_pdf
 from verifier.report import Report, Status, Verdict
@@ -122,6 +123,44 @@ def test_corrupt_underlying_data_is_a_mismatch(issued: Issued) -> None:
     report = verify_pdf(pdf, issued.trust, issued.at)
     no_error(report)
     assert report.check("pdf.underlying").code == "UNDERLYING_HASH_MISMATCH"  # type: ignore[union-attr]
+
+
+def test_certification_reference_without_transform_method(issued: Issued) -> None:
+    # found: pyHanko raised KeyError('/TransformMethod'), an ERROR check
+    pdf = issued.pdf.replace(b"/TransformMethod /DocMDP", b"/TransformMethoX /DocMDP", 1)
+    report = verify_pdf(pdf, issued.trust, issued.at)
+    no_error(report)
+    assert report.check("pdf.certification").code == "PDF_UNREADABLE"  # type: ignore[union-attr]
+    assert report.verdict is Verdict.INVALID
+
+
+def test_real_number_as_stream_length(issued: Issued) -> None:
+    # found: pyHanko raised TypeError reading a stream whose /Length is 54.0, an ERROR check
+    head, _ = underlying_stream(issued.pdf)
+    length = re.compile(rb"/Length (\d+)").search(issued.pdf, head)
+    assert length is not None
+    real = length.group(1)[:-1] + b"."  # same width: the xref offsets stay right
+    pdf = issued.pdf[: length.start(1)] + real + issued.pdf[length.end(1) :]
+    report = verify_pdf(pdf, issued.trust, issued.at)
+    no_error(report)
+    assert report.check("pdf.underlying").code == "PDF_UNREADABLE"  # type: ignore[union-attr]
+    assert report.verdict is Verdict.INVALID
+
+
+def test_our_own_exceptions_stay_error_checks(
+    issued: Issued, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only exceptions raised inside pyHanko's reading mean a malformed file; the same
+    exception type raised by the verifier's own code is a failure of the verifier."""
+
+    def broken(state: object) -> None:
+        raise KeyError("verifier bug")
+
+    monkeypatch.setattr(verifier_pdf, "_check_coverage", broken)
+    report = verify_pdf(issued.pdf, issued.trust, issued.at)
+    coverage = report.check("pdf.coverage")
+    assert coverage is not None and coverage.status is Status.ERROR
+    assert report.verdict is not Verdict.VALID
 
 
 def raw_pdf(*objects: bytes) -> bytes:

@@ -16,10 +16,13 @@ legalizations, the exact bytes of the underlying document; the seal is verified 
 from __future__ import annotations
 
 import io
+import os
 import re
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from verifier.pdf_binding import (
@@ -192,7 +195,9 @@ def _structural(
 
     try:
         return step(state)
-    except PdfError as exc:
+    except Exception as exc:
+        if not isinstance(exc, PdfError) and not _raised_reading(exc):
+            raise
         return Check(
             name,
             category,
@@ -200,6 +205,30 @@ def _structural(
             PDF_UNREADABLE,
             f"Part of the PDF structure could not be read ({type(exc).__name__}).",
         )
+
+
+_READERS = ("pyhanko", "asn1crypto")
+"""Libraries whose exceptions, raised while they read the file, mean a malformed file."""
+_OURS = tuple(
+    str(root) + os.sep
+    for here in (Path(__file__).parent, Path(__file__).resolve().parent)
+    for root in (here, here.parent / "legalize")
+)
+"""Our packages' directories (as imported and resolved): frames there are our code."""
+
+
+def _raised_reading(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised inside pyHanko (or the ASN.1 parser under it) after our
+    code handed it the file. pyHanko reports some malformed structures with a plain
+    KeyError, TypeError or ValueError instead of a PdfError (a signature reference without
+    /TransformMethod, a real number as a stream /Length; found by fuzzing). Raised in our
+    own code, the same exception stays a failure of the verifier: an ERROR check."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [i for i, f in enumerate(frames) if f.filename.startswith(_OURS)]
+    if not ours or ours[-1] == len(frames) - 1:
+        return False
+    innermost = Path(frames[-1].filename).parts
+    return any(lib in innermost for lib in _READERS)
 
 
 # --- reading -----------------------------------------------------------------------------------

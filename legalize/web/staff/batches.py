@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, current_app, flash, jsonify, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import batch
+from legalize.cases import batch, rules
 from legalize.cases.batch import BatchView
 from legalize.cases.rules import Actor
 from legalize.registry.accounts import Role
@@ -26,6 +26,11 @@ from legalize.web.staff.forms import ActionForm, BatchForm
 from legalize.web.state import db, now, state
 
 STEPS = ("prepare", "approve", "issue")
+STEP_ACTIONS = {
+    "prepare": rules.Action.PREPARE,
+    "approve": rules.Action.APPROVE,
+    "issue": rules.Action.ISSUE,
+}
 
 
 @dataclass
@@ -122,6 +127,10 @@ def batch_step(batch_id: int, step: str) -> WerkzeugResponse:
     form = ActionForm()
     if not form.validate_on_submit():
         raise WebError(400, "CSRF_FAILED", "the form expired; reload the page", "csrf_token")
+    actor = user_actor(current_user())
+    # The cases rules would refuse each row in the thread, but the page said "started":
+    # refuse a step the role cannot take here, before anything starts.
+    rules.require_role(actor, STEP_ACTIONS[step])
     batch.get_batch(db(), batch_id)  # 404 for an unknown batch, before any thread starts
     db().rollback()
     with _lock():
@@ -131,7 +140,6 @@ def batch_step(batch_id: int, step: str) -> WerkzeugResponse:
         job = _jobs()[batch_id] = Job(step)
     issuer = workflow.issuer() if step == "issue" else None  # fail now, visibly
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    actor = user_actor(current_user())
     thread = threading.Thread(
         target=_run, args=(app, actor, batch_id, job, issuer), daemon=True, name=f"batch-{batch_id}"
     )

@@ -243,3 +243,80 @@ def test_another_country_cannot_read_or_download_a_case(env: WebEnv) -> None:
         headers=bearer(env.other_token),
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("user", "step"), [("alice", "approve"), ("bob", "prepare")])
+def test_a_batch_step_the_role_cannot_take_is_refused_before_it_starts(
+    env: WebEnv, user: str, step: str
+) -> None:
+    filed = env.app.test_client().post(
+        "/api/readmissions/batch",
+        json={
+            "reference": "CHARTER-1",
+            "requests": [
+                {
+                    "host_reference": "C-1",
+                    "identity": {"surname": "PERERA", "birth_date": "1990-05-14", "sex": "M"},
+                }
+            ],
+        },
+        headers=bearer(env.token),
+    )
+    assert filed.status_code == 201, filed.get_data(as_text=True)
+    batch_id = filed.get_json()["batch_id"]
+    client, token = staff_client(env.app, user)
+    response = client.post(f"/staff/batches/{batch_id}/{step}", data={"csrf_token": token})
+    assert response.status_code == 403
+    progress = client.get(f"/staff/batches/{batch_id}/progress.json").get_json()
+    assert progress["job"] is None  # nothing was started
+
+
+def _issue_one(env: WebEnv) -> tuple[str, str]:
+    """File, prepare (alice), approve and issue (bob): the document's number and check code."""
+    case_id = _file_case(env, portrait_jpeg())
+    alice, a_token = staff_client(env.app, "alice")
+    assert (
+        alice.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": a_token}).status_code
+        == 302
+    )
+    bob, b_token = staff_client(env.app, "bob")
+    assert (
+        bob.post(f"/staff/cases/{case_id}/approve", data={"csrf_token": b_token}).status_code == 302
+    )
+    issued = bob.post(f"/staff/cases/{case_id}/issue", data={"csrf_token": b_token})
+    assert issued.status_code == 302, issued.get_data(as_text=True)
+    doc = env.app.test_client().get(f"/api/cases/{case_id}", headers=bearer(env.token))
+    document = doc.get_json()["document"]
+    return document["number"], document["check_code"]
+
+
+def test_public_check_answers_wrong_number_and_wrong_code_alike(env: WebEnv) -> None:
+    number, code = _issue_one(env)
+    wrong_code = "ABCD-EFGH-JKLM" if code != "ABCD-EFGH-JKLM" else "BCDE-FGHJ-KLMN"
+    client = env.app.test_client()
+    token = csrf_token(client, "/")
+
+    def check(num: str, check_code: str) -> tuple[int, str]:
+        r = client.post("/", data={"number": num, "check_code": check_code, "csrf_token": token})
+        body = CSRF_VALUE.sub("", r.get_data(as_text=True))
+        return r.status_code, body.replace(num, "NUMBER").replace(check_code, "CODE")
+
+    ok_status, ok_body = check(number, code)
+    assert ok_status == 200 and "PERERA" not in ok_body and "1990" not in ok_body
+    assert check(number, wrong_code) == check(number[:-1] + "9", wrong_code)
+    assert check(number, wrong_code)[0] == 404
+    api = env.app.test_client()
+
+    def status(num: str, check_code: str) -> tuple[int, object]:
+        r = api.get(
+            f"/api/documents/{num}/status",
+            query_string={"check_code": check_code},
+            headers=bearer(env.token),
+        )
+        return r.status_code, r.get_json()
+
+    assert status(number, code)[0] == 200
+    assert status(number, wrong_code) == status("LKX0000000", wrong_code)
+
+
+CSRF_VALUE = re.compile(r'name="csrf_token"[^>]*>')

@@ -199,3 +199,9 @@ def test_files_are_served_with_safe_headers(env: WebEnv) -> None:
     assert underlying.headers["Content-Disposition"].startswith("attachment;")
     assert "passwd" not in underlying.headers["Content-Disposition"]
     _assert_private(underlying)
+    # A border officer clears TTDs; an applicant's underlying document is none of that.
+    carol, _ = staff_client(env.app, "carol")
+    assert carol.get(f"/staff/cases/{legal_id}/underlying").status_code == 403
+    assert f"/staff/cases/{legal_id}/underlying" not in carol.get(
+        f"/staff/cases/{legal_id}"
+    ).get_data(as_text=True)

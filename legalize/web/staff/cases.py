@@ -24,6 +24,8 @@ from legalize.web.state import db, now
 
 PAGE_SIZE = 25
 STAFF = (Role.ISSUING_OFFICER, Role.APPROVING_OFFICER, Role.BORDER_OFFICER, Role.ADMINISTRATOR)
+OFFICE = (Role.ISSUING_OFFICER, Role.APPROVING_OFFICER, Role.ADMINISTRATOR)
+"""Consular office staff: who may open an applicant's underlying document (not the border)."""
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -144,7 +146,7 @@ def case_photo(case_id: int) -> WerkzeugResponse:
 
 
 @bp.get("/cases/<int:case_id>/underlying")
-@roles_required(*STAFF)
+@roles_required(*OFFICE)
 def case_underlying(case_id: int) -> WerkzeugResponse:
     data, media_type = workflow.underlying(db(), case_id)
     return Response(

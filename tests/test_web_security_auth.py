@@ -320,3 +320,33 @@ def test_public_check_answers_wrong_number_and_wrong_code_alike(env: WebEnv) -> 
 
 
 CSRF_VALUE = re.compile(r'name="csrf_token"[^>]*>')
+
+
+def test_a_totp_secret_is_shown_once_when_it_is_set(env: WebEnv) -> None:
+    admin, token = staff_client(env.app, "root")
+    carol_id = _user_id(env, "carol")
+    response = admin.post(
+        f"/staff/users/{carol_id}",
+        data={"roles": ["border_officer"], "active": "y", "totp": "new", "csrf_token": token},
+    )
+    assert response.status_code == 302
+    first = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "otpauth://totp/" in first
+    # Later visits (another administrator, a screen left open) no longer reveal it.
+    assert "otpauth://totp/" not in admin.get(f"/staff/users/{carol_id}").get_data(as_text=True)
+    other_admin, _ = staff_client(env.app, "root")
+    assert "otpauth://totp/" not in other_admin.get(f"/staff/users/{carol_id}").get_data(
+        as_text=True
+    )
+    created = admin.post(
+        "/staff/users",
+        data={
+            "username": "tom",
+            "password": "a long enough password",
+            "roles": ["border_officer"],
+            "totp": "y",
+            "csrf_token": token,
+        },
+    )
+    assert created.status_code == 302
+    assert "otpauth://totp/" in admin.get(created.headers["Location"]).get_data(as_text=True)

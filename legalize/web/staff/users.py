@@ -7,6 +7,7 @@ import io
 
 import qrcode
 from flask import flash, redirect, url_for
+from flask import session as session_cookie
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.registry import accounts, audit
@@ -44,6 +45,8 @@ def user_create() -> WerkzeugResponse:
         )
         _audit(user, "user.created", totp=secret is not None)
         session.commit()
+        if secret is not None:
+            session_cookie[TOTP_SHOWN_FOR] = user.id
     except accounts.AccountError:
         session.rollback()
         raise
@@ -76,10 +79,16 @@ def _user(user_id: int) -> User:
 def user_detail(user_id: int) -> WerkzeugResponse:
     user = _user(user_id)
     form = UserEditForm(data={"roles": [r.value for r in user.roles], "active": user.active})
-    uri = _uri(user)
+    # The key only on the page right after it was set, to the administrator who set it: any
+    # later view (another administrator, a screen left open) could copy the second factor.
+    uri = _uri(user) if session_cookie.pop(TOTP_SHOWN_FOR, None) == user.id else None
     return page(
         "staff/user.html", user=user, form=form, totp_uri=uri, totp_qr=totp_qr(uri) if uri else None
     )
+
+
+TOTP_SHOWN_FOR = "totp_shown_for"
+"""Session key: the user whose new TOTP key the next view of their page shows, once."""
 
 
 def _uri(user: User) -> str | None:
@@ -100,7 +109,7 @@ def user_update(user_id: int) -> WerkzeugResponse:
     user = _user(user_id)
     form = UserEditForm()
     if not form.validate_on_submit():
-        return invalid_form("staff/user.html", form, user=user, totp_uri=_uri(user))
+        return invalid_form("staff/user.html", form, user=user, totp_uri=None)
     session = db()
     if user.id == current_user().id and (
         not form.active.data or Role.ADMINISTRATOR.value not in (form.roles.data or [])
@@ -128,5 +137,7 @@ def user_update(user_id: int) -> WerkzeugResponse:
     except accounts.AccountError:
         session.rollback()
         raise
+    if form.totp.data == "new":
+        session_cookie[TOTP_SHOWN_FOR] = user.id
     flash(f"user {user.username} saved")
     return redirect(url_for("staff.user_detail", user_id=user.id))

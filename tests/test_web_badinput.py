@@ -73,6 +73,9 @@ CASES: list[Bad] = [
     # public
     Bad("public.index", "POST", "/", 422, "number", data={"number": "", "check_code": "x"}),
     Bad("public.index", "POST", "/", 400, "csrf_token", data={"number": "a"}, csrf=False),
+    # the QR's URL (the seal after the check URL's path, upper or lower case)
+    Bad("seal_link_V", "GET", "/V/" + "A" * 3000, 400, "seal"),
+    Bad("seal_link_v", "GET", "/v/" + "A" * 3000, 400, "seal"),
     # login
     Bad("staff.login", "POST", "/staff/login", 422, "username", data={"password": "x"}),
     Bad("staff.login_totp", "POST", "/staff/login/totp", 400, "username", data={"code": "1"}),

@@ -100,5 +100,8 @@ def create_app(
     app.register_blueprint(public_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(api_bp, url_prefix="/api")
+    from legalize.web import seal_link
+
+    seal_link.register(app, config.check_url)  # the URL a phone camera opens from the QR
 
     return app

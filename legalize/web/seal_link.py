@@ -1,0 +1,91 @@
+"""The page a phone camera opens from the QR code: ``<path of LEGALIZE_CHECK_URL><seal>``.
+
+The QR holds the web-check URL in capitals followed by the seal in Base32 (DESIGN §3), so any
+phone camera opens this page. It verifies the seal offline against the published trust store
+(the check a border officer's verifier makes) and, when the seal is genuine, adds the
+register's status of the document it names — with the least data: type, number, status,
+dates, and for a legalization the underlying document's signer (what the Apostille registers
+show). The holder's personal data is not repeated here.
+
+A seal that verifies but differs from the one the register holds for its number is reported
+as such: only a stolen signing key could make one, and the register's answer must not lend it
+credibility.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from legalize.cases import views
+from legalize.seal.errors import SealError
+from legalize.seal.qrtext import parse_qr_text
+from legalize.web.errors import WebError
+from legalize.web.pages import page
+from legalize.web.public import public_status
+from legalize.web.security import rate_limit
+from legalize.web.staff.clearance import seal_report
+from legalize.web.state import db, now
+from verifier.report import Status
+
+PAYLOAD_MAX = 2048
+"""Characters of a seal in a URL; our largest is about 500, any VDS fits well within this."""
+
+
+def prefix_of(check_url: str) -> str:
+    """The URL path the QR's prefix names, without its trailing slash (``/V``, or ``""``)."""
+    path = urlsplit(check_url).path.strip("/")
+    return f"/{path}" if path else ""
+
+
+def register(app: Flask, check_url: str) -> None:
+    """Serve ``<prefix>/<seal>`` for the app's check URL, in capitals as printed and in lower
+    case (some camera apps lower-case the URL path)."""
+    prefix = prefix_of(check_url)
+    for variant in sorted({prefix, prefix.lower()}):
+        app.add_url_rule(
+            f"{variant}/<payload>",
+            endpoint=f"seal_link{variant.replace('/', '_')}",
+            view_func=seal_link,
+            methods=["GET"],
+        )
+
+
+def _same_seal(stored_text: str | None, payload: str) -> bool:
+    if not stored_text:
+        return False
+    try:
+        return parse_qr_text(stored_text) == parse_qr_text(payload)
+    except SealError:
+        return False
+
+
+def seal_link(payload: str) -> WerkzeugResponse:
+    rate_limit("rate_public")
+    if len(payload) > PAYLOAD_MAX:
+        raise WebError(400, "SEAL_UNREADABLE", "this link holds no seal", "seal")
+    report = seal_report(payload, now())
+    if report is None:
+        raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published")
+    signature = report.check("seal.signature")
+    genuine = signature is not None and signature.status is Status.VALID
+    result = None
+    mismatch = False
+    if genuine:
+        number = report.data.get("document_number") or report.data.get("number")
+        doc = views.find_document(db(), str(number)) if isinstance(number, str) else None
+        if doc is not None and _same_seal(doc.seal_text, payload):
+            result = public_status(doc)
+        elif doc is not None:
+            mismatch = True
+    problems = [c for c in report.checks if c.status in (Status.INVALID, Status.ERROR)]
+    return page(
+        "public/seal.html",
+        verdict=report.verdict.value,
+        genuine=genuine,
+        problems=problems,
+        result=result,
+        mismatch=mismatch,
+    )

@@ -1,0 +1,143 @@
+"""The page a phone camera opens from the QR: <path of the check URL>/<seal>."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from legalize.cases import views
+from legalize.cases.demo import seed_demo
+from legalize.cases.issuer import bind_issuer
+from legalize.config import Config
+from legalize.registry.db import make_engine, make_session_factory, upgrade
+from legalize.seal.profiles import TtdSeal, decode, read_profile, seal_ttd
+from legalize.seal.qrtext import parse_qr_text, qr_text
+from legalize.web import create_app
+from legalize.web.seal_link import prefix_of
+
+
+@pytest.fixture(scope="module")
+def site(
+    dev_pki, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Flask, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    """An app over a register seeded with the demo cases (real sealed, signed documents);
+    the documents' QR texts by status."""
+    database = f"sqlite:///{tmp_path_factory.mktemp('seal_link') / 'register.sqlite3'}"
+    config = replace(
+        Config(),
+        database_url=database,
+        keys_dir=Path(dev_pki.dir),
+        key_passphrase=dev_pki.passphrase,
+        extra={"rate_public": "1000/minute"},
+    )
+    engine = make_engine(database)
+    upgrade(engine)
+    issuer = bind_issuer(config)
+    at = dev_pki.at + timedelta(hours=1)
+    with make_session_factory(engine)() as session:
+        seed_demo(session, at, issuer)
+        texts: dict[str, str] = {}
+        for case in views.list_cases(session, limit=100).items:
+            if case.document is not None and case.document.seal_text:
+                texts.setdefault(f"{case.kind}:{case.document.status}", case.document.seal_text)
+    engine.dispose()
+    app = create_app(config, services={"issuer": issuer})
+    yield app, texts
+    app.extensions["legalize"].engine.dispose()
+
+
+def _path(text: str) -> str:
+    """What a phone opens for a QR text: the URL's path."""
+    return "/" + text.split("://", 1)[1].split("/", 1)[1]
+
+
+def test_prefix_follows_the_check_url() -> None:
+    assert prefix_of("HTTPS://CHECK.EXAMPLE.LK/V/") == "/V"
+    assert prefix_of("https://check.example.lk/") == ""
+    assert prefix_of("HTTPS://X.LK/A/B") == "/A/B"
+
+
+def test_genuine_ttd_shows_register_status_without_personal_data(
+    site: tuple[Flask, dict[str, str]],
+) -> None:
+    app, texts = site
+    text = texts["readmission:issued"]
+    page = app.test_client().get(_path(text))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "The seal is genuine" in html
+    assert "Status in the register" in html and ">valid<" in html
+    fields = read_profile(decode(parse_qr_text(text))).fields()
+    assert fields["surname"] and str(fields["surname"]) not in html.upper()
+    # some camera apps lower-case the path
+    assert app.test_client().get(_path(text).lower()).status_code == 200
+
+
+def test_used_and_revoked_documents_say_so(site: tuple[Flask, dict[str, str]]) -> None:
+    app, texts = site
+    for status, shown in (("used", ">used<"), ("revoked", ">revoked<")):
+        html = app.test_client().get(_path(texts[f"readmission:{status}"])).get_data(as_text=True)
+        assert shown in html, status
+
+
+def test_legalization_shows_the_underlying_signer(site: tuple[Flask, dict[str, str]]) -> None:
+    app, texts = site
+    html = app.test_client().get(_path(texts["legalization:issued"])).get_data(as_text=True)
+    assert "The seal is genuine" in html
+    assert "Underlying document signed by" in html
+    assert "not its content" in html
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "garbage", "empty-ish"])
+def test_damaged_or_foreign_text_is_not_a_valid_seal(
+    damage: str, site: tuple[Flask, dict[str, str]]
+) -> None:
+    app, texts = site
+    path = _path(texts["readmission:issued"])
+    prefix, payload = path.rsplit("/", 1)
+    if damage == "flip":
+        payload = payload[:60] + ("A" if payload[60] != "A" else "B") + payload[61:]
+    elif damage == "truncate":
+        payload = payload[:40]
+    elif damage == "garbage":
+        payload = "HELLO-WORLD"
+    else:
+        payload = "A"
+    response = app.test_client().get(f"{prefix}/{payload}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "not a valid seal" in html or "does not pass every check" in html
+    assert "Status in the register" not in html
+
+
+def test_a_genuine_seal_the_register_does_not_hold_is_flagged(
+    site: tuple[Flask, dict[str, str]], dev_pki
+) -> None:  # type: ignore[no-untyped-def]
+    """A second seal for an existing number (only a stolen key could make one)."""
+    app, texts = site
+    text = texts["readmission:issued"]
+    original = read_profile(decode(parse_qr_text(text)))
+    assert isinstance(original, TtdSeal)
+    other = seal_ttd(
+        replace(original, photo_hash=bytes(32)),
+        dev_pki.signer("TTD"),
+        dev_pki.at + timedelta(hours=2),
+    )
+    html = (
+        app.test_client()
+        .get(_path(qr_text(other, text.split("/V/")[0] + "/V/")))
+        .get_data(as_text=True)
+    )
+    assert "register holds a different seal" in html
+    assert "Status in the register" not in html
+
+
+def test_overlong_payload_is_refused(site: tuple[Flask, dict[str, str]]) -> None:
+    app, _ = site
+    response = app.test_client().get("/V/" + "A" * 3000)
+    assert response.status_code == 400

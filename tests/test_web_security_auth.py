@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyotp
@@ -350,3 +350,19 @@ def test_a_totp_secret_is_shown_once_when_it_is_set(env: WebEnv) -> None:
     )
     assert created.status_code == 302
     assert "otpauth://totp/" in admin.get(created.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_session_ends_eight_hours_after_sign_in_however_active(
+    tmp_path: Path, template: tuple[Path, Tokens]
+) -> None:
+    """The cookie is refreshed on every request; without a limit from the sign-in, a stolen
+    cookie (which sign-out cannot revoke: sessions live in the cookie) never expired."""
+    url, tokens = seeded_sqlite(tmp_path, template)
+    clock = [datetime(2026, 11, 24, 8, 0, tzinfo=UTC)]
+    env = make_env(url, tokens, clock=lambda: clock[0])
+    client, _ = staff_client(env.app, "alice")
+    for hours in (2, 4, 6, 7.9):
+        clock[0] = datetime(2026, 11, 24, 8, 0, tzinfo=UTC) + timedelta(hours=hours)
+        assert client.get("/staff/cases").status_code == 200
+    clock[0] = datetime(2026, 11, 24, 16, 1, tzinfo=UTC)
+    assert client.get("/staff/cases").status_code == 302

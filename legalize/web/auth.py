@@ -11,7 +11,7 @@ import hmac
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 
 from legalize.cases.rules import Actor
 from legalize.cases.rules import Role as CaseRole
@@ -25,7 +25,7 @@ from legalize.registry.accounts import (
 )
 from legalize.web.errors import WebError
 from legalize.web.security import rate_limit
-from legalize.web.state import db
+from legalize.web.state import db, now
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -39,7 +39,7 @@ def load_user() -> User | None:
     user: User | None = None
     user_id = session.get("user_id")
     stamp = session.get("stamp")
-    if isinstance(user_id, int) and isinstance(stamp, str):
+    if isinstance(user_id, int) and isinstance(stamp, str) and _session_fresh():
         candidate = db().get(User, user_id)
         # Active now, with the credentials it signed in with (a reset ends old sessions).
         if (
@@ -50,6 +50,17 @@ def load_user() -> User | None:
             user = candidate
     g.user = user
     return user
+
+
+def _session_fresh() -> bool:
+    """Signed in less than the session lifetime ago. The cookie is refreshed on every
+    request, and sign-out cannot revoke a copy of it (the session lives in the cookie), so
+    the lifetime counts from the sign-in, not from the last request."""
+    since = session.get("since")
+    if not isinstance(since, int) or isinstance(since, bool):
+        return False
+    age = now().timestamp() - since
+    return 0 <= age <= current_app.permanent_session_lifetime.total_seconds()
 
 
 def current_user() -> User:

@@ -37,6 +37,7 @@ def _sign_in(user: User) -> WerkzeugResponse:
     session.permanent = True
     session["user_id"] = user.id
     session["stamp"] = credential_stamp(user)  # after authenticate() may have rehashed
+    session["since"] = int(now().timestamp())  # the session lifetime counts from here
     audit.append(
         db(),
         actor=f"user:{user.username}",

@@ -163,6 +163,55 @@ def test_our_own_exceptions_stay_error_checks(
     assert report.verdict is not Verdict.VALID
 
 
+def with_revisions(pdf: bytes, revisions: int, objects: int) -> bytes:
+    """``pdf`` with ``revisions`` incremental updates of ``objects`` new objects each."""
+    prev = int(re.findall(rb"startxref\s+(\d+)", pdf)[-1])
+    size = int(re.findall(rb"/Size (\d+)", pdf)[-1])
+    root = re.findall(rb"/Root (\d+ \d+ R)", pdf)[-1]
+    out = bytearray(pdf)
+    for k in range(revisions):
+        offsets = []
+        for j in range(objects):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n<< /K %d >>\nendobj\n" % (size + j, k)
+        xref = len(out)
+        out += b"xref\n%d %d\n" % (size, objects)
+        out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+        out += b"trailer\n<< /Size %d /Root %s /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+            size + objects,
+            root,
+            prev,
+            xref,
+        )
+        prev = xref
+    return bytes(out)
+
+
+@pytest.mark.parametrize(
+    ("revisions", "objects"),
+    [
+        (1000, 1),  # was 18 s (difference analysis and naming the change: revisions × objects)
+        (2, 12_000),  # was 19 s
+        (1, 100_000),  # was 17 s, most of it parsing the xref table
+    ],
+)
+def test_revision_and_object_floods_are_refused_quickly(
+    issued: Issued, revisions: int, objects: int
+) -> None:
+    pdf = with_revisions(issued.pdf, revisions, objects)
+    start = time.monotonic()
+    report = verify_pdf(pdf, issued.trust, issued.at)
+    assert time.monotonic() - start < 5
+    no_error(report)
+    assert report.check("pdf.readable").code == "PDF_UNREADABLE"  # type: ignore[union-attr]
+
+
+def test_a_few_added_revisions_are_still_analysed(issued: Issued) -> None:
+    report = verify_pdf(with_revisions(issued.pdf, 3, 2), issued.trust, issued.at)
+    assert report.check("pdf.readable").code == "OK"  # type: ignore[union-attr]
+    assert report.check("pdf.modifications").code == "PDF_MODIFIED_AFTER_SIGNING"  # type: ignore[union-attr]
+
+
 def raw_pdf(*objects: bytes) -> bytes:
     out = bytearray(b"%PDF-1.7\n")
     offsets = []

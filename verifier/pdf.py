@@ -73,6 +73,17 @@ PDF_SIGNATURE_FIELD_ADDED = "PDF_SIGNATURE_FIELD_ADDED"
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 """Refuse larger uploads outright: our documents are a few hundred kilobytes."""
+MAX_REVISIONS = 64
+"""Refuse files with more revisions unread: we write the page and the signature, then one
+revision per document timestamp (and its validation data). pyHanko's analysis of later
+revisions costs time in revisions × objects: 3,000 one-object revisions (560 kB) took 28 s."""
+MAX_OBJECTS = 20_000
+"""Refuse files with more objects (all revisions) unread: ours hold about a hundred (the
+underlying document is one stream); pyHanko's difference analysis costs time in objects
+(20,000 in two revisions took 3 s)."""
+MAX_CLASSIFIED = 500
+"""Objects of later revisions examined to name a change (field, annotation, other): the
+verdict is already INVALID; this only bounds the time spent explaining it."""
 
 _SIGNER_CODES = {
     "SIGNER_UNKNOWN": PDF_SIGNER_UNKNOWN,
@@ -242,6 +253,10 @@ def _check_readable(state: _State) -> Check:
         return Check(name, category, Status.INVALID, PDF_UNREADABLE, "The file is too large.")
     if not state.pdf.startswith(b"%PDF-"):
         return Check(name, category, Status.INVALID, PDF_UNREADABLE, "The file is not a PDF.")
+    if state.pdf.count(b" obj") > MAX_OBJECTS:  # before pyHanko parses a huge xref table
+        return Check(
+            name, category, Status.INVALID, PDF_UNREADABLE, "The PDF has too many objects."
+        )
     try:
         reader = PdfFileReader(io.BytesIO(state.pdf), strict=True)
         reader.root  # noqa: B018 - resolve the catalog now: a broken one is unreadable
@@ -255,8 +270,27 @@ def _check_readable(state: _State) -> Check:
         )
     if reader.encrypted:
         return Check(name, category, Status.INVALID, PDF_UNREADABLE, "The PDF is encrypted.")
-    state.reader = reader
     revisions = reader.xrefs.total_revisions
+    if revisions > MAX_REVISIONS:
+        return Check(
+            name,
+            category,
+            Status.INVALID,
+            PDF_UNREADABLE,
+            f"The PDF has {revisions} revisions; an issued document has far fewer.",
+            {"revisions": revisions},
+        )
+    objects = sum(len(reader.xrefs.explicit_refs_in_revision(r)) for r in range(revisions))
+    if objects > MAX_OBJECTS:
+        return Check(
+            name,
+            category,
+            Status.INVALID,
+            PDF_UNREADABLE,
+            f"The PDF has {objects} objects; an issued document has far fewer.",
+            {"objects": objects},
+        )
+    state.reader = reader
     state.data["revisions"] = revisions
     return Check(
         name, category, Status.VALID, OK, "The PDF could be read.", {"revisions": revisions}
@@ -718,9 +752,11 @@ def _classify_changes(reader: PdfFileReader, signed_revision: int) -> tuple[str,
     page (sneaky signature), a new annotation (evil annotation), or any other change
     (incremental saving, shadow attacks)."""
     added_field = added_annotation = False
+    budget = MAX_CLASSIFIED
     for revision in range(signed_revision + 1, reader.xrefs.total_revisions):
         resolver = reader.get_historical_resolver(revision)
-        for ref in reader.xrefs.explicit_refs_in_revision(revision):
+        refs = list(reader.xrefs.explicit_refs_in_revision(revision))
+        for ref in refs[:budget]:
             try:
                 obj = resolver(ref)
             except Exception:  # noqa: S112 - an unreadable object is just not classified
@@ -743,6 +779,9 @@ def _classify_changes(reader: PdfFileReader, signed_revision: int) -> tuple[str,
                 "/Popup",
             ):
                 added_annotation = True
+        budget -= min(budget, len(refs))
+        if not budget:
+            break
     if added_field:
         return PDF_SIGNATURE_FIELD_ADDED, "a signature field was added over the content"
     if added_annotation:

@@ -147,6 +147,17 @@ def test_real_number_as_stream_length(issued: Issued) -> None:
     assert report.verdict is Verdict.INVALID
 
 
+def test_unknown_digest_in_the_signature(issued: Issued) -> None:
+    # found: pyhanko_certvalidator raised AttributeError for a digest OID it does not know
+    # (SHA-256's OID with one byte changed, 2.16.840.1.101.3.6.2.1), an ERROR check
+    sha256 = b"608648016503040201"
+    assert sha256 in issued.pdf
+    pdf = issued.pdf.replace(sha256, b"608648016503060201")
+    report = verify_pdf(pdf, issued.trust, issued.at)
+    no_error(report)
+    assert report.verdict is Verdict.INVALID
+
+
 def test_our_own_exceptions_stay_error_checks(
     issued: Issued, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -218,7 +218,7 @@ def _structural(
         )
 
 
-_READERS = ("pyhanko", "asn1crypto")
+_READERS = ("pyhanko", "pyhanko_certvalidator", "asn1crypto")
 """Libraries whose exceptions, raised while they read the file, mean a malformed file."""
 _OURS = tuple(
     str(root) + os.sep

@@ -205,3 +205,43 @@ def test_files_are_served_with_safe_headers(env: WebEnv) -> None:
     assert f"/staff/cases/{legal_id}/underlying" not in carol.get(
         f"/staff/cases/{legal_id}"
     ).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("side", [12_000, 30_000])
+def test_a_decompression_bomb_underlying_or_api_photo_is_refused_quickly(
+    env: WebEnv, side: int
+) -> None:
+    bomb = png_bomb(side, side)
+    alice, token = staff_client(env.app, "alice")
+    started = time.monotonic()
+    response = alice.post(
+        "/staff/legalizations/new",
+        data={
+            "surname": "Silva",
+            "given_names": "Nimali",
+            "birth_date": "1985-12-01",
+            "sex": "F",
+            "destination_country": "ITA",
+            "underlying_title": "Birth certificate",
+            "underlying_date": "2024-03-01",
+            "signer_name": "N. Fernando",
+            "signer_capacity": "Registrar of Births",
+            "signer_authority": "Registrar-General's Department",
+            "document": (io.BytesIO(bomb), "scan.png"),
+            "csrf_token": token,
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    api = env.app.test_client().post(
+        "/api/readmissions",
+        json={
+            "host_reference": f"BOMB-{side}",
+            "identity": {"surname": "PERERA", "birth_date": "1990-05-14", "sex": "M"},
+            "photo": base64.b64encode(bomb).decode(),
+        },
+        headers=bearer(env.token),
+    )
+    assert api.status_code == 422
+    assert api.get_json()["error"]["field"] == "photo"
+    assert time.monotonic() - started < 10

@@ -140,3 +140,22 @@ def test_sign_in_ignores_a_next_with_control_characters(env: WebEnv, target: str
     if response.status_code == 302:
         assert response.headers["Location"] == "/staff/cases"
     assert "X-Evil" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"host_reference": "R", "identity": {"surname": "\\ud800", "birth_date": "1990-01-01",'
+        ' "sex": "M"}}',
+        '{"host_reference": "\\udfff", "identity": {"surname": "A", "birth_date": "1990-01-01",'
+        ' "sex": "M"}}',
+    ],
+    ids=["surname", "reference"],
+)
+def test_json_with_an_unpaired_surrogate_is_400(env: WebEnv, body: str) -> None:
+    """JSON may spell a lone UTF-16 surrogate as an escape; Python decodes it into a str no
+    database can store (UnicodeEncodeError, a 500)."""
+    headers: dict[str, Any] = {**bearer(env.token), "Content-Type": "application/json"}
+    response = env.app.test_client().post("/api/readmissions", data=body, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["field"] == "body"

@@ -3,6 +3,7 @@ registers the Flask route, checks the input and writes the OpenAPI document."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Response, jsonify, request, url_for
@@ -32,6 +33,14 @@ def json_body(schema_name: str) -> dict[str, Any]:
         body = None
     if body is None:
         raise WebError(400, "INVALID_JSON", "the body is not valid JSON", "body")
+    try:
+        # A "\\ud800" escape decodes to a lone surrogate, a str that is not Unicode text and
+        # that no database driver can encode (UnicodeEncodeError, a 500).
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise WebError(
+            400, "INVALID_JSON", "the body holds an unpaired surrogate escape", "body"
+        ) from None
     validate(body, {"$ref": f"#/components/schemas/{schema_name}"}, API.schemas)
     if not isinstance(body, dict):  # validate() refused anything else already
         raise WebError(422, "INVALID_INPUT", "the body must be an object", "body")

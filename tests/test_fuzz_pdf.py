@@ -276,6 +276,65 @@ def test_underlying_limit_is_exact(issued: Issued, monkeypatch: pytest.MonkeyPat
     assert "pdf_sha256" not in over.check("pdf.underlying").data  # type: ignore[union-attr]
 
 
+_PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+_PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"
+
+
+def _prev_loop(two: bool) -> bytes:
+    base = raw_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", _PAGES, _PAGE)
+    start = int(re.findall(rb"startxref\s+(\d+)", base)[-1])
+    if not two:  # the trailer's /Prev names its own xref section
+        return base.replace(b"/Root 1 0 R >>", b"/Root 1 0 R /Prev %d >>" % start)
+    end = len(base)
+    return base + (
+        b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 4 /Root 1 0 R /Prev %d >>\n"
+        b"startxref\n%d\n%%%%EOF\n" % (end, end)
+    )
+
+
+STRUCTURES = {
+    "root is its own page tree": lambda seal: raw_pdf(
+        b"<< /Type /Catalog /Pages 1 0 R /LegalizeSeal 1 0 R >>", _PAGES, _PAGE
+    ),
+    "deeply nested seal": lambda seal: raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /LegalizeSeal %s >>" % (b"[" * 50000 + b"]" * 50000),
+        _PAGES,
+        _PAGE,
+    ),
+    "reference loop": lambda seal: raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /LegalizeSeal 4 0 R /LegalizeUnderlying 5 0 R >>",
+        _PAGES,
+        _PAGE,
+        b"5 0 R",
+        b"4 0 R",
+    ),
+    "length refers to its own stream": lambda seal: raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /LegalizeSeal (%s) /LegalizeUnderlying 4 0 R >>" % seal,
+        _PAGES,
+        _PAGE,
+        b"<< /Length 4 0 R /Filter /FlateDecode >>\nstream\nxx\nendstream",
+    ),
+    "object stream extending itself": lambda seal: raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R /LegalizeSeal (%s) >>" % seal,
+        _PAGES,
+        _PAGE,
+        b"<< /Type /ObjStm /N 1 /First 4 /Extends 4 0 R /Length 10 >>\nstream\n4 0 4 0 R"
+        b"\nendstream",
+    ),
+    "xref /Prev loop": lambda seal: _prev_loop(False),
+    "xref /Prev loop over two sections": lambda seal: _prev_loop(True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRUCTURES))
+def test_hostile_structures(issued: Issued, name: str) -> None:
+    start = time.monotonic()
+    report = verify_pdf(STRUCTURES[name](issued.seal_text.encode()), issued.trust, issued.at)
+    assert time.monotonic() - start < 5
+    no_error(report)
+    assert report.verdict is Verdict.INVALID
+
+
 _NUMBER = re.compile(rb"\d+")
 
 

@@ -130,6 +130,35 @@ def test_wrong_types_in_the_catalog_are_not_a_crash(catalog: bytes) -> None:
     assert outcome(data) in ("OK", MALFORMED, "UNDERLYING_NO_PAGES", "UNDERLYING_RASTERIZE_FAILED")
 
 
+def _with_trailer_prev(data: bytes, loop_over_two: bool) -> bytes:
+    start = int(data.rsplit(b"startxref\n", 1)[1].split(b"\n", 1)[0])
+    if not loop_over_two:  # the trailer's /Prev names its own xref section
+        return data.replace(b"/Root 1 0 R >>", b"/Root 1 0 R /Prev %d >>" % start)
+    end = len(data)
+    return data + (
+        b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 5 /Root 1 0 R /Prev %d >>\n"
+        b"startxref\n%d\n%%%%EOF\n" % (end, end)
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        one_page(catalog=b"<< /Type /Catalog /Pages 1 0 R >>"),  # the root as its page tree
+        one_page(page_extra=b" /Parent 3 0 R"),
+        one_page(stream_dict=b" /Length 4 0 R"),
+        one_page(stream_dict=b" /Type /ObjStm /N 1 /First 4 /Extends 4 0 R"),
+        _with_trailer_prev(one_page(), loop_over_two=False),
+        _with_trailer_prev(one_page(), loop_over_two=True),
+    ],
+    ids=["root-pages", "page-parent-self", "length-self", "objstm-self", "prev-self", "prev-2"],
+)
+def test_hostile_structures(data: bytes) -> None:
+    start = time.monotonic()
+    assert outcome(data) in ("OK", MALFORMED, "UNDERLYING_NO_PAGES", "UNDERLYING_RASTERIZE_FAILED")
+    assert time.monotonic() - start < 10
+
+
 def test_deep_nesting_is_refused_or_cleaned_quickly() -> None:
     deep = b"[" * 20000 + b"]" * 20000
     start = time.monotonic()

@@ -17,6 +17,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from cryptography.x509 import load_pem_x509_certificate
@@ -28,8 +29,8 @@ from legalize.documents.issue import issue_legalization
 from legalize.documents.legalization import LegalizationData
 from legalize.documents.sanitize import sanitize_underlying
 from legalize.pki.trust import TrustStore
+from verifier import cli, pdf_binding
 from verifier import pdf as verifier_pdf
-from verifier import pdf_binding
 from verifier.pdf import verify_pdf
 from verifier.report import Report, Status, Verdict
 
@@ -397,3 +398,21 @@ def test_mutated_legalization_never_crashes(issued: Issued, seed: int, edits: in
     report = verify_pdf(mutate(issued.pdf, seed, edits), issued.trust, issued.at)
     no_error(report)
     assert time.monotonic() - start < 10
+
+
+@pytest.mark.parametrize("command", ["pdf", "seal"])
+def test_cli_reads_an_endless_file_only_up_to_the_limit(
+    command: str,
+    dev_pki,  # type: ignore[no-untyped-def]
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # found: `verifier pdf /dev/zero` read until memory ran out
+    zero = Path("/dev/zero")
+    if not zero.exists():
+        pytest.skip("no /dev/zero")
+    source = [zero] if command == "pdf" else ["--file", zero]
+    start = time.monotonic()
+    status = cli.main([command, *map(str, source), "--trust-store", str(dev_pki.trust_dir)])
+    assert time.monotonic() - start < 10
+    assert status == 1
+    assert "INVALID" in capsys.readouterr().out

@@ -87,9 +87,17 @@ def _trust(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         raise UsageError(f"trust store unusable: {exc}") from None
 
 
-def _read(path: Path) -> bytes:
+MAX_SEAL_FILE = 1024 * 1024
+"""Bytes read from a seal file: four times the longest seal text (UTF-8), far above any
+binary VDS."""
+
+
+def _read(path: Path, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes: enough for the verifier to refuse a larger file, while a
+    device or an endless pipe (``/dev/zero``) is never read into memory."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            return file.read(limit + 1)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -106,14 +114,16 @@ def _seal(args: argparse.Namespace) -> Report:
         except ValueError:
             raise UsageError("--hex is not hexadecimal") from None
     else:
-        data = _read(args.file)
+        data = _read(args.file, MAX_SEAL_FILE)
     return verify_seal(data, _trust(args), at=args.at or datetime.now(UTC))
 
 
 def _pdf(args: argparse.Namespace) -> Report:
-    from verifier.pdf import verify_pdf
+    from verifier.pdf import MAX_PDF_BYTES, verify_pdf
 
-    return verify_pdf(_read(args.file), _trust(args), at=args.at or datetime.now(UTC))
+    return verify_pdf(
+        _read(args.file, MAX_PDF_BYTES), _trust(args), at=args.at or datetime.now(UTC)
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

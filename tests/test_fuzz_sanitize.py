@@ -12,14 +12,16 @@ import contextlib
 import io
 import random
 import time
+import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reportlab.pdfgen.canvas import Canvas
 
+from legalize.documents import sanitize
 from legalize.documents.errors import UnderlyingDocumentError
-from legalize.documents.sanitize import MALFORMED, sanitize_underlying
+from legalize.documents.sanitize import MALFORMED, TOO_LARGE, sanitize_underlying
 
 
 def raw_pdf(*objects: bytes) -> bytes:
@@ -157,6 +159,30 @@ def test_hostile_structures(data: bytes) -> None:
     start = time.monotonic()
     assert outcome(data) in ("OK", MALFORMED, "UNDERLYING_NO_PAGES", "UNDERLYING_RASTERIZE_FAILED")
     assert time.monotonic() - start < 10
+
+
+def streams_pdf(count: int, mib: int) -> bytes:
+    """One page and ``count`` unreferenced streams of ``mib`` MiB of zeros, deflated."""
+    deflate = zlib.compressobj(9)
+    bomb = b"".join(deflate.compress(bytes(1 << 20)) for _ in range(mib)) + deflate.flush()
+    stream = b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(bomb) + bomb
+    content = b"BT ET"
+    return raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        *[stream + b"\nendstream"] * count,
+    )
+
+
+def test_many_streams_under_the_stream_limit_are_refused_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # found: 50 streams of 63 MiB each (3 MB of file) took 45 s to measure
+    monkeypatch.setattr(sanitize, "MAX_DECODED_BYTES", 8 << 20)
+    assert outcome(streams_pdf(2, 3)) == "OK"
+    assert outcome(streams_pdf(3, 3)) == TOO_LARGE
 
 
 def test_deep_nesting_is_refused_or_cleaned_quickly() -> None:

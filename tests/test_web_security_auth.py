@@ -366,3 +366,13 @@ def test_a_session_ends_eight_hours_after_sign_in_however_active(
         assert client.get("/staff/cases").status_code == 200
     clock[0] = datetime(2026, 11, 24, 16, 1, tzinfo=UTC)
     assert client.get("/staff/cases").status_code == 302
+
+
+def test_no_page_is_stored_by_caches(env: WebEnv) -> None:
+    """Every dynamic answer is no-store: staff and API pages carry personal data, the QR link
+    carries the seal (holder data) in its URL, the public check a number and its status."""
+    client = env.app.test_client()
+    for url in ("/", "/V/NOTASEAL", "/v/NOTASEAL", "/staff/login", "/api/openapi.json"):
+        assert client.get(url).headers.get("Cache-Control") == "no-store", url
+    with client.get("/static/site.css") as static:  # a file response: close it
+        assert static.headers.get("Cache-Control") != "no-store"

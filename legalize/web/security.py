@@ -99,7 +99,9 @@ def add_security_headers(response: Response) -> Response:
     config: Config = current_app.extensions["legalize"].config
     if request.is_secure or config.production:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
-    if request.path.startswith(("/staff", "/api")):
-        # Case data must not sit in shared caches or the browser's back-forward cache.
+    if not request.path.startswith("/static/"):
+        # Case data must not sit in shared caches or the browser's back-forward cache; nor
+        # the public answers: the QR link's URL holds the seal (the holder's data), the check
+        # page a number and its status, and every page a session's CSRF token.
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -185,6 +185,21 @@ def test_many_streams_under_the_stream_limit_are_refused_together(
     assert outcome(streams_pdf(3, 3)) == TOO_LARGE
 
 
+@pytest.mark.parametrize("understated", [False, True])
+def test_object_floods_are_refused(monkeypatch: pytest.MonkeyPatch, understated: bool) -> None:
+    # found: 300,000 small objects (16 MB) took 11 s, most of it listing them twice
+    monkeypatch.setattr(sanitize, "MAX_OBJECTS", 1000)
+    data = raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        *[b"<< /K %d >>" % i for i in range(1200)],
+    )
+    if understated:
+        data = data.replace(b"/Size 1204 ", b"/Size 4    ")
+    assert outcome(data) == TOO_LARGE
+
+
 def test_deep_nesting_is_refused_or_cleaned_quickly() -> None:
     deep = b"[" * 20000 + b"]" * 20000
     start = time.monotonic()

@@ -46,6 +46,9 @@ MAX_PAGE_SIDE_PT = 2000 / 25.4 * 72
 MAX_IMAGE_PIXELS = 60_000_000
 MAX_STREAM_BYTES = 64 * 1024 * 1024
 """Largest decoded stream accepted (content or image), checked without inflating further."""
+MAX_OBJECTS = 200_000
+"""Most objects accepted (by the trailer's /Size): qpdf resolves every object when they are
+listed, about 20 µs each, so 300,000 small objects (16 MB) took 7 s just to list."""
 MAX_DECODED_BYTES = 512 * 1024 * 1024
 """Largest decoded size of all streams together: without it, 50 streams just under the
 per-stream limit (3 MB of file) took 45 s to measure. 512 MiB is 25 times the largest file
@@ -289,7 +292,7 @@ def _bounded_length(stream: pikepdf.Stream, limit: int = MAX_STREAM_BYTES) -> in
     return len(raw)
 
 
-def _check_limits(pdf: pikepdf.Pdf) -> None:
+def _check_limits(pdf: pikepdf.Pdf, objects: list[pikepdf.Object]) -> None:
     count = len(pdf.pages)
     if count == 0:
         raise _refuse(NO_PAGES, "the PDF has no pages")
@@ -307,7 +310,7 @@ def _check_limits(pdf: pikepdf.Pdf) -> None:
         if max(width, height) > MAX_PAGE_SIDE_PT or min(width, height) < 1:
             raise _refuse(PAGE_TOO_LARGE, f"page {number} is {width:.0f} × {height:.0f} pt")
     budget = MAX_DECODED_BYTES
-    for obj in pdf.objects:
+    for obj in objects:
         if not isinstance(obj, pikepdf.Stream):
             continue
         if obj.get("/Subtype") == pikepdf.Name.Image:
@@ -346,11 +349,11 @@ def _findings(src: pikepdf.Pdf) -> list[str]:
     return found
 
 
-def _uses_optional_content(pdf: pikepdf.Pdf) -> bool:
+def _uses_optional_content(pdf: pikepdf.Pdf, objects: list[pikepdf.Object]) -> bool:
     return "/OCProperties" in pdf.Root or any(
         isinstance(obj, pikepdf.Dictionary | pikepdf.Stream)
         and (obj.get("/Type") in (pikepdf.Name.OCG, pikepdf.Name.OCMD) or "/OC" in obj)
-        for obj in pdf.objects
+        for obj in objects
     )
 
 
@@ -384,13 +387,19 @@ def _residue(data: bytes) -> list[str]:
 def _sanitize_pdf(data: bytes) -> tuple[bytes, int, bool, tuple[str, ...]]:
     with _open(data) as src:
         repaired = bool(src.get_warnings())
-        _check_limits(src)
+        size = src.trailer.get("/Size", 0)
+        if isinstance(size, int) and size > MAX_OBJECTS:  # cheap: before listing them
+            raise _refuse(TOO_LARGE, f"the PDF has more than {MAX_OBJECTS} objects")
+        objects = list(src.objects)  # resolved once: listing costs qpdf a parse of each
+        if len(objects) > MAX_OBJECTS:  # the trailer understated them
+            raise _refuse(TOO_LARGE, f"the PDF has more than {MAX_OBJECTS} objects")
+        _check_limits(src, objects)
         removed = _findings(src)
         pages = len(src.pages)
         reasons: list[str] = []
         if repaired:
             reasons.append("damaged file structure")
-        if _uses_optional_content(src):
+        if _uses_optional_content(src, objects):
             reasons.append("optional content")
             removed.append("optional content")
         if not reasons:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pikepdf
 import pytest
 from cryptography.x509 import load_pem_x509_certificate
 from hypothesis import HealthCheck, given, settings
@@ -216,6 +217,36 @@ def test_revision_and_object_floods_are_refused_quickly(
     assert time.monotonic() - start < 5
     no_error(report)
     assert report.check("pdf.readable").code == "PDF_UNREADABLE"  # type: ignore[union-attr]
+
+
+def _object_stream_flood(count: int) -> bytes:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    items = [pdf.make_indirect(pikepdf.Dictionary(K=i)) for i in range(count)]
+    pdf.Root.X = pdf.make_indirect(pikepdf.Array(items))
+    out = io.BytesIO()
+    pdf.save(out, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    return out.getvalue()
+
+
+def _xref_flood(count: int) -> bytes:
+    base = raw_pdf(b"<< /Type /Catalog /Pages 2 0 R >>", _PAGES, _PAGE)
+    xref = base.index(b"xref\n")
+    table = b"xref\n0 %d\n" % count + b"0000000000 65535 f \n" * count
+    # the table starts where the old one did, so startxref stays right
+    return base[:xref] + table + base[base.index(b"trailer") :]
+
+
+@pytest.mark.parametrize("flood", ["object streams", "xref entries"])
+def test_declared_object_floods_are_refused_before_parsing(issued: Issued, flood: str) -> None:
+    # found: 300,000 objects in object streams (3 MB) took 16 s in pyHanko's xref parsing
+    count = verifier_pdf.MAX_OBJECTS + 5000
+    pdf = _object_stream_flood(count) if flood == "object streams" else _xref_flood(count)
+    assert pdf.count(b" obj") < verifier_pdf.MAX_OBJECTS
+    report = verify_pdf(pdf, issued.trust, issued.at)
+    readable = report.check("pdf.readable")
+    assert readable is not None and readable.code == "PDF_UNREADABLE"
+    assert "revisions" not in readable.data  # refused before pyHanko read the file
 
 
 def test_a_few_added_revisions_are_still_analysed(issued: Issued) -> None:

@@ -272,8 +272,16 @@ def read_rows(
             items = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ImportFileError(f"{filename}: not valid JSON ({exc})") from exc
+        except RecursionError:
+            # nesting deeper than the parser's stack: hostile or broken, never a register file
+            raise ImportFileError(f"{filename}: JSON nested too deeply") from None
         if not isinstance(items, list):
             raise ImportFileError(f"{filename}: JSON must be an array of objects")
+        try:
+            # "\ud800" escapes decode to lone surrogates the database cannot store
+            json.dumps(items, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ImportFileError(f"{filename}: JSON holds text that is not Unicode") from None
         for index, item in enumerate(items, start=1):
             yield index, item if isinstance(item, dict) else None
         return

@@ -39,6 +39,10 @@ class Config:
     check_url: str = "HTTPS://CHECK.LEGALIZE.EXAMPLE/V/"
     """Web-check URL printed in front of the seal in the QR, in capitals (QR alphanumeric mode)."""
     issuing_country: str = "LKA"
+    trusted_proxies: int = 0
+    """How many reverse proxies (TLS terminators, load balancers) stand in front of the app.
+    Their X-Forwarded-For/-Proto are believed for that many hops, so rate limits count the
+    real client and HTTPS is recognised; 0 (the default) believes no forwarded header."""
     instance_dir: Path = Path("instance")
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -59,6 +63,7 @@ class Config:
             tsa_url=env.get("LEGALIZE_TSA_URL") or None,
             check_url=env.get("LEGALIZE_CHECK_URL", cls.check_url).upper(),
             issuing_country=env.get("LEGALIZE_COUNTRY", cls.issuing_country),
+            trusted_proxies=_count(env.get("LEGALIZE_TRUSTED_PROXIES", "0")),
             instance_dir=Path(env.get("LEGALIZE_INSTANCE_DIR", str(cls.instance_dir))),
         )
         cfg.validate()
@@ -73,3 +78,15 @@ class Config:
             raise ConfigError("production mode refuses SQLite; set DATABASE_URL to PostgreSQL")
         if (self.keys_dir / "DEV_ONLY").exists():
             raise ConfigError(f"production mode refuses the dev keys in {self.keys_dir}")
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(
+            f"LEGALIZE_TRUSTED_PROXIES must be a whole number, not {text!r}"
+        ) from None
+    if not 0 <= value <= 10:
+        raise ConfigError("LEGALIZE_TRUSTED_PROXIES must be between 0 and 10")
+    return value

@@ -103,5 +103,12 @@ def create_app(
     from legalize.web import seal_link
 
     seal_link.register(app, config.check_url)  # the URL a phone camera opens from the QR
+    if config.trusted_proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind a TLS proxy every request comes from the proxy: without this, rate limits
+        # would count all clients as one and HTTPS would look like plain HTTP.
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     return app

@@ -27,6 +27,7 @@ import io
 import math
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import warnings
@@ -196,6 +197,10 @@ def _load_image(data: bytes) -> _PageImage:
         raise _refuse(IMAGE_TOO_LARGE, str(exc)) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _refuse(MALFORMED, f"the image cannot be read: {exc}") from exc
+    except (LookupError, TypeError, ArithmeticError, struct.error) as exc:
+        # Pillow's metadata parsers (EXIF, ICC, text chunks) meet hostile values with
+        # whatever their code raises; the image is unreadable all the same
+        raise _refuse(MALFORMED, f"the image metadata cannot be read: {exc!r}") from exc
     if max(image.size) > RASTER_MAX_SIDE:
         image.thumbnail((RASTER_MAX_SIDE, RASTER_MAX_SIDE), Image.Resampling.LANCZOS)
     # an A4 sheet's long side at RASTER_DPI; smaller scans print at their natural size

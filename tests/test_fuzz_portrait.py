@@ -1,15 +1,13 @@
 """check_portrait raises only PortraitError on bad input (DESIGN §9).
 
 Two one-byte mutations of a JPEG with EXIF, found by the fuzzer that also found them in the
-sanitizer, still escape as TypeError and struct.error from Pillow's EXIF parser.
-legalize/cases/portrait.py belongs to the photo helper: the tests are strict xfails until it
-catches them (then they pass, xfail fails, and the marker goes).
+sanitizer, escaped as TypeError and struct.error from Pillow's EXIF parser; they are
+PortraitError (UNREADABLE) now.
 """
 
 from __future__ import annotations
 
 import contextlib
-import struct
 
 import pytest
 from hypothesis import given, settings
@@ -19,11 +17,6 @@ from test_fuzz_sanitize import IMAGES, mutate
 from legalize.cases.portrait import PortraitError, check_portrait
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(TypeError, struct.error),
-    reason="portrait.py lets Pillow's EXIF errors escape (owned by the photo helper)",
-)
 @pytest.mark.parametrize("seed", [1136, 16924])
 def test_hostile_exif_is_a_portrait_error(seed: int) -> None:
     with pytest.raises(PortraitError):

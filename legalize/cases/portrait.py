@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import math
+import struct
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -207,7 +208,16 @@ def decode_image(data: bytes, policy: PortraitPolicy = DEFAULT_POLICY) -> NDArra
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PortraitError(TOO_LARGE, str(exc)) from None
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError, Warning) as exc:
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        MemoryError,
+        Warning,
+        TypeError,  # Pillow's EXIF parser on a corrupted IFD (found by fuzzing)
+        struct.error,  # likewise: a tag whose count overruns its data
+    ) as exc:
         # Warning: Pillow warns about corrupt EXIF and skips it; where warnings are errors (as
         # under pytest) that warning is raised instead, and the picture is taken as unreadable.
         raise PortraitError(UNREADABLE, f"cannot decode the {fmt} picture: {exc}") from None

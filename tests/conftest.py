@@ -23,3 +23,13 @@ def dev_pki(tmp_path_factory):  # type: ignore[no-untyped-def]
 
     at = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return init_dev(tmp_path_factory.mktemp("dev_pki") / "keys", at)
+
+
+@pytest.fixture(scope="session")
+def web_template(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A seeded SQLite register (test users and API clients) that web tests copy with
+    web_app.seeded_sqlite: seeding costs about a second of password hashing, paid once."""
+    from web_app import seed
+
+    path = tmp_path_factory.mktemp("web-template") / "template.sqlite3"
+    return path, seed(f"sqlite:///{path}")

@@ -19,7 +19,6 @@ from web_app import (
     csrf_token,
     login,
     make_env,
-    seed,
     seeded_sqlite,
     staff_client,
 )
@@ -30,15 +29,9 @@ from legalize.registry.db import make_engine, make_session_factory
 from legalize.web import create_app
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Tokens]:
-    path = tmp_path_factory.mktemp("web-template") / "template.sqlite3"
-    return path, seed(f"sqlite:///{path}")
-
-
 @pytest.fixture
-def env(tmp_path: Path, template: tuple[Path, Tokens]) -> WebEnv:
-    url, tokens = seeded_sqlite(tmp_path, template)
+def env(tmp_path: Path, web_template: tuple[Path, Tokens]) -> WebEnv:
+    url, tokens = seeded_sqlite(tmp_path, web_template)
     return make_env(url, tokens, extra={"rate_login": "5/minute", "rate_public": "5/minute"})
 
 
@@ -366,7 +359,9 @@ def test_unexpected_errors_are_500_without_details(
 
 
 @pytest.mark.redis
-def test_rate_limit_is_shared_through_redis(tmp_path: Path, template: tuple[Path, Tokens]) -> None:
+def test_rate_limit_is_shared_through_redis(
+    tmp_path: Path, web_template: tuple[Path, Tokens]
+) -> None:
     """Two app instances (two gunicorn workers) count logins together when REDIS_URL is set."""
     import uuid
 
@@ -377,7 +372,7 @@ def test_rate_limit_is_shared_through_redis(tmp_path: Path, template: tuple[Path
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
         support.unavailable(f"Redis at {url}: {exc}")
-    db_url, tokens = seeded_sqlite(tmp_path, template)
+    db_url, tokens = seeded_sqlite(tmp_path, web_template)
     extra = {"rate_login": "5/minute", "rate_prefix": f"test-{uuid.uuid4().hex}"}
     base = make_env(db_url, tokens, extra=extra)
     config = replace(base.config, redis_url=url)

@@ -20,7 +20,6 @@ from web_app import (
     login,
     make_env,
     portrait_jpeg,
-    seed,
     seeded_sqlite,
     staff_client,
 )
@@ -31,15 +30,9 @@ from legalize.registry.db import make_engine, make_session_factory
 from legalize.web import create_app
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Tokens]:
-    path = tmp_path_factory.mktemp("web-security") / "template.sqlite3"
-    return path, seed(f"sqlite:///{path}")
-
-
 @pytest.fixture
-def env(tmp_path: Path, template: tuple[Path, Tokens]) -> WebEnv:
-    url, tokens = seeded_sqlite(tmp_path, template)
+def env(tmp_path: Path, web_template: tuple[Path, Tokens]) -> WebEnv:
+    url, tokens = seeded_sqlite(tmp_path, web_template)
     return make_env(url, tokens, extra={"rate_totp": "3/hour", "rate_login": "100/minute"})
 
 
@@ -353,11 +346,11 @@ def test_a_totp_secret_is_shown_once_when_it_is_set(env: WebEnv) -> None:
 
 
 def test_a_session_ends_eight_hours_after_sign_in_however_active(
-    tmp_path: Path, template: tuple[Path, Tokens]
+    tmp_path: Path, web_template: tuple[Path, Tokens]
 ) -> None:
     """The cookie is refreshed on every request; without a limit from the sign-in, a stolen
     cookie (which sign-out cannot revoke: sessions live in the cookie) never expired."""
-    url, tokens = seeded_sqlite(tmp_path, template)
+    url, tokens = seeded_sqlite(tmp_path, web_template)
     clock = [datetime(2026, 11, 24, 8, 0, tzinfo=UTC)]
     env = make_env(url, tokens, clock=lambda: clock[0])
     client, _ = staff_client(env.app, "alice")

@@ -19,7 +19,6 @@ from web_app import (
     bearer,
     make_env,
     portrait_jpeg,
-    seed,
     seeded_sqlite,
     staff_client,
     underlying_pdf,
@@ -29,15 +28,9 @@ HTML = b"<html><script>alert(document.cookie)</script></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Tokens]:
-    path = tmp_path_factory.mktemp("web-files") / "template.sqlite3"
-    return path, seed(f"sqlite:///{path}")
-
-
 @pytest.fixture
-def env(tmp_path: Path, template: tuple[Path, Tokens]) -> WebEnv:
-    url, tokens = seeded_sqlite(tmp_path, template)
+def env(tmp_path: Path, web_template: tuple[Path, Tokens]) -> WebEnv:
+    url, tokens = seeded_sqlite(tmp_path, web_template)
     return make_env(url, tokens, extra={"rate_login": "100/minute"})
 
 

@@ -98,5 +98,5 @@ class LocatedPage:
     def to_photo(self, points_mm: NDArray[np.float64]) -> NDArray[np.float64]:
         """(N, 2) page millimetres → (N, 2) photo pixels."""
         pts = np.asarray(points_mm, dtype=np.float64).reshape(-1, 1, 2)
-        out: NDArray[np.float64] = cv2.perspectiveTransform(pts, self.homography).reshape(-1, 2)
-        return out
+        out = cv2.perspectiveTransform(pts, self.homography).reshape(-1, 2)
+        return np.asarray(out, dtype=np.float64)

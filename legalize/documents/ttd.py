@@ -234,16 +234,14 @@ def template() -> Template:
     return Template(form, text, f, mrz_size)
 
 
-MIN_VALUE_SIZE = 6.5
+MIN_VALUE_SIZE = layout.VALUE_MIN_SIZE
 """Smallest font size a long value is shrunk to; longer values are refused."""
 
 
 def _fitting_size(text: CidTextBuilder, f: Fonts, value: str, width_mm: float) -> float:
-    """10 pt, or smaller so that ``value`` fits ``width_mm``."""
-    natural = text.width(value, f.en_b, 10.0)
-    if natural <= width_mm * MM:
-        return 10.0
-    size = 10.0 * width_mm * MM / natural
+    """:data:`layout.TTD_VALUE_SIZE`, or smaller so that ``value`` fits ``width_mm``."""
+    natural = text.width(value, f.en_b, layout.TTD_VALUE_SIZE)
+    size = layout.fitted_size(natural, layout.TTD_VALUE_SIZE, width_mm)
     if size < MIN_VALUE_SIZE:
         raise DocumentError(f"{value!r} is too long for its field ({width_mm:.0f} mm)")
     return size
@@ -330,7 +328,12 @@ def render_ttd(data: TtdData, qr_text: str, photo: bytes | RgbImage, at: datetim
     # the document number, large and red, right of the title line
     code.append(rgb(NUMBER_INK))
     code.append(
-        text.line([(data.document_number, f.en_b, 13.0)], (PAGE_WIDTH - 22) * MM, _y(38.0), "right")
+        text.line(
+            [(data.document_number, f.en_b, layout.NUMBER_SIZE)],
+            layout.NUMBER_RIGHT * MM,
+            _y(layout.NUMBER_BASELINE),
+            "right",
+        )
     )
 
     r = layout.TTD_ROSETTE

@@ -13,6 +13,7 @@ region, re-draws the per-document rosette at :data:`TTD_ROSETTE` and checks the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 MM = 72.0 / 25.4
 """PDF points per millimetre."""
@@ -155,6 +156,22 @@ TTD_FIELDS: dict[str, tuple[int, int]] = {
 }
 TTD_VALUE_OFFSET = 9.0
 """Baseline of a field's value below the top of its box."""
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+NATIONALITIES = {"LKA": "SRI LANKAN"}
+"""Nationalities printed in words, followed by the code: ``SRI LANKAN (LKA)``."""
+
+
+def format_date(value: date) -> str:
+    """Visual-zone date on both documents, ICAO style: ``12 AUG 1974``."""
+    return f"{value.day:02d} {MONTHS[value.month - 1]} {value.year}"
+
+
+def printed_nationality(code: str) -> str:
+    """The nationality as the TTD prints it: ``SRI LANKAN (LKA)``, else the code itself."""
+    code = code.upper()
+    return f"{NATIONALITIES[code]} ({code})" if code in NATIONALITIES else code
+
+
 TTD_VALUE_SIZE = 10.0
 """Size (pt) of a holder field's value, Noto Sans Bold; a value too wide for
 :func:`ttd_field_width` is set smaller (:func:`fitted_size`)."""

@@ -35,7 +35,6 @@ from .layout import MM, PAGE_WIDTH
 from .markers import markers_ops
 from .sanitize import SanitizedDocument
 from .style import INK, LABEL_INK, NUMBER_INK, fill, fonts, script_runs, state_header, y_pt
-from .ttd import MONTHS
 
 
 @dataclass(frozen=True)
@@ -215,8 +214,7 @@ class _Values:
             self.own.attach(canvas)
 
 
-def _format_date(value: date) -> str:
-    return f"{value.day:02d} {MONTHS[value.month - 1]} {value.year}"
+_format_date = layout.format_date
 
 
 def document_info(data: LegalizationData, at: datetime) -> pdfa.DocumentInfo:

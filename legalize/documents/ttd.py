@@ -32,8 +32,8 @@ from .style import INK, LABEL_INK, NUMBER_INK, Fonts, fill, fonts, state_header,
 
 DOCUMENT_CODE = "PE"
 """MRZ document code: ``P`` (passport-type TD3) and ``E`` (emergency / temporary)."""
-MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-NATIONALITIES = {"LKA": "SRI LANKAN"}
+MONTHS = layout.MONTHS
+NATIONALITIES = layout.NATIONALITIES
 
 REPERTOIRE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:'’()/-&#" + "".join(
     chr(c) for c in range(0xC0, 0x17F) if chr(c).isupper() and chr(c).isalpha()
@@ -86,9 +86,7 @@ class TtdData:
         return mrz.td3(self.mrz_fields())
 
 
-def format_date(value: date) -> str:
-    """Visual-zone date, ICAO style: ``12 AUG 1974``."""
-    return f"{value.day:02d} {MONTHS[value.month - 1]} {value.year}"
+format_date = layout.format_date
 
 
 LABELS: dict[str, tuple[str, str, str]] = {
@@ -256,13 +254,10 @@ def _photo(photo: bytes | RgbImage) -> RgbImage:
 
 
 def _values(data: TtdData) -> dict[str, str]:
-    nationality = data.nationality.upper()
     return {
         "surname": data.surname.upper(),
         "given_names": data.given_names.upper(),
-        "nationality": f"{NATIONALITIES.get(nationality, nationality)} ({nationality})"
-        if nationality in NATIONALITIES
-        else nationality,
+        "nationality": layout.printed_nationality(data.nationality),
         "sex": data.sex.upper(),
         "birth_date": format_date(data.birth_date),
         "place_of_birth": data.place_of_birth.upper(),

@@ -60,6 +60,11 @@ MESSAGES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         # --- named by DESIGN §6 for the register and the staff pages (RESERVED_CODES) ------
         "DOCUMENT_REVOKED": ("The issuing authority has revoked this document.",),
         "DOCUMENT_USED": ("This document has already been used.",),
+        "DOCUMENT_MISMATCH": (
+            "The paper photographed ({in_photo}) is not the document looked up ({looked_up}): "
+            "it is another document.",
+            "The paper photographed is not the document looked up: it is another document.",
+        ),
         "PHOTO_MISMATCH": ("The photograph does not match the one the seal certifies.",),
         "FIELD_MISMATCH": ("The printed details do not match the details in the seal.",),
         # --- a photo or scan of the paper (verifier image) ---------------------------------

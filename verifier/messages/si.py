@@ -52,6 +52,10 @@ MESSAGES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         # --- named by DESIGN §6 for the register and the staff pages (RESERVED_CODES) ------
         "DOCUMENT_REVOKED": ("නිකුත් කළ අධිකාරිය විසින් මෙම ලේඛනය අවලංගු කර ඇත.",),
         "DOCUMENT_USED": ("මෙම ලේඛනය දැනටමත් භාවිත කර ඇත.",),
+        "DOCUMENT_MISMATCH": (
+            "ඡායාරූපගත කළ පත්‍රිකාව ({in_photo}) සොයා බැලූ ලේඛනය ({looked_up}) නොවේ: එය වෙනත් ලේඛනයකි.",
+            "ඡායාරූපගත කළ පත්‍රිකාව සොයා බැලූ ලේඛනය නොවේ: එය වෙනත් ලේඛනයකි.",
+        ),
         "PHOTO_MISMATCH": ("ඡායාරූපය මුද්‍රාව මගින් සහතික කරන ඡායාරූපයට නොගැළපේ.",),
         "FIELD_MISMATCH": ("ලේඛනයේ මුද්‍රිත විස්තර මුද්‍රාවේ ඇති විස්තරවලට නොගැළපේ.",),
         # --- a photo or scan of the paper (verifier image) ---------------------------------

@@ -62,6 +62,10 @@ MESSAGES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         # --- named by DESIGN §6 for the register and the staff pages (RESERVED_CODES) ------
         "DOCUMENT_REVOKED": ("இந்த ஆவணம் வழங்கிய அதிகாரசபையினால் இரத்துச் செய்யப்பட்டுள்ளது.",),
         "DOCUMENT_USED": ("இந்த ஆவணம் ஏற்கனவே பயன்படுத்தப்பட்டுள்ளது.",),
+        "DOCUMENT_MISMATCH": (
+            "படம் எடுக்கப்பட்ட தாள் ({in_photo}) தேடிப் பார்த்த ஆவணம் ({looked_up}) அல்ல: அது வேறொரு ஆவணம்.",
+            "படம் எடுக்கப்பட்ட தாள் தேடிப் பார்த்த ஆவணம் அல்ல: அது வேறொரு ஆவணம்.",
+        ),
         "PHOTO_MISMATCH": ("புகைப்படம் முத்திரை உறுதிப்படுத்தும் புகைப்படத்துடன் பொருந்தவில்லை.",),
         "FIELD_MISMATCH": ("அச்சிடப்பட்ட விபரங்கள் முத்திரையிலுள்ள விபரங்களுடன் பொருந்தவில்லை.",),
         # --- a photo or scan of the paper (verifier image) ---------------------------------

@@ -19,15 +19,24 @@ from datetime import date, datetime
 import numpy as np
 from reportlab.pdfgen.canvas import Canvas
 
+from legalize.imaging.decode import ImageInputError
+from legalize.imaging.photo import (
+    GHOST_PIXELS,
+    PHOTO_PIXELS,
+    RgbImage,
+    ghost_jpeg,
+    photo_for_print,
+    photo_jpeg,
+)
+
 from . import guilloche, layout, mrz, pdfa, qr
 from .background import FRAME_COLOUR, security_background
 from .cidtext import CidTextBuilder, Run
 from .drawing import CachedForm, draw_jpeg, polyline_ops, rect_ops, rgb
-from .errors import DocumentError
+from .errors import DocumentError, PhotoError
 from .fonts import SUBSET_LOCK, register
 from .layout import MM, PAGE_HEIGHT, PAGE_WIDTH, Rect
 from .markers import markers_ops
-from .photo import GHOST_PIXELS, PHOTO_PIXELS, RgbImage, ghost_jpeg, photo_for_print, photo_jpeg
 from .style import INK, LABEL_INK, NUMBER_INK, Fonts, fill, fonts, state_header, y_pt
 
 DOCUMENT_CODE = "PE"
@@ -250,7 +259,16 @@ def _photo(photo: bytes | RgbImage) -> RgbImage:
         if photo.dtype != np.uint8 or photo.ndim != 3 or photo.shape[2] != 3:
             raise DocumentError("a photo array must be the (h, w, 3) uint8 of photo_for_print")
         return photo
-    return photo_for_print(photo)
+    return print_pixels(photo)
+
+
+def print_pixels(photo: bytes) -> RgbImage:
+    """The holder photo as printed and hashed (:func:`legalize.imaging.photo.photo_for_print`);
+    a picture that cannot be used raises :class:`PhotoError`."""
+    try:
+        return photo_for_print(photo)
+    except ImageInputError as exc:
+        raise PhotoError(f"the photo cannot be used ({exc.code}): {exc.message}") from exc
 
 
 def _values(data: TtdData) -> dict[str, str]:

@@ -181,10 +181,16 @@ def _decode_raster(data: bytes, fmt: str, limits: Limits) -> NDArray[np.uint8]:
         orientation = _orientation(img, fmt)
         img.load()  # the first frame only (animations, multi-page TIFFs)
         rgb = _to_rgb(img)
+        del img
         transpose = _TRANSPOSE.get(orientation)
         if transpose is not None:
             rgb = rgb.transpose(transpose)
-        arr = np.asarray(rgb, dtype=np.uint8)
+        # Pillow hands numpy a read-only copy; once the image is freed, copying that into a
+        # writable array costs no more memory at the peak than the decoding did
+        frozen = np.asarray(rgb, dtype=np.uint8)
+        del rgb
+        arr = frozen.copy()
+        del frozen
     except ImageInputError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -223,7 +229,7 @@ def _to_rgb(img: Image.Image) -> Image.Image:
         # 16-bit greyscale: scale to 8 bits ourselves (Pillow's convert clips).
         arr = np.asarray(img, dtype=np.uint32) >> 8
         return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).convert("RGB")
-    return img.convert("RGB")
+    return img if img.mode == "RGB" else img.convert("RGB")  # no copy of a 50 Mpx photo
 
 
 # --- EXIF orientation -----------------------------------------------------------------------
@@ -324,6 +330,11 @@ def render_pdf_page(data: bytes, limits: Limits) -> NDArray[np.uint8]:
                     PDF_MAX_SIDE / max(width_pt, height_pt),
                     math.sqrt(limits.max_pixels / (width_pt * height_pt)),
                 )
+                # PDFium rounds the bitmap's sides up
+                while (
+                    math.ceil(width_pt * scale) * math.ceil(height_pt * scale) > limits.max_pixels
+                ):
+                    scale *= 0.999
                 bitmap = page.render(scale=scale, may_draw_forms=False)
                 pil = bitmap.to_pil()
                 arr = np.asarray(pil.convert("RGB"), dtype=np.uint8).copy()

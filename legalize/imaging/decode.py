@@ -335,7 +335,7 @@ def render_pdf_page(data: bytes, limits: Limits) -> NDArray[np.uint8]:
                     math.ceil(width_pt * scale) * math.ceil(height_pt * scale) > limits.max_pixels
                 ):
                     scale *= 0.999
-                bitmap = page.render(scale=scale, may_draw_forms=False)
+                bitmap = page.render(scale=scale, may_draw_forms=False, draw_annots=False)
                 pil = bitmap.to_pil()
                 arr = np.asarray(pil.convert("RGB"), dtype=np.uint8).copy()
             finally:

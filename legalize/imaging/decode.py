@@ -97,7 +97,9 @@ CAPTURE_LIMITS = Limits(max_bytes=30 * 1024 * 1024, max_pixels=60_000_000, min_s
 decoded array is at most 180 MB. Under 320 px no QR or page can be read."""
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
-_pdfium_lock = threading.Lock()  # PDFium is not thread-safe
+PDFIUM_LOCK = threading.Lock()
+"""PDFium is not thread-safe, in the whole process: every render holds this one lock (here and
+in legalize.documents.preview)."""
 
 
 def sniff(data: bytes) -> str | None:
@@ -308,7 +310,7 @@ def render_pdf_page(data: bytes, limits: Limits) -> NDArray[np.uint8]:
     """The first page of a PDF, rendered on white at :data:`PDF_DPI` (less where the page
     would exceed :data:`PDF_MAX_SIDE` or the pixel limit) → RGB. Annotations and form
     fields are not drawn: the page as signed. Raises :class:`ImageInputError`."""
-    with _pdfium_lock:
+    with PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(data)
         except (pdfium.PdfiumError, ValueError, OSError) as exc:

@@ -18,7 +18,7 @@ from .capture import (
     upload_2mp,
 )
 from .corpus import Corpus, Genuine, build_corpus
-from .forge import LEG_FORGERIES, TTD_FORGERIES, Forgery, forge
+from .forge import LEG_FORGERIES, TTD_FORGERIES, Forgery
 
 __all__ = [
     "CAPTURES",
@@ -30,7 +30,6 @@ __all__ = [
     "Genuine",
     "build_corpus",
     "cover_marker",
-    "forge",
     "phone_12mp",
     "rotate_capture",
     "scan_300dpi",

@@ -373,7 +373,11 @@ def phone_12mp(page: RgbImage, rng: random.Random) -> Capture:
 
 def upload_2mp(page: RgbImage, rng: random.Random) -> Capture:
     """The phone photo as uploaded through a messaging app: ~1600 × 1200, recompressed."""
-    phone = phone_12mp(page, rng)
+    return upload_from_phone(phone_12mp(page, rng), rng)
+
+
+def upload_from_phone(phone: Capture, rng: random.Random) -> Capture:
+    """A phone capture downscaled to a long side of 1500–1700 px and recompressed (q 72–85)."""
     rgb = decode(phone.jpeg)
     h, w = rgb.shape[:2]
     long_side = rng.randint(1500, 1700)
@@ -411,15 +415,24 @@ def cover_marker(page: RgbImage, corner: int, rng: random.Random, style: str = "
     # a thumb coming in from the nearest page edge: a shaded skin-coloured ellipse
     ex = -1 if corner in (0, 3) else 1
     ey = -1 if corner in (0, 1) else 1
-    centre = (int(cx + ex * 80), int(cy + ey * 200))
-    axes = (int(rng.uniform(130, 170)), int(rng.uniform(260, 320)))
+    centre = (int(cx + ex * 10), int(cy + ey * 150))
+    axes = (int(rng.uniform(150, 180)), int(rng.uniform(280, 330)))
     skin = np.array(rng.choice([(205, 160, 130), (170, 120, 90), (120, 80, 60)]), np.float32)
-    mask = np.zeros(out.shape[:2], np.uint8)
-    cv2.ellipse(mask, centre, axes, rng.uniform(-30, 30) + (20 * ex * ey), 0, 360, 255, -1)
+    # work in a window around the corner (the thumb is at most ~0.5 × 0.6 of it)
+    h, w = out.shape[:2]
+    wx0, wy0 = max(0, int(cx) - 600), max(0, int(cy) - 700)
+    wx1, wy1 = min(w, int(cx) + 600), min(h, int(cy) + 700)
+    window = out[wy0:wy1, wx0:wx1]
+    mask = np.zeros(window.shape[:2], np.uint8)
+    local = (centre[0] - wx0, centre[1] - wy0)
+    cv2.ellipse(mask, local, axes, rng.uniform(-12, 12) + (8 * ex * ey), 0, 360, 255, -1)
     m = cv2.GaussianBlur(mask, (0, 0), 6).astype(np.float32)[..., None] / 255.0
-    inner = cv2.GaussianBlur(mask, (0, 0), 60).astype(np.float32)[..., None] / 255.0
-    thumb = skin[None, None, :] * (0.6 + 0.45 * inner)
-    out = (out.astype(np.float32) * (1 - m) + thumb * m).clip(0, 255).astype(np.uint8)
+    small = cv2.resize(mask, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
+    inner = cv2.resize(cv2.GaussianBlur(small, (0, 0), 7.5), mask.shape[::-1])
+    shade = 0.6 + 0.45 * inner.astype(np.float32)[..., None] / 255.0
+    thumb = skin[None, None, :] * shade
+    blended = window.astype(np.float32) * (1 - m) + thumb * m
+    out[wy0:wy1, wx0:wx1] = np.clip(blended, 0, 255).astype(np.uint8)
     return out
 
 

@@ -272,8 +272,9 @@ def retype_tail(
     canvas = Image.fromarray(region)
     draw = ImageDraw.Draw(canvas)
     draw.text((start, base), new_value[len(prefix) :], font=f, fill=ink_colour, anchor="ls")
-    soft = cv2.GaussianBlur(np.asarray(canvas), (0, 0), 0.6)
-    out[y0:y1, x0:x1] = soft
+    typed = np.asarray(canvas)
+    # the printer's dot gain on the new glyphs only; the rest of the box stays as it was
+    region[:, e0:e1] = cv2.GaussianBlur(typed, (0, 0), 0.6)[:, e0:e1]
     return out, box, new_value
 
 

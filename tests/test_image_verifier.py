@@ -245,7 +245,7 @@ def test_annotated_picture_marks_the_forged_region_red(corpus: Corpus) -> None:
     assert png.shape[:2] == (1485, 1050)  # 5 px/mm
     photo = result.report.check("print.photo")
     assert photo is not None and photo.status is Status.INVALID
-    x, y, w, h = (round(v * 5) for v in photo.data["region"])
+    x, y, w, _ = (round(v * 5) for v in photo.data["region"])
     edge = png[y - 1 : y + 2, x + w // 2]  # the top edge of the photo's outline
     red = (edge[..., 0] > 180) & (edge[..., 1] < 80) & (edge[..., 2] < 80)
     assert red.any()

@@ -29,7 +29,7 @@ def annotated(report: Report, page: LocatedPage) -> NDArray[np.uint8]:
     """The rectified page (RGB) with the checks' regions drawn on it."""
     canvas = page.canonical(PX_PER_MM, colour=True).copy()
     # fade the page a little so the outlines stand out
-    canvas = cv2.addWeighted(canvas, 0.75, np.full_like(canvas, 255), 0.25, 0)
+    canvas = np.asarray(cv2.addWeighted(canvas, 0.75, np.full_like(canvas, 255), 0.25, 0))
     _seal(canvas, report)
     for check in report.checks:
         region = check.data.get("region")

@@ -44,7 +44,9 @@ def _corners(barcode: zxingcpp.Barcode) -> NDArray[np.float64]:
 
 
 def _read(gray: NDArray[np.uint8]) -> list[zxingcpp.Barcode]:
-    found = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(
+        gray, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    )
     return [b for b in found if b.valid and b.text]
 
 

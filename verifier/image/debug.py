@@ -67,13 +67,13 @@ class Debug:
     def save(self, name: str, image: NDArray[np.uint8]) -> None:
         if self.folder is None:
             return
-        out = image
+        out: NDArray[np.uint8] = image
         side = max(out.shape[:2])
         if side > MAX_SIDE:
             k = MAX_SIDE / side
-            out = cv2.resize(out, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+            out = np.asarray(cv2.resize(out, None, fx=k, fy=k, interpolation=cv2.INTER_AREA))
         if out.ndim == 3:
-            out = cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
+            out = np.asarray(cv2.cvtColor(out, cv2.COLOR_RGB2BGR))
         cv2.imwrite(str(self.folder / f"{name}.png"), out)
 
     def markers(self, name: str, rgb: NDArray[np.uint8], hits: Sequence[MarkerHit]) -> None:

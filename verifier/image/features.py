@@ -73,7 +73,8 @@ def _ink(page: LocatedPage, rect: Rect) -> NDArray[np.float32]:
     rgb = page.region(rect, PX_PER_MM, colour=True)
     green = rgb[..., 1].astype(np.float32)
     paper = float(np.percentile(green, 95))
-    return np.clip(paper - green, 0, None)
+    ink: NDArray[np.float32] = np.clip(paper - green, 0, None).astype(np.float32)
+    return ink
 
 
 def _drawn(paths: Sequence[NDArray[np.float64]], rect: Rect) -> NDArray[np.float32]:
@@ -88,8 +89,7 @@ def _drawn(paths: Sequence[NDArray[np.float64]], rect: Rect) -> NDArray[np.float
 
 def _blur(image: NDArray[np.float32]) -> NDArray[np.float32]:
     sigma = BLUR_MM * PX_PER_MM
-    out: NDArray[np.float32] = cv2.GaussianBlur(image, (0, 0), sigma)
-    return out
+    return np.asarray(cv2.GaussianBlur(image, (0, 0), sigma), dtype=np.float32)
 
 
 def _ncc(print_: NDArray[np.float32], template: NDArray[np.float32]) -> float:

@@ -102,10 +102,11 @@ def find_markers(gray: NDArray[np.uint8]) -> list[MarkerHit]:
         else gray
     )
     corners, ids, _ = _detector().detectMarkers(small)
-    if ids is None:
+    if ids is None or len(corners) == 0:
         return []
     hits: dict[int, MarkerHit] = {}
-    for quad, marker_id in zip(corners, ids.ravel().tolist(), strict=True):
+    for quad, raw_id in zip(corners, np.asarray(ids).ravel().tolist(), strict=True):
+        marker_id = int(raw_id)
         if marker_id > 7:
             continue
         pts = np.asarray(quad, dtype=np.float32).reshape(4, 2) / scale
@@ -238,7 +239,9 @@ def page_outline(gray: NDArray[np.uint8]) -> NDArray[np.float64] | None:
     corner each is remains open (the caller decides with the QR or a marker)."""
     height, width = gray.shape
     scale = min(1.0, 800 / max(height, width))
-    small = cv2.resize(gray, (round(width * scale), round(height * scale)), cv2.INTER_AREA)
+    small = cv2.resize(
+        gray, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
+    )
     blurred = cv2.GaussianBlur(small, (5, 5), 0)
     _, mask = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -258,7 +261,7 @@ def page_outline(gray: NDArray[np.uint8]) -> NDArray[np.float64] | None:
     angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
     pts = pts[np.argsort(angles)]
     start = int(np.argmin(pts.sum(axis=1)))
-    return np.roll(pts, -start, axis=0)
+    return np.asarray(np.roll(pts, -start, axis=0), dtype=np.float64)
 
 
 PAGE_CORNERS_MM = np.array(

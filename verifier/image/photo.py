@@ -56,7 +56,8 @@ def _stretch(gray: NDArray[np.uint8]) -> NDArray[np.uint8]:
     if high - low < 1:
         return gray
     out = (gray.astype(np.float32) - low) * (255.0 / (high - low))
-    return np.clip(out, 0, 255).astype(np.uint8)
+    stretched: NDArray[np.uint8] = np.clip(out, 0, 255).astype(np.uint8)
+    return stretched
 
 
 def check_photo(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[Check]:

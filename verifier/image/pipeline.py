@@ -130,7 +130,7 @@ def verify_image(
             "The image could not be read.",
         )
         return ImageVerification(Report.of(checks, info))
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    gray: NDArray[np.uint8] = np.asarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
     height, width = gray.shape
     info["image"] = {"width": width, "height": height}
     checks.append(

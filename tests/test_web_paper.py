@@ -258,6 +258,8 @@ def test_bad_input_gets_a_clear_answer(
     assert got == status, html
     assert words in html
     assert "INTERNAL_ERROR" not in html
+    if status == 422:
+        assert "<code>paper</code>" in html  # the field named, as on every form
 
 
 def test_busy_past_the_concurrency_bound_is_a_503(

@@ -163,10 +163,10 @@ def _busy() -> WerkzeugResponse:
 def clear_paper(number: str) -> WerkzeugResponse:
     if len(number) > NUMBER_MAX:
         raise WebError(422, "INVALID_INPUT", "not a document number", "number")
-    upload = _upload()
     doc = views.find_document(db(), number.upper())
     if doc is None or doc.type != "ttd":
         raise WebError(404, "NOT_FOUND", f"no travel document {number}", "number")
+    upload = _upload()
     case = views.get_case(db(), doc.case_id)
     db().rollback()
     try:
@@ -191,10 +191,10 @@ def clear_paper(number: str) -> WerkzeugResponse:
 @bp.post("/cases/<int:case_id>/paper")
 @roles_required(Role.ISSUING_OFFICER, Role.APPROVING_OFFICER)
 def case_paper(case_id: int) -> WerkzeugResponse:
-    upload = _upload()
     view = views.get_case(db(), case_id)
     if view.document is None:
         raise WebError(404, "NOT_FOUND", f"case {case_id} has no issued document", "case_id")
+    upload = _upload()
     db().rollback()
     try:
         result = upload if isinstance(upload, PaperResult) else check_paper(view.document, upload)

@@ -190,7 +190,7 @@ def test_the_case_page_checks_the_paper_for_office_staff(world: World) -> None:
     url = f"/staff/cases/{world.a.case_id}/paper"
     bob, token = staff_client(world.env.app, "bob")
     page = bob.get(f"/staff/cases/{world.a.case_id}").get_data(as_text=True)
-    assert f'action="{url}"' in page
+    assert f'action="{url}#paper"' in page  # the browser scrolls to the report
     status, html = _upload(bob, url, token, world.a.scan)
     assert status == 200
     assert "Case #" in html

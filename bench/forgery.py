@@ -25,7 +25,7 @@ import random
 import statistics
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -168,8 +168,8 @@ def summarise(results: list[dict[str, Any]], wanted: list[str]) -> dict[str, Any
     out: dict[str, Any] = {}
     for name in wanted:
         mine = [r for r in results if r["capture"] == name]
-        rows: dict[str, dict[str, int]] = defaultdict(
-            lambda: {"n": 0, "flagged": 0, "indeterminate": 0, "crash": 0}
+        rows: dict[str, dict[str, Any]] = defaultdict(
+            lambda: {"n": 0, "flagged": 0, "indeterminate": 0, "crash": 0, "codes": Counter()}
         )
         for r in mine:
             row = rows[f"{r['case']} ({r['kind']})"]
@@ -177,6 +177,9 @@ def summarise(results: list[dict[str, Any]], wanted: list[str]) -> dict[str, Any
             row["flagged"] += r["verdict"] != "VALID"
             row["indeterminate"] += r["verdict"] == "INDETERMINATE"
             row["crash"] += r["verdict"] == "CRASH"
+            row["codes"].update(set(r["codes"]) - {"OK"})
+        for row in rows.values():
+            row["codes"] = dict(row["codes"].most_common())
         seconds = [r["seconds"] for r in mine]
         out[name] = {
             "rows": dict(rows),
@@ -197,9 +200,10 @@ def print_table(summary: dict[str, Any]) -> None:
         for label, row in part["rows"].items():
             rate = row["flagged"] / row["n"] if row["n"] else 0.0
             what = "false alarms" if label.startswith(GENUINE) else "detected"
+            codes = " ".join(f"{code}×{n}" for code, n in list(row["codes"].items())[:4])
             print(
                 f"  {label:<40} {row['n']:>3} {row['flagged']:>8} {rate:>6.0%} "
-                f"{row['indeterminate']:>6} {row['crash']:>6}   {what}"
+                f"{row['indeterminate']:>6} {row['crash']:>6}   {what:<12}  {codes}"
             )
 
 

@@ -104,6 +104,39 @@ def print_page(page: RgbImage, rng: random.Random) -> RgbImage:
     return out
 
 
+def handled(printed: RgbImage, rng: random.Random, params: dict[str, float | int | str],
+            *, bulge: bool) -> RgbImage:  # fmt: skip
+    """Paper that has been folded and handled: sometimes two crease lines (folded in three
+    for an envelope) and, with ``bulge``, a sheet that does not lie flat (the middle displaced
+    by up to ~1.5 mm while the edges stay put)."""
+    h, w = printed.shape[:2]
+    if rng.random() < 0.3:
+        y = np.arange(h, dtype=np.float32)
+        profile = np.ones(h, np.float32)
+        for k in (1, 2):
+            at = h * k / 3 + rng.uniform(-40, 40)
+            depth = rng.uniform(0.04, 0.1)
+            width = rng.uniform(4, 10)
+            profile *= 1 - depth * np.exp(-(((y - at) / width) ** 2))
+            profile *= 1 + 0.5 * depth * np.exp(-(((y - at - 2.5 * width) / (3 * width)) ** 2))
+        gain = np.ascontiguousarray(np.broadcast_to(profile[:, None, None], (h, 1, 3)))
+        printed = _to_u8(cv2.multiply(printed, cv2.resize(gain, (w, h)), dtype=cv2.CV_32F))
+        params["creased"] = 1
+    if bulge and rng.random() < 0.4:
+        amp = rng.uniform(3, 18)  # page pixels at 300 dpi: 0.25-1.5 mm
+        angle = rng.uniform(0, 2 * math.pi)
+        xs = np.arange(w, dtype=np.float32)
+        ys = np.arange(h, dtype=np.float32)
+        disp = amp * np.sin(np.pi * ys / h)[:, None] * np.sin(np.pi * xs / w)[None, :]
+        map_x = xs[None, :] + disp * math.cos(angle)
+        map_y = ys[:, None] + disp * math.sin(angle)
+        printed = cv2.remap(
+            printed, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        params["bulge_px"] = amp
+    return printed
+
+
 def _to_u8(img: NDArray[np.float32]) -> RgbImage:
     """Saturating float → uint8 conversion (cv2 is much faster than numpy's clip)."""
     out: RgbImage = cv2.convertScaleAbs(cv2.max(img, 0.0))
@@ -120,7 +153,8 @@ def _gain_field(small: NDArray[np.float32], size: tuple[int, int]) -> NDArray[np
 
 def scan_300dpi(page: RgbImage, rng: random.Random) -> Capture:
     """A flatbed scan at 300 dpi of the printed page."""
-    printed = print_page(page, rng)
+    params: dict[str, float | int | str] = {}
+    printed = handled(print_page(page, rng), rng, params, bulge=False)
     h, w = printed.shape[:2]
     out_w, out_h = 2550, 3508 + 40  # the glass is a little larger than the sheet
     angle = rng.uniform(-1.5, 1.5)
@@ -156,7 +190,7 @@ def scan_300dpi(page: RgbImage, rng: random.Random) -> Capture:
         "scan",
         (out_w, out_h),
         tuple((float(x), float(y)) for x, y in corners),
-        {"angle": angle, "dx": dx, "dy": dy, "quality": quality},
+        dict(params, angle=angle, dx=dx, dy=dy, quality=quality),
     )
 
 
@@ -171,7 +205,7 @@ def _rotation(ax: float, ay: float, az: float) -> NDArray[np.float64]:
 
 def _phone_geometry(
     page_wh: tuple[int, int], frame_wh: tuple[int, int], rng: random.Random
-) -> tuple[NDArray[np.float64], dict[str, float]]:
+) -> tuple[NDArray[np.float64], dict[str, float | int | str]]:
     """Homography page pixels → frame pixels of a pinhole camera looking at the page."""
     pw, ph = page_wh
     fw, fh = frame_wh
@@ -272,10 +306,12 @@ def _disk_kernel(radius: float) -> NDArray[np.float32]:
 def _phone_frame(page: RgbImage, rng: random.Random) -> tuple[RgbImage, Capture]:
     """The phone photo before its final JPEG: (pixels, capture without jpeg)."""
     nrng = _np_rng(rng)
-    printed = print_page(page, rng)
+    extra: dict[str, float | int | str] = {}
+    printed = handled(print_page(page, rng), rng, extra, bulge=True)
     ph, pw = printed.shape[:2]
     fw, fh = 3000, 4000
     homography, params = _phone_geometry((pw, ph), (fw, fh), rng)
+    params.update(extra)
     # the page is seen at roughly 1:1; pre-blur a little when it is reduced, against aliasing
     scale = math.sqrt(abs(np.linalg.det(homography[:2, :2]))) / max(homography[2, 2], 1e-9)
     if scale < 0.95:
@@ -302,11 +338,11 @@ def _phone_frame(page: RgbImage, rng: random.Random) -> tuple[RgbImage, Capture]
     img = cv2.GaussianBlur(frame, (0, 0), blur)
     extra = rng.random()
     if extra < 0.3:
-        radius = rng.uniform(1.5, 3.5)
+        radius = rng.uniform(1.5, 4.5)
         img = cv2.filter2D(img, -1, _disk_kernel(radius))
         params["defocus_px"] = radius
     elif extra < 0.55:
-        length = rng.randint(3, 9)
+        length = rng.randint(3, 12)
         img = cv2.filter2D(img, -1, _motion_kernel(length, rng.uniform(0, 180)))
         params["motion_px"] = length
     # light: vignetting, a gradient across the sheet, sometimes a soft shadow (hand, phone)

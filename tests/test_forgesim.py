@@ -99,8 +99,10 @@ def test_captures_decode_and_frame_the_page(shots: dict[str, capture.Capture], k
     else:
         assert 1500 <= height <= 1700
         assert 0.55 < shot.page_fraction < 0.9
+    # a skewed sheet may lose a millimetre at a corner to the scanner glass's edge
+    slack = 40 if kind == "scan" else 0
     for x, y in shot.corners:
-        assert 0 <= x <= shot.size[0] and 0 <= y <= shot.size[1]
+        assert -slack <= x <= shot.size[0] + slack and -slack <= y <= shot.size[1] + slack
     # the paper is lighter than what surrounds it (desk or scanner lid edge)
     quad = np.asarray(shot.corners)
     centre = quad.mean(axis=0).astype(int)

@@ -119,5 +119,8 @@ def read_line(
         text = api.GetUTF8Text() or ""
         confidences = api.AllWordConfidences() or []
     text = " ".join(text.split())
+    if single_char and not text:
+        # tesseract's single-character mode gives up on some captures the line mode reads
+        return read_line(gray, lang=lang, whitelist=whitelist)
     confidence = float(np.mean(confidences)) if confidences and text else 0.0
     return Reading(text, confidence)

@@ -1,6 +1,33 @@
-"""Printed fields against the signed data (issue 7, step 5).
+"""Printed fields and the MRZ against the signed data (issue 7, step 5).
 
-DOCSTRING-PLACEHOLDER
+For every value the seal determines, the signed data says what must be printed and
+:mod:`legalize.documents.layout` says where and how (font, size, the fitting rule). Each value
+is checked with two independent signals, on one region warped out of the photo so that a
+capital is ~30 px high:
+
+* **OCR** — tesseract in-process (:mod:`.ocr`), single-line mode, a whitelist of the field's
+  character class (never just the expected characters: that would force the expected read),
+  ``sin``/``tam`` models for Sinhala and Tamil values. The read and the signed value are
+  normalised (case, spaces, joiners; names in MRZ form — transliterated, ICAO's two-letter
+  forms folded — so ``GUNASÉKARA-MÜLLER`` matches the seal's ``GUNASEKARA MUELLER``, and a
+  name the MRZ truncated is compared on the MRZ's length) and compared by edit distance.
+* **Re-rendering** (:mod:`.textrender`) — the signed value drawn in the same font file at the
+  same size and origin, both ink maps blurred alike, aligned by a shift search (± 1 mm,
+  ± 0.6 mm vertically) and correlated: per glyph cluster (so one glyph of a long name is not
+  averaged away) and as a whole; plus the ink standing where the value must have ended.
+
+:func:`decide` combines them (rule and thresholds there; measured figures in
+docs/image-verifier.md): an exact OCR read confirms; a read that differs is a mismatch only
+when the pixels agree (a glyph fails, or ink was added beyond the value), or when a confident
+read is far off and the pixels do not show the expected value either (a pasted field); a
+misread the pixels contradict (T read as 7) is OCR's slip; anything else is
+``FIELD_UNREADABLE`` (SKIPPED → INDETERMINATE) with advice on retaking the photo.
+
+The MRZ (:func:`check_mrz`, :mod:`.mrz`) is compared cell by cell against OCR-B templates.
+
+Not bound, so not checked (``NOT_APPLICABLE``): the TTD's place of birth and issuing post and
+the legalization's item 7 (certified by) are printed but not in the seal; the legalization's
+item 1 is checked only for country codes whose printed name is known (:data:`COUNTRY_NAMES`).
 """
 
 from __future__ import annotations
@@ -709,16 +736,21 @@ def check_mrz(page: LocatedPage, seal_fields: Mapping[str, object]) -> Check:
     started = time.perf_counter()
     blur = blur_mm(page)
     cells = [c for i, text in enumerate(lines) for c in mrz.compare_line(page, i, text, blur)]
-    mismatched = [c for c in cells if c.mismatch]
-    unreadable = [c for c in cells if c.unreadable]
+    margin = mrz.required_margin(cells)
+    mismatched = [] if margin is None else [c for c in cells if c.mismatch(margin)]
+    unreadable = cells if margin is None else [c for c in cells if c.unreadable(margin)]
     data: dict[str, Any] = {
         "region": _rect(region),
         "cells": len(cells),
         "min_expected_score": round(min(c.expected_score for c in cells), 3),
         "min_margin": round(min(c.expected_score - c.best_score for c in cells), 3),
+        "median_expected_score": round(float(np.median([c.expected_score for c in cells])), 3),
         "unreadable_cells": len(unreadable),
+        "required_margin": None if margin is None else round(margin, 3),
         "thresholds": {
             "mismatch_margin": mrz.MISMATCH_MARGIN,
+            "line_readable": mrz.LINE_READABLE,
+            "blur_penalty": mrz.BLUR_PENALTY,
             "match_min": mrz.MATCH_MIN,
             "expected_min": mrz.EXPECTED_MIN,
             "unreadable_cells": mrz.UNREADABLE_CELLS,
@@ -740,7 +772,7 @@ def check_mrz(page: LocatedPage, seal_fields: Mapping[str, object]) -> Check:
             data,
         )
     data["milliseconds"] = round((time.perf_counter() - started) * 1000.0, 1)
-    if len(unreadable) > mrz.UNREADABLE_CELLS:
+    if margin is None or len(unreadable) > mrz.UNREADABLE_CELLS:
         data["unreadable_positions"] = [[c.line, c.index] for c in unreadable]
         return Check(
             name,

@@ -48,6 +48,12 @@ MATCH_MIN = 0.55
 EXPECTED_MIN = 0.60
 """Below this the expected glyph is not recognisably there; with no better glyph the cell is
 unreadable."""
+LINE_READABLE = 0.70
+"""Median expected-glyph score below which the MRZ is too blurred to compare (genuine
+captures: ≥ 0.94 at 150–300 dpi; a 150 dpi scan blurred with σ = 3 px: 0.70)."""
+BLUR_PENALTY = 0.5
+"""Extra margin per unit the median falls short of 1 (σ = 2.5 px: another glyph led a
+genuine cell by 0.10 at median 0.76, so the margin there must exceed 0.19)."""
 UNREADABLE_CELLS = 4
 """More unreadable cells than this and the MRZ is unreadable as a whole."""
 
@@ -61,17 +67,26 @@ class CellResult:
     best: str
     best_score: float
 
-    @property
-    def mismatch(self) -> bool:
+    def mismatch(self, margin: float = MISMATCH_MARGIN) -> bool:
+        """Another glyph matches better than the expected one by ``margin``, and well."""
         return (
             self.best != self.expected
             and self.best_score >= MATCH_MIN
-            and self.best_score - self.expected_score >= MISMATCH_MARGIN
+            and self.best_score - self.expected_score >= margin
         )
 
-    @property
-    def unreadable(self) -> bool:
-        return not self.mismatch and self.expected_score < EXPECTED_MIN
+    def unreadable(self, margin: float = MISMATCH_MARGIN) -> bool:
+        return not self.mismatch(margin) and self.expected_score < EXPECTED_MIN
+
+
+def required_margin(cells: list[CellResult]) -> float | None:
+    """The margin a mismatch needs given how well the MRZ matches as a whole: blur flattens
+    every glyph towards its neighbours, so a blurred line needs a clearer winner; None when
+    the line is too blurred to decide anything (median expected score < LINE_READABLE)."""
+    median = float(np.median([c.expected_score for c in cells])) if cells else 0.0
+    if median < LINE_READABLE:
+        return None
+    return MISMATCH_MARGIN + BLUR_PENALTY * (1.0 - median)
 
 
 def line_rect(line: int, length: int) -> Rect:

@@ -110,13 +110,15 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     for case, kind in cases():
         docs = corpus.ttds if kind == "TTD" else corpus.legalizations
+        offset = random.Random(f"{args.seed}:{case}:{kind}").randrange(len(docs))
         for i in range(args.per_cell):
             rng = random.Random(f"{args.seed}:{case}:{kind}:{i}")
-            doc = docs[rng.randrange(len(docs))]
+            doc = docs[(offset + i) % len(docs)]  # a different document each time
             page, note = make_page(case, doc, corpus, rng)
             captures: dict[str, Capture] = {}
             if "scan" in wanted:
-                captures["scan"] = scan_300dpi(page, random.Random(f"{args.seed}:{case}:{i}:s"))
+                scan_rng = random.Random(f"{args.seed}:{case}:{kind}:{i}:s")
+                captures["scan"] = scan_300dpi(page, scan_rng)
             if "phone" in wanted or "upload" in wanted:
                 phone_rng = random.Random(f"{args.seed}:{case}:{kind}:{i}:p")
                 phone = phone_12mp(page, phone_rng)

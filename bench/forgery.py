@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
                     "codes": codes,
                     "seconds": round(seconds, 4),
                     "capture_params": capture.params,
+                    "page_corners": [[round(x, 1), round(y, 1)] for x, y in capture.corners],
                 }
                 results.append(record)
                 if args.save:

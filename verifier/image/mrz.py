@@ -155,26 +155,29 @@ def compare_line(page: LocatedPage, line: int, expected: str, blur_mm: float) ->
     glyphs = templates(round(blur_mm * PX_PER_MM, 2))
     cell_h = glyphs.shape[1]
     slack = round(CELL_SLACK_MM * PX_PER_MM)
-    # every glyph over the whole line at once; a cell's score is the best within its slack
-    # (only the rows the cells can take: the line is aligned already)
-    band_top = max(0, round(vertical) + dy - slack)
-    band = ink[band_top : band_top + cell_h + 2 * slack]
-    if band.shape[0] < cell_h:
-        band = ink[ink.shape[0] - cell_h - 2 * slack :]
-        band_top = ink.shape[0] - band.shape[0]
-    maps = np.stack([cv2.matchTemplate(band, g, cv2.TM_CCOEFF_NORMED) for g in glyphs])
-    cells: list[CellResult] = []
+    # every cell at every shift within its slack against every glyph: one matrix product
+    # (normalised cross-correlation, as cv2.TM_CCOEFF_NORMED, at just those positions)
+    cell_w = glyphs.shape[2]
     pitch = layout.MRZ_CHAR_PITCH * PX_PER_MM
-    top = round(vertical) + dy - band_top
+    top = round(vertical) + dy
+    shifts = np.arange(-slack, slack + 1)
+    ys = np.clip(top + shifts, 0, ink.shape[0] - cell_h)
+    lefts = np.array([round(margin + i * pitch) + dx for i in range(len(expected))])
+    xs = np.clip(lefts[:, None] + shifts[None, :], 0, ink.shape[1] - cell_w)
+    windows = np.lib.stride_tricks.sliding_window_view(ink, (cell_h, cell_w))
+    patches = windows[ys[None, :, None], xs[:, None, :]]  # (cells, sy, sx, h, w)
+    flat = patches.reshape(len(expected) * len(ys) * len(shifts), -1).astype(np.float32)
+    flat = flat - flat.mean(axis=1, keepdims=True)
+    norms = np.sqrt((flat * flat).sum(axis=1))
+    tmpl = glyphs.reshape(len(ALPHABET), -1)
+    tmpl = tmpl - tmpl.mean(axis=1, keepdims=True)
+    tnorms = np.sqrt((tmpl * tmpl).sum(axis=1))
+    products = flat @ tmpl.T
+    denominator = np.maximum(norms[:, None] * tnorms[None, :], 1e-6)
+    ncc = (products / denominator).reshape(len(expected), -1, len(ALPHABET)).max(axis=1)
+    cells: list[CellResult] = []
     for i, char in enumerate(expected):
-        left = round(margin + i * pitch) + dx
-        y_lo, y_hi = max(0, top - slack), min(maps.shape[1], top + slack + 1)
-        x_lo, x_hi = max(0, left - slack), min(maps.shape[2], left + slack + 1)
-        if y_hi <= y_lo or x_hi <= x_lo:
-            scores = np.zeros(len(ALPHABET), dtype=np.float32)
-        else:
-            scores = maps[:, y_lo:y_hi, x_lo:x_hi].reshape(len(ALPHABET), -1).max(axis=1)
-        scores = np.nan_to_num(scores)
+        scores = ncc[i]
         k = ALPHABET.index(char) if char in ALPHABET else ALPHABET.index("<")
         others = scores.copy()
         others[k] = -1.0

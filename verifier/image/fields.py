@@ -440,6 +440,9 @@ def differences(expected: str, read: str) -> tuple[int, list[int]]:
 GLYPH_MIN = 0.82
 """A character's band correlating below this with the expected glyph is not that glyph
 (genuine captures: ≥ 0.86; one-character edits: ≤ 0.78; docs/image-verifier.md)."""
+GLYPH_CONFIRM = 0.90
+"""At a position where a confident OCR read differs, the glyph must score at least this
+to overrule OCR (genuine glyphs: ≥ 0.94 in bench/fields.py)."""
 GLYPH_DROP = 0.12
 """…and it must also stand this far below the line's median (blur lowers every glyph
 alike; an edit lowers a few)."""
@@ -563,7 +566,8 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
     3. OCR read something else and ink stands where the value must have ended (more than
        EXTRA_INK mm²) → mismatch; or the pixels are legible (median glyph score
        ≥ LINE_READABLE) and some glyph fails (score < GLYPH_MIN and GLYPH_DROP below the
-       median; a lone glyph: OCR must read another one confidently) → mismatch;
+       median, or < GLYPH_CONFIRM where a confident read differs; a lone glyph: OCR must
+       read another one) → mismatch;
     4. legible pixels that confirm every glyph, whole-value score ≥ LINE_MIN
        → OK (OCR misread a glyph the pixels confirm, e.g. T as 7);
     5. a confident OCR read (≥ OCR_CONFIDENT) at least two edits away, and pixels that do not
@@ -578,9 +582,13 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
     scores = list(e.char_scores.values())
     median = float(np.median(scores)) if scores else 0.0
     single = len(scores) == 1
-    bad = sorted(
+    bad = {
         i for i, s in e.char_scores.items() if s < GLYPH_MIN and (single or s < median - GLYPH_DROP)
-    )
+    }
+    if e.read.confidence >= OCR_CONFIDENT:
+        # where a confident read differs, a glyph need only fall short of GLYPH_CONFIRM
+        # (a 6 redrawn as a 5 in the print's own font scores 0.83)
+        bad |= {p for p in e.ocr_positions if e.char_scores.get(p, 1.0) < GLYPH_CONFIRM}
     # OCR's differences where the pixels confirm the expected glyph are OCR's slips
     where = set(bad) | {p for p in e.ocr_positions if e.char_scores.get(p, 0.0) < GLYPH_MIN}
     if e.extra_ink > EXTRA_INK:
@@ -589,9 +597,10 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
             where.add(len(e.text))
         return FIELD_MISMATCH, sorted(where)
     if single:
-        # one glyph: no median to stand out from; a failing glyph counts when OCR agrees
+        # one glyph: no median to stand out from; a failing glyph counts when OCR read
+        # another one
         readable = True
-        if bad and not (e.read.text and e.read.confidence >= OCR_CONFIDENT):
+        if bad and not e.read.text:
             return FIELD_UNREADABLE, []
     else:
         readable = median >= LINE_READABLE
@@ -607,6 +616,7 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
 THRESHOLDS = {
     "glyph_min": GLYPH_MIN,
     "glyph_drop": GLYPH_DROP,
+    "glyph_confirm": GLYPH_CONFIRM,
     "line_readable": LINE_READABLE,
     "line_min": LINE_MIN,
     "ocr_confident": OCR_CONFIDENT,

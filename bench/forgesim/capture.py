@@ -108,7 +108,7 @@ def handled(printed: RgbImage, rng: random.Random, params: dict[str, float | int
             *, bulge: bool) -> RgbImage:  # fmt: skip
     """Paper that has been folded and handled: sometimes two crease lines (folded in three
     for an envelope) and, with ``bulge``, a sheet that does not lie flat (the middle displaced
-    by up to ~1.5 mm while the edges stay put)."""
+    by up to ~1 mm while the edges stay put)."""
     h, w = printed.shape[:2]
     if rng.random() < 0.3:
         y = np.arange(h, dtype=np.float32)
@@ -123,7 +123,7 @@ def handled(printed: RgbImage, rng: random.Random, params: dict[str, float | int
         printed = _to_u8(cv2.multiply(printed, cv2.resize(gain, (w, h)), dtype=cv2.CV_32F))
         params["creased"] = 1
     if bulge and rng.random() < 0.4:
-        amp = rng.uniform(3, 18)  # page pixels at 300 dpi: 0.25-1.5 mm
+        amp = rng.uniform(3, 12)  # page pixels at 300 dpi: 0.25-1 mm
         angle = rng.uniform(0, 2 * math.pi)
         xs = np.arange(w, dtype=np.float32)
         ys = np.arange(h, dtype=np.float32)

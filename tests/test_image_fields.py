@@ -9,11 +9,12 @@ in a similar bold font, another document's field pasted in, one MRZ character ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fields_forgery import (
     blurred,
@@ -34,7 +35,7 @@ from legalize.documents.ttd import TtdData
 from legalize.pki.trust import TrustStore
 from legalize.seal.checkcode import new_check_code
 from verifier.image import fields, textrender
-from verifier.image.page import DocumentKind, LocatedPage
+from verifier.image.page import DocumentKind, Fix, LocatedPage
 from verifier.report import NOT_APPLICABLE, Check, Status, Verdict, verdict_of
 from verifier.seal import verify_seal
 
@@ -116,6 +117,14 @@ def accented(dev_pki, at: datetime) -> Issued:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
+def long_name(dev_pki, at: datetime) -> Issued:  # type: ignore[no-untyped-def]
+    """Names longer than the MRZ's 39 characters: the MRZ (and the seal) holds them cut."""
+    born = date(1992, 12, 25)
+    names = ("Jayasuriya Arachchige", "Mohamed Fathima Rizna")
+    return _ttd(dev_pki, at, "P20261188", *names, born, "F")
+
+
+@pytest.fixture(scope="module")
 def legalization(dev_pki, at: datetime) -> Issued:  # type: ignore[no-untyped-def]
     underlying = sanitize_underlying((EXAMPLES / "underlying.pdf").read_bytes(), "birth.pdf")
     data = LegalizationData(
@@ -177,6 +186,14 @@ def test_names_compare_in_mrz_form() -> None:
     assert other != sealed
 
 
+def test_cut_names_are_compared_by_the_mrz_rule(long_name: Issued) -> None:
+    assert long_name.seal["printed_mrz"][0][5:44] == "JAYASURIYA<ARACHCHIGE<<MOHAMED<FATHIM<R"
+    spec = long_name.specs()["given_names"]
+    assert spec.truncated and spec.mrz_name == "MOHAMED FATHIM R"
+    assert fields._cut_name(spec, "MOHAMED FATHIMA RIZNA")[0] == 0
+    assert fields._cut_name(spec, "MOHAMED FATHIMA XIZNA")[:2] == (1, [15])
+
+
 def test_differences_name_the_changed_positions() -> None:
     assert fields.differences("PERERA", "PEREAS") == (2, [4, 5])
     assert fields.differences("PERERA", "PERERAS") == (1, [6])
@@ -191,6 +208,8 @@ GENUINE = [
     ("ttd", "phone300"),
     ("ttd", "phone150"),
     ("accented", "300"),
+    ("long_name", "300"),
+    ("long_name", "phone150"),
     ("legalization", "300"),
     ("legalization", "150"),
     ("legalization", "phone150"),
@@ -365,3 +384,23 @@ def test_place_of_birth_and_post_are_not_bound(ttd: Issued) -> None:
         check = checks[f"print.field.{key}"]
         assert check.status is Status.SKIPPED and check.code == NOT_APPLICABLE
         assert "not carried in the seal" in check.message
+
+
+@pytest.mark.parametrize("offset", [(1.5, -1.0), (-2.2, 1.2)])
+def test_page_located_without_markers_searches_wider(
+    offset: tuple[float, float], ttd: Issued
+) -> None:
+    """QR corners or the sheet's outline put the page millimetres off: the fields are still
+    found (genuine OK) and an edit still caught."""
+    scale = 150 / 25.4
+    homography = np.diag([scale, scale, 1.0]) @ np.array(
+        [[1.0, 0.0, offset[0]], [0.0, 1.0, offset[1]], [0.0, 0.0, 1.0]]
+    )
+    page = replace(located(ttd.raster(150), DocumentKind.TTD, homography), fix=Fix.QR_CORNERS)
+    checks = fields.check_fields(page, ttd.seal)
+    assert verdict_of(checks) is Verdict.VALID, [(c.name, c.code) for c in checks]
+    spec = ttd.specs()["document_number"]
+    forged = edit_tail(ttd.raster(150), spec, "5")
+    page = replace(located(forged, DocumentKind.TTD, homography), fix=Fix.QR_CORNERS)
+    check = _by_name(fields.check_fields(page, ttd.seal))["print.field.document_number"]
+    assert check.code == fields.FIELD_MISMATCH and check.data["positions"] == [8]

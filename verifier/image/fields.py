@@ -35,7 +35,7 @@ from __future__ import annotations
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -44,10 +44,10 @@ from numpy.typing import NDArray
 
 from legalize.documents import layout
 from legalize.documents.layout import Rect
-from legalize.documents.mrz import MrzError, transliterate
+from legalize.documents.mrz import MrzError, name_field, transliterate
 from legalize.seal import checkcode
 from verifier.image import mrz, ocr, textrender
-from verifier.image.page import DocumentKind, LocatedPage
+from verifier.image.page import DocumentKind, Fix, LocatedPage
 from verifier.report import NOT_APPLICABLE, Category, Check, Status, guarded, skipped
 
 OK = "OK"
@@ -106,6 +106,12 @@ class Spec:
     """For names: the seal's MRZ form (``<`` as spaces); the print may carry diacritics the
     MRZ drops, and the MRZ may be truncated."""
     truncated: bool = False
+    """The MRZ (so the seal) holds only the start of this name."""
+    name_field: str | None = None
+    """For a cut name: the seal's whole MRZ name field (``PRIMARY<<SECONDARY``)."""
+    bound: int | None = None
+    """Set when ``expected`` was taken from the OCR read of a cut name (which the MRZ's rule
+    cuts to the seal's): the pixels are compared with that read."""
 
 
 # --- what the signed data says is printed --------------------------------------------------
@@ -132,10 +138,12 @@ def _birth_date(yymmdd: object, issued: date | None) -> date | None:
         return None
 
 
-def _names(fields: Mapping[str, object]) -> tuple[str, str, bool]:
-    """Surname and given names in MRZ form (spaces for ``<``) and whether they may be cut.
+def _names(fields: Mapping[str, object]) -> tuple[str, str, bool, bool, str | None]:
+    """Surname and given names in MRZ form (spaces for ``<``) and whether each was cut.
 
-    The printed TD3 MRZ (39-character name field) is preferred to the TD2 one (31).
+    The printed TD3 MRZ (39-character name field) is preferred to the TD2 one (31). A name
+    field that ends in a letter was cut: the given names, or the surname if it fills the
+    whole field.
     """
     printed = fields.get("printed_mrz")
     if isinstance(printed, (list, tuple)) and printed and isinstance(printed[0], str):
@@ -143,13 +151,32 @@ def _names(fields: Mapping[str, object]) -> tuple[str, str, bool]:
     else:
         mrz_lines = fields.get("mrz")
         if not (isinstance(mrz_lines, (list, tuple)) and mrz_lines):
-            return str(fields.get("surname", "")), str(fields.get("given_names", "")), False
+            surname = str(fields.get("surname", ""))
+            return surname, str(fields.get("given_names", "")), False, False, None
         field_text = str(mrz_lines[0])[5:36]
-    truncated = not field_text.endswith("<")
+    cut = not field_text.endswith("<")
     parts = field_text.split("<<", 1)
     surname = parts[0].replace("<", " ").strip()
     given = parts[1].replace("<", " ").strip() if len(parts) > 1 else ""
-    return surname, given, truncated
+    return surname, given, cut and len(parts) == 1, cut and len(parts) > 1, field_text
+
+
+def _cut_name(spec: Spec, read: str) -> tuple[int, list[int], str]:
+    """Distance and positions (in the seal's form of the name) between the seal's cut name
+    and the read name cut by the MRZ's rule; and the read, upper case."""
+    full = " ".join(read.upper().split())
+    assert spec.name_field is not None and spec.mrz_name is not None
+    primary, _, secondary = spec.name_field.partition("<<")
+    try:
+        if spec.key == "given_names":
+            made = name_field(primary.replace("<", " "), full, len(spec.name_field))
+        else:
+            made = name_field(full, secondary.replace("<", " "), len(spec.name_field))
+    except MrzError:
+        made = ""
+    part = made.partition("<<")[2] if spec.key == "given_names" else made.partition("<<")[0]
+    distance, positions = differences(spec.mrz_name, part.rstrip("<").replace("<", " "))
+    return distance, positions, full
 
 
 def _ttd_value_size(text: str, key: str) -> float:
@@ -198,14 +225,30 @@ def _header_number(key: str, number: str) -> Spec:
 
 def ttd_specs(fields: Mapping[str, object]) -> list[Spec]:
     """The TTD's bound values (those the seal determines) and where they stand."""
-    surname, given, truncated = _names(fields)
+    surname, given, s_cut, g_cut, field_text = _names(fields)
     issued = _iso(fields.get("issue_date"))
     expiry = _iso(fields.get("expiry_date"))
     born = _birth_date(fields.get("date_of_birth"), issued)
     number = str(fields.get("document_number", ""))
     specs = [
-        _ttd_spec("surname", [surname], "name", NAME_CHARS, mrz_name=surname, truncated=truncated),
-        _ttd_spec("given_names", [given], "name", NAME_CHARS, mrz_name=given, truncated=truncated),
+        _ttd_spec(
+            "surname",
+            [surname],
+            "name",
+            NAME_CHARS,
+            mrz_name=surname,
+            truncated=s_cut,
+            name_field=field_text if s_cut else None,
+        ),
+        _ttd_spec(
+            "given_names",
+            [given],
+            "name",
+            NAME_CHARS,
+            mrz_name=given,
+            truncated=g_cut,
+            name_field=field_text if g_cut else None,
+        ),
         _ttd_spec(
             "nationality",
             [layout.printed_nationality(str(fields.get("nationality", "")))],
@@ -331,21 +374,33 @@ MARGIN_MM = 1.0
 VERTICAL_MARGIN_MM = 0.6
 
 
-def geometry(spec: Spec, text: str) -> Geometry:
+COARSE_MARGIN_MM = 3.0
+"""The shift search when the page was located without its markers (QR corners or the
+sheet's outline: millimetres off), horizontally…"""
+COARSE_VERTICAL_MARGIN_MM = 1.5
+"""…and vertically."""
+
+
+def geometry(spec: Spec, text: str, *, coarse: bool = False) -> Geometry:
+    """Where ``text`` of ``spec`` is read: the region, its resolution, the baseline origin
+    and the shift search (wider when the page fix is ``coarse``)."""
     cap_mm = CAP_HEIGHT_EM * _mm(spec.size_pt)
     ppm = ocr.CAP_HEIGHT_PX / cap_mm
     width = _mm(textrender.width_pt(textrender.script_runs(text, bold=spec.bold), spec.size_pt))
-    top = spec.baseline - spec.above
-    height = spec.above + spec.below
+    margin = COARSE_MARGIN_MM if coarse else MARGIN_MM
+    vertical = COARSE_VERTICAL_MARGIN_MM if coarse else VERTICAL_MARGIN_MM
+    grow_x, grow_y = margin - MARGIN_MM, vertical - VERTICAL_MARGIN_MM
+    top = spec.baseline - spec.above - grow_y
+    height = spec.above + spec.below + 2 * grow_y
     if spec.align == "right":
-        left = spec.x - max(width + 6.0, min(spec.room, width + 12.0))
-        right = spec.x + 1.5
+        left = spec.x - max(width + 6.0, min(spec.room, width + 12.0)) - grow_x
+        right = spec.x + 1.5 + grow_x
     else:
-        left = spec.x - 1.5
-        right = spec.x + max(width + 3.0, spec.room + 1.0)
+        left = spec.x - 1.5 - grow_x
+        right = spec.x + max(width + 3.0, spec.room + 1.0) + grow_x
     region = Rect(left, top, right - left, height)
-    origin = ((spec.x - left) * ppm, spec.above * ppm)
-    return Geometry(region, ppm, origin, round(MARGIN_MM * ppm), round(VERTICAL_MARGIN_MM * ppm))
+    origin = ((spec.x - left) * ppm, (spec.baseline - top) * ppm)
+    return Geometry(region, ppm, origin, round(margin * ppm), round(vertical * ppm))
 
 
 # --- normalising and aligning strings --------------------------------------------------------
@@ -443,10 +498,11 @@ GLYPH_MIN = 0.82
 GLYPH_CONFIRM = 0.90
 """At a position where a confident OCR read differs, the glyph must score at least this
 to overrule OCR (genuine glyphs: ≥ 0.94 in bench/fields.py)."""
+CONFIRM_DROP = 0.08
 GLYPH_DROP = 0.12
 """…and it must also stand this far below the line's median (blur lowers every glyph
 alike; an edit lowers a few)."""
-LINE_READABLE = 0.75
+LINE_READABLE = 0.85
 """Median character score below which the line's pixels decide nothing."""
 LINE_MIN = 0.80
 """Whole-value score below which the print is not the expected value's rendering."""
@@ -487,14 +543,17 @@ class Evidence:
     milliseconds: float
 
 
-def _extra_ink(ink: NDArray[np.float32], geo: Geometry, spec: Spec, width_mm: float) -> float:
-    top = geo.vertical_margin_px
-    bottom = ink.shape[0] - geo.vertical_margin_px
+def _extra_ink(
+    ink: NDArray[np.float32], geo: Geometry, spec: Spec, width_mm: float, dx: int, dy: int
+) -> float:
+    """mm² of ink in the value's band beyond its end (before its start if right-aligned)."""
+    top = max(0, geo.vertical_margin_px + dy)
+    bottom = ink.shape[0] - geo.vertical_margin_px + dy
     if spec.align == "right":
-        end = round((spec.x - width_mm - 0.8 - geo.region.x) * geo.px_per_mm)
+        end = round((spec.x - width_mm - 0.8 - geo.region.x) * geo.px_per_mm) + dx
         window = ink[top:bottom, geo.margin_px : max(geo.margin_px, end)]
     else:
-        start = round((spec.x + width_mm + 0.8 - geo.region.x) * geo.px_per_mm)
+        start = round((spec.x + width_mm + 0.8 - geo.region.x) * geo.px_per_mm) + dx
         window = ink[top:bottom, start : ink.shape[1] - geo.margin_px]
     return float((window > 0.5).sum()) / geo.px_per_mm**2
 
@@ -502,7 +561,7 @@ def _extra_ink(ink: NDArray[np.float32], geo: Geometry, spec: Spec, width_mm: fl
 def measure(page: LocatedPage, spec: Spec) -> Evidence:
     """Read the value's region (OCR) and compare it with the rendering of the signed value."""
     started = time.perf_counter()
-    geo = geometry(spec, spec.expected[0])
+    geo = geometry(spec, spec.expected[0], coarse=page.fix is not Fix.MARKERS)
     gray = page.region(geo.region, geo.px_per_mm)
     ink = textrender.ink_map(gray)
     best: tuple[textrender.Comparison, str, textrender.Rendered] | None = None
@@ -522,8 +581,15 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
             best = (comparison, candidate, rendered)
     assert best is not None
     comparison, text, rendered = best
+    # OCR reads the value's band where the rendering found it (the label above stays out)
+    dx, dy = comparison.shift_px
+    pad = round(VERTICAL_MARGIN_MM * geo.px_per_mm)
+    rows = slice(
+        max(0, geo.vertical_margin_px + dy - pad),
+        gray.shape[0] - geo.vertical_margin_px + dy + pad,
+    )
     reading = ocr.read_line(
-        gray,
+        np.ascontiguousarray(gray[rows]),
         lang=_lang(text),
         whitelist=spec.whitelist,
         single_char=spec.kind == "char",
@@ -531,13 +597,20 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
     kind = spec.kind if spec.kind != "char" else "code"
     expected_form, index = normalise(spec.mrz_name if spec.mrz_name is not None else text, kind)
     read_form, _ = normalise(reading.text, kind)
-    if spec.truncated and len(read_form) > len(expected_form):
-        read_form = read_form[: len(expected_form)]
-    distance, positions = differences(expected_form, read_form)
-    # indices of the compared form → indices of the displayed text (names: the MRZ form)
-    shown = [index[p] if p < len(index) else len(text) for p in positions]
+    if spec.truncated and spec.name_field is not None:
+        # the MRZ cut this name (9303-3: components shortened from the last, then dropped):
+        # the print is the full name, so the read is cut by the same rule and compared
+        distance, shown, full = _cut_name(spec, reading.text)
+        if distance == 0 and spec.bound is None and full:
+            # …and the pixels are compared with what was read
+            size = _ttd_value_size(full, spec.key)
+            return measure(page, replace(spec, expected=(full,), size_pt=size, bound=len(full)))
+    else:
+        distance, positions = differences(expected_form, read_form)
+        # indices of the compared form → indices of the displayed text (names: MRZ form)
+        shown = [index[p] if p < len(index) else len(text) for p in positions]
     width_mm = textrender.width_pt(textrender.script_runs(text, bold=spec.bold), spec.size_pt)
-    extra = _extra_ink(ink.ink, geo, spec, width_mm * textrender.PT_MM)
+    extra = _extra_ink(ink.ink, geo, spec, width_mm * textrender.PT_MM, dx, dy)
     return Evidence(
         spec=spec,
         text=text,
@@ -546,7 +619,11 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
         distance=distance,
         ocr_positions=sorted(set(shown)),
         score=comparison.score,
-        char_scores=dict(zip(rendered.chars, comparison.char_scores, strict=True)),
+        char_scores={
+            i: score
+            for i, score in zip(rendered.chars, comparison.char_scores, strict=True)
+            if spec.bound is None or i < spec.bound
+        },
         contrast=ink.contrast,
         extra_ink=extra,
         milliseconds=(time.perf_counter() - started) * 1000.0,
@@ -566,7 +643,8 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
     3. OCR read something else and ink stands where the value must have ended (more than
        EXTRA_INK mm²) → mismatch; or the pixels are legible (median glyph score
        ≥ LINE_READABLE) and some glyph fails (score < GLYPH_MIN and GLYPH_DROP below the
-       median, or < GLYPH_CONFIRM where a confident read differs; a lone glyph: OCR must
+       median, or < GLYPH_CONFIRM and CONFIRM_DROP below the median where a confident read
+       differs; a lone glyph: OCR must
        read another one) → mismatch;
     4. legible pixels that confirm every glyph, whole-value score ≥ LINE_MIN
        → OK (OCR misread a glyph the pixels confirm, e.g. T as 7);
@@ -586,9 +664,11 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
         i for i, s in e.char_scores.items() if s < GLYPH_MIN and (single or s < median - GLYPH_DROP)
     }
     if e.read.confidence >= OCR_CONFIDENT:
-        # where a confident read differs, a glyph need only fall short of GLYPH_CONFIRM
-        # (a 6 redrawn as a 5 in the print's own font scores 0.83)
-        bad |= {p for p in e.ocr_positions if e.char_scores.get(p, 1.0) < GLYPH_CONFIRM}
+        # where a confident read differs, a glyph need only fall short of GLYPH_CONFIRM and
+        # CONFIRM_DROP below the median (a 6 redrawn as a 5 in the print's own font scored
+        # 0.83 among 0.98s; blur lowers all glyphs alike)
+        confirm = min(GLYPH_CONFIRM, median - CONFIRM_DROP)
+        bad |= {p for p in e.ocr_positions if e.char_scores.get(p, 1.0) < confirm}
     # OCR's differences where the pixels confirm the expected glyph are OCR's slips
     where = set(bad) | {p for p in e.ocr_positions if e.char_scores.get(p, 0.0) < GLYPH_MIN}
     if e.extra_ink > EXTRA_INK:
@@ -617,6 +697,7 @@ THRESHOLDS = {
     "glyph_min": GLYPH_MIN,
     "glyph_drop": GLYPH_DROP,
     "glyph_confirm": GLYPH_CONFIRM,
+    "confirm_drop": CONFIRM_DROP,
     "line_readable": LINE_READABLE,
     "line_min": LINE_MIN,
     "ocr_confident": OCR_CONFIDENT,

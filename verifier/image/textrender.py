@@ -162,10 +162,12 @@ class InkMap:
 
 
 def ink_map(gray: NDArray[np.uint8]) -> InkMap:
-    """Grey region → ink 0..1 between its paper level (80th percentile) and ink level (1st)."""
+    """Grey region → ink 0..1 between its paper level (80th percentile) and ink level (0.3th:
+    a lone letter in a long region is under 1 % of it, and the 1st percentile would be the
+    background guilloche)."""
     values = gray.astype(np.float32)
     paper = float(np.percentile(values, 80))
-    ink = float(np.percentile(values, 1))
+    ink = float(np.percentile(values, 0.3))
     contrast = paper - ink
     scaled = (paper - values) / max(contrast, 1.0)
     return InkMap(np.clip(scaled, 0.0, 1.0).astype(np.float32), contrast)

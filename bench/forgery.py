@@ -144,6 +144,14 @@ def main(argv: list[str] | None = None) -> int:
                     report = verify_image(capture.jpeg, trust, corpus.at).report
                     verdict = str(getattr(report.verdict, "value", report.verdict))
                     codes = list(report.codes)
+                    # checks that could not run make a verdict INDETERMINATE without a code
+                    # in report.codes: keep theirs too, marked with "?"
+                    codes += [
+                        f"?{c.code}"
+                        for c in report.checks
+                        if str(getattr(c.status, "value", c.status)) == "SKIPPED"
+                        and c.code not in ("NOT_APPLICABLE", "OK")
+                    ]
                 except Exception as exc:  # a crash is a finding, not the end of the run
                     verdict, codes = "CRASH", [f"{type(exc).__name__}: {exc}"]
                 seconds = time.perf_counter() - t0
@@ -197,7 +205,7 @@ def summarise(results: list[dict[str, Any]], wanted: list[str]) -> dict[str, Any
             row = rows[f"{r['case']} ({r['kind']})"]
             row["n"] += 1
             row["flagged"] += r["verdict"] != "VALID"
-            row["aimed"] += bool(AIMED.get(r["case"], set()) & set(r["codes"]))
+            row["aimed"] += bool(AIMED.get(r["case"], set()) & set(r["codes"]))  # "?" never
             row["indeterminate"] += r["verdict"] == "INDETERMINATE"
             row["crash"] += r["verdict"] == "CRASH"
             row["codes"].update(set(r["codes"]) - {"OK"})

@@ -404,3 +404,17 @@ def test_page_located_without_markers_searches_wider(
     page = replace(located(forged, DocumentKind.TTD, homography), fix=Fix.QR_CORNERS)
     check = _by_name(fields.check_fields(page, ttd.seal))["print.field.document_number"]
     assert check.code == fields.FIELD_MISMATCH and check.data["positions"] == [8]
+
+
+@pytest.mark.parametrize("capture", ["300", "phone150"])
+def test_edited_name_with_diacritics(capture: str, accented: Issued) -> None:
+    """The print carries marks the seal's MRZ form drops, so OCR decides: the last letter
+    redrawn is a mismatch at the seal form's last position."""
+    spec = accented.specs()["surname"]
+    assert spec.expected[0] == "GUNASEKARA MUELLER"
+    printed = replace(spec, expected=("GUNASÉKARA-MÜLLER",))
+    forged = edit_tail(accented.raster(int(capture.removeprefix("phone"))), printed, "S")
+    check = _by_name(fields.check_fields(_page(accented, capture, forged), accented.seal))[
+        "print.field.surname"
+    ]
+    assert check.code == fields.FIELD_MISMATCH and check.data["positions"] == [17]

@@ -541,6 +541,9 @@ class Evidence:
     extra_ink: float
     """mm² of ink beyond the value's end."""
     milliseconds: float
+    pixels_apply: bool = True
+    """False when the rendering cannot be the print: a name printed with diacritics or
+    hyphens the seal's MRZ form drops (then OCR alone decides)."""
 
 
 def _extra_ink(
@@ -611,7 +614,12 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
         shown = [index[p] if p < len(index) else len(text) for p in positions]
     width_mm = textrender.width_pt(textrender.script_runs(text, bold=spec.bold), spec.size_pt)
     extra = _extra_ink(ink.ink, geo, spec, width_mm * textrender.PT_MM, dx, dy)
+    plain = set(" ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    pixels_apply = not (
+        spec.kind == "name" and spec.bound is None and not set(reading.text.upper()) <= plain
+    )
     return Evidence(
+        pixels_apply=pixels_apply,
         spec=spec,
         text=text,
         region=geo.region,
@@ -639,7 +647,9 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
     The rule (both signals decide together):
 
     1. the OCR read, normalised, equals the signed value → OK;
-    2. too little contrast to read anything → unreadable;
+    2. too little contrast to read anything → unreadable; a name printed with marks the
+       seal's MRZ form lacks (the rendering cannot be the print): a confident read
+       (≥ OCR_CONFIDENT) → mismatch, else unreadable;
     3. OCR read something else and ink stands where the value must have ended (more than
        EXTRA_INK mm²) → mismatch; or the pixels are legible (median glyph score
        ≥ LINE_READABLE) and some glyph fails (score < GLYPH_MIN and GLYPH_DROP below the
@@ -656,6 +666,10 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
     if e.distance == 0:
         return OK, []
     if e.contrast < MIN_CONTRAST:
+        return FIELD_UNREADABLE, []
+    if not e.pixels_apply:
+        if e.read.confidence >= OCR_CONFIDENT:
+            return FIELD_MISMATCH, e.ocr_positions
         return FIELD_UNREADABLE, []
     scores = list(e.char_scores.values())
     median = float(np.median(scores)) if scores else 0.0

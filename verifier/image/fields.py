@@ -508,8 +508,9 @@ LINE_MIN = 0.80
 """Whole-value score below which the print is not the expected value's rendering."""
 OCR_CONFIDENT = 60.0
 """Tesseract's mean word confidence from which a differing read is believed on its own."""
-MIN_CONTRAST = 60.0
-"""Paper-minus-ink grey levels below which nothing is read (glare, washed-out photo)."""
+MIN_CONTRAST = 100.0
+"""Paper-minus-ink grey levels below which nothing is read: printed values stand 180–215
+levels below the paper; the background guilloche alone (an erased value) 55–60."""
 EXTRA_INK = 0.3
 """Ink (mm², pixels darker than half-way from paper to ink) beyond the value's end, where
 the print must be blank, that means something was added: a full stop at 10 pt is about

@@ -32,6 +32,7 @@ item 1 is checked only for country codes whose printed name is known (:data:`COU
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -547,6 +548,15 @@ class Evidence:
     hyphens the seal's MRZ form drops (then OCR alone decides)."""
 
 
+_JOINED = re.compile(r"\w[-'’]\w")
+
+
+def _marked(name: str) -> bool:
+    """A name read with letters the MRZ form writes otherwise: diacritics, or a hyphen or
+    apostrophe inside it (the seal's form has a space or nothing there)."""
+    return any(c.isalpha() and not c.isascii() for c in name) or bool(_JOINED.search(name))
+
+
 def _extra_ink(
     ink: NDArray[np.float32], geo: Geometry, spec: Spec, width_mm: float, dx: int, dy: int
 ) -> float:
@@ -615,10 +625,7 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
         shown = [index[p] if p < len(index) else len(text) for p in positions]
     width_mm = textrender.width_pt(textrender.script_runs(text, bold=spec.bold), spec.size_pt)
     extra = _extra_ink(ink.ink, geo, spec, width_mm * textrender.PT_MM, dx, dy)
-    plain = set(" ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    pixels_apply = not (
-        spec.kind == "name" and spec.bound is None and not set(reading.text.upper()) <= plain
-    )
+    pixels_apply = not (spec.kind == "name" and spec.bound is None and _marked(reading.text))
     return Evidence(
         pixels_apply=pixels_apply,
         spec=spec,

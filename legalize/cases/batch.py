@@ -20,7 +20,7 @@ from legalize.cases import common, readmission
 from legalize.cases.errors import CaseError, Duplicate, Forbidden, InvalidInput, NotFound
 from legalize.cases.issuer import Issuer
 from legalize.cases.rules import Action, Actor, Role, require_role
-from legalize.cases.validation import COUNTRY_RE, REFERENCE_RE, Fields
+from legalize.cases.validation import REFERENCE_RE, Fields
 from legalize.registry import audit
 from legalize.registry.identity import (
     ImportFileError,
@@ -137,7 +137,7 @@ def file_batch(
     common.check_time(at)
     require_role(actor, Action.FILE_READMISSION)
     f = Fields({"host_country": host_country, "reference": reference})
-    host_country = f.upper("host_country", COUNTRY_RE, limit=3)
+    host_country = f.country("host_country")
     reference = f.text("reference", limit=64, pattern=REFERENCE_RE)
     f.raise_if_any()
     foreign = actor.has(Role.FOREIGN_AUTHORITY) and not actor.has(Role.ISSUING_OFFICER)
@@ -174,10 +174,9 @@ def file_batch(
     for index, (line, row) in enumerate(row_list, start=1):
         flat = "identity" not in row
         try:
-            body = _nest(row, host_country)
-            if body["host_country"] != host_country:
+            request = readmission.parse_request(_nest(row, host_country), at)
+            if request.host_country != host_country:
                 raise InvalidInput("row is for another country", field="host_country")
-            request = readmission.parse_request(body, at)
             case = readmission.file_request(
                 session,
                 actor,

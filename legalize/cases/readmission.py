@@ -23,7 +23,6 @@ from legalize.cases.issuer import Issuer, TtdData
 from legalize.cases.portrait import FaceDetector, PortraitError, PortraitResult, check_portrait
 from legalize.cases.rules import Action, Actor, Role, require_role
 from legalize.cases.validation import (
-    COUNTRY_RE,
     MAX_NAME,
     MAX_PHOTO_BYTES,
     NIC_RE,
@@ -69,7 +68,7 @@ def parse_identity(data: Mapping[str, Any], at: datetime, fields: Fields) -> Cla
     check_birth_date(f, "birth_date", birth, at)
     sex = f.choice("sex", SEXES)
     place = f.text("birth_place", required=False, limit=MAX_NAME)
-    nationality = f.upper("nationality", COUNTRY_RE, required=False, limit=3) or "LKA"
+    nationality = f.country("nationality", required=False) or "LKA"
     nic = f.upper("nic_number", NIC_RE, required=False, limit=12) or None
     passport = f.upper("passport_number", TRAVEL_DOC_RE, required=False) or None
     fields.errors.extend(f.errors)
@@ -84,7 +83,7 @@ def parse_request(data: Mapping[str, Any], at: datetime) -> ReadmissionRequest:
     if not isinstance(data, Mapping):
         raise InvalidInput("the request must be an object", field="body")
     f = Fields(data)
-    country = f.upper("host_country", COUNTRY_RE, limit=3)
+    country = f.country("host_country")
     reference = f.text("host_reference", limit=64, pattern=REFERENCE_RE)
     port = f.text("port_of_entry", required=False, limit=100)
     travel = f.date("travel_date", required=False)

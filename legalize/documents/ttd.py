@@ -19,6 +19,8 @@ from datetime import date, datetime
 import numpy as np
 from reportlab.pdfgen.canvas import Canvas
 
+from legalize import countries
+
 from . import guilloche, layout, mrz, pdfa, qr
 from .background import FRAME_COLOUR, security_background
 from .cidtext import CidTextBuilder, Run
@@ -74,7 +76,7 @@ class TtdData:
             surname=self.surname,
             given_names=self.given_names,
             document_number=self.document_number,
-            nationality=self.nationality,
+            nationality=countries.mrz_code(self.nationality),  # Germany: D<<
             birth_date=self.birth_date,
             sex=self.sex,
             expiry_date=self.expiry_date,

@@ -6,7 +6,11 @@ from legalize.web.api.spec import ApiDescription, Schema
 
 API = ApiDescription(title="legalize API", version="1")
 
-COUNTRY: Schema = {"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ICAO code"}
+COUNTRY: Schema = {
+    "type": "string",
+    "maxLength": 64,
+    "description": "ICAO 9303 country code (DEU; D is read as DEU); a name is refused (422)",
+}
 DATE: Schema = {"type": "string", "format": "date"}
 NAME: Schema = {"type": "string", "minLength": 1, "maxLength": 100}
 TEXT: Schema = {"type": "string", "minLength": 1, "maxLength": 200}
@@ -24,7 +28,7 @@ API.schema(
             "birth_date": DATE,
             "sex": {"type": "string", "enum": ["F", "M", "X"]},
             "birth_place": OPTIONAL_TEXT,
-            "nationality": {"type": ["string", "null"], "pattern": "^[A-Za-z]{3}$"},
+            "nationality": {**COUNTRY, "type": ["string", "null"]},
             "nic_number": {"type": ["string", "null"], "maxLength": 12},
             "passport_number": {"type": ["string", "null"], "maxLength": 20},
         },
@@ -79,7 +83,7 @@ API.schema(
         ],
         "properties": {
             "applicant": {"$ref": "#/components/schemas/Identity"},
-            "destination_country": {"type": ["string", "null"], "pattern": "^[A-Za-z]{3}$"},
+            "destination_country": {**COUNTRY, "type": ["string", "null"]},
             "underlying": {**BASE64, "description": "PDF, JPEG or PNG, Base64, at most 20 MiB"},
             "underlying_title": TEXT,
             "underlying_date": DATE,

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from legalize.cases import common
-from legalize.cases.errors import Duplicate, Forbidden, InvalidInput
+from legalize.cases import common, duplicates, gate
+from legalize.cases.errors import Duplicate, DuplicatePerson, Forbidden, InvalidInput, NotFound
 from legalize.cases.identity import ClaimedIdentity, CrossCheck, cross_check
 from legalize.cases.issuer import Issuer, TtdData
 from legalize.cases.portrait import FaceDetector, PortraitError, PortraitResult, check_portrait
@@ -125,8 +125,15 @@ def file_request(
     face_detector: FaceDetector | None = None,
     batch_id: int | None = None,
     batch_line: int | None = None,
+    refuse_own_duplicate: bool = False,
 ) -> CaseView:
-    """File a readmission request (a draft case), cross-check the identity, keep the photo."""
+    """File a readmission request (a draft case), cross-check the identity, keep the photo,
+    and flag any other live case of the same person (legalize.cases.duplicates).
+
+    ``refuse_own_duplicate`` (the API's single filing): when the other case was filed by
+    ``actor`` itself, nothing is filed and :class:`DuplicatePerson` names that case's
+    reference. A duplicate of anybody else's case is filed and flagged for the officers,
+    and the filer learns nothing about it."""
     common.check_time(at)
     require_role(actor, Action.FILE_READMISSION)
     foreign = actor.has(Role.FOREIGN_AUTHORITY) and not actor.has(Role.ISSUING_OFFICER)
@@ -174,6 +181,15 @@ def file_request(
                 batch_id=batch_id,
             )
             _record_crosscheck(session, actor, case, result, at)
+            flagged = duplicates.flag(session, actor.id, case, at)
+            own = [other for other, _ in flagged if other.filed_by == actor.id]
+            if refuse_own_duplicate and own:
+                raise DuplicatePerson(
+                    "this person has an open request of yours already: "
+                    + ", ".join(str(o.host_reference) for o in own),
+                    field="identity",
+                    details={"other_references": [o.host_reference for o in own]},
+                )
             if checked is not None:
                 _store_photo(session, actor, case, checked, at)
     except IntegrityError as exc:  # a concurrent filing of the same reference won
@@ -322,6 +338,75 @@ def recheck_identity(
         case.updated_at = at
         _record_crosscheck(session, actor, case, result, at)
     return result
+
+
+def decide_identity(
+    session: Session, actor: Actor, case_id: int, data: Mapping[str, Any], at: datetime
+) -> CaseView:
+    """Record which evidence settled a cross-check that was not a clean match, and why
+    (``data``: evidence, one of gate.EVIDENCE; evidence_reference; reason). Audited; who may
+    decide which outcome: legalize.cases.gate."""
+    common.check_time(at)
+    if not isinstance(data, Mapping):
+        raise InvalidInput("the decision must be an object", field="body")
+    with common.unit_of_work(session):
+        case = common.lock_case(session, case_id)
+        row = gate.record_decision(session, actor, case, dict(data), at)
+        case.updated_at = at
+        common.record(
+            session,
+            actor,
+            "identity.decided",
+            case,
+            at,
+            outcome=gate.outcome(case),
+            mismatched=list((case.crosscheck or {}).get("mismatched") or []),
+            watchlist=[
+                h.get("document_number") for h in (case.crosscheck or {}).get("watchlist") or []
+            ],
+            evidence=row.evidence,
+            evidence_reference=row.evidence_reference,
+            reason=row.reason,
+        )
+    return case_view(session, case)
+
+
+def resolve_duplicate(
+    session: Session, actor: Actor, case_id: int, other_case_id: int, reason: str, at: datetime
+) -> CaseView:
+    """Record why two cases flagged as the same person both stand (audited on both)."""
+    common.check_time(at)
+    if not (actor.has(Role.ISSUING_OFFICER) or actor.has(Role.APPROVING_OFFICER)):
+        raise Forbidden("an issuing or an approving officer records why both cases stand")
+    with common.unit_of_work(session):
+        reason = require_reason(reason)
+        case = common.lock_case(session, case_id)
+        common.require_kind(case, CaseKind.READMISSION)
+        common.lock_case(session, other_case_id)
+        duplicates.resolve(session, actor.id, case, other_case_id, reason, at)
+        case.updated_at = at
+    return case_view(session, case)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What stands between a readmission case and its approval, for the case page."""
+
+    identity: gate.IdentityStatus
+    duplicates: tuple[duplicates.DuplicateView, ...]
+    may_decide: bool
+    """The viewing officer may record the identity decision now."""
+
+
+def checks(session: Session, actor: Actor, case_id: int, at: datetime) -> Checks:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", field="case_id")
+    return Checks(
+        gate.status(session, case),
+        duplicates.views(session, case, at),
+        gate.may_decide(actor, case) and not gate.status(session, case).settled,
+    )
 
 
 def issue(

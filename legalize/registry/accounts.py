@@ -310,7 +310,7 @@ def create_api_client(
     try:
         country = countries.normalize(country)
     except countries.UnknownCountry as exc:
-        raise AccountError(f"country: {exc}", "country") from None
+        raise AccountError(str(exc), "country") from None
     scope_set = parse_scopes(str(s) for s in scopes)
     if not scope_set:
         raise AccountError("a client needs at least one scope", "scopes")

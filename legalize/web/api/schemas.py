@@ -160,6 +160,20 @@ API.schema(
                     },
                 },
             },
+            "duplicates": {
+                "type": "array",
+                "description": "requests filed but flagged DUPLICATE_PERSON: the same person as"
+                " another open request or valid TTD; officers resolve it before approval",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "line": {"type": "integer"},
+                        "field": {"type": ["string", "null"]},
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
         },
     },
 )

@@ -397,6 +397,19 @@ class Checks:
     may_decide: bool
     """The viewing officer may record the identity decision now."""
 
+    def blocks(self, actor_id: str) -> bool:
+        """Approval or issuance by ``actor_id`` would be refused by the gate."""
+        decision = self.identity.decision
+        return (
+            not self.identity.settled
+            or any(d.blocking for d in self.duplicates)
+            or (
+                self.identity.three_people
+                and decision is not None
+                and decision.decided_by == actor_id
+            )
+        )
+
 
 def checks(session: Session, actor: Actor, case_id: int, at: datetime) -> Checks:
     case = session.get(Case, case_id)

@@ -110,6 +110,9 @@ def _case_page(case_id: int, status: int = 200, **forms: Any) -> Response:
         if view.kind == CaseKind.READMISSION.value
         else None
     )
+    if checks is not None and checks.blocks(actor.id):
+        # The rules would refuse them (legalize.cases.gate): the alert says why instead.
+        actions = [a for a in actions if a not in (Action.APPROVE, Action.ISSUE)]
     history = [(e.at, e.actor, e.action) for e in audit.entries_for(db(), "case", case_id)]
     db().rollback()  # end the read transaction: pages must not hold SQLite's write lock
     context: dict[str, Any] = {

@@ -156,7 +156,8 @@ def test_not_found_and_mismatch_are_blocked_until_decided(db_session: Session) -
     readmission.decide_identity(s, BOB, wrong, {**DECISION, "evidence": "nic_record_corrected"}, T0)
     assert readmission.approve(s, BOB, wrong, T0).state == "approved"  # not a watchlist hit
     assert "identity.decided" in _actions(s, wrong)
-    with pytest.raises(InvalidTransition):  # decided before approval, not after
+    readmission.issue(s, ALICE, wrong, T0, UnsignedTestIssuer())
+    with pytest.raises(InvalidTransition):  # decided before issuance, not after
         readmission.decide_identity(s, BOB, wrong, DECISION, T0)
 
 
@@ -202,6 +203,9 @@ def test_issuance_is_gated_too(db_session: Session) -> None:
     with pytest.raises(IdentityUnresolved):
         readmission.issue(s, ALICE, case_id, T0, UnsignedTestIssuer())
     assert views.get_case(s, case_id).state == "approved"
+    # An approved case is decided before issuance.
+    readmission.decide_identity(s, ALICE, case_id, {**DECISION, "evidence": "civil_record"}, T0)
+    assert readmission.issue(s, ALICE, case_id, T0, UnsignedTestIssuer()).state == "issued"
 
 
 def test_duplicate_flagged_at_filing_blocks_both_until_resolved(db_session: Session) -> None:

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from legalize.cases import duplicates, gate, readiness
@@ -192,10 +193,13 @@ def prepare(session: Session, actor: Actor, case_id: int, at: datetime) -> CaseV
 def flag_duplicates(session: Session, actor: Actor, case_id: int, at: datetime) -> None:
     """Look for duplicates of a readmission case again and link what is new — committed on
     its own, so the flags stay even when the step that follows is refused."""
-    with unit_of_work(session):
-        case = lock_case(session, case_id)
-        if case.kind == CaseKind.READMISSION.value:
-            duplicates.flag(session, actor.id, case, at)
+    try:
+        with unit_of_work(session):
+            case = lock_case(session, case_id)
+            if case.kind == CaseKind.READMISSION.value:
+                duplicates.flag(session, actor.id, case, at)
+    except IntegrityError:
+        pass  # the other case's step linked the pair at the same moment: the link is there
 
 
 def require_clear(session: Session, case: Case, approver: str | None, at: datetime) -> None:

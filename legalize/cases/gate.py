@@ -137,9 +137,10 @@ def may_decide(actor: Actor, case: Case) -> bool:
 def _require_decider(actor: Actor, case: Case) -> None:
     if case.kind != CaseKind.READMISSION.value:
         raise InvalidTransition("only a readmission case has an identity cross-check")
-    if case.state != CaseState.DRAFT.value:
+    if case.state not in (CaseState.DRAFT.value, CaseState.APPROVED.value):
+        # Approved: a case approved before the gate existed is decided before issuance.
         raise InvalidTransition(
-            f"the case is {case.state}; the identity is decided before approval"
+            f"the case is {case.state}; the identity is decided before issuance"
         )
     if not needs_decision(case):
         raise InvalidTransition("the cross-check is a clean match; there is nothing to decide")
@@ -148,9 +149,10 @@ def _require_decider(actor: Actor, case: Case) -> None:
             raise Forbidden(
                 "a watchlist hit is decided by an approving officer or an administrator"
             )
-        if actor.id in (case.filed_by, case.prepared_by):
+        if actor.id in (case.filed_by, case.prepared_by, case.approved_by):
             raise FourEyesViolation(
-                "a watchlist hit is decided by an officer who neither filed nor prepared the case"
+                "a watchlist hit is decided by an officer who neither filed, prepared nor"
+                " approved the case"
             )
     elif not (actor.has(Role.ISSUING_OFFICER) or actor.has(Role.APPROVING_OFFICER)):
         raise Forbidden("the identity is decided by an issuing or an approving officer")

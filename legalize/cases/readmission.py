@@ -415,10 +415,11 @@ def checks(session: Session, actor: Actor, case_id: int, at: datetime) -> Checks
     case = session.get(Case, case_id)
     if case is None:
         raise NotFound(f"no case {case_id}", field="case_id")
+    identity = gate.status(session, case)
     return Checks(
-        gate.status(session, case),
+        identity,
         duplicates.views(session, case, at),
-        gate.may_decide(actor, case) and not gate.status(session, case).settled,
+        gate.may_decide(actor, case) and not identity.settled,
     )
 
 

@@ -116,3 +116,25 @@ def test_sltd_rows_take_icao_codes() -> None:
     assert _sltd_row({**row, "issuing_country": "D"}, T0).issuing_country == "DEU"
     with pytest.raises(ValueError, match="not an ICAO 9303 country code"):
         _sltd_row({**row, "issuing_country": "GER"}, T0)
+
+
+def test_document_requests_take_icao_codes() -> None:
+    from legalize.documents.errors import DocumentError
+    from legalize.documents.schema import ttd_from_json
+
+    obj = {
+        "surname": "Perera",
+        "given_names": "Kamal",
+        "birth_date": "1990-05-14",
+        "place_of_birth": "Kandy",
+        "sex": "M",
+        "nationality": "D",
+        "issue_date": "2026-11-02",
+        "expiry_date": "2026-12-02",
+        "issuing_post": "COLOMBO",
+        "photo": "holder.jpg",
+    }
+    data = ttd_from_json(obj, "T26000001", "ABCD-EFGH-JKLM-NP")
+    assert data.nationality == "DEU" and data.mrz_lines()[1][10:13] == "D<<"
+    with pytest.raises(DocumentError, match="nationality"):
+        ttd_from_json({**obj, "nationality": "Germany"}, "T26000001", "ABCD-EFGH-JKLM-NP")

@@ -33,6 +33,12 @@ from legalize.web.staff.forms import (
 )
 from legalize.web.state import db, now
 
+CROSSCHECK_WORDS = {
+    "match": "clean match with the NIC register",
+    "mismatch": "the NIC register differs from the claimed identity — see the alert",
+    "not_found": "no NIC register record found — see the alert",
+    "on_watchlist": "the travel document is on the stolen/lost list — see the alert",
+}
 PAGE_SIZE = 25
 STAFF = (Role.ISSUING_OFFICER, Role.APPROVING_OFFICER, Role.BORDER_OFFICER, Role.ADMINISTRATOR)
 OFFICE = (Role.ISSUING_OFFICER, Role.APPROVING_OFFICER, Role.ADMINISTRATOR)
@@ -215,7 +221,7 @@ def case_prepare(case_id: int) -> WerkzeugResponse:
 def case_crosscheck(case_id: int) -> WerkzeugResponse:
     _action_form()
     outcome = workflow.cross_check(db(), user_actor(current_user()), case_id, now())
-    return _done(case_id, f"identity cross-check: {outcome}")
+    return _done(case_id, f"identity cross-check: {CROSSCHECK_WORDS.get(outcome, outcome)}")
 
 
 @bp.post("/cases/<int:case_id>/match-signer")

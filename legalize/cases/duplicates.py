@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from legalize.cases.errors import InvalidTransition
@@ -87,13 +87,8 @@ def _live(session: Session, case: Case, at: datetime) -> bool:
 def candidates(session: Session, case: Case, at: datetime) -> list[tuple[Case, tuple[str, ...]]]:
     """The other live readmission cases of the same person, with what matched."""
     p = case.person
-    same = [
-        and_(
-            func.upper(Person.surname) == normalize_name(p.surname),
-            func.upper(Person.given_names) == normalize_name(p.given_names),
-            Person.birth_date == p.birth_date,
-        )
-    ]
+    # Names are compared in Python (_basis): SQLite's upper() knows ASCII only.
+    same = [Person.birth_date == p.birth_date]
     if p.nic_number:
         same.append(Person.nic_number == p.nic_number)
     if p.passport_number:

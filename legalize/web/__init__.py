@@ -16,6 +16,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
 
+from legalize import countries
 from legalize.config import Config
 from legalize.registry.accounts import Role
 from legalize.registry.db import make_engine, make_session_factory
@@ -89,6 +90,8 @@ def create_app(
     register_error_handlers(app)
     app.teardown_appcontext(close_db)
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["icao_countries"] = countries.countries
+    app.jinja_env.filters["country_name"] = countries.name
     app.before_request(refuse_nul_characters)  # after CSRFProtect's own check
     app.after_request(add_security_headers)
 

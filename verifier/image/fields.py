@@ -409,6 +409,9 @@ _FOLD_PAIRS = ("AE", "OE", "UE", "AA", "SS", "TH", "IJ")
 """ICAO 9303 two-letter transliterations (Ä→AE, Ö→OE, Ü→UE, Å→AA, ß→SS, Þ→TH, Ĳ→IJ): the
 MRZ form cannot tell them from the plain letters, so names compare with the pair folded to
 its first letter on both sides."""
+_MARKED_PAIRS = ("AE", "OE", "UE", "AA")
+"""The pairs that, in a name's MRZ form, suggest a printed Ä, Ö, Ü or Å (TH, SS and IJ are
+common in names and their sources Þ, ß, Ĳ rare: those names keep the pixel comparison)."""
 _CROCKFORD = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
@@ -554,7 +557,7 @@ def _marked(read: str, sealed: str) -> bool:
     be a printed ``Ü``; tesseract often drops the marks it sees)."""
     if any(c.isalpha() and not c.isascii() for c in read):
         return True
-    return any(pair in word for word in sealed.split() for pair in _FOLD_PAIRS)
+    return any(pair in word for word in sealed.split() for pair in _MARKED_PAIRS)
 
 
 def _extra_ink(

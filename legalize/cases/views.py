@@ -95,6 +95,17 @@ class CaseView:
     photo: PhotoView | None
     document: DocumentView | None
 
+    @property
+    def stage(self) -> str:
+        """The state an officer sees: a draft another officer must approve is "prepared"."""
+        if self.state == "draft" and self.prepared_by is not None:
+            return "prepared"
+        return self.state
+
+
+STAGES = ("draft", "prepared", "approved", "rejected", "issued", "used", "expired", "revoked")
+"""What the case list filters on: the states, with "prepared" split out of "draft"."""
+
 
 @dataclass(frozen=True)
 class CasePage:
@@ -209,12 +220,14 @@ def list_cases(
     host_country: str | None = None,
     filed_by: str | None = None,
     search: str | None = None,
+    stage: str | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> CasePage:
     """Cases, newest first. ``search`` matches a host reference, a document number or the
     start of a surname. ``host_country`` / ``filed_by`` restrict to one country or one filer
-    (API clients see only their own)."""
+    (API clients see only their own). ``stage`` is one of :data:`STAGES`: "draft" is a draft
+    nobody prepared yet, "prepared" one waiting for approval."""
     if not (offset >= 0) or not (1 <= limit <= MAX_PAGE):
         raise InvalidInput(f"limit must be 1-{MAX_PAGE}, offset ≥ 0", field="limit")
     stmt = select(Case).join(Person, Case.person_id == Person.id)
@@ -222,6 +235,12 @@ def list_cases(
         stmt = stmt.where(Case.kind == kind)
     if state:
         stmt = stmt.where(Case.state == state)
+    if stage == "draft":
+        stmt = stmt.where(Case.state == "draft").where(Case.prepared_by.is_(None))
+    elif stage == "prepared":
+        stmt = stmt.where(Case.state == "draft").where(Case.prepared_by.is_not(None))
+    elif stage:
+        stmt = stmt.where(Case.state == stage)
     if host_country:
         stmt = stmt.where(Case.host_country == host_country)
     if filed_by:

@@ -149,16 +149,20 @@ def test_readmission_through_http(env: WebEnv) -> None:
     lookup = carol.post("/staff/clear", data={"number": number, "csrf_token": carol_csrf})
     assert lookup.status_code == 200
     html = lookup.get_data(as_text=True)
-    assert "PERERA" in html.upper() and f"/staff/cases/{case_id}/photo" in html
+    assert "PERERA" in html.upper() and f"/staff/clear/{number}/photo" in html
     if real_issuer:  # the seal verified against the trust store of the keys folder
         assert 'Seal: <span class="verdict-ok">VALID</span>' in html, html
-    assert carol.get(f"/staff/cases/{case_id}/photo").status_code == 200
-    cleared = carol.post(f"/staff/clear/{number}", data={"csrf_token": carol_csrf})
+    assert carol.get(f"/staff/clear/{number}/photo").status_code == 200
+    # The border sees the TTD by its number, never a case by its id.
+    assert carol.get(f"/staff/cases/{case_id}/photo").status_code == 403
+    cleared = carol.post(f"/staff/clear/{number}", data={"csrf_token": carol_csrf, "port": "CMB"})
     assert cleared.status_code == 302
-    # 7. A second clearance is refused with DOCUMENT_USED.
-    second = carol.post(f"/staff/clear/{number}", data={"csrf_token": carol_csrf})
+    # 7. A second clearance is refused: the screen shows USED on/at/by and the refusal.
+    second = carol.post(f"/staff/clear/{number}", data={"csrf_token": carol_csrf, "port": "CMB"})
     assert second.status_code == 409
-    assert "DOCUMENT_USED" in second.get_data(as_text=True)
+    refused = second.get_data(as_text=True)
+    assert "USED</strong>" in refused and "at CMB by carol" in refused
+    assert "used already" in refused
     status = api.get(
         f"/api/documents/{number}/status?check_code={doc['check_code']}", headers=bearer(env.token)
     )
@@ -289,9 +293,17 @@ def test_legalization_through_http(env: WebEnv) -> None:
         f"/staff/cases/{case_id}/revoke", data={"csrf_token": bob_csrf, "reason": ""}
     )
     assert no_reason.status_code == 422 and "reason" in no_reason.get_data(as_text=True)
+    # … and a tick in "I confirm": without it nothing is revoked and the reason is kept.
+    reason = "issued on a forged underlying document"
+    unconfirmed = bob.post(
+        f"/staff/cases/{case_id}/revoke", data={"csrf_token": bob_csrf, "reason": reason}
+    )
+    assert unconfirmed.status_code == 422
+    assert reason in unconfirmed.get_data(as_text=True)
+    assert "I confirm" in unconfirmed.get_data(as_text=True)
     revoked = bob.post(
         f"/staff/cases/{case_id}/revoke",
-        data={"csrf_token": bob_csrf, "reason": "issued on a forged underlying document"},
+        data={"csrf_token": bob_csrf, "reason": reason, "confirm": "y"},
     )
     assert revoked.status_code == 302
     answer = public.post(
@@ -318,11 +330,15 @@ def test_failed_photo_needs_an_override_with_reason(env: WebEnv) -> None:
     assert "Portrait checks: FAILED" in detail and "NO_FACE" in detail
     refused = alice.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": token})
     assert refused.status_code == 422
-    assert "<code>photo</code>" in refused.get_data(as_text=True)
+    # Refused on the case page itself, in plain words: no "422 — CODE" screen, no field name.
+    text = refused.get_data(as_text=True)
+    assert 'data-code="PHOTO_CHECK_FAILED"' in text and "Accept the photo despite" in text
+    assert "The photo failed the portrait checks" in text and "<code>photo</code>" not in text
     no_reason = alice.post(
         f"/staff/cases/{case_id}/photo-override", data={"csrf_token": token, "reason": ""}
     )
     assert no_reason.status_code == 422
+    assert "field-error" in no_reason.get_data(as_text=True)  # next to its field
     override = alice.post(
         f"/staff/cases/{case_id}/photo-override",
         data={"csrf_token": token, "reason": "face visible; detector misses the lighting"},
@@ -345,7 +361,7 @@ def test_photo_added_on_the_case_page(env: WebEnv) -> None:
     case_id = api.post("/api/readmissions", json=body, headers=bearer(env.token)).get_json()["id"]
     alice, token = staff_client(env.app, "alice")
     missing = alice.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": token})
-    assert missing.status_code == 422 and "<code>photo</code>" in missing.get_data(as_text=True)
+    assert missing.status_code == 422 and 'data-field="photo"' in missing.get_data(as_text=True)
     upload = alice.post(
         f"/staff/cases/{case_id}/photo",
         data={"csrf_token": token, "photo": (io.BytesIO(portrait_jpeg()), "me.jpg")},

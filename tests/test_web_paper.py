@@ -182,7 +182,9 @@ def test_a_photo_of_another_document_is_a_mismatch(world: World) -> None:
 
 def test_a_used_document_is_refused_with_when(world: World) -> None:
     carol, token = staff_client(world.env.app, "carol")
-    cleared = carol.post(f"/staff/clear/{world.c.number}", data={"csrf_token": token})
+    cleared = carol.post(
+        f"/staff/clear/{world.c.number}", data={"csrf_token": token, "port": "CMB"}
+    )
     assert cleared.status_code == 302
     status, html = _upload(carol, f"/staff/clear/{world.c.number}/paper", token, world.c.scan)
     assert status == 200

@@ -15,4 +15,5 @@ from legalize.web.staff import (  # noqa: E402, F401
     paper,
     signatories,
     users,
+    work,
 )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 from flask import Response, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
@@ -11,17 +13,20 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import common, readmission, views
 from legalize.cases.duplicates import BASIS_TEXT
+from legalize.cases.errors import CaseError, NotFound
 from legalize.cases.gate import EVIDENCE
+from legalize.cases.history import lines as history_lines
 from legalize.cases.rules import Action, available_actions
 from legalize.cases.views import CaseView
 from legalize.registry import audit
 from legalize.registry.accounts import Role
-from legalize.registry.models import Case, CaseKind, CaseState
+from legalize.registry.models import Case, CaseKind
 from legalize.web import workflow
 from legalize.web.auth import current_user, roles_required, user_actor
-from legalize.web.errors import WebError
+from legalize.web.errors import WebError, case_status
 from legalize.web.pages import page
 from legalize.web.preview import PreviewUnavailable, first_page_png
+from legalize.web.refusals import plain
 from legalize.web.staff import bp
 from legalize.web.staff.forms import (
     ActionForm,
@@ -31,7 +36,9 @@ from legalize.web.staff.forms import (
     PhotoForm,
     PhotoOverrideForm,
     ReasonForm,
+    RevokeForm,
 )
+from legalize.web.staff.work import work_counts
 from legalize.web.state import db, now
 
 CROSSCHECK_WORDS = {
@@ -41,9 +48,9 @@ CROSSCHECK_WORDS = {
     "on_watchlist": "the travel document is on the stolen/lost list — see the alert",
 }
 PAGE_SIZE = 25
-STAFF = (Role.ISSUING_OFFICER, Role.APPROVING_OFFICER, Role.BORDER_OFFICER, Role.ADMINISTRATOR)
 OFFICE = (Role.ISSUING_OFFICER, Role.APPROVING_OFFICER, Role.ADMINISTRATOR)
-"""Consular office staff: who may open an applicant's underlying document (not the border)."""
+"""Consular office staff: who may open the case list and the cases. The border sees a TTD by
+its number on the clearance screen and nothing else (legalize.web.staff.clearance)."""
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -66,15 +73,14 @@ def _choice_arg(name: str, choices: list[str]) -> str | None:
     return raw
 
 
-@bp.get("/")
 @bp.get("/cases")
-@roles_required(*STAFF)
+@roles_required(*OFFICE)
 def cases() -> WerkzeugResponse:
     known = {"state", "kind", "q", "page"}
     for name in request.args:
         if name not in known:
             raise WebError(400, "INVALID_INPUT", f"unknown filter {name}", name)
-    state = _choice_arg("state", [s.value for s in CaseState])
+    state = _choice_arg("state", list(views.STAGES))
     kind = _choice_arg("kind", [k.value for k in CaseKind])
     text = request.args.get("q", "").strip()
     if len(text) > 100:
@@ -83,7 +89,7 @@ def cases() -> WerkzeugResponse:
     result = views.list_cases(
         db(),
         kind=kind,
-        state=state,
+        stage=state,
         search=text or None,
         offset=(number - 1) * PAGE_SIZE,
         limit=PAGE_SIZE,
@@ -95,7 +101,8 @@ def cases() -> WerkzeugResponse:
         filters={"state": state or "", "kind": kind or "", "q": text},
         page_number=number,
         pages=pages,
-        states=[s.value for s in CaseState],
+        states=list(views.STAGES),
+        counts=work_counts(),
         kinds=[k.value for k in CaseKind],
     )
 
@@ -108,7 +115,8 @@ def _case_row(case_id: int) -> Case:
 
 
 def _case_page(case_id: int, status: int = 200, **forms: Any) -> Response:
-    """The case page; ``forms`` replaces the empty forms (a form re-shown with its errors)."""
+    """The case page; ``forms`` replaces the empty forms (a form re-shown with its errors),
+    ``refusal``/``refusal_code`` show a refused action in plain words."""
     actor = user_actor(current_user())
     view = views.get_case(db(), case_id)
     actions = available_actions(actor, _case_row(case_id))
@@ -120,15 +128,16 @@ def _case_page(case_id: int, status: int = 200, **forms: Any) -> Response:
     if checks is not None and checks.blocks(actor.id):
         # The rules would refuse them (legalize.cases.gate): the alert says why instead.
         actions = [a for a in actions if a not in (Action.APPROVE, Action.ISSUE)]
-    history = [(e.at, e.actor, e.action) for e in audit.entries_for(db(), "case", case_id)]
+    history = history_lines(audit.entries_for(db(), "case", case_id))
     db().rollback()  # end the read transaction: pages must not hold SQLite's write lock
     context: dict[str, Any] = {
         "action_form": ActionForm(),
-        "reason_form": ReasonForm(),
-        "override_form": PhotoOverrideForm(),
-        "photo_form": PhotoForm(),
-        "decision_form": IdentityDecisionForm(),
-        "duplicate_form": DuplicateResolutionForm(),
+        "reason_form": ReasonForm(formdata=None),
+        "revoke_form": RevokeForm(formdata=None),
+        "override_form": PhotoOverrideForm(formdata=None),
+        "photo_form": PhotoForm(formdata=None),
+        "decision_form": IdentityDecisionForm(formdata=None),
+        "duplicate_form": DuplicateResolutionForm(formdata=None),
         "paper_form": PaperForm(),
         **forms,
     }
@@ -146,8 +155,12 @@ def _case_page(case_id: int, status: int = 200, **forms: Any) -> Response:
     )
 
 
+case_page = _case_page
+"""The case page for the other staff modules (the paper check re-shows it with its report)."""
+
+
 @bp.get("/cases/<int:case_id>")
-@roles_required(*STAFF)
+@roles_required(*OFFICE)
 def case_detail(case_id: int) -> WerkzeugResponse:
     return _case_page(case_id)
 
@@ -159,7 +172,7 @@ def _document(view: CaseView) -> views.DocumentView:
 
 
 @bp.get("/cases/<int:case_id>/document.pdf")
-@roles_required(*STAFF)
+@roles_required(*OFFICE)
 def case_pdf(case_id: int) -> WerkzeugResponse:
     doc = _document(views.get_case(db(), case_id))
     pdf = views.document_pdf(db(), doc.number)
@@ -171,7 +184,7 @@ def case_pdf(case_id: int) -> WerkzeugResponse:
 
 
 @bp.get("/cases/<int:case_id>/preview.png")
-@roles_required(*STAFF)
+@roles_required(*OFFICE)
 def case_preview(case_id: int) -> WerkzeugResponse:
     doc = _document(views.get_case(db(), case_id))
     try:
@@ -182,7 +195,7 @@ def case_preview(case_id: int) -> WerkzeugResponse:
 
 
 @bp.get("/cases/<int:case_id>/photo")
-@roles_required(*STAFF)
+@roles_required(*OFFICE)
 def case_photo(case_id: int) -> WerkzeugResponse:
     image, media_type = workflow.photo(db(), case_id)
     return Response(image, mimetype=media_type)
@@ -199,6 +212,49 @@ def case_underlying(case_id: int) -> WerkzeugResponse:
     )
 
 
+P = ParamSpec("P")
+
+
+def refused_inline(view: Callable[P, WerkzeugResponse]) -> Callable[P, WerkzeugResponse]:
+    """A case action the rules refuse (four eyes, the portrait check, a used document, a case
+    that moved on in another tab) re-shows the case page with the refusal in plain words and
+    the posted form as it was typed — not a full-page error."""
+
+    @functools.wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> WerkzeugResponse:
+        case_id = kwargs["case_id"]
+        assert isinstance(case_id, int)
+        try:
+            return view(*args, **kwargs)
+        except CaseError as exc:
+            db().rollback()
+            if isinstance(exc, NotFound) and exc.field == "case_id":
+                raise
+            return _case_page(
+                case_id,
+                case_status(exc),
+                refusal=plain(exc),
+                refusal_code=exc.code,
+                refusal_field=exc.field,
+                **_kept_forms(),
+            )
+
+    return wrapped
+
+
+def _kept_forms() -> dict[str, Any]:
+    """The form that was posted, bound to what was typed (the others stay empty)."""
+    forms: dict[str, Any] = {
+        "staff.case_reject": ("reason_form", ReasonForm),
+        "staff.case_revoke": ("revoke_form", RevokeForm),
+        "staff.case_photo_override": ("override_form", PhotoOverrideForm),
+        "staff.case_identity_decision": ("decision_form", IdentityDecisionForm),
+        "staff.case_duplicate_resolve": ("duplicate_form", DuplicateResolutionForm),
+    }
+    found = forms.get(request.endpoint or "")
+    return {found[0]: found[1]()} if found else {}
+
+
 def _action_form() -> None:
     form = ActionForm()
     if not form.validate_on_submit():
@@ -212,6 +268,7 @@ def _done(case_id: int, message: str) -> WerkzeugResponse:
 
 @bp.post("/cases/<int:case_id>/prepare")
 @roles_required(Role.ISSUING_OFFICER)
+@refused_inline
 def case_prepare(case_id: int) -> WerkzeugResponse:
     _action_form()
     common.prepare(db(), user_actor(current_user()), case_id, now())
@@ -220,6 +277,7 @@ def case_prepare(case_id: int) -> WerkzeugResponse:
 
 @bp.post("/cases/<int:case_id>/crosscheck")
 @roles_required(Role.ISSUING_OFFICER)
+@refused_inline
 def case_crosscheck(case_id: int) -> WerkzeugResponse:
     _action_form()
     outcome = workflow.cross_check(db(), user_actor(current_user()), case_id, now())
@@ -228,6 +286,7 @@ def case_crosscheck(case_id: int) -> WerkzeugResponse:
 
 @bp.post("/cases/<int:case_id>/match-signer")
 @roles_required(Role.ISSUING_OFFICER)
+@refused_inline
 def case_match_signer(case_id: int) -> WerkzeugResponse:
     _action_form()
     outcome = workflow.match_signer(db(), user_actor(current_user()), case_id, now())
@@ -236,6 +295,7 @@ def case_match_signer(case_id: int) -> WerkzeugResponse:
 
 @bp.post("/cases/<int:case_id>/approve")
 @roles_required(Role.APPROVING_OFFICER)
+@refused_inline
 def case_approve(case_id: int) -> WerkzeugResponse:
     _action_form()
     common.approve(db(), user_actor(current_user()), case_id, now())
@@ -244,6 +304,7 @@ def case_approve(case_id: int) -> WerkzeugResponse:
 
 @bp.post("/cases/<int:case_id>/reject")
 @roles_required(Role.ISSUING_OFFICER, Role.APPROVING_OFFICER)
+@refused_inline
 def case_reject(case_id: int) -> WerkzeugResponse:
     form = ReasonForm()
     if not form.validate_on_submit():
@@ -254,6 +315,7 @@ def case_reject(case_id: int) -> WerkzeugResponse:
 
 @bp.post("/cases/<int:case_id>/issue")
 @roles_required(Role.ISSUING_OFFICER, Role.APPROVING_OFFICER)
+@refused_inline
 def case_issue(case_id: int) -> WerkzeugResponse:
     _action_form()
     view = workflow.issue(db(), user_actor(current_user()), case_id, now())
@@ -263,17 +325,19 @@ def case_issue(case_id: int) -> WerkzeugResponse:
 
 @bp.post("/cases/<int:case_id>/revoke")
 @roles_required(Role.APPROVING_OFFICER, Role.ADMINISTRATOR)
+@refused_inline
 def case_revoke(case_id: int) -> WerkzeugResponse:
-    form = ReasonForm()
+    form = RevokeForm()
     if not form.validate_on_submit():
         return _invalid_on_case(case_id, form)
     doc = _document(views.get_case(db(), case_id))
     common.revoke(db(), user_actor(current_user()), doc.number, form.reason.data or "", now())
-    return _done(case_id, f"document {doc.number} revoked")
+    return _done(case_id, f"Document {doc.number} revoked.")
 
 
 @bp.post("/cases/<int:case_id>/photo")
 @roles_required(Role.ISSUING_OFFICER)
+@refused_inline
 def case_photo_upload(case_id: int) -> WerkzeugResponse:
     form = PhotoForm()
     if not form.validate_on_submit():
@@ -286,6 +350,7 @@ def case_photo_upload(case_id: int) -> WerkzeugResponse:
 
 @bp.post("/cases/<int:case_id>/photo-override")
 @roles_required(Role.ISSUING_OFFICER)
+@refused_inline
 def case_photo_override(case_id: int) -> WerkzeugResponse:
     form = PhotoOverrideForm()
     if not form.validate_on_submit():
@@ -298,6 +363,7 @@ def case_photo_override(case_id: int) -> WerkzeugResponse:
 
 @bp.post("/cases/<int:case_id>/identity-decision")
 @roles_required(Role.ISSUING_OFFICER, Role.APPROVING_OFFICER, Role.ADMINISTRATOR)
+@refused_inline
 def case_identity_decision(case_id: int) -> WerkzeugResponse:
     form = IdentityDecisionForm()
     if not form.validate_on_submit():
@@ -318,6 +384,7 @@ def case_identity_decision(case_id: int) -> WerkzeugResponse:
 
 @bp.post("/cases/<int:case_id>/duplicates/<int:other_id>/resolve")
 @roles_required(Role.ISSUING_OFFICER, Role.APPROVING_OFFICER)
+@refused_inline
 def case_duplicate_resolve(case_id: int, other_id: int) -> WerkzeugResponse:
     form = DuplicateResolutionForm()
     if not form.validate_on_submit():
@@ -333,6 +400,7 @@ def _invalid_on_case(case_id: int, form: FlaskForm) -> Response:
     status = 400 if "csrf_token" in form.errors else 422
     names = {
         ReasonForm: "reason_form",
+        RevokeForm: "revoke_form",
         PhotoOverrideForm: "override_form",
         PhotoForm: "photo_form",
         IdentityDecisionForm: "decision_form",

@@ -1,30 +1,38 @@
-"""Border clearance: scan or type → the signed data, the register's record and the photo →
-clear. Clearing marks the TTD used; a second clearance is refused with DOCUMENT_USED."""
+"""Border clearance: scan or type → one verdict, the photo, the holder and the MRZ, the seal's
+technical details folded away → clear at the officer's port. Clearing marks the TTD used; the
+screen of a used document says when, at which port and by whom it was cleared."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from flask import flash, redirect, url_for
+from flask import Response, flash, redirect, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import readmission, views
+from legalize.cases import border, readmission, views
+from legalize.cases.errors import CaseError
 from legalize.pki.trust import TrustStore, TrustStoreError
 from legalize.registry.accounts import Role
 from legalize.seal.errors import SealError
 from legalize.seal.profiles import read_profile
 from legalize.seal.qrtext import strip_url
+from legalize.web import workflow
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError
-from legalize.web.pages import invalid_form, page
+from legalize.web.pages import page
+from legalize.web.refusals import plain
 from legalize.web.staff import bp
-from legalize.web.staff.forms import ActionForm, ClearLookupForm, PaperForm
+from legalize.web.staff.forms import ClearForm, ClearLookupForm, PaperForm
 from legalize.web.state import db, now, state
 from verifier.report import Report
 from verifier.seal import to_container, verify_seal
 
 NUMBER_MAX = 20
+NUMBER_RE = re.compile(r"[A-Z0-9]{1,20}")
+PORT_KEY = "border_port"
+"""The session remembers the officer's port: typed once per shift, not once per traveller."""
 
 
 def trust_store() -> TrustStore | None:
@@ -46,21 +54,60 @@ def seal_report(seal_text: str, at: datetime) -> Report | None:
     return verify_seal(seal_text, trust, at)
 
 
-def _number_from(text: str) -> str:
-    """A typed number as is; a scanned QR text → the number the register holds for it."""
+def _seal_fields(text: str) -> dict[str, Any] | None:
+    try:
+        fields: dict[str, Any] = read_profile(to_container(strip_url(text))).fields()
+    except (SealError, ValueError):
+        return None
+    return fields
+
+
+def mrz_lines(seal_text: str) -> list[str]:
+    """The MRZ the paper prints (TD3), else the seal's TD2 MRZ; [] when the seal has none."""
+    fields = _seal_fields(seal_text) or {}
+    for key in ("printed_mrz", "mrz"):
+        lines = fields.get(key)
+        if isinstance(lines, list) and all(isinstance(x, str) for x in lines) and lines:
+            return [str(x) for x in lines]
+    return []
+
+
+def _number_from(text: str) -> str | None:
+    """A typed number as is; a scanned QR text → the number its seal names (None: no seal)."""
     text = text.strip()
     if len(text) <= NUMBER_MAX and "/" not in text:
         return text.upper()
-    try:
-        fields: dict[str, Any] = read_profile(to_container(strip_url(text))).fields()
-    except (SealError, ValueError) as exc:
-        raise WebError(
-            422, "SEAL_UNREADABLE", f"the scanned text is not a seal: {exc}", "number"
-        ) from exc
-    number = fields.get("document_number") or fields.get("number")
-    if not isinstance(number, str):
-        raise WebError(422, "SEAL_UNREADABLE", "the seal names no document number", "number")
-    return number.upper()
+    fields = _seal_fields(text)
+    number = (fields or {}).get("document_number") or (fields or {}).get("number")
+    return number.upper() if isinstance(number, str) else None
+
+
+def clear_page(
+    number: str | None, status: int = 200, form: ClearLookupForm | None = None, **extra: Any
+) -> Response:
+    """The clearance screen for ``number`` (None: the scanned text held no seal of ours)."""
+    found = (
+        border.look_up(db(), number, now())
+        if number and NUMBER_RE.fullmatch(number)
+        else border.BorderView(border.Verdict.NOT_OURS, None, None, None, None)
+    )
+    db().rollback()  # end the read transaction
+    doc = found.document
+    if found.verdict is border.Verdict.NOT_OURS and status == 200:
+        status = 404
+    context: dict[str, Any] = {
+        "form": form or ClearLookupForm(number=number or ""),
+        "found": found,
+        "looked_up": number or "",
+        "doc": doc,
+        "case": found.case,
+        "report": seal_report(doc.seal_text, now()) if doc else None,
+        "mrz": mrz_lines(doc.seal_text) if doc else [],
+        "clear_form": extra.pop("clear_form", None) or ClearForm(port=session.get(PORT_KEY, "")),
+        "paper_form": PaperForm() if doc else None,
+        **extra,
+    }
+    return page("staff/clear.html", status=status, **context)
 
 
 @bp.get("/clear")
@@ -74,32 +121,44 @@ def clear() -> WerkzeugResponse:
 def clear_lookup() -> WerkzeugResponse:
     form = ClearLookupForm()
     if not form.validate_on_submit():
-        return invalid_form("staff/clear.html", form)
-    number = _number_from(form.number.data or "")
+        status = 400 if "csrf_token" in form.errors else 422
+        return page("staff/clear.html", status=status, form=form)
+    return clear_page(_number_from(form.number.data or ""), form=form)
+
+
+@bp.get("/clear/<number>/photo")
+@roles_required(Role.BORDER_OFFICER)
+def clear_photo(number: str) -> WerkzeugResponse:
+    """The holder photo of a TTD, by its number: the border sees no case by its id."""
+    if not NUMBER_RE.fullmatch(number):
+        raise WebError(404, "NOT_FOUND", "no such travel document", "number")
     doc = views.find_document(db(), number)
     if doc is None or doc.type != "ttd":
-        raise WebError(404, "NOT_FOUND", f"no travel document {number}", "number")
-    case = views.get_case(db(), doc.case_id)
-    db().rollback()
-    return page(
-        "staff/clear.html",
-        form=form,
-        doc=doc,
-        case=case,
-        report=seal_report(doc.seal_text, now()),
-        action_form=ActionForm(),
-        paper_form=PaperForm(),
-    )
+        raise WebError(404, "NOT_FOUND", "no such travel document", "number")
+    image, media_type = workflow.photo(db(), doc.case_id)
+    return Response(image, mimetype=media_type)
 
 
 @bp.post("/clear/<number>")
 @roles_required(Role.BORDER_OFFICER)
 def clear_document(number: str) -> WerkzeugResponse:
-    form = ActionForm()
-    if not form.validate_on_submit():
-        raise WebError(400, "CSRF_FAILED", "the form expired; reload the page", "csrf_token")
-    if len(number) > NUMBER_MAX:
+    if not NUMBER_RE.fullmatch(number):
         raise WebError(422, "INVALID_INPUT", "not a document number", "number")
-    doc = readmission.clear(db(), user_actor(current_user()), number, now())
-    flash(f"document {doc.number} cleared: it is now used")
+    found = views.find_document(db(), number)
+    db().rollback()
+    if found is None or found.type != "ttd":
+        raise WebError(404, "NOT_FOUND", "the register holds no such travel document", "number")
+    form = ClearForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            return clear_page(number, 400, refusal="The page expired: look the document up again.")
+        return clear_page(number, 422, clear_form=form)
+    port = (form.port.data or "").strip().upper()
+    try:
+        doc = readmission.clear(db(), user_actor(current_user()), number, now(), port=port)
+    except CaseError as exc:
+        # Refused (used already, expired, revoked): the screen says so, with the verdict.
+        return clear_page(number, 409, refusal=plain(exc), refusal_code=exc.code)
+    session[PORT_KEY] = port
+    flash(f"Cleared at {port}: document {doc.number} is now used.")
     return redirect(url_for("staff.clear"))

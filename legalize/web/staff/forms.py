@@ -37,7 +37,12 @@ class IcaoCountry:
 
 
 COUNTRY = IcaoCountry()
-SEX_CHOICES = [SelectChoice(v, v) for v in ("M", "F", "X")]
+SEX_CHOICES = [
+    SelectChoice("", "— choose —"),
+    *(SelectChoice(v, label) for v, label in (("M", "M (male)"), ("F", "F (female)"), ("X", "X"))),
+]
+"""No default: a placeholder the form refuses, so nobody files a sex they did not choose."""
+SEX_REQUIRED = DataRequired(message="choose the sex as the travel document shows it")
 
 
 class LoginForm(FlaskForm):
@@ -92,6 +97,29 @@ class ActionForm(FlaskForm):
     """A button with nothing but the CSRF token (prepare, approve, issue, clear)."""
 
 
+class ClearForm(FlaskForm):
+    """Clear a TTD at the officer's port (recorded in the audit entry of the clearance)."""
+
+    port = StringField(
+        "Your port",
+        validators=[
+            DataRequired(message="name your port of entry, e.g. CMB"),
+            Length(max=40),
+            Regexp(r"^[A-Za-z0-9 .()'-]+$", message="letters, digits, spaces, . ( ) ' -"),
+        ],
+    )
+
+
+class RevokeForm(FlaskForm):
+    """Revocation: a reason, and a tick that the officer means it."""
+
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=1000)])
+    confirm = BooleanField(
+        "I confirm",
+        validators=[DataRequired(message="tick “I confirm” to revoke the document")],
+    )
+
+
 class ClearLookupForm(FlaskForm):
     number = StringField(
         "Document number or scanned QR text", validators=[DataRequired(), Length(max=2000)]
@@ -104,7 +132,7 @@ class ReadmissionForm(FlaskForm):
     surname = StringField("Surname", validators=[DataRequired(), Length(max=100)])
     given_names = StringField("Given names", validators=[DataRequired(), Length(max=100)])
     birth_date = DateField("Date of birth", validators=[DataRequired()])
-    sex = SelectField("Sex", choices=SEX_CHOICES, validators=[DataRequired()])
+    sex = SelectField("Sex", choices=SEX_CHOICES, validators=[SEX_REQUIRED])
     birth_place = StringField("Place of birth", validators=[Optional(), Length(max=100)])
     nic_number = StringField("NIC number", validators=[Optional(), Length(max=12)])
     passport_number = StringField("Passport number", validators=[Optional(), Length(max=20)])
@@ -117,7 +145,7 @@ class LegalizationForm(FlaskForm):
     surname = StringField("Applicant surname", validators=[DataRequired(), Length(max=100)])
     given_names = StringField("Given names", validators=[DataRequired(), Length(max=100)])
     birth_date = DateField("Date of birth", validators=[DataRequired()])
-    sex = SelectField("Sex", choices=SEX_CHOICES, validators=[DataRequired()])
+    sex = SelectField("Sex", choices=SEX_CHOICES, validators=[SEX_REQUIRED])
     destination_country = StringField("Destination country", validators=[DataRequired(), COUNTRY])
     underlying_title = StringField("Document title", validators=[DataRequired(), Length(max=200)])
     underlying_date = DateField("Document date", validators=[DataRequired()])

@@ -23,12 +23,12 @@ def _safe_next(target: str | None) -> str:
     # Control characters: browsers drop tabs and newlines from URLs ("/\t/evil" becomes
     # "//evil"), and a newline in the Location header made Werkzeug raise (a 500).
     if target and any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
-        return url_for("staff.cases")
+        return url_for("staff.work")
     if target and target.startswith("/") and not target.startswith("//"):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and "\\" not in target:
             return target
-    return url_for("staff.cases")
+    return url_for("staff.work")
 
 
 def _sign_in(user: User) -> WerkzeugResponse:
@@ -56,7 +56,7 @@ def login() -> WerkzeugResponse:
     form = LoginForm()
     if request.method == "GET":
         if load_user() is not None:
-            return redirect(url_for("staff.cases"))
+            return redirect(url_for("staff.work"))
         return page("staff/login.html", form=form)
     rate_limit("rate_login")
     if not form.validate_on_submit():

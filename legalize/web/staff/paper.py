@@ -21,24 +21,16 @@ from typing import Any
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import paper, views
-from legalize.cases.rules import Action, available_actions
 from legalize.cases.views import DocumentView
 from legalize.imaging.decode import CAPTURE_FORMATS, sniff
-from legalize.registry import audit
 from legalize.registry.accounts import Role
-from legalize.registry.models import Case
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError, error_response
-from legalize.web.pages import page
 from legalize.web.staff import bp
-from legalize.web.staff.clearance import NUMBER_MAX, seal_report, trust_store
+from legalize.web.staff.cases import case_page
+from legalize.web.staff.clearance import NUMBER_MAX, clear_page, trust_store
 from legalize.web.staff.forms import (
-    ActionForm,
-    ClearLookupForm,
     PaperForm,
-    PhotoForm,
-    PhotoOverrideForm,
-    ReasonForm,
 )
 from legalize.web.state import db, now, state
 from verifier.report import Report, Status
@@ -167,25 +159,12 @@ def clear_paper(number: str) -> WerkzeugResponse:
     if doc is None or doc.type != "ttd":
         raise WebError(404, "NOT_FOUND", f"no travel document {number}", "number")
     upload = _upload()
-    case = views.get_case(db(), doc.case_id)
     db().rollback()
     try:
         result = upload if isinstance(upload, PaperResult) else check_paper(doc, upload)
     except Busy:
         return _busy()
-    doc = views.find_document(db(), doc.number) or doc
-    db().rollback()
-    return page(
-        "staff/clear.html",
-        status=_status(result),
-        form=ClearLookupForm(number=doc.number),
-        doc=doc,
-        case=case,
-        report=seal_report(doc.seal_text, now()),
-        action_form=ActionForm(),
-        paper_form=PaperForm(),
-        paper=result,
-    )
+    return clear_page(doc.number, _status(result), paper=result)
 
 
 @bp.post("/cases/<int:case_id>/paper")
@@ -200,22 +179,5 @@ def case_paper(case_id: int) -> WerkzeugResponse:
         result = upload if isinstance(upload, PaperResult) else check_paper(view.document, upload)
     except Busy:
         return _busy()
-    view = views.get_case(db(), case_id)
-    row = db().get(Case, case_id)
-    actions = available_actions(user_actor(current_user()), row) if row is not None else []
-    history = [(e.at, e.actor, e.action) for e in audit.entries_for(db(), "case", case_id)]
-    db().rollback()
-    return page(
-        "staff/case.html",
-        status=_status(result),
-        case=view,
-        history=history,
-        actions=[a.value for a in actions],
-        action_form=ActionForm(),
-        reason_form=ReasonForm(),
-        override_form=PhotoOverrideForm(),
-        photo_form=PhotoForm(),
-        paper_form=PaperForm(),
-        paper=result,
-        Action=Action,
-    )
+    # The case page as it is now (identity alert and history included), with the report.
+    return case_page(case_id, _status(result), paper=result)

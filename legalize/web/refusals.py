@@ -1,0 +1,46 @@
+"""A refused action in plain words, for the page where it happened: no reason codes, no
+internal ids ("case 54", "#4"), no field-name prefixes. The API keeps the codes
+(legalize.web.errors)."""
+
+from __future__ import annotations
+
+import re
+
+from legalize.cases.errors import CaseError
+
+PLAIN = {
+    "FOUR_EYES": "Another officer must do this: four eyes — nobody approves what they filed or "
+    "prepared, and a decision on a stolen or revoked document needs a third officer.",
+    "DOCUMENT_USED": "This travel document has been used already: its holder was cleared at "
+    "the border. It cannot be used again.",
+    "DOCUMENT_EXPIRED": "This document has expired.",
+    "DOCUMENT_REVOKED": "This document has been revoked.",
+    "ROLE_REQUIRED": "Your role does not allow this.",
+    "NOT_FOUND": "Not found: it may have been removed or mistyped.",
+    "ISSUANCE_FAILED": "The document could not be issued just now; nothing was changed. "
+    "Try again in a moment.",
+}
+"""Codes whose own message is technical: the sentence an officer reads instead."""
+
+STALE = {"INVALID_STATE"}
+"""A state that moved on: most often another officer acted in another tab or window."""
+
+_IDS = re.compile(r"\b(?:case|batch|document of case)\s+#?\d+\b|#\d+\b", re.IGNORECASE)
+
+
+def without_ids(message: str) -> str:
+    """``case 54 is approved; cannot prepare`` → ``this case is approved; cannot prepare``."""
+    text = _IDS.sub("this case", message)
+    return text[:1].upper() + text[1:]
+
+
+def plain(exc: CaseError) -> str:
+    if exc.code in PLAIN:
+        return PLAIN[exc.code]
+    text = without_ids(exc.message)
+    if exc.code in STALE:
+        return (
+            f"{text}. The case changed since this page was loaded (perhaps in another tab): "
+            "it is shown as it is now."
+        )
+    return text

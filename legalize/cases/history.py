@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from legalize.cases.gate import EVIDENCE
 from legalize.registry.audit import AuditEntry
 
 CROSSCHECK = {
@@ -82,8 +83,8 @@ SENTENCES: dict[str, Callable[[str, Mapping[str, Any]], str]] = {
     "photo.added": _photo,
     "photo.override": lambda a, d: f"photo check overridden by {a}{_reason(d)}",
     "identity.decided": lambda a, d: (
-        f"identity decided by {a} on "
-        + str(d.get("evidence", "")).replace("_", " ")
+        f"identity decided by {a}: "
+        + EVIDENCE.get(str(d.get("evidence")), str(d.get("evidence", "")).replace("_", " "))
         + (f" ({d['evidence_reference']})" if d.get("evidence_reference") else "")
         + _reason(d)
     ),
@@ -104,8 +105,9 @@ def sentence(action: str, actor: str, details: Mapping[str, Any]) -> str:
     a = who(actor)
     make = SENTENCES.get(action)
     if make is None:
-        return f"{action.replace('.', ' ').replace('_', ' ')} by {a}"
-    text = make(a, details)
+        text = f"{action.replace('.', ' ').replace('_', ' ')} by {a}"
+    else:
+        text = make(a, details)
     return text[:1].upper() + text[1:]
 
 

@@ -30,7 +30,7 @@ _IDS = re.compile(r"\b(?:case|batch|document of case)\s+#?\d+\b|#\d+\b", re.IGNO
 
 def without_ids(message: str) -> str:
     """``case 54 is approved; cannot prepare`` → ``this case is approved; cannot prepare``."""
-    text = _IDS.sub("this case", message)
+    text = _IDS.sub("this case", message).replace("user:", "")
     return text[:1].upper() + text[1:]
 
 

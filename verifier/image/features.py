@@ -127,7 +127,7 @@ def _too_coarse(page: LocatedPage, name: str, rect: Rect) -> Check | None:
 
 
 def _judged(
-    name: str, passed: bool, code: str, ok: str, bad: str, data: Mapping[str, object]
+    name: str, passed: bool, ok: str, bad: str, data: Mapping[str, object], *, code: str
 ) -> Check:
     """A feature check's result: VALID with ``ok`` or INVALID ``code`` with ``bad``."""
     if passed:
@@ -161,11 +161,11 @@ def check_rosette(page: LocatedPage, number: str) -> Check:
     return _judged(
         "print.rosette",
         expected >= ROSETTE_MIN and expected - best_decoy >= ROSETTE_MARGIN,
-        ROSETTE_MISMATCH,
         "The rosette printed is the one this document's number defines.",
         "The rosette printed is not the one this document's number defines: the background "
         "was taken from another document or the page was made without our template.",
         data,
+        code=ROSETTE_MISMATCH,
     )
 
 
@@ -195,10 +195,10 @@ def check_fine_lines(page: LocatedPage) -> Check:
     return _judged(
         "print.fine_lines",
         value >= FINE_LINES_MIN,
-        FEATURE_MISSING,
         "The fine-line band is printed where the template puts it.",
         "The fine-line band of our template is missing.",
         data,
+        code=FEATURE_MISSING,
     )
 
 
@@ -230,10 +230,10 @@ def check_microtext(page: LocatedPage) -> Check:
     return _judged(
         "print.microtext",
         contrast >= MICROTEXT_MIN_CONTRAST and covered >= MICROTEXT_MIN_COVERAGE,
-        FEATURE_MISSING,
         "The microtext line is printed where the template puts it.",
         "The microtext line of our template is missing.",
         data,
+        code=FEATURE_MISSING,
     )
 
 

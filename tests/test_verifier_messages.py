@@ -118,7 +118,8 @@ def codes_in(sources: dict[str, str]) -> set[str]:
                     index = _CODE_ARGUMENT[name]
                     if len(node.args) > index:
                         found.append(node.args[index])
-                    found.extend(k.value for k in node.keywords if k.arg == "code")
+                # any call that names its reason code as ``code=`` (small check constructors)
+                found.extend(k.value for k in node.keywords if k.arg == "code")
             codes.update(c for c in map(resolve, found) if c is not None and _CODE.match(c))
     return codes
 

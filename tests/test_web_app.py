@@ -60,7 +60,8 @@ def test_production_cookie_is_secure(tmp_path: Path) -> None:
     # without connecting (create_app does not connect before the first request).
     prod = Config(
         production=True,
-        secret_key="x" * 40,
+        secret_key=support.PRODUCTION_SECRET,
+        redis_url=support.PRODUCTION_REDIS,
         database_url="postgresql://nobody@127.0.0.1:1/none",
         keys_dir=tmp_path / "prodkeys",
     )
@@ -85,7 +86,8 @@ def test_production_refuses_dev_settings(
     (dev_keys / "DEV_ONLY").write_text("dev")
     good = Config(
         production=True,
-        secret_key="s" * 40,
+        secret_key=support.PRODUCTION_SECRET,
+        redis_url=support.PRODUCTION_REDIS,
         database_url="postgresql://nobody@127.0.0.1:1/none",
         keys_dir=tmp_path / "prodkeys",
     )
@@ -389,7 +391,8 @@ def test_production_forms_work_over_https(tmp_path: Path) -> None:
     let the browser send it for our own origin. (Logout touches no database.)"""
     prod = Config(
         production=True,
-        secret_key="p" * 40,
+        secret_key=support.PRODUCTION_SECRET,
+        redis_url=support.PRODUCTION_REDIS,
         database_url="postgresql://nobody@127.0.0.1:1/none",
         keys_dir=tmp_path / "prodkeys",
     )

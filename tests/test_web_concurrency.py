@@ -221,7 +221,8 @@ def test_gunicorn_runs_the_production_factory(tmp_path: Path) -> None:
     base_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("LEGALIZE_")},
         "LEGALIZE_ENV": "production",
-        "LEGALIZE_SECRET_KEY": "s" * 48,
+        "LEGALIZE_SECRET_KEY": support.PRODUCTION_SECRET,
+        "REDIS_URL": os.environ.get("REDIS_URL") or support.PRODUCTION_REDIS,
         "LEGALIZE_KEYS_DIR": str(keys),
     }
     try:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+import support
 from web_app import (
     PASSWORD,
     Tokens,
@@ -202,7 +203,8 @@ def test_totp_guesses_are_limited_per_user_across_addresses(env: WebEnv) -> None
 def test_hsts_in_production_also_behind_a_tls_proxy(tmp_path: Path) -> None:
     prod = Config(
         production=True,
-        secret_key="p" * 40,
+        secret_key=support.PRODUCTION_SECRET,
+        redis_url=support.PRODUCTION_REDIS,
         database_url="postgresql://nobody@127.0.0.1:1/none",
         keys_dir=tmp_path / "prodkeys",
     )

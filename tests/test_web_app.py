@@ -52,7 +52,7 @@ def test_login_sets_strict_session_cookie_and_logout_clears_it(env: WebEnv) -> N
     assert client.get("/staff/cases").status_code == 302  # back to the login page
 
 
-def test_production_cookie_is_secure(tmp_path: Path) -> None:
+def test_production_cookie_is_secure(tmp_path: Path, no_database_check: None) -> None:
     url = f"sqlite:///{tmp_path / 'p.sqlite3'}"
     app = create_app(Config(database_url=url))
     assert app.config["SESSION_COOKIE_SECURE"] is False
@@ -386,7 +386,7 @@ def test_rate_limit_is_shared_through_redis(
     assert statuses == [401] * 5 + [429]
 
 
-def test_production_forms_work_over_https(tmp_path: Path) -> None:
+def test_production_forms_work_over_https(tmp_path: Path, no_database_check: None) -> None:
     """Strict CSRF in production checks the Referer of HTTPS posts; our Referrer-Policy must
     let the browser send it for our own origin. (Logout touches no database.)"""
     prod = Config(

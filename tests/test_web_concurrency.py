@@ -26,7 +26,7 @@ from web_app import PASSWORD, photo_jpeg, seed
 
 from legalize.cases import readmission
 from legalize.cases.rules import Actor, Role
-from legalize.registry.db import make_engine, make_session_factory
+from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.models import Case, Document
 
 CASES = 24
@@ -271,5 +271,24 @@ def test_gunicorn_runs_the_production_factory(tmp_path: Path) -> None:
             proc.terminate()
             proc.wait(timeout=30)
             log.close()
+        # `legalize dev run --allow-any-database` once seeded this database: no start.
+        from legalize.commands.dev import seed_users
+
+        engine = make_engine(url)
+        upgrade(engine)
+        with make_session_factory(engine)() as s:
+            seed_users(s, datetime.now(UTC))
+        engine.dispose()
+        demo = subprocess.run(
+            [str(gunicorn), "--bind", f"127.0.0.1:{_free_port()}", "legalize.web:create_app()"],
+            env={**base_env, "DATABASE_URL": url},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert demo.returncode != 0
+        assert "published demo credentials" in demo.stderr
     finally:
         drop_postgres_database(server, name)

@@ -200,7 +200,9 @@ def test_totp_guesses_are_limited_per_user_across_addresses(env: WebEnv) -> None
     assert statuses == [401, 401, 401, 429]
 
 
-def test_hsts_in_production_also_behind_a_tls_proxy(tmp_path: Path) -> None:
+def test_hsts_in_production_also_behind_a_tls_proxy(
+    tmp_path: Path, no_database_check: None
+) -> None:
     prod = Config(
         production=True,
         secret_key=support.PRODUCTION_SECRET,

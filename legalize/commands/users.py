@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import secrets
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -44,6 +45,13 @@ def register(sub: Any) -> None:
     p = users_sub.add_parser("disable", help="disable a staff user")
     p.add_argument("username")
     p.set_defaults(handler=disable_user)
+
+    p = users_sub.add_parser(
+        "revoke-demo",
+        help="disable the demo users and API client of `legalize dev run` and replace their "
+        "published password and token (production refuses to start while they work)",
+    )
+    p.set_defaults(handler=revoke_demo)
 
     p = users_sub.add_parser("add-client", help="add an API client; prints its token once")
     p.add_argument("name")
@@ -115,6 +123,30 @@ def disable_user(args: argparse.Namespace) -> int:
         accounts.set_active(user, False)
         session.commit()
         print(f"user {user.username} disabled")
+    return 0
+
+
+def revoke_demo(args: argparse.Namespace) -> int:
+    from legalize.cases.demo_credentials import DEMO_TOKEN, DEMO_USERS, demo_credentials
+
+    with _session() as session:
+        for name, (_, password) in DEMO_USERS.items():
+            user = accounts.get_user(session, name)
+            if user is not None and accounts.password_matches(user, password):
+                accounts.set_active(user, False)
+                # Random and never shown: a later re-enabling needs a new password first.
+                user.password_hash = accounts.hash_password(secrets.token_urlsafe(32))
+                print(f"user {name}: disabled, demo password replaced")
+        for client in accounts.list_api_clients(session):
+            if client.token_hash == accounts.token_hash(DEMO_TOKEN):
+                client.active = False
+                client.token_hash = accounts.token_hash(secrets.token_urlsafe(32))
+                print(f"API client {client.name}: disabled, demo token replaced")
+        session.commit()
+        left = demo_credentials(session)
+    if left:
+        raise CommandError(f"demo credentials left: {'; '.join(left)}")
+    print("no demo credentials left")
     return 0
 
 

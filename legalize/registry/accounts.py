@@ -223,6 +223,11 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's, whatever the account's state (no rehash)."""
+    return len(password) <= MAX_PASSWORD_LENGTH and _verify(user.password_hash, password)
+
+
 def credential_stamp(user: User) -> str:
     """A short digest of the user's credentials (password hash and TOTP secret). A signed-in
     session carries the stamp of its sign-in; when a password is reset or a new second factor

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -117,17 +116,6 @@ def seed_cases(session: Session, config: Config, at: datetime) -> str:
         return f"demo cases: NOT seeded: {exc.code}: {exc.message}"
 
 
-class _RedactQuery(logging.Filter):
-    """The dev server's access log without query strings: searches may hold names."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                re.sub(r"\?[^ \"]*", "?…", a) if isinstance(a, str) else a for a in record.args
-            )
-        return True
-
-
 DEV_KEYS_BACKDATE = timedelta(days=7)
 """A fresh dev PKI starts a week ago, so the demo history can lie in the past."""
 DEMO_BACKDATE = timedelta(days=2)
@@ -174,7 +162,9 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         print("check: ready to serve (not serving: --check)")
         return 0
-    logging.getLogger("werkzeug").addFilter(_RedactQuery())
+    from legalize.web.accesslog import AccessLogRedaction
+
+    logging.getLogger("werkzeug").addFilter(AccessLogRedaction(config.check_url))
     print(f"serving on http://{args.host}:{args.port}/  (staff: /staff/, API: /api/openapi.json)")
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
     return 0

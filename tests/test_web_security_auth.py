@@ -200,6 +200,31 @@ def test_totp_guesses_are_limited_per_user_across_addresses(env: WebEnv) -> None
     assert statuses == [401, 401, 401, 429]
 
 
+def test_password_guesses_are_limited_per_user_name_across_addresses(
+    tmp_path: Path, web_template: tuple[Path, Tokens]
+) -> None:
+    """40 wrong passwords for one user from 4 addresses, then the right one, signed in: the
+    address limit alone does not stop a guesser with several addresses. Unknown names are
+    limited alike (a 429 says nothing about whether the user exists); other users are not
+    affected; a sign-in that succeeds does not count."""
+    url, tokens = seeded_sqlite(tmp_path, web_template)
+    env = make_env(url, tokens, extra={"rate_login": "100/minute", "rate_login_user": "5/hour"})
+    address = iter(range(1, 200))
+
+    def attempt(username: str, password: str) -> int:
+        client = env.app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.1.{next(address)}"
+        return int(login(client, username, password).status_code)
+
+    for _ in range(3):
+        assert attempt("bob", PASSWORD) == 302  # successes do not count
+    assert [attempt("alice", "wrong password!") for _ in range(7)] == [401] * 5 + [429] * 2
+    assert attempt("alice", PASSWORD) == 429  # the right password too, from a fresh address
+    assert attempt(" ALICE ", PASSWORD) == 429  # the name as sign-in reads it
+    assert [attempt("nobody", "wrong password!") for _ in range(6)] == [401] * 5 + [429]
+    assert attempt("bob", PASSWORD) == 302
+
+
 def test_hsts_in_production_also_behind_a_tls_proxy(
     tmp_path: Path, no_database_check: None
 ) -> None:

@@ -109,6 +109,7 @@ def test_whole_legalization_path(db_session: Session, dev_pki: Any) -> None:
         "case.signatory_matched",
         "case.prepared",
         "case.approved",
+        "document.number_taken",
         "document.issued",
         "document.revoked",
     ]

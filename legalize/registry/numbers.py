@@ -4,10 +4,12 @@ the audit log (issue 12, item 8), so a gap in the numbering is never a mystery.
 Issuance records ``document.number_taken`` in the transaction that takes the number, before
 anything is rendered; then exactly one final entry: ``document.issued``,
 ``document.issue_failed`` (the rendering raised) or ``document.number_abandoned`` (the
-issuance lost a race or could not be registered; the reason says which). A process killed
-between the two leaves the reservation alone: :func:`account_numbers` lists such numbers
-(and numbers with no entry at all, as older crashes left them) and :func:`abandon_number`
-records the fate an administrator established. ``legalize audit numbers`` runs both.
+issuance lost a race or could not be registered; the reason says which); the ``legalize
+issue`` tool, which makes a document outside any case, records ``document.produced``. A
+process killed between the two leaves the reservation alone: :func:`account_numbers` lists
+such numbers (and numbers with no entry at all, as older crashes left them) and
+:func:`abandon_number` records the fate an administrator established; ``legalize audit
+numbers`` runs both.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ TAKEN = "document.number_taken"
 ISSUED = "document.issued"
 FAILED = "document.issue_failed"
 ABANDONED = "document.number_abandoned"
-FINAL = frozenset({ISSUED, FAILED, ABANDONED})
+PRODUCED = "document.produced"
+"""Made by the ``legalize issue`` tool outside any case (no register entry; PDF hash kept)."""
+FINAL = frozenset({ISSUED, FAILED, ABANDONED, PRODUCED})
 MAX_REASON = 500
 
 

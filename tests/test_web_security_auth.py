@@ -398,3 +398,20 @@ def test_no_page_is_stored_by_caches(env: WebEnv) -> None:
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
     with client.get("/static/site.css") as static:  # a file response: close it
         assert static.headers.get("Cache-Control") != "no-store"
+
+
+@pytest.mark.parametrize("digits", ["１", "١", "𝟏", "¹", "1１"])
+def test_non_ascii_digits_name_no_row(env: WebEnv, digits: str) -> None:
+    """`/api/cases/１` (a fullwidth 1) was read as case 1: Werkzeug's int converter matches
+    any Unicode digit and int() reads it. Every int route and int query refuses it."""
+    case_id = _file_case(env)
+    assert case_id == 1
+    api = env.app.test_client()
+    assert api.get("/api/cases/1", headers=bearer(env.token)).status_code == 200
+    for url in (f"/api/cases/{digits}", f"/api/cases/{digits}/document.pdf"):
+        assert api.get(url, headers=bearer(env.token)).status_code == 404, url
+    listing = api.get(f"/api/cases?kind=readmission&page={digits}", headers=bearer(env.token))
+    assert listing.status_code == 400
+    client, _ = staff_client(env.app, "root")
+    for url in (f"/staff/cases/{digits}", f"/staff/users/{digits}", f"/staff/batches/{digits}"):
+        assert client.get(url).status_code == 404, url

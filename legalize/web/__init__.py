@@ -38,7 +38,11 @@ MAX_ROW_ID = 2**31 - 1
 class RowIdConverter(IntegerConverter):
     """``<int:…>`` in every route: 1 to :data:`MAX_ROW_ID`. A larger id cannot name a row,
     and handed to the database it raised (SQLite: OverflowError; PostgreSQL: out of range),
-    a 500; out of range it does not match the route, a plain 404."""
+    a 500; out of range it does not match the route, a plain 404. ASCII digits only: ``\\d``
+    matches every Unicode digit and ``int()`` reads them, so ``/api/cases/１`` (fullwidth)
+    named case 1 — one row with many URLs slips past any check keyed on the path."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)

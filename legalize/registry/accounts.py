@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Boolean, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from legalize.registry import passwords
 from legalize.registry.base import Base
 from legalize.registry.timestamps import UtcDateTime
 
@@ -155,6 +156,9 @@ def check_password_policy(password: str) -> None:
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(f"password longer than {MAX_PASSWORD_LENGTH} characters", "password")
+    problem = passwords.weakness(password)
+    if problem:
+        raise AccountError(problem, "password")
 
 
 def _verify(hash_: str, password: str) -> bool:

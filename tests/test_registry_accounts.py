@@ -48,3 +48,26 @@ def test_the_block_list_ships_with_the_package() -> None:
 
     assert len(BLOCKED) >= 200
     assert "password" in BLOCKED and "qwertyuiop" in BLOCKED
+
+
+def test_each_active_change_starts_a_session_generation() -> None:
+    from datetime import UTC, datetime
+
+    user = accounts.User(
+        username="erin",
+        password_hash=accounts.hash_password("a good long password"),
+        roles_text="border_officer",
+        active=True,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    stamps = {accounts.credential_stamp(user)}
+    accounts.set_active(user, True)  # no change, no new generation
+    assert accounts.session_generation(user) == 0
+    for active in (False, True, False, True):
+        accounts.set_active(user, active)
+        stamps.add(accounts.credential_stamp(user))
+    assert len(stamps) == 5 and accounts.session_generation(user) == 4
+    assert accounts.password_matches(user, "a good long password")
+    accounts.set_password(user, "another good password")
+    assert accounts.session_generation(user) == 4
+    assert accounts.password_matches(user, "another good password")

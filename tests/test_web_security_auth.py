@@ -94,6 +94,36 @@ def test_a_credential_change_ends_the_users_sessions(env: WebEnv, change: dict[s
     assert bob.get("/staff/cases").status_code == 200
 
 
+@pytest.mark.parametrize("how", ["page", "library"])
+def test_re_enabling_a_user_does_not_revive_old_sessions(env: WebEnv, how: str) -> None:
+    """Disabled, then enabled again: the cookies of before (a stolen one among them) stay
+    dead; a new sign-in works."""
+    alice, _ = staff_client(env.app, "alice")
+    assert alice.get("/staff/cases").status_code == 200
+    admin, token = staff_client(env.app, "root")
+    user_id = _user_id(env, "alice")
+
+    def set_active(active: bool) -> None:
+        if how == "page":
+            data = {"roles": ["issuing_officer"], "totp": "keep", "csrf_token": token}
+            if active:
+                data["active"] = "y"
+            assert admin.post(f"/staff/users/{user_id}", data=data).status_code == 302
+        else:
+            with make_session_factory(make_engine(env.config.database_url))() as s:
+                user = accounts.get_user(s, "alice")
+                assert user is not None
+                accounts.set_active(user, active)
+                s.commit()
+
+    set_active(False)
+    assert alice.get("/staff/cases").status_code == 302
+    set_active(True)
+    assert alice.get("/staff/cases").status_code == 302  # still signed out
+    again, _ = staff_client(env.app, "alice")
+    assert again.get("/staff/cases").status_code == 200
+
+
 def test_a_role_taken_away_mid_session_is_refused_at_once(env: WebEnv) -> None:
     case_id = _file_case(env)
     bob, bob_token = staff_client(env.app, "bob")

@@ -76,6 +76,8 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    """The argon2id hash, prefixed ``g<N>$`` once the account was disabled or enabled: its
+    session generation (:func:`set_active`), kept here so it needs no column of its own."""
     roles_text: Mapped[str] = mapped_column("roles", String(200), default="")
     """Space-separated :class:`Role` values."""
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -161,9 +163,27 @@ def check_password_policy(password: str) -> None:
         raise AccountError(problem, "password")
 
 
+_GENERATION = re.compile(r"^g([0-9]{1,9})\$(?=\$)")
+
+
+def _argon2_part(stored: str) -> str:
+    """The argon2 hash of a stored ``password_hash`` (without its generation prefix)."""
+    return _GENERATION.sub("", stored, count=1)
+
+
+def session_generation(user: User) -> int:
+    """How many times the account was disabled or enabled (0: never)."""
+    match = _GENERATION.match(user.password_hash)
+    return int(match.group(1)) if match else 0
+
+
+def _with_generation(argon2_hash: str, generation: int) -> str:
+    return f"g{generation}${argon2_hash}" if generation else argon2_hash
+
+
 def _verify(hash_: str, password: str) -> bool:
     try:
-        return _HASHER.verify(hash_, password)
+        return _HASHER.verify(_argon2_part(hash_), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -222,8 +242,8 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     if not _verify(user.password_hash, password):
         return None
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = _HASHER.hash(password)
+    if _HASHER.check_needs_rehash(_argon2_part(user.password_hash)):
+        user.password_hash = _with_generation(_HASHER.hash(password), session_generation(user))
     return user
 
 
@@ -233,16 +253,17 @@ def password_matches(user: User, password: str) -> bool:
 
 
 def credential_stamp(user: User) -> str:
-    """A short digest of the user's credentials (password hash and TOTP secret). A signed-in
-    session carries the stamp of its sign-in; when a password is reset or a new second factor
-    is set the stamp changes, and every earlier session of the user ends with it. It reveals
+    """A short digest of the user's credentials (password hash with its session generation,
+    and TOTP secret). A signed-in session carries the stamp of its sign-in; when a password is
+    reset, a new second factor is set or the account is disabled or enabled, the stamp
+    changes, and every earlier session of the user ends with it. It reveals
     nothing: a SHA-256 of an argon2 hash and a secret the session holder cannot invert."""
     material = f"{user.password_hash}\x00{user.totp_secret or ''}".encode()
     return hashlib.sha256(b"legalize-session\x00" + material).hexdigest()[:32]
 
 
 def set_password(user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
+    user.password_hash = _with_generation(hash_password(password), session_generation(user))
 
 
 def set_roles(user: User, roles: Iterable[Role | str]) -> None:
@@ -253,6 +274,13 @@ def set_roles(user: User, roles: Iterable[Role | str]) -> None:
 
 
 def set_active(user: User, active: bool) -> None:
+    """Disable or enable. Each change starts a new session generation, which changes the
+    :func:`credential_stamp`: re-enabling a user does not revive a cookie of before the
+    disabling (one stolen while the account was suspended, say)."""
+    if user.active is not None and bool(user.active) == active:
+        return
+    generation = session_generation(user) + 1
+    user.password_hash = _with_generation(_argon2_part(user.password_hash), generation)
     user.active = active
 
 

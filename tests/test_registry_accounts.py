@@ -71,3 +71,57 @@ def test_each_active_change_starts_a_session_generation() -> None:
     accounts.set_password(user, "another good password")
     assert accounts.session_generation(user) == 4
     assert accounts.password_matches(user, "another good password")
+
+
+def _totp_user(stored: str | None) -> accounts.User:
+    from datetime import UTC, datetime
+
+    return accounts.User(
+        username="tina",
+        password_hash=accounts.hash_password("a good long password"),
+        roles_text="issuing_officer",
+        totp_secret=stored,
+        active=True,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+def test_totp_secrets_are_stored_encrypted() -> None:
+    from datetime import UTC, datetime
+
+    import pyotp
+
+    from legalize.registry.totp_cipher import TotpCipher, TotpKeyError
+
+    cipher = TotpCipher("a configured key, random enough for a test 7Qz")
+    secret = accounts.new_totp_secret()
+    user = _totp_user(None)
+    accounts.enable_totp(user, secret, cipher)
+    assert user.totp_secret is not None and len(user.totp_secret) <= 64
+    assert secret not in user.totp_secret and user.totp_secret.startswith("v1:")
+    assert secret in accounts.totp_uri(user, cipher)
+    at = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    assert accounts.verify_totp(user, pyotp.TOTP(secret).at(at), at, cipher)
+    with pytest.raises(TotpKeyError):  # another key (the secret key rotated)
+        accounts.totp_uri(user, TotpCipher("another key entirely, also long enough"))
+
+
+def test_a_plain_totp_secret_of_before_is_read_once_and_encrypted() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import pyotp
+
+    from legalize.registry.totp_cipher import TotpCipher
+
+    cipher = TotpCipher("a configured key, random enough for a test 7Qz")
+    secret = accounts.new_totp_secret()
+    user = _totp_user(secret)  # as earlier versions stored it
+    at = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    assert not accounts.verify_totp(
+        user, "000000" if pyotp.TOTP(secret).at(at) != "000000" else "111111", at, cipher
+    )
+    assert user.totp_secret == secret  # a wrong code changes nothing
+    assert accounts.verify_totp(user, pyotp.TOTP(secret).at(at), at, cipher)
+    assert user.totp_secret != secret and user.totp_secret.startswith("v1:")
+    later = at + timedelta(minutes=1)
+    assert accounts.verify_totp(user, pyotp.TOTP(secret).at(later), later, cipher)

@@ -26,6 +26,7 @@ from web_app import (
 from legalize.config import DEV_SECRET_KEY, Config, ConfigError
 from legalize.registry import accounts, audit
 from legalize.registry.db import make_engine, make_session_factory
+from legalize.registry.totp_cipher import TotpCipher
 from legalize.web import create_app
 
 
@@ -134,7 +135,13 @@ def test_totp_second_factor(env: WebEnv) -> None:
     sessions = make_session_factory(make_engine(env.config.database_url))
     with sessions() as s:
         accounts.create_user(
-            s, "tina", PASSWORD, ["issuing_officer"], datetime.now(UTC), totp_secret=secret
+            s,
+            "tina",
+            PASSWORD,
+            ["issuing_officer"],
+            datetime.now(UTC),
+            totp_secret=secret,
+            cipher=TotpCipher.from_config(env.config),
         )
         s.commit()
     client = env.app.test_client()
@@ -160,13 +167,16 @@ def test_totp_second_factor(env: WebEnv) -> None:
 
 
 def test_totp_verify_window_and_replay() -> None:
-    user = accounts.User(username="x", totp_secret=accounts.new_totp_secret())
+    cipher = TotpCipher("k" * 40)
+    secret = accounts.new_totp_secret()
+    user = accounts.User(username="x", totp_secret=cipher.seal(secret))
     at = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-    totp = pyotp.TOTP(user.totp_secret or "")
-    assert accounts.verify_totp(user, totp.at(at - timedelta(seconds=30)), at)
-    assert not accounts.verify_totp(user, totp.at(at - timedelta(seconds=30)), at)  # replay
-    assert not accounts.verify_totp(user, totp.at(at - timedelta(minutes=5)), at)
-    assert not accounts.verify_totp(user, "12345", at)
+    totp = pyotp.TOTP(secret)
+    assert accounts.verify_totp(user, totp.at(at - timedelta(seconds=30)), at, cipher)
+    replay = totp.at(at - timedelta(seconds=30))
+    assert not accounts.verify_totp(user, replay, at, cipher)
+    assert not accounts.verify_totp(user, totp.at(at - timedelta(minutes=5)), at, cipher)
+    assert not accounts.verify_totp(user, "12345", at, cipher)
 
 
 def test_security_headers(env: WebEnv) -> None:
@@ -456,7 +466,7 @@ def test_admin_turns_on_totp_for_a_user(env: WebEnv) -> None:
     with sessions() as s:
         carol = accounts.get_user(s, "carol")
         assert carol is not None and carol.totp_secret
-        secret = carol.totp_secret
+        secret = TotpCipher.from_config(env.config).open(carol.totp_secret)
     other = env.app.test_client()
     assert "/staff/login/totp" in login(other, "carol").headers["Location"]
     token = csrf_token(other, "/staff/login/totp")

@@ -28,6 +28,7 @@ from web_app import (
 from legalize.config import Config
 from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory
+from legalize.registry.totp_cipher import TotpCipher
 from legalize.web import create_app
 
 
@@ -214,7 +215,13 @@ def test_totp_guesses_are_limited_per_user_across_addresses(env: WebEnv) -> None
     secret = accounts.new_totp_secret()
     with make_session_factory(make_engine(env.config.database_url))() as s:
         accounts.create_user(
-            s, "tina", PASSWORD, ["issuing_officer"], datetime.now(UTC), totp_secret=secret
+            s,
+            "tina",
+            PASSWORD,
+            ["issuing_officer"],
+            datetime.now(UTC),
+            totp_secret=secret,
+            cipher=TotpCipher.from_config(env.config),
         )
         s.commit()
     statuses = []

@@ -20,6 +20,7 @@ from legalize.commands import CommandError
 from legalize.config import Config, ConfigError
 from legalize.registry import accounts
 from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
+from legalize.registry.totp_cipher import TotpCipher
 
 
 def register(sub: Any) -> None:
@@ -93,17 +94,27 @@ def _read_password(from_stdin: bool) -> str:
 def add_user(args: argparse.Namespace) -> int:
     password = _read_password(args.password_stdin)
     secret = accounts.new_totp_secret() if args.totp else None
+    try:
+        cipher = TotpCipher.from_config(Config.from_env())
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
     with _session() as session:
         try:
             user = accounts.create_user(
-                session, args.username, password, args.role, datetime.now(UTC), totp_secret=secret
+                session,
+                args.username,
+                password,
+                args.role,
+                datetime.now(UTC),
+                totp_secret=secret,
+                cipher=cipher,
             )
             session.commit()
         except accounts.AccountError as exc:
             raise CommandError(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
         print(f"user {user.username} added with roles {', '.join(sorted(user.roles))}")
         if secret:
-            print(f"TOTP: {accounts.totp_uri(user)}")
+            print(f"TOTP: {accounts.totp_uri(user, cipher)}")
     return 0
 
 

@@ -8,6 +8,7 @@ cannot be replayed. Time is a parameter everywhere.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from legalize.registry import passwords
 from legalize.registry.base import Base
 from legalize.registry.timestamps import UtcDateTime
+from legalize.registry.totp_cipher import TotpCipher, is_plain
 
 
 class AccountError(ValueError):
@@ -81,7 +83,8 @@ class User(Base):
     roles_text: Mapped[str] = mapped_column("roles", String(200), default="")
     """Space-separated :class:`Role` values."""
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    """Base32 TOTP secret; None when the user has no second factor."""
+    """The TOTP secret encrypted (:mod:`legalize.registry.totp_cipher`; plain Base32 from
+    earlier versions until the next sign-in); None when the user has no second factor."""
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     """The last accepted TOTP time step: a code is accepted once."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -196,6 +199,7 @@ def create_user(
     at: datetime,
     *,
     totp_secret: str | None = None,
+    cipher: TotpCipher | None = None,
 ) -> User:
     """Add a user (flushed, not committed). Raises :class:`AccountError` on bad input."""
     username = username.strip().lower()
@@ -209,13 +213,14 @@ def create_user(
         raise AccountError("a user needs at least one role", "roles")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"user {username!r} exists already", "username")
+    stored_secret = None
     if totp_secret is not None:
-        _check_totp_secret(totp_secret)
+        stored_secret = _seal_totp(totp_secret, cipher)
     user = User(
         username=username,
         password_hash=hash_password(password),
         roles_text=" ".join(sorted(role_set)),
-        totp_secret=totp_secret,
+        totp_secret=stored_secret,
         active=True,
         created_at=_aware(at),
     )
@@ -289,13 +294,19 @@ def new_totp_secret() -> str:
 
 
 def _check_totp_secret(secret: str) -> None:
-    if not re.fullmatch(r"[A-Z2-7]{16,64}", secret):
-        raise AccountError("TOTP secret must be 16-64 Base32 characters", "totp_secret")
+    if not re.fullmatch(r"[A-Z2-7]{16,40}", secret):
+        raise AccountError("TOTP secret must be 16-40 Base32 characters", "totp_secret")
 
 
-def enable_totp(user: User, secret: str) -> None:
+def _seal_totp(secret: str, cipher: TotpCipher | None) -> str:
     _check_totp_secret(secret)
-    user.totp_secret = secret
+    if cipher is None:
+        raise AccountError("a TOTP secret is stored encrypted: no key given", "totp_secret")
+    return cipher.seal(secret)
+
+
+def enable_totp(user: User, secret: str, cipher: TotpCipher) -> None:
+    user.totp_secret = _seal_totp(secret, cipher)
     user.totp_last_step = None
 
 
@@ -304,20 +315,25 @@ def disable_totp(user: User) -> None:
     user.totp_last_step = None
 
 
-def totp_uri(user: User, issuer: str = "legalize") -> str:
+def totp_uri(user: User, cipher: TotpCipher, issuer: str = "legalize") -> str:
     if user.totp_secret is None:
         raise AccountError("user has no TOTP secret", "totp_secret")
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=issuer)
+    secret = cipher.open(user.totp_secret)
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=issuer)
 
 
-def verify_totp(user: User, code: str, at: datetime) -> bool:
-    """Check a 6-digit code at ``at`` (±1 step of 30 s); each step is accepted only once."""
+def verify_totp(user: User, code: str, at: datetime, cipher: TotpCipher) -> bool:
+    """Check a 6-digit code at ``at`` (±1 step of 30 s); each step is accepted only once.
+    A secret stored in plain by an earlier version is encrypted once a code was accepted.
+    Raises :class:`~legalize.registry.totp_cipher.TotpKeyError` when the stored secret
+    cannot be decrypted (the key changed)."""
     if user.totp_secret is None:
         return True
     code = code.strip().replace(" ", "")
     if not re.fullmatch(r"\d{6}", code):
         return False
-    totp = pyotp.TOTP(user.totp_secret)
+    secret = cipher.open(user.totp_secret)
+    totp = pyotp.TOTP(secret)
     now_step = int(_aware(at).timestamp()) // totp.interval
     for step in (now_step, now_step - 1, now_step + 1):
         if user.totp_last_step is not None and step <= user.totp_last_step:
@@ -325,6 +341,9 @@ def verify_totp(user: User, code: str, at: datetime) -> bool:
         expected = totp.generate_otp(step)
         if hmac.compare_digest(expected, code):
             user.totp_last_step = step
+            if is_plain(user.totp_secret):
+                with contextlib.suppress(ValueError):  # too long to fit encrypted: stays
+                    user.totp_secret = cipher.seal(secret)
             return True
     return False
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlsplit
 
-from flask import redirect, request, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.registry import audit
 from legalize.registry.accounts import User, authenticate, credential_stamp, verify_totp
-from legalize.web.auth import load_user
+from legalize.registry.totp_cipher import TotpKeyError
+from legalize.web.auth import load_user, totp_cipher
 from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
 from legalize.web.security import count_failure, rate_limit
@@ -111,7 +112,12 @@ def login_totp() -> WerkzeugResponse:
     rate_limit("rate_totp", key=f"user:{user.id}")
     if not form.validate_on_submit():
         return invalid_form("staff/totp.html", form)
-    if not verify_totp(user, form.code.data or "", now()):
+    try:
+        accepted = verify_totp(user, form.code.data or "", now(), totp_cipher())
+    except TotpKeyError as exc:  # the key changed: an administrator must re-enrol the user
+        current_app.logger.error("TOTP of user %s: %s", user.id, exc)
+        accepted = False
+    if not accepted:
         return page(
             "staff/totp.html", status=401, form=form, error="wrong code", error_field="code"
         )

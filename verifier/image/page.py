@@ -89,9 +89,9 @@ class LocatedPage:
         result: NDArray[np.uint8] = np.asarray(out, dtype=np.uint8)
         return result
 
-    def canonical(self, px_per_mm: float = CANONICAL_PX_PER_MM, *, colour: bool = False) -> (
-        NDArray[np.uint8]
-    ):
+    def canonical(
+        self, px_per_mm: float = CANONICAL_PX_PER_MM, *, colour: bool = False
+    ) -> NDArray[np.uint8]:
         """The whole page rectified (for the annotated picture and the debug images)."""
         return self.region(Rect(0.0, 0.0, PAGE_WIDTH, PAGE_HEIGHT), px_per_mm, colour=colour)
 

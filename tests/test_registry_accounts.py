@@ -125,3 +125,37 @@ def test_a_plain_totp_secret_of_before_is_read_once_and_encrypted() -> None:
     assert user.totp_secret != secret and user.totp_secret.startswith("v1:")
     later = at + timedelta(minutes=1)
     assert accounts.verify_totp(user, pyotp.TOTP(secret).at(later), later, cipher)
+
+
+def test_users_seal_totp_encrypts_plain_secrets(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from legalize.cli import main
+    from legalize.config import Config
+    from legalize.registry.db import make_engine, make_session_factory, upgrade
+    from legalize.registry.totp_cipher import TotpCipher
+
+    url = f"sqlite:///{Path(str(tmp_path)) / 'u.sqlite3'}"
+    for key in ("LEGALIZE_ENV", "LEGALIZE_TOTP_KEY", "LEGALIZE_SECRET_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("DATABASE_URL", url)
+    engine = make_engine(url)
+    upgrade(engine)
+    secret = accounts.new_totp_secret()
+    with make_session_factory(engine)() as s:
+        user = accounts.create_user(
+            s, "tina", "a good long password", ["issuing_officer"], datetime(2026, 1, 1, tzinfo=UTC)
+        )
+        user.totp_secret = secret  # as an earlier version stored it
+        s.commit()
+    assert main(["users", "seal-totp"]) == 0
+    assert "1 TOTP secrets encrypted" in capsys.readouterr().out
+    with make_session_factory(engine)() as s:
+        user = accounts.get_user(s, "tina")
+        assert user is not None and user.totp_secret is not None
+        assert user.totp_secret.startswith("v1:")
+        assert TotpCipher.from_config(Config.from_env()).open(user.totp_secret) == secret
+    engine.dispose()

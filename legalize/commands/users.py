@@ -48,6 +48,13 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=disable_user)
 
     p = users_sub.add_parser(
+        "seal-totp",
+        help="encrypt the TOTP secrets stored in plain by earlier versions (sign-in also does "
+        "it, user by user)",
+    )
+    p.set_defaults(handler=seal_totp)
+
+    p = users_sub.add_parser(
         "revoke-demo",
         help="disable the demo users and API client of `legalize dev run` and replace their "
         "published password and token (production refuses to start while they work)",
@@ -135,6 +142,29 @@ def disable_user(args: argparse.Namespace) -> int:
         session.commit()
         print(f"user {user.username} disabled")
     return 0
+
+
+def seal_totp(args: argparse.Namespace) -> int:
+    from legalize.registry.totp_cipher import is_plain
+
+    try:
+        cipher = TotpCipher.from_config(Config.from_env())
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+    sealed = left = 0
+    with _session() as session:
+        for user in accounts.list_users(session):
+            if user.totp_secret is None or not is_plain(user.totp_secret):
+                continue
+            try:
+                user.totp_secret = cipher.seal(user.totp_secret)
+                sealed += 1
+            except ValueError:  # longer than the column holds encrypted: re-enrol
+                left += 1
+                print(f"user {user.username}: secret too long to encrypt; turn TOTP off and on")
+        session.commit()
+    print(f"{sealed} TOTP secrets encrypted; {left} left in plain")
+    return 0 if left == 0 else 1
 
 
 def revoke_demo(args: argparse.Namespace) -> int:

@@ -246,6 +246,10 @@ def test_gunicorn_runs_the_production_factory(tmp_path: Path) -> None:
                 "1",
                 "--bind",
                 f"127.0.0.1:{port}",
+                "--access-logfile",
+                str(tmp_path / "access.log"),
+                "--logger-class",
+                "legalize.web.accesslog.GunicornLogger",
                 "legalize.web:create_app()",
             ],
             env={**base_env, "DATABASE_URL": url},
@@ -267,6 +271,17 @@ def test_gunicorn_runs_the_production_factory(tmp_path: Path) -> None:
             assert "Check a document" in response.text
             cookie = response.headers.get("Set-Cookie", "")
             assert "Secure" in cookie and "HttpOnly" in cookie
+            # The access log names no seal and no search (legalize.web.accesslog).
+            seal = "3QBAAAPERERAKAMALNUWAN7K3M9QXR2HVD"
+            requests.get(f"http://127.0.0.1:{port}/V/{seal}?q=PERERA", timeout=30)
+            deadline = time.monotonic() + 30
+            access = tmp_path / "access.log"
+            while "GET /V/" not in (access.read_text() if access.exists() else ""):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            logged = access.read_text()
+            assert "GET /V/…?… HTTP/1.1" in logged
+            assert seal[:12] not in logged and "PERERA" not in logged
         finally:
             proc.terminate()
             proc.wait(timeout=30)

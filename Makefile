@@ -2,7 +2,9 @@
 # they install the system packages (when run as root with apt-get) and the venv.
 VENV ?= .venv
 PY := $(VENV)/bin/python
-SYSTEM_PACKAGES := softhsm2 openssl poppler-utils qpdf fonts-noto-core fonts-ocr-b libzbar0 tesseract-ocr tesseract-ocr-sin tesseract-ocr-tam libnss3-tools chromium chromium-driver
+# tesseract-ocr-eng/-sin/-tam: the models verifier/image/ocr.py loads (the tesserocr wheel bundles the
+# library; without a wheel for the platform pip builds it against libtesseract-dev libleptonica-dev pkg-config)
+SYSTEM_PACKAGES := softhsm2 openssl poppler-utils qpdf fonts-noto-core fonts-ocr-b libzbar0 tesseract-ocr tesseract-ocr-eng tesseract-ocr-sin tesseract-ocr-tam libnss3-tools chromium chromium-driver
 PYTEST_ARGS ?=
 
 .PHONY: run test lint sysdeps venv bench clean

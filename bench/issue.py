@@ -95,8 +95,7 @@ def naive(i: int) -> bytes:
 
     from legalize.documents import guilloche, layout
     from legalize.documents.issue import ttd_seal_data
-    from legalize.documents.photo import photo_for_print, photo_gray
-    from legalize.seal.photohash import photo_hash
+    from legalize.imaging.photo import photo_for_print, photo_gray, photo_hash
     from legalize.seal.profiles import seal_ttd
     from legalize.seal.qrtext import qr_text
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from legalize.cases import portrait
+from legalize.imaging import decode, face, portrait
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,14 +48,14 @@ def report(name: str, ms: list[float]) -> None:
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     data = photo()
-    rgb = portrait.decode_image(data)
+    rgb = decode.decode_image(data)
     height, width = rgb.shape[:2]
-    factor = portrait.FaceDetector.WORKING_SIZE / max(height, width)
+    factor = face.FaceDetector.WORKING_SIZE / max(height, width)
     size = (round(width * factor), round(height * factor))
     work = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), np.uint8)
-    detector = portrait.FaceDetector.default()
-    face = portrait._scaled(detector.detect(work)[0], width / work.shape[1])
-    geometry = portrait._geometry(face)
+    detector = face.FaceDetector.default()
+    found = face.scale_face(detector.detect(work)[0], width / work.shape[1])
+    geometry = portrait._geometry(found)
     result = portrait.check_portrait(data)
     print(f"load average {os.getloadavg()[0]:.2f}, OpenCV threads {cv2.getNumThreads()}")
     print(
@@ -63,7 +63,7 @@ def main() -> None:
         f"{len(data) / 1000:.0f} kB JPEG; verdict ok={result.ok} {list(result.issues)}"
     )
     report("check_portrait (total)", timed(lambda: portrait.check_portrait(data), runs))
-    report("  decode (Pillow + EXIF)", timed(lambda: portrait.decode_image(data), runs))
+    report("  decode (Pillow + EXIF)", timed(lambda: decode.decode_image(data), runs))
     report(
         "  reduce to 512 px",
         timed(lambda: cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), runs),

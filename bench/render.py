@@ -21,11 +21,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from legalize.documents.legalization import render_legalization
-from legalize.documents.photo import photo_for_print
 from legalize.documents.preview import preview_png
 from legalize.documents.sanitize import sanitize_underlying
 from legalize.documents.schema import legalization_from_json, ttd_from_json
 from legalize.documents.ttd import render_ttd
+from legalize.imaging.photo import photo_for_print
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -57,6 +57,9 @@ class Config:
     totp_key: str | None = None
     """Key that encrypts the users' TOTP secrets in the database; when unset, a key derived
     (HKDF) from ``secret_key``. Set it to rotate the session key without re-enrolling TOTP."""
+    paper_verifications: int = 2
+    """Photo-of-the-paper verifications (about 1 s of CPU each) one process runs at once; past
+    them a request waits briefly, then is answered 503 (until the task queue takes them)."""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -80,9 +83,14 @@ class Config:
             tsa_url=env.get("LEGALIZE_TSA_URL") or None,
             check_url=env.get("LEGALIZE_CHECK_URL", cls.check_url).upper(),
             issuing_country=env.get("LEGALIZE_COUNTRY", cls.issuing_country),
-            trusted_proxies=_count(env.get("LEGALIZE_TRUSTED_PROXIES", "0")),
+            trusted_proxies=_count(
+                env.get("LEGALIZE_TRUSTED_PROXIES", "0"), "LEGALIZE_TRUSTED_PROXIES", 0, 10
+            ),
             instance_dir=Path(env.get("LEGALIZE_INSTANCE_DIR", str(cls.instance_dir))),
             totp_key=env.get("LEGALIZE_TOTP_KEY") or None,
+            paper_verifications=_count(
+                env.get("LEGALIZE_PAPER_VERIFICATIONS", "2"), "LEGALIZE_PAPER_VERIFICATIONS", 1, 16
+            ),
         )
         cfg.validate()
         return cfg
@@ -144,13 +152,11 @@ def secret_strength_problem(secret: str) -> str | None:
     return None
 
 
-def _count(text: str) -> int:
+def _count(text: str, name: str, low: int, high: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise ConfigError(
-            f"LEGALIZE_TRUSTED_PROXIES must be a whole number, not {text!r}"
-        ) from None
-    if not 0 <= value <= 10:
-        raise ConfigError("LEGALIZE_TRUSTED_PROXIES must be between 0 and 10")
+        raise ConfigError(f"{name} must be a whole number, not {text!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}")
     return value

@@ -15,8 +15,8 @@ from support import need_tool
 
 from legalize.documents import guilloche, layout, mrz, qr
 from legalize.documents.errors import DocumentError, PhotoError
-from legalize.documents.photo import PHOTO_PIXELS, photo_for_print, photo_gray
-from legalize.documents.ttd import TtdData, render_ttd
+from legalize.documents.ttd import TtdData, print_pixels, render_ttd
+from legalize.imaging.photo import PHOTO_PIXELS, photo_gray
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
@@ -151,7 +151,7 @@ def test_catalog_metadata_and_output_intent(pdf: bytes) -> None:
 
 def test_rendering_is_stable_except_for_the_per_document_parts(photo: bytes) -> None:
     a = render_ttd(DATA, QR_TEXT, photo, AT)
-    b = render_ttd(DATA, QR_TEXT, photo_for_print(photo), AT)
+    b = render_ttd(DATA, QR_TEXT, print_pixels(photo), AT)
     assert len(a) == len(b)  # bytes or pre-normalised array: same pixels
 
 
@@ -167,11 +167,11 @@ def test_rosette_is_deterministic_and_per_document() -> None:
 
 
 def test_photo_normalisation_is_shared_by_print_and_hash(photo: bytes) -> None:
-    pixels = photo_for_print(photo)
+    pixels = print_pixels(photo)
     assert pixels.shape == (PHOTO_PIXELS[1], PHOTO_PIXELS[0], 3)
     gray = photo_gray(pixels)
     assert gray.shape == pixels.shape[:2] and gray.dtype == np.uint8
-    assert np.array_equal(pixels, photo_for_print(photo))
+    assert np.array_equal(pixels, print_pixels(photo))
 
 
 def test_exif_orientation_is_applied() -> None:
@@ -183,7 +183,7 @@ def test_exif_orientation_is_applied() -> None:
     exif[0x0112] = 6  # rotate 90° clockwise for display
     buf = io.BytesIO()
     image.save(buf, "JPEG", exif=exif)
-    pixels = photo_for_print(buf.getvalue())
+    pixels = print_pixels(buf.getvalue())
     # displayed upright, the black half is at the top
     assert pixels[: pixels.shape[0] // 4].mean() < 60
     assert pixels[-pixels.shape[0] // 4 :].mean() > 200
@@ -195,7 +195,7 @@ def test_exif_orientation_is_applied() -> None:
 )
 def test_bad_photos_are_refused(bad: bytes) -> None:
     with pytest.raises(PhotoError):
-        photo_for_print(bad)
+        print_pixels(bad)
 
 
 def test_tiny_and_oversized_photos_are_refused() -> None:
@@ -204,11 +204,11 @@ def test_tiny_and_oversized_photos_are_refused() -> None:
     buf = io.BytesIO()
     Image.new("RGB", (50, 60)).save(buf, "PNG")
     with pytest.raises(PhotoError, match="too small"):
-        photo_for_print(buf.getvalue())
+        print_pixels(buf.getvalue())
     buf = io.BytesIO()
     Image.new("1", (9000, 9000)).save(buf, "PNG")  # 81 Mpx, a few kB compressed
     with pytest.raises(PhotoError, match="too large"):
-        photo_for_print(buf.getvalue())
+        print_pixels(buf.getvalue())
 
 
 @pytest.mark.parametrize(
@@ -315,7 +315,7 @@ def test_background_and_template_are_built_once_and_shared(photo: bytes) -> None
 
 
 def test_printed_photo_is_the_hashed_photo(page150: np.ndarray, photo: bytes) -> None:
-    """The photo region of a 150 dpi raster matches photo_gray(photo_for_print(...)):
+    """The photo region of a 150 dpi raster matches photo_gray(print_pixels(...)):
     what the seal's photo hash is computed from is what the page shows."""
     from PIL import Image
 
@@ -325,7 +325,7 @@ def test_printed_photo_is_the_hashed_photo(page150: np.ndarray, photo: bytes) ->
         round(r.y * px_per_mm) : round((r.y + r.h) * px_per_mm),
         round(r.x * px_per_mm) : round((r.x + r.w) * px_per_mm),
     ]
-    expected = photo_gray(photo_for_print(photo))
+    expected = photo_gray(print_pixels(photo))
     small = np.asarray(
         Image.fromarray(expected).resize((region.shape[1], region.shape[0]), Image.Resampling.BOX)
     )

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VECTORS = Path(__file__).parent / "vectors"
 SOURCES = (
     *sorted((ROOT / "verifier").glob("*.py")),
+    *sorted((ROOT / "verifier" / "image").glob("*.py")),
     ROOT / "legalize" / "seal" / "errors.py",
     ROOT / "legalize" / "pki" / "trust.py",
 )
@@ -40,8 +41,8 @@ SOURCES = (
 
 SCRIPTS = {"si": (0x0D80, 0x0DFF), "ta": (0x0B80, 0x0BFF)}
 """Unicode blocks: Sinhala, Tamil."""
-LATIN_ALLOWED = {"PDF"}
-"""Latin words a translation may keep: the file format's name."""
+LATIN_ALLOWED = {"PDF", "QR", "JPEG", "PNG", "HEIC"}
+"""Latin words a translation may keep: names of file formats and of the QR code."""
 
 # --- finding every code in the source -----------------------------------------------------------
 
@@ -134,7 +135,7 @@ CHECK_NAMES = frozenset(
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
     if isinstance(node, ast.Constant) and isinstance(node.value, str)
     for value in [node.value]
-    if re.fullmatch(r"(seal|pdf|document)(\.[a-z_]+)+", value)
+    if re.fullmatch(r"(seal|pdf|document|image|page|qr|print)(\.[a-z_]+)+", value)
 )
 """Check names as the verifiers spell them (``seal.signature``, ``pdf.coverage``, …)."""
 

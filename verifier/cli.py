@@ -3,6 +3,8 @@
     verifier seal (--text STRING | --hex HEX | --file PATH) [--trust-store DIR] [--at DATE] [--json]
                   [--lang {en,si,ta}]
     verifier pdf FILE [--trust-store DIR] [--at DATE] [--json] [--lang {en,si,ta}]
+    verifier image FILE [--trust-store DIR] [--at DATE] [--json] [--lang {en,si,ta}]
+                   [--annotate OUT.png] [--debug DIR]
 
 Exit status: 0 when the verdict is VALID, 1 otherwise, 2 for a usage error.
 """
@@ -72,6 +74,23 @@ def build_parser() -> argparse.ArgumentParser:
     pdf = sub.add_parser("pdf", parents=[common], help="verify a signed PDF document")
     pdf.add_argument("file", type=Path, metavar="FILE")
     pdf.set_defaults(handler=_pdf)
+
+    image = sub.add_parser(
+        "image",
+        parents=[common],
+        help="verify a photo or scan of a printed document (JPEG, PNG, HEIC, WebP, TIFF, PDF)",
+    )
+    image.add_argument("file", type=Path, metavar="FILE")
+    image.add_argument(
+        "--annotate",
+        type=Path,
+        metavar="OUT.png",
+        help="write the rectified page with every checked region outlined and labelled",
+    )
+    image.add_argument(
+        "--debug", type=Path, metavar="DIR", help="write every intermediate image into DIR"
+    )
+    image.set_defaults(handler=_image)
     return parser
 
 
@@ -124,6 +143,30 @@ def _pdf(args: argparse.Namespace) -> Report:
     return verify_pdf(
         _read(args.file, MAX_PDF_BYTES), _trust(args), at=args.at or datetime.now(UTC)
     )
+
+
+def _image(args: argparse.Namespace) -> Report:
+    from legalize.imaging.decode import CAPTURE_LIMITS
+    from verifier.image import Debug, annotated_png, verify_image
+
+    if args.annotate is not None and not args.annotate.parent.is_dir():
+        raise UsageError(f"folder not found for --annotate: {args.annotate.parent}")
+    data = _read(args.file, CAPTURE_LIMITS.max_bytes)
+    trust = _trust(args)
+    try:
+        debug = Debug(args.debug)
+    except OSError as exc:
+        raise UsageError(f"cannot write --debug folder {args.debug}: {exc.strerror}") from None
+    result = verify_image(data, trust, at=args.at or datetime.now(UTC), debug=debug)
+    if args.annotate is not None:
+        if result.page is None:
+            print("verifier: the page was not located; no annotated picture", file=sys.stderr)
+        else:
+            try:
+                args.annotate.write_bytes(annotated_png(result.report, result.page))
+            except OSError as exc:
+                raise UsageError(f"cannot write {args.annotate}: {exc.strerror}") from None
+    return result.report
 
 
 def main(argv: Sequence[str] | None = None) -> int:

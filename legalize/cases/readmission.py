@@ -20,7 +20,6 @@ from legalize.cases import common
 from legalize.cases.errors import Duplicate, Forbidden, InvalidInput
 from legalize.cases.identity import ClaimedIdentity, CrossCheck, cross_check
 from legalize.cases.issuer import Issuer, TtdData
-from legalize.cases.portrait import FaceDetector, PortraitError, PortraitResult, check_portrait
 from legalize.cases.rules import Action, Actor, Role, require_role
 from legalize.cases.validation import (
     COUNTRY_RE,
@@ -36,6 +35,8 @@ from legalize.cases.validation import (
     require_reason,
 )
 from legalize.cases.views import CaseView, DocumentView, case_view, person_view
+from legalize.imaging.face import FaceDetector
+from legalize.imaging.portrait import PortraitError, PortraitResult, check_portrait
 from legalize.registry.identity import (
     EmbeddedNationalIdRegistry,
     EmbeddedTravelDocumentWatchlist,
@@ -214,7 +215,9 @@ def _check_photo(image: bytes, at: datetime, face_detector: FaceDetector | None)
     if media is None:
         raise InvalidInput("the photo must be a JPEG or PNG image", field="photo")
     if len(image) > MAX_PHOTO_BYTES:
-        raise InvalidInput("the photo is larger than 5 MiB", field="photo")
+        raise InvalidInput(
+            f"the photo is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MiB", field="photo"
+        )
     try:
         result = check_portrait(image, at=at, detector=face_detector)
     except PortraitError as exc:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from legalize.cases.errors import FieldError, InvalidInput, ReasonRequired
+from legalize.imaging.decode import PHOTO_LIMITS
 from legalize.registry.identity import NIC_RE
 
 COUNTRY_RE = re.compile(r"^[A-Z]{3}$")
@@ -23,7 +24,8 @@ SEXES = ("F", "M", "X")
 MAX_NAME = 100
 MAX_TEXT = 200
 MAX_REASON = 2000
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_BYTES = PHOTO_LIMITS.max_bytes
+"""The holder-photo limit of legalize.imaging.decode: one limit from intake to print."""
 MAX_UNDERLYING_BYTES = 20 * 1024 * 1024
 
 

@@ -3,9 +3,9 @@
 This is the one place that ties the seal (legalize.seal), the layouts and the PAdES signature
 together. Its steps are fixed by what each later step needs:
 
-1. the photo is normalised once (:func:`photo_for_print`): the same pixels are hashed into the
-   seal and printed, so an image verifier recomputing the hash from the print compares like
-   with like;
+1. the photo is normalised once (:func:`~legalize.documents.ttd.print_pixels`): the same pixels
+   are hashed into the seal and printed, so an image verifier recomputing the hash from the
+   print compares like with like;
 2. the seal is signed (it must exist before the page: the page prints it as a QR);
 3. the page is rendered with the QR text and the seal carried in the catalog;
 4. the final PDF is certified (DocMDP P=1) and, where a TSA is configured, timestamped.
@@ -26,11 +26,10 @@ from cryptography import x509
 from legalize.documents import mrz
 from legalize.documents.legalization import LegalizationData, render_legalization
 from legalize.documents.pades import sign_pdf
-from legalize.documents.photo import photo_for_print, photo_gray
 from legalize.documents.sanitize import SanitizedDocument
-from legalize.documents.ttd import TtdData, render_ttd
+from legalize.documents.ttd import TtdData, print_pixels, render_ttd
+from legalize.imaging.photo import photo_gray, photo_hash
 from legalize.pki.signer import Signer
-from legalize.seal.photohash import photo_hash
 from legalize.seal.profiles import LegalizationSeal, TtdSeal, seal_legalization, seal_ttd
 from legalize.seal.qrtext import qr_text
 
@@ -107,7 +106,7 @@ def issue_ttd(
     the root, embedded in the signature. Raises the documents' and seal's own errors for data
     that cannot be printed or sealed; a TSA failure only lowers :attr:`IssuedDocument.level`.
     """
-    pixels = photo_for_print(photo)
+    pixels = print_pixels(photo)
     seal = seal_ttd(ttd_seal_data(data, photo_hash(photo_gray(pixels))), signer, at)
     text = qr_text(seal, check_url)
     unsigned = render_ttd(data, text, pixels, at)

@@ -13,6 +13,7 @@ region, re-draws the per-document rosette at :data:`TTD_ROSETTE` and checks the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 MM = 72.0 / 25.4
 """PDF points per millimetre."""
@@ -155,6 +156,45 @@ TTD_FIELDS: dict[str, tuple[int, int]] = {
 }
 TTD_VALUE_OFFSET = 9.0
 """Baseline of a field's value below the top of its box."""
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+NATIONALITIES = {"LKA": "SRI LANKAN"}
+"""Nationalities printed in words, followed by the code: ``SRI LANKAN (LKA)``."""
+
+
+def format_date(value: date) -> str:
+    """Visual-zone date on both documents, ICAO style: ``12 AUG 1974``."""
+    return f"{value.day:02d} {MONTHS[value.month - 1]} {value.year}"
+
+
+def printed_nationality(code: str) -> str:
+    """The nationality as the TTD prints it: ``SRI LANKAN (LKA)``, else the code itself."""
+    code = code.upper()
+    return f"{NATIONALITIES[code]} ({code})" if code in NATIONALITIES else code
+
+
+TTD_VALUE_SIZE = 10.0
+"""Size (pt) of a holder field's value, Noto Sans Bold; a value too wide for
+:func:`ttd_field_width` is set smaller (:func:`fitted_size`)."""
+VALUE_MIN_SIZE = 6.5
+"""Smallest size (pt) a long value is shrunk to on either document; longer values are refused."""
+
+NUMBER_RIGHT = PAGE_WIDTH - 22.0
+"""Right edge of the document number printed large and red right of the title (both pages)."""
+NUMBER_BASELINE = 38.0
+NUMBER_SIZE = 13.0
+"""Its size (pt), Noto Sans Bold."""
+
+
+def fitted_size(natural_width_pt: float, size: float, width_mm: float) -> float:
+    """The size a value is set at: ``size``, or smaller so that it fits ``width_mm``.
+
+    ``natural_width_pt`` is the value's shaped width at ``size``. The renderers refuse a
+    result below :data:`VALUE_MIN_SIZE`; the image verifier re-renders at the same size.
+    """
+    if natural_width_pt <= width_mm * MM:
+        return size
+    return size * width_mm * MM / natural_width_pt
+
 
 # --- the legalization certificate -------------------------------------------------------
 LEGAL_HEADER = Rect(22.0, 9.0, 166.0, 36.0)
@@ -163,3 +203,45 @@ LEGAL_PANEL = Rect(14.0, 52.0, 182.0, 206.0)
 LEGAL_QR = Rect(143.0, 196.0, 48.0, 48.0)
 LEGAL_ROSETTE = Rect(112.0, 212.0, 24.0, 24.0)
 LEGAL_FINE_LINES = Rect(14.0, 262.0, 182.0, 12.0)
+
+LEGAL_POSITIONS: dict[str, tuple[float, float]] = {
+    "country": (22.0, 76.0),
+    "signed_by": (22.0, 92.0),
+    "capacity": (22.0, 108.0),
+    "seal_of": (22.0, 124.0),
+    "place": (22.0, 158.0),
+    "date": (110.0, 158.0),
+    "certified_by": (22.0, 174.0),
+    "number": (110.0, 190.0),
+    "seal": (143.0, 191.0),
+    "signature": (22.0, 206.0),
+}
+"""Where each Apostille item's label row starts (x, y of its top-left)."""
+LEGAL_VALUE_OFFSET = 9.0
+"""Baseline of a value below its label row."""
+LEGAL_VALUE_SIZE = 11.0
+"""Size (pt) of an item's value, Noto Sans Bold (Noto Sans Sinhala/Tamil Bold in those
+scripts); values too wide for :data:`LEGAL_VALUE_WIDTHS` are scaled down, never below
+:data:`VALUE_MIN_SIZE`."""
+LEGAL_VALUE_WIDTHS: dict[str, float] = {
+    "country": 166.0,
+    "signed_by": 166.0,
+    "capacity": 166.0,
+    "seal_of": 166.0,
+    "place": 84.0,
+    "date": 78.0,
+    "certified_by": 166.0,
+    "number": 31.0,
+}
+"""Room (mm) for each value."""
+LEGAL_CERTIFIED_Y = 146.0
+LEGAL_DOCUMENT_Y = 190.0
+LEGAL_NOTE_Y = 247.0
+LEGAL_SIGNATURE_SIZE = 8.5
+"""Size (pt, Noto Sans Regular) of the three lines under item 10; the third is
+``Check code: …``."""
+LEGAL_SIGNATURE_PITCH = 5.0
+"""Distance between those lines; the first's baseline is :data:`LEGAL_VALUE_OFFSET` below
+item 10's row."""
+LEGAL_CHECK_CODE_LINE = 2
+"""Index of the ``Check code: …`` line among them."""

@@ -35,7 +35,6 @@ from .layout import MM, PAGE_WIDTH
 from .markers import markers_ops
 from .sanitize import SanitizedDocument
 from .style import INK, LABEL_INK, NUMBER_INK, fill, fonts, script_runs, state_header, y_pt
-from .ttd import MONTHS
 
 
 @dataclass(frozen=True)
@@ -79,35 +78,13 @@ ITEMS: dict[str, tuple[str, str, str, str]] = {
     "signature": ("10", "Signature", "අත්සන", "கையொப்பம்"),
 }
 
-# Where each item's label row starts (layout mm): x, y.
-POSITIONS: dict[str, tuple[float, float]] = {
-    "country": (22.0, 76.0),
-    "signed_by": (22.0, 92.0),
-    "capacity": (22.0, 108.0),
-    "seal_of": (22.0, 124.0),
-    "place": (22.0, 158.0),
-    "date": (110.0, 158.0),
-    "certified_by": (22.0, 174.0),
-    "number": (110.0, 190.0),
-    "seal": (143.0, 191.0),
-    "signature": (22.0, 206.0),
-}
-VALUE_OFFSET = 9.0
-VALUE_WIDTHS = {
-    "country": 166.0,
-    "signed_by": 166.0,
-    "capacity": 166.0,
-    "seal_of": 166.0,
-    "place": 84.0,
-    "date": 78.0,
-    "certified_by": 166.0,
-    "number": 31.0,
-}
-"""Room (mm) for each value; longer values are set smaller, down to 6.5 pt."""
-"""Baseline of a value below its label row."""
-CERTIFIED_Y = 146.0
-DOCUMENT_Y = 190.0
-NOTE_Y = 247.0
+# Positions and sizes live in layout (the image verifier reads them too).
+POSITIONS = layout.LEGAL_POSITIONS
+VALUE_OFFSET = layout.LEGAL_VALUE_OFFSET
+VALUE_WIDTHS = layout.LEGAL_VALUE_WIDTHS
+CERTIFIED_Y = layout.LEGAL_CERTIFIED_Y
+DOCUMENT_Y = layout.LEGAL_DOCUMENT_Y
+NOTE_Y = layout.LEGAL_NOTE_Y
 
 
 def _item_label(text: CidTextBuilder, key: str) -> str:
@@ -218,7 +195,9 @@ class _Values:
                 self.own = CidTextBuilder("LzVal")
             return sum(self.own.width(t, font, size) for t, font, size in runs)
 
-    def fitted(self, runs: list[Run], width_mm: float, minimum: float = 6.5) -> list[Run]:
+    def fitted(
+        self, runs: list[Run], width_mm: float, minimum: float = layout.VALUE_MIN_SIZE
+    ) -> list[Run]:
         """``runs`` scaled down to fit ``width_mm`` (never below ``minimum`` points)."""
         natural = self.width(runs)
         if natural <= width_mm * MM:
@@ -235,8 +214,7 @@ class _Values:
             self.own.attach(canvas)
 
 
-def _format_date(value: date) -> str:
-    return f"{value.day:02d} {MONTHS[value.month - 1]} {value.year}"
+_format_date = layout.format_date
 
 
 def document_info(data: LegalizationData, at: datetime) -> pdfa.DocumentInfo:
@@ -284,7 +262,9 @@ def render_certificate(
         x, y = POSITIONS[key]
         if not value.strip():
             raise DocumentError(f"item {ITEMS[key][0]} ({ITEMS[key][1]}) is empty")
-        runs = values.fitted(script_runs(value, 11.0, bold=True), VALUE_WIDTHS[key])
+        runs = values.fitted(
+            script_runs(value, layout.LEGAL_VALUE_SIZE, bold=True), VALUE_WIDTHS[key]
+        )
         code.append(values.line(runs, x * MM, y_pt(y + VALUE_OFFSET)))
     f = fonts()
     described = data.document_title or "Attached document"
@@ -312,10 +292,18 @@ def render_certificate(
     )
     sx, sy = POSITIONS["signature"]
     for i, line in enumerate(signature):
-        code.append(values.line([(line, f.en, 8.5)], sx * MM, y_pt(sy + VALUE_OFFSET + i * 5.0)))
+        baseline = sy + VALUE_OFFSET + i * layout.LEGAL_SIGNATURE_PITCH
+        code.append(
+            values.line([(line, f.en, layout.LEGAL_SIGNATURE_SIZE)], sx * MM, y_pt(baseline))
+        )
     code.append(rgb(NUMBER_INK))
     code.append(
-        values.line([(data.number, f.en_b, 13.0)], (PAGE_WIDTH - 22) * MM, y_pt(38.0), "right")
+        values.line(
+            [(data.number, f.en_b, layout.NUMBER_SIZE)],
+            layout.NUMBER_RIGHT * MM,
+            y_pt(layout.NUMBER_BASELINE),
+            "right",
+        )
     )
     canvas._code.extend(code)
     values.attach(canvas)

@@ -3,19 +3,20 @@
 Rendered with PDFium (pypdfium2): measured on this machine for our TTD page at 72 dpi,
 about 150 ms per preview including PNG encoding, against about 660 ms for poppler's
 pdftoppm (which also pays a process start). PDFium is not thread-safe, so renders are
-serialised with a lock.
+serialised with the process's one PDFium lock (``legalize.imaging.decode.PDFIUM_LOCK``, which
+the image decoder's PDF pages hold too).
 """
 
 from __future__ import annotations
 
 import io
-import threading
 
 import pypdfium2 as pdfium
 
+from legalize.imaging.decode import PDFIUM_LOCK
+
 from .errors import DocumentError
 
-_lock = threading.Lock()
 MAX_WIDTH = 2400
 
 
@@ -23,7 +24,7 @@ def preview_png(pdf: bytes, width: int = 600) -> bytes:
     """Page 1 of ``pdf`` as a PNG ``width`` pixels wide (aspect ratio kept)."""
     if not 16 <= width <= MAX_WIDTH:
         raise DocumentError(f"preview width must be 16 to {MAX_WIDTH} pixels")
-    with _lock:
+    with PDFIUM_LOCK:
         try:
             document = pdfium.PdfDocument(pdf)
         except pdfium.PdfiumError as exc:

@@ -13,7 +13,9 @@ tricks). What comes out is a new PDF built from a whitelist:
 - a PDF that cannot be cleaned that way — optional content in use, reference XObjects,
   leftovers of actions after the rebuild, or a file qpdf had to repair — is rasterized:
   every page rendered by poppler at 200 dpi and put back as a JPEG image;
-- a JPEG or PNG becomes one page (EXIF orientation applied, metadata dropped by re-encoding).
+- a JPEG or PNG becomes one page: decoded by :mod:`legalize.imaging.decode` within its
+  :data:`~legalize.imaging.decode.UNDERLYING_LIMITS` (EXIF orientation applied, transparency
+  flattened onto white), metadata dropped by re-encoding.
 
 Refused with :class:`UnderlyingDocumentError` and a stable code: empty, too large, unknown
 type, encrypted, malformed, too many pages, pages too large, images with too many pixels
@@ -27,24 +29,26 @@ import io
 import math
 import re
 import shutil
-import struct
 import subprocess
 import tempfile
-import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
+
+from legalize.imaging import decode as imaging
+from legalize.imaging.decode import UNDERLYING_LIMITS, ImageInputError
 
 from .errors import UnderlyingDocumentError
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = UNDERLYING_LIMITS.max_bytes
 MAX_PAGES = 50
 MAX_PAGE_SIDE_PT = 2000 / 25.4 * 72
 """Two metres: larger pages are posters or attacks on the rasterizer."""
-MAX_IMAGE_PIXELS = 60_000_000
+MAX_IMAGE_PIXELS = UNDERLYING_LIMITS.max_pixels
+"""Largest image, sent as a JPEG or PNG or inside a PDF (decompression bombs)."""
 MAX_STREAM_BYTES = 64 * 1024 * 1024
 """Largest decoded stream accepted (content or image), checked without inflating further."""
 MAX_OBJECTS = 200_000
@@ -175,37 +179,24 @@ class _PageImage:
     dpi: float
 
 
+# ImageInputError codes → ours (a file too small to decode counts as malformed).
+_IMAGE_CODES = {
+    imaging.IMAGE_TOO_LARGE: TOO_LARGE,
+    imaging.IMAGE_TOO_MANY_PIXELS: IMAGE_TOO_LARGE,
+    imaging.IMAGE_FORMAT_UNSUPPORTED: UNSUPPORTED_TYPE,
+}
+
+
 def _load_image(data: bytes) -> _PageImage:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image: Image.Image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise _refuse(IMAGE_TOO_LARGE, f"the image has {width} × {height} pixels")
-            image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-                rgba = image.convert("RGBA")
-                flat = Image.new("RGB", rgba.size, "white")
-                flat.paste(rgba, mask=rgba.getchannel("A"))
-                image = flat
-            else:
-                image = image.convert("RGB")
-    except UnderlyingDocumentError:
-        raise
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise _refuse(IMAGE_TOO_LARGE, str(exc)) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise _refuse(MALFORMED, f"the image cannot be read: {exc}") from exc
-    except (LookupError, TypeError, ArithmeticError, struct.error) as exc:
-        # Pillow's metadata parsers (EXIF, ICC, text chunks) meet hostile values with
-        # whatever their code raises; the image is unreadable all the same
-        raise _refuse(MALFORMED, f"the image metadata cannot be read: {exc!r}") from exc
+        rgb = imaging.decode_image(data, UNDERLYING_LIMITS, imaging.PHOTO_FORMATS)
+    except ImageInputError as exc:
+        raise _refuse(_IMAGE_CODES.get(exc.code, MALFORMED), exc.message) from exc
+    image = Image.fromarray(rgb, "RGB")
     if max(image.size) > RASTER_MAX_SIDE:
         image.thumbnail((RASTER_MAX_SIDE, RASTER_MAX_SIDE), Image.Resampling.LANCZOS)
     # an A4 sheet's long side at RASTER_DPI; smaller scans print at their natural size
     dpi = max(RASTER_DPI, max(image.size) / (297 / 25.4))
-    image.info = {}  # Pillow would carry EXIF and comments over into the new JPEG
     out = io.BytesIO()
     image.save(out, "JPEG", quality=90)  # a fresh JPEG: no EXIF, XMP, ICC or comments
     return _PageImage(out.getvalue(), image.width, image.height, dpi)

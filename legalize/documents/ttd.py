@@ -19,21 +19,30 @@ from datetime import date, datetime
 import numpy as np
 from reportlab.pdfgen.canvas import Canvas
 
+from legalize.imaging.decode import ImageInputError
+from legalize.imaging.photo import (
+    GHOST_PIXELS,
+    PHOTO_PIXELS,
+    RgbImage,
+    ghost_jpeg,
+    photo_for_print,
+    photo_jpeg,
+)
+
 from . import guilloche, layout, mrz, pdfa, qr
 from .background import FRAME_COLOUR, security_background
 from .cidtext import CidTextBuilder, Run
 from .drawing import CachedForm, draw_jpeg, polyline_ops, rect_ops, rgb
-from .errors import DocumentError
+from .errors import DocumentError, PhotoError
 from .fonts import SUBSET_LOCK, register
 from .layout import MM, PAGE_HEIGHT, PAGE_WIDTH, Rect
 from .markers import markers_ops
-from .photo import GHOST_PIXELS, PHOTO_PIXELS, RgbImage, ghost_jpeg, photo_for_print, photo_jpeg
 from .style import INK, LABEL_INK, NUMBER_INK, Fonts, fill, fonts, state_header, y_pt
 
 DOCUMENT_CODE = "PE"
 """MRZ document code: ``P`` (passport-type TD3) and ``E`` (emergency / temporary)."""
-MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
-NATIONALITIES = {"LKA": "SRI LANKAN"}
+MONTHS = layout.MONTHS
+NATIONALITIES = layout.NATIONALITIES
 
 REPERTOIRE = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:'’()/-&#" + "".join(
     chr(c) for c in range(0xC0, 0x17F) if chr(c).isupper() and chr(c).isalpha()
@@ -86,9 +95,7 @@ class TtdData:
         return mrz.td3(self.mrz_fields())
 
 
-def format_date(value: date) -> str:
-    """Visual-zone date, ICAO style: ``12 AUG 1974``."""
-    return f"{value.day:02d} {MONTHS[value.month - 1]} {value.year}"
+format_date = layout.format_date
 
 
 LABELS: dict[str, tuple[str, str, str]] = {
@@ -234,16 +241,14 @@ def template() -> Template:
     return Template(form, text, f, mrz_size)
 
 
-MIN_VALUE_SIZE = 6.5
+MIN_VALUE_SIZE = layout.VALUE_MIN_SIZE
 """Smallest font size a long value is shrunk to; longer values are refused."""
 
 
 def _fitting_size(text: CidTextBuilder, f: Fonts, value: str, width_mm: float) -> float:
-    """10 pt, or smaller so that ``value`` fits ``width_mm``."""
-    natural = text.width(value, f.en_b, 10.0)
-    if natural <= width_mm * MM:
-        return 10.0
-    size = 10.0 * width_mm * MM / natural
+    """:data:`layout.TTD_VALUE_SIZE`, or smaller so that ``value`` fits ``width_mm``."""
+    natural = text.width(value, f.en_b, layout.TTD_VALUE_SIZE)
+    size = layout.fitted_size(natural, layout.TTD_VALUE_SIZE, width_mm)
     if size < MIN_VALUE_SIZE:
         raise DocumentError(f"{value!r} is too long for its field ({width_mm:.0f} mm)")
     return size
@@ -254,17 +259,23 @@ def _photo(photo: bytes | RgbImage) -> RgbImage:
         if photo.dtype != np.uint8 or photo.ndim != 3 or photo.shape[2] != 3:
             raise DocumentError("a photo array must be the (h, w, 3) uint8 of photo_for_print")
         return photo
-    return photo_for_print(photo)
+    return print_pixels(photo)
+
+
+def print_pixels(photo: bytes) -> RgbImage:
+    """The holder photo as printed and hashed (:func:`legalize.imaging.photo.photo_for_print`);
+    a picture that cannot be used raises :class:`PhotoError`."""
+    try:
+        return photo_for_print(photo)
+    except ImageInputError as exc:
+        raise PhotoError(f"the photo cannot be used ({exc.code}): {exc.message}") from exc
 
 
 def _values(data: TtdData) -> dict[str, str]:
-    nationality = data.nationality.upper()
     return {
         "surname": data.surname.upper(),
         "given_names": data.given_names.upper(),
-        "nationality": f"{NATIONALITIES.get(nationality, nationality)} ({nationality})"
-        if nationality in NATIONALITIES
-        else nationality,
+        "nationality": layout.printed_nationality(data.nationality),
         "sex": data.sex.upper(),
         "birth_date": format_date(data.birth_date),
         "place_of_birth": data.place_of_birth.upper(),
@@ -330,7 +341,12 @@ def render_ttd(data: TtdData, qr_text: str, photo: bytes | RgbImage, at: datetim
     # the document number, large and red, right of the title line
     code.append(rgb(NUMBER_INK))
     code.append(
-        text.line([(data.document_number, f.en_b, 13.0)], (PAGE_WIDTH - 22) * MM, _y(38.0), "right")
+        text.line(
+            [(data.document_number, f.en_b, layout.NUMBER_SIZE)],
+            layout.NUMBER_RIGHT * MM,
+            _y(layout.NUMBER_BASELINE),
+            "right",
+        )
     )
 
     r = layout.TTD_ROSETTE

@@ -3,6 +3,7 @@ ECDSA on the TR-03116 curves, our profiles (TTD = ICAO ETD + extension; legaliza
 text, check codes and the holder-photo hash. Byte formats: docs/seal-format.md.
 
 Modules: :mod:`c40`, :mod:`tlv`, :mod:`dates`, :mod:`vds`, :mod:`idb`, :mod:`ecdsa`,
-:mod:`profiles`, :mod:`qrtext`, :mod:`base45`, :mod:`checkcode`, :mod:`photohash`,
-:mod:`errors`.
+:mod:`profiles`, :mod:`qrtext`, :mod:`base45`, :mod:`checkcode`, :mod:`errors`. The photo hash
+itself is computed in ``legalize.imaging.photo``; the seal only carries its 32 bytes (the seal
+depends on nothing but ``legalize.pki``).
 """

@@ -24,7 +24,6 @@ from functools import cached_property
 from legalize.pki.signer import Signer
 from legalize.seal import c40, checkcode, ecdsa, idb, thirdparty, vds
 from legalize.seal.errors import SealMalformed, SealUnreadable
-from legalize.seal.photohash import HASH_BYTES
 from legalize.seal.thirdparty import ThirdPartySeal
 from legalize.seal.tlv import Tlv
 
@@ -34,6 +33,10 @@ ETD_MRZ = 0x02
 IDB_ETD = 0x02
 """IDB message type of the emergency travel document (value: the C40 MRZ)."""
 PHOTO_HASH = 0xC0
+PHOTO_HASH_BYTES = 32
+"""Length of the photo-hash message (tag 0xC0): part of the seal format, fixed here so the seal
+depends on nothing but legalize.pki; legalize.imaging.photo computes a hash of this length
+(HASH_BYTES; tests/test_imaging_photo.py checks that the two agree)."""
 CHECK_CODE = 0xC1
 PRINTED_MRZ = 0xC2
 """Our extension: the TD3 MRZ (2 × 44) printed on the TTD page, C40. The ICAO profile's TD2
@@ -91,7 +94,7 @@ class TtdSeal:
     mrz: str
     """The 72-character MRZ (two TD2 lines of 36, concatenated, ``<`` as filler)."""
     photo_hash: bytes | None = None
-    """256-bit DCT hash of the holder photo (:mod:`legalize.seal.photohash`)."""
+    """256-bit DCT hash of the holder photo (``legalize.imaging.photo.photo_hash``)."""
     check_code: str | None = None
     """The check code, grouped (``XXXX-XXXX-XXXX-XX``)."""
     printed_mrz: str | None = None
@@ -222,8 +225,8 @@ def _ttd_messages(data: TtdSeal) -> list[Tlv]:
         raise ProfileError("MRZ characters must be A-Z, 0-9 and <")
     messages = [Tlv(ETD_MRZ, c40.encode(mrz))]
     if data.photo_hash is not None:
-        if len(data.photo_hash) != HASH_BYTES:
-            raise ProfileError(f"photo hash must be {HASH_BYTES} bytes")
+        if len(data.photo_hash) != PHOTO_HASH_BYTES:
+            raise ProfileError(f"photo hash must be {PHOTO_HASH_BYTES} bytes")
         messages.append(Tlv(PHOTO_HASH, data.photo_hash))
     if data.check_code is not None:
         messages.append(Tlv(CHECK_CODE, _encode_check_code(data.check_code)))
@@ -414,7 +417,7 @@ def _read_printed_mrz(container: Container, mrz: str) -> str | None:
 
 def _read_extension(container: Container) -> tuple[bytes | None, str | None]:
     photo = container.message(PHOTO_HASH)
-    if photo is not None and len(photo) != HASH_BYTES:
+    if photo is not None and len(photo) != PHOTO_HASH_BYTES:
         raise SealMalformed("photo hash of the wrong length")
     raw_code = container.message(CHECK_CODE)
     code = None

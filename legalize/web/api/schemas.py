@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from legalize.cases.validation import MAX_PHOTO_BYTES
 from legalize.web.api.spec import ApiDescription, Schema
 
 API = ApiDescription(title="legalize API", version="1")
@@ -44,7 +45,10 @@ API.schema(
             "identity": {"$ref": "#/components/schemas/Identity"},
             "port_of_entry": OPTIONAL_TEXT,
             "travel_date": {"type": ["string", "null"], "format": "date"},
-            "photo": {**BASE64, "description": "JPEG or PNG, Base64, at most 5 MiB"},
+            "photo": {
+                **BASE64,
+                "description": f"JPEG or PNG, Base64, at most {MAX_PHOTO_BYTES >> 20} MiB",
+            },
         },
     },
 )

@@ -12,6 +12,7 @@ from legalize.web.staff import (  # noqa: E402, F401
     clearance,
     intake,
     login,
+    paper,
     signatories,
     users,
 )

@@ -19,7 +19,13 @@ from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
 from legalize.web.preview import PreviewUnavailable, first_page_png
 from legalize.web.staff import bp
-from legalize.web.staff.forms import ActionForm, PhotoForm, PhotoOverrideForm, ReasonForm
+from legalize.web.staff.forms import (
+    ActionForm,
+    PaperForm,
+    PhotoForm,
+    PhotoOverrideForm,
+    ReasonForm,
+)
 from legalize.web.state import db, now
 
 PAGE_SIZE = 25
@@ -105,6 +111,7 @@ def case_detail(case_id: int) -> WerkzeugResponse:
         reason_form=ReasonForm(),
         override_form=PhotoOverrideForm(),
         photo_form=PhotoForm(),
+        paper_form=PaperForm(),
         Action=Action,
     )
 
@@ -266,5 +273,6 @@ def _invalid_on_case(case_id: int, form: ReasonForm | PhotoOverrideForm | PhotoF
         reason_form=form if isinstance(form, ReasonForm) else ReasonForm(),
         override_form=form if isinstance(form, PhotoOverrideForm) else PhotoOverrideForm(),
         photo_form=form if isinstance(form, PhotoForm) else PhotoForm(),
+        paper_form=PaperForm(),
         Action=Action,
     )

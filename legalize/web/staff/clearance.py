@@ -19,7 +19,7 @@ from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
 from legalize.web.staff import bp
-from legalize.web.staff.forms import ActionForm, ClearLookupForm
+from legalize.web.staff.forms import ActionForm, ClearLookupForm, PaperForm
 from legalize.web.state import db, now, state
 from verifier.report import Report
 from verifier.seal import to_container, verify_seal
@@ -88,6 +88,7 @@ def clear_lookup() -> WerkzeugResponse:
         case=case,
         report=seal_report(doc.seal_text, now()),
         action_form=ActionForm(),
+        paper_form=PaperForm(),
     )
 
 

@@ -1,4 +1,4 @@
-"""Photo intake: legalize.cases.portrait on pictures built from a real portrait.
+"""The ICAO portrait checks: legalize.imaging.portrait on pictures built from a real portrait.
 
 The face is scikit-image's ``astronaut`` (NASA portrait of Eileen Collins, public domain),
 shipped inside the scikit-image package. Its background is busy; a plain-background variant is
@@ -15,6 +15,7 @@ import struct
 import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -26,7 +27,9 @@ from numpy.typing import NDArray
 from PIL import Image
 from skimage import data as skimage_data  # scikit-image is a [dev] extra
 
-from legalize.cases.portrait import (
+from legalize.imaging.decode import PHOTO_LIMITS
+from legalize.imaging.face import DetectorUnavailable
+from legalize.imaging.portrait import (
     BACKGROUND_NOT_PLAIN,
     BACKGROUND_TOO_DARK,
     BLURRED,
@@ -70,7 +73,7 @@ Image8 = NDArray[np.uint8]
 def _detector() -> None:
     try:
         FaceDetector.default()
-    except PortraitError as exc:
+    except DetectorUnavailable as exc:
         import support
 
         support.unavailable(str(exc))
@@ -382,7 +385,7 @@ def gif() -> bytes:
         (b"\xff\xd8\xff\xe0" + bytes(200), UNREADABLE),
         (b"\x89PNG\r\n\x1a\n" + bytes(100), UNREADABLE),
         (png_header(50_000, 50_000), TOO_LARGE),  # 2.5 gigapixels: past Pillow's own limit
-        (png_header(8_000, 6_000), TOO_LARGE),  # 48 megapixels: past ours
+        (png_header(8_000, 6_000), TOO_LARGE),  # 48 megapixels: past ours (40)
         (png_header(200_000, 300), TOO_LARGE),  # absurd width, 60 megapixels
         (png_header(640, 480), UNREADABLE),  # header fine, image data missing
     ],
@@ -434,7 +437,9 @@ def test_bomb_is_refused_before_decoding() -> None:
 
 def test_file_size_limit() -> None:
     with pytest.raises(PortraitError) as caught:
-        check_portrait(jpeg(frame()), policy=PortraitPolicy(max_bytes=10_000))
+        check_portrait(
+            jpeg(frame()), policy=PortraitPolicy(limits=replace(PHOTO_LIMITS, max_bytes=10_000))
+        )
     assert caught.value.code == TOO_LARGE
 
 
@@ -464,8 +469,21 @@ def test_detector_on_labelled_faces_in_the_wild() -> None:
 
 
 def test_missing_model_file() -> None:
-    with pytest.raises(PortraitError) as caught:
+    with pytest.raises(DetectorUnavailable) as caught:
         FaceDetector(Path("/nonexistent/face.tflite"))
+    assert caught.value.code == DETECTOR_UNAVAILABLE
+
+
+def test_missing_model_is_a_portrait_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from legalize.imaging import face
+
+    def missing() -> Path:
+        raise DetectorUnavailable("no model here")
+
+    monkeypatch.setattr(face, "_default_detector", None)
+    monkeypatch.setattr(face, "default_model_path", missing)
+    with pytest.raises(PortraitError) as caught:
+        check_portrait(jpeg(frame()))
     assert caught.value.code == DETECTOR_UNAVAILABLE
 
 

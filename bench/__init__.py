@@ -1,0 +1,1 @@
+"""Benchmark scripts that print figures (run them by path); :mod:`bench.forgesim` is importable."""

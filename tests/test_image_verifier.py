@@ -1,0 +1,334 @@
+"""verifier image on real renders of issued documents: genuine captures pass, each forgery type
+fails with its code, bad input is a clear answer, the CLI keeps its contract.
+
+Captures and forgeries come from bench/forgesim, written apart from verifier/image so the two
+cannot share a blind spot. The figures over many captures are bench/forgery.py's job; these
+tests pin the behaviour on a few of each kind.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from bench.forgesim import capture, forge
+from bench.forgesim.corpus import Corpus, Genuine, build_corpus
+from verifier.image import verify_image
+from verifier.image.annotate import annotated_png
+from verifier.image.debug import Debug
+from verifier.report import Report, Status, Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
+    return build_corpus(tmp_path_factory.mktemp("forgesim"), n_ttd=3, n_leg=2)
+
+
+def check(corpus: Corpus, jpeg: bytes) -> Report:
+    return verify_image(jpeg, corpus.trust_store(), corpus.at).report
+
+
+def failed(report: Report) -> set[str]:
+    return {c.code for c in report.checks if c.status is Status.INVALID}
+
+
+def scan(page: np.ndarray, seed: int) -> bytes:
+    return capture.scan_300dpi(page, random.Random(seed)).jpeg
+
+
+def phone(page: np.ndarray, seed: int) -> bytes:
+    return capture.phone_12mp(page, random.Random(seed)).jpeg
+
+
+def explain(report: Report) -> str:
+    return "\n".join(f"{c.status.value} {c.name} {c.code} {dict(c.data)}" for c in report.checks)
+
+
+# --- genuine captures -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["scan", "phone"])
+@pytest.mark.parametrize("which", ["ttd", "legalization"])
+def test_a_genuine_capture_is_valid(corpus: Corpus, how: str, which: str) -> None:
+    doc = corpus.ttds[0] if which == "ttd" else corpus.legalizations[0]
+    jpeg = scan(doc.page(), 1) if how == "scan" else phone(doc.page(), 2)
+    report = check(corpus, jpeg)
+    assert report.verdict is Verdict.VALID, explain(report)
+    image = report.data["image"]
+    assert image["kind"] == which
+    assert image["fix"] == "markers"
+    assert image["residual_mm"] < 0.5
+    if which == "ttd":
+        photo = report.check("print.photo")
+        assert photo is not None and photo.status is Status.VALID
+        assert photo.data["distance"] <= photo.data["threshold"]
+
+
+def test_a_photo_turned_a_quarter_is_valid(corpus: Corpus) -> None:
+    jpeg = capture.rotate_capture(phone(corpus.ttds[1].page(), 3), 1)
+    width, height = Image.open(io.BytesIO(jpeg)).size
+    assert height > width  # the 4000 × 3000 frame now stands upright
+    report = check(corpus, jpeg)
+    assert report.verdict is Verdict.VALID, explain(report)
+
+
+def test_a_covered_marker_costs_nothing(corpus: Corpus) -> None:
+    page = capture.cover_marker(corpus.ttds[2].page(), 0, random.Random(4))
+    report = check(corpus, phone(page, 5))
+    assert report.verdict is Verdict.VALID, explain(report)
+    locate = report.check("page.locate")
+    assert locate is not None and locate.code == "OK"
+    assert 0 not in locate.data["markers_found"]
+    assert len(locate.data["markers_found"]) == 3
+
+
+def test_two_covered_markers_fall_back_and_say_so(corpus: Corpus) -> None:
+    page = capture.cover_marker(corpus.ttds[0].page(), 0, random.Random(6))
+    page = capture.cover_marker(page, 1, random.Random(7))
+    report = check(corpus, scan(page, 8))
+    locate = report.check("page.locate")
+    assert locate is not None
+    assert locate.code == "PAGE_ALIGNED_WITHOUT_MARKERS", explain(report)
+    assert locate.data["fix"] in ("page_contour", "qr_corners")
+    # a genuine page is not called a forgery because it is located less precisely
+    assert report.verdict is not Verdict.INVALID, explain(report)
+
+
+def test_a_2mp_upload_raises_no_false_alarm(corpus: Corpus) -> None:
+    jpeg = capture.upload_2mp(corpus.ttds[0].page(), random.Random(9)).jpeg
+    report = check(corpus, jpeg)
+    assert report.verdict is not Verdict.INVALID, explain(report)
+
+
+# --- forgeries ---------------------------------------------------------------------------------
+
+TTD_EXPECTED = {
+    "photo_substituted": {"PHOTO_MISMATCH"},
+    "photo_edited": {"PHOTO_MISMATCH"},
+    "field_pasted": {"FIELD_MISMATCH"},
+    "field_retyped": {"FIELD_MISMATCH", "MRZ_MISMATCH"},
+    "qr_pasted": {"PHOTO_MISMATCH", "FIELD_MISMATCH", "ROSETTE_MISMATCH", "MRZ_MISMATCH"},
+    "page_retyped": {"ROSETTE_MISMATCH", "PRINT_FEATURE_MISSING"},
+}
+LEG_EXPECTED = {
+    "field_pasted": {"FIELD_MISMATCH"},
+    "field_retyped": {"FIELD_MISMATCH"},
+    "qr_pasted": {"FIELD_MISMATCH", "ROSETTE_MISMATCH"},
+    "page_retyped": {"ROSETTE_MISMATCH", "PRINT_FEATURE_MISSING"},
+}
+
+
+def _forged(corpus: Corpus, doc: Genuine, kind: str, seed: int) -> np.ndarray:
+    return forge.forge(kind, doc, corpus, random.Random(seed)).page
+
+
+@pytest.mark.parametrize("kind", sorted(TTD_EXPECTED))
+def test_each_ttd_forgery_is_caught_on_a_scan(corpus: Corpus, kind: str) -> None:
+    page = _forged(corpus, corpus.ttds[0], kind, 11)
+    report = check(corpus, scan(page, 12))
+    assert report.verdict is Verdict.INVALID, explain(report)
+    # the seal itself stays genuine: it is the print that betrays the forgery
+    assert report.check("seal.signature").status is Status.VALID  # type: ignore[union-attr]
+    assert failed(report) & TTD_EXPECTED[kind], explain(report)
+
+
+@pytest.mark.parametrize("kind", sorted(TTD_EXPECTED))
+def test_each_ttd_forgery_is_caught_on_a_phone_photo(corpus: Corpus, kind: str) -> None:
+    page = _forged(corpus, corpus.ttds[1], kind, 21)
+    report = check(corpus, phone(page, 22))
+    assert report.verdict is Verdict.INVALID, explain(report)
+    assert failed(report) & TTD_EXPECTED[kind], explain(report)
+
+
+@pytest.mark.parametrize("kind", sorted(LEG_EXPECTED))
+def test_each_legalization_forgery_is_caught(corpus: Corpus, kind: str) -> None:
+    page = _forged(corpus, corpus.legalizations[0], kind, 31)
+    report = check(corpus, scan(page, 32))
+    assert report.verdict is Verdict.INVALID, explain(report)
+    assert failed(report) & LEG_EXPECTED[kind], explain(report)
+
+
+def test_a_qr_from_a_legalization_on_a_ttd_is_another_document(corpus: Corpus) -> None:
+    # the markers say TTD, the seal says legalization
+    from bench.forgesim import visible
+
+    page = corpus.ttds[0].page().copy()
+    donor = corpus.legalizations[0].page()
+    src = visible.LEG_QR.px()
+    dst = visible.TTD_QR.px()
+    h = min(src[3] - src[1], dst[3] - dst[1])
+    w = min(src[2] - src[0], dst[2] - dst[0])
+    page[dst[1] : dst[1] + h, dst[0] : dst[0] + w] = donor[src[1] : src[1] + h, src[0] : src[0] + w]
+    report = check(corpus, scan(page, 41))
+    assert report.verdict is Verdict.INVALID, explain(report)
+    assert "DOCUMENT_KIND_MISMATCH" in failed(report), explain(report)
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def _png(width: int, height: int, value: int = 255) -> bytes:
+    out = io.BytesIO()
+    Image.new("L", (width, height), value).save(out, "PNG")
+    return out.getvalue()
+
+
+def _png_bomb() -> bytes:
+    # a tiny file whose header claims 100 000 × 100 000 pixels
+    import struct
+    import zlib
+
+    def chunk(tag: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + tag + body + struct.pack(">I", zlib.crc32(tag + body))
+
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"", "IMAGE_UNREADABLE"),
+        (b"%PDF-1.7 truncated", "IMAGE_UNREADABLE"),
+        (b"\xff\xd8\xff\xe0 not really a jpeg", "IMAGE_UNREADABLE"),
+        (_png_bomb(), "IMAGE_UNREADABLE"),
+        (_png(1200, 1600), "QR_NOT_FOUND"),
+    ],
+    ids=["empty", "broken-pdf", "broken-jpeg", "png-bomb", "blank-page"],
+)
+def test_bad_input_is_indeterminate_with_advice(corpus: Corpus, data: bytes, code: str) -> None:
+    report = check(corpus, data)
+    assert report.verdict is Verdict.INDETERMINATE
+    assert code in {c.code for c in report.checks}
+    # every check still reports, SKIPPED with its reason, so the reader sees what was not done
+    names = {c.name for c in report.checks}
+    assert {"seal.signature", "print.photo", "print.rosette"} <= names
+    advice = next(c for c in report.checks if c.code == code)
+    assert "Photograph" in advice.message or "Send" in advice.message
+
+
+def test_a_photo_of_something_else_with_a_qr(corpus: Corpus) -> None:
+    # a QR that is not a seal, on no page of ours: not a forgery, not ours
+    import zxingcpp
+
+    code = np.asarray(
+        zxingcpp.create_barcode("HELLO WORLD", zxingcpp.BarcodeFormat.QRCode).to_image(scale=12)
+    )
+    canvas = np.full((1600, 1200), 255, np.uint8)
+    canvas[400 : 400 + code.shape[0], 300 : 300 + code.shape[1]] = code
+    out = io.BytesIO()
+    Image.fromarray(canvas).save(out, "PNG")
+    report = check(corpus, out.getvalue())
+    assert report.verdict is Verdict.INVALID  # the seal check says: not a seal
+    assert report.check("seal.format").code == "SEAL_UNREADABLE"  # type: ignore[union-attr]
+    assert report.check("page.locate").code == "PAGE_NOT_FOUND"  # type: ignore[union-attr]
+
+
+# --- the picture, the debug images and the CLI --------------------------------------------------
+
+
+def test_annotated_picture_marks_the_forged_region_red(corpus: Corpus) -> None:
+    page = _forged(corpus, corpus.ttds[0], "photo_substituted", 51)
+    result = verify_image(scan(page, 52), corpus.trust_store(), corpus.at)
+    assert result.page is not None
+    png = np.asarray(Image.open(io.BytesIO(annotated_png(result.report, result.page))))
+    assert png.shape[:2] == (1485, 1050)  # 5 px/mm
+    photo = result.report.check("print.photo")
+    assert photo is not None and photo.status is Status.INVALID
+    x, y, w, _ = (round(v * 5) for v in photo.data["region"])
+    edge = png[y - 1 : y + 2, x + w // 2]  # the top edge of the photo's outline
+    red = (edge[..., 0] > 180) & (edge[..., 1] < 80) & (edge[..., 2] < 80)
+    assert red.any()
+
+
+def test_debug_writes_every_step(corpus: Corpus, tmp_path: Path) -> None:
+    verify_image(
+        phone(corpus.ttds[0].page(), 61), corpus.trust_store(), corpus.at, debug=Debug(tmp_path)
+    )
+    names = {p.stem for p in tmp_path.glob("*.png")}
+    assert {"01-loaded", "02-markers", "03-rectified", "04-region-photo", "04-region-rosette"} <= (
+        names
+    )
+
+
+def _cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "verifier.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_from_another_folder(corpus: Corpus, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(phone(corpus.ttds[0].page(), 71))
+    at = corpus.at.date().isoformat()
+    out = _cli(
+        [
+            "image",
+            "photo.jpg",
+            "--trust-store",
+            str(corpus.trust_dir),
+            "--at",
+            at,
+            "--json",
+            "--annotate",
+            "annotated.png",
+            "--debug",
+            "steps",
+        ],
+        tmp_path,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    report = json.loads(out.stdout)
+    assert report["verdict"] == "VALID"
+    assert report["data"]["image"]["fix"] == "markers"
+    assert Image.open(tmp_path / "annotated.png").size == (1050, 1485)
+    assert (tmp_path / "steps" / "03-rectified.png").exists()
+
+
+def test_cli_forgery_exits_1_in_sinhala(corpus: Corpus, tmp_path: Path) -> None:
+    page = _forged(corpus, corpus.ttds[0], "photo_substituted", 81)
+    (tmp_path / "forged.jpg").write_bytes(scan(page, 82))
+    out = _cli(
+        [
+            "image",
+            "forged.jpg",
+            "--trust-store",
+            str(corpus.trust_dir),
+            "--at",
+            corpus.at.date().isoformat(),
+            "--lang",
+            "si",
+        ],
+        tmp_path,
+    )
+    assert out.returncode == 1
+    assert "verdict: INVALID" in out.stdout
+    assert "PHOTO_MISMATCH" in out.stdout
+    assert any("\u0d80" <= ch <= "\u0dff" for ch in out.stdout)
+
+
+def test_cli_usage_errors(corpus: Corpus, tmp_path: Path) -> None:
+    missing = _cli(["image", "nope.jpg", "--trust-store", str(corpus.trust_dir)], tmp_path)
+    assert missing.returncode == 2
+    assert "cannot read nope.jpg" in missing.stderr
+    (tmp_path / "p.png").write_bytes(_png(400, 400))
+    nowhere = _cli(
+        ["image", "p.png", "--trust-store", str(corpus.trust_dir), "--annotate", "no/dir/x.png"],
+        tmp_path,
+    )
+    assert nowhere.returncode == 2
+    assert "--annotate" in nowhere.stderr

@@ -1,0 +1,283 @@
+"""A photo of the printed paper on the staff pages (legalize.web.staff.paper, legalize.cases.paper):
+real TTDs issued with the dev keys, page 1 rasterized as a scan, uploaded on the clearance page and
+the case page; the register's answer (DOCUMENT_MISMATCH, DOCUMENT_USED), bad input, the roles,
+CSRF, the concurrency bound and the audit entry (no picture stored)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from flask.testing import FlaskClient
+from test_web_security_files import HTML, png_bomb
+from web_app import (
+    Tokens,
+    WebEnv,
+    bearer,
+    csrf_token,
+    make_env,
+    portrait_jpeg,
+    seeded_sqlite,
+    staff_client,
+)
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import TestResponse, encode_multipart
+
+from legalize.cases.issuer import UnsignedTestIssuer
+from legalize.config import Config, ConfigError
+from legalize.pki.devkeys import DevPki
+from legalize.registry import audit
+from legalize.registry.identity import import_nic
+from legalize.web.staff import paper as paper_web
+
+NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
+199012345678,PERERA,KAMAL NUWAN,1990-05-14,M,KANDY
+"""
+DPI = 150
+
+
+@dataclass(frozen=True)
+class Issued:
+    case_id: int
+    number: str
+    scan: bytes
+    """Page 1 of the PDF rasterized at DPI, as a PNG: a flat-bed scan of the paper."""
+
+
+@dataclass(frozen=True)
+class World:
+    env: WebEnv
+    a: Issued
+    b: Issued
+    c: Issued
+    """C gets cleared (used) by a test."""
+
+
+def rasterize(pdf: bytes, dpi: int = DPI) -> bytes:
+    document = pdfium.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=dpi / 72).to_pil()
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "PNG")
+    return out.getvalue()
+
+
+def _issue(env: WebEnv, reference: str) -> Issued:
+    api = env.app.test_client()
+    body = {
+        "host_reference": reference,
+        "port_of_entry": "CMB",
+        "travel_date": (date.today() + timedelta(days=7)).isoformat(),
+        "photo": base64.b64encode(portrait_jpeg()).decode(),
+        "identity": {
+            "surname": "Perera",
+            "given_names": "Kamal Nuwan",
+            "birth_date": "1990-05-14",
+            "sex": "M",
+            "birth_place": "Kandy",
+            "nic_number": "199012345678",
+        },
+    }
+    filed = api.post("/api/readmissions", json=body, headers=bearer(env.token))
+    assert filed.status_code == 201, filed.get_json()
+    case_id: int = filed.get_json()["id"]
+    dave, dave_csrf = staff_client(env.app, "dave")
+    assert dave.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": dave_csrf}).status_code
+    bob, bob_csrf = staff_client(env.app, "bob")
+    assert (
+        bob.post(f"/staff/cases/{case_id}/approve", data={"csrf_token": bob_csrf}).status_code
+        == 302
+    )
+    issued = bob.post(f"/staff/cases/{case_id}/issue", data={"csrf_token": bob_csrf})
+    assert issued.status_code == 302, issued.get_data(as_text=True)
+    doc = api.get(f"/api/cases/{case_id}", headers=bearer(env.token)).get_json()["document"]
+    pdf = api.get(f"/api/cases/{case_id}/document.pdf", headers=bearer(env.token)).data
+    return Issued(case_id, doc["number"], rasterize(pdf))
+
+
+@pytest.fixture(scope="module")
+def world(
+    tmp_path_factory: pytest.TempPathFactory, web_template: tuple[Path, Tokens], dev_pki: DevPki
+) -> Iterator[World]:
+    url, tokens = seeded_sqlite(tmp_path_factory.mktemp("paper"), web_template)
+    env = make_env(url, tokens, keys_dir=Path(dev_pki.dir), extra={"rate_login": "1000/minute"})
+    if isinstance(env.issuer, UnsignedTestIssuer):
+        pytest.skip("the documents' issuer is not installed")
+    with env.app.extensions["legalize"].sessions() as s:
+        import_nic(s, NIC_CSV, "nic.csv", datetime.now(UTC))
+        s.commit()
+    yield World(env, _issue(env, "P-A"), _issue(env, "P-B"), _issue(env, "P-C"))
+    env.app.extensions["legalize"].engine.dispose()
+
+
+def _post(client: FlaskClient, url: str, token: str | None, data: bytes) -> TestResponse:
+    """A multipart upload encoded in memory: the test client's own encoder spools bodies over
+    500 kB to a temporary file that nobody closes when the view refuses before reading."""
+    fields: MultiDict[str, object] = MultiDict({"paper": FileStorage(io.BytesIO(data), "page.png")})
+    if token is not None:
+        fields["csrf_token"] = token
+    boundary, body = encode_multipart(fields)
+    response: TestResponse = client.post(
+        url, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    return response
+
+
+def _upload(client: FlaskClient, url: str, token: str | None, data: bytes) -> tuple[int, str]:
+    response = _post(client, url, token, data)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def _verdict(html: str) -> str:
+    found = re.search(r'class="paper-verdict paper-(\w+)"', html)
+    assert found, html
+    return found.group(1).upper()
+
+
+def _assert_valid(html: str) -> None:
+    failing = re.findall(r"<li>(.*?)</li>", html.split("<details>")[0])
+    assert _verdict(html) == "VALID", failing
+
+
+def test_a_scan_of_the_genuine_paper_is_valid_on_the_clearance_page(world: World) -> None:
+    carol, token = staff_client(world.env.app, "carol")
+    status, html = _upload(carol, f"/staff/clear/{world.a.number}/paper", token, world.a.scan)
+    assert status == 200, html
+    _assert_valid(html)
+    assert '<img src="data:image/png;base64,' in html
+    assert "<details>" in html and "register.number" in html and "register.status" in html
+    assert "not stored" in html
+    # the register data is shown beside it, and the clear button is still there
+    assert "PERERA" in html.upper()
+    assert f"/staff/clear/{world.a.number}" in html
+
+
+def test_a_photo_of_another_document_is_a_mismatch(world: World) -> None:
+    carol, token = staff_client(world.env.app, "carol")
+    status, html = _upload(carol, f"/staff/clear/{world.a.number}/paper", token, world.b.scan)
+    assert status == 200
+    assert _verdict(html) == "INVALID"
+    assert "DOCUMENT_MISMATCH" in html
+    assert world.b.number in html
+
+
+def test_a_used_document_is_refused_with_when(world: World) -> None:
+    carol, token = staff_client(world.env.app, "carol")
+    cleared = carol.post(f"/staff/clear/{world.c.number}", data={"csrf_token": token})
+    assert cleared.status_code == 302
+    status, html = _upload(carol, f"/staff/clear/{world.c.number}/paper", token, world.c.scan)
+    assert status == 200
+    assert _verdict(html) == "INVALID"
+    assert "DOCUMENT_USED" in html and "cleared 20" in html
+
+
+def test_the_case_page_checks_the_paper_for_office_staff(world: World) -> None:
+    url = f"/staff/cases/{world.a.case_id}/paper"
+    bob, token = staff_client(world.env.app, "bob")
+    page = bob.get(f"/staff/cases/{world.a.case_id}").get_data(as_text=True)
+    assert f'action="{url}#paper"' in page  # the browser scrolls to the report
+    status, html = _upload(bob, url, token, world.a.scan)
+    assert status == 200
+    assert "Case #" in html
+    with world.env.app.extensions["legalize"].sessions() as s:
+        entries = [
+            e
+            for e in audit.entries_for(s, "case", world.a.case_id)
+            if e.action == "document.paper_checked"
+        ]
+    assert entries and entries[-1].actor == "user:bob"
+    details = entries[-1].details_dict
+    assert set(details) == {"number", "verdict", "codes"}  # no picture, nothing personal
+    assert details["number"] == world.a.number
+    assert details["verdict"] == _verdict(html)
+    _assert_valid(html)
+
+
+def test_roles_and_sign_in(world: World) -> None:
+    carol, token = staff_client(world.env.app, "carol")
+    status, html = _upload(carol, f"/staff/cases/{world.a.case_id}/paper", token, world.a.scan)
+    assert status == 403 and "ROLE_REQUIRED" in html
+    alice, alice_token = staff_client(world.env.app, "alice")  # issuing officer, not border
+    assert _upload(alice, f"/staff/clear/{world.a.number}/paper", alice_token, b"x")[0] == 403
+    anonymous = world.env.app.test_client()
+    anonymous_token = csrf_token(anonymous)
+    for url in (f"/staff/clear/{world.a.number}/paper", f"/staff/cases/{world.a.case_id}/paper"):
+        assert _upload(anonymous, url, anonymous_token, world.a.scan)[0] == 401
+
+
+def test_csrf_is_required(world: World) -> None:
+    carol, _ = staff_client(world.env.app, "carol")
+    status, html = _upload(carol, f"/staff/clear/{world.a.number}/paper", None, world.a.scan)
+    assert status == 400 and "CSRF" in html
+    status, _ = _upload(carol, f"/staff/clear/{world.a.number}/paper", "forged", world.a.scan)
+    assert status == 400
+
+
+def _no_qr_photo() -> bytes:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (1200, 900), (120, 140, 110))
+    ImageDraw.Draw(img).rectangle((300, 200, 900, 700), fill=(200, 190, 170))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "words"),
+    [
+        (b"", 422, "FILE_EMPTY"),
+        (HTML, 422, "IMAGE_FORMAT_UNSUPPORTED"),
+        (b"GIF89a" + b"\x00" * 100, 422, "not a photo or scan"),
+        (png_bomb(30_000, 30_000), 422, "too large"),
+        (portrait_jpeg()[:2000], 422, "IMAGE_UNREADABLE"),
+        (_no_qr_photo(), 200, "QR_NOT_FOUND"),
+    ],
+    ids=["empty", "html", "gif", "png-bomb", "truncated-jpeg", "no-qr"],
+)
+def test_bad_input_gets_a_clear_answer(
+    world: World, content: bytes, status: int, words: str
+) -> None:
+    carol, token = staff_client(world.env.app, "carol")
+    got, html = _upload(carol, f"/staff/clear/{world.a.number}/paper", token, content)
+    assert got == status, html
+    assert words in html
+    assert "INTERNAL_ERROR" not in html
+    if status == 422:
+        assert "<code>paper</code>" in html  # the field named, as on every form
+
+
+def test_busy_past_the_concurrency_bound_is_a_503(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paper_web, "WAIT_SECONDS", 0.05)
+    services = world.env.app.extensions["legalize"].services
+    taken = threading.BoundedSemaphore(1)
+    taken.acquire()
+    monkeypatch.setitem(services, "paper_slots", taken)
+    carol, token = staff_client(world.env.app, "carol")
+    response = _post(carol, f"/staff/clear/{world.a.number}/paper", token, world.a.scan)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "try again in a moment" in response.get_data(as_text=True).lower()
+
+
+def test_the_default_bound_comes_from_the_config(world: World) -> None:
+    assert world.env.config.paper_verifications == 2
+
+
+@pytest.mark.parametrize("value", ["0", "17", "two"])
+def test_a_bad_bound_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError):
+        Config.from_env({"LEGALIZE_PAPER_VERIFICATIONS": value})
+    assert Config.from_env({"LEGALIZE_PAPER_VERIFICATIONS": "4"}).paper_verifications == 4

@@ -35,6 +35,7 @@ bench: venv
 	$(PY) bench/seal.py
 	$(PY) bench/portrait.py
 	$(PY) bench/render.py
+	$(PY) bench/fields.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

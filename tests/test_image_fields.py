@@ -418,3 +418,13 @@ def test_edited_name_with_diacritics(capture: str, accented: Issued) -> None:
         "print.field.surname"
     ]
     assert check.code == fields.FIELD_MISMATCH and check.data["positions"] == [17]
+
+
+@pytest.mark.parametrize("key", ["surname", "document_number", "sex"])
+def test_erased_value_is_never_ok(key: str, ttd: Issued) -> None:
+    """Paper over the whole value leaves only the background: nothing to read, never OK."""
+    spec = ttd.specs()[key]
+    forged = edit_tail(ttd.raster(300), spec, " " * len(spec.expected[0]))
+    check = _by_name(fields.check_fields(_page(ttd, "300", forged), ttd.seal))[f"print.field.{key}"]
+    assert check.status is Status.SKIPPED and check.code == fields.FIELD_UNREADABLE
+    assert check.data["contrast"] < fields.MIN_CONTRAST

@@ -32,6 +32,7 @@ item 1 is checked only for country codes whose printed name is known (:data:`COU
 
 from __future__ import annotations
 
+import re
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -508,8 +509,9 @@ LINE_MIN = 0.80
 """Whole-value score below which the print is not the expected value's rendering."""
 OCR_CONFIDENT = 60.0
 """Tesseract's mean word confidence from which a differing read is believed on its own."""
-MIN_CONTRAST = 60.0
-"""Paper-minus-ink grey levels below which nothing is read (glare, washed-out photo)."""
+MIN_CONTRAST = 100.0
+"""Paper-minus-ink grey levels below which nothing is read: printed values stand 180–215
+levels below the paper; the background guilloche alone (an erased value) 55–60."""
 EXTRA_INK = 0.3
 """Ink (mm², pixels darker than half-way from paper to ink) beyond the value's end, where
 the print must be blank, that means something was added: a full stop at 10 pt is about
@@ -544,6 +546,15 @@ class Evidence:
     pixels_apply: bool = True
     """False when the rendering cannot be the print: a name printed with diacritics or
     hyphens the seal's MRZ form drops (then OCR alone decides)."""
+
+
+_JOINED = re.compile(r"\w[-'’]\w")
+
+
+def _marked(name: str) -> bool:
+    """A name read with letters the MRZ form writes otherwise: diacritics, or a hyphen or
+    apostrophe inside it (the seal's form has a space or nothing there)."""
+    return any(c.isalpha() and not c.isascii() for c in name) or bool(_JOINED.search(name))
 
 
 def _extra_ink(
@@ -614,10 +625,7 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
         shown = [index[p] if p < len(index) else len(text) for p in positions]
     width_mm = textrender.width_pt(textrender.script_runs(text, bold=spec.bold), spec.size_pt)
     extra = _extra_ink(ink.ink, geo, spec, width_mm * textrender.PT_MM, dx, dy)
-    plain = set(" ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    pixels_apply = not (
-        spec.kind == "name" and spec.bound is None and not set(reading.text.upper()) <= plain
-    )
+    pixels_apply = not (spec.kind == "name" and spec.bound is None and _marked(reading.text))
     return Evidence(
         pixels_apply=pixels_apply,
         spec=spec,

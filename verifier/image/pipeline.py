@@ -32,7 +32,7 @@ from legalize.pki.trust import TrustStore
 from verifier.report import CHECK_CRASHED, Category, Check, Report, Status, guarded, skipped
 from verifier.seal import verify_seal
 
-from . import barcode, features, fields, locate, photo
+from . import barcode, features, fields, locate, photo, sharpness
 from .debug import Debug
 from .page import DocumentKind, Fix, LocatedPage
 
@@ -213,6 +213,7 @@ def verify_image(
             residual_mm=None if page.residual_mm is None else round(page.residual_mm, 3),
             px_per_mm=round(page.px_per_mm, 2),
             markers=list(fit.markers) if fit is not None else [],
+            blur_mm=_blur(page, fit),
         )
         debug.save("03-rectified", page.canonical(colour=True))
 
@@ -240,6 +241,15 @@ def verify_image(
     for region_name, region in debug.regions(page):
         debug.save(f"04-region-{region_name}", region)
     return ImageVerification(Report.of(checks, info), page, chosen.corners)
+
+
+def _blur(page: LocatedPage, fit: locate.PageFit | None) -> float | None:
+    """The photo's blur (σ, mm) measured on the markers used, for the report."""
+    if fit is None or not fit.markers:
+        return None
+    markers = [m for m in locate.MARKERS_BY_KIND[page.kind] if m.id in fit.markers]
+    value = sharpness.blur_mm(page, markers)
+    return None if value is None else round(value, 3)
 
 
 def _guarded_many(name: str, step: Callable[[], list[Check]]) -> list[Check]:

@@ -72,31 +72,40 @@ MESSAGES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
             "The image could not be read. Send a JPEG, PNG, HEIC or PDF photo or scan of the page.",
         ),
         "PAGE_NOT_FOUND": (
-            "The page could not be located in the image. Photograph the whole page, flat, in good light, with all four corner squares in view.",
+            "The page could not be located in the image. Photograph the whole page, flat, in good "
+            "light, with all four corner squares in view.",
         ),
         "QR_NOT_FOUND": (
-            "No readable QR code was found. Photograph the whole page, flat, in good light; hold the camera steady and avoid glare on the code.",
+            "No readable QR code was found. Photograph the whole page, flat, in good light; hold "
+            "the camera steady and avoid glare on the code.",
         ),
         "PAGE_ALIGNED_WITHOUT_MARKERS": (
-            "The page was located without its corner squares, less precisely: the checks of the print are less certain. For a full check, photograph the page with all four corner squares in view.",
+            "The page was located without its corner squares, less precisely: the checks of the "
+            "print are less certain. For a full check, photograph the page with all four corner "
+            "squares in view.",
         ),
         "DOCUMENT_KIND_MISMATCH": (
-            "The QR code belongs to another kind of document than the page it is printed on: it was taken from another document.",
+            "The QR code belongs to another kind of document than the page it is printed on: it "
+            "was taken from another document.",
         ),
         "GHOST_MISMATCH": (
             "The small ghost image does not match the photograph the seal certifies.",
         ),
         "ROSETTE_MISMATCH": (
-            "The rosette printed is not the one this document's number defines: the background was taken from another document or the page was made without the official template.",
+            "The rosette printed is not the one this document's number defines: the background "
+            "was taken from another document or the page was made without the official template.",
         ),
         "PRINT_FEATURE_MISSING": (
-            "A security feature of the official template (fine lines or microtext) is missing where it should be printed.",
+            "A security feature of the official template (fine lines or microtext) is missing "
+            "where it should be printed.",
         ),
         "PRINT_FEATURES_UNREADABLE": (
-            "The photo is too coarse to see the print features. Photograph the page closer, filling the frame.",
+            "The photo is too coarse to see the print features. Photograph the page closer, "
+            "filling the frame.",
         ),
         "FIELD_UNREADABLE": (
-            "A printed detail could not be read well enough to compare it. Photograph the page flat, in good light, without glare.",
+            "A printed detail could not be read well enough to compare it. Photograph the page "
+            "flat, in good light, without glare.",
         ),
         "MRZ_MISMATCH": ("The machine-readable zone printed does not match the one in the seal.",),
         # --- the signed PDF ----------------------------------------------------------------

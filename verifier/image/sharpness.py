@@ -1,0 +1,72 @@
+"""How blurred the photo is, measured where we know the truth: the corner markers' edges.
+
+A marker's black border meets its white quiet zone in a straight, sharp step. Across that
+step a blurred photo shows a ramp; for a Gaussian blur of σ the steepest slope of the ramp is
+contrast / (σ·√(2π)), so σ = contrast / (slope·√(2π)). Each side of each marker found gives
+one estimate, in millimetres on the page (the side is rectified at a resolution well above
+the photo's); the median of them is the photo's blur. Hand shake and defocus are not Gaussian,
+but spread the step by a comparable width, which is what matters to the checks of fine print.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from legalize.documents.layout import MARKER_SIZE, Marker, Rect
+
+from .page import LocatedPage
+
+PX_PER_MM = 20.0
+_ACROSS = 1.2
+"""Millimetres either side of the edge that each profile spans (inside the border cell,
+which is 10/6 mm wide, and inside the 2.5 mm quiet zone)."""
+
+
+def _side_profiles(page: LocatedPage, marker: Marker) -> list[np.ndarray]:
+    r = marker.rect
+    length = MARKER_SIZE * 0.6  # the middle of each side: away from the corners
+    start = MARKER_SIZE * 0.2
+    strips = (
+        (Rect(r.x + start, r.y - _ACROSS, length, 2 * _ACROSS), 0, False),  # top: white→black
+        (Rect(r.x + start, r.y + r.h - _ACROSS, length, 2 * _ACROSS), 0, True),  # bottom
+        (Rect(r.x - _ACROSS, r.y + start, 2 * _ACROSS, length), 1, False),  # left
+        (Rect(r.x + r.w - _ACROSS, r.y + start, 2 * _ACROSS, length), 1, True),  # right
+    )
+    out = []
+    for rect, axis, flip in strips:
+        region = page.region(rect, PX_PER_MM).astype(np.float32)
+        profile = region.mean(axis=1 - axis)
+        out.append(profile[::-1] if flip else profile)
+    return out
+
+
+def _sigma_mm(profile: np.ndarray) -> float | None:
+    """σ of the step in ``profile`` (white first, then black), or None if it is no step."""
+    smooth = np.asarray(cv2.GaussianBlur(profile.reshape(1, -1), (0, 0), 0.8)).ravel()
+    edge = len(smooth) // 4
+    white = float(np.median(smooth[:edge]))
+    black = float(np.median(smooth[-edge:]))
+    contrast = white - black
+    if contrast < 30:
+        return None  # covered, glare, or not our marker's edge
+    slope = float(np.max(-np.diff(smooth)))
+    if slope <= 0:
+        return None
+    return contrast / (slope * math.sqrt(2 * math.pi)) / PX_PER_MM
+
+
+def blur_mm(page: LocatedPage, markers: Sequence[Marker]) -> float | None:
+    """Median blur (σ, mm) over the sides of ``markers``; None if none gave an estimate."""
+    values = [
+        sigma
+        for marker in markers
+        for profile in _side_profiles(page, marker)
+        if (sigma := _sigma_mm(profile)) is not None
+    ]
+    if not values:
+        return None
+    return float(np.median(values))

@@ -60,6 +60,9 @@ class Config:
     paper_verifications: int = 2
     """Photo-of-the-paper verifications (about 1 s of CPU each) one process runs at once; past
     them a request waits briefly, then is answered 503 (until the task queue takes them)."""
+    sanitizations: int = 2
+    """Underlying documents one process sanitizes at once (each may hold about 100 MB while
+    it decodes an image and a core while it renders); past them a filing waits its turn."""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -90,6 +93,9 @@ class Config:
             totp_key=env.get("LEGALIZE_TOTP_KEY") or None,
             paper_verifications=_count(
                 env.get("LEGALIZE_PAPER_VERIFICATIONS", "2"), "LEGALIZE_PAPER_VERIFICATIONS", 1, 16
+            ),
+            sanitizations=_count(
+                env.get("LEGALIZE_SANITIZATIONS", "2"), "LEGALIZE_SANITIZATIONS", 1, 16
             ),
         )
         cfg.validate()

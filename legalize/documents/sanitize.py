@@ -33,6 +33,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,8 +156,28 @@ def _kind(data: bytes, hint: str) -> str:
     return kind
 
 
+DEFAULT_CONCURRENCY = 2
+_slots = threading.BoundedSemaphore(DEFAULT_CONCURRENCY)
+
+
+def set_concurrency(count: int) -> None:
+    """How many sanitizations one process runs at once (``Config.sanitizations``); more wait
+    their turn. Each may hold up to about 100 MB while it decodes an image."""
+    global _slots
+    if not 1 <= count <= 64:
+        raise ValueError("the number of concurrent sanitizations must be 1 to 64")
+    _slots = threading.BoundedSemaphore(count)
+
+
 def sanitize_underlying(data: bytes, filename_or_mime: str = "") -> SanitizedDocument:
-    """Sanitize an uploaded PDF, JPEG or PNG for inclusion in a legalization."""
+    """Sanitize an uploaded PDF, JPEG or PNG for inclusion in a legalization. At most
+    :func:`set_concurrency` of them run at once in a process; the others wait."""
+    slots = _slots
+    with slots:
+        return _sanitize(data, filename_or_mime)
+
+
+def _sanitize(data: bytes, filename_or_mime: str) -> SanitizedDocument:
     if not data:
         raise _refuse(EMPTY, "the document is empty")
     if len(data) > MAX_BYTES:
@@ -216,8 +237,14 @@ def _load_image(data: bytes) -> _PageImage:
         message = exc.message if code != MALFORMED else "the picture cannot be decoded"
         raise _refuse(code, message) from None
     image = Image.fromarray(rgb, "RGB")
-    if max(image.size) > RASTER_MAX_SIDE:
-        image.thumbnail((RASTER_MAX_SIDE, RASTER_MAX_SIDE), Image.Resampling.LANCZOS)
+    del rgb
+    width, height = image.size
+    scale = min(
+        1.0, math.sqrt(PAGE_MAX_PIXELS / (width * height)), RASTER_MAX_SIDE / max(width, height)
+    )
+    if scale < 1:  # never more than the page keeps
+        size = (max(1, int(width * scale)), max(1, int(height * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     # an A4 sheet's long side at RASTER_DPI; smaller scans print at their natural size
     dpi = max(RASTER_DPI, max(image.size) / (297 / 25.4))
     out = io.BytesIO()

@@ -21,6 +21,7 @@ from werkzeug.routing import IntegerConverter
 
 from legalize.cases.demo_credentials import demo_credentials
 from legalize.config import Config, ConfigError
+from legalize.documents.sanitize import set_concurrency
 from legalize.registry.accounts import Role
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.web.errors import register_error_handlers
@@ -63,6 +64,7 @@ def create_app(
     if config is None:
         config = Config.from_env()
     config.validate()
+    set_concurrency(config.sanitizations)  # per process: bounds the memory of filings
 
     app = Flask(
         __name__,

@@ -117,3 +117,18 @@ def test_fullwidth_name_is_filed_normalised_and_issues(db_session: Session, dev_
         db_session, ALICE, case.id, t0 + timedelta(minutes=2), real_issuer(dev_pki.dir)
     )
     assert issued.state == "issued" and issued.person.surname == "Perera"
+
+
+def test_batch_file_rows_with_hostile_names_fail_naming_the_field(db_session: Session) -> None:
+    from legalize.cases import batch
+
+    kinds = sorted(HOSTILE)
+    header = "host_reference,surname,given_names,birth_date,sex,travel_date"
+    lines = [header] + [
+        f"N-{i},{HOSTILE[kind]},Kamal,1990-05-14,M,2099-01-01" for i, kind in enumerate(kinds)
+    ]
+    rows = batch.read_batch_file(("\n".join(lines) + "\n").encode(), "flight.csv")
+    filed = batch.file_batch(db_session, HOST, "DEU", "NAMES-1", rows, T0)
+    assert not filed.succeeded
+    assert len(filed.failed) == len(kinds) == 18
+    assert {f.field for f in filed.failed} == {"surname"}

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import support
 from PIL import Image, ImageDraw
+from sqlalchemy.orm import Session
 
 from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
 from legalize.cases.rules import Actor, Role
 from legalize.config import Config
+from legalize.registry.identity import import_nic
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -26,9 +28,20 @@ NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 199012345678,PERERA,KAMAL NUWAN,1990-05-14,M,KANDY
 853400937V,SILVA,NIMALI,1985-12-01,F,GALLE
 """
+MORE_NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
+197902020011,FERNANDO,RUWAN,1979-02-02,M,NEGOMBO
+"""
 SLTD_CSV = b"""document_number,issuing_country,status,reported_on
 N1234567,LKA,stolen,2025-03-01
 """
+
+
+def match_registers(session: Session) -> None:
+    """The NIC register holding the people of :func:`request_body` and the batch tests, so
+    their cross-check is a clean match and the identity gate lets them through."""
+    assert import_nic(session, NIC_CSV, "nic.csv", T0).errors == ()
+    assert import_nic(session, MORE_NIC_CSV, "more-nic.csv", T0).errors == ()
+    session.commit()
 
 
 def plain_photo() -> bytes:
@@ -74,3 +87,29 @@ def request_body(
         "travel_date": travel_date,
         "identity": ident,
     }
+
+
+def distinct_people(session: Session, count: int) -> list[dict[str, str]]:
+    """``count`` different people, each in the NIC register (a clean cross-check match and no
+    duplicate of one another): identity overrides for :func:`request_body`."""
+    lines = ["nic_number,surname,given_names,birth_date,sex,birth_place"]
+    people = []
+    for i in range(count):
+        nic = f"1980{i:08d}"
+        surname = "PERSON" + "".join(chr(ord("A") + int(d)) for d in f"{i:03d}")
+        lines.append(f"{nic},{surname},TEST,1980-01-01,F,COLOMBO")
+        people.append(
+            {
+                "surname": surname,
+                "given_names": "Test",
+                "birth_date": "1980-01-01",
+                "sex": "F",
+                "birth_place": "Colombo",
+                "nic_number": nic,
+                "passport_number": f"P{i:07d}",
+            }
+        )
+    data = ("\n".join(lines) + "\n").encode()
+    assert import_nic(session, data, "people.csv", T0).errors == ()
+    session.commit()
+    return people

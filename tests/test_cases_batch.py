@@ -6,7 +6,7 @@ import base64
 import json
 
 import pytest
-from cases_support import ALICE, BOB, HOST, T0, plain_photo
+from cases_support import ALICE, BOB, HOST, T0, match_registers, plain_photo
 from sqlalchemy.orm import Session
 
 from legalize.cases import batch, readmission, views
@@ -20,7 +20,7 @@ def _csv(photo: bytes) -> bytes:
     b64 = base64.b64encode(photo).decode()
     lines = [
         "host_reference,surname,given_names,birth_date,sex,nic_number,travel_date,photo",
-        f"B-1,Perera,Kamal,1990-05-14,M,199012345678,2026-11-20,{b64}",
+        f"B-1,Perera,Kamal Nuwan,1990-05-14,M,199012345678,2026-11-20,{b64}",
         f"B-2,Silva,Nimali,1985-13-01,F,,2026-11-20,{b64}",  # bad month
         f"B-3,Fernando,Ruwan,1979-02-02,M,,2026-11-20,{b64}",
         "B-4,Dias,Amal,1981-03-03,M,,2026-11-20,",  # no photo: filed, fails at prepare
@@ -29,6 +29,7 @@ def _csv(photo: bytes) -> bytes:
 
 
 def test_batch_row_by_row(db_session: Session) -> None:
+    match_registers(db_session)
     rows = batch.read_batch_file(_csv(plain_photo()), "flight.csv")
     seen: list[tuple[int, int]] = []
     filed = batch.file_batch(

@@ -16,6 +16,7 @@ from cases_support import (
     NIC_CSV,
     SLTD_CSV,
     T0,
+    match_registers,
     plain_photo,
     real_issuer,
     request_body,
@@ -50,6 +51,7 @@ def _registers(session: Session) -> None:
 
 
 def _approved_case(session: Session, reference: str = "DE-2026-0001") -> int:
+    match_registers(session)
     req = readmission.parse_request({**request_body(reference), "photo": plain_photo()}, T0)
     case = readmission.file_request(session, HOST, req, T0)
     readmission.override_photo(session, ALICE, case.id, "face detector misses; checked by eye", T0)
@@ -136,6 +138,7 @@ def test_whole_readmission_path(db_session: Session, dev_pki: Any) -> None:
 
 
 def test_four_eyes_refuses_same_officer(db_session: Session) -> None:
+    match_registers(db_session)
     req = readmission.parse_request({**request_body(), "photo": plain_photo()}, T0)
     case = readmission.file_request(db_session, HOST, req, T0)
     readmission.override_photo(db_session, BOTH, case.id, "checked by eye", T0)
@@ -314,6 +317,7 @@ def test_transition_and_audit_entry_are_one_transaction(
     db_session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """If the audit entry cannot be written, the state change is rolled back with it."""
+    match_registers(db_session)
     req = readmission.parse_request({**request_body(), "photo": plain_photo()}, T0)
     case = readmission.file_request(db_session, HOST, req, T0)
     readmission.override_photo(db_session, ALICE, case.id, "checked by eye", T0)

@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cases_support import ALICE, BOB, HOST, T0, plain_photo, real_issuer, request_body
+from cases_support import (
+    ALICE,
+    BOB,
+    HOST,
+    T0,
+    match_registers,
+    plain_photo,
+    real_issuer,
+    request_body,
+)
 from sqlalchemy.orm import Session
 from test_cases_legalization import UNDERLYING, _body
 from web_app import bearer, make_env, seeded_sqlite
@@ -97,6 +106,7 @@ def test_api_answers_422_naming_the_field(tmp_path: Path, web_template: Any) -> 
 
 def test_fullwidth_name_is_filed_normalised_and_issues(db_session: Session, dev_pki: Any) -> None:
     t0 = dev_pki.at + timedelta(hours=9)
+    match_registers(db_session)  # the identity gate: the NIC register knows Kamal Nuwan Perera
     travel = (t0 + timedelta(days=14)).date().isoformat()
     body = {
         **request_body(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cases_support import ALICE, NIC_CSV, T0, plain_photo
+from cases_support import ALICE, NIC_CSV, T0, match_registers, plain_photo
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -130,12 +130,13 @@ def test_issue_batch_cli(
         create_user(session, "alice", "correct horse battery", ["issuing_officer"], T0)
         create_user(session, "bob", "correct horse battery", ["approving_officer"], T0)
         session.commit()
+        match_registers(session)
     url = ["--database-url", _url(db_engine)]
     photo = base64.b64encode(plain_photo()).decode()
     path = tmp_path / "flight.csv"
     path.write_text(
         "host_reference,surname,given_names,birth_date,birth_place,sex,travel_date,photo\n"
-        f"F-1,Perera,Kamal,1990-05-14,Kandy,M,2099-01-01,{photo}\n"
+        f"F-1,Perera,Kamal Nuwan,1990-05-14,Kandy,M,2099-01-01,{photo}\n"
         f"F-2,Silva,Nimali,1990-02-31,Galle,F,2099-01-01,{photo}\n"
     )
     assert (
@@ -188,6 +189,7 @@ def test_expire_command(
 
     long_ago = T0 - timedelta(days=400)
     with session_factory() as session:
+        match_registers(session)
         body = {**request_body(), "travel_date": None, "photo": plain_photo()}
         case = readmission.file_request(
             session, HOST, readmission.parse_request(body, long_ago), long_ago

@@ -7,7 +7,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from cases_support import ALICE, BOB, HOST, T0, plain_photo, request_body
+from cases_support import (
+    ALICE,
+    BOB,
+    HOST,
+    T0,
+    distinct_people,
+    match_registers,
+    plain_photo,
+    request_body,
+)
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,8 +86,10 @@ def test_concurrent_issuance_never_duplicates_or_loses(
     n_cases = 24 if backend == "postgresql" else 8
     with session_factory() as session:
         case_ids = []
+        people = distinct_people(session, n_cases)
         for i in range(n_cases):
-            req = readmission.parse_request({**request_body(f"C-{i}"), "photo": plain_photo()}, T0)
+            body = {**request_body(f"C-{i}", **people[i]), "photo": plain_photo()}
+            req = readmission.parse_request(body, T0)
             case = readmission.file_request(session, HOST, req, T0)
             readmission.override_photo(session, ALICE, case.id, "checked by eye", T0)
             readmission.prepare(session, ALICE, case.id, T0)
@@ -125,6 +136,7 @@ def test_concurrent_clearances_one_wins(
     from cases_support import CAROL
 
     with session_factory() as session:
+        match_registers(session)
         req = readmission.parse_request({**request_body("CL-1"), "photo": plain_photo()}, T0)
         case = readmission.file_request(session, HOST, req, T0)
         readmission.override_photo(session, ALICE, case.id, "checked by eye", T0)

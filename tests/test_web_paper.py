@@ -40,7 +40,15 @@ from legalize.web.staff import paper as paper_web
 
 NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 199012345678,PERERA,KAMAL NUWAN,1990-05-14,M,KANDY
+853400937V,SILVA,NIMALI,1985-12-01,F,GALLE
+197902020011,FERNANDO,RUWAN,1979-02-02,M,NEGOMBO
 """
+PEOPLE = {
+    # three different holders: one person's three valid TTDs would be duplicates
+    "P-A": ("Perera", "Kamal Nuwan", "1990-05-14", "M", "Kandy", "199012345678"),
+    "P-B": ("Silva", "Nimali", "1985-12-01", "F", "Galle", "853400937V"),
+    "P-C": ("Fernando", "Ruwan", "1979-02-02", "M", "Negombo", "197902020011"),
+}
 DPI = 150
 
 
@@ -74,18 +82,19 @@ def rasterize(pdf: bytes, dpi: int = DPI) -> bytes:
 
 def _issue(env: WebEnv, reference: str) -> Issued:
     api = env.app.test_client()
+    surname, given, birth, sex, place, nic = PEOPLE[reference]
     body = {
         "host_reference": reference,
         "port_of_entry": "CMB",
         "travel_date": (date.today() + timedelta(days=7)).isoformat(),
         "photo": base64.b64encode(portrait_jpeg()).decode(),
         "identity": {
-            "surname": "Perera",
-            "given_names": "Kamal Nuwan",
-            "birth_date": "1990-05-14",
-            "sex": "M",
-            "birth_place": "Kandy",
-            "nic_number": "199012345678",
+            "surname": surname,
+            "given_names": given,
+            "birth_date": birth,
+            "sex": sex,
+            "birth_place": place,
+            "nic_number": nic,
         },
     }
     filed = api.post("/api/readmissions", json=body, headers=bearer(env.token))

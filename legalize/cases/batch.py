@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from legalize.cases import common, readmission
+from legalize.cases import common, duplicates, readmission
 from legalize.cases.errors import CaseError, Duplicate, Forbidden, InvalidInput, NotFound
 from legalize.cases.issuer import Issuer
 from legalize.cases.rules import Action, Actor, Role, require_role
-from legalize.cases.validation import COUNTRY_RE, REFERENCE_RE, Fields
+from legalize.cases.validation import REFERENCE_RE, Fields
 from legalize.registry import audit
 from legalize.registry.identity import (
     ImportFileError,
@@ -64,6 +64,9 @@ class BatchReport:
     failed: tuple[RowFailure, ...]
     skipped: int = 0
     """Rows not in the state this step starts from (done earlier, rejected …)."""
+    flagged: tuple[RowFailure, ...] = ()
+    """Rows filed but flagged as the same person as another live case (DUPLICATE_PERSON);
+    the message names the other case only when the same filer filed it."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +140,7 @@ def file_batch(
     common.check_time(at)
     require_role(actor, Action.FILE_READMISSION)
     f = Fields({"host_country": host_country, "reference": reference})
-    host_country = f.upper("host_country", COUNTRY_RE, limit=3)
+    host_country = f.country("host_country")
     reference = f.text("reference", limit=64, pattern=REFERENCE_RE)
     f.raise_if_any()
     foreign = actor.has(Role.FOREIGN_AUTHORITY) and not actor.has(Role.ISSUING_OFFICER)
@@ -171,13 +174,13 @@ def file_batch(
         raise Duplicate(f"batch {host_country} {reference} exists", field="reference") from exc
     done: list[tuple[int, int]] = []
     failed: list[RowFailure] = []
+    flagged: list[RowFailure] = []
     for index, (line, row) in enumerate(row_list, start=1):
         flat = "identity" not in row
         try:
-            body = _nest(row, host_country)
-            if body["host_country"] != host_country:
+            request = readmission.parse_request(_nest(row, host_country), at)
+            if request.host_country != host_country:
                 raise InvalidInput("row is for another country", field="host_country")
-            request = readmission.parse_request(body, at)
             case = readmission.file_request(
                 session,
                 actor,
@@ -189,6 +192,7 @@ def file_batch(
                 batch_line=line,
             )
             done.append((line, case.id))
+            flagged.extend(_flags(session, actor, line, case.id, at))
         except CaseError as exc:
             failed.extend(_failure(line, exc, flat))
         if progress is not None:
@@ -207,9 +211,40 @@ def file_batch(
             subject_type="batch",
             subject_id=batch_id,
             at=at,
-            details={"rows": len(row_list), "filed": len(done), "failed": saved.rows_failed},
+            details={
+                "rows": len(row_list),
+                "filed": len(done),
+                "failed": saved.rows_failed,
+                "flagged": len(flagged),
+            },
         )
-    return BatchReport(batch_id, len(row_list), tuple(done), tuple(failed))
+    return BatchReport(batch_id, len(row_list), tuple(done), tuple(failed), 0, tuple(flagged))
+
+
+def _flags(
+    session: Session, actor: Actor, line: int, case_id: int, at: datetime
+) -> list[RowFailure]:
+    """The duplicate flag of a row just filed (one failure-shaped line per flag)."""
+    case = session.get(Case, case_id)
+    assert case is not None
+    found = duplicates.views(session, case, at)
+    session.rollback()  # a read: end it before the next row's transaction
+    if not found:
+        return []
+    own = [
+        f"{d.other_host_country} {d.other_host_reference}"
+        for d in found
+        if d.other_filed_by == actor.id
+    ]
+    named = f": {', '.join(own)}" if own else ""
+    return [
+        RowFailure(
+            line,
+            "identity",
+            "DUPLICATE_PERSON",
+            f"the same person as another open case or valid TTD{named}; flagged for the officers",
+        )
+    ]
 
 
 def _batch_cases(session: Session, batch_id: int) -> list[tuple[int, int, str]]:

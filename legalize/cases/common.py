@@ -20,9 +20,10 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from legalize.cases import readiness
+from legalize.cases import duplicates, gate, readiness
 from legalize.cases.codes import new_check_code, new_web_token
 from legalize.cases.errors import (
     CaseError,
@@ -191,14 +192,36 @@ def prepare(session: Session, actor: Actor, case_id: int, at: datetime) -> CaseV
     return case_view(session, case)
 
 
+def flag_duplicates(session: Session, actor: Actor, case_id: int, at: datetime) -> None:
+    """Look for duplicates of a readmission case again and link what is new — committed on
+    its own, so the flags stay even when the step that follows is refused."""
+    try:
+        with unit_of_work(session):
+            case = lock_case(session, case_id)
+            if case.kind == CaseKind.READMISSION.value:
+                duplicates.flag(session, actor.id, case, at)
+    except IntegrityError:
+        pass  # the other case's step linked the pair at the same moment: the link is there
+
+
+def require_clear(session: Session, case: Case, approver: str | None, at: datetime) -> None:
+    """The identity gate and the duplicate check (legalize.cases.gate, .duplicates)."""
+    if case.kind == CaseKind.READMISSION.value:
+        gate.require_settled(session, case, approver)
+        duplicates.require_none_blocking(session, case, at)
+
+
 def approve(session: Session, actor: Actor, case_id: int, at: datetime) -> CaseView:
-    """A second officer approves (four eyes: not the one who prepared it)."""
+    """A second officer approves (four eyes: not the one who prepared it), once the
+    identity is settled and no duplicate stands in the way."""
     check_time(at)
+    require_role(actor, Action.APPROVE)
+    flag_duplicates(session, actor, case_id, at)
     with unit_of_work(session):
-        require_role(actor, Action.APPROVE)
         case = lock_case(session, case_id)
         require_state(case, Action.APPROVE)
         require_four_eyes(actor, case)
+        require_clear(session, case, actor.id, at)
         case.approved_by = actor.id
         case.approved_at = at
         move(session, actor, case, CaseState.APPROVED, at, "case.approved")
@@ -343,12 +366,14 @@ def issue_case(
     renderer and the expiry date the document will carry."""
     """Issue an approved case: number, codes, PDF, register — see the module docstring."""
     check_time(at)
+    require_role(actor, Action.ISSUE)
+    flag_duplicates(session, actor, case_id, at)
     # 1. Check and take a number (committed: a failure later leaves a gap, never a reuse),
     #    with its reservation on record before anything is rendered.
     with unit_of_work(session):
-        require_role(actor, Action.ISSUE)
         case = lock_case(session, case_id)
         require_state(case, Action.ISSUE)
+        require_clear(session, case, case.approved_by, at)
         render, expires_on = build(session, case)
         number = next_document_number(session, doc_type, at)
         record(session, actor, numbers.TAKEN, case, at, number=number, type=doc_type.value)

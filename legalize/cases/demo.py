@@ -36,6 +36,7 @@ NIC = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 197903300123,FERNANDO,RUWAN,1979-02-02,M,NEGOMBO
 198806600456,DIAS,AMALI,1988-03-07,F,MATARA
 199254321098,JAYAWARDENA,SUNIL,1992-09-09,M,COLOMBO
+198333500789,WICKRAMASINGHE,LALITH,1983-11-30,M,BADULLA
 """
 SLTD = b"""document_number,issuing_country,status,reported_on
 N1234567,LKA,stolen,2025-03-01
@@ -134,6 +135,19 @@ def _ready(session: Session, i: int, at: datetime) -> int:
     if photo is not None and not photo.passed:
         readmission.override_photo(
             session, ALICE, case.id, "demo picture: compared with the NIC photo by eye", at
+        )
+    if case.crosscheck and case.crosscheck.get("outcome") in ("not_found", "mismatch"):
+        # No NIC number was given: the officer settles the identity (the identity gate).
+        readmission.decide_identity(
+            session,
+            ALICE,
+            case.id,
+            {
+                "evidence": "civil_record",
+                "evidence_reference": f"demo birth certificate no. {1000 + i}",
+                "reason": "birth certificate extract matches name, date and place of birth",
+            },
+            at,
         )
     readmission.prepare(session, ALICE, case.id, at)
     return case.id

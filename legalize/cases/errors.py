@@ -30,9 +30,12 @@ class CaseError(Exception):
         field: str | None = None,
         code: str | None = None,
         errors: tuple[FieldError, ...] = (),
+        details: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details or {}
+        """Facts an API answer may carry beside code, message and field."""
         if code is not None:
             self.code = code
         if field is None and errors:
@@ -84,6 +87,12 @@ class FourEyesViolation(Forbidden):
 class Duplicate(CaseError):
     code = "DUPLICATE"
     http_status = 409
+
+
+class DuplicatePerson(Duplicate):
+    """The person has an open request of the same filer already (``details`` names it)."""
+
+    code = "DUPLICATE_PERSON"
 
 
 class InvalidTransition(CaseError):

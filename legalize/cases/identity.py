@@ -47,6 +47,8 @@ class CrossCheck:
     nic_number: str | None = None
     """The registry record compared with (found by number, or by name and birth date)."""
     watchlist: tuple[WatchlistHit, ...] = ()
+    register: tuple[tuple[str, str], ...] = ()
+    """The register's value of each mismatched field (shown beside the claimed one)."""
 
     @property
     def outcome(self) -> Outcome:
@@ -59,6 +61,7 @@ class CrossCheck:
             "identity": self.identity.value,
             "mismatched": list(self.mismatched),
             "nic_number": self.nic_number,
+            "register": dict(self.register),
             "watchlist": [
                 {
                     "document_number": h.document_number,
@@ -84,6 +87,16 @@ def _differences(claimed: ClaimedIdentity, record: IdentityRecord) -> tuple[str,
     return tuple(fields)
 
 
+def _register_values(
+    record: IdentityRecord, fields: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    values = []
+    for name in fields:
+        value = getattr(record, name)
+        values.append((name, value.isoformat() if isinstance(value, date) else str(value)))
+    return tuple(values)
+
+
 def cross_check(
     claimed: ClaimedIdentity,
     registry: NationalIdRegistry,
@@ -100,7 +113,7 @@ def cross_check(
             return CrossCheck(Outcome.NOT_FOUND, watchlist=hits)
         diffs = _differences(claimed, record)
         outcome = Outcome.MISMATCH if diffs else Outcome.MATCH
-        return CrossCheck(outcome, diffs, record.nic_number, hits)
+        return CrossCheck(outcome, diffs, record.nic_number, hits, _register_values(record, diffs))
     candidates = registry.by_name_and_birth_date(
         claimed.surname, claimed.given_names, claimed.birth_date
     )
@@ -109,4 +122,6 @@ def cross_check(
         return CrossCheck(Outcome.NOT_FOUND, watchlist=hits)
     diffs = _differences(claimed, candidates[0])
     outcome = Outcome.MISMATCH if diffs else Outcome.MATCH
-    return CrossCheck(outcome, diffs, candidates[0].nic_number, hits)
+    return CrossCheck(
+        outcome, diffs, candidates[0].nic_number, hits, _register_values(candidates[0], diffs)
+    )

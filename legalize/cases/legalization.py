@@ -27,7 +27,6 @@ from legalize.cases.issuer import Issuer, LegalizationData
 from legalize.cases.readmission import parse_identity
 from legalize.cases.rules import Action, Actor, require_role
 from legalize.cases.validation import (
-    COUNTRY_RE,
     MAX_UNDERLYING_BYTES,
     Fields,
     document_media_type,
@@ -234,7 +233,7 @@ def parse_request(
     signer = f.sealed_text("signer_name", SEAL_LIMITS["signed_by"])
     capacity = f.sealed_text("signer_capacity", SEAL_LIMITS["capacity"])
     authority = f.sealed_text("signer_authority", SEAL_LIMITS["seal_of"])
-    destination = f.upper("destination_country", COUNTRY_RE, required=False, limit=3) or None
+    destination = f.country("destination_country", required=False) or None
     applicant_data = data.get("applicant")
     applicant = None
     if isinstance(applicant_data, Mapping):

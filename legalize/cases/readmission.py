@@ -16,13 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from legalize.cases import common
-from legalize.cases.errors import Duplicate, Forbidden, InvalidInput
+from legalize.cases import common, duplicates, gate
+from legalize.cases.errors import Duplicate, DuplicatePerson, Forbidden, InvalidInput, NotFound
 from legalize.cases.identity import ClaimedIdentity, CrossCheck, cross_check
 from legalize.cases.issuer import Issuer, TtdData
 from legalize.cases.rules import Action, Actor, Role, require_role
 from legalize.cases.validation import (
-    COUNTRY_RE,
     MAX_NAME,
     MAX_PHOTO_BYTES,
     NIC_RE,
@@ -70,7 +69,7 @@ def parse_identity(data: Mapping[str, Any], at: datetime, fields: Fields) -> Cla
     check_birth_date(f, "birth_date", birth, at)
     sex = f.choice("sex", SEXES)
     place = f.printed_text("birth_place", required=False, limit=MAX_NAME)
-    nationality = f.upper("nationality", COUNTRY_RE, required=False, limit=3) or "LKA"
+    nationality = f.country("nationality", required=False) or "LKA"
     nic = f.upper("nic_number", NIC_RE, required=False, limit=12) or None
     passport = f.upper("passport_number", TRAVEL_DOC_RE, required=False) or None
     fields.errors.extend(f.errors)
@@ -85,7 +84,7 @@ def parse_request(data: Mapping[str, Any], at: datetime) -> ReadmissionRequest:
     if not isinstance(data, Mapping):
         raise InvalidInput("the request must be an object", field="body")
     f = Fields(data)
-    country = f.upper("host_country", COUNTRY_RE, limit=3)
+    country = f.country("host_country")
     reference = f.text("host_reference", limit=64, pattern=REFERENCE_RE)
     port = f.text("port_of_entry", required=False, limit=100)
     travel = f.date("travel_date", required=False)
@@ -127,8 +126,15 @@ def file_request(
     face_detector: FaceDetector | None = None,
     batch_id: int | None = None,
     batch_line: int | None = None,
+    refuse_own_duplicate: bool = False,
 ) -> CaseView:
-    """File a readmission request (a draft case), cross-check the identity, keep the photo."""
+    """File a readmission request (a draft case), cross-check the identity, keep the photo,
+    and flag any other live case of the same person (legalize.cases.duplicates).
+
+    ``refuse_own_duplicate`` (the API's single filing): when the other case was filed by
+    ``actor`` itself, nothing is filed and :class:`DuplicatePerson` names that case's
+    reference. A duplicate of anybody else's case is filed and flagged for the officers,
+    and the filer learns nothing about it."""
     common.check_time(at)
     require_role(actor, Action.FILE_READMISSION)
     foreign = actor.has(Role.FOREIGN_AUTHORITY) and not actor.has(Role.ISSUING_OFFICER)
@@ -176,6 +182,15 @@ def file_request(
                 batch_id=batch_id,
             )
             _record_crosscheck(session, actor, case, result, at)
+            flagged = duplicates.flag(session, actor.id, case, at)
+            own = [other for other, _ in flagged if other.filed_by == actor.id]
+            if refuse_own_duplicate and own:
+                raise DuplicatePerson(
+                    "this person has an open request of yours already: "
+                    + ", ".join(str(o.host_reference) for o in own),
+                    field="identity",
+                    details={"other_references": [o.host_reference for o in own]},
+                )
             if checked is not None:
                 _store_photo(session, actor, case, checked, at)
     except IntegrityError as exc:  # a concurrent filing of the same reference won
@@ -326,6 +341,89 @@ def recheck_identity(
         case.updated_at = at
         _record_crosscheck(session, actor, case, result, at)
     return result
+
+
+def decide_identity(
+    session: Session, actor: Actor, case_id: int, data: Mapping[str, Any], at: datetime
+) -> CaseView:
+    """Record which evidence settled a cross-check that was not a clean match, and why
+    (``data``: evidence, one of gate.EVIDENCE; evidence_reference; reason). Audited; who may
+    decide which outcome: legalize.cases.gate."""
+    common.check_time(at)
+    if not isinstance(data, Mapping):
+        raise InvalidInput("the decision must be an object", field="body")
+    with common.unit_of_work(session):
+        case = common.lock_case(session, case_id)
+        row = gate.record_decision(session, actor, case, dict(data), at)
+        case.updated_at = at
+        common.record(
+            session,
+            actor,
+            "identity.decided",
+            case,
+            at,
+            outcome=gate.outcome(case),
+            mismatched=list((case.crosscheck or {}).get("mismatched") or []),
+            watchlist=[
+                h.get("document_number") for h in (case.crosscheck or {}).get("watchlist") or []
+            ],
+            evidence=row.evidence,
+            evidence_reference=row.evidence_reference,
+            reason=row.reason,
+        )
+    return case_view(session, case)
+
+
+def resolve_duplicate(
+    session: Session, actor: Actor, case_id: int, other_case_id: int, reason: str, at: datetime
+) -> CaseView:
+    """Record why two cases flagged as the same person both stand (audited on both)."""
+    common.check_time(at)
+    if not (actor.has(Role.ISSUING_OFFICER) or actor.has(Role.APPROVING_OFFICER)):
+        raise Forbidden("an issuing or an approving officer records why both cases stand")
+    with common.unit_of_work(session):
+        reason = require_reason(reason)
+        case = common.lock_case(session, case_id)
+        common.require_kind(case, CaseKind.READMISSION)
+        common.lock_case(session, other_case_id)
+        duplicates.resolve(session, actor.id, case, other_case_id, reason, at)
+        case.updated_at = at
+    return case_view(session, case)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What stands between a readmission case and its approval, for the case page."""
+
+    identity: gate.IdentityStatus
+    duplicates: tuple[duplicates.DuplicateView, ...]
+    may_decide: bool
+    """The viewing officer may record the identity decision now."""
+
+    def blocks(self, actor_id: str) -> bool:
+        """Approval or issuance by ``actor_id`` would be refused by the gate."""
+        decision = self.identity.decision
+        return (
+            not self.identity.settled
+            or any(d.blocking for d in self.duplicates)
+            or (
+                self.identity.three_people
+                and decision is not None
+                and decision.decided_by == actor_id
+            )
+        )
+
+
+def checks(session: Session, actor: Actor, case_id: int, at: datetime) -> Checks:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", field="case_id")
+    identity = gate.status(session, case)
+    return Checks(
+        identity,
+        duplicates.views(session, case, at),
+        gate.may_decide(actor, case) and not identity.settled,
+    )
 
 
 def issue(

@@ -14,13 +14,13 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from legalize import countries
 from legalize.cases.errors import FieldError, InvalidInput, ReasonRequired
 from legalize.documents.mrz import MrzError, transliterate
 from legalize.documents.ttd import REPERTOIRE
 from legalize.imaging.decode import PHOTO_LIMITS
 from legalize.registry.identity import NIC_RE
 
-COUNTRY_RE = re.compile(r"^[A-Z]{3}$")
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:-]{0,63}$")
 TRAVEL_DOC_RE = re.compile(r"^[A-Z0-9]{5,20}$")
 SEXES = ("F", "M", "X")
@@ -174,6 +174,22 @@ class Fields:
         self.errors.extend(probe.errors)
         return result
 
+    def country(self, key: str, *, required: bool = True) -> str:
+        """An ICAO 9303 country code (legalize.countries), as the register stores it."""
+        value = self.data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.fail(key, f"{self.name(key)} is required", "REQUIRED")
+            return ""
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            self.fail(key, f"{self.name(key)} must be an ICAO country code", "UNKNOWN_COUNTRY")
+            return ""
+        try:
+            return countries.normalize(value)
+        except countries.UnknownCountry as exc:
+            self.fail(key, f"{self.name(key)}: {exc}", "UNKNOWN_COUNTRY")
+            return ""
+
     def date(self, key: str, *, required: bool = True) -> date | None:
         value = self.data.get(key)
         if isinstance(value, date) and not isinstance(value, datetime):
@@ -267,7 +283,6 @@ def check_birth_date(fields: Fields, key: str, value: date | None, at: datetime)
 
 
 __all__ = [
-    "COUNTRY_RE",
     "NIC_RE",
     "REFERENCE_RE",
     "SEXES",

@@ -152,6 +152,15 @@ def _signing(config: Config, kind: str, at: datetime) -> tuple[Any, list[Any]]:
     return signer, [root]
 
 
+def _document_country(value: str) -> str:
+    from legalize import countries
+
+    try:
+        return countries.normalize(value)
+    except countries.UnknownCountry as exc:
+        raise CommandError(f"--document-country: {exc}", 2) from None
+
+
 def _write(path: Path, doc: Any) -> int:
     try:
         path.write_bytes(doc.pdf)
@@ -263,7 +272,7 @@ def run_legalization(args: argparse.Namespace) -> int:
             at,
             check_url=config.check_url,
             issuing_country=config.issuing_country,
-            document_country=(args.document_country or config.issuing_country).upper(),
+            document_country=_document_country(args.document_country or config.issuing_country),
             chain=chain,
             tsa_url=config.tsa_url,
         )

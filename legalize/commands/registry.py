@@ -120,9 +120,11 @@ def run_batch(args: argparse.Namespace) -> int:
         f"batch {report.batch_id}: {len(report.succeeded)} done, {len(report.failed)} failed,"
         f" {report.skipped} skipped, {report.total} rows"
     )
-    for failure in report.failed:
+    for failure in (*report.failed, *report.flagged):
         where = f" {failure.field}:" if failure.field else ""
         print(f"line {failure.line}:{where} {failure.code}: {failure.message}")
+    if report.flagged:
+        print(f"{len(report.flagged)} filed but flagged as the same person as another case")
     return 1 if report.failed else 0
 
 

@@ -11,6 +11,8 @@ import argparse
 import getpass
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,14 +76,20 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=add_client)
 
 
-def _session() -> Session:
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session on the configured database; the engine's connections are closed after."""
     try:
         config = Config.from_env()
         engine = make_engine(config.database_url)
         upgrade(engine)
     except (ConfigError, DatabaseError) as exc:
         raise CommandError(str(exc)) from exc
-    return make_session_factory(engine)()
+    try:
+        with make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -12,6 +12,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from legalize import countries
+
 from .errors import DocumentError
 from .legalization import LegalizationData
 from .ttd import TtdData
@@ -67,6 +69,14 @@ def _assigned(obj: Mapping[str, Any], key: str, given: str | None) -> str:
     raise DocumentError(f"{key!r} is neither in the request nor assigned by the issuer")
 
 
+def _country(obj: Mapping[str, Any], key: str) -> str:
+    """An ICAO 9303 country code (legalize.countries), as the register stores it."""
+    try:
+        return countries.normalize(_text(obj, key))
+    except countries.UnknownCountry as exc:
+        raise DocumentError(f"{key}: {exc}") from None
+
+
 def ttd_from_json(
     obj: Mapping[str, Any], document_number: str | None = None, check_code: str | None = None
 ) -> TtdData:
@@ -79,12 +89,12 @@ def ttd_from_json(
         birth_date=_date(obj, "birth_date"),
         place_of_birth=_text(obj, "place_of_birth"),
         sex=_text(obj, "sex").upper(),
-        nationality=_text(obj, "nationality").upper(),
+        nationality=_country(obj, "nationality"),
         issue_date=_date(obj, "issue_date"),
         expiry_date=_date(obj, "expiry_date"),
         issuing_post=_text(obj, "issuing_post"),
         check_code=_assigned(obj, "check_code", check_code),
-        issuing_state=str(obj.get("issuing_state", "LKA")).upper(),
+        issuing_state=_country({"issuing_state": "LKA", **obj}, "issuing_state"),
         personal_number=str(obj.get("personal_number", "")).strip(),
     )
     if data.expiry_date < data.issue_date:

@@ -19,6 +19,7 @@ from datetime import date, datetime
 import numpy as np
 from reportlab.pdfgen.canvas import Canvas
 
+from legalize import countries
 from legalize.imaging.decode import ImageInputError
 from legalize.imaging.photo import (
     GHOST_PIXELS,
@@ -83,7 +84,7 @@ class TtdData:
             surname=self.surname,
             given_names=self.given_names,
             document_number=self.document_number,
-            nationality=self.nationality,
+            nationality=countries.mrz_code(self.nationality),  # Germany: D<<
             birth_date=self.birth_date,
             sex=self.sex,
             expiry_date=self.expiry_date,

@@ -23,6 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Boolean, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from legalize import countries
 from legalize.registry import passwords
 from legalize.registry.base import Base
 from legalize.registry.timestamps import UtcDateTime
@@ -57,7 +58,6 @@ class Scope(StrEnum):
 
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
-COUNTRY_RE = re.compile(r"^[A-Z]{3}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 TOKEN_BYTES = 32
@@ -363,9 +363,10 @@ def create_api_client(
     name = name.strip()
     if not (1 <= len(name) <= 100):
         raise AccountError("client name must have 1-100 characters", "name")
-    country = country.strip().upper()
-    if not COUNTRY_RE.match(country):
-        raise AccountError("country must be an ICAO 3-letter code", "country")
+    try:
+        country = countries.normalize(country)
+    except countries.UnknownCountry as exc:
+        raise AccountError(str(exc), "country") from None
     scope_set = parse_scopes(str(s) for s in scopes)
     if not scope_set:
         raise AccountError("a client needs at least one scope", "scopes")

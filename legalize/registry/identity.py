@@ -22,12 +22,12 @@ from typing import Any, Protocol
 from sqlalchemy import Date, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from legalize import countries
 from legalize.registry.base import Base
 from legalize.registry.timestamps import UtcDateTime
 
 NIC_RE = re.compile(r"^(\d{9}[VX]|\d{12})$")
 """Sri Lankan NIC numbers: the old 9 digits + V/X, or the new 12 digits."""
-COUNTRY_RE = re.compile(r"^[A-Z]{3}$")
 DOCUMENT_NUMBER_RE = re.compile(r"^[A-Z0-9]{5,20}$")
 SEXES = ("F", "M", "X")
 SLTD_STATUSES = ("stolen", "lost", "revoked", "invalid")
@@ -241,9 +241,10 @@ def _sltd_row(row: Mapping[str, Any], at: datetime) -> SltdEntry:
     number = _text(row, "document_number", limit=20).upper().replace(" ", "")
     if not DOCUMENT_NUMBER_RE.match(number):
         raise _RowInvalid("document_number", f"not a travel document number: {number!r}")
-    country = _text(row, "issuing_country", limit=3).upper()
-    if not COUNTRY_RE.match(country):
-        raise _RowInvalid("issuing_country", "issuing_country must be a 3-letter ICAO code")
+    try:
+        country = countries.normalize(_text(row, "issuing_country", limit=40))
+    except countries.UnknownCountry as exc:
+        raise _RowInvalid("issuing_country", f"issuing_country: {exc}") from None
     status = _text(row, "status", limit=10).lower()
     if status not in SLTD_STATUSES:
         raise _RowInvalid("status", f"status must be one of {', '.join(SLTD_STATUSES)}")

@@ -209,3 +209,43 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class IdentityDecision(Base):
+    """An officer's decision settling an identity cross-check that was not a clean match
+    (legalize.cases.gate). The newest row of a case counts, and only while the case's
+    cross-check is still the one it settled; earlier rows and the audit log keep the history."""
+
+    __tablename__ = "identity_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    crosscheck: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The cross-check result this decision settles (a different later result voids it)."""
+    evidence: Mapped[str] = mapped_column(String(40))
+    """One of legalize.cases.gate.EVIDENCE."""
+    evidence_reference: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DuplicateLink(Base):
+    """Two readmission cases that may be the same person (same NIC, passport, or name and
+    birth date); ``case_id`` < ``other_case_id``. It blocks approval of both while both are
+    open, until an officer records why both stand (``resolution``)."""
+
+    __tablename__ = "duplicate_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    other_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    basis: Mapped[str] = mapped_column(String(100))
+    """What matched, comma-separated: nic_number, passport_number, name_birth_date."""
+    found_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    resolution: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Why both cases stand (when resolved)."""
+
+    __table_args__ = (UniqueConstraint("case_id", "other_case_id"),)

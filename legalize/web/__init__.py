@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
 
+from legalize import countries
 from legalize.cases.demo_credentials import demo_credentials
 from legalize.config import Config, ConfigError
 from legalize.documents.sanitize import set_concurrency
@@ -106,6 +107,8 @@ def create_app(
     register_error_handlers(app)
     app.teardown_appcontext(close_db)
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["icao_countries"] = countries.countries
+    app.jinja_env.filters["country_name"] = countries.name
     app.before_request(refuse_nul_characters)  # after CSRFProtect's own check
     app.after_request(add_security_headers)
 

@@ -66,10 +66,16 @@ def wants_json() -> bool:
 
 
 def error_response(
-    status: int, code: str, message: str, field: str | None = None, **extra: Any
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    details: dict[str, Any] | None = None,
+    **extra: Any,
 ) -> Response:
     if wants_json():
-        response = jsonify({"error": {"code": code, "message": message, "field": field}})
+        body = {"code": code, "message": message, "field": field, **(details or {})}
+        response = jsonify({"error": body})
     else:
         html = render_template(
             "error.html", status=status, code=code, message=message, field=field, **extra
@@ -88,7 +94,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(case_errors.CaseError)
     def _case(exc: case_errors.CaseError) -> Response:
-        return error_response(case_status(exc), exc.code, exc.message, exc.field)
+        return error_response(case_status(exc), exc.code, exc.message, exc.field, exc.details)
 
     @app.errorhandler(AccountError)
     def _account(exc: AccountError) -> Response:

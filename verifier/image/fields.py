@@ -32,7 +32,6 @@ item 1 is checked only for country codes whose printed name is known (:data:`COU
 
 from __future__ import annotations
 
-import re
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -410,6 +409,9 @@ _FOLD_PAIRS = ("AE", "OE", "UE", "AA", "SS", "TH", "IJ")
 """ICAO 9303 two-letter transliterations (Ä→AE, Ö→OE, Ü→UE, Å→AA, ß→SS, Þ→TH, Ĳ→IJ): the
 MRZ form cannot tell them from the plain letters, so names compare with the pair folded to
 its first letter on both sides."""
+_MARKED_PAIRS = ("AE", "OE", "UE", "AA")
+"""The pairs that, in a name's MRZ form, suggest a printed Ä, Ö, Ü or Å (TH, SS and IJ are
+common in names and their sources Þ, ß, Ĳ rare: those names keep the pixel comparison)."""
 _CROCKFORD = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
@@ -548,13 +550,14 @@ class Evidence:
     hyphens the seal's MRZ form drops (then OCR alone decides)."""
 
 
-_JOINED = re.compile(r"\w[-'’]\w")
-
-
-def _marked(name: str) -> bool:
-    """A name read with letters the MRZ form writes otherwise: diacritics, or a hyphen or
-    apostrophe inside it (the seal's form has a space or nothing there)."""
-    return any(c.isalpha() and not c.isascii() for c in name) or bool(_JOINED.search(name))
+def _marked(read: str, sealed: str) -> bool:
+    """Whether the print of a name may carry letters the seal's MRZ form writes otherwise, so
+    that the rendering of that form cannot be compared glyph by glyph: the read shows a
+    diacritic, or the MRZ form holds one of ICAO's two-letter transliterations (``UE`` may
+    be a printed ``Ü``; tesseract often drops the marks it sees)."""
+    if any(c.isalpha() and not c.isascii() for c in read):
+        return True
+    return any(pair in word for word in sealed.split() for pair in _MARKED_PAIRS)
 
 
 def _extra_ink(
@@ -625,7 +628,9 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
         shown = [index[p] if p < len(index) else len(text) for p in positions]
     width_mm = textrender.width_pt(textrender.script_runs(text, bold=spec.bold), spec.size_pt)
     extra = _extra_ink(ink.ink, geo, spec, width_mm * textrender.PT_MM, dx, dy)
-    pixels_apply = not (spec.kind == "name" and spec.bound is None and _marked(reading.text))
+    pixels_apply = not (
+        spec.kind == "name" and spec.bound is None and _marked(reading.text, spec.mrz_name or "")
+    )
     return Evidence(
         pixels_apply=pixels_apply,
         spec=spec,

@@ -122,7 +122,10 @@ def created(view: CaseView) -> Response:
         "post",
         "/readmissions",
         "create_readmission",
-        "File a readmission request (a draft case); the identity is cross-checked at once.",
+        "File a readmission request (a draft case); the identity is cross-checked at once. A"
+        " request for a person you have an open request or a valid TTD for already is refused"
+        " (409 DUPLICATE_PERSON, other_references naming yours); a country code that is not"
+        " ICAO 9303 is refused (422 UNKNOWN_COUNTRY naming the field).",
         scopes=(Scope.READMISSION_WRITE,),
         body="ReadmissionRequest",
         responses={201: ("the case as filed", "Case", "application/json")},
@@ -135,7 +138,9 @@ def create_readmission() -> Response:
     body.setdefault("host_country", client.country)
     at = now()
     req = readmission.parse_request(body, at)
-    return created(readmission.file_request(db(), client_actor(client), req, at))
+    # The same person again from this client: 409 DUPLICATE_PERSON naming its request.
+    view = readmission.file_request(db(), client_actor(client), req, at, refuse_own_duplicate=True)
+    return created(view)
 
 
 @API.route(
@@ -165,6 +170,10 @@ def create_readmission_batch() -> Response:
             "errors": [
                 {"line": f.line, "field": f.field, "code": f.code, "message": f.message}
                 for f in report.failed
+            ],
+            "duplicates": [
+                {"line": f.line, "field": f.field, "code": f.code, "message": f.message}
+                for f in report.flagged
             ],
         }
     )

@@ -7,7 +7,11 @@ from legalize.web.api.spec import ApiDescription, Schema
 
 API = ApiDescription(title="legalize API", version="1")
 
-COUNTRY: Schema = {"type": "string", "pattern": "^[A-Za-z]{3}$", "description": "ICAO code"}
+COUNTRY: Schema = {
+    "type": "string",
+    "maxLength": 64,
+    "description": "ICAO 9303 country code (DEU; D is read as DEU); a name is refused (422)",
+}
 DATE: Schema = {"type": "string", "format": "date"}
 NAME: Schema = {"type": "string", "minLength": 1, "maxLength": 100}
 TEXT: Schema = {"type": "string", "minLength": 1, "maxLength": 200}
@@ -25,7 +29,7 @@ API.schema(
             "birth_date": DATE,
             "sex": {"type": "string", "enum": ["F", "M", "X"]},
             "birth_place": OPTIONAL_TEXT,
-            "nationality": {"type": ["string", "null"], "pattern": "^[A-Za-z]{3}$"},
+            "nationality": {**COUNTRY, "type": ["string", "null"]},
             "nic_number": {"type": ["string", "null"], "maxLength": 12},
             "passport_number": {"type": ["string", "null"], "maxLength": 20},
         },
@@ -83,7 +87,7 @@ API.schema(
         ],
         "properties": {
             "applicant": {"$ref": "#/components/schemas/Identity"},
-            "destination_country": {"type": ["string", "null"], "pattern": "^[A-Za-z]{3}$"},
+            "destination_country": {**COUNTRY, "type": ["string", "null"]},
             "underlying": {**BASE64, "description": "PDF, JPEG or PNG, Base64, at most 20 MiB"},
             "underlying_title": TEXT,
             "underlying_date": DATE,
@@ -154,6 +158,20 @@ API.schema(
                     "type": "object",
                     "properties": {
                         "line": {"type": "integer", "description": "position in requests, from 1"},
+                        "field": {"type": ["string", "null"]},
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+            "duplicates": {
+                "type": "array",
+                "description": "requests filed but flagged DUPLICATE_PERSON: the same person as"
+                " another open request or valid TTD; officers resolve it before approval",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "line": {"type": "integer"},
                         "field": {"type": ["string", "null"]},
                         "code": {"type": "string"},
                         "message": {"type": "string"},

@@ -32,6 +32,12 @@ ERROR_SCHEMA: Schema = {
                 "code": {"type": "string", "description": "stable reason code"},
                 "message": {"type": "string"},
                 "field": {"type": ["string", "null"], "description": "the input at fault"},
+                "other_references": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "DUPLICATE_PERSON: the host references of your own open"
+                    " requests for the same person",
+                },
             },
         }
     },

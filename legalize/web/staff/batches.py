@@ -72,7 +72,8 @@ def batch_create() -> WerkzeugResponse:
         rows,
         now(),
     )
-    flash(f"batch filed: {len(report.succeeded)} cases, {len(report.failed)} rows refused")
+    flagged = f", {len(report.flagged)} flagged as the same person" if report.flagged else ""
+    flash(f"batch filed: {len(report.succeeded)} cases, {len(report.failed)} rows refused{flagged}")
     return redirect(url_for("staff.batch_status", batch_id=report.batch_id))
 
 

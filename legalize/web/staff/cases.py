@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Response, flash, redirect, request, url_for
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import common, views
+from legalize.cases import common, readmission, views
+from legalize.cases.duplicates import BASIS_TEXT
+from legalize.cases.gate import EVIDENCE
 from legalize.cases.rules import Action, available_actions
 from legalize.cases.views import CaseView
 from legalize.registry import audit
@@ -16,11 +20,13 @@ from legalize.registry.models import Case, CaseKind, CaseState
 from legalize.web import workflow
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError
-from legalize.web.pages import invalid_form, page
+from legalize.web.pages import page
 from legalize.web.preview import PreviewUnavailable, first_page_png
 from legalize.web.staff import bp
 from legalize.web.staff.forms import (
     ActionForm,
+    DuplicateResolutionForm,
+    IdentityDecisionForm,
     PaperForm,
     PhotoForm,
     PhotoOverrideForm,
@@ -28,6 +34,12 @@ from legalize.web.staff.forms import (
 )
 from legalize.web.state import db, now
 
+CROSSCHECK_WORDS = {
+    "match": "clean match with the NIC register",
+    "mismatch": "the NIC register differs from the claimed identity — see the alert",
+    "not_found": "no NIC register record found — see the alert",
+    "on_watchlist": "the travel document is on the stolen/lost list — see the alert",
+}
 PAGE_SIZE = 25
 STAFF = (Role.ISSUING_OFFICER, Role.APPROVING_OFFICER, Role.BORDER_OFFICER, Role.ADMINISTRATOR)
 OFFICE = (Role.ISSUING_OFFICER, Role.APPROVING_OFFICER, Role.ADMINISTRATOR)
@@ -95,25 +107,49 @@ def _case_row(case_id: int) -> Case:
     return case
 
 
+def _case_page(case_id: int, status: int = 200, **forms: Any) -> Response:
+    """The case page; ``forms`` replaces the empty forms (a form re-shown with its errors)."""
+    actor = user_actor(current_user())
+    view = views.get_case(db(), case_id)
+    actions = available_actions(actor, _case_row(case_id))
+    checks = (
+        readmission.checks(db(), actor, case_id, now())
+        if view.kind == CaseKind.READMISSION.value
+        else None
+    )
+    if checks is not None and checks.blocks(actor.id):
+        # The rules would refuse them (legalize.cases.gate): the alert says why instead.
+        actions = [a for a in actions if a not in (Action.APPROVE, Action.ISSUE)]
+    history = [(e.at, e.actor, e.action) for e in audit.entries_for(db(), "case", case_id)]
+    db().rollback()  # end the read transaction: pages must not hold SQLite's write lock
+    context: dict[str, Any] = {
+        "action_form": ActionForm(),
+        "reason_form": ReasonForm(),
+        "override_form": PhotoOverrideForm(),
+        "photo_form": PhotoForm(),
+        "decision_form": IdentityDecisionForm(),
+        "duplicate_form": DuplicateResolutionForm(),
+        "paper_form": PaperForm(),
+        **forms,
+    }
+    return page(
+        "staff/case.html",
+        status=status,
+        case=view,
+        checks=checks,
+        history=history,
+        actions=[a.value for a in actions],
+        Action=Action,
+        evidence=EVIDENCE,
+        basis_text=BASIS_TEXT,
+        **context,
+    )
+
+
 @bp.get("/cases/<int:case_id>")
 @roles_required(*STAFF)
 def case_detail(case_id: int) -> WerkzeugResponse:
-    view = views.get_case(db(), case_id)
-    actions = available_actions(user_actor(current_user()), _case_row(case_id))
-    history = [(e.at, e.actor, e.action) for e in audit.entries_for(db(), "case", case_id)]
-    db().rollback()  # end the read transaction: pages must not hold SQLite's write lock
-    return page(
-        "staff/case.html",
-        case=view,
-        history=history,
-        actions=[a.value for a in actions],
-        action_form=ActionForm(),
-        reason_form=ReasonForm(),
-        override_form=PhotoOverrideForm(),
-        photo_form=PhotoForm(),
-        paper_form=PaperForm(),
-        Action=Action,
-    )
+    return _case_page(case_id)
 
 
 def _document(view: CaseView) -> views.DocumentView:
@@ -187,7 +223,7 @@ def case_prepare(case_id: int) -> WerkzeugResponse:
 def case_crosscheck(case_id: int) -> WerkzeugResponse:
     _action_form()
     outcome = workflow.cross_check(db(), user_actor(current_user()), case_id, now())
-    return _done(case_id, f"identity cross-check: {outcome}")
+    return _done(case_id, f"identity cross-check: {CROSSCHECK_WORDS.get(outcome, outcome)}")
 
 
 @bp.post("/cases/<int:case_id>/match-signer")
@@ -260,19 +296,46 @@ def case_photo_override(case_id: int) -> WerkzeugResponse:
     return _done(case_id, "photo accepted with your reason (audited)")
 
 
-def _invalid_on_case(case_id: int, form: ReasonForm | PhotoOverrideForm | PhotoForm) -> Response:
-    view = views.get_case(db(), case_id)
-    actions = available_actions(user_actor(current_user()), _case_row(case_id))
-    return invalid_form(
-        "staff/case.html",
-        form,
-        history=[],
-        case=view,
-        actions=[a.value for a in actions],
-        action_form=ActionForm(),
-        reason_form=form if isinstance(form, ReasonForm) else ReasonForm(),
-        override_form=form if isinstance(form, PhotoOverrideForm) else PhotoOverrideForm(),
-        photo_form=form if isinstance(form, PhotoForm) else PhotoForm(),
-        paper_form=PaperForm(),
-        Action=Action,
+@bp.post("/cases/<int:case_id>/identity-decision")
+@roles_required(Role.ISSUING_OFFICER, Role.APPROVING_OFFICER, Role.ADMINISTRATOR)
+def case_identity_decision(case_id: int) -> WerkzeugResponse:
+    form = IdentityDecisionForm()
+    if not form.validate_on_submit():
+        return _invalid_on_case(case_id, form)
+    readmission.decide_identity(
+        db(),
+        user_actor(current_user()),
+        case_id,
+        {
+            "evidence": form.evidence.data,
+            "evidence_reference": form.evidence_reference.data,
+            "reason": form.reason.data,
+        },
+        now(),
     )
+    return _done(case_id, "identity decision recorded (audited)")
+
+
+@bp.post("/cases/<int:case_id>/duplicates/<int:other_id>/resolve")
+@roles_required(Role.ISSUING_OFFICER, Role.APPROVING_OFFICER)
+def case_duplicate_resolve(case_id: int, other_id: int) -> WerkzeugResponse:
+    form = DuplicateResolutionForm()
+    if not form.validate_on_submit():
+        return _invalid_on_case(case_id, form)
+    readmission.resolve_duplicate(
+        db(), user_actor(current_user()), case_id, other_id, form.reason.data or "", now()
+    )
+    return _done(case_id, "recorded why both cases stand (audited)")
+
+
+def _invalid_on_case(case_id: int, form: FlaskForm) -> Response:
+    """Re-show the case page with ``form`` and its errors: 422 (400 for a CSRF failure)."""
+    status = 400 if "csrf_token" in form.errors else 422
+    names = {
+        ReasonForm: "reason_form",
+        PhotoOverrideForm: "override_form",
+        PhotoForm: "photo_form",
+        IdentityDecisionForm: "decision_form",
+        DuplicateResolutionForm: "duplicate_form",
+    }
+    return _case_page(case_id, status, form=form, **{names[type(form)]: form})

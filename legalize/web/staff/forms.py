@@ -7,6 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -14,13 +15,28 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # stubs predate 3.3
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from legalize import countries
+from legalize.cases.gate import EVIDENCE
 from legalize.registry.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
 
 # WTForms 3.3 deprecates (value, label) tuples: choices are SelectChoice values.
 ROLE_CHOICES = [SelectChoice(r.value, r.value.replace("_", " ")) for r in Role]
-COUNTRY = Regexp(r"^[A-Za-z]{3}$", message="an ICAO 3-letter country code")
+
+
+class IcaoCountry:
+    """An ICAO 9303 country code (legalize.countries); the cases rules check it again."""
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if field.data:
+            try:
+                countries.normalize(field.data)
+            except countries.UnknownCountry as exc:
+                raise ValidationError(str(exc)) from None
+
+
+COUNTRY = IcaoCountry()
 SEX_CHOICES = [SelectChoice(v, v) for v in ("M", "F", "X")]
 
 
@@ -147,3 +163,25 @@ class SignatoryForm(FlaskForm):
     valid_from = DateField("Authorized from", validators=[DataRequired()])
     valid_until = DateField("Authorized until (empty: open)", validators=[Optional()])
     specimen = FileField("Specimen signature (PNG or JPEG, optional)")
+
+
+class IdentityDecisionForm(FlaskForm):
+    """The identity gate: which evidence settled a cross-check that was not a clean match."""
+
+    evidence = SelectField(
+        "Evidence that settled it",
+        choices=[
+            SelectChoice("", "— choose —"),
+            *(SelectChoice(k, v) for k, v in EVIDENCE.items()),
+        ],
+        validators=[DataRequired(message="choose the evidence")],
+    )
+    evidence_reference = StringField(
+        "Reference (document, file or interview record)",
+        validators=[DataRequired(), Length(max=200)],
+    )
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=1000)])
+
+
+class DuplicateResolutionForm(FlaskForm):
+    reason = TextAreaField("Why both cases stand", validators=[DataRequired(), Length(max=1000)])

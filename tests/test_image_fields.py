@@ -302,6 +302,8 @@ def test_edited_field_is_a_mismatch(
 ) -> None:
     doc: Issued = request.getfixturevalue(which)
     spec = doc.specs()[key]
+    if spec.expected[0].endswith(replacement):  # a random check code may end in it already
+        replacement = "Y" if replacement != "Y" else "Z"
     scan = doc.raster(int(capture.removeprefix("phone")))
     forged = edit_tail(scan, spec, replacement, **({"font_path": font} if font else {}))
     checks = _by_name(fields.check_fields(_page(doc, capture, forged), doc.seal))

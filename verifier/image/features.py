@@ -126,6 +126,15 @@ def _too_coarse(page: LocatedPage, name: str, rect: Rect) -> Check | None:
     )
 
 
+def _judged(
+    name: str, passed: bool, code: str, ok: str, bad: str, data: Mapping[str, object]
+) -> Check:
+    """A feature check's result: VALID with ``ok`` or INVALID ``code`` with ``bad``."""
+    if passed:
+        return Check(name, Category.BINDING, Status.VALID, "OK", ok, data)
+    return Check(name, Category.BINDING, Status.INVALID, code, bad, data)
+
+
 def check_rosette(page: LocatedPage, number: str) -> Check:
     rect = _ROSETTE[page.kind]
     coarse = _too_coarse(page, "print.rosette", rect)
@@ -149,20 +158,11 @@ def check_rosette(page: LocatedPage, number: str) -> Check:
         "threshold": ROSETTE_MIN,
         "margin": ROSETTE_MARGIN,
     }
-    if expected >= ROSETTE_MIN and expected - best_decoy >= ROSETTE_MARGIN:
-        return Check(
-            "print.rosette",
-            Category.BINDING,
-            Status.VALID,
-            "OK",
-            "The rosette printed is the one this document's number defines.",
-            data,
-        )
-    return Check(
+    return _judged(
         "print.rosette",
-        Category.BINDING,
-        Status.INVALID,
+        expected >= ROSETTE_MIN and expected - best_decoy >= ROSETTE_MARGIN,
         ROSETTE_MISMATCH,
+        "The rosette printed is the one this document's number defines.",
         "The rosette printed is not the one this document's number defines: the background "
         "was taken from another document or the page was made without our template.",
         data,
@@ -192,20 +192,11 @@ def check_fine_lines(page: LocatedPage) -> Check:
         "tiles": [round(v, 3) for v in scores],
         "threshold": FINE_LINES_MIN,
     }
-    if value >= FINE_LINES_MIN:
-        return Check(
-            "print.fine_lines",
-            Category.BINDING,
-            Status.VALID,
-            "OK",
-            "The fine-line band is printed where the template puts it.",
-            data,
-        )
-    return Check(
+    return _judged(
         "print.fine_lines",
-        Category.BINDING,
-        Status.INVALID,
+        value >= FINE_LINES_MIN,
         FEATURE_MISSING,
+        "The fine-line band is printed where the template puts it.",
         "The fine-line band of our template is missing.",
         data,
     )
@@ -236,20 +227,11 @@ def check_microtext(page: LocatedPage) -> Check:
         "coverage": round(covered, 2),
         "min_coverage": MICROTEXT_MIN_COVERAGE,
     }
-    if contrast >= MICROTEXT_MIN_CONTRAST and covered >= MICROTEXT_MIN_COVERAGE:
-        return Check(
-            "print.microtext",
-            Category.BINDING,
-            Status.VALID,
-            "OK",
-            "The microtext line is printed where the template puts it.",
-            data,
-        )
-    return Check(
+    return _judged(
         "print.microtext",
-        Category.BINDING,
-        Status.INVALID,
+        contrast >= MICROTEXT_MIN_CONTRAST and covered >= MICROTEXT_MIN_COVERAGE,
         FEATURE_MISSING,
+        "The microtext line is printed where the template puts it.",
         "The microtext line of our template is missing.",
         data,
     )

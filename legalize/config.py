@@ -6,12 +6,21 @@ a ``Config`` (or the values it needs) as an argument.
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 DEV_SECRET_KEY = "dev-secret-key-not-for-production"  # noqa: S105 - refused in production
+MODES = {"development": False, "production": True}
+"""The values of ``LEGALIZE_ENV``, exactly: anything else (``prod``, ``production `` with a
+space, ``Production``) is an error, never a silent development mode."""
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 10
+SECRET_MIN_BITS_PER_CHAR = 3.0
+"""The secret rule (see :func:`secret_strength_problem`)."""
 
 
 class ConfigError(ValueError):
@@ -25,7 +34,8 @@ class Config:
     secret_key: str = DEV_SECRET_KEY
     database_url: str = "sqlite:///instance/legalize.sqlite3"
     redis_url: str | None = None
-    """Rate-limit storage; memory when unset (one process only)."""
+    """Rate-limit storage shared by all workers; memory when unset (development only:
+    production refuses to start without it)."""
     keys_dir: Path = Path("keys/dev")
     """Folder of the PKI: root certificate, signer certificates and keys, CRLs."""
     key_passphrase: str | None = None
@@ -44,15 +54,25 @@ class Config:
     Their X-Forwarded-For/-Proto are believed for that many hops, so rate limits count the
     real client and HTTPS is recognised; 0 (the default) believes no forwarded header."""
     instance_dir: Path = Path("instance")
+    totp_key: str | None = None
+    """Key that encrypts the users' TOTP secrets in the database; when unset, a key derived
+    (HKDF) from ``secret_key``. Set it to rotate the session key without re-enrolling TOTP."""
     paper_verifications: int = 2
     """Photo-of-the-paper verifications (about 1 s of CPU each) one process runs at once; past
     them a request waits briefly, then is answered 503 (until the task queue takes them)."""
+    sanitizations: int = 2
+    """Underlying documents one process sanitizes at once (each may hold about 100 MB while
+    it decodes an image and a core while it renders); past them a filing waits its turn."""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         env = os.environ if env is None else env
-        production = env.get("LEGALIZE_ENV", "development").lower() == "production"
+        mode = env.get("LEGALIZE_ENV", "development")
+        if mode not in MODES:
+            known = " or ".join(repr(m) for m in MODES)
+            raise ConfigError(f"LEGALIZE_ENV must be {known} exactly, not {mode!r}")
+        production = MODES[mode]
         cfg = cls(
             production=production,
             secret_key=env.get("LEGALIZE_SECRET_KEY", DEV_SECRET_KEY),
@@ -70,8 +90,12 @@ class Config:
                 env.get("LEGALIZE_TRUSTED_PROXIES", "0"), "LEGALIZE_TRUSTED_PROXIES", 0, 10
             ),
             instance_dir=Path(env.get("LEGALIZE_INSTANCE_DIR", str(cls.instance_dir))),
+            totp_key=env.get("LEGALIZE_TOTP_KEY") or None,
             paper_verifications=_count(
                 env.get("LEGALIZE_PAPER_VERIFICATIONS", "2"), "LEGALIZE_PAPER_VERIFICATIONS", 1, 16
+            ),
+            sanitizations=_count(
+                env.get("LEGALIZE_SANITIZATIONS", "2"), "LEGALIZE_SANITIZATIONS", 1, 16
             ),
         )
         cfg.validate()
@@ -80,12 +104,58 @@ class Config:
     def validate(self) -> None:
         if not self.production:
             return
-        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 32:
-            raise ConfigError("production mode needs LEGALIZE_SECRET_KEY of 32 characters or more")
+        if self.secret_key == DEV_SECRET_KEY:
+            raise ConfigError("production mode refuses the default LEGALIZE_SECRET_KEY")
+        problem = secret_strength_problem(self.secret_key)
+        if problem:
+            raise ConfigError(f"production mode needs a random LEGALIZE_SECRET_KEY: {problem}")
+        if self.totp_key is not None:
+            problem = secret_strength_problem(self.totp_key)
+            if problem:
+                raise ConfigError(f"production mode needs a random LEGALIZE_TOTP_KEY: {problem}")
         if self.database_url.startswith("sqlite"):
             raise ConfigError("production mode refuses SQLite; set DATABASE_URL to PostgreSQL")
+        if not self.redis_url:
+            raise ConfigError(
+                "production mode needs REDIS_URL: rate limits counted per worker process "
+                "multiply every limit by the number of workers"
+            )
         if (self.keys_dir / "DEV_ONLY").exists():
             raise ConfigError(f"production mode refuses the dev keys in {self.keys_dir}")
+        from legalize.pki.devkeys import DEV_PASSPHRASE
+
+        # Whatever the folder says: a copy of the dev keys without its marker is still dev keys.
+        if self.key_passphrase == DEV_PASSPHRASE:
+            raise ConfigError(
+                "production mode refuses the published dev passphrase (LEGALIZE_KEY_PASSPHRASE)"
+            )
+
+
+def secret_strength_problem(secret: str) -> str | None:
+    """Why ``secret`` is too weak to sign sessions or wrap keys, or None.
+
+    The rule: at least 32 characters, at least 10 distinct ones, and at least 3 bits per
+    character of Shannon entropy over the secret's own character frequencies (so at least
+    96 bits in all). It refuses padding, one repeated letter, short cycles and mostly-one-
+    character strings; a secret made by ``secrets.token_urlsafe(32)`` (about 5.2 bits per
+    character by this measure) or ``secrets.token_hex(32)`` (about 3.9) passes. It cannot
+    see that a long English sentence is guessable: make the secret with a random generator.
+    """
+    if len(secret) < SECRET_MIN_LENGTH:
+        return f"it has {len(secret)} characters, fewer than {SECRET_MIN_LENGTH}"
+    if not secret.strip():
+        return "it is white space only"
+    counts = Counter(secret)
+    if len(counts) < SECRET_MIN_DISTINCT:
+        return f"it uses {len(counts)} distinct characters, fewer than {SECRET_MIN_DISTINCT}"
+    total = len(secret)
+    bits = -sum(n / total * math.log2(n / total) for n in counts.values())
+    if bits < SECRET_MIN_BITS_PER_CHAR:
+        return (
+            f"its characters carry {bits:.1f} bits each (Shannon), "
+            f"fewer than {SECRET_MIN_BITS_PER_CHAR:.0f}"
+        )
+    return None
 
 
 def _count(text: str, name: str, low: int, high: int) -> int:

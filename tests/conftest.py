@@ -33,3 +33,11 @@ def web_template(tmp_path_factory):  # type: ignore[no-untyped-def]
 
     path = tmp_path_factory.mktemp("web-template") / "template.sqlite3"
     return path, seed(f"sqlite:///{path}")
+
+
+@pytest.fixture
+def no_database_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Production apps of tests that never reach a database (the URL names no server):
+    create_app's check for demo credentials would refuse to start. Only for tests of
+    headers and cookies; tests/test_demo_guard.py tests the check itself."""
+    monkeypatch.setattr("legalize.web.refuse_demo_credentials", lambda sessions: None)

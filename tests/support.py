@@ -24,3 +24,10 @@ def need_tool(name: str) -> str:
         unavailable(f"command {name!r} not installed")
         raise AssertionError  # unreachable: unavailable() raises
     return path
+
+
+PRODUCTION_SECRET = "Xq7-vR2mZ8pL0wY7nB4cD6fH1jS5eT9k"
+"""A secret key that passes production mode's entropy rule (legalize.config)."""
+PRODUCTION_REDIS = "redis://127.0.0.1:1/0"
+"""A Redis URL for production configs of tests that never count a rate limit (production
+refuses to start without one; nothing connects until a limit is counted)."""

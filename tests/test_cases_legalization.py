@@ -82,8 +82,12 @@ def test_whole_legalization_path(db_session: Session, dev_pki: Any) -> None:
     case = legalization.file_application(session, ALICE, request, t0)
     assert case.state == "draft" and case.kind == "legalization"
     assert case.signatory_id == signatory_id  # matched despite spacing and case
-    assert case.underlying_sha256 == hashlib.sha256(UNDERLYING).hexdigest()
-    assert legalization.underlying_document(session, case.id) == (UNDERLYING, "application/pdf")
+    # the case stores the document as sanitized at filing (issuance reuses it), not the upload
+    assert request.sanitized is not None
+    assert case.underlying_sha256 == request.sanitized.sha256
+    stored = legalization.underlying_document(session, case.id)
+    assert stored == (request.sanitized.pdf, "application/pdf")
+    assert hashlib.sha256(stored[0]).hexdigest() == case.underlying_sha256
 
     legalization.prepare(session, ALICE, case.id, t0 + timedelta(minutes=1))
     with pytest.raises(FourEyesViolation):
@@ -109,6 +113,7 @@ def test_whole_legalization_path(db_session: Session, dev_pki: Any) -> None:
         "case.signatory_matched",
         "case.prepared",
         "case.approved",
+        "document.number_taken",
         "document.issued",
         "document.revoked",
     ]

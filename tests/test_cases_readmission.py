@@ -124,10 +124,11 @@ def test_whole_readmission_path(db_session: Session, dev_pki: Any) -> None:
         "photo.override",
         "case.prepared",
         "case.approved",
+        "document.number_taken",
         "document.issued",
         "document.used",
     ]
-    issued_entry = audit.entries_for(session, "case", case.id)[6]
+    issued_entry = audit.entries_for(session, "case", case.id)[7]
     assert issued_entry.actor == ALICE.id
     assert issued_entry.details_dict["pdf_sha256"] == doc.pdf_sha256
     assert issued_entry.details_dict["number"] == doc.number

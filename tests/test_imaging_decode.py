@@ -94,7 +94,12 @@ def pdf_page(width_pt: float = 595.0, height_pt: float = 842.0) -> bytes:
 def test_the_limits_in_force() -> None:
     # The table docs/imaging.md shows; every caller uses these objects, none its own numbers.
     assert Limits(max_bytes=10 << 20, max_pixels=40_000_000, min_side=100) == PHOTO_LIMITS
-    assert Limits(max_bytes=20 << 20, max_pixels=60_000_000, min_side=1) == UNDERLYING_LIMITS
+    assert (
+        Limits(
+            max_bytes=20 << 20, max_pixels=60_000_000, min_side=1, max_decoded_pixels=2480 * 3508
+        )
+        == UNDERLYING_LIMITS
+    )
     assert Limits(max_bytes=30 << 20, max_pixels=60_000_000, min_side=320) == CAPTURE_LIMITS
     assert DEFAULT_POLICY.limits is PHOTO_LIMITS  # the portrait check
     assert PHOTO_LIMITS.max_bytes == validation.MAX_PHOTO_BYTES  # intake (cases)
@@ -104,6 +109,21 @@ def test_the_limits_in_force() -> None:
     assert {"JPEG", "PNG", "HEIF", "WEBP", "TIFF", "PDF"} == CAPTURE_FORMATS
     with pytest.raises(AttributeError):
         PHOTO_LIMITS.max_bytes = 1  # type: ignore[misc]
+
+
+def test_a_jpeg_above_the_decoded_bound_is_decoded_smaller_others_refused() -> None:
+    limits = Limits(
+        max_bytes=20 << 20, max_pixels=60_000_000, min_side=1, max_decoded_pixels=10_000
+    )
+    big = Image.new("RGB", (300, 200), (200, 100, 50))
+    jpeg, png = io.BytesIO(), io.BytesIO()
+    big.save(jpeg, "JPEG")
+    big.save(png, "PNG")
+    rgb = decode_image(jpeg.getvalue(), limits)
+    assert rgb.shape == (50, 75, 3)  # drafted at 1/4: 75 × 50 ≤ 10,000 pixels
+    with pytest.raises(ImageInputError) as caught:
+        decode_image(png.getvalue(), limits)
+    assert caught.value.code == IMAGE_TOO_MANY_PIXELS
 
 
 def test_a_caller_may_pass_tighter_limits() -> None:

@@ -54,6 +54,9 @@ def test_examples_issue_and_verify(env: Path, dev_pki, capsys: pytest.CaptureFix
     # a second TTD gets the next number
     assert main(["issue", "ttd", "--json", str(EXAMPLES / "ttd.json"), "--out", str(ttd)]) == 0
     assert _issued(capsys)["number"] != first["number"]
+    # every number the tool took has its fate in the audit log (issue 12, item 8)
+    assert main(["audit", "numbers"]) == 0
+    assert "without a final audit entry: 0" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import support
 from cryptography import x509
 
 from legalize.config import Config, ConfigError
@@ -46,7 +47,8 @@ def test_production_refuses_dev_keys(dev_pki: DevPki) -> None:
     config = replace(
         dev_pki.config(),
         production=True,
-        secret_key="x" * 40,
+        secret_key=support.PRODUCTION_SECRET,
+        redis_url=support.PRODUCTION_REDIS,
         database_url="postgresql://localhost/x",
     )
     with pytest.raises(ConfigError, match="dev keys"):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import support
 
 from legalize.cli import main
 from legalize.pki import trust as T
@@ -37,7 +38,8 @@ def test_init_dev_refused_in_production(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("LEGALIZE_ENV", "production")
-    monkeypatch.setenv("LEGALIZE_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("LEGALIZE_SECRET_KEY", support.PRODUCTION_SECRET)
+    monkeypatch.setenv("REDIS_URL", support.PRODUCTION_REDIS)
     monkeypatch.setenv("DATABASE_URL", "postgresql://localhost/x")
     monkeypatch.setenv("LEGALIZE_KEYS_DIR", str(tmp_path / "k"))
     assert main(["keys", "init-dev"]) == 1

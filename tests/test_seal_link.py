@@ -137,6 +137,42 @@ def test_a_genuine_seal_the_register_does_not_hold_is_flagged(
     assert "Status in the register" not in html
 
 
+def _high_s(seal: bytes) -> bytes:
+    """The same seal with its signature's s replaced by n - s: still a valid ECDSA signature
+    of the same signed bytes, made without the key (ECDSA malleability)."""
+    from legalize.seal import ecdsa, vds
+
+    container = vds.decode(seal)
+    n = ecdsa.curve("secp256r1").n
+    size = len(container.signature) // 2
+    r, s = container.signature[:size], int.from_bytes(container.signature[size:], "big")
+    flipped = r + (n - s).to_bytes(size, "big")
+    return container.signed_bytes + vds.signature_zone(flipped)
+
+
+def test_a_malleated_signature_is_the_same_seal(
+    site: tuple[Flask, dict[str, str]], dev_pki
+) -> None:  # type: ignore[no-untyped-def]
+    """s -> n - s needs no key: the signed bytes are the register's, so the page shows the
+    register's status (it said "the register holds a different seal ... report this
+    document" while `verifier seal` said VALID)."""
+    from verifier.seal import verify_seal
+
+    app, texts = site
+    text = texts["readmission:issued"]
+    seal = parse_qr_text(text)
+    assert isinstance(seal, bytes)
+    other = _high_s(seal)
+    assert other != seal
+    prefix = text.split("/V/")[0] + "/V/"
+    trust = dev_pki.trust_store()
+    at = dev_pki.at + timedelta(hours=2)
+    assert verify_seal(qr_text(other, prefix), trust, at).verdict.value == "VALID"
+    html = app.test_client().get(_path(qr_text(other, prefix))).get_data(as_text=True)
+    assert "register holds a different seal" not in html
+    assert "Status in the register" in html and ">valid<" in html
+
+
 def test_overlong_payload_is_refused(site: tuple[Flask, dict[str, str]]) -> None:
     app, _ = site
     response = app.test_client().get("/V/" + "A" * 3000)

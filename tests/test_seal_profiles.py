@@ -187,6 +187,18 @@ def test_a_signer_whose_key_does_not_match_its_certificate_is_stopped(pki: SealP
         seal_ttd_idb(sample_ttd(), Mismatched(), AT)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("curve", ["secp256r1", "brainpoolP256r1"])
+def test_seals_carry_low_s_signatures(curve: str, pki: SealPki) -> None:
+    """One form of each signature (s <= n/2); a verifier still accepts n - s (ECDSA does,
+    and TR-03137 does not require low-s): docs/seal-format.md 1.3."""
+    n = ecdsa.curve(curve).n
+    for i in range(24):
+        seal = seal_ttd(sample_ttd(photo_hash=bytes([i]) * 32), pki.signers[curve], AT)
+        signature = vds.decode(seal).signature
+        size = len(signature) // 2
+        assert int.from_bytes(signature[size:], "big") <= n // 2
+
+
 def test_mrz_may_be_given_as_two_lines(pki: SealPki) -> None:
     data = sample_ttd()
     as_lines = replace(data, mrz="\n".join(data.mrz_lines))

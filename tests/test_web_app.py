@@ -26,6 +26,7 @@ from web_app import (
 from legalize.config import DEV_SECRET_KEY, Config, ConfigError
 from legalize.registry import accounts, audit
 from legalize.registry.db import make_engine, make_session_factory
+from legalize.registry.totp_cipher import TotpCipher
 from legalize.web import create_app
 
 
@@ -52,7 +53,7 @@ def test_login_sets_strict_session_cookie_and_logout_clears_it(env: WebEnv) -> N
     assert client.get("/staff/cases").status_code == 302  # back to the login page
 
 
-def test_production_cookie_is_secure(tmp_path: Path) -> None:
+def test_production_cookie_is_secure(tmp_path: Path, no_database_check: None) -> None:
     url = f"sqlite:///{tmp_path / 'p.sqlite3'}"
     app = create_app(Config(database_url=url))
     assert app.config["SESSION_COOKIE_SECURE"] is False
@@ -60,7 +61,8 @@ def test_production_cookie_is_secure(tmp_path: Path) -> None:
     # without connecting (create_app does not connect before the first request).
     prod = Config(
         production=True,
-        secret_key="x" * 40,
+        secret_key=support.PRODUCTION_SECRET,
+        redis_url=support.PRODUCTION_REDIS,
         database_url="postgresql://nobody@127.0.0.1:1/none",
         keys_dir=tmp_path / "prodkeys",
     )
@@ -85,7 +87,8 @@ def test_production_refuses_dev_settings(
     (dev_keys / "DEV_ONLY").write_text("dev")
     good = Config(
         production=True,
-        secret_key="s" * 40,
+        secret_key=support.PRODUCTION_SECRET,
+        redis_url=support.PRODUCTION_REDIS,
         database_url="postgresql://nobody@127.0.0.1:1/none",
         keys_dir=tmp_path / "prodkeys",
     )
@@ -132,7 +135,13 @@ def test_totp_second_factor(env: WebEnv) -> None:
     sessions = make_session_factory(make_engine(env.config.database_url))
     with sessions() as s:
         accounts.create_user(
-            s, "tina", PASSWORD, ["issuing_officer"], datetime.now(UTC), totp_secret=secret
+            s,
+            "tina",
+            PASSWORD,
+            ["issuing_officer"],
+            datetime.now(UTC),
+            totp_secret=secret,
+            cipher=TotpCipher.from_config(env.config),
         )
         s.commit()
     client = env.app.test_client()
@@ -158,13 +167,16 @@ def test_totp_second_factor(env: WebEnv) -> None:
 
 
 def test_totp_verify_window_and_replay() -> None:
-    user = accounts.User(username="x", totp_secret=accounts.new_totp_secret())
+    cipher = TotpCipher("k" * 40)
+    secret = accounts.new_totp_secret()
+    user = accounts.User(username="x", totp_secret=cipher.seal(secret))
     at = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-    totp = pyotp.TOTP(user.totp_secret or "")
-    assert accounts.verify_totp(user, totp.at(at - timedelta(seconds=30)), at)
-    assert not accounts.verify_totp(user, totp.at(at - timedelta(seconds=30)), at)  # replay
-    assert not accounts.verify_totp(user, totp.at(at - timedelta(minutes=5)), at)
-    assert not accounts.verify_totp(user, "12345", at)
+    totp = pyotp.TOTP(secret)
+    assert accounts.verify_totp(user, totp.at(at - timedelta(seconds=30)), at, cipher)
+    replay = totp.at(at - timedelta(seconds=30))
+    assert not accounts.verify_totp(user, replay, at, cipher)
+    assert not accounts.verify_totp(user, totp.at(at - timedelta(minutes=5)), at, cipher)
+    assert not accounts.verify_totp(user, "12345", at, cipher)
 
 
 def test_security_headers(env: WebEnv) -> None:
@@ -384,12 +396,13 @@ def test_rate_limit_is_shared_through_redis(
     assert statuses == [401] * 5 + [429]
 
 
-def test_production_forms_work_over_https(tmp_path: Path) -> None:
+def test_production_forms_work_over_https(tmp_path: Path, no_database_check: None) -> None:
     """Strict CSRF in production checks the Referer of HTTPS posts; our Referrer-Policy must
     let the browser send it for our own origin. (Logout touches no database.)"""
     prod = Config(
         production=True,
-        secret_key="p" * 40,
+        secret_key=support.PRODUCTION_SECRET,
+        redis_url=support.PRODUCTION_REDIS,
         database_url="postgresql://nobody@127.0.0.1:1/none",
         keys_dir=tmp_path / "prodkeys",
     )
@@ -453,7 +466,7 @@ def test_admin_turns_on_totp_for_a_user(env: WebEnv) -> None:
     with sessions() as s:
         carol = accounts.get_user(s, "carol")
         assert carol is not None and carol.totp_secret
-        secret = carol.totp_secret
+        secret = TotpCipher.from_config(env.config).open(carol.totp_secret)
     other = env.app.test_client()
     assert "/staff/login/totp" in login(other, "carol").headers["Location"]
     token = csrf_token(other, "/staff/login/totp")

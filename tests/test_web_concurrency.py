@@ -26,7 +26,7 @@ from web_app import PASSWORD, photo_jpeg, seed
 
 from legalize.cases import readmission
 from legalize.cases.rules import Actor, Role
-from legalize.registry.db import make_engine, make_session_factory
+from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.models import Case, Document
 
 CASES = 24
@@ -228,7 +228,8 @@ def test_gunicorn_runs_the_production_factory(tmp_path: Path) -> None:
     base_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("LEGALIZE_")},
         "LEGALIZE_ENV": "production",
-        "LEGALIZE_SECRET_KEY": "s" * 48,
+        "LEGALIZE_SECRET_KEY": support.PRODUCTION_SECRET,
+        "REDIS_URL": os.environ.get("REDIS_URL") or support.PRODUCTION_REDIS,
         "LEGALIZE_KEYS_DIR": str(keys),
     }
     try:
@@ -252,6 +253,10 @@ def test_gunicorn_runs_the_production_factory(tmp_path: Path) -> None:
                 "1",
                 "--bind",
                 f"127.0.0.1:{port}",
+                "--access-logfile",
+                str(tmp_path / "access.log"),
+                "--logger-class",
+                "legalize.web.accesslog.GunicornLogger",
                 "legalize.web:create_app()",
             ],
             env={**base_env, "DATABASE_URL": url},
@@ -273,9 +278,39 @@ def test_gunicorn_runs_the_production_factory(tmp_path: Path) -> None:
             assert "Check a document" in response.text
             cookie = response.headers.get("Set-Cookie", "")
             assert "Secure" in cookie and "HttpOnly" in cookie
+            # The access log names no seal and no search (legalize.web.accesslog).
+            seal = "3QBAAAPERERAKAMALNUWAN7K3M9QXR2HVD"
+            requests.get(f"http://127.0.0.1:{port}/V/{seal}?q=PERERA", timeout=30)
+            deadline = time.monotonic() + 30
+            access = tmp_path / "access.log"
+            while "GET /V/" not in (access.read_text() if access.exists() else ""):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            logged = access.read_text()
+            assert "GET /V/…?… HTTP/1.1" in logged
+            assert seal[:12] not in logged and "PERERA" not in logged
         finally:
             proc.terminate()
             proc.wait(timeout=30)
             log.close()
+        # `legalize dev run --allow-any-database` once seeded this database: no start.
+        from legalize.commands.dev import seed_users
+
+        engine = make_engine(url)
+        upgrade(engine)
+        with make_session_factory(engine)() as s:
+            seed_users(s, datetime.now(UTC))
+        engine.dispose()
+        demo = subprocess.run(
+            [str(gunicorn), "--bind", f"127.0.0.1:{_free_port()}", "legalize.web:create_app()"],
+            env={**base_env, "DATABASE_URL": url},
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert demo.returncode != 0
+        assert "published demo credentials" in demo.stderr
     finally:
         drop_postgres_database(server, name)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import support
 
 from legalize.cli import main
 from legalize.commands.dev import DEMO_TOKEN, DEMO_USERS
@@ -74,7 +75,8 @@ def test_dev_run_check_on_a_fresh_folder(tmp_path: Path) -> None:
 def test_dev_run_refuses_production(tmp_path: Path) -> None:
     env = _env(tmp_path) | {
         "LEGALIZE_ENV": "production",
-        "LEGALIZE_SECRET_KEY": "k" * 40,
+        "LEGALIZE_SECRET_KEY": support.PRODUCTION_SECRET,
+        "REDIS_URL": support.PRODUCTION_REDIS,
         "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/x",
     }
     done = subprocess.run(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+import support
 from web_app import (
     PASSWORD,
     Tokens,
@@ -27,6 +28,7 @@ from web_app import (
 from legalize.config import Config
 from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory
+from legalize.registry.totp_cipher import TotpCipher
 from legalize.web import create_app
 
 
@@ -91,6 +93,36 @@ def test_a_credential_change_ends_the_users_sessions(env: WebEnv, change: dict[s
         data={"roles": ["approving_officer"], "active": "y", "totp": "keep", "csrf_token": token},
     )
     assert bob.get("/staff/cases").status_code == 200
+
+
+@pytest.mark.parametrize("how", ["page", "library"])
+def test_re_enabling_a_user_does_not_revive_old_sessions(env: WebEnv, how: str) -> None:
+    """Disabled, then enabled again: the cookies of before (a stolen one among them) stay
+    dead; a new sign-in works."""
+    alice, _ = staff_client(env.app, "alice")
+    assert alice.get("/staff/cases").status_code == 200
+    admin, token = staff_client(env.app, "root")
+    user_id = _user_id(env, "alice")
+
+    def set_active(active: bool) -> None:
+        if how == "page":
+            data = {"roles": ["issuing_officer"], "totp": "keep", "csrf_token": token}
+            if active:
+                data["active"] = "y"
+            assert admin.post(f"/staff/users/{user_id}", data=data).status_code == 302
+        else:
+            with make_session_factory(make_engine(env.config.database_url))() as s:
+                user = accounts.get_user(s, "alice")
+                assert user is not None
+                accounts.set_active(user, active)
+                s.commit()
+
+    set_active(False)
+    assert alice.get("/staff/cases").status_code == 302
+    set_active(True)
+    assert alice.get("/staff/cases").status_code == 302  # still signed out
+    again, _ = staff_client(env.app, "alice")
+    assert again.get("/staff/cases").status_code == 200
 
 
 def test_a_role_taken_away_mid_session_is_refused_at_once(env: WebEnv) -> None:
@@ -183,7 +215,13 @@ def test_totp_guesses_are_limited_per_user_across_addresses(env: WebEnv) -> None
     secret = accounts.new_totp_secret()
     with make_session_factory(make_engine(env.config.database_url))() as s:
         accounts.create_user(
-            s, "tina", PASSWORD, ["issuing_officer"], datetime.now(UTC), totp_secret=secret
+            s,
+            "tina",
+            PASSWORD,
+            ["issuing_officer"],
+            datetime.now(UTC),
+            totp_secret=secret,
+            cipher=TotpCipher.from_config(env.config),
         )
         s.commit()
     statuses = []
@@ -199,10 +237,38 @@ def test_totp_guesses_are_limited_per_user_across_addresses(env: WebEnv) -> None
     assert statuses == [401, 401, 401, 429]
 
 
-def test_hsts_in_production_also_behind_a_tls_proxy(tmp_path: Path) -> None:
+def test_password_guesses_are_limited_per_user_name_across_addresses(
+    tmp_path: Path, web_template: tuple[Path, Tokens]
+) -> None:
+    """40 wrong passwords for one user from 4 addresses, then the right one, signed in: the
+    address limit alone does not stop a guesser with several addresses. Unknown names are
+    limited alike (a 429 says nothing about whether the user exists); other users are not
+    affected; a sign-in that succeeds does not count."""
+    url, tokens = seeded_sqlite(tmp_path, web_template)
+    env = make_env(url, tokens, extra={"rate_login": "100/minute", "rate_login_user": "5/hour"})
+    address = iter(range(1, 200))
+
+    def attempt(username: str, password: str) -> int:
+        client = env.app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"10.0.1.{next(address)}"
+        return int(login(client, username, password).status_code)
+
+    for _ in range(3):
+        assert attempt("bob", PASSWORD) == 302  # successes do not count
+    assert [attempt("alice", "wrong password!") for _ in range(7)] == [401] * 5 + [429] * 2
+    assert attempt("alice", PASSWORD) == 429  # the right password too, from a fresh address
+    assert attempt(" ALICE ", PASSWORD) == 429  # the name as sign-in reads it
+    assert [attempt("nobody", "wrong password!") for _ in range(6)] == [401] * 5 + [429]
+    assert attempt("bob", PASSWORD) == 302
+
+
+def test_hsts_in_production_also_behind_a_tls_proxy(
+    tmp_path: Path, no_database_check: None
+) -> None:
     prod = Config(
         production=True,
-        secret_key="p" * 40,
+        secret_key=support.PRODUCTION_SECRET,
+        redis_url=support.PRODUCTION_REDIS,
         database_url="postgresql://nobody@127.0.0.1:1/none",
         keys_dir=tmp_path / "prodkeys",
     )
@@ -369,3 +435,20 @@ def test_no_page_is_stored_by_caches(env: WebEnv) -> None:
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
     with client.get("/static/site.css") as static:  # a file response: close it
         assert static.headers.get("Cache-Control") != "no-store"
+
+
+@pytest.mark.parametrize("digits", ["１", "١", "𝟏", "¹", "1１"])
+def test_non_ascii_digits_name_no_row(env: WebEnv, digits: str) -> None:
+    """`/api/cases/１` (a fullwidth 1) was read as case 1: Werkzeug's int converter matches
+    any Unicode digit and int() reads it. Every int route and int query refuses it."""
+    case_id = _file_case(env)
+    assert case_id == 1
+    api = env.app.test_client()
+    assert api.get("/api/cases/1", headers=bearer(env.token)).status_code == 200
+    for url in (f"/api/cases/{digits}", f"/api/cases/{digits}/document.pdf"):
+        assert api.get(url, headers=bearer(env.token)).status_code == 404, url
+    listing = api.get(f"/api/cases?kind=readmission&page={digits}", headers=bearer(env.token))
+    assert listing.status_code == 400
+    client, _ = staff_client(env.app, "root")
+    for url in (f"/staff/cases/{digits}", f"/staff/users/{digits}", f"/staff/batches/{digits}"):
+        assert client.get(url).status_code == 404, url

@@ -3,9 +3,11 @@ reject, issue, revoke and expiry.
 
 Each public function is one transaction: the state change and its audit entry commit
 together or not at all (DESIGN §7). Issuance renders and signs the PDF between two short
-transactions — first the number is taken (committed, so a failed rendering leaves a gap,
-never a reuse), then the document, the new state and the audit entry are written together
-after re-checking the case under lock — so no lock is held while the PDF is being signed.
+transactions — first the number is taken and its reservation recorded (committed, so a failed
+rendering leaves a gap, never a reuse), then the document, the new state and the audit entry
+are written together after re-checking the case under lock — so no lock is held while the PDF
+is being signed. Every number taken gets a final audit entry (issued, failed or abandoned,
+with why; :mod:`legalize.registry.numbers`), so no gap is unexplained.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from legalize.cases.rules import (
 )
 from legalize.cases.validation import require_reason
 from legalize.cases.views import CaseView, DocumentView, case_view, document_view
-from legalize.registry import audit
+from legalize.registry import audit, numbers
 from legalize.registry.counters import next_document_number
 from legalize.registry.models import Case, CaseKind, CaseState, Document, DocumentType, Person
 
@@ -366,13 +368,15 @@ def issue_case(
     check_time(at)
     require_role(actor, Action.ISSUE)
     flag_duplicates(session, actor, case_id, at)
-    # 1. Check and take a number (committed: a failure later leaves a gap, never a reuse).
+    # 1. Check and take a number (committed: a failure later leaves a gap, never a reuse),
+    #    with its reservation on record before anything is rendered.
     with unit_of_work(session):
         case = lock_case(session, case_id)
         require_state(case, Action.ISSUE)
         require_clear(session, case, case.approved_by, at)
         render, expires_on = build(session, case)
         number = next_document_number(session, doc_type, at)
+        record(session, actor, numbers.TAKEN, case, at, number=number, type=doc_type.value)
     check_code, token = new_check_code(), new_web_token()
     # 2. Render and sign with no transaction open.
     try:
@@ -386,7 +390,7 @@ def issue_case(
             record(
                 session,
                 actor,
-                "document.issue_failed",
+                numbers.FAILED,
                 case,
                 at,
                 number=number,
@@ -396,6 +400,44 @@ def issue_case(
             raise
         raise IssuanceFailed(f"document {number} could not be produced: {exc}") from exc
     # 3. Register document, state and audit entry together, re-checking the case under lock.
+    try:
+        case = _register(
+            session, actor, case_id, at, doc_type, number, issued, check_code, token, expires_on
+        )
+    except Exception as exc:
+        # Lost a race (the case was issued or closed meanwhile) or the register refused it:
+        # the number will never carry a document; say so, then report the first error.
+        reason = f"{exc.code}: {exc.message}" if isinstance(exc, CaseError) else type(exc).__name__
+        _abandon(session, actor, case_id, at, number, reason)
+        raise
+    return case_view(session, case)
+
+
+def _abandon(
+    session: Session, actor: Actor, case_id: int, at: datetime, number: str, reason: str
+) -> None:
+    """Record a taken number's end (its own transaction). If even that fails, the number stays
+    open in ``legalize audit numbers`` and the caller's error is the one reported."""
+    try:
+        with unit_of_work(session):
+            case = lock_case(session, case_id)
+            record(session, actor, numbers.ABANDONED, case, at, number=number, reason=reason)
+    except Exception:  # noqa: S110 - the original error matters more; the check lists it
+        pass
+
+
+def _register(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    at: datetime,
+    doc_type: DocumentType,
+    number: str,
+    issued: IssuedPdf,
+    check_code: str,
+    token: str,
+    expires_on: date | None,
+) -> Case:
     with unit_of_work(session):
         case = lock_case(session, case_id)
         require_state(case, Action.ISSUE)
@@ -422,8 +464,8 @@ def issue_case(
             case,
             CaseState.ISSUED,
             at,
-            "document.issued",
+            numbers.ISSUED,
             number=number,
             pdf_sha256=doc.pdf_sha256,
         )
-    return case_view(session, case)
+    return case

@@ -1,9 +1,9 @@
 """Demo data for ``make run``: signatories, register entries and cases in every state.
 
 Development only. The actors are the demo users and API client that
-``legalize dev run`` creates (alice issuing, bob approving, carol border, root administrator,
-API client demo-deu for DEU); every step goes through the real workflow functions, so the
-audit log of a demo database verifies like any other.
+``legalize dev run`` creates (:mod:`legalize.cases.demo_credentials`: alice issuing, bob
+approving, carol border, root administrator, API client demo-deu for DEU); every step goes
+through the real workflow functions, so the audit log of a demo database verifies like any other.
 """
 
 from __future__ import annotations

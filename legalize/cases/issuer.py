@@ -62,6 +62,10 @@ class LegalizationData:
     underlying: bytes
     underlying_media_type: str
     underlying_sha256: str
+    underlying_rasterized: bool | None
+    """Whether ``underlying`` is the document sanitized at filing (True/False: with rendered
+    pages or not) — issuance uses it as it is; None: an upload stored before that, sanitized
+    here."""
     underlying_date: date
     underlying_title: str
     """What the underlying document is, e.g. "Birth certificate"."""
@@ -152,11 +156,14 @@ class DocumentsIssuer:
 
     def issue_legalization(self, data: LegalizationData, at: datetime) -> IssuedPdf:
         from legalize.documents import issue, legalization
-        from legalize.documents.sanitize import sanitize_underlying
+        from legalize.documents.sanitize import sanitize_underlying, stored
         from legalize.pki.devkeys import load_signer
         from legalize.pki.oids import DOC_TYPE_LEGALIZATION
 
-        underlying = sanitize_underlying(data.underlying, data.underlying_media_type)
+        if data.underlying_rasterized is not None:
+            underlying = stored(data.underlying, data.underlying_rasterized)  # never again
+        else:  # a case filed before the sanitized document was stored
+            underlying = sanitize_underlying(data.underlying, data.underlying_media_type)
         doc = legalization.LegalizationData(
             number=data.number,
             country=DOCUMENT_COUNTRY_NAME,

@@ -34,7 +34,7 @@ from legalize.cases.validation import (
 )
 from legalize.cases.views import CaseView, case_view
 from legalize.documents.errors import UnderlyingDocumentError
-from legalize.documents.sanitize import sanitize_underlying
+from legalize.documents.sanitize import SanitizedDocument, sanitize_underlying
 from legalize.registry import audit
 from legalize.registry.models import Case, CaseKind, DocumentType, Signatory
 from legalize.seal.profiles import LEGALIZATION_LIMITS as SEAL_LIMITS
@@ -48,7 +48,7 @@ LEGALIZATION_PLACE = "COLOMBO"
 class LegalizationRequest:
     applicant: ClaimedIdentity
     underlying: bytes
-    """The document to legalize: PDF, JPEG or PNG."""
+    """The document to legalize as uploaded: PDF, JPEG or PNG."""
     underlying_title: str
     """What it is, e.g. "Birth certificate"."""
     underlying_date: date
@@ -57,6 +57,10 @@ class LegalizationRequest:
     signer_capacity: str
     signer_authority: str
     destination_country: str | None = None
+    sanitized: SanitizedDocument | None = None
+    """``underlying`` as sanitized at intake (:func:`parse_request` does it, once): what the
+    case stores and issuance uses. None only for a request built by hand (then filing
+    sanitizes)."""
 
 
 @dataclass(frozen=True)
@@ -212,14 +216,16 @@ def parse_request(
         {**data, "underlying": underlying if underlying is not None else data.get("underlying")}
     )
     content = f.binary("underlying", required=True, limit=MAX_UNDERLYING_BYTES)
+    sanitized = None
     if content is not None and document_media_type(content) is None:
         f.fail("underlying", "the underlying document must be a PDF, JPEG or PNG file")
     elif content is not None:
-        # Refuse now what issuance could not sanitize (encrypted, malformed, oversized …).
+        # Sanitized here, once: the case stores the result and issuance uses it. Callers
+        # hold no database transaction while this runs (it may render pages for seconds).
         try:
-            sanitize_underlying(content, document_media_type(content) or "")
+            sanitized = sanitize_underlying(content, document_media_type(content) or "")
         except UnderlyingDocumentError as exc:
-            f.fail("underlying", exc.message, f"UNDERLYING_{exc.code}")
+            f.fail("underlying", exc.message, exc.code)
     title = f.text("underlying_title")
     signed_on = f.date("underlying_date")
     if signed_on is not None and signed_on > at.date():
@@ -239,7 +245,7 @@ def parse_request(
     f.raise_if_any()
     assert applicant is not None and content is not None and signed_on is not None
     return LegalizationRequest(
-        applicant, content, title, signed_on, signer, capacity, authority, destination
+        applicant, content, title, signed_on, signer, capacity, authority, destination, sanitized
     )
 
 
@@ -273,6 +279,12 @@ def file_application(
 ) -> CaseView:
     """File a legalization application (a draft) and match its signer at once."""
     common.check_time(at)
+    require_role(actor, Action.FILE_LEGALIZATION)
+    sanitized = request.sanitized
+    if sanitized is None:  # before any transaction is opened
+        sanitized = sanitize_underlying(
+            request.underlying, document_media_type(request.underlying) or ""
+        )
     with common.unit_of_work(session):
         require_role(actor, Action.FILE_LEGALIZATION)
         case = common.file_draft(
@@ -282,9 +294,12 @@ def file_application(
             request.applicant,
             at,
             destination_country=request.destination_country,
-            underlying=request.underlying,
-            underlying_media_type=document_media_type(request.underlying),
-            underlying_sha256=hashlib.sha256(request.underlying).hexdigest(),
+            # the sanitized document, never the upload: issuance reuses it, and the officer's
+            # download is the cleaned file, not the applicant's (possibly hostile) one
+            underlying=sanitized.pdf,
+            underlying_media_type="application/pdf",
+            underlying_sha256=sanitized.sha256,
+            underlying_rasterized=sanitized.rasterized,
             underlying_title=request.underlying_title,
             underlying_date=request.underlying_date,
             signer_name=request.signer_name,
@@ -292,7 +307,15 @@ def file_application(
             signer_authority=request.signer_authority,
         )
         common.record(
-            session, actor, "case.filed", case, at, underlying_sha256=case.underlying_sha256
+            session,
+            actor,
+            "case.filed",
+            case,
+            at,
+            underlying_sha256=case.underlying_sha256,
+            uploaded_sha256=hashlib.sha256(request.underlying).hexdigest(),
+            underlying_rasterized=sanitized.rasterized,
+            underlying_removed=list(sanitized.removed),
         )
         _apply_match(session, actor, case, at)
     return case_view(session, case)
@@ -307,7 +330,8 @@ def match_signer(session: Session, actor: Actor, case_id: int, at: datetime) -> 
 
 
 def underlying_document(session: Session, case_id: int) -> tuple[bytes, str]:
-    """The uploaded underlying document and its media type (for the officer's preview)."""
+    """The underlying document as stored (sanitized at filing) and its media type (for the
+    officer's preview)."""
     case = session.get(Case, case_id)
     if case is None or case.underlying is None:
         raise NotFound(f"no legalization case {case_id}", field="case_id")
@@ -344,6 +368,7 @@ def issue(
             underlying=case.underlying,
             underlying_media_type=case.underlying_media_type or "",
             underlying_sha256=case.underlying_sha256 or "",
+            underlying_rasterized=case.underlying_rasterized,
             underlying_date=case.underlying_date,
             underlying_title=case.underlying_title or "",
             destination_country=case.destination_country,

@@ -63,12 +63,12 @@ class ReadmissionRequest:
 
 def parse_identity(data: Mapping[str, Any], at: datetime, fields: Fields) -> ClaimedIdentity | None:
     f = Fields(data, fields.prefix)
-    surname = f.text("surname", limit=MAX_NAME)
-    given = f.text("given_names", required=False, limit=MAX_NAME)
+    surname = f.printed_text("surname", limit=MAX_NAME, name=True)
+    given = f.printed_text("given_names", required=False, limit=MAX_NAME, name=True)
     birth = f.date("birth_date")
     check_birth_date(f, "birth_date", birth, at)
     sex = f.choice("sex", SEXES)
-    place = f.text("birth_place", required=False, limit=MAX_NAME)
+    place = f.printed_text("birth_place", required=False, limit=MAX_NAME)
     nationality = f.country("nationality", required=False) or "LKA"
     nic = f.upper("nic_number", NIC_RE, required=False, limit=12) or None
     passport = f.upper("passport_number", TRAVEL_DOC_RE, required=False) or None

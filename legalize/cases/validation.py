@@ -9,12 +9,15 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from legalize import countries
 from legalize.cases.errors import FieldError, InvalidInput, ReasonRequired
+from legalize.documents.mrz import MrzError, transliterate
+from legalize.documents.ttd import REPERTOIRE
 from legalize.imaging.decode import PHOTO_LIMITS
 from legalize.registry.identity import NIC_RE
 
@@ -27,6 +30,48 @@ MAX_REASON = 2000
 MAX_PHOTO_BYTES = PHOTO_LIMITS.max_bytes
 """The holder-photo limit of legalize.imaging.decode: one limit from intake to print."""
 MAX_UNDERLYING_BYTES = 20 * 1024 * 1024
+
+
+_LINE_BREAKS = str.maketrans("\t\n\r", "   ")
+"""Tabs and line breaks (a pasted text area) are white space, collapsed like spaces."""
+_JOINERS = "\u200c\u200d"
+"""ZWNJ and ZWJ: part of Sinhala and Tamil spelling (ශ්\u200dරී), nowhere else."""
+_INDIC = re.compile(r"[\u0b80-\u0bff\u0d80-\u0dff]")
+
+
+def normalise_text(value: str) -> str:
+    """What may be normalised, normalised: NFKC (fullwidth and compatibility forms become
+    their plain letters and digits, no-break spaces spaces), then trimmed with every run of
+    white space one space."""
+    return " ".join(unicodedata.normalize("NFKC", value).split())
+
+
+def hidden_character(value: str) -> str | None:
+    """The first character of ``value`` that must never be stored or printed, described, or
+    None: controls (C0, DEL, C1), format characters (bidirectional overrides and marks,
+    zero-width characters, the BOM, tag characters, soft hyphens), private-use, surrogate and
+    unassigned code points. ZWNJ and ZWJ pass between Sinhala or Tamil letters only."""
+    for index, char in enumerate(value):
+        category = unicodedata.category(char)
+        if category[0] != "C" and category not in ("Zl", "Zp"):
+            continue
+        if (
+            char in _JOINERS
+            and 0 < index < len(value) - 1
+            and _INDIC.match(value[index - 1])
+            and _INDIC.match(value[index + 1])
+        ):
+            continue
+        name = unicodedata.name(char, "")
+        return f"U+{ord(char):04X}" + (f" {name}" if name else "")
+    return None
+
+
+PRINTED_NAME_CHARACTERS = frozenset(REPERTOIRE) - frozenset("0123456789;:()/&#")
+"""What a holder's name may hold: the TTD page's repertoire (Latin letters with diacritics,
+upper-cased for print) less digits and symbols; the MRZ must transliterate it too."""
+PRINTED_TEXT_CHARACTERS = frozenset(REPERTOIRE)
+"""What other text printed on the TTD page (place of birth) may hold, upper-cased."""
 
 
 class Fields:
@@ -59,16 +104,55 @@ class Fields:
         if not isinstance(value, str):
             self.fail(key, f"{self.name(key)} must be text")
             return ""
-        value = " ".join(value.split())
+        # before white space is collapsed: Python splits on C1 NEL and the separators \x1c-\x1f
+        hidden = hidden_character(unicodedata.normalize("NFKC", value).translate(_LINE_BREAKS))
+        value = normalise_text(value)
         if len(value) > limit:
             self.fail(key, f"{self.name(key)} is longer than {limit} characters")
             return ""
-        if any(ord(c) < 32 for c in value):
-            self.fail(key, f"{self.name(key)} contains control characters")
+        if hidden is not None:
+            self.fail(
+                key,
+                f"{self.name(key)} contains an invisible or control character ({hidden})",
+                "INVALID_CHARACTERS",
+            )
             return ""
         if pattern is not None and not pattern.match(value):
             self.fail(key, f"{self.name(key)} has an invalid format")
             return ""
+        return value
+
+    def printed_text(
+        self, key: str, *, required: bool = True, limit: int = MAX_NAME, name: bool = False
+    ) -> str:
+        """Text printed on the TTD page (and, for a ``name``, written into the MRZ): checked at
+        intake with the rules the page and the MRZ apply at issuance, so what is filed can be
+        issued. Latin letters (with diacritics) only; a letter of another script among them
+        (Cyrillic а, Greek Ο: look-alikes) is refused."""
+        value = self.text(key, required=required, limit=limit)
+        if not value:
+            return value
+        allowed = PRINTED_NAME_CHARACTERS if name else PRINTED_TEXT_CHARACTERS
+        bad = sorted({c for c in value if not set(c.upper()) <= allowed})
+        if bad:
+            shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad[:3])
+            self.fail(
+                key,
+                f"{self.name(key)} may use Latin letters only, as printed on the document "
+                f"(not {shown})",
+                "INVALID_CHARACTERS",
+            )
+            return ""
+        if name:
+            try:
+                transliterate(value)
+            except MrzError:
+                self.fail(
+                    key,
+                    f"{self.name(key)} cannot be written in the machine-readable zone",
+                    "INVALID_CHARACTERS",
+                )
+                return ""
         return value
 
     def sealed_text(self, key: str, max_bytes: int) -> str:
@@ -206,6 +290,8 @@ __all__ = [
     "Fields",
     "check_birth_date",
     "document_media_type",
+    "hidden_character",
     "image_media_type",
+    "normalise_text",
     "require_reason",
 ]

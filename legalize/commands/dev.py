@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,21 +17,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from legalize.cases.demo_credentials import DEMO_CLIENT, DEMO_TOKEN, DEMO_USERS
 from legalize.commands import CommandError
 from legalize.config import Config, ConfigError
 from legalize.registry import accounts
 from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
-
-DEMO_USERS: dict[str, tuple[tuple[str, ...], str]] = {
-    "alice": (("issuing_officer",), "demo-alice-dev-only"),
-    "bob": (("approving_officer",), "demo-bob-dev-only"),
-    "carol": (("border_officer",), "demo-carol-dev-only"),
-    "dave": (("issuing_officer", "approving_officer"), "demo-dave-dev-only"),
-    "root": (("administrator",), "demo-root-dev-only"),
-}
-"""username → (roles, password). DEV ONLY: published here on purpose."""
-DEMO_CLIENT = ("demo-deu", "DEU")
-DEMO_TOKEN = "dev-only-demo-token-DEU-not-a-secret-0123456789"  # noqa: S105 - dev only
 
 
 def register(sub: Any) -> None:
@@ -44,16 +33,30 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--check", action="store_true", help="do everything but serve, then exit (0 when ready)"
     )
+    p.add_argument(
+        "--allow-any-database",
+        action="store_true",
+        help="seed the demo users, token and cases into DATABASE_URL even when it is not the "
+        "embedded SQLite (they have published passwords: never on a database production uses)",
+    )
     p.set_defaults(handler=run)
 
 
-def _config() -> Config:
+def _config(allow_any_database: bool = False) -> Config:
     try:
         config = Config.from_env()
     except ConfigError as exc:
         raise CommandError(str(exc)) from exc
     if config.production:
         raise CommandError("`legalize dev run` is for development; production runs gunicorn")
+    if not config.database_url.startswith("sqlite") and not allow_any_database:
+        # The demo users and token have published credentials: on a server database they can
+        # end up in front of production (issue 12, item 3).
+        raise CommandError(
+            "`legalize dev run` seeds demo users with published passwords, so it uses the "
+            "embedded SQLite database only; DATABASE_URL names another one. Unset it, or pass "
+            "--allow-any-database if this database is for development only"
+        )
     if config.key_passphrase is None:
         from legalize.pki.devkeys import DEV_PASSPHRASE
 
@@ -113,17 +116,6 @@ def seed_cases(session: Session, config: Config, at: datetime) -> str:
         return f"demo cases: NOT seeded: {exc.code}: {exc.message}"
 
 
-class _RedactQuery(logging.Filter):
-    """The dev server's access log without query strings: searches may hold names."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                re.sub(r"\?[^ \"]*", "?…", a) if isinstance(a, str) else a for a in record.args
-            )
-        return True
-
-
 DEV_KEYS_BACKDATE = timedelta(days=7)
 """A fresh dev PKI starts a week ago, so the demo history can lie in the past."""
 DEMO_BACKDATE = timedelta(days=2)
@@ -147,7 +139,7 @@ def demo_time(config: Config, now: datetime) -> datetime:
 
 def run(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
-    config = _config()
+    config = _config(args.allow_any_database)
     print(ensure_keys(config, now - DEV_KEYS_BACKDATE))
     at = demo_time(config, now)
     try:
@@ -170,7 +162,9 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         print("check: ready to serve (not serving: --check)")
         return 0
-    logging.getLogger("werkzeug").addFilter(_RedactQuery())
+    from legalize.web.accesslog import AccessLogRedaction
+
+    logging.getLogger("werkzeug").addFilter(AccessLogRedaction(config.check_url))
     print(f"serving on http://{args.host}:{args.port}/  (staff: /staff/, API: /api/openapi.json)")
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
     return 0

@@ -88,7 +88,8 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def _number(config: Config, kind: str, at: datetime) -> str:
-    """The register's next number of ``kind`` (a gap-tolerant counter, never repeated)."""
+    """The register's next number of ``kind`` (a gap-tolerant counter, never repeated), its
+    reservation on record in the audit log (legalize.registry.numbers)."""
     from legalize.registry.counters import next_document_number
     from legalize.registry.db import make_engine, make_session_factory, upgrade
     from legalize.registry.models import DocumentType
@@ -98,7 +99,36 @@ def _number(config: Config, kind: str, at: datetime) -> str:
         upgrade(engine)
         with make_session_factory(engine)() as session, session.begin():
             doc_type = DocumentType.TTD if kind == "ttd" else DocumentType.LEGALIZATION
-            return next_document_number(session, doc_type, at)
+            number = next_document_number(session, doc_type, at)
+            _audit(session, "document.number_taken", number, at, type=doc_type.value)
+            return number
+    finally:
+        engine.dispose()
+
+
+def _audit(session: Any, action: str, number: str, at: datetime, **details: Any) -> None:
+    from legalize.registry import audit
+
+    audit.append(
+        session,
+        actor="system:cli",
+        action=action,
+        subject_type="number",
+        subject_id=number,
+        at=at,
+        details={"number": number, "tool": "legalize issue", **details},
+    )
+
+
+def _fate(config: Config, action: str, number: str, at: datetime, **details: Any) -> None:
+    """The end of a number this command took: produced (outside any case) or failed (the
+    action names of legalize.registry.numbers, not imported: the CLI starts light)."""
+    from legalize.registry.db import make_engine, make_session_factory
+
+    engine = make_engine(config.database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            _audit(session, action, number, at, **details)
     finally:
         engine.dispose()
 
@@ -167,17 +197,48 @@ def run_ttd(args: argparse.Namespace) -> int:
     try:
         ttd_from_json(obj, _PROVISIONAL_NUMBER, "-")  # the whole request, before a number is taken
         photo = _read(ttd_photo_path(obj, args.json.parent), "the photo")
-        number = args.number or obj.get("document_number") or _number(config, "ttd", at)
+        given = args.number or obj.get("document_number")
+        number = given or _number(config, "ttd", at)
+    except (DocumentError, ProfileError) as exc:
+        raise CommandError(f"{args.json}: {exc}") from None
+
+    def produce() -> Any:
         data = ttd_from_json(
             obj, number, args.check_code or obj.get("check_code") or new_check_code()
         )
         signer, chain = _signing(config, "ttd", at)
-        doc = issue_ttd(
+        return issue_ttd(
             data, photo, signer, at, check_url=config.check_url, chain=chain, tsa_url=config.tsa_url
         )
-    except (DocumentError, ProfileError) as exc:
-        raise CommandError(f"{args.json}: {exc}") from None
-    return _write(args.out, doc)
+
+    return _produce(config, args, number, given is None, at, produce)
+
+
+def _produce(
+    config: Config,
+    args: argparse.Namespace,
+    number: str,
+    taken: bool,
+    at: datetime,
+    produce: Any,
+) -> int:
+    """Produce and write the document; when this command took ``number`` from the register,
+    record its end (produced, with the PDF's SHA-256, or failed) in the audit log."""
+    from legalize.documents.errors import DocumentError
+    from legalize.seal.profiles import ProfileError
+
+    try:
+        doc = produce()
+        status = _write(args.out, doc)
+    except BaseException as exc:
+        if taken:
+            _fate(config, "document.issue_failed", number, at, error=type(exc).__name__)
+        if isinstance(exc, DocumentError | ProfileError):
+            raise CommandError(f"{args.json}: {exc}") from None
+        raise
+    if taken:
+        _fate(config, "document.produced", number, at, pdf_sha256=doc.sha256)
+    return status
 
 
 def run_legalization(args: argparse.Namespace) -> int:
@@ -194,12 +255,17 @@ def run_legalization(args: argparse.Namespace) -> int:
     try:
         legalization_from_json(obj, _PROVISIONAL_NUMBER, "-", at.date())  # validate first
         underlying = sanitize_underlying(_read(args.document, "the document"), args.document.name)
-        number = args.number or obj.get("number") or _number(config, "legalization", at)
+        given = args.number or obj.get("number")
+        number = given or _number(config, "legalization", at)
+    except (DocumentError, ProfileError) as exc:
+        raise CommandError(f"{args.json}: {exc}") from None
+
+    def produce() -> Any:
         data = legalization_from_json(
             obj, number, args.check_code or obj.get("check_code") or new_check_code(), at.date()
         )
         signer, chain = _signing(config, "legalization", at)
-        doc = issue_legalization(
+        return issue_legalization(
             data,
             underlying,
             signer,
@@ -210,6 +276,5 @@ def run_legalization(args: argparse.Namespace) -> int:
             chain=chain,
             tsa_url=config.tsa_url,
         )
-    except (DocumentError, ProfileError) as exc:
-        raise CommandError(f"{args.json}: {exc}") from None
-    return _write(args.out, doc)
+
+    return _produce(config, args, number, given is None, at, produce)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from legalize.commands import CommandError
 from legalize.config import Config, ConfigError
 from legalize.registry import accounts
 from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
+from legalize.registry.totp_cipher import TotpCipher
 
 
 def register(sub: Any) -> None:
@@ -46,6 +48,20 @@ def register(sub: Any) -> None:
     p = users_sub.add_parser("disable", help="disable a staff user")
     p.add_argument("username")
     p.set_defaults(handler=disable_user)
+
+    p = users_sub.add_parser(
+        "seal-totp",
+        help="encrypt the TOTP secrets stored in plain by earlier versions (sign-in also does "
+        "it, user by user)",
+    )
+    p.set_defaults(handler=seal_totp)
+
+    p = users_sub.add_parser(
+        "revoke-demo",
+        help="disable the demo users and API client of `legalize dev run` and replace their "
+        "published password and token (production refuses to start while they work)",
+    )
+    p.set_defaults(handler=revoke_demo)
 
     p = users_sub.add_parser("add-client", help="add an API client; prints its token once")
     p.add_argument("name")
@@ -93,17 +109,27 @@ def _read_password(from_stdin: bool) -> str:
 def add_user(args: argparse.Namespace) -> int:
     password = _read_password(args.password_stdin)
     secret = accounts.new_totp_secret() if args.totp else None
+    try:
+        cipher = TotpCipher.from_config(Config.from_env())
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
     with _session() as session:
         try:
             user = accounts.create_user(
-                session, args.username, password, args.role, datetime.now(UTC), totp_secret=secret
+                session,
+                args.username,
+                password,
+                args.role,
+                datetime.now(UTC),
+                totp_secret=secret,
+                cipher=cipher,
             )
             session.commit()
         except accounts.AccountError as exc:
             raise CommandError(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
         print(f"user {user.username} added with roles {', '.join(sorted(user.roles))}")
         if secret:
-            print(f"TOTP: {accounts.totp_uri(user)}")
+            print(f"TOTP: {accounts.totp_uri(user, cipher)}")
     return 0
 
 
@@ -123,6 +149,53 @@ def disable_user(args: argparse.Namespace) -> int:
         accounts.set_active(user, False)
         session.commit()
         print(f"user {user.username} disabled")
+    return 0
+
+
+def seal_totp(args: argparse.Namespace) -> int:
+    from legalize.registry.totp_cipher import is_plain
+
+    try:
+        cipher = TotpCipher.from_config(Config.from_env())
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from exc
+    sealed = left = 0
+    with _session() as session:
+        for user in accounts.list_users(session):
+            if user.totp_secret is None or not is_plain(user.totp_secret):
+                continue
+            try:
+                user.totp_secret = cipher.seal(user.totp_secret)
+                sealed += 1
+            except ValueError:  # longer than the column holds encrypted: re-enrol
+                left += 1
+                print(f"user {user.username}: secret too long to encrypt; turn TOTP off and on")
+        session.commit()
+    print(f"{sealed} TOTP secrets encrypted; {left} left in plain")
+    return 0 if left == 0 else 1
+
+
+def revoke_demo(args: argparse.Namespace) -> int:
+    from legalize.cases.demo_credentials import DEMO_TOKEN, DEMO_USERS, demo_credentials
+
+    with _session() as session:
+        for name, (_, password) in DEMO_USERS.items():
+            user = accounts.get_user(session, name)
+            if user is not None and accounts.password_matches(user, password):
+                accounts.set_active(user, False)
+                # Random and never shown: a later re-enabling needs a new password first.
+                user.password_hash = accounts.hash_password(secrets.token_urlsafe(32))
+                print(f"user {name}: disabled, demo password replaced")
+        for client in accounts.list_api_clients(session):
+            if client.token_hash == accounts.token_hash(DEMO_TOKEN):
+                client.active = False
+                client.token_hash = accounts.token_hash(secrets.token_urlsafe(32))
+                print(f"API client {client.name}: disabled, demo token replaced")
+        session.commit()
+        left = demo_credentials(session)
+    if left:
+        raise CommandError(f"demo credentials left: {'; '.join(left)}")
+    print("no demo credentials left")
     return 0
 
 

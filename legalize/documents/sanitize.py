@@ -28,9 +28,12 @@ import hashlib
 import io
 import math
 import re
+import resource
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,10 +62,19 @@ MAX_DECODED_BYTES = 512 * 1024 * 1024
 per-stream limit (3 MB of file) took 45 s to measure. 512 MiB is 25 times the largest file
 accepted; scans that compress better use DCT or CCITT, which are counted as stored."""
 RASTER_DPI = 200
+PAGE_MAX_PIXELS = round(210 / 25.4 * RASTER_DPI) * round(297 / 25.4 * RASTER_DPI)
+"""What one page of the sanitized document keeps: an A4 page at RASTER_DPI, 1654 × 2339 =
+3.87 million pixels. A scan or a rendered page is never kept larger (a bigger page is
+rendered or scaled down to this area)."""
 RASTER_MAX_SIDE = 4200
-"""Pixel limit of a page image (an A4 page at 200 dpi is 1654 × 2339)."""
-PDFTOPPM_TIMEOUT = 120
-
+"""Pixel limit of a page image's longest side (long thin pages)."""
+PDFTOPPM_TIMEOUT = 30
+"""Wall-clock seconds one rasterization may take (all pages) before it is stopped."""
+PDFTOPPM_CPU_SECONDS = 20
+"""CPU seconds the pdftoppm process may use (RLIMIT_CPU): a PDF built to keep the
+renderer busy is stopped by the kernel, not left to hold a core."""
+PDFTOPPM_MEMORY_BYTES = 1024 * 1024 * 1024
+"""Address space of the pdftoppm process (RLIMIT_AS)."""
 # Stable reason codes (never renamed).
 EMPTY = "UNDERLYING_EMPTY"
 TOO_LARGE = "UNDERLYING_TOO_LARGE"
@@ -74,6 +86,7 @@ TOO_MANY_PAGES = "UNDERLYING_TOO_MANY_PAGES"
 PAGE_TOO_LARGE = "UNDERLYING_PAGE_TOO_LARGE"
 IMAGE_TOO_LARGE = "UNDERLYING_IMAGE_TOO_LARGE"
 RASTERIZE_FAILED = "UNDERLYING_RASTERIZE_FAILED"
+TOO_COMPLEX = "UNDERLYING_TOO_COMPLEX"
 
 PAGE_KEYS = ("/MediaBox", "/CropBox", "/Rotate", "/Resources", "/Contents", "/Group", "/UserUnit")
 """The only page entries copied; everything else (/Annots, /AA, /B, /Thumb, ...) is dropped."""
@@ -143,8 +156,28 @@ def _kind(data: bytes, hint: str) -> str:
     return kind
 
 
+DEFAULT_CONCURRENCY = 2
+_slots = threading.BoundedSemaphore(DEFAULT_CONCURRENCY)
+
+
+def set_concurrency(count: int) -> None:
+    """How many sanitizations one process runs at once (``Config.sanitizations``); more wait
+    their turn. Each may hold up to about 100 MB while it decodes an image."""
+    global _slots
+    if not 1 <= count <= 64:
+        raise ValueError("the number of concurrent sanitizations must be 1 to 64")
+    _slots = threading.BoundedSemaphore(count)
+
+
 def sanitize_underlying(data: bytes, filename_or_mime: str = "") -> SanitizedDocument:
-    """Sanitize an uploaded PDF, JPEG or PNG for inclusion in a legalization."""
+    """Sanitize an uploaded PDF, JPEG or PNG for inclusion in a legalization. At most
+    :func:`set_concurrency` of them run at once in a process; the others wait."""
+    slots = _slots
+    with slots:
+        return _sanitize(data, filename_or_mime)
+
+
+def _sanitize(data: bytes, filename_or_mime: str) -> SanitizedDocument:
     if not data:
         raise _refuse(EMPTY, "the document is empty")
     if len(data) > MAX_BYTES:
@@ -159,13 +192,21 @@ def sanitize_underlying(data: bytes, filename_or_mime: str = "") -> SanitizedDoc
             # qpdf reads a damaged file leniently and resolves objects lazily: a hostile
             # object graph (wrong types where a page, box or dictionary belongs) surfaces
             # only while the pages are walked, as whatever error the walk meets.
-            raise _refuse(MALFORMED, f"the PDF structure cannot be processed: {exc}") from exc
+            raise _refuse(MALFORMED, "the PDF structure cannot be processed") from exc
         except RecursionError as exc:
             raise _refuse(MALFORMED, "the PDF nests objects too deeply") from exc
     else:
         pdf = _images_to_pdf([_load_image(data)])
         pages, rasterized, removed = 1, False, ("image metadata",)
     return SanitizedDocument(pdf, hashlib.sha256(pdf).hexdigest(), pages, rasterized, removed)
+
+
+def stored(pdf: bytes, rasterized: bool) -> SanitizedDocument:
+    """A document :func:`sanitize_underlying` made earlier, as it was stored (at filing):
+    the same bytes, counted again, never sanitized again."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        pages = len(doc.pages)
+    return SanitizedDocument(pdf, hashlib.sha256(pdf).hexdigest(), pages, rasterized, ())
 
 
 # --- images --------------------------------------------------------------------------------
@@ -191,10 +232,19 @@ def _load_image(data: bytes) -> _PageImage:
     try:
         rgb = imaging.decode_image(data, UNDERLYING_LIMITS, imaging.PHOTO_FORMATS)
     except ImageInputError as exc:
-        raise _refuse(_IMAGE_CODES.get(exc.code, MALFORMED), exc.message) from exc
+        code = _IMAGE_CODES.get(exc.code, MALFORMED)
+        # the decoder's own words may quote a library's error; ours never do
+        message = exc.message if code != MALFORMED else "the picture cannot be decoded"
+        raise _refuse(code, message) from None
     image = Image.fromarray(rgb, "RGB")
-    if max(image.size) > RASTER_MAX_SIDE:
-        image.thumbnail((RASTER_MAX_SIDE, RASTER_MAX_SIDE), Image.Resampling.LANCZOS)
+    del rgb
+    width, height = image.size
+    scale = min(
+        1.0, math.sqrt(PAGE_MAX_PIXELS / (width * height)), RASTER_MAX_SIDE / max(width, height)
+    )
+    if scale < 1:  # never more than the page keeps
+        size = (max(1, int(width * scale)), max(1, int(height * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     # an A4 sheet's long side at RASTER_DPI; smaller scans print at their natural size
     dpi = max(RASTER_DPI, max(image.size) / (297 / 25.4))
     out = io.BytesIO()
@@ -249,7 +299,7 @@ def _open(data: bytes) -> pikepdf.Pdf:
     except pikepdf.PasswordError as exc:
         raise _refuse(ENCRYPTED, "the PDF is protected by a password") from exc
     except (pikepdf.PdfError, ValueError, RuntimeError) as exc:
-        raise _refuse(MALFORMED, f"the PDF cannot be read: {exc}") from exc
+        raise _refuse(MALFORMED, "the PDF cannot be read") from exc
     if pdf.is_encrypted:
         pdf.close()
         raise _refuse(ENCRYPTED, "the PDF is encrypted; submit an unprotected copy")
@@ -407,43 +457,83 @@ def _sanitize_pdf(data: bytes) -> tuple[bytes, int, bool, tuple[str, ...]]:
                 reasons.append("active content in resources: " + ", ".join(residue))
         # rasterize what a viewer shows by default, from a copy qpdf has normalised
         normalised = _save(src)
-        longest = max(max(abs(float(v)) for v in p.mediabox) for p in src.pages)
+        largest = max((_page_size(p) for p in src.pages), key=lambda wh: wh[0] * wh[1])
     removed.append("all content except the rendered pages (" + "; ".join(reasons) + ")")
-    # RASTER_DPI, or less where the largest page would exceed RASTER_MAX_SIDE pixels
-    dpi = min(RASTER_DPI, int(RASTER_MAX_SIDE / (longest / 72)))
-    images = _rasterize(normalised, pages, dpi)
+    images = _rasterize(normalised, pages, raster_dpi(largest))
     return _images_to_pdf(images), pages, True, tuple(removed)
 
 
+def raster_dpi(largest_page_pt: tuple[float, float]) -> int:
+    """RASTER_DPI, or less where the largest page would exceed PAGE_MAX_PIXELS or
+    RASTER_MAX_SIDE: the work and the memory of a rendering are bounded by the page area."""
+    width, height = (max(v, 1.0) / 72 for v in largest_page_pt)
+    dpi = min(
+        RASTER_DPI,
+        RASTER_MAX_SIDE / max(width, height),
+        math.sqrt(PAGE_MAX_PIXELS / (width * height)),
+    )
+    return max(1, int(dpi))
+
+
+def _limit(pid: int) -> None:
+    """The work budget of a renderer process, set from outside it (``preexec_fn`` is not
+    safe in a threaded server): CPU seconds and address space."""
+    try:
+        resource.prlimit(pid, resource.RLIMIT_CPU, (PDFTOPPM_CPU_SECONDS, PDFTOPPM_CPU_SECONDS + 1))
+        resource.prlimit(pid, resource.RLIMIT_AS, (PDFTOPPM_MEMORY_BYTES, PDFTOPPM_MEMORY_BYTES))
+    except (ProcessLookupError, OSError):
+        pass  # already ended; the wall-clock timeout still applies
+
+
+TOO_COMPLEX_MESSAGE = (
+    "the PDF is too complex to render within the limits; send a simpler copy, for example a "
+    "scan of the paper document"
+)
+
+
+def _page_size(page: pikepdf.Page) -> tuple[float, float]:
+    box = [float(v) for v in page.mediabox]
+    unit = float(page.obj.get("/UserUnit", 1))
+    return abs(box[2] - box[0]) * unit, abs(box[3] - box[1]) * unit
+
+
 def _rasterize(pdf: bytes, pages: int, dpi: int) -> list[_PageImage]:
+    """Every page rendered by pdftoppm as a JPEG, within the work budget. Errors name no
+    command, path or exception: a stable code and a plain sentence."""
     tool = shutil.which("pdftoppm")
     if tool is None:
-        raise _refuse(RASTERIZE_FAILED, "poppler's pdftoppm is not installed")
+        raise _refuse(RASTERIZE_FAILED, "the PDF cannot be rendered on this server")
     with tempfile.TemporaryDirectory(prefix="legalize-raster-") as tmp:
         source = Path(tmp) / "in.pdf"
         source.write_bytes(pdf)
+        command = [
+            tool,
+            "-r",
+            str(dpi),
+            "-jpeg",
+            "-jpegopt",
+            "quality=88",
+            "-f",
+            "1",
+            "-l",
+            str(pages),
+            str(source),
+            str(Path(tmp) / "p"),
+        ]
+        process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        _limit(process.pid)
         try:
-            subprocess.run(
-                [
-                    tool,
-                    "-r",
-                    str(dpi),
-                    "-jpeg",
-                    "-jpegopt",
-                    "quality=88",
-                    "-f",
-                    "1",
-                    "-l",
-                    str(pages),
-                    str(source),
-                    str(Path(tmp) / "p"),
-                ],
-                check=True,
-                capture_output=True,
-                timeout=PDFTOPPM_TIMEOUT,
-            )
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            raise _refuse(RASTERIZE_FAILED, f"the pages cannot be rendered: {exc}") from exc
+            code = process.wait(timeout=PDFTOPPM_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise _refuse(TOO_COMPLEX, TOO_COMPLEX_MESSAGE) from None
+        if code in (-signal.SIGXCPU, -signal.SIGKILL):
+            raise _refuse(TOO_COMPLEX, TOO_COMPLEX_MESSAGE)
+        if code != 0:
+            raise _refuse(RASTERIZE_FAILED, "the pages of the PDF cannot be rendered")
         files = sorted(Path(tmp).glob("p-*.jpg"))
         if len(files) != pages:
             raise _refuse(RASTERIZE_FAILED, f"rendered {len(files)} of {pages} pages")

@@ -82,15 +82,31 @@ class Limits:
     """Largest width × height, read from the header before decoding (decompression bombs)."""
     min_side: int
     """Smallest width and height, in pixels (after EXIF orientation: it is the smaller side)."""
+    max_decoded_pixels: int | None = None
+    """Largest width × height decoded (the memory bound); None: ``max_pixels``. A JPEG above
+    it is decoded at a reduced scale (``draft``: 1/2, 1/4 or 1/8, by libjpeg's DCT scaling, at
+    no cost beyond the smaller picture) to at most this; any other format above it is refused
+    (``IMAGE_TOO_MANY_PIXELS``): PNG and the others have no cheap way down."""
 
 
 PHOTO_LIMITS = Limits(max_bytes=10 * 1024 * 1024, max_pixels=40_000_000, min_side=100)
 """Holder photos: intake (the portrait check), print and photo hash (legalize.imaging.photo).
 10 MiB holds a 12-megapixel phone JPEG at high quality; 40 Mpx bounds the decoded array to
 120 MB; under 100 px there is no face to check or print."""
-UNDERLYING_LIMITS = Limits(max_bytes=20 * 1024 * 1024, max_pixels=60_000_000, min_side=1)
+UNDERLYING_DECODED_PIXELS = 2480 * 3508
+"""An A4 page at 300 dpi, 8.7 million pixels: the most of an underlying document decoded at
+full size (about 35 MB as RGBA). The sanitized page keeps an A4 page at 200 dpi (3.9 Mpx,
+legalize.documents.sanitize.PAGE_MAX_PIXELS); a 300-dpi scan still decodes whole."""
+UNDERLYING_LIMITS = Limits(
+    max_bytes=20 * 1024 * 1024,
+    max_pixels=60_000_000,
+    min_side=1,
+    max_decoded_pixels=UNDERLYING_DECODED_PIXELS,
+)
 """A legalization's underlying document sent as a JPEG or PNG (legalize.documents.sanitize):
-a scan of any size that fits (an A4 page at 600 dpi is 35 Mpx); any side length."""
+a JPEG scan of up to 60 Mpx, decoded at a reduced scale above 8.7 Mpx; a PNG of up to
+8.7 Mpx (an A4 page at 300 dpi) — a 7700 × 7700 RGBA PNG of 225 KB would otherwise take
+about 700 MB to decode and convert. Any side length."""
 CAPTURE_LIMITS = Limits(max_bytes=30 * 1024 * 1024, max_pixels=60_000_000, min_side=320)
 """Captures for the image verifier (:func:`load_capture`): phone photos up to about 50 Mpx
 (a 48 Mpx iPhone HEIC is 3-8 MB, the same as a best-quality JPEG up to about 25 MB); the
@@ -180,6 +196,9 @@ def _decode_raster(data: bytes, fmt: str, limits: Limits) -> NDArray[np.uint8]:
                 f"the picture is too small: {width}×{height} px; at least {limits.min_side} px "
                 "a side",
             )
+        bound = limits.max_decoded_pixels
+        if bound is not None and width * height > bound:
+            _reduce_before_decoding(img, fmt, bound)
         orientation = _orientation(img, fmt)
         img.load()  # the first frame only (animations, multi-page TIFFs)
         rgb = _to_rgb(img)
@@ -217,6 +236,25 @@ def _decode_raster(data: bytes, fmt: str, limits: Limits) -> NDArray[np.uint8]:
     if arr.ndim != 3 or arr.shape[2] != 3:
         raise ImageInputError(IMAGE_UNREADABLE, f"the {fmt} picture has no usable pixels")
     return np.ascontiguousarray(arr)
+
+
+def _reduce_before_decoding(img: Image.Image, fmt: str, bound: int) -> None:
+    """Make ``img`` decode to at most ``bound`` pixels, or raise: JPEG by ``draft`` (the
+    decoder itself scales by 1/2, 1/4 or 1/8), every other format refused."""
+    width, height = img.size
+    if fmt == JPEG:
+        for scale in (2, 4, 8):
+            size = (-(-width // scale), -(-height // scale))
+            if size[0] * size[1] <= bound:
+                img.draft(img.mode if img.mode in ("L", "RGB") else "RGB", size)
+                if img.size[0] * img.size[1] <= bound:
+                    return
+                break
+    raise ImageInputError(
+        IMAGE_TOO_MANY_PIXELS,
+        f"the picture is too large: {width}×{height} px, {width * height / 1e6:.0f} million "
+        f"pixels; at most {bound / 1e6:.1f} million for a {fmt} picture",
+    )
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:

@@ -8,6 +8,7 @@ cannot be replayed. Time is a parameter everywhere.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
@@ -23,8 +24,10 @@ from sqlalchemy import Boolean, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from legalize import countries
+from legalize.registry import passwords
 from legalize.registry.base import Base
 from legalize.registry.timestamps import UtcDateTime
+from legalize.registry.totp_cipher import TotpCipher, is_plain
 
 
 class AccountError(ValueError):
@@ -75,10 +78,13 @@ class User(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    """The argon2id hash, prefixed ``g<N>$`` once the account was disabled or enabled: its
+    session generation (:func:`set_active`), kept here so it needs no column of its own."""
     roles_text: Mapped[str] = mapped_column("roles", String(200), default="")
     """Space-separated :class:`Role` values."""
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    """Base32 TOTP secret; None when the user has no second factor."""
+    """The TOTP secret encrypted (:mod:`legalize.registry.totp_cipher`; plain Base32 from
+    earlier versions until the next sign-in); None when the user has no second factor."""
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     """The last accepted TOTP time step: a code is accepted once."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -155,11 +161,32 @@ def check_password_policy(password: str) -> None:
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise AccountError(f"password longer than {MAX_PASSWORD_LENGTH} characters", "password")
+    problem = passwords.weakness(password)
+    if problem:
+        raise AccountError(problem, "password")
+
+
+_GENERATION = re.compile(r"^g([0-9]{1,9})\$(?=\$)")
+
+
+def _argon2_part(stored: str) -> str:
+    """The argon2 hash of a stored ``password_hash`` (without its generation prefix)."""
+    return _GENERATION.sub("", stored, count=1)
+
+
+def session_generation(user: User) -> int:
+    """How many times the account was disabled or enabled (0: never)."""
+    match = _GENERATION.match(user.password_hash)
+    return int(match.group(1)) if match else 0
+
+
+def _with_generation(argon2_hash: str, generation: int) -> str:
+    return f"g{generation}${argon2_hash}" if generation else argon2_hash
 
 
 def _verify(hash_: str, password: str) -> bool:
     try:
-        return _HASHER.verify(hash_, password)
+        return _HASHER.verify(_argon2_part(hash_), password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
@@ -172,6 +199,7 @@ def create_user(
     at: datetime,
     *,
     totp_secret: str | None = None,
+    cipher: TotpCipher | None = None,
 ) -> User:
     """Add a user (flushed, not committed). Raises :class:`AccountError` on bad input."""
     username = username.strip().lower()
@@ -185,13 +213,14 @@ def create_user(
         raise AccountError("a user needs at least one role", "roles")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(f"user {username!r} exists already", "username")
+    stored_secret = None
     if totp_secret is not None:
-        _check_totp_secret(totp_secret)
+        stored_secret = _seal_totp(totp_secret, cipher)
     user = User(
         username=username,
         password_hash=hash_password(password),
         roles_text=" ".join(sorted(role_set)),
-        totp_secret=totp_secret,
+        totp_secret=stored_secret,
         active=True,
         created_at=_aware(at),
     )
@@ -218,22 +247,28 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         return None
     if not _verify(user.password_hash, password):
         return None
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = _HASHER.hash(password)
+    if _HASHER.check_needs_rehash(_argon2_part(user.password_hash)):
+        user.password_hash = _with_generation(_HASHER.hash(password), session_generation(user))
     return user
 
 
+def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's, whatever the account's state (no rehash)."""
+    return len(password) <= MAX_PASSWORD_LENGTH and _verify(user.password_hash, password)
+
+
 def credential_stamp(user: User) -> str:
-    """A short digest of the user's credentials (password hash and TOTP secret). A signed-in
-    session carries the stamp of its sign-in; when a password is reset or a new second factor
-    is set the stamp changes, and every earlier session of the user ends with it. It reveals
+    """A short digest of the user's credentials (password hash with its session generation,
+    and TOTP secret). A signed-in session carries the stamp of its sign-in; when a password is
+    reset, a new second factor is set or the account is disabled or enabled, the stamp
+    changes, and every earlier session of the user ends with it. It reveals
     nothing: a SHA-256 of an argon2 hash and a secret the session holder cannot invert."""
     material = f"{user.password_hash}\x00{user.totp_secret or ''}".encode()
     return hashlib.sha256(b"legalize-session\x00" + material).hexdigest()[:32]
 
 
 def set_password(user: User, password: str) -> None:
-    user.password_hash = hash_password(password)
+    user.password_hash = _with_generation(hash_password(password), session_generation(user))
 
 
 def set_roles(user: User, roles: Iterable[Role | str]) -> None:
@@ -244,6 +279,13 @@ def set_roles(user: User, roles: Iterable[Role | str]) -> None:
 
 
 def set_active(user: User, active: bool) -> None:
+    """Disable or enable. Each change starts a new session generation, which changes the
+    :func:`credential_stamp`: re-enabling a user does not revive a cookie of before the
+    disabling (one stolen while the account was suspended, say)."""
+    if user.active is not None and bool(user.active) == active:
+        return
+    generation = session_generation(user) + 1
+    user.password_hash = _with_generation(_argon2_part(user.password_hash), generation)
     user.active = active
 
 
@@ -252,13 +294,19 @@ def new_totp_secret() -> str:
 
 
 def _check_totp_secret(secret: str) -> None:
-    if not re.fullmatch(r"[A-Z2-7]{16,64}", secret):
-        raise AccountError("TOTP secret must be 16-64 Base32 characters", "totp_secret")
+    if not re.fullmatch(r"[A-Z2-7]{16,40}", secret):
+        raise AccountError("TOTP secret must be 16-40 Base32 characters", "totp_secret")
 
 
-def enable_totp(user: User, secret: str) -> None:
+def _seal_totp(secret: str, cipher: TotpCipher | None) -> str:
     _check_totp_secret(secret)
-    user.totp_secret = secret
+    if cipher is None:
+        raise AccountError("a TOTP secret is stored encrypted: no key given", "totp_secret")
+    return cipher.seal(secret)
+
+
+def enable_totp(user: User, secret: str, cipher: TotpCipher) -> None:
+    user.totp_secret = _seal_totp(secret, cipher)
     user.totp_last_step = None
 
 
@@ -267,20 +315,25 @@ def disable_totp(user: User) -> None:
     user.totp_last_step = None
 
 
-def totp_uri(user: User, issuer: str = "legalize") -> str:
+def totp_uri(user: User, cipher: TotpCipher, issuer: str = "legalize") -> str:
     if user.totp_secret is None:
         raise AccountError("user has no TOTP secret", "totp_secret")
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=issuer)
+    secret = cipher.open(user.totp_secret)
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=issuer)
 
 
-def verify_totp(user: User, code: str, at: datetime) -> bool:
-    """Check a 6-digit code at ``at`` (±1 step of 30 s); each step is accepted only once."""
+def verify_totp(user: User, code: str, at: datetime, cipher: TotpCipher) -> bool:
+    """Check a 6-digit code at ``at`` (±1 step of 30 s); each step is accepted only once.
+    A secret stored in plain by an earlier version is encrypted once a code was accepted.
+    Raises :class:`~legalize.registry.totp_cipher.TotpKeyError` when the stored secret
+    cannot be decrypted (the key changed)."""
     if user.totp_secret is None:
         return True
     code = code.strip().replace(" ", "")
     if not re.fullmatch(r"\d{6}", code):
         return False
-    totp = pyotp.TOTP(user.totp_secret)
+    secret = cipher.open(user.totp_secret)
+    totp = pyotp.TOTP(secret)
     now_step = int(_aware(at).timestamp()) // totp.interval
     for step in (now_step, now_step - 1, now_step + 1):
         if user.totp_last_step is not None and step <= user.totp_last_step:
@@ -288,6 +341,9 @@ def verify_totp(user: User, code: str, at: datetime) -> bool:
         expected = totp.generate_otp(step)
         if hmac.compare_digest(expected, code):
             user.totp_last_step = step
+            if is_plain(user.totp_secret):
+                with contextlib.suppress(ValueError):  # too long to fit encrypted: stays
+                    user.totp_secret = cipher.seal(secret)
             return True
     return False
 

@@ -51,8 +51,12 @@ def next_value(session: Session, name: str) -> int:
 
 def next_document_number(session: Session, doc_type: DocumentType, at: datetime) -> str:
     """The next number of ``doc_type`` for the year of ``at``, e.g. ``T26000042``."""
-    year = at.year % 100
     value = next_value(session, f"document:{doc_type.value}:{at.year}")
     if value >= NUMBER_LIMIT:
         raise CounterExhausted(f"{doc_type.value} numbers of {at.year} are used up")
-    return f"{NUMBER_PREFIX[doc_type]}{year:02d}{value:06d}"
+    return format_number(doc_type, at.year, value)
+
+
+def format_number(doc_type: DocumentType, year: int, value: int) -> str:
+    """The document number of counter value ``value`` of ``doc_type`` in ``year``."""
+    return f"{NUMBER_PREFIX[doc_type]}{year % 100:02d}{value:06d}"

@@ -144,6 +144,10 @@ class Case(Base):
     underlying_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     underlying_title: Mapped[str | None] = mapped_column(String(200), nullable=True)
     underlying_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    underlying_rasterized: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    """Whether ``underlying`` (the document as sanitized at filing) holds rendered pages;
+    None for a case filed before the sanitized document was stored (``underlying`` is then
+    the upload as received)."""
     signer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     signer_capacity: Mapped[str | None] = mapped_column(String(200), nullable=True)
     signer_authority: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -639,6 +639,20 @@ def sign_raw(curve_name: str, scalar: int, data: bytes, hash_name: str | None = 
     return r.to_bytes(c.size, "big") + s.to_bytes(c.size, "big")
 
 
+def low_s(curve_name: str, signature: bytes) -> bytes:
+    """Raw r‖s with s in the lower half of the group order (s ≤ n/2), the form BIP 62 and
+    RFC 6979 users call "low-s". (r, s) and (r, n - s) are both valid signatures of the same
+    data; emitting one form only means that a seal we issue is never re-signed bit-for-bit
+    differently by us. Verification accepts both (docs/seal-format.md §1.3)."""
+    c = curve(curve_name)
+    if len(signature) != 2 * c.size:
+        raise EcdsaError("not a raw r||s signature of this curve")
+    r, s = signature[: c.size], int.from_bytes(signature[c.size :], "big")
+    if s > c.n // 2:
+        s = c.n - s
+    return r + s.to_bytes(c.size, "big")
+
+
 def _split_signature(c: Curve, signature: bytes) -> list[tuple[int, int]]:
     """Candidate (r, s) readings: raw r‖s of the right length, and DER (which some field
     implementations write where r‖s is due)."""

@@ -267,8 +267,12 @@ def _signed(signer: Signer, data: bytes, hash_name: str | None = None) -> bytes:
     corrupted value, must stop the issuance, not produce a seal that fails at the border."""
     signature = signer.sign(data, hash_name)
     spki = ecdsa.spki_of_certificate(signer.certificate)
-    size = ecdsa.curve(ecdsa.curve_of_spki(spki)).size
-    if len(signature) != 2 * size or not ecdsa.verify_raw(spki, data, signature, hash_name):
+    curve_name = ecdsa.curve_of_spki(spki)
+    if len(signature) != 2 * ecdsa.curve(curve_name).size:
+        raise SigningError("the signer returned a signature of the wrong length")
+    # Low-s whatever the backend (OpenSSL, an HSM) returned: one form of each signature.
+    signature = ecdsa.low_s(curve_name, signature)
+    if not ecdsa.verify_raw(spki, data, signature, hash_name):
         raise SigningError("the signer's signature does not verify against its certificate")
     return signature
 

@@ -14,10 +14,15 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import inspect
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.routing import IntegerConverter
 
 from legalize import countries
-from legalize.config import Config
+from legalize.cases.demo_credentials import demo_credentials
+from legalize.config import Config, ConfigError
+from legalize.documents.sanitize import set_concurrency
 from legalize.registry.accounts import Role
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.web.errors import register_error_handlers
@@ -35,7 +40,11 @@ MAX_ROW_ID = 2**31 - 1
 class RowIdConverter(IntegerConverter):
     """``<int:…>`` in every route: 1 to :data:`MAX_ROW_ID`. A larger id cannot name a row,
     and handed to the database it raised (SQLite: OverflowError; PostgreSQL: out of range),
-    a 500; out of range it does not match the route, a plain 404."""
+    a 500; out of range it does not match the route, a plain 404. ASCII digits only: ``\\d``
+    matches every Unicode digit and ``int()`` reads them, so ``/api/cases/１`` (fullwidth)
+    named case 1 — one row with many URLs slips past any check keyed on the path."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("min", 1)
@@ -50,11 +59,13 @@ def create_app(
     services: dict[str, Any] | None = None,
 ) -> Flask:
     """Build the app. ``config`` defaults to :meth:`Config.from_env`; it is validated here,
-    so production mode refuses dev keys, the default secret key and SQLite.
+    so production mode refuses dev keys, the default secret key and SQLite; production mode
+    also refuses a database that accepts the published demo credentials.
     ``clock`` and ``services`` let tests fix the time and hand in ready-made objects."""
     if config is None:
         config = Config.from_env()
     config.validate()
+    set_concurrency(config.sanitizations)  # per process: bounds the memory of filings
 
     app = Flask(
         __name__,
@@ -77,10 +88,16 @@ def create_app(
     app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the order we write (OpenAPI)
     engine = make_engine(config.database_url)
+    sessions = make_session_factory(engine)
+    if config.production:
+        try:
+            refuse_demo_credentials(sessions)
+        finally:
+            engine.dispose()  # no connection of this check outlives it (gunicorn may fork)
     app.extensions["legalize"] = AppState(
         config=config,
         engine=engine,
-        sessions=make_session_factory(engine),
+        sessions=sessions,
         clock=clock or utc_now,
         services=dict(services or {}),
     )
@@ -115,3 +132,25 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     return app
+
+
+def refuse_demo_credentials(sessions: sessionmaker[Session]) -> None:
+    """Production does not start while the database accepts a published demo password or the
+    demo API token (``legalize dev run`` once pointed at this database), nor when it cannot
+    tell (the database unreachable): gunicorn then stops with the message. A database without
+    the tables yet holds no accounts."""
+    try:
+        with sessions() as session:
+            tables = set(inspect(session.connection()).get_table_names())
+            found = demo_credentials(session) if {"users", "api_clients"} <= tables else []
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise ConfigError(
+            f"production mode cannot check the database for demo credentials: {reason}"
+        ) from None
+    if found:
+        raise ConfigError(
+            "production mode refuses a database with the published demo credentials "
+            f"(made by `legalize dev run`): {'; '.join(found)}; "
+            "run `legalize users revoke-demo` before starting"
+        )

@@ -23,6 +23,7 @@ from legalize.registry.accounts import (
     client_for_token,
     credential_stamp,
 )
+from legalize.registry.totp_cipher import TotpCipher
 from legalize.web.errors import WebError
 from legalize.web.security import rate_limit
 from legalize.web.state import db, now
@@ -61,6 +62,11 @@ def _session_fresh() -> bool:
         return False
     age = now().timestamp() - since
     return 0 <= age <= current_app.permanent_session_lifetime.total_seconds()
+
+
+def totp_cipher() -> TotpCipher:
+    """The key of the stored TOTP secrets, from the app's configuration."""
+    return TotpCipher.from_config(current_app.extensions["legalize"].config)
 
 
 def current_user() -> User:

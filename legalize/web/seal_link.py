@@ -9,7 +9,9 @@ show). The holder's personal data is not repeated here.
 
 A seal that verifies but differs from the one the register holds for its number is reported
 as such: only a stolen signing key could make one, and the register's answer must not lend it
-credibility.
+credibility. "Differs" compares what the signature covers (header and message zone), not the
+signature: anyone can turn a genuine ECDSA signature (r, s) into (r, n - s), which verifies
+just as well, and a compressed IDB can be re-compressed — neither is a different seal.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import views
 from legalize.seal.errors import SealError
+from legalize.seal.profiles import decode
 from legalize.seal.qrtext import parse_qr_text
 from legalize.web.errors import WebError
 from legalize.web.pages import page
@@ -53,13 +56,16 @@ def register(app: Flask, check_url: str) -> None:
         )
 
 
-def _same_seal(stored_text: str | None, payload: str) -> bool:
+def same_seal(stored_text: str | None, payload: str) -> bool:
+    """Whether two QR texts carry the same signed content (the bytes the signature covers)."""
     if not stored_text:
         return False
     try:
-        return parse_qr_text(stored_text) == parse_qr_text(payload)
+        stored = decode(parse_qr_text(stored_text))
+        given = decode(parse_qr_text(payload))
     except SealError:
         return False
+    return type(stored) is type(given) and stored.signed_bytes == given.signed_bytes
 
 
 def seal_link(payload: str) -> WerkzeugResponse:
@@ -76,7 +82,7 @@ def seal_link(payload: str) -> WerkzeugResponse:
     if genuine:
         number = report.data.get("document_number") or report.data.get("number")
         doc = views.find_document(db(), str(number)) if isinstance(number, str) else None
-        if doc is not None and _same_seal(doc.seal_text, payload):
+        if doc is not None and same_seal(doc.seal_text, payload):
             result = public_status(doc)
         elif doc is not None:
             mismatch = True

@@ -3,7 +3,8 @@
 Rate limits use Flask-Limiter's storage (Redis when ``REDIS_URL`` is set, so all workers
 share one count; memory otherwise) and are applied explicitly where they belong: login,
 the public pages, the API. Limits can be changed per app through ``Config.extra``
-(``rate_login``, ``rate_totp`` (TOTP codes per user), ``rate_public``, ``rate_api``;
+(``rate_login`` (sign-in attempts per address), ``rate_login_user`` (failed sign-ins per user
+name, whatever the address), ``rate_totp`` (TOTP codes per user), ``rate_public``, ``rate_api``;
 ``limits`` notation such as ``10/minute``;
 ``rate_prefix`` names the keys in a shared Redis).
 """
@@ -13,13 +14,14 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from limits import parse
+from limits import RateLimitItem, parse
 
 from legalize.config import Config
 from legalize.web.errors import WebError
 
 DEFAULT_LIMITS = {
     "rate_login": "10/minute",
+    "rate_login_user": "10/hour",
     "rate_totp": "10/hour",
     "rate_public": "30/minute",
     "rate_api": "300/minute",
@@ -54,17 +56,32 @@ def init_limiter(app: Flask, config: Config) -> Limiter:
     return limiter
 
 
-def rate_limit(name: str, key: str | None = None) -> None:
-    """Count one hit of limit ``name`` for ``key`` (default: client address); 429 when over."""
+def rate_limit(name: str, key: str | None = None, *, count: bool = True) -> None:
+    """Count one hit of limit ``name`` for ``key`` (default: client address); 429 when over.
+    With ``count=False`` only check that the limit is not used up (:func:`count_failure`
+    counts later, e.g. only failed sign-ins)."""
+    text, item, keys = _limit(name, key)
+    limiter: Limiter = current_app.extensions["legalize_limiter"]
+    allowed = limiter.limiter.hit(item, *keys) if count else limiter.limiter.test(item, *keys)
+    if not allowed:
+        raise WebError(429, "RATE_LIMITED", f"too many requests; limit is {text}")
+
+
+def count_failure(name: str, key: str) -> None:
+    """Count one hit of limit ``name`` for ``key`` without answering 429 now: the request
+    that failed gets its own answer, the next one checked with :func:`rate_limit` the 429."""
+    _, item, keys = _limit(name, key)
+    limiter: Limiter = current_app.extensions["legalize_limiter"]
+    limiter.limiter.hit(item, *keys)
+
+
+def _limit(name: str, key: str | None) -> tuple[str, RateLimitItem, tuple[str, str, str]]:
     config: Config = current_app.extensions["legalize"].config
     text = config.extra.get(name, DEFAULT_LIMITS[name])
-    limiter: Limiter = current_app.extensions["legalize_limiter"]
-    item = parse(text)
     who = key if key is not None else (get_remote_address() or "unknown")
     # Direct hits bypass Flask-Limiter's key_prefix: name the prefix in the key ourselves.
     prefix = config.extra.get("rate_prefix", "legalize")
-    if not limiter.limiter.hit(item, prefix, name, who):
-        raise WebError(429, "RATE_LIMITED", f"too many requests; limit is {text}")
+    return text, parse(text), (prefix, name, who)
 
 
 def refuse_nul_characters() -> None:

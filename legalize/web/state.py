@@ -46,6 +46,15 @@ def db() -> Session:
     return session
 
 
+def end_transaction() -> None:
+    """Commit and end the request's open transaction, if any (the sign-in or token look-up
+    opened it), before slow work such as sanitizing an upload: no transaction — and on
+    SQLite no lock — is held while it runs. The session stays usable."""
+    session: Session | None = g.get("db_session")
+    if session is not None and session.in_transaction():
+        session.commit()
+
+
 def now() -> datetime:
     return state().clock()
 

@@ -18,7 +18,7 @@ from legalize.web.api.schemas import API
 from legalize.web.api.spec import Operation, Param, query_params, validate
 from legalize.web.auth import api_client, client_actor, scope_required
 from legalize.web.errors import WebError
-from legalize.web.state import db, now
+from legalize.web.state import db, end_transaction, now
 
 CASE_ID = Param("case_id", "path", {"type": "integer", "minimum": 1})
 PDF = "application/pdf"
@@ -201,6 +201,7 @@ def create_legalization() -> Response:
     client = api_client()
     body = json_body("LegalizationRequest")
     at = now()
+    end_transaction()  # sanitizing the upload may take seconds: hold no transaction
     req = legalization.parse_request(body, None, at)
     return created(legalization.file_application(db(), client_actor(client), req, at))
 

@@ -252,7 +252,7 @@ def query_params(op: Operation, args: Any) -> dict[str, Any]:
             out[p.name] = p.schema.get("default")
             continue
         if p.schema.get("type") == "integer":
-            if not re.fullmatch(r"-?\d{1,9}", raw):
+            if not re.fullmatch(r"-?[0-9]{1,9}", raw):  # not \d: no fullwidth or other digits
                 raise WebError(400, "INVALID_INPUT", f"{p.name} must be an integer", p.name)
             value: Any = int(raw)
         else:

@@ -13,7 +13,7 @@ from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.pages import invalid_form, page
 from legalize.web.staff import bp
 from legalize.web.staff.forms import LegalizationForm, ReadmissionForm
-from legalize.web.state import db, now
+from legalize.web.state import db, end_transaction, now
 
 
 def _iso(value: Any) -> str | None:
@@ -83,6 +83,7 @@ def legalization_create() -> WerkzeugResponse:
         "signer_authority": form.signer_authority.data,
     }
     content = form.document.data.read() if form.document.data else None
+    end_transaction()  # sanitizing the upload may take seconds: hold no transaction
     request = legalization.parse_request(data, content, at)
     view = legalization.file_application(db(), user_actor(current_user()), request, at)
     flash(f"legalization application filed as case #{view.id}")

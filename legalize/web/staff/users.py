@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.registry import accounts, audit
 from legalize.registry.accounts import Role, User
-from legalize.web.auth import current_user, roles_required
+from legalize.web.auth import current_user, roles_required, totp_cipher
 from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
 from legalize.web.staff import bp
@@ -42,6 +42,7 @@ def user_create() -> WerkzeugResponse:
             form.roles.data or [],
             now(),
             totp_secret=secret,
+            cipher=totp_cipher(),
         )
         _audit(user, "user.created", totp=secret is not None)
         session.commit()
@@ -92,7 +93,7 @@ TOTP_SHOWN_FOR = "totp_shown_for"
 
 
 def _uri(user: User) -> str | None:
-    return accounts.totp_uri(user) if user.totp_secret else None
+    return accounts.totp_uri(user, totp_cipher()) if user.totp_secret else None
 
 
 def totp_qr(uri: str) -> str:
@@ -123,7 +124,7 @@ def user_update(user_id: int) -> WerkzeugResponse:
         if form.password.data:
             accounts.set_password(user, form.password.data)
         if form.totp.data == "new":
-            accounts.enable_totp(user, accounts.new_totp_secret())
+            accounts.enable_totp(user, accounts.new_totp_secret(), totp_cipher())
         elif form.totp.data == "off":
             accounts.disable_totp(user)
         _audit(

@@ -92,6 +92,15 @@ CASES: list[Bad] = [
         "staff.case_preview", "GET", f"/staff/cases/{NOPE}/preview.png", 404, "case_id", user="bob"
     ),
     Bad("staff.case_photo", "GET", f"/staff/cases/{NOPE}/photo", 404, "case_id", user="bob"),
+    Bad("staff.clear_photo", "GET", "/staff/clear/TTD0000000/photo", 404, "number", user="carol"),
+    Bad(
+        "staff.clear_photo",
+        "GET",
+        "/staff/clear/" + "x" * 30 + "/photo",
+        404,
+        "number",
+        user="carol",
+    ),
     Bad(
         "staff.case_underlying",
         "GET",
@@ -633,6 +642,7 @@ NO_INPUT_ROUTES = {
     ("GET", "staff.legalization_new"),
     ("GET", "staff.batch_new"),
     ("GET", "staff.clear"),
+    ("GET", "staff.work"),
     ("GET", "staff.users"),
     ("GET", "staff.signatories"),
     ("GET", "api.openapi"),
@@ -716,7 +726,9 @@ def test_bad_input_is_a_4xx_naming_the_field(env: WebEnv, case: Bad) -> None:
     )
     assert response.status_code == case.status, response.get_data(as_text=True)[:2000]
     html = response.get_data(as_text=True)
-    assert f"<code>{case.field}</code>" in html, html[:3000]
+    # Named beside its field in a form, or in the markup of a refusal shown on the case page
+    # (plain words for the officer, no field-name prefix: issue 8).
+    assert f"<code>{case.field}</code>" in html or f'data-field="{case.field}"' in html, html[:3000]
 
 
 def _copy(value: Any) -> Any:

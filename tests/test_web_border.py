@@ -232,6 +232,11 @@ def test_refusal_shown_on_the_case_page(env: WebEnv) -> None:
     assert again.status_code in (403, 409)
     refusal = re.search(r'<div class="errors refusal".*?</div>', again.get_data(as_text=True), re.S)
     assert refusal is not None and f"case {case_id}" not in refusal.group(0).lower()
+    # A form from a tab open too long (no valid CSRF token): the case page, the text kept.
+    stale = dave.post(f"/staff/cases/{case_id}/reject", data={"reason": "typed before lunch"})
+    assert stale.status_code == 400
+    text = stale.get_data(as_text=True)
+    assert "<h1>Case #" in text and "open too long" in text and "typed before lunch" in text
 
 
 def test_sex_has_no_default(env: WebEnv) -> None:

@@ -9,6 +9,8 @@ from typing import Any, ParamSpec
 
 from flask import Response, flash, redirect, request, url_for
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import common, readmission, views
@@ -22,8 +24,8 @@ from legalize.registry import audit
 from legalize.registry.accounts import Role
 from legalize.registry.models import Case, CaseKind
 from legalize.web import workflow
-from legalize.web.auth import current_user, roles_required, user_actor
-from legalize.web.errors import WebError, case_status
+from legalize.web.auth import current_user, load_user, roles_required, user_actor
+from legalize.web.errors import WebError, case_status, error_response
 from legalize.web.pages import page
 from legalize.web.preview import PreviewUnavailable, first_page_png
 from legalize.web.refusals import plain
@@ -240,6 +242,52 @@ def refused_inline(view: Callable[P, WerkzeugResponse]) -> Callable[P, WerkzeugR
             )
 
     return wrapped
+
+
+CASE_ACTIONS = frozenset(
+    {
+        "staff.case_prepare",
+        "staff.case_crosscheck",
+        "staff.case_match_signer",
+        "staff.case_approve",
+        "staff.case_reject",
+        "staff.case_issue",
+        "staff.case_revoke",
+        "staff.case_photo_upload",
+        "staff.case_photo_override",
+        "staff.case_identity_decision",
+        "staff.case_duplicate_resolve",
+    }
+)
+
+
+@bp.errorhandler(CSRFError)
+def stale_form(exc: CSRFError) -> Response:
+    """A case page's form posted from a tab open too long (the CSRF token expired): the case
+    page again as it is now, what was typed kept, and a plain word — still 400, nothing done.
+    Every other staff form answers as the app does (legalize.web.errors)."""
+    user = load_user()
+    case_id = (request.view_args or {}).get("case_id")
+    if (
+        request.endpoint in CASE_ACTIONS
+        and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+        and isinstance(case_id, int)
+        and user is not None
+        and any(user.has_role(r) for r in OFFICE)
+        and db().get(Case, case_id) is not None
+    ):
+        try:
+            return _case_page(
+                case_id,
+                400,
+                refusal="This page had been open too long, so nothing was done (CSRF token "
+                "expired). It is shown again as it is now: check it and try once more.",
+                refusal_code="CSRF_FAILED",
+                **_kept_forms(),
+            )
+        except (ValueError, HTTPException):  # a body that is no form at all
+            db().rollback()
+    return error_response(400, "CSRF_FAILED", exc.description or "CSRF", "csrf_token")
 
 
 def _kept_forms() -> dict[str, Any]:

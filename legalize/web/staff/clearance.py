@@ -123,7 +123,9 @@ def clear_lookup() -> WerkzeugResponse:
     if not form.validate_on_submit():
         status = 400 if "csrf_token" in form.errors else 422
         return page("staff/clear.html", status=status, form=form)
-    return clear_page(_number_from(form.number.data or ""), form=form)
+    number = _number_from(form.number.data or "")
+    # Text that holds no seal is bad input (422); a number the register lacks is not ours (404).
+    return clear_page(number, 200 if number else 422, form=form)
 
 
 @bp.get("/clear/<number>/photo")

@@ -518,6 +518,11 @@ EXTRA_INK = 0.3
 """Ink (mm², pixels darker than half-way from paper to ink) beyond the value's end, where
 the print must be blank, that means something was added: a full stop at 10 pt is about
 0.2 mm², a small letter 0.6–1 mm²; genuine prints show 0."""
+BLURRED_MM = 0.16
+"""A photo whose measured blur (σ on the markers' edges, ``LocatedPage.blur_mm``) reaches
+this is blurred (sharp genuine phone photos 0.10–0.13 mm; defocus or shake 0.19–0.28): a
+differing OCR read no longer lowers the glyph bar (no GLYPH_CONFIRM), only a glyph failing
+on its own (GLYPH_MIN and GLYPH_DROP) counts."""
 BLUR_MM = 0.06
 """Gaussian sigma both ink maps are blurred with before comparing (print and lens blur)…"""
 BLUR_PHOTO_PX = 0.8
@@ -548,6 +553,8 @@ class Evidence:
     pixels_apply: bool = True
     """False when the rendering cannot be the print: a name printed with diacritics or
     hyphens the seal's MRZ form drops (then OCR alone decides)."""
+    photo_blur: float | None = None
+    """The photo's measured blur (σ, mm), None where not measured."""
 
 
 def _marked(read: str, sealed: str) -> bool:
@@ -632,6 +639,7 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
         spec.kind == "name" and spec.bound is None and _marked(reading.text, spec.mrz_name or "")
     )
     return Evidence(
+        photo_blur=page.blur_mm,
         pixels_apply=pixels_apply,
         spec=spec,
         text=text,
@@ -668,7 +676,9 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
        ≥ LINE_READABLE) and some glyph fails (score < GLYPH_MIN and GLYPH_DROP below the
        median, or < GLYPH_CONFIRM and CONFIRM_DROP below the median where a confident read
        differs; a lone glyph: OCR must
-       read another one) → mismatch;
+       read another one) → mismatch — where OCR read something and also differs at a
+       failing glyph (two independent signals; else unreadable); on a blurred photo
+       (``blur_mm`` ≥ BLURRED_MM) the lower GLYPH_CONFIRM bar does not apply;
     4. legible pixels that confirm every glyph, whole-value score ≥ LINE_MIN
        → OK (OCR misread a glyph the pixels confirm, e.g. T as 7);
     5. a confident OCR read (≥ OCR_CONFIDENT) at least two edits away, and pixels that do not
@@ -690,7 +700,8 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
     bad = {
         i for i, s in e.char_scores.items() if s < GLYPH_MIN and (single or s < median - GLYPH_DROP)
     }
-    if e.read.confidence >= OCR_CONFIDENT:
+    blurred = e.photo_blur is not None and e.photo_blur >= BLURRED_MM
+    if e.read.confidence >= OCR_CONFIDENT and not blurred:
         # where a confident read differs, a glyph need only fall short of GLYPH_CONFIRM and
         # CONFIRM_DROP below the median (a 6 redrawn as a 5 in the print's own font scored
         # 0.83 among 0.98s; blur lowers all glyphs alike)
@@ -712,7 +723,12 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
     else:
         readable = median >= LINE_READABLE
     if readable and bad:
-        return FIELD_MISMATCH, sorted(where)
+        # two independent signals: a failing glyph counts only where OCR, reading
+        # something, also reads another character (a glyph blur or shake dragged down
+        # while OCR saw nothing there, or read nothing, is no evidence of an edit)
+        if single or (e.read.text and bad & set(e.ocr_positions)):
+            return FIELD_MISMATCH, sorted(where)
+        return FIELD_UNREADABLE, []
     if readable and e.score >= LINE_MIN:
         return OK, []
     if e.read.confidence >= OCR_CONFIDENT and e.distance >= 2 and e.score < LINE_MIN:

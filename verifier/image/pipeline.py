@@ -18,6 +18,7 @@ become a check that says what to do, and the verdict is INDETERMINATE.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -207,13 +208,14 @@ def verify_image(
     checks.extend(seal_report.checks)
     info.update(seal_fields)
     if page is not None:
+        page = dataclasses.replace(page, blur_mm=_blur(page, fit))
         info["image"].update(
             kind=page.kind.value,
             fix=page.fix.value,
             residual_mm=None if page.residual_mm is None else round(page.residual_mm, 3),
             px_per_mm=round(page.px_per_mm, 2),
             markers=list(fit.markers) if fit is not None else [],
-            blur_mm=_blur(page, fit),
+            blur_mm=page.blur_mm,
         )
         debug.save("03-rectified", page.canonical(colour=True))
 

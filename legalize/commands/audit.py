@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from legalize.commands import CommandError
 from legalize.config import Config
@@ -50,23 +53,31 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=numbers_check)
 
 
-def verify(args: argparse.Namespace) -> int:
+@contextmanager
+def _session(args: argparse.Namespace, what: str) -> Iterator[Session]:
+    """A session on ``--database-url`` (else the configured database); a database that cannot
+    be opened or read is a usage error naming ``what`` was being read (exit status 2)."""
     url = args.database_url or Config.from_env().database_url
-    try:
-        anchors = [Anchor.parse(a) for a in args.anchor]
-    except AuditError as exc:
-        raise CommandError(str(exc), exit_status=2) from exc
     try:
         engine = make_engine(url)
     except DatabaseError as exc:
         raise CommandError(str(exc), exit_status=2) from exc
     try:
         with make_session_factory(engine)() as session:
-            result = verify_chain(session, anchors=anchors)
+            yield session
     except SQLAlchemyError as exc:
-        raise CommandError(f"cannot read the audit log: {exc}", exit_status=2) from exc
+        raise CommandError(f"cannot read {what}: {exc}", exit_status=2) from exc
     finally:
         engine.dispose()
+
+
+def verify(args: argparse.Namespace) -> int:
+    try:
+        anchors = [Anchor.parse(a) for a in args.anchor]
+    except AuditError as exc:
+        raise CommandError(str(exc), exit_status=2) from exc
+    with _session(args, "the audit log") as session:
+        result = verify_chain(session, anchors=anchors)
     if args.json:
         print(
             json.dumps(
@@ -88,27 +99,17 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def numbers_check(args: argparse.Namespace) -> int:
-    url = args.database_url or Config.from_env().database_url
-    try:
-        engine = make_engine(url)
-    except DatabaseError as exc:
-        raise CommandError(str(exc), exit_status=2) from exc
-    try:
-        with make_session_factory(engine)() as session:
-            if args.abandon:
-                try:
-                    numbers.abandon_number(
-                        session, args.abandon, args.reason, datetime.now(UTC), actor="system:cli"
-                    )
-                except numbers.NumberError as exc:
-                    raise CommandError(str(exc), exit_status=2) from exc
-                session.commit()
-                print(f"number {args.abandon.strip().upper()}: abandoned, on record")
-            result = numbers.account_numbers(session)
-    except SQLAlchemyError as exc:
-        raise CommandError(f"cannot read the register: {exc}", exit_status=2) from exc
-    finally:
-        engine.dispose()
+    with _session(args, "the register") as session:
+        if args.abandon:
+            try:
+                numbers.abandon_number(
+                    session, args.abandon, args.reason, datetime.now(UTC), actor="system:cli"
+                )
+            except numbers.NumberError as exc:
+                raise CommandError(str(exc), exit_status=2) from exc
+            session.commit()
+            print(f"number {args.abandon.strip().upper()}: abandoned, on record")
+        result = numbers.account_numbers(session)
     if args.json:
         print(
             json.dumps(

@@ -15,6 +15,8 @@ import numpy as np
 import zxingcpp
 from numpy.typing import NDArray
 
+from legalize.documents.layout import Rect
+
 from .page import LocatedPage
 
 RECTIFIED_PX_PER_MM = 12.0
@@ -55,13 +57,9 @@ def find_qr(gray: NDArray[np.uint8]) -> list[QrHit]:
     return [QrHit(b.text, _corners(b), rectified=False) for b in _read(gray)]
 
 
-def find_qr_rectified(
-    page: LocatedPage, square_mm: tuple[float, float, float, float]
-) -> list[QrHit]:
+def find_qr_rectified(page: LocatedPage, qr_square: Rect) -> list[QrHit]:
     """Read the QR from its square rectified out of the photo; corners mapped back."""
-    from legalize.documents.layout import Rect
-
-    square = Rect(*square_mm).grown(3.0)
+    square = qr_square.grown(3.0)
     region = page.region(square, RECTIFIED_PX_PER_MM)
     hits = []
     for barcode in _read(region):

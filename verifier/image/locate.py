@@ -167,25 +167,34 @@ def _fit(
     return homography, residual
 
 
+def marker_points(
+    kind: DocumentKind, hits: Sequence[MarkerHit]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], tuple[int, ...]]:
+    """The corners of ``kind``'s markers among ``hits``: page mm, photo px (both (4n, 2)),
+    and the ids used."""
+    by_id = {m.id: m for m in MARKERS_BY_KIND[kind]}
+    used = [h for h in hits if h.id in by_id]
+    mm = np.vstack([marker_corners_mm(by_id[h.id]) for h in used]) if used else np.empty((0, 2))
+    px = np.vstack([h.corners for h in used]) if used else np.empty((0, 2))
+    return mm, px, tuple(h.id for h in used)
+
+
 def fit_markers(hits: Sequence[MarkerHit]) -> PageFit:
     """The marker fix; :class:`PageNotFound` when fewer than :data:`MIN_MARKERS` of one
     document's markers were found or they disagree."""
     kind = kind_of(hits)
     if kind is None:
         raise PageNotFound("no markers of ours" if not hits else "markers of two documents")
-    by_id = {m.id: m for m in MARKERS_BY_KIND[kind]}
-    used = [h for h in hits if h.id in by_id]
+    mm, px, used = marker_points(kind, hits)
     if len(used) < MIN_MARKERS:
         raise PageNotFound(f"{len(used)} of the page's 4 markers found")
-    mm = np.vstack([marker_corners_mm(by_id[h.id]) for h in used])
-    px = np.vstack([h.corners for h in used])
     fitted = _fit(mm, px)
     if fitted is None:
         raise PageNotFound("the markers do not fit a page")
     homography, residual = fitted
     if residual > MAX_RESIDUAL_MM:
         raise PageNotFound(f"the markers disagree by {residual:.1f} mm")
-    return PageFit(kind, Fix.MARKERS, homography, residual, tuple(h.id for h in used))
+    return PageFit(kind, Fix.MARKERS, homography, residual, used)
 
 
 def qr_symbol_corners_mm(kind: DocumentKind, text: str) -> NDArray[np.float64]:
@@ -210,14 +219,13 @@ def fit_with_qr(
     text: str,
 ) -> PageFit | None:
     """The fallback fix: the QR's four corners plus any of ``kind``'s markers found."""
-    by_id = {m.id: m for m in MARKERS_BY_KIND[kind]}
-    used = [h for h in hits if h.id in by_id]
     try:
         qr_mm = qr_symbol_corners_mm(kind, text)
     except qr.QrError:
         return None
-    mm = np.vstack([qr_mm, *[marker_corners_mm(by_id[h.id]) for h in used]])
-    px = np.vstack([qr_corners_px, *[h.corners for h in used]])
+    marker_mm, marker_px, used = marker_points(kind, hits)
+    mm = np.vstack([qr_mm, marker_mm])
+    px = np.vstack([qr_corners_px, marker_px])
     fitted = _fit(mm, px)
     if fitted is None:
         return None
@@ -228,7 +236,7 @@ def fit_with_qr(
         Fix.QR_CORNERS,
         homography,
         residual if used else None,
-        tuple(h.id for h in used),
+        used,
     )
 
 

@@ -163,9 +163,7 @@ def verify_image(
     chosen = _choose_qr(qr_hits, page)
     if chosen is None and page is not None:
         square = locate.QR_SQUARE[page.kind]
-        chosen = _choose_qr(
-            barcode.find_qr_rectified(page, (square.x, square.y, square.w, square.h)), page
-        )
+        chosen = _choose_qr(barcode.find_qr_rectified(page, square), page)
     if chosen is None:
         checks.append(_page_check(fit, why_not, hits))
         checks.append(
@@ -305,10 +303,9 @@ def _fallback(
         qr_mm = locate.qr_symbol_corners_mm(kind, qr_hit.text)
     except Exception:
         return None
-    by_id = {m.id: m for m in locate.MARKERS_BY_KIND[kind]}
-    used = [h for h in hits if h.id in by_id]
-    anchor_mm = np.vstack([qr_mm, *[locate.marker_corners_mm(by_id[h.id]) for h in used]])
-    anchor_px = np.vstack([qr_hit.corners, *[h.corners for h in used]])
+    marker_mm, marker_px, _ = locate.marker_points(kind, hits)
+    anchor_mm = np.vstack([qr_mm, marker_mm])
+    anchor_px = np.vstack([qr_hit.corners, marker_px])
     outline = locate.page_outline(gray)
     if outline is not None:
         by_outline = locate.fit_outline(kind, outline, anchor_mm, anchor_px)

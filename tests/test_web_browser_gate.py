@@ -87,7 +87,11 @@ def test_watchlist_case_blocked_then_decided_in_a_browser(
         wait.until(ec.presence_of_element_located((By.ID, "username")))
         driver.find_element(By.ID, "username").send_keys(user)
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        login_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
+        # the signed-in page, not the login page still showing (its h1 would satisfy the
+        # next wait and the case would be requested before the session cookie is set)
+        wait.until(ec.staleness_of(login_page))
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
         driver.get(f"{base}/staff/cases/{case_id}")
         wait.until(ec.presence_of_element_located((By.ID, "identity-check")))

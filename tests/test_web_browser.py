@@ -86,7 +86,9 @@ def test_login_and_case_list_in_a_real_browser(live: tuple[str, WebEnv]) -> None
         assert "/staff/login" in driver.current_url  # not signed in: sent to the login page
         driver.find_element(By.ID, "username").send_keys("alice")
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        login_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
+        wait.until(ec.staleness_of(login_page))  # the next page, not the login page's h1
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
         assert driver.find_element(By.CSS_SELECTOR, "h1").text == "Cases"
         rows = driver.find_elements(By.CSS_SELECTOR, "table tbody tr")

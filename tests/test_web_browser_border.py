@@ -87,7 +87,9 @@ def test_border_screen_of_a_used_document_in_a_browser(
         wait.until(ec.presence_of_element_located((By.ID, "username")))
         driver.find_element(By.ID, "username").send_keys("carol")
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        login_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
+        wait.until(ec.staleness_of(login_page))  # the next page, not the login page's h1
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
         assert driver.find_element(By.CSS_SELECTOR, "h1").text == "My work"
         driver.get(f"{base}/staff/clear")

@@ -241,7 +241,7 @@ def recoverable(
             select(JobItem.id, JobItem.claimed_by, JobItem.claimed_at).where(
                 JobItem.outcome == ItemOutcome.CLAIMED.value
             )
-        ).tuples():
+        ):
             if (claimed_at is not None and claimed_at < before) or alive(worker or "") is False:
                 released.append(item_id)
         if released:

@@ -50,7 +50,7 @@ def test_items_are_made_once_and_a_busy_batch_refuses_a_second_job(
     session_factory: sessionmaker[Session],  # noqa: F811
 ) -> None:
     with session_factory() as s:
-        batch_id, case_ids = approved_batch(s, 3, T0)
+        batch_id, _ = approved_batch(s, 3, T0)
         job_id, items = _issue_job(s, batch_id)
         assert len(items) == 3
         assert jobs.fan_out(s, job_id, T0) == []  # a start message delivered twice

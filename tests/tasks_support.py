@@ -13,15 +13,16 @@ from legalize.cases import batch, readmission
 
 
 def approved_batch(
-    session: Session, count: int, at: datetime, reference: str = "FLIGHT-1"
+    session: Session, count: int, at: datetime, reference: str = "FLIGHT-1", first: int = 0
 ) -> tuple[int, list[int]]:
-    """File ``count`` distinct people as one batch at ``at``, prepare (alice) and approve
+    """File ``count`` distinct people (numbered from ``first``: another batch of the same
+    database starts past this one's) as one batch at ``at``, prepare (alice) and approve
     (bob) them all; (batch id, case ids in row order)."""
     photo = base64.b64encode(plain_photo()).decode()
     travel = (at + timedelta(days=10)).date().isoformat()
     rows = [
         {**request_body(f"{reference}-{i}", travel_date=travel, **person), "photo": photo}
-        for i, person in enumerate(distinct_people(session, count))
+        for i, person in enumerate(distinct_people(session, count, first))
     ]
     filed = batch.file_batch(session, HOST, "DEU", reference, rows, at)
     assert not filed.failed, filed.failed

@@ -194,7 +194,15 @@ def prepare(session: Session, actor: Actor, case_id: int, at: datetime) -> CaseV
 
 def flag_duplicates(session: Session, actor: Actor, case_id: int, at: datetime) -> None:
     """Look for duplicates of a readmission case again and link what is new — committed on
-    its own, so the flags stay even when the step that follows is refused."""
+    its own, so the flags stay even when the step that follows is refused. The search runs
+    first without the lock: it mostly finds nothing new, and a transaction that only locked
+    the case would still cost a WAL flush at its commit (one per issuance)."""
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        return  # the step that follows refuses it (lock_case)
+    with unit_of_work(session):
+        found = session.get(Case, case_id, populate_existing=True)
+        if found is None or not duplicates.unlinked(session, found, at):
+            return  # (no such case: the step that follows says so)
     try:
         with unit_of_work(session):
             case = lock_case(session, case_id)

@@ -21,7 +21,6 @@ from legalize.cases.issuer import Issuer
 from legalize.config import Config
 from legalize.registry import numbers
 from legalize.registry.jobs import ItemOutcome
-from legalize.registry.models import Case
 from legalize.tasks import jobs
 
 log = logging.getLogger(__name__)
@@ -100,13 +99,9 @@ def _carry_out(
     try:
         if claim.attempts > 1 and claim.step == "issue":
             _settle_cut_off(session, claim, at)
-        case = session.get(Case, claim.case_id, populate_existing=True)
-        ready = case is not None and batch.ready_for(claim.step, case)
-        past = case is not None and batch.past(claim.step, case)
-        session.rollback()  # a read: the step opens its own transactions
-        if not ready:
+        if not claim.ready:
             # Done by the earlier worker that died before recording it, or by someone else.
-            did_it = claim.attempts > 1 and past
+            did_it = claim.attempts > 1 and claim.past
             return (ItemOutcome.DONE if did_it else ItemOutcome.SKIPPED), []
         issuer = rt.issuer() if claim.step == "issue" else None
         batch.carry_out(

@@ -1,0 +1,164 @@
+"""Issuance through the task queue: one flight issued by 1, 2 and 4 worker processes, beside
+the bare pipeline's figure.
+
+    DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+    REDIS_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/issue_queue.py [FLIGHT] [SECONDS]
+
+For each number of processes: a fresh PostgreSQL database with a batch of FLIGHT (default
+200) approved cases, ``legalize worker -p N`` on Redis, warmed up on a small batch first
+(imports, signers, fonts), then the issue step of the flight timed from queuing the job to
+its last item finished — each document through the whole path a user's click takes: its
+task, its claim, the case rules (identity gate, duplicates), the number, rendering and
+signing, the register row with the PDF, three audit entries, the item's outcome.
+
+The bare pipeline is bench/issue.py's ``ours`` (issue_ttd alone, no database) for SECONDS
+(default 8) on 1 and 2 processes. The queue and register cost per document is the queue's
+time per document on min(N, cores) processes over the bare one's, minus one; goal ≤ 25 %.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the test helpers that file an approved batch
+
+from bench import issue as bare  # noqa: E402
+
+OFFICER_ROLES = ("issuing_officer", "approving_officer")
+
+
+def _databases() -> tuple[str, str]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit(
+            "bench/issue_queue.py: set DATABASE_URL to the PostgreSQL server (postgresql+psycopg://…)"
+        )
+    return url, os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+
+
+def _seed(url: str, flight: int, warm: int, at: datetime) -> tuple[int, int]:
+    """Two batches of approved cases (warm-up, flight) in the database ``url``."""
+    from tasks_support import approved_batch
+
+    from legalize.registry.db import make_engine, make_session_factory, upgrade
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with make_session_factory(engine)() as s:
+        warm_id, _ = approved_batch(s, warm, at, reference="WARM-UP")
+        flight_id, _ = approved_batch(s, flight, at, reference="FLIGHT", first=warm)
+    engine.dispose()
+    return warm_id, flight_id
+
+
+def _run_job(url: str, config: object, batch_id: int, at: datetime) -> float:
+    """Queue the issue step of the batch; seconds until its last item finished."""
+    from legalize.cases.rules import Actor, Role
+    from legalize.registry.db import make_engine, make_session_factory
+    from legalize.tasks import jobs
+    from legalize.tasks.queue import JobQueue
+
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    officer = Actor("user:bench", frozenset(Role(r) for r in OFFICER_ROLES))
+    with sessions() as s:
+        job_id = jobs.request(s, officer, batch_id, "issue", at)
+    queue = JobQueue(config, lambda: sys.exit("no task runs in the bench process"))  # type: ignore[arg-type]
+    start = time.perf_counter()
+    queue.start(job_id)
+    while True:
+        with sessions() as s:
+            view = jobs.progress(s, batch_id)
+        if view is not None and not view.running:
+            break
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - start
+    assert view.failures == (), view.failures[:3]
+    engine.dispose()
+    return elapsed
+
+
+def queue_rate(server: str, redis_url: str, keys: Path, processes: int, flight: int) -> float:
+    """Documents per second issued by ``processes`` workers through the queue."""
+    from tests.db import create_postgres_database, drop_postgres_database
+
+    from legalize.config import Config
+    from legalize.pki.devkeys import DEV_PASSPHRASE
+    from legalize.tasks.queue import make_huey
+
+    url, name = create_postgres_database(server)
+    queue_name = f"bench-{uuid.uuid4().hex[:8]}"
+    config = Config(queue="redis", redis_url=redis_url, queue_name=queue_name)
+    at = datetime.now(UTC)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "LEGALIZE_QUEUE": "redis",
+        "LEGALIZE_QUEUE_NAME": queue_name,
+        "LEGALIZE_KEYS_DIR": str(keys),
+        "LEGALIZE_KEY_PASSPHRASE": DEV_PASSPHRASE,
+    }
+    worker = None
+    try:
+        warm_id, flight_id = _seed(url, flight, 4 * processes, at)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "legalize.cli", "worker", "-p", str(processes)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        _run_job(url, config, warm_id, at)
+        return flight / _run_job(url, config, flight_id, at)
+    finally:
+        if worker is not None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=60)
+        make_huey(config).flush()
+        drop_postgres_database(server, name)
+
+
+def main() -> None:
+    flight = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 8.0
+    server, redis_url = _databases()
+    from legalize.pki.devkeys import init_dev
+    from legalize.registry.db import normalize_url
+
+    server = normalize_url(server)
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        keys = Path(tmp) / "keys"
+        init_dev(keys, datetime.now(UTC) - timedelta(days=1))
+        # bench/issue.py signs at a fixed time; its keys must be valid then.
+        bare_keys = Path(tmp) / "bare-keys"
+        init_dev(bare_keys, bare.AT - timedelta(days=1))
+        base = {p: bare.rate(str(bare_keys), "ours", seconds, p) for p in (1, 2)}
+        print(f"signed TTDs, {cores} cores; flight of {flight} through the queue on PostgreSQL")
+        for p, rate in base.items():
+            print(f"  bare pipeline  {p} process{'es' if p > 1 else '  '}: {rate:6.1f} /s")
+        for processes in (1, 2, 4):
+            rate = queue_rate(server, redis_url, keys, processes, flight)
+            against = base[min(processes, 2, cores)] if min(processes, cores) > 1 else base[1]
+            cost = against / rate - 1
+            per_doc = 1000 * min(processes, cores) / rate
+            print(
+                f"  queue {processes} worker process{'es' if processes > 1 else '  '}: "
+                f"{rate:6.1f} /s  ({per_doc:5.1f} ms of a core per document; "
+                f"queue + register cost {cost:+.0%} of the bare pipeline)"
+            )
+
+
+if __name__ == "__main__":
+    main()

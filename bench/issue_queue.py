@@ -90,7 +90,7 @@ def _run_job(url: str, config: object, batch_id: int, at: datetime) -> float:
 
 def queue_rate(server: str, redis_url: str, keys: Path, processes: int, flight: int) -> float:
     """Documents per second issued by ``processes`` workers through the queue."""
-    from tests.db import create_postgres_database, drop_postgres_database
+    from db import create_postgres_database, drop_postgres_database
 
     from legalize.config import Config
     from legalize.pki.devkeys import DEV_PASSPHRASE

@@ -35,7 +35,7 @@ from legalize.registry.models import Case, Document
 from legalize.tasks import jobs
 from legalize.tasks.queue import JobQueue, make_huey
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+pytestmark = [pytest.mark.slow]
 
 FLIGHT = 12
 OFFICER = Actor("user:dave", frozenset({Role.ISSUING_OFFICER, Role.APPROVING_OFFICER}))
@@ -113,6 +113,8 @@ def _state(sessions: sessionmaker[Session], case_ids: list[int]) -> dict[int, tu
     return found
 
 
+@pytest.mark.postgres
+@pytest.mark.redis
 def test_sigkill_mid_flight_then_restart(database: str, dev_pki, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     redis_url = _redis_url()
     name = f"test-crash-{uuid.uuid4().hex[:8]}"
@@ -185,3 +187,56 @@ def test_sigkill_mid_flight_then_restart(database: str, dev_pki, tmp_path: Path)
     engine.dispose()
     assert main(["audit", "verify", "--database-url", database]) == 0
     assert main(["audit", "numbers", "--database-url", database]) == 0  # the cut one: abandoned
+
+
+def test_the_embedded_sqlite_queue_needs_no_server(dev_pki, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """What `legalize dev run` starts: a worker on a SQLite queue file and the SQLite
+    register, no Redis, no PostgreSQL."""
+    database = f"sqlite:///{tmp_path / 'register.sqlite3'}"
+    instance = tmp_path / "instance"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "LEGALIZE_QUEUE": "sqlite",
+        "LEGALIZE_KEYS_DIR": str(dev_pki.dir),
+        "LEGALIZE_KEY_PASSPHRASE": dev_pki.passphrase,
+        "LEGALIZE_INSTANCE_DIR": str(instance),
+        "PYTHONPATH": str(Path(__file__).parent.parent),
+    }
+    for name in ("LEGALIZE_ENV", "REDIS_URL", "LEGALIZE_QUEUE_NAME"):
+        env.pop(name, None)
+    engine = make_engine(database)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    now = datetime.now(UTC)
+    with sessions() as s:
+        batch_id, case_ids = approved_batch(s, 3, now, reference="EMBEDDED")
+        job_id = jobs.request(s, OFFICER, batch_id, "issue", now)
+    config = Config(queue="sqlite", instance_dir=instance)
+    JobQueue(config, lambda: pytest.fail("no task runs here")).start(job_id)
+    log = tmp_path / "worker.log"
+    worker = Worker(env, log)
+    try:
+
+        def finished() -> bool:
+            with sessions() as s:
+                view = jobs.progress(s, batch_id)
+            return view is not None and not view.running
+
+        _wait(sessions, finished, 120, log)
+    finally:
+        worker.kill(signal.SIGTERM)
+    assert _state(sessions, case_ids) == {c: ("issued", 1) for c in case_ids}
+    engine.dispose()
+
+
+def test_a_worker_needs_a_queue_to_read(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("LEGALIZE_ENV", raising=False)
+    monkeypatch.setenv("LEGALIZE_QUEUE", "immediate")
+    assert main(["worker"]) == 2
+    assert "no queue for a worker to read" in capsys.readouterr().err
+    monkeypatch.setenv("LEGALIZE_QUEUE", "rabbit")
+    assert main(["worker"]) == 2
+    assert "LEGALIZE_QUEUE must be one of" in capsys.readouterr().err

@@ -11,6 +11,8 @@ import argparse
 import importlib
 import logging
 import multiprocessing
+import signal
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from multiprocessing.process import BaseProcess
@@ -168,6 +170,9 @@ def run(args: argparse.Namespace) -> int:
 
     logging.getLogger("werkzeug").addFilter(AccessLogRedaction(config.check_url))
     worker = start_worker(config)
+    # SIGTERM (a supervisor, `timeout`) ends the server through the finally below, which
+    # stops the worker too instead of leaving it behind.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(0))
     print(f"serving on http://{args.host}:{args.port}/  (staff: /staff/, API: /api/openapi.json)")
     try:
         app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)

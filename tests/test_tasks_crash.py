@@ -28,7 +28,7 @@ from tasks_support import approved_batch
 from legalize.cases.rules import Actor, Role
 from legalize.cli import main
 from legalize.config import Config
-from legalize.registry import audit, numbers
+from legalize.registry import accounts, audit, numbers
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.jobs import JobItem
 from legalize.registry.models import Case, Document
@@ -38,7 +38,8 @@ from legalize.tasks.queue import JobQueue, make_huey
 pytestmark = [pytest.mark.slow]
 
 FLIGHT = 12
-OFFICER = Actor("user:dave", frozenset({Role.ISSUING_OFFICER, Role.APPROVING_OFFICER}))
+DAVE_ROLES = ("issuing_officer", "approving_officer")
+OFFICER = Actor("user:dave", frozenset(Role(r) for r in DAVE_ROLES))
 
 
 def _redis_url() -> str:
@@ -189,43 +190,44 @@ def test_sigkill_mid_flight_then_restart(database: str, dev_pki, tmp_path: Path)
     assert main(["audit", "numbers", "--database-url", database]) == 0  # the cut one: abandoned
 
 
-def test_the_embedded_sqlite_queue_needs_no_server(dev_pki, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_embedded_sqlite_queue_needs_no_server(  # type: ignore[no-untyped-def]
+    dev_pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """What `legalize dev run` starts: a worker on a SQLite queue file and the SQLite
-    register, no Redis, no PostgreSQL."""
+    register, no Redis, no PostgreSQL; `legalize issue batch issue --queue` hands it the
+    step and follows it."""
     database = f"sqlite:///{tmp_path / 'register.sqlite3'}"
     instance = tmp_path / "instance"
-    env = {
-        **os.environ,
+    settings = {
         "DATABASE_URL": database,
         "LEGALIZE_QUEUE": "sqlite",
         "LEGALIZE_KEYS_DIR": str(dev_pki.dir),
         "LEGALIZE_KEY_PASSPHRASE": dev_pki.passphrase,
         "LEGALIZE_INSTANCE_DIR": str(instance),
-        "PYTHONPATH": str(Path(__file__).parent.parent),
     }
+    env = {**os.environ, **settings, "PYTHONPATH": str(Path(__file__).parent.parent)}
     for name in ("LEGALIZE_ENV", "REDIS_URL", "LEGALIZE_QUEUE_NAME"):
         env.pop(name, None)
+        monkeypatch.delenv(name, raising=False)
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
     engine = make_engine(database)
     upgrade(engine)
     sessions = make_session_factory(engine)
     now = datetime.now(UTC)
     with sessions() as s:
         batch_id, case_ids = approved_batch(s, 3, now, reference="EMBEDDED")
-        job_id = jobs.request(s, OFFICER, batch_id, "issue", now)
-    config = Config(queue="sqlite", instance_dir=instance)
-    JobQueue(config, lambda: pytest.fail("no task runs here")).start(job_id)
+        accounts.create_user(s, "dave", "correct horse battery", list(DAVE_ROLES), now)
+        s.commit()
     log = tmp_path / "worker.log"
     worker = Worker(env, log)
     try:
-
-        def finished() -> bool:
-            with sessions() as s:
-                view = jobs.progress(s, batch_id)
-            return view is not None and not view.running
-
-        _wait(sessions, finished, 120, log)
+        status = main(["issue", "batch", "issue", str(batch_id), "--queue", "--as", "dave"])
     finally:
         worker.kill(signal.SIGTERM)
+    out = capsys.readouterr().out
+    assert status == 0, (out, log.read_text(errors="replace")[-3000:])
+    assert f"batch {batch_id}: 3 done, 0 failed, 0 skipped, 3 rows" in out
     assert _state(sessions, case_ids) == {c: ("issued", 1) for c in case_ids}
     engine.dispose()
 

@@ -64,6 +64,8 @@ class JobProgress:
     failures: tuple[dict[str, Any], ...]
     """Failure lines in batch-line order: {"line", "field", "code", "message"}."""
     error: str | None
+    outcomes: dict[str, int]
+    """How many items have each outcome (ItemOutcome values)."""
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,7 @@ def progress(session: Session, batch_id: int) -> JobProgress | None:
         job.state == JobState.QUEUED.value or left > 0,
         tuple(f for lines in failures for f in lines),
         job.error,
+        counts,
     )
 
 

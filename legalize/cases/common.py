@@ -47,6 +47,7 @@ from legalize.cases.validation import require_reason
 from legalize.cases.views import CaseView, DocumentView, case_view, document_view
 from legalize.registry import audit, numbers
 from legalize.registry.counters import next_document_number
+from legalize.registry.db import commit_without_flush
 from legalize.registry.models import Case, CaseKind, CaseState, Document, DocumentType, Person
 
 
@@ -379,6 +380,10 @@ def issue_case(
     # 1. Check and take a number (committed: a failure later leaves a gap, never a reuse),
     #    with its reservation on record before anything is rendered.
     with unit_of_work(session):
+        # Not flushed to disk at commit: a database crash can only forget the reservation
+        # with its counter step (nothing used the number yet), and step 3's synchronous
+        # commit makes it durable before any document carries the number.
+        commit_without_flush(session)
         case = lock_case(session, case_id)
         require_state(case, Action.ISSUE)
         require_clear(session, case, case.approved_by, at)

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from legalize.cases import batch
 from legalize.cases.common import unit_of_work
 from legalize.cases.errors import InvalidTransition, NotFound
 from legalize.cases.rules import Actor, Role, require_role
+from legalize.registry.db import commit_without_flush
 from legalize.registry.jobs import OPEN_OUTCOMES, ItemOutcome, Job, JobItem, JobState
 from legalize.registry.models import Batch, Case
 
@@ -151,7 +152,7 @@ def claim(session: Session, item_id: int, worker: str, at: datetime) -> Claim | 
     """Take a pending item for ``worker``; None when it is not pending (done, or another
     worker has it: a message delivered twice)."""
     with unit_of_work(session):
-        _lazy_commit(session)
+        commit_without_flush(session)
         taken = session.execute(
             update(JobItem)
             .where(JobItem.id == item_id)
@@ -197,7 +198,7 @@ def finish(
     """Record how ``worker``'s item ended; False when the claim was no longer its own (it
     was taken for dead and handed over: the other worker's outcome stands)."""
     with unit_of_work(session):
-        _lazy_commit(session)
+        commit_without_flush(session)
         done = session.execute(
             update(JobItem)
             .where(JobItem.id == item_id)
@@ -295,15 +296,6 @@ def recoverable(
                     )
                 )
     return Recovery(tuple(queued), tuple(sorted(items)))
-
-
-def _lazy_commit(session: Session) -> None:
-    """Commit this transaction without waiting for the WAL flush (PostgreSQL). Only for
-    claims and outcomes: a crash of the database may forget the last few, and then the item
-    is done again, harmlessly (:func:`claim`, the case rules); each flush saved is a few ms
-    of every document."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def _latest(session: Session, batch_id: int) -> Job | None:

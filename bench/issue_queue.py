@@ -81,7 +81,7 @@ def _run_job(url: str, config: object, batch_id: int, at: datetime) -> float:
             view = jobs.progress(s, batch_id)
         if view is not None and not view.running:
             break
-        time.sleep(0.05)
+        time.sleep(0.2)  # a poll costs the database a little: not too often
     elapsed = time.perf_counter() - start
     assert view.failures == (), view.failures[:3]
     engine.dispose()

@@ -87,3 +87,34 @@ def test_two_web_workers_see_one_job(tmp_path: Path, web_template: tuple[Path, T
     ]
     page = alice_b.get(f"/staff/batches/{batch_id}").get_data(as_text=True)
     assert "PHOTO_MISSING" in page and 'http-equiv="refresh"' not in page
+
+
+def test_an_unreachable_queue_is_a_clear_503_and_the_job_waits_on_record(
+    tmp_path: Path, web_template: tuple[Path, Tokens]
+) -> None:
+    url, tokens = seeded_sqlite(tmp_path, web_template)
+    env = make_env(url, tokens)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the queue's folder would go")
+    config = replace(env.config, queue="sqlite", instance_dir=blocked / "instance")
+    app = create_app(config, services={"issuer": env.issuer})
+    filed = app.test_client().post(
+        "/api/readmissions/batch",
+        json={
+            "reference": "NO-QUEUE",
+            "requests": [
+                {
+                    "host_reference": "NQ-1",
+                    "identity": {"surname": "SILVA", "birth_date": "1985-12-01", "sex": "F"},
+                }
+            ],
+        },
+        headers=bearer(env.token),
+    )
+    batch_id = filed.get_json()["batch_id"]
+    alice, token = staff_client(app, "alice")
+    response = alice.post(f"/staff/batches/{batch_id}/prepare", data={"csrf_token": token})
+    assert response.status_code == 503
+    assert "QUEUE_UNAVAILABLE" in response.get_data(as_text=True)
+    job = _progress(alice, batch_id)["job"]
+    assert job["step"] == "prepare" and job["running"] and job["done"] == 0

@@ -12,15 +12,16 @@ import support
 from cryptography import x509
 
 from legalize.config import Config, ConfigError
+from legalize.pki import ecdsa
 from legalize.pki import trust as T
 from legalize.pki.authority import Authority
-from legalize.pki.certificates import PublicKey, key_usage_period
+from legalize.pki.certificates import key_usage_period
 from legalize.pki.devkeys import DEV_PASSPHRASE, DevPki, init_dev, load_signer
+from legalize.pki.ecdsa import PublicKey
 from legalize.pki.errors import KeyFileError, PkiError, PkiExistsError
 from legalize.pki.keyfile import KeyFileSigner
 from legalize.pki.signer import Signer
 from legalize.pki.trust import TrustStore, export_trust_store
-from legalize.seal import ecdsa
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 PASS = "pass-for-tests"

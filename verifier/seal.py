@@ -23,8 +23,9 @@ from typing import Any
 
 from cryptography import x509
 
+from legalize.pki import ecdsa
 from legalize.pki.trust import TrustStore
-from legalize.seal import ecdsa, idb, vds
+from legalize.seal import idb, vds
 from legalize.seal.errors import SealError, SealUnreadable
 from legalize.seal.profiles import (
     Container,
@@ -148,7 +149,7 @@ def _verify_signature(
         except ecdsa.EcdsaError as exc:
             unusable.append(str(exc))
             continue
-        if ecdsa.verify_with_key(key, container.signed_bytes, signature, _hash_of(container)):
+        if key.verify(container.signed_bytes, signature, _hash_of(container)):
             return (
                 _ok(name, Category.INTEGRITY, "The signature verifies.", curve=key.curve.name),
                 cert,

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from legalize.pki import certificates as certs
 from legalize.pki import crl as crls
 from legalize.pki.curves import curve
+from legalize.pki.ecdsa import PublicKey
 from legalize.pki.eckeys import PrivateKey
 from legalize.pki.errors import KeyFileError, PkiError, PkiExistsError
 from legalize.pki.keyfile import PBKDF2_ITERATIONS, decrypt_key, encrypt_key, load_certificate
@@ -237,7 +238,7 @@ class Authority:
         code: str | None = None,
         post: str = "Headquarters",
         curve_name: str = "secp256r1",
-        public_key: certs.PublicKey | None = None,
+        public_key: PublicKey | None = None,
         pkcs11_label: str | None = None,
         pkcs11_id: str | None = None,
         key_passphrase: str | None = None,

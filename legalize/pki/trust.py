@@ -41,7 +41,8 @@ from legalize.pki import oids, trustlist
 from legalize.pki.authority import Authority
 from legalize.pki.certificates import signer_id_of
 from legalize.pki.crl import BACKDATED_REASONS, revocation_reason
-from legalize.pki.errors import PkiError
+from legalize.pki.ecdsa import PublicKey
+from legalize.pki.errors import EcdsaError, PkiError
 
 OK: Final = "OK"
 SIGNER_UNKNOWN: Final = "SIGNER_UNKNOWN"
@@ -454,7 +455,7 @@ def _self_signed(cert: x509.Certificate) -> bool:
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     """``issuer`` names and signed ``cert``. Issuer keys ``cryptography`` cannot load (the two
     brainpool curves it lacks, explicit curve parameters some states use) are checked with
-    :mod:`legalize.seal.ecdsa` instead."""
+    :mod:`legalize.pki.ecdsa` instead."""
     if cert.issuer != issuer.subject:
         return False
     try:
@@ -483,14 +484,11 @@ def _pure_verify(
     algorithm_oid: x509.ObjectIdentifier,
     algorithm: hashes.HashAlgorithm,
 ) -> bool:
-    from legalize.seal import ecdsa
-
     if not algorithm_oid.dotted_string.startswith("1.2.840.10045.4."):  # ecdsa-with-SHA*
         return False
     try:
-        spki = ecdsa.spki_of_certificate(issuer)
-        return bool(ecdsa.verify_raw(spki, tbs, signature, algorithm.name))
-    except (ValueError, TypeError, UnsupportedAlgorithm):  # EcdsaError is a ValueError
+        return PublicKey.of_certificate(issuer).verify(tbs, signature, algorithm.name)
+    except (EcdsaError, TypeError, UnsupportedAlgorithm):
         return False
 
 

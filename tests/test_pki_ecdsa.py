@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import keys as asn1keys
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from support import need_tool
 
@@ -274,3 +276,61 @@ def test_pure_curves_interoperate_with_openssl_cli(name: str, tmp_path: Path) ->
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- the one curve table and the one PublicKey ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", curves.CURVE_NAMES)
+def test_curve_table_agrees_with_cryptography(name: str) -> None:
+    c = curves.curve(name)
+    if not c.in_cryptography:
+        with pytest.raises(ecdsa.EcdsaError):
+            c.cryptography_curve()
+        return
+    native = ec.generate_private_key(c.cryptography_curve())
+    assert ec.get_curve_for_oid(x509.ObjectIdentifier(c.oid)).name == name
+    assert native.curve.key_size == c.bits
+    pn = native.public_key().public_numbers()
+    assert ecmath.on_curve(c, pn.x, pn.y)
+
+
+@pytest.mark.parametrize(
+    ("alias", "name"),
+    [("P-256", "secp256r1"), ("prime256v1", "secp256r1"), ("BRAINPOOLP320R1", "brainpoolP320r1")],
+)
+def test_curve_aliases(alias: str, name: str) -> None:
+    assert curves.curve(alias).name == name
+
+
+@pytest.mark.parametrize("bad", ["secp192r1", "", "sha256"])
+def test_unknown_curve_refused(bad: str) -> None:
+    with pytest.raises(ecdsa.EcdsaError):
+        curves.curve(bad)
+
+
+@pytest.mark.parametrize("bad", ["md5", "sha1", "sha3-256", ""])
+def test_unknown_hash_refused(bad: str) -> None:
+    with pytest.raises(ecdsa.EcdsaError):
+        curves.hash_algorithm(bad)
+    assert curves.hash_algorithm("SHA-256").name == "sha256"
+
+
+def test_public_key_from_openssl_matches_parsed_and_key_identifier() -> None:
+    native = ec.generate_private_key(ec.SECP384R1()).public_key()
+    key = ecdsa.PublicKey.from_key(native)
+    pn = native.public_numbers()
+    assert key.curve.name == "secp384r1"
+    assert key.point == (pn.x, pn.y)
+    assert key.native is not None and key.native.public_numbers() == pn
+    # RFC 5280 method 1, as cryptography computes it
+    assert key.key_identifier() == x509.SubjectKeyIdentifier.from_public_key(native).digest
+
+
+def test_public_key_of_pure_curve_has_no_native_and_verifies() -> None:
+    scalar = ecdsa.generate_private_scalar("brainpoolP320r1")
+    key = ecdsa.PublicKey.of_point("brainpoolP320r1", ecdsa.public_point("brainpoolP320r1", scalar))
+    assert key.native is None
+    signature = ecdsa.sign_raw("brainpoolP320r1", scalar, MESSAGE)
+    assert key.verify(MESSAGE, signature)
+    assert not key.verify(MESSAGE + b"!", signature)

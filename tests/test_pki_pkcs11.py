@@ -21,11 +21,11 @@ from legalize.config import Config
 from legalize.pki import ecdsa
 from legalize.pki import pkcs11 as p11
 from legalize.pki.authority import Authority
-from legalize.pki.devkeys import load_signer
 from legalize.pki.ecdsa import PublicKey
 from legalize.pki.errors import Pkcs11Error, PkiError
 from legalize.pki.signer import Signer
 from legalize.pki.trust import TrustStore, export_trust_store
+from legalize.signers import load_signer
 
 pytestmark = pytest.mark.softhsm
 

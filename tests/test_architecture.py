@@ -1,4 +1,5 @@
-"""The one-way arrows of DESIGN §2 / docs/architecture, enforced on the source.
+"""The one-way arrows of docs/architecture.md, enforced on the source (beside the
+`lint-imports` contracts in pyproject.toml, which check layers and cycles).
 
 Every ``import`` statement of the library packages is read with ``ast`` (no module is run),
 and an import that crosses an arrow the wrong way fails the test with the file and line.

@@ -25,17 +25,24 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from verifier.codes import SUPERSEDED_SIGNER, Code
 from verifier.pdf_binding import (
-    PDF_NUMBER_MISMATCH,
-    PDF_SEAL_MISSING,
-    UNDERLYING_HASH_MISMATCH,
-    UNDERLYING_MISSING,
     check_number,
     check_underlying,
     seal_checks,
     seal_long_term,
 )
-from verifier.report import NOT_APPLICABLE, Category, Check, Report, Status, guarded, skipped
+from verifier.report import (
+    Category,
+    Check,
+    Report,
+    Status,
+    fail,
+    guarded,
+    not_applicable,
+    ok,
+    skipped,
+)
 
 if TYPE_CHECKING:
     from pyhanko.pdf_utils.reader import PdfFileReader
@@ -43,33 +50,8 @@ if TYPE_CHECKING:
 
     from legalize.pki.trust import TrustStore
 
-__all__ = [
-    "PDF_NUMBER_MISMATCH",
-    "PDF_SEAL_MISSING",
-    "UNDERLYING_HASH_MISMATCH",
-    "UNDERLYING_MISSING",
-    "verify_pdf",
-]
+__all__ = ["MAX_PDF_BYTES", "verify_pdf"]
 
-# Stable reason codes (never renumber or reuse; docs/pdf-policy.md explains each).
-OK = "OK"
-PDF_UNREADABLE = "PDF_UNREADABLE"
-PDF_NOT_SIGNED = "PDF_NOT_SIGNED"
-PDF_SIGNATURE_INVALID = "PDF_SIGNATURE_INVALID"
-PDF_BYTERANGE_INVALID = "PDF_BYTERANGE_INVALID"
-PDF_EXTRA_SIGNATURE = "PDF_EXTRA_SIGNATURE"
-PDF_NOT_CERTIFIED = "PDF_NOT_CERTIFIED"
-PDF_SIGNATURE_UNSUPPORTED = "PDF_SIGNATURE_UNSUPPORTED"
-PDF_SIGNER_UNKNOWN = "PDF_SIGNER_UNKNOWN"
-PDF_SIGNER_REVOKED = "PDF_SIGNER_REVOKED"
-PDF_SIGNER_EXPIRED = "PDF_SIGNER_EXPIRED"
-PDF_SIGNER_NOT_YET_VALID = "PDF_SIGNER_NOT_YET_VALID"
-PDF_SIGNER_NOT_ALLOWED = "PDF_SIGNER_NOT_ALLOWED"
-PDF_TIMESTAMP_INVALID = "PDF_TIMESTAMP_INVALID"
-PDF_COVERAGE_INCOMPLETE = "PDF_COVERAGE_INCOMPLETE"
-PDF_MODIFIED_AFTER_SIGNING = "PDF_MODIFIED_AFTER_SIGNING"
-PDF_ANNOTATION_ADDED = "PDF_ANNOTATION_ADDED"
-PDF_SIGNATURE_FIELD_ADDED = "PDF_SIGNATURE_FIELD_ADDED"
 
 MAX_PDF_BYTES = 50 * 1024 * 1024
 """Refuse larger uploads outright: our documents are a few hundred kilobytes."""
@@ -84,14 +66,6 @@ underlying document is one stream); pyHanko's difference analysis costs time in 
 MAX_CLASSIFIED = 500
 """Objects of later revisions examined to name a change (field, annotation, other): the
 verdict is already INVALID; this only bounds the time spent explaining it."""
-
-_SIGNER_CODES = {
-    "SIGNER_UNKNOWN": PDF_SIGNER_UNKNOWN,
-    "SIGNER_REVOKED": PDF_SIGNER_REVOKED,
-    "SIGNER_EXPIRED": PDF_SIGNER_EXPIRED,
-    "SIGNER_NOT_YET_VALID": PDF_SIGNER_NOT_YET_VALID,
-    "SIGNER_NOT_ALLOWED": PDF_SIGNER_NOT_ALLOWED,
-}
 
 _DIGESTS = frozenset({"sha224", "sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512"})
 """Digests accepted in signatures and timestamps: SHA-2 and SHA-3 (no SHA-1, no MD5)."""
@@ -209,11 +183,10 @@ def _structural(
     except Exception as exc:
         if not isinstance(exc, PdfError) and not _raised_reading(exc):
             raise
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_UNREADABLE,
+            Code.PDF_UNREADABLE,
             f"Part of the PDF structure could not be read ({type(exc).__name__}).",
         )
 
@@ -250,51 +223,44 @@ def _check_readable(state: _State) -> Check:
 
     name, category = "pdf.readable", Category.FORMAT
     if len(state.pdf) > MAX_PDF_BYTES:
-        return Check(name, category, Status.INVALID, PDF_UNREADABLE, "The file is too large.")
+        return fail(name, category, Code.PDF_UNREADABLE, "The file is too large.")
     if not state.pdf.startswith(b"%PDF-"):
-        return Check(name, category, Status.INVALID, PDF_UNREADABLE, "The file is not a PDF.")
+        return fail(name, category, Code.PDF_UNREADABLE, "The file is not a PDF.")
     if _declared_objects(state.pdf) > MAX_OBJECTS:  # before pyHanko parses a huge xref
-        return Check(
-            name, category, Status.INVALID, PDF_UNREADABLE, "The PDF has too many objects."
-        )
+        return fail(name, category, Code.PDF_UNREADABLE, "The PDF has too many objects.")
     try:
         reader = PdfFileReader(io.BytesIO(state.pdf), strict=True)
         reader.root  # noqa: B018 - resolve the catalog now: a broken one is unreadable
     except Exception as exc:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_UNREADABLE,
+            Code.PDF_UNREADABLE,
             f"The PDF structure could not be read ({type(exc).__name__}).",
         )
     if reader.encrypted:
-        return Check(name, category, Status.INVALID, PDF_UNREADABLE, "The PDF is encrypted.")
+        return fail(name, category, Code.PDF_UNREADABLE, "The PDF is encrypted.")
     revisions = reader.xrefs.total_revisions
     if revisions > MAX_REVISIONS:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_UNREADABLE,
+            Code.PDF_UNREADABLE,
             f"The PDF has {revisions} revisions; an issued document has far fewer.",
             {"revisions": revisions},
         )
     objects = sum(len(reader.xrefs.explicit_refs_in_revision(r)) for r in range(revisions))
     if objects > MAX_OBJECTS:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_UNREADABLE,
+            Code.PDF_UNREADABLE,
             f"The PDF has {objects} objects; an issued document has far fewer.",
             {"objects": objects},
         )
     state.reader = reader
     state.data["revisions"] = revisions
-    return Check(
-        name, category, Status.VALID, OK, "The PDF could be read.", {"revisions": revisions}
-    )
+    return ok(name, category, "The PDF could be read.", {"revisions": revisions})
 
 
 _XREF_ENDINGS = tuple(
@@ -327,15 +293,14 @@ def _check_trailing_data(state: _State) -> Check:
     name, category = "pdf.trailing_data", Category.INTEGRITY
     last = state.pdf.rfind(b"%%EOF")
     if last < 0:
-        return Check(name, category, Status.INVALID, PDF_UNREADABLE, "The file has no %%EOF.")
+        return fail(name, category, Code.PDF_UNREADABLE, "The file has no %%EOF.")
     if _EOF_TAIL.match(state.pdf, last):
-        return Check(name, category, Status.VALID, OK, "Nothing follows the end of the file.")
+        return ok(name, category, "Nothing follows the end of the file.")
     extra = len(state.pdf) - last - len(b"%%EOF")
-    return Check(
+    return fail(
         name,
         category,
-        Status.INVALID,
-        PDF_MODIFIED_AFTER_SIGNING,
+        Code.PDF_MODIFIED_AFTER_SIGNING,
         "Data was appended after the end of the signed file.",
         {"trailing_bytes": extra},
     )
@@ -371,60 +336,53 @@ def _check_inventory(state: _State) -> Check:
     if not signatures:
         if b"/ByteRange" in state.pdf or b"/Contents <" in state.pdf:
             # a signature dictionary that is no longer attached to a field: a forged file
-            return Check(
+            return fail(
                 name,
                 category,
-                Status.INVALID,
-                PDF_SIGNATURE_INVALID,
+                Code.PDF_SIGNATURE_INVALID,
                 "A signature is present but not usable (no signature field holds it).",
             )
-        return Check(name, category, Status.INVALID, PDF_NOT_SIGNED, "The PDF is not signed.")
+        return fail(name, category, Code.PDF_NOT_SIGNED, "The PDF is not signed.")
     broken = [s for s in signatures if s.embedded is None]
     if broken:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_SIGNATURE_INVALID,
+            Code.PDF_SIGNATURE_INVALID,
             "A signature is malformed (its value or byte range is missing or unreadable).",
             {"signatures": summary, "malformed": [s.name for s in broken]},
         )
     regular = [s for s in signatures if s.kind == "/Sig"]
     others = [s for s in signatures if s.kind not in ("/Sig", "/DocTimeStamp")]
     if not regular or others:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_NOT_SIGNED,
+            Code.PDF_NOT_SIGNED,
             "The PDF carries no document signature.",
             {"signatures": summary},
         )
     if len(regular) > 1:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_EXTRA_SIGNATURE,
+            Code.PDF_EXTRA_SIGNATURE,
             f"The PDF carries {len(regular)} signatures; an issued document carries one.",
             {"signatures": summary},
         )
     first = signatures[0]
     if first.kind != "/Sig":
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_EXTRA_SIGNATURE,
+            Code.PDF_EXTRA_SIGNATURE,
             "A timestamp precedes the document signature.",
             {"signatures": summary},
         )
     state.certification = first
-    return Check(
+    return ok(
         name,
         category,
-        Status.VALID,
-        OK,
         "One document signature, then only document timestamps.",
         {"signatures": summary},
     )
@@ -441,48 +399,44 @@ def _check_certification(state: _State) -> Check:
     assert embedded is not None
     info = read_certification_data(state.reader)
     if info is None or info.author_sig.get_object() is not embedded.sig_object:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_NOT_CERTIFIED,
+            Code.PDF_NOT_CERTIFIED,
             "The signature is not a certification signature (no DocMDP entry names it).",
         )
     level = embedded.docmdp_level
     if level is not MDPPerm.NO_CHANGES or info.permission is not MDPPerm.NO_CHANGES:
         value = None if level is None else int(level.value)
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_NOT_CERTIFIED,
+            Code.PDF_NOT_CERTIFIED,
             f"The document is certified with permission P={value}; ours allow no change (P=1).",
             {"permission": value},
         )
     subfilter = str(embedded.sig_object.get("/SubFilter", ""))
     if subfilter != "/ETSI.CAdES.detached":
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_SIGNATURE_UNSUPPORTED,
+            Code.PDF_SIGNATURE_UNSUPPORTED,
             f"The signature format {subfilter.lstrip('/') or '(none)'} is not PAdES "
             "(ETSI.CAdES.detached), which our documents use.",
             {"subfilter": subfilter.lstrip("/")},
         )
     if embedded.md_algorithm not in _DIGESTS:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_SIGNATURE_UNSUPPORTED,
+            Code.PDF_SIGNATURE_UNSUPPORTED,
             f"The signature uses the digest {embedded.md_algorithm}, which is not accepted.",
             {"digest_algorithm": embedded.md_algorithm},
         )
-    return Check(name, category, Status.VALID, OK, "Certified: no change allowed (P=1).")
+    return ok(name, category, "Certified: no change allowed (P=1).")
 
 
-def _byte_range_problem(pdf: bytes, embedded: EmbeddedPdfSignature) -> str | None:
+def _byte_range_problem(pdf: bytes, embedded: EmbeddedPdfSignature) -> Code | None:
     """None when the byte range is [0 a b c], covering everything from the start of the file
     but exactly the /Contents hex string; otherwise the code of what is wrong.
 
@@ -492,19 +446,19 @@ def _byte_range_problem(pdf: bytes, embedded: EmbeddedPdfSignature) -> str | Non
     """
     byte_range = [int(x) for x in embedded.byte_range]
     if len(byte_range) != 4 or byte_range[0] != 0 or byte_range[1] <= 0 or byte_range[3] <= 0:
-        return PDF_SIGNATURE_INVALID
+        return Code.PDF_SIGNATURE_INVALID
     _, length1, start2, length2 = byte_range
     if start2 <= length1 or start2 + length2 > len(pdf):
-        return PDF_BYTERANGE_INVALID
+        return Code.PDF_BYTERANGE_INVALID
     if pdf[length1 : length1 + 1] != b"<" or pdf[start2 - 1 : start2] != b">":
-        return PDF_BYTERANGE_INVALID
+        return Code.PDF_BYTERANGE_INVALID
     gap = pdf[length1 + 1 : start2 - 1]
     hex_length = len(embedded.pkcs7_content) * 2
     # The gap is exactly the signature value (hex, zero padding allowed), nothing else.
     if len(gap) < hex_length or re.fullmatch(rb"[0-9A-Fa-f]*", gap) is None:
-        return PDF_BYTERANGE_INVALID
+        return Code.PDF_BYTERANGE_INVALID
     if not _padding_is_zero(embedded.pkcs7_content):
-        return PDF_MODIFIED_AFTER_SIGNING
+        return Code.PDF_MODIFIED_AFTER_SIGNING
     return None
 
 
@@ -534,39 +488,32 @@ def _check_signature(state: _State) -> Check:
     problem = _byte_range_problem(state.pdf, embedded)
     if problem is not None:
         message = {
-            PDF_SIGNATURE_INVALID: "The signature's byte range covers nothing usable "
+            Code.PDF_SIGNATURE_INVALID: "The signature's byte range covers nothing usable "
             "(a forged signature).",
-            PDF_BYTERANGE_INVALID: "The signed byte range does not cover the document as it "
+            Code.PDF_BYTERANGE_INVALID: "The signed byte range does not cover the document as it "
             "should (signature wrapping).",
-            PDF_MODIFIED_AFTER_SIGNING: "Data was written into the unsigned space reserved "
+            Code.PDF_MODIFIED_AFTER_SIGNING: "Data was written into the unsigned space reserved "
             "for the signature.",
         }[problem]
-        return Check(
-            name,
-            category,
-            Status.INVALID,
-            problem,
-            message,
-            {"byte_range": [int(x) for x in embedded.byte_range]},
+        return fail(
+            name, category, problem, message, {"byte_range": [int(x) for x in embedded.byte_range]}
         )
     try:
         intact, valid = validate_sig_integrity(
             embedded.signer_info, embedded.signer_cert, "data", embedded.compute_digest()
         )
     except Exception as exc:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_SIGNATURE_INVALID,
+            Code.PDF_SIGNATURE_INVALID,
             f"The signature could not be verified ({type(exc).__name__}).",
         )
     if not (intact and valid):
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            PDF_SIGNATURE_INVALID,
+            Code.PDF_SIGNATURE_INVALID,
             "The signature does not match the signed bytes.",
             {"digest_matches": intact, "signature_valid": valid},
         )
@@ -580,7 +527,7 @@ def _check_signature(state: _State) -> Check:
         "digest_algorithm": embedded.md_algorithm,
     }
     state.data.update({"pdf_signer": data["signer"], "signing_time": data["signing_time"]})
-    return Check(name, category, Status.VALID, OK, "The signature matches the signed bytes.", data)
+    return ok(name, category, "The signature matches the signed bytes.", data)
 
 
 def _crypto_cert(embedded: EmbeddedPdfSignature) -> Any:
@@ -600,16 +547,14 @@ def _check_signer(state: _State) -> Check:
     cert = _crypto_cert(state.certification.embedded)
     status = state.trust.validate_signer(cert, state.at, state.doc_type)
     when = state.at
-    if status.code in ("SIGNER_EXPIRED", "SIGNER_REVOKED") and state.existed_at is not None:
+    if status.code in SUPERSEDED_SIGNER and state.existed_at is not None:
         earlier = state.trust.validate_signer(cert, state.existed_at, state.doc_type)
         if earlier.ok:
             data = dict(earlier.data)
             data.update(validated_at=state.existed_at.isoformat(), later_status=status.code)
-            return Check(
+            return ok(
                 name,
                 category,
-                Status.VALID,
-                OK,
                 f"The signer was trusted when the document was timestamped "
                 f"({state.existed_at.isoformat()}); since then: {status.message}.",
                 data,
@@ -617,9 +562,8 @@ def _check_signer(state: _State) -> Check:
     data = dict(status.data)
     data["validated_at"] = when.isoformat()
     if status.ok:
-        return Check(name, category, Status.VALID, OK, status.message, data)
-    code = _SIGNER_CODES.get(status.code, PDF_SIGNER_UNKNOWN)
-    return Check(name, category, Status.INVALID, code, status.message, data)
+        return ok(name, category, status.message, data)
+    return fail(name, category, Code(status.code).pdf_signer, status.message, data)
 
 
 def _validation_context(state: _State) -> Any:
@@ -649,7 +593,7 @@ def _check_timestamps(state: _State) -> Check:
     name, category = "pdf.timestamps", Category.INTEGRITY
     stamps = [s for s in state.signatures if s.kind == "/DocTimeStamp"]
     if not stamps:
-        return skipped(name, category, "The document carries no timestamp.", NOT_APPLICABLE)
+        return not_applicable(name, category, "The document carries no timestamp.")
     context = _validation_context(state)
     results = []
     for stamp in stamps:
@@ -657,20 +601,18 @@ def _check_timestamps(state: _State) -> Check:
         assert embedded is not None
         subfilter = str(embedded.sig_object.get("/SubFilter", ""))
         if subfilter != "/ETSI.RFC3161" or embedded.external_md_algorithm not in _DIGESTS:
-            return Check(
+            return fail(
                 name,
                 category,
-                Status.INVALID,
-                PDF_TIMESTAMP_INVALID,
+                Code.PDF_TIMESTAMP_INVALID,
                 "A document timestamp is not an RFC 3161 token over a SHA-2/SHA-3 digest.",
                 {"subfilter": subfilter.lstrip("/"), "digest": embedded.external_md_algorithm},
             )
         problem = _byte_range_problem(state.pdf, embedded)
         if problem is not None:
-            return Check(
+            return fail(
                 name,
                 category,
-                Status.INVALID,
                 problem,
                 "A timestamp's byte range does not cover the document as it should.",
             )
@@ -679,19 +621,17 @@ def _check_timestamps(state: _State) -> Check:
                 validate_tst_signed_data(embedded.signed_data, context, embedded.compute_digest)
             )
         except Exception as exc:
-            return Check(
+            return fail(
                 name,
                 category,
-                Status.INVALID,
-                PDF_TIMESTAMP_INVALID,
+                Code.PDF_TIMESTAMP_INVALID,
                 f"A document timestamp could not be verified ({type(exc).__name__}).",
             )
         if not (status["intact"] and status["valid"]):
-            return Check(
+            return fail(
                 name,
                 category,
-                Status.INVALID,
-                PDF_TIMESTAMP_INVALID,
+                Code.PDF_TIMESTAMP_INVALID,
                 "A document timestamp does not match the document.",
             )
         tsa_trusted = status.get("trust_problem_indic") is None
@@ -708,7 +648,7 @@ def _check_timestamps(state: _State) -> Check:
         else "The document timestamps are intact; their authority is not in the trust store, "
         "so their time is shown but not relied on."
     )
-    return Check(name, category, Status.VALID, OK, message, {"timestamps": results})
+    return ok(name, category, message, {"timestamps": results})
 
 
 def _check_coverage(state: _State) -> Check:
@@ -720,12 +660,11 @@ def _check_coverage(state: _State) -> Check:
     assert last is not None
     coverage = last.evaluate_signature_coverage()
     if coverage is SignatureCoverageLevel.ENTIRE_FILE:
-        return Check(name, category, Status.VALID, OK, "The last signature covers the whole file.")
-    return Check(
+        return ok(name, category, "The last signature covers the whole file.")
+    return fail(
         name,
         category,
-        Status.INVALID,
-        PDF_COVERAGE_INCOMPLETE,
+        Code.PDF_COVERAGE_INCOMPLETE,
         "Part of the file is not covered by any signature or timestamp.",
         {"coverage": coverage.name, "field": state.signatures[-1].name},
     )
@@ -751,24 +690,17 @@ def _check_modifications(state: _State) -> Check:
             continue
         code, what = _classify_changes(state.reader, embedded.signed_revision)
         level = result.modification_level.name if isinstance(result, DiffResult) else "OTHER"
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
             code,
             f"The document was changed after it was signed: {what}.",
             {"field": signature.name, "modification_level": level},
         )
-    return Check(
-        name,
-        category,
-        Status.VALID,
-        OK,
-        "No change after signing beyond timestamps and validation data.",
-    )
+    return ok(name, category, "No change after signing beyond timestamps and validation data.")
 
 
-def _classify_changes(reader: PdfFileReader, signed_revision: int) -> tuple[str, str]:
+def _classify_changes(reader: PdfFileReader, signed_revision: int) -> tuple[Code, str]:
     """Name what later revisions did, for the reader: a new signature field drawn over the
     page (sneaky signature), a new annotation (evil annotation), or any other change
     (incremental saving, shadow attacks)."""
@@ -804,7 +736,7 @@ def _classify_changes(reader: PdfFileReader, signed_revision: int) -> tuple[str,
         if not budget:
             break
     if added_field:
-        return PDF_SIGNATURE_FIELD_ADDED, "a signature field was added over the content"
+        return Code.PDF_SIGNATURE_FIELD_ADDED, "a signature field was added over the content"
     if added_annotation:
-        return PDF_ANNOTATION_ADDED, "an annotation was added over the content"
-    return PDF_MODIFIED_AFTER_SIGNING, "content or structure was changed"
+        return Code.PDF_ANNOTATION_ADDED, "an annotation was added over the content"
+    return Code.PDF_MODIFIED_AFTER_SIGNING, "content or structure was changed"

@@ -13,16 +13,12 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
-from verifier.report import NOT_APPLICABLE, Category, Check, Status, skipped
+from verifier.codes import SUPERSEDED_SIGNER, Code
+from verifier.report import Category, Check, Status, fail, not_applicable, ok, skipped
 
 if TYPE_CHECKING:
     from verifier.pdf import _State
 
-OK = "OK"
-PDF_SEAL_MISSING = "PDF_SEAL_MISSING"
-PDF_NUMBER_MISMATCH = "PDF_NUMBER_MISMATCH"
-UNDERLYING_MISSING = "UNDERLYING_MISSING"
-UNDERLYING_HASH_MISMATCH = "UNDERLYING_HASH_MISMATCH"
 
 SEAL_KEY = "/LegalizeSeal"
 UNDERLYING_KEY = "/LegalizeUnderlying"
@@ -58,21 +54,19 @@ def seal_checks(state: _State) -> list[Check]:
         text = _catalog_seal(state) if state.reader is not None else None
     except Exception as exc:
         return [
-            Check(
+            fail(
                 name,
                 Category.FORMAT,
-                Status.INVALID,
-                PDF_SEAL_MISSING,
+                Code.PDF_SEAL_MISSING,
                 f"The seal entry of the PDF could not be read ({type(exc).__name__}).",
             )
         ]
     if text is None:
         return [
-            Check(
+            fail(
                 name,
                 Category.FORMAT,
-                Status.INVALID,
-                PDF_SEAL_MISSING,
+                Code.PDF_SEAL_MISSING,
                 "The PDF carries no seal (no /LegalizeSeal entry in its catalog).",
             )
         ]
@@ -104,7 +98,7 @@ def seal_long_term(state: _State, checks: list[Check]) -> list[Check]:
     trust_check = next((c for c in checks if c.name == "seal.trust"), None)
     if (
         trust_check is None
-        or trust_check.code not in ("SIGNER_EXPIRED", "SIGNER_REVOKED")
+        or trust_check.code not in SUPERSEDED_SIGNER
         or state.existed_at is None
         or state.seal_text is None
     ):
@@ -114,11 +108,9 @@ def seal_long_term(state: _State, checks: list[Check]) -> list[Check]:
         return checks
     data = dict(earlier.data)
     data.update(validated_at=state.existed_at.isoformat(), later_status=trust_check.code)
-    replacement = Check(
+    replacement = ok(
         trust_check.name,
         trust_check.category,
-        Status.VALID,
-        OK,
         f"The seal's signer was trusted when the document was timestamped "
         f"({state.existed_at.isoformat()}); since then: {trust_check.message}.",
         data,
@@ -158,19 +150,16 @@ def check_number(state: _State) -> Check:
     state.data.setdefault("number", seal_number)
     pdf_number = _pdf_number(state)
     if pdf_number == seal_number:
-        return Check(
+        return ok(
             name,
             category,
-            Status.VALID,
-            OK,
             "The PDF states the document number the seal carries.",
             {"number": seal_number},
         )
-    return Check(
+    return fail(
         name,
         category,
-        Status.INVALID,
-        PDF_NUMBER_MISMATCH,
+        Code.PDF_NUMBER_MISMATCH,
         "The PDF's document number differs from the seal's.",
         {"seal": seal_number, "pdf": pdf_number},
     )
@@ -227,47 +216,40 @@ def check_underlying(state: _State) -> Check:
     if state.seal_report is None or "profile" not in state.seal_report.data:
         return skipped(name, category, "The seal could not be read.")
     if state.seal_report.data["profile"] != "LEGALIZATION":
-        return skipped(
-            name, category, "Only a legalization carries an underlying document.", NOT_APPLICABLE
-        )
+        return not_applicable(name, category, "Only a legalization carries an underlying document.")
     expected = str(state.seal_report.data.get("document_sha256") or "").lower()
     root = _signed_resolver(state).root
     stream = root.get(UNDERLYING_KEY)
     stream = stream.get_object() if stream is not None else None
     if not isinstance(stream, generic.StreamObject):
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            UNDERLYING_MISSING,
+            Code.UNDERLYING_MISSING,
             "The legalized document is not embedded in the PDF.",
         )
     actual = _decoded_sha256(stream)
     if actual is None:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            UNDERLYING_HASH_MISMATCH,
+            Code.UNDERLYING_HASH_MISMATCH,
             "The embedded underlying document cannot be decoded (not the single FlateDecode "
             "stream we write, corrupt, or larger than the limit), so it is not shown to be "
             "the one the seal certifies.",
             {"seal_sha256": expected},
         )
     if actual != expected:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            UNDERLYING_HASH_MISMATCH,
+            Code.UNDERLYING_HASH_MISMATCH,
             "The embedded underlying document is not the one the seal certifies.",
             {"seal_sha256": expected, "pdf_sha256": actual},
         )
-    return Check(
+    return ok(
         name,
         category,
-        Status.VALID,
-        OK,
         "The embedded underlying document is the one the seal certifies.",
         {"sha256": actual},
     )

@@ -26,18 +26,15 @@ from legalize.cases.common import unit_of_work
 from legalize.cases.rules import Actor
 from legalize.cases.views import DocumentView
 from legalize.registry import audit
+from verifier.codes import Code
 from verifier.report import Category, Check, Report, Status, skipped
 
-DOCUMENT_MISMATCH: Final = "DOCUMENT_MISMATCH"
-DOCUMENT_USED: Final = "DOCUMENT_USED"
-DOCUMENT_REVOKED: Final = "DOCUMENT_REVOKED"
-DOCUMENT_EXPIRED: Final = "DOCUMENT_EXPIRED"
 AUDIT_ACTION: Final = "document.paper_checked"
 
-_CLOSED: Final[Mapping[str, tuple[str, str]]] = {
-    "used": (DOCUMENT_USED, "This document has already been used"),
-    "revoked": (DOCUMENT_REVOKED, "The issuing authority has revoked this document"),
-    "expired": (DOCUMENT_EXPIRED, "The document has expired"),
+_CLOSED: Final[Mapping[str, tuple[Code, str]]] = {
+    "used": (Code.DOCUMENT_USED, "This document has already been used"),
+    "revoked": (Code.DOCUMENT_REVOKED, "The issuing authority has revoked this document"),
+    "expired": (Code.DOCUMENT_EXPIRED, "The document has expired"),
 }
 
 
@@ -58,12 +55,12 @@ def number_check(doc: DocumentView, data: Mapping[str, Any]) -> Check:
             name,
             category,
             Status.INVALID,
-            DOCUMENT_MISMATCH,
+            Code.DOCUMENT_MISMATCH,
             f"The paper photographed ({sealed}) is not the document looked up ({doc.number}): "
             "it is another document.",
             facts,
         )
-    return Check(name, category, Status.VALID, "OK", f"The seal names {doc.number}.", facts)
+    return Check(name, category, Status.VALID, Code.OK, f"The seal names {doc.number}.", facts)
 
 
 def _use(session: Session, doc: DocumentView) -> dict[str, Any]:
@@ -96,7 +93,7 @@ def status_check(session: Session, doc: DocumentView, at: datetime) -> Check:
             name,
             category,
             Status.INVALID,
-            DOCUMENT_REVOKED,
+            Code.DOCUMENT_REVOKED,
             f"The register holds the document as {doc.status}, not as issued.",
             {"status": doc.status},
         )
@@ -105,7 +102,7 @@ def status_check(session: Session, doc: DocumentView, at: datetime) -> Check:
             name,
             category,
             Status.INVALID,
-            DOCUMENT_EXPIRED,
+            Code.DOCUMENT_EXPIRED,
             f"The document expired on {doc.expires_on.isoformat()}.",
             {"status": doc.status, "expiry_date": doc.expires_on.isoformat()},
         )
@@ -113,7 +110,7 @@ def status_check(session: Session, doc: DocumentView, at: datetime) -> Check:
         name,
         category,
         Status.VALID,
-        "OK",
+        Code.OK,
         "The register holds the document as issued"
         + (", not used." if doc.type == "ttd" else ", not revoked."),
         {"status": doc.status},

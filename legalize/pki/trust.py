@@ -50,6 +50,12 @@ SIGNER_EXPIRED: Final = "SIGNER_EXPIRED"
 SIGNER_NOT_YET_VALID: Final = "SIGNER_NOT_YET_VALID"
 SIGNER_REVOKED: Final = "SIGNER_REVOKED"
 SIGNER_NOT_ALLOWED: Final = "SIGNER_NOT_ALLOWED"
+SIGNER_CODES: Final = frozenset(
+    {OK, SIGNER_UNKNOWN, SIGNER_EXPIRED, SIGNER_NOT_YET_VALID, SIGNER_REVOKED, SIGNER_NOT_ALLOWED}
+)
+"""Every code a :class:`SignerStatus` carries. pki sits below the verifier and cannot import its
+registry of reason codes (verifier.codes); the registry holds each of these values, and the
+verifiers' tests check that it does."""
 
 MAX_CHAIN = 4
 _HEX = re.compile(r"[0-9A-Fa-f]+")

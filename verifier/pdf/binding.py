@@ -11,32 +11,20 @@ signature signed, never from a later one. The seal is verified by
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from verifier.codes import SUPERSEDED_SIGNER, Code
+from verifier.pdf.state import PdfState, signed_resolver
 from verifier.report import Category, Check, Status, fail, not_applicable, ok, skipped
-
-if TYPE_CHECKING:
-    from verifier.pdf import _State
-
 
 SEAL_KEY = "/LegalizeSeal"
 UNDERLYING_KEY = "/LegalizeUnderlying"
 
 
-def _signed_resolver(state: _State) -> Any:
-    """The document as the certification signature signed it (falling back to the last
-    revision when there is no usable signature: the report is INVALID then anyway)."""
-    assert state.reader is not None
-    if state.certification is not None and state.certification.embedded is not None:
-        return state.reader.get_historical_resolver(state.certification.embedded.signed_revision)
-    return state.reader
-
-
-def _catalog_seal(state: _State) -> str | None:
+def _catalog_seal(state: PdfState) -> str | None:
     from pyhanko.pdf_utils import generic
 
-    root = _signed_resolver(state).root
+    root = signed_resolver(state).root
     value = root.get(SEAL_KEY) if hasattr(root, "get") else None
     if isinstance(value, generic.TextStringObject):
         return str(value)
@@ -45,7 +33,7 @@ def _catalog_seal(state: _State) -> str | None:
     return None
 
 
-def seal_checks(state: _State) -> list[Check]:
+def seal_checks(state: PdfState) -> list[Check]:
     """verify_seal over the QR text the PDF carries; its checks, prefixed ``seal.``."""
     from verifier.seal import verify_seal
 
@@ -88,7 +76,7 @@ def seal_checks(state: _State) -> list[Check]:
     ]
 
 
-def seal_long_term(state: _State, checks: list[Check]) -> list[Check]:
+def seal_long_term(state: PdfState, checks: list[Check]) -> list[Check]:
     """The seal lives in the signed revision, so a trusted document timestamp proves it
     existed then too: a seal signer that has only expired or been revoked (not compromised)
     since is judged at that time, as the PDF's signer is. The document's own validity (a
@@ -122,7 +110,7 @@ _DOC_TYPES = {"TTD": "TTD", "LEGALIZATION": "LEG"}
 """Seal profile (verifier.seal report data) → document type of the signer certificate."""
 
 
-def _seal_number(state: _State) -> str | None:
+def _seal_number(state: PdfState) -> str | None:
     if state.seal_report is None:
         return None
     data = state.seal_report.data
@@ -130,10 +118,10 @@ def _seal_number(state: _State) -> str | None:
     return str(number) if number else None
 
 
-def _pdf_number(state: _State) -> str | None:
+def _pdf_number(state: PdfState) -> str | None:
     """The document number the PDF's metadata states: the last word of its /Title
     ("Temporary travel document T00012345"), as the rendering writes it."""
-    trailer = _signed_resolver(state).trailer_view
+    trailer = signed_resolver(state).trailer_view
     info = trailer.get("/Info")
     if info is None:
         return None
@@ -142,7 +130,7 @@ def _pdf_number(state: _State) -> str | None:
     return words[-1] if words else None
 
 
-def check_number(state: _State) -> Check:
+def check_number(state: PdfState) -> Check:
     name, category = "pdf.number", Category.BINDING
     seal_number = _seal_number(state)
     if seal_number is None:
@@ -208,7 +196,7 @@ def _decoded_sha256(stream: Any) -> str | None:
     return digest.hexdigest()
 
 
-def check_underlying(state: _State) -> Check:
+def check_underlying(state: PdfState) -> Check:
     """Legalizations: the embedded underlying document hashes to the seal's SHA-256."""
     from pyhanko.pdf_utils import generic
 
@@ -218,7 +206,7 @@ def check_underlying(state: _State) -> Check:
     if state.seal_report.data["profile"] != "LEGALIZATION":
         return not_applicable(name, category, "Only a legalization carries an underlying document.")
     expected = str(state.seal_report.data.get("document_sha256") or "").lower()
-    root = _signed_resolver(state).root
+    root = signed_resolver(state).root
     stream = root.get(UNDERLYING_KEY)
     stream = stream.get_object() if stream is not None else None
     if not isinstance(stream, generic.StreamObject):

@@ -23,6 +23,7 @@ from typing import Any
 
 from cryptography import x509
 
+from legalize.kinds import DocumentType
 from legalize.pki import ecdsa
 from legalize.pki.trust import TrustStore
 from legalize.seal import idb, vds
@@ -40,10 +41,6 @@ from legalize.seal.qrtext import parse_qr_text
 from legalize.seal.thirdparty import ThirdPartySeal
 from verifier.codes import Code
 from verifier.report import Category, Check, Report, Status, fail, guarded, ok, skipped
-
-DOC_TYPE_TTD = "TTD"
-DOC_TYPE_LEGALIZATION = "LEG"
-"""Document types as the signer certificates name them (legalize.pki.oids)."""
 
 
 def to_container(data: bytes | str) -> Container:
@@ -153,9 +150,9 @@ def _verify_signature(
 
 def _doc_type(profile: Profile | None) -> str | None:
     if isinstance(profile, TtdSeal):
-        return DOC_TYPE_TTD
+        return DocumentType.TTD.cert_code
     if isinstance(profile, LegalizationSeal):
-        return DOC_TYPE_LEGALIZATION
+        return DocumentType.LEGALIZATION.cert_code
     return None
 
 

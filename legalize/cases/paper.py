@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from legalize.cases.common import unit_of_work
 from legalize.cases.rules import Actor
 from legalize.cases.views import DocumentView
+from legalize.kinds import DocumentType
 from legalize.registry import audit
 from verifier.codes import Code
 from verifier.report import Category, Check, Report, Status, skipped
@@ -112,7 +113,7 @@ def status_check(session: Session, doc: DocumentView, at: datetime) -> Check:
         Status.VALID,
         Code.OK,
         "The register holds the document as issued"
-        + (", not used." if doc.type == "ttd" else ", not revoked."),
+        + (", not used." if doc.type == DocumentType.TTD else ", not revoked."),
         {"status": doc.status},
     )
 

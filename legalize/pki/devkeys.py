@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from legalize.kinds import CERT_CODES
 from legalize.pki.authority import CRL_FILE, INDEX, ROOT_CERT, ROOT_KEY, Authority
 from legalize.pki.errors import PkiExistsError
 from legalize.pki.keyfile import KeyFileSigner
-from legalize.pki.oids import DOC_TYPE_LEGALIZATION, DOC_TYPE_TTD
 from legalize.pki.trust import TrustStore, export_trust_store
 
 DEV_PASSPHRASE = "legalize-dev-only"  # noqa: S105 - published on purpose: dev keys only
@@ -111,7 +111,7 @@ def init_dev(path: Path, at: datetime, *, passphrase: str = DEV_PASSPHRASE) -> D
         raise PkiExistsError(f"keys already exist in {path}; refusing to overwrite them")
     authority = Authority.create(path, at=at, passphrase=passphrase, iterations=DEV_ITERATIONS)
     signers = {}
-    for doc_type in (DOC_TYPE_TTD, DOC_TYPE_LEGALIZATION):
+    for doc_type in CERT_CODES:
         record = authority.issue_signer(
             passphrase, doc_type=doc_type, at=at, iterations=DEV_ITERATIONS
         )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
+from legalize.kinds import DocumentType
 from legalize.pki import curves, ecdsa
 from legalize.pki.signer import Signer
 from legalize.seal import c40, checkcode, idb, thirdparty, vds
@@ -127,7 +128,7 @@ class TtdSeal:
         line1, line2 = self.mrz_lines
         names = line1[5:].split("<<", 1)
         return {
-            "profile": "TTD",
+            "profile": DocumentType.TTD.profile,
             "issuing_country": self.issuing_country,
             "issue_date": self.issue_date.isoformat(),
             "document_code": self.document_code,
@@ -174,7 +175,7 @@ class LegalizationSeal:
 
     def fields(self) -> dict[str, object]:
         return {
-            "profile": "LEGALIZATION",
+            "profile": DocumentType.LEGALIZATION.profile,
             "issuing_country": self.issuing_country,
             "date": self.date.isoformat(),
             "number": self.number,

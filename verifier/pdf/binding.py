@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from legalize.kinds import DocumentType
 from verifier.codes import SUPERSEDED_SIGNER, Code
 from verifier.pdf.state import PdfState, signed_resolver
 from verifier.report import Category, Check, Status, fail, not_applicable, ok, skipped
@@ -61,7 +62,8 @@ def seal_checks(state: PdfState) -> list[Check]:
     state.seal_text = text
     report = verify_seal(text, state.trust, state.at)
     state.seal_report = report
-    state.doc_type = _DOC_TYPES.get(str(report.data.get("profile")))
+    kind = DocumentType.of_profile(str(report.data.get("profile")))
+    state.doc_type = kind.cert_code if kind is not None else None
     state.data.update(report.data)
     return [
         Check(
@@ -106,15 +108,15 @@ def seal_long_term(state: PdfState, checks: list[Check]) -> list[Check]:
     return [replacement if c is trust_check else c for c in checks]
 
 
-_DOC_TYPES = {"TTD": "TTD", "LEGALIZATION": "LEG"}
-"""Seal profile (verifier.seal report data) → document type of the signer certificate."""
-
-
 def _seal_number(state: PdfState) -> str | None:
     if state.seal_report is None:
         return None
     data = state.seal_report.data
-    number = data.get("document_number") if data.get("profile") == "TTD" else data.get("number")
+    number = (
+        data.get("document_number")
+        if data.get("profile") == DocumentType.TTD.profile
+        else data.get("number")
+    )
     return str(number) if number else None
 
 
@@ -203,7 +205,7 @@ def check_underlying(state: PdfState) -> Check:
     name, category = "pdf.underlying", Category.BINDING
     if state.seal_report is None or "profile" not in state.seal_report.data:
         return skipped(name, category, "The seal could not be read.")
-    if state.seal_report.data["profile"] != "LEGALIZATION":
+    if state.seal_report.data["profile"] != DocumentType.LEGALIZATION.profile:
         return not_applicable(name, category, "Only a legalization carries an underlying document.")
     expected = str(state.seal_report.data.get("document_sha256") or "").lower()
     root = signed_resolver(state).root

@@ -149,13 +149,19 @@ def guarded(name: str, category: Category, run: Callable[[], Check]) -> Check:
     try:
         return run()
     except Exception as exc:
-        return Check(
-            name,
-            category,
-            Status.ERROR,
-            Code.CHECK_ERROR,
-            f"The check could not be completed ({type(exc).__name__}).",
-        )
+        return crashed(name, category, exc)
+
+
+def crashed(name: str, category: Category, exc: BaseException) -> Check:
+    """The ERROR check of a check that raised ``exc``: its type is reported, not its text,
+    which may carry document content."""
+    return Check(
+        name,
+        category,
+        Status.ERROR,
+        Code.CHECK_ERROR,
+        f"The check could not be completed ({type(exc).__name__}).",
+    )
 
 
 # --- the small constructors every verifier builds its checks with ------------------------------

@@ -40,7 +40,16 @@ from legalize.seal.profiles import (
 from legalize.seal.qrtext import parse_qr_text
 from legalize.seal.thirdparty import ThirdPartySeal
 from verifier.codes import Code
-from verifier.report import Category, Check, Report, Status, fail, guarded, ok, skipped
+from verifier.report import (
+    Category,
+    Check,
+    Report,
+    crashed,
+    fail,
+    guarded,
+    ok,
+    skipped,
+)
 
 
 def to_container(data: bytes | str) -> Container:
@@ -215,15 +224,7 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
         if isinstance(exc, SealError):
             checks.append(fail("seal.format", Category.FORMAT, Code(exc.code), str(exc)))
         else:  # a codec bug must not crash the caller either (DESIGN §6): as guarded() does
-            checks.append(
-                Check(
-                    "seal.format",
-                    Category.FORMAT,
-                    Status.ERROR,
-                    Code.CHECK_ERROR,
-                    f"The check could not be completed ({type(exc).__name__}).",
-                )
-            )
+            checks.append(crashed("seal.format", Category.FORMAT, exc))
         for name, category in (
             ("seal.profile", Category.FORMAT),
             ("seal.signer", Category.TRUST),

@@ -28,7 +28,7 @@ from legalize.cases.views import DocumentView
 from legalize.kinds import DocumentType
 from legalize.registry import audit
 from verifier.codes import Code
-from verifier.report import Category, Check, Report, Status, skipped
+from verifier.report import Category, Check, Report, fail, ok, skipped
 
 AUDIT_ACTION: Final = "document.paper_checked"
 
@@ -52,16 +52,15 @@ def number_check(doc: DocumentView, data: Mapping[str, Any]) -> Check:
         return skipped(name, category, "The photo's seal could not be read, so it names no number.")
     facts = {"looked_up": doc.number, "in_photo": sealed}
     if sealed != doc.number.upper():
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
             Code.DOCUMENT_MISMATCH,
             f"The paper photographed ({sealed}) is not the document looked up ({doc.number}): "
             "it is another document.",
             facts,
         )
-    return Check(name, category, Status.VALID, Code.OK, f"The seal names {doc.number}.", facts)
+    return ok(name, category, f"The seal names {doc.number}.", facts)
 
 
 def _use(session: Session, doc: DocumentView) -> dict[str, Any]:
@@ -88,30 +87,26 @@ def status_check(session: Session, doc: DocumentView, at: datetime) -> Check:
             )
         elif doc.status == "revoked":
             message += f" ({doc.status_changed_at.strftime('%Y-%m-%d')})"
-        return Check(name, category, Status.INVALID, code, message + ".", facts)
+        return fail(name, category, code, message + ".", facts)
     if doc.status != "issued":
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
             Code.DOCUMENT_REVOKED,
             f"The register holds the document as {doc.status}, not as issued.",
             {"status": doc.status},
         )
     if doc.expires_on is not None and at.date() > doc.expires_on:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
             Code.DOCUMENT_EXPIRED,
             f"The document expired on {doc.expires_on.isoformat()}.",
             {"status": doc.status, "expiry_date": doc.expires_on.isoformat()},
         )
-    return Check(
+    return ok(
         name,
         category,
-        Status.VALID,
-        Code.OK,
         "The register holds the document as issued"
         + (", not used." if doc.type == DocumentType.TTD else ", not revoked."),
         {"status": doc.status},

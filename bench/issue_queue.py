@@ -63,7 +63,8 @@ def _seed(url: str, flight: int, warm: int, at: datetime) -> tuple[int, int]:
 
 def _run_job(url: str, config: object, batch_id: int, at: datetime) -> float:
     """Queue the issue step of the batch; seconds until its last item finished."""
-    from legalize.cases.rules import Actor, Role
+    from legalize.cases.rules import Actor
+    from legalize.kinds import Role
     from legalize.registry.db import make_engine, make_session_factory
     from legalize.tasks import jobs
     from legalize.tasks.queue import JobQueue

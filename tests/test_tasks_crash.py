@@ -25,9 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tasks_support import approved_batch
 
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
 from legalize.cli import main
 from legalize.config import Config
+from legalize.kinds import Role
 from legalize.registry import accounts, audit, numbers
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.jobs import JobItem

@@ -18,10 +18,11 @@ from legalize.cases import common, readmission
 from legalize.cases.errors import Forbidden
 from legalize.cases.issuer import UnsignedTestIssuer
 from legalize.config import Config
+from legalize.kinds import DocumentType
 from legalize.registry import audit, numbers
 from legalize.registry.counters import next_document_number
 from legalize.registry.jobs import ItemOutcome, JobItem
-from legalize.registry.models import Case, Document, DocumentType
+from legalize.registry.models import Case, Document
 from legalize.tasks import jobs, steps
 from legalize.tasks.queue import JobQueue
 from legalize.tasks.steps import Runtime

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from legalize.cases import batch
 from legalize.cases.common import unit_of_work
 from legalize.cases.errors import InvalidTransition, NotFound
-from legalize.cases.rules import Actor, Role, require_role
+from legalize.cases.rules import Actor, require_role
+from legalize.kinds import Role
 from legalize.registry.db import commit_without_flush
 from legalize.registry.jobs import OPEN_OUTCOMES, ItemOutcome, Job, JobItem, JobState
 from legalize.registry.models import Batch, Case

@@ -25,7 +25,8 @@ from legalize.cases.issuer import (
 )
 from legalize.cases.rules import Actor
 from legalize.cases.views import CaseView
-from legalize.registry.models import Case, CaseKind, Photo
+from legalize.kinds import CaseKind
+from legalize.registry.models import Case, Photo
 from legalize.tasks.queue import JobQueue
 from legalize.tasks.steps import Runtime
 from legalize.web.errors import WebError

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import batch, rules
 from legalize.cases.batch import BatchView
-from legalize.registry.accounts import Role
+from legalize.kinds import Role
 from legalize.tasks import jobs
 from legalize.web import workflow
 from legalize.web.auth import current_user, roles_required, user_actor

@@ -11,10 +11,13 @@ its last item finished — each document through the whole path a user's click t
 task, its claim, the case rules (identity gate, duplicates), the number, rendering and
 signing, the register row with the PDF, three audit entries, the item's outcome.
 
-The bare pipeline is bench/issue.py's ``ours`` (issue_ttd alone, no database) for SECONDS
-(default 8) on min(N, cores) processes, right after each flight, since the machine's load
-moves. The queue and register cost per document is the bare rate over the queue's, minus
-one; goal ≤ 25 %.
+First, in one process and without the queue, the worker's own code on 40 cases with the
+issuer timed: rendering and signing those very documents (the cases' photos, 600×800) is the
+bare pipeline; the rest of each document's time is the register's and the claim's. Then, per
+flight, the time per document per core used over that rendering time, minus one: the queue
+and register cost (goal ≤ 25 %). For reference, bench/issue.py's ``ours`` (a smaller photo)
+on the same number of processes for SECONDS (default 8) right after each flight; the load
+average shows how busy the machine was.
 """
 
 from __future__ import annotations
@@ -131,6 +134,55 @@ def queue_rate(server: str, redis_url: str, keys: Path, processes: int, flight: 
         drop_postgres_database(server, name)
 
 
+def split(server: str, keys: Path, documents: int) -> tuple[float, float]:
+    """In this process, without the queue: (ms rendering and signing, ms in all) per document
+    of the issue step, the worker's own code and issuer on the cases' own data — what part of
+    a document's time is the register's (and the claim's), measured in the same minute."""
+    from dataclasses import replace
+
+    from db import create_postgres_database, drop_postgres_database
+
+    from legalize.cases.rules import Actor
+    from legalize.config import Config
+    from legalize.kinds import Role
+    from legalize.pki.devkeys import DEV_PASSPHRASE
+    from legalize.tasks import jobs, steps
+    from legalize.tasks.queue import runtime_from_config
+
+    url, name = create_postgres_database(server)
+    try:
+        at = datetime.now(UTC)
+        _warm, batch_id = _seed(url, documents, 1, at)
+        config = Config(database_url=url, keys_dir=keys, key_passphrase=DEV_PASSPHRASE)
+        rt = runtime_from_config(config)
+        inner = rt.issuer()
+        spent = [0.0]
+
+        class Timed:
+            def issue_ttd(self, data: object, when: datetime) -> object:
+                start = time.perf_counter()
+                try:
+                    return inner.issue_ttd(data, when)  # type: ignore[arg-type]
+                finally:
+                    spent[0] += time.perf_counter() - start
+
+        rt = replace(rt, issuer=lambda: Timed())  # type: ignore[arg-type,return-value]
+        officer = Actor("user:bench", frozenset(Role(r) for r in OFFICER_ROLES))
+        with rt.sessions() as s:
+            items = jobs.fan_out(s, jobs.request(s, officer, batch_id, "issue", at), at)
+        steps.run_item(rt, items[0], "bench:1")  # warm-up: fonts, templates
+        spent[0] = 0.0
+        start = time.perf_counter()
+        for item_id in items[1:]:
+            steps.run_item(rt, item_id, "bench:1")
+        total = time.perf_counter() - start
+        n = len(items) - 1
+        rt.sessions.kw["bind"].dispose()
+        return 1000 * spent[0] / n, 1000 * total / n
+    finally:
+        drop_postgres_database(server, name)
+
+
 def main() -> None:
     flight = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 8.0
@@ -146,17 +198,23 @@ def main() -> None:
         # bench/issue.py signs at a fixed time; its keys must be valid then.
         bare_keys = Path(tmp) / "bare-keys"
         init_dev(bare_keys, bare.AT - timedelta(days=1))
-        print(f"signed TTDs per second, {cores} cores, a flight of {flight} through the queue")
-        print("on PostgreSQL and Redis; the bare pipeline on as many processes as the workers")
-        print("use cores, measured right after each flight (the machine's load moves)")
-        print("  workers  queue /s  bare /s  queue + register cost  load average")
+        render, total = split(server, keys, 40)
+        print(f"a flight of {flight} on PostgreSQL and Redis, {cores} cores")
+        print(
+            f"one process, no queue, the worker's code on 40 cases: {total:.1f} ms per document,"
+            f" of which rendering and signing {render:.1f} ms; the rest (claim, case rules,"
+            f" number, register, audit, outcome) {total - render:.1f} ms ="
+            f" {(total - render) / render:.0%} of it (load average {os.getloadavg()[0]:.1f})"
+        )
+        print("  workers  queue /s  ms per document per core  cost over rendering  bare /s  load")
         for processes in (1, 2, 4):
             rate = queue_rate(server, redis_url, keys, processes, flight)
-            against = bare.rate(str(bare_keys), "ours", seconds, min(processes, cores))
-            load = os.getloadavg()[0]
+            used = min(processes, cores)
+            per_doc = 1000 * used / rate
+            against = bare.rate(str(bare_keys), "ours", seconds, used)
             print(
-                f"  {processes:7d}  {rate:8.1f}  {against:7.1f}  {against / rate - 1:20.0%}"
-                f"  {load:12.1f}"
+                f"  {processes:7d}  {rate:8.1f}  {per_doc:24.1f}  {per_doc / render - 1:19.0%}"
+                f"  {against:7.1f}  {os.getloadavg()[0]:4.1f}"
             )
 
 

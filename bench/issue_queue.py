@@ -9,7 +9,7 @@ For each number of processes: a fresh PostgreSQL database with a batch of FLIGHT
 (imports, signers, fonts), then the issue step of the flight timed from queuing the job to
 its last item finished — each document through the whole path a user's click takes: its
 task, its claim, the case rules (identity gate, duplicates), the number, rendering and
-signing, the register row with the PDF, three audit entries, the item's outcome.
+signing, the register row with the PDF, two audit entries, the item's outcome.
 
 First, in one process and without the queue, the worker's own code on 40 cases with the
 issuer timed: rendering and signing those very documents (the cases' photos, 600×800) is the

@@ -7,11 +7,15 @@ it is current — signed by the root, so an offline verifier knows how fresh its
     {"format": "legalize-trust-list/1", "issuer": "<root subject>",
      "issued_at": "...", "next_update": "...",
      "files": [{"name": "LK-root.crt", "sha256": "<hex>"}, ...],
+     "signers": [{"signer_id": "LKTD", "cert_reference": "1A2B3", "public_key": "<b64>", ...}],
      "signature": {"algorithm": "ecdsa-with-SHA384", "signer_sha256": "<hex of root DER>",
                    "value": "<base64 DER ECDSA signature>"}}
 
 The signature covers the canonical JSON (sorted keys, no blanks, ASCII) of everything except
-``signature``. Time is a parameter; nothing here reads the clock.
+``signature``. ``signers`` (optional; ``TrustStore.signer_summary``) restates what the listed
+certificates and CRLs say of each signer, so a reader without an X.509 and CRL parser — the
+/scan page's JavaScript — verifies seals from the signed list alone; readers that parse the
+files ignore it. Time is a parameter; nothing here reads the clock.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -74,8 +78,11 @@ def write_trust_list(
     root_key: ec.EllipticCurvePrivateKey,
     at: datetime,
     validity: timedelta = VALIDITY,
+    *,
+    signers: Sequence[Mapping[str, Any]] | None = None,
 ) -> Path:
-    """Sign the list of the certificate and CRL files now in ``folder``."""
+    """Sign the list of the certificate and CRL files now in ``folder`` (and ``signers``, the
+    summary of them, when given)."""
     if at.tzinfo is None:
         raise PkiError("times must be timezone-aware (UTC)")
     if root_cert.public_key() != root_key.public_key():
@@ -100,6 +107,8 @@ def write_trust_list(
         "next_update": (at + validity).isoformat(),
         "files": files,
     }
+    if signers is not None:
+        document["signers"] = [dict(entry) for entry in signers]
     signature = root_key.sign(_canonical(document), ec.ECDSA(_HASHES[algorithm]))
     document["signature"] = {
         "algorithm": algorithm,

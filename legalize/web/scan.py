@@ -34,19 +34,22 @@ SERVICE_WORKER: Final = "scan/sw.js"
 the page is ``/scan``, so the file cannot stay under ``/static/scan/``."""
 
 
-def _root_fingerprint() -> str:
-    """SHA-256 of the root certificate's DER: the page pins the root the trust list must be
-    signed by (the same pin ``verifier trust sync`` asks of its user)."""
+def _root_fingerprints() -> str:
+    """SHA-256 of each root certificate's DER, space-separated: the page pins the roots the
+    trust list may be signed by (the same pin ``verifier trust sync`` asks of its user). More
+    than one during a root rollover."""
     trust = trust_store()
-    if trust is None or not trust.roots:
+    if trust is None:
         return ""
-    der = trust.roots[0].public_bytes(serialization.Encoding.DER)
-    return hashlib.sha256(der).hexdigest()
+    return " ".join(
+        hashlib.sha256(root.public_bytes(serialization.Encoding.DER)).hexdigest()
+        for root in trust.roots
+    )
 
 
 @bp.get("/scan")
 def scan() -> Response:
-    response = page("public/scan.html", root_sha256=_root_fingerprint())
+    response = page("public/scan.html", root_sha256=_root_fingerprints())
     response.headers["Content-Security-Policy"] = SCAN_CONTENT_SECURITY_POLICY
     return response
 

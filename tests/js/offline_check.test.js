@@ -11,7 +11,7 @@ import path from "node:path";
 
 import { verifySeal } from "../../legalize/web/static/scan/verify.js";
 import { canonicalJson, checkTrustList, derToRaw } from "../../legalize/web/static/scan/trustlist.js";
-import { c40Decode, base32Decode, stripUrl } from "../../legalize/web/static/scan/seal.js";
+import { c40Decode, base32Decode, checkCharacter, stripUrl } from "../../legalize/web/static/scan/seal.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const vectors = path.join(here, "..", "vectors", "offline");
@@ -47,6 +47,16 @@ test("a changed trust list, a wrong pin and a foreign signature are refused", as
 
   const wrongPin = await checkedList(JSON.parse(listText), "00".repeat(32));
   assert.deepEqual(wrongPin.problems, ["the root certificate is not the pinned one"]);
+  assert.equal((await checkedList(JSON.parse(listText), "")).verified, false); // no pin, no trust
+
+  const foreign = JSON.parse(listText);
+  foreign.signature.signer_sha256 = "11".repeat(32); // names another root as its signer
+  assert.ok((await checkedList(foreign)).problems.includes("the list is not signed by this root"));
+});
+
+test("during a root rollover the page pins both roots", async () => {
+  const both = await checkedList(JSON.parse(listText), `${"22".repeat(32)} ${manifest.root_sha256}`);
+  assert.equal(both.verified, true);
 });
 
 test("an old trust list is stale at a later date", async () => {
@@ -64,6 +74,12 @@ test("DER signatures become raw r||s with the sign byte dropped and short intege
   // SEQUENCE { INTEGER 0x00 0x80 0x01 (sign byte), INTEGER 0x05 } for a 2-byte curve size
   const der = Uint8Array.from([0x30, 0x08, 0x02, 0x03, 0x00, 0x80, 0x01, 0x02, 0x01, 0x05]);
   assert.deepEqual(Array.from(derToRaw(der, 2)), [0x80, 0x01, 0x00, 0x05]);
+});
+
+test("the check code's check character is Damm's, as in checkcode.py", () => {
+  assert.equal(checkCharacter("7K3M9QXR2HVD9"), "G"); // the vectors' 7K3M-9QXR-2HVD-9G
+  assert.notEqual(checkCharacter("7K3M9QXR2HDV9"), "G"); // neighbours swapped: caught
+  assert.notEqual(checkCharacter("7K3M9QXR2HVD8"), "G"); // one character changed: caught
 });
 
 test("C40, Base32 and the URL prefix decode as docs/seal-format.md says", () => {

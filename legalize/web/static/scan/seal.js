@@ -203,11 +203,27 @@ function required(seal, tag, what) {
 
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
+const CHECK_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford Base32
+
+/** The check character of a check code's 13-character body (legalize/seal/checkcode.py):
+ * Damm's scheme over x∘y = 2·x + y in GF(2⁵), modulo x⁵ + x² + 1. */
+export function checkCharacter(body) {
+  const timesTwo = (v) => ((v << 1) & 0b100000 ? (v << 1) ^ 0b100101 : v << 1);
+  let interim = 0;
+  for (const ch of body) interim = timesTwo(interim) ^ CHECK_ALPHABET.indexOf(ch);
+  return CHECK_ALPHABET[timesTwo(interim)];
+}
+
 function checkCode(seal) {
   const raw = message(seal, 0xc1);
   if (raw === null) return null;
-  const code = c40Decode(raw);
-  if (code.length !== 14) throw new SealError("SEAL_MALFORMED", "check code is not 14 characters");
+  // As checkcode.compact: O→0, I/L→1, then 14 Crockford characters with a matching check.
+  const code = c40Decode(raw).replaceAll(" ", "").replaceAll("O", "0").replace(/[IL]/g, "1");
+  const wellFormed =
+    code.length === 14 &&
+    [...code].every((ch) => CHECK_ALPHABET.includes(ch)) &&
+    checkCharacter(code.slice(0, 13)) === code[13];
+  if (!wellFormed) throw new SealError("SEAL_MALFORMED", "check code is not well-formed");
   return `${code.slice(0, 4)}-${code.slice(4, 8)}-${code.slice(8, 12)}-${code.slice(12)}`;
 }
 

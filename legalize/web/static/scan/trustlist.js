@@ -111,7 +111,8 @@ export async function verifyEcdsa(spki, curve, signature, data) {
 }
 
 /**
- * Check a trust list: {list, rootPem, pin (hex SHA-256 of the root certificate's DER), at}
+ * Check a trust list: {list, rootPem, pin (hex SHA-256 of the root certificate's DER; several
+ * separated by blanks during a root rollover), at}
  * → {verified, problems, issuedAt, nextUpdate, stale, signers}. Never throws for a bad list.
  */
 export async function checkTrustList({ list, rootPem, pin, at }) {
@@ -124,7 +125,9 @@ export async function checkTrustList({ list, rootPem, pin, at }) {
     result.stale = !(result.nextUpdate >= at);
     const rootDer = pemToDer(rootPem);
     const rootSha = await sha256Hex(rootDer);
-    if (pin && rootSha !== pin.toLowerCase()) problems.push("the root certificate is not the pinned one");
+    if (!pin || !pin.toLowerCase().split(/\s+/).includes(rootSha)) {
+      problems.push("the root certificate is not the pinned one");
+    }
     if (list.signature.signer_sha256 !== rootSha) problems.push("the list is not signed by this root");
     const hash = LIST_HASHES[list.signature.algorithm];
     if (!hash) throw new Error(`unknown signature algorithm ${list.signature.algorithm}`);

@@ -27,7 +27,7 @@ import hashlib
 import itertools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -193,7 +193,13 @@ class TrustStore:
             if id(c) in refused
         ]
         store.skipped = tuple(skipped) + tuple(named)
-        store.trust_list = trustlist.read_trust_list(folder, store.roots)
+        listed = trustlist.read_trust_list(folder, store.roots)
+        if listed is not None and listed.signers is not None:
+            # Readers that trust the summary alone (the browser) must see what the files say.
+            if list(listed.signers) != store.signer_summary():
+                problem = "the signer summary disagrees with the certificates and CRLs"
+                listed = replace(listed, verified=False, problems=(*listed.problems, problem))
+        store.trust_list = listed
         return store
 
     # -- lookups --------------------------------------------------------------------------

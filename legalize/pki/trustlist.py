@@ -58,6 +58,9 @@ class TrustList:
     """Signed by a root in the store, and every listed file present and unchanged."""
     problems: tuple[str, ...]
     """Why not verified (empty when verified); also unlisted certificate/CRL files."""
+    signers: tuple[dict[str, Any], ...] | None = None
+    """The signed signer summary, when the list carries one (``TrustStore.load`` checks that
+    it agrees with the certificates and CRLs)."""
 
     def is_stale(self, at: datetime) -> bool:
         return self.next_update is None or self.next_update < at
@@ -136,6 +139,8 @@ def read_trust_list(folder: Path, roots: Iterable[x509.Certificate]) -> TrustLis
         next_update = datetime.fromisoformat(document["next_update"])
         signature = document["signature"]
         files = document["files"]
+        summary = document.get("signers")
+        signers = tuple(dict(s) for s in summary) if summary is not None else None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         return TrustList(None, None, False, (f"unreadable trust list: {exc}",))
 
@@ -159,7 +164,7 @@ def read_trust_list(folder: Path, roots: Iterable[x509.Certificate]) -> TrustLis
         ours = file.is_file() and file.name != FILE_NAME and not file.name.startswith(".")
         if ours and name not in listed:
             problems.append(f"file not on the signed list: {name}")
-    return TrustList(issued_at, next_update, not problems, tuple(problems))
+    return TrustList(issued_at, next_update, not problems, tuple(problems), signers)
 
 
 def _signed_by_root(

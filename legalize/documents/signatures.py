@@ -133,11 +133,9 @@ def _revocation_data(reader: Any, sig: Any) -> tuple[list[Any], list[Any], list[
     try:
         dss = DocumentSecurityStore.read_dss(reader)
         certs.extend(dss.load_certs())
-        crls.extend(
-            asn1_crl.CertificateList.load(ref.get_object().data) for ref in dss.crls
-        )
+        crls.extend(asn1_crl.CertificateList.load(ref.get_object().data) for ref in dss.crls)
         ocsps.extend(asn1_ocsp.OCSPResponse.load(ref.get_object().data) for ref in dss.ocsps)
-    except Exception:  # noqa: BLE001, S110 - no DSS (or a broken one): no data from it
+    except Exception:  # noqa: S110 - no DSS (or a broken one): no data from it
         pass
     try:
         archive = find_unique_cms_attribute(
@@ -145,7 +143,7 @@ def _revocation_data(reader: Any, sig: Any) -> tuple[list[Any], list[Any], list[
         )
         crls.extend(archive["crl"] or [])
         ocsps.extend(archive["ocsp"] or [])
-    except Exception:  # noqa: BLE001, S110 - the attribute is optional
+    except Exception:  # noqa: S110 - the attribute is optional
         pass
     return certs, crls, ocsps
 
@@ -198,7 +196,7 @@ def _verify(reader: Any, sig: Any, at: datetime) -> SignatureFinding:
         der = signer.dump()
         subject = signer.subject.human_friendly
         when = sig.self_reported_timestamp
-    except Exception as exc:  # noqa: BLE001 - a CMS object pyHanko cannot take apart
+    except Exception as exc:  # a CMS object pyHanko cannot take apart
         LOG.info("signature %s unreadable: %s", name, type(exc).__name__)
         return SignatureFinding(
             name, SignatureStatus.INVALID, "The digital signature cannot be read."
@@ -226,7 +224,7 @@ def _verify(reader: Any, sig: Any, at: datetime) -> SignatureFinding:
             # the data covers someone else (another CA's list): judged without it
             checked = False
             status = _validate(sig, anchor, pool, [], [], moment, False)
-    except Exception as exc:  # noqa: BLE001 - any failure to verify is a failed signature
+    except Exception as exc:  # any failure to verify is a failed signature
         LOG.info("signature %s failed to validate: %s", name, type(exc).__name__)
         return SignatureFinding(
             **base,
@@ -241,8 +239,10 @@ def _verify(reader: Any, sig: Any, at: datetime) -> SignatureFinding:
             "after signing, or the signature is forged.",
         )
     coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
-    if coverage not in ("ENTIRE_FILE", "ENTIRE_REVISION") or status.docmdp_ok is False or (
-        status.modification_level is not None and status.modification_level.name == "OTHER"
+    if (
+        coverage not in ("ENTIRE_FILE", "ENTIRE_REVISION")
+        or status.docmdp_ok is False
+        or (status.modification_level is not None and status.modification_level.name == "OTHER")
     ):
         return SignatureFinding(
             **base,

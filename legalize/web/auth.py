@@ -17,6 +17,7 @@ from legalize.cases.rules import Actor
 from legalize.cases.rules import Role as CaseRole
 from legalize.registry.accounts import (
     ApiClient,
+    ClientKind,
     Role,
     Scope,
     User,
@@ -81,6 +82,13 @@ def user_actor(user: User) -> Actor:
 
 
 def client_actor(client: ApiClient) -> Actor:
+    if client.kind == ClientKind.ISSUING_AUTHORITY.value and client.signatory_id is not None:
+        return Actor(
+            f"api:{client.name}",
+            frozenset({CaseRole.ISSUING_AUTHORITY}),
+            country=client.country,
+            signatory_id=client.signatory_id,
+        )
     return Actor(
         f"api:{client.name}", frozenset({CaseRole.FOREIGN_AUTHORITY}), country=client.country
     )

@@ -67,9 +67,7 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("api_clients") as batch:
         batch.add_column(
-            sa.Column(
-                "kind", sa.String(length=30), nullable=False, server_default="host_country"
-            )
+            sa.Column("kind", sa.String(length=30), nullable=False, server_default="host_country")
         )
         batch.add_column(sa.Column("signatory_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(

@@ -17,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from legalize.cases.errors import NotFound
+from legalize.cases.origin import OriginView, assess
 from legalize.documents.errors import DocumentError
 from legalize.documents.preview import page_sizes, preview_png
 from legalize.documents.sanitize import sanitize_underlying
@@ -44,6 +45,38 @@ class SpecimenImage:
     """Its width on screen at PREVIEW_DPI (its physical size, the page's scale)."""
     height_px: int
     width_mm: float
+
+
+@dataclass(frozen=True)
+class Review:
+    """Everything the legalization part of the case page shows."""
+
+    origin: OriginView
+    pages: list[PagePreview]
+    preview_error: str | None
+    """Why the pages cannot be shown (then ``pages`` is empty)."""
+    specimen_signatory_id: int | None
+    """The matched signatory whose specimens are shown beside the first page."""
+    specimens: list[SpecimenImage]
+
+
+def review(session: Session, case_id: int) -> Review:
+    case = session.get(Case, case_id)
+    if case is None or case.kind != CaseKind.LEGALIZATION.value:
+        raise NotFound(f"no legalization case {case_id}", field="case_id")
+    error = None
+    try:
+        found = pages(session, case_id)
+    except DocumentError:
+        found, error = [], "The pages of this document cannot be shown."
+    signatory = case.signatory
+    return Review(
+        assess(session, case),
+        found,
+        error,
+        signatory.id if signatory is not None else None,
+        specimens(signatory) if signatory is not None else [],
+    )
 
 
 def _reviewable(session: Session, case_id: int) -> bytes:
@@ -85,6 +118,15 @@ def specimen(signatory: Signatory, kind: str) -> tuple[bytes, str] | None:
     if kind == "seal" and signatory.seal_image and signatory.seal_image_media_type:
         return signatory.seal_image, signatory.seal_image_media_type
     return None
+
+
+def specimen_of(session: Session, signatory_id: int, kind: str) -> tuple[bytes, str]:
+    """A signatory's registered specimen image (``signature`` or ``seal``), media type."""
+    signatory = session.get(Signatory, signatory_id)
+    found = specimen(signatory, kind) if signatory is not None else None
+    if found is None:
+        raise NotFound(f"no specimen {kind} for signatory {signatory_id}", field="signatory_id")
+    return found
 
 
 def specimen_size(data: bytes, kind: str) -> SpecimenImage | None:

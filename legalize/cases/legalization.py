@@ -283,6 +283,12 @@ def parse_request(
         f.errors.extend(sub.errors)
     else:
         f.fail("applicant", "applicant must be an object", "REQUIRED")
+    refused = [e for e in f.errors if e.field == "underlying" and e.code.startswith("UNDERLYING_")]
+    if refused:
+        # The document itself is refused: its own code leads (API: 422 UNDERLYING_MALFORMED,
+        # ...), every other field's error still listed beside it.
+        others = tuple(e for e in f.errors if e is not refused[0])
+        raise InvalidInput(refused[0].message, code=refused[0].code, errors=(refused[0], *others))
     f.raise_if_any()
     assert applicant is not None and content is not None and signed_on is not None
     return LegalizationRequest(

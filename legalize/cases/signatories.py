@@ -42,6 +42,13 @@ def parse_certificate(data: bytes) -> x509.Certificate:
         ) from None
 
 
+def _readable(name: x509.Name) -> str:
+    """A subject as people read it: common name first ("Registrar of Births, Colombo,
+    Registrar General's Department, LK"), not RFC 4514's escaped reverse order."""
+    values = [str(a.value) for a in reversed(list(name))]
+    return ", ".join(values) or name.rfc4514_string()
+
+
 def _audit(
     session: Session, actor: Actor, action: str, signatory_id: int, at: datetime, sha256: str
 ) -> None:
@@ -82,7 +89,7 @@ def add_certificate(
             signatory_id=signatory_id,
             sha256=sha256,
             der=der,
-            subject=cert.subject.rfc4514_string()[:500],
+            subject=_readable(cert.subject)[:500],
             not_before=cert.not_valid_before_utc,
             not_after=cert.not_valid_after_utc,
             added_by=actor.id,

@@ -88,6 +88,13 @@ class SignatureFinding:
         )
 
 
+def readable_name(name: asn1_x509.Name) -> str:
+    """A distinguished name as people read it, common name first ("Registrar of Births,
+    Colombo, Registrar General's Department, LK")."""
+    values = [str(attribute["value"].native) for rdn in name.chosen for attribute in rdn]
+    return ", ".join(reversed(values)) or name.human_friendly
+
+
 def certificate_sha256(der: bytes) -> str:
     return hashlib.sha256(der).hexdigest()
 
@@ -194,7 +201,7 @@ def _verify(reader: Any, sig: Any, at: datetime) -> SignatureFinding:
     try:
         signer = sig.signer_cert
         der = signer.dump()
-        subject = signer.subject.human_friendly
+        subject = readable_name(signer.subject)
         when = sig.self_reported_timestamp
     except Exception as exc:  # a CMS object pyHanko cannot take apart
         LOG.info("signature %s unreadable: %s", name, type(exc).__name__)

@@ -215,7 +215,7 @@ def case_page_preview(case_id: int, number: int) -> WerkzeugResponse:
     document as sanitized at filing, and no file of the applicant's is ever served back."""
     png = review.page_png(db(), case_id, number)
     db().rollback()
-    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=300"})
+    return Response(png, mimetype="image/png")
 
 
 P = ParamSpec("P")

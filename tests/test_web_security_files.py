@@ -196,9 +196,9 @@ def test_files_are_served_with_safe_headers(env: WebEnv) -> None:
     # A border officer clears TTDs; an applicant's underlying document is none of that.
     carol, _ = staff_client(env.app, "carol")
     assert carol.get(f"/staff/cases/{legal_id}/pages/1.png").status_code == 403
-    assert f"/staff/cases/{legal_id}/pages" not in carol.get(
-        f"/staff/cases/{legal_id}"
-    ).get_data(as_text=True)
+    assert f"/staff/cases/{legal_id}/pages" not in carol.get(f"/staff/cases/{legal_id}").get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize("side", [12_000, 30_000])

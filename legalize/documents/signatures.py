@@ -18,7 +18,7 @@ import base64
 import hashlib
 import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -102,7 +102,6 @@ def certificate_sha256(der: bytes) -> str:
 def read_signatures(pdf: bytes, at: datetime) -> list[SignatureFinding]:
     """Every signature field of ``pdf`` that holds a signature, verified; [] when it has
     none (or is no PDF pyHanko can read: the sanitizer refuses that file on its own)."""
-    from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     if b"/ByteRange" not in pdf:  # cheap: a PDF without a filled signature field
@@ -110,7 +109,8 @@ def read_signatures(pdf: bytes, at: datetime) -> list[SignatureFinding]:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_signatures)
-    except (PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
+    except Exception as exc:
+        # (the file passed the sanitizer's limits first: this is about structure, not size)
         LOG.info("signature fields unreadable: %s", type(exc).__name__)
         return [
             SignatureFinding(
@@ -125,7 +125,36 @@ def read_signatures(pdf: bytes, at: datetime) -> list[SignatureFinding]:
                 "", SignatureStatus.INVALID, f"More than {MAX_SIGNATURES} signature fields."
             )
         ]
-    return [_verify(reader, sig, at) for sig in embedded]
+    found = [_verify(reader, sig, at) for sig in embedded]
+    if not _signed_to_the_end(pdf, embedded):
+        # Bytes after the last signed range (an incremental update, or data appended after
+        # %%EOF) are what a reader — and the sanitizer — would show, and nobody signed them.
+        found = [
+            replace(
+                f,
+                status=SignatureStatus.INVALID,
+                message="The document was changed after it was signed: part of the file is "
+                "not covered by any signature.",
+            )
+            if f.status is SignatureStatus.VALID
+            else f
+            for f in found
+        ]
+    return found
+
+
+def _signed_to_the_end(pdf: bytes, embedded: list[Any]) -> bool:
+    """Some signature's byte range reaches the end of the file (trailing whitespace
+    aside)."""
+    ends = []
+    for sig in embedded:
+        try:
+            start1, _, start2, length2 = (int(x) for x in sig.byte_range)
+        except (TypeError, ValueError):
+            continue
+        if start1 == 0:
+            ends.append(start2 + length2)
+    return bool(ends) and not pdf[max(ends) :].strip()
 
 
 def _revocation_data(reader: Any, sig: Any) -> tuple[list[Any], list[Any], list[Any]]:

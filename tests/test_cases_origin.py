@@ -310,3 +310,35 @@ def test_review_pages_and_specimens_share_one_scale(db_session: Session) -> None
             seal_image=b"%PDF-1.7 not an image",
         )
     assert bad.value.errors[0].field == "seal_image"
+
+
+def test_a_case_filed_before_sanitized_storage_is_sanitized_for_review(
+    db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case filed before uploads were stored sanitized holds the upload itself: its pages
+    are rendered from a sanitized copy, never from the file as received."""
+    import pikepdf
+
+    session = db_session
+    case_id = _file(session, plain_pdf())
+    with pikepdf.open(io.BytesIO(plain_pdf())) as doc:
+        doc.Root.OpenAction = pikepdf.Dictionary(
+            S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")
+        )
+        out = io.BytesIO()
+        doc.save(out)
+    case = session.get(Case, case_id)
+    assert case is not None
+    case.underlying, case.underlying_rasterized = out.getvalue(), None
+    session.commit()
+    seen: list[bytes] = []
+    original = review.preview_png
+
+    def spy(pdf: bytes, width: int = 600, page_index: int = 0) -> bytes:
+        seen.append(pdf)
+        return original(pdf, width, page_index)
+
+    monkeypatch.setattr(review, "preview_png", spy)
+    assert review.page_png(session, case_id, 1).startswith(b"\x89PNG")
+    assert seen and b"/JavaScript" not in seen[0]
+    assert len(review.pages(session, case_id)) == 1

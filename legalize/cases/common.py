@@ -467,7 +467,7 @@ def _register(
     token: str,
     expires_on: date | None,
 ) -> Case:
-    with origin_refusals_recorded(session, actor, case_id, Action.ISSUE, at), unit_of_work(session):
+    with unit_of_work(session):
         case = lock_case(session, case_id)
         require_state(case, Action.ISSUE)
         doc = Document(

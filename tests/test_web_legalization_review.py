@@ -194,6 +194,9 @@ def test_a_broken_pdf_is_refused_in_plain_words(env: WebEnv) -> None:
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert "damaged or incomplete" in text
+    # on the form, beside the document field, what was typed kept; no full-page error
+    assert '<p class="field-error" data-field="underlying">the PDF file is damaged' in text
+    assert 'value="Nimali"' in text and "422 —" not in text
     for repr_mark in ("b&#39;", "b'", "Error(", "Traceback", "&lt;pikepdf"):
         assert repr_mark not in text
     api = env.app.test_client().post(

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from legalize.cases import legalization, readmission, review, signatories
 from legalize.cases.errors import Forbidden, InvalidInput, NotFound
 from legalize.cases.origin import Origin, OriginAlert, assess
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
+from legalize.kinds import Role
 from legalize.registry import audit
 from legalize.registry.models import Case
 

@@ -20,7 +20,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.cases import legalization, signatories
 from legalize.cases.demo import demo_specimen_seal, demo_specimen_signature, demo_underlying
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
+from legalize.kinds import Role
 from legalize.registry.db import make_engine, make_session_factory
 
 ADMIN = Actor("user:root", frozenset({Role.ADMINISTRATOR}))

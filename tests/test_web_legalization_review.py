@@ -21,7 +21,8 @@ from sqlalchemy import Engine, select
 from web_app import WebEnv, bearer, engine_url, make_env, seed, staff_client
 
 from legalize.cases import legalization, signatories
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
+from legalize.kinds import Role
 from legalize.registry import accounts, audit
 from legalize.registry.db import make_session_factory
 from legalize.registry.models import Case

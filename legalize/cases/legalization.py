@@ -23,7 +23,7 @@ from legalize.cases.errors import InvalidInput, InvalidTransition, NotFound
 from legalize.cases.identity import ClaimedIdentity
 from legalize.cases.issuer import Issuer, LegalizationData
 from legalize.cases.readmission import parse_identity
-from legalize.cases.rules import Action, Actor, Role, require_role
+from legalize.cases.rules import Action, Actor, require_role
 from legalize.cases.validation import (
     MAX_UNDERLYING_BYTES,
     Fields,
@@ -34,8 +34,9 @@ from legalize.cases.views import CaseView, case_view
 from legalize.documents.errors import UnderlyingDocumentError
 from legalize.documents.sanitize import UNSUPPORTED_TYPE, SanitizedDocument, sanitize_underlying
 from legalize.documents.signatures import SignatureFinding, read_signatures
+from legalize.kinds import CaseKind, DocumentType, Role
 from legalize.registry import audit
-from legalize.registry.models import Case, CaseKind, DocumentType, Signatory
+from legalize.registry.models import Case, Signatory
 from legalize.seal.profiles import LEGALIZATION_LIMITS as SEAL_LIMITS
 
 MAX_SPECIMEN_BYTES = 2 * 1024 * 1024

@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session
 
 from legalize.cases.errors import InvalidTransition
 from legalize.documents.signatures import SignatureFinding, SignatureStatus
-from legalize.registry.models import Case, CaseKind, Signatory, SignatoryCertificate
+from legalize.kinds import CaseKind
+from legalize.registry.models import Case, Signatory, SignatoryCertificate
 
 
 class OriginAlert(InvalidTransition):

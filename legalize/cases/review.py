@@ -21,7 +21,8 @@ from legalize.cases.origin import OriginView, assess
 from legalize.documents.errors import DocumentError
 from legalize.documents.preview import page_sizes, preview_png
 from legalize.documents.sanitize import sanitize_underlying
-from legalize.registry.models import Case, CaseKind, Signatory
+from legalize.kinds import CaseKind
+from legalize.registry.models import Case, Signatory
 
 PREVIEW_DPI = 100
 """Pixels per inch of a page preview (an A4 page: 827 × 1169 pixels)."""

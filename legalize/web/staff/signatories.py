@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from legalize.cases import legalization, review
 from legalize.cases import signatories as certificates
 from legalize.cases.errors import CaseError
-from legalize.registry.accounts import Role
+from legalize.kinds import Role
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError, case_status
 from legalize.web.pages import invalid_form, page

@@ -194,11 +194,11 @@ class TrustStore:
         ]
         store.skipped = tuple(skipped) + tuple(named)
         listed = trustlist.read_trust_list(folder, store.roots)
-        if listed is not None and listed.signers is not None:
-            # Readers that trust the summary alone (the browser) must see what the files say.
-            if list(listed.signers) != store.signer_summary():
-                problem = "the signer summary disagrees with the certificates and CRLs"
-                listed = replace(listed, verified=False, problems=(*listed.problems, problem))
+        # Readers that trust the summary alone (the browser) must see what the files say.
+        summary = listed.signers if listed is not None else None
+        if listed is not None and summary is not None and list(summary) != store.signer_summary():
+            problem = "the signer summary disagrees with the certificates and CRLs"
+            listed = replace(listed, verified=False, problems=(*listed.problems, problem))
         store.trust_list = listed
         return store
 

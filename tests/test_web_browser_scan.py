@@ -261,6 +261,8 @@ def test_scan_offline_after_a_first_visit(live: Live, tmp_path: Path) -> None:
         online = {**offline, "offline": False}
         driver.execute_cdp_cmd("Network.emulateNetworkConditions", online)
         wait.until(lambda d: register.get_attribute("data-status") == "issued")
+        trust = driver.find_element(By.ID, "trust-state")
+        wait.until(lambda d: trust.text.startswith("Trust list signed by the root"))
         driver.save_screenshot(str(tmp_path / "scan-back-online.png"))
     finally:
         driver.quit()

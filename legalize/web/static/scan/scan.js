@@ -164,7 +164,10 @@ async function addRegisterStatus(report) {
   }
 }
 
-window.addEventListener("online", () => pendingStatus && addRegisterStatus(pendingStatus));
+window.addEventListener("online", () => {
+  if (pendingStatus) addRegisterStatus(pendingStatus);
+  loadTrust().then(showTrust, () => undefined); // a fresher list, and no longer "offline"
+});
 
 async function check(text) {
   const trust = await trustReady;

@@ -35,7 +35,12 @@ from verifier.pdf_binding import (
     seal_checks,
     seal_long_term,
 )
+from verifier.pyhanko_offline import defer_signing_api
 from verifier.report import NOT_APPLICABLE, Category, Check, Report, Status, guarded, skipped
+
+# Before the functions below import pyhanko.sign.*: its signing API (and aiohttp) loads only
+# if some caller signs.
+defer_signing_api()
 
 if TYPE_CHECKING:
     from pyhanko.pdf_utils.reader import PdfFileReader

@@ -123,8 +123,8 @@ class DocumentsIssuer:
 
     def issue_ttd(self, data: TtdData, at: datetime) -> IssuedPdf:
         from legalize.documents import issue, ttd
-        from legalize.pki.devkeys import load_signer
         from legalize.pki.oids import DOC_TYPE_TTD
+        from legalize.pki.signers import load_signer
 
         if data.photo is None:
             raise ValueError("a TTD needs the holder photo")
@@ -157,8 +157,8 @@ class DocumentsIssuer:
     def issue_legalization(self, data: LegalizationData, at: datetime) -> IssuedPdf:
         from legalize.documents import issue, legalization
         from legalize.documents.sanitize import sanitize_underlying, stored
-        from legalize.pki.devkeys import load_signer
         from legalize.pki.oids import DOC_TYPE_LEGALIZATION
+        from legalize.pki.signers import load_signer
 
         if data.underlying_rasterized is not None:
             underlying = stored(data.underlying, data.underlying_rasterized)  # never again

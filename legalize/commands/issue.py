@@ -140,8 +140,8 @@ def _signing(config: Config, kind: str, at: datetime) -> tuple[Any, list[Any]]:
     from cryptography.x509 import load_pem_x509_certificate
 
     from legalize.pki.authority import ROOT_CERT
-    from legalize.pki.devkeys import load_signer
     from legalize.pki.errors import PkiError
+    from legalize.pki.signers import load_signer
 
     try:
         signer = load_signer(config, _DOC_TYPES[kind], at)

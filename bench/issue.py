@@ -63,7 +63,7 @@ def _setup(keys: str) -> None:
     from legalize.config import Config
     from legalize.pki.authority import ROOT_CERT
     from legalize.pki.devkeys import DEV_PASSPHRASE
-    from legalize.pki.signers import load_signer
+    from legalize.signers import load_signer
 
     config = Config(keys_dir=Path(keys), key_passphrase=DEV_PASSPHRASE)
     signer = load_signer(config, "TTD", AT)

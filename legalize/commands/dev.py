@@ -126,7 +126,7 @@ def demo_time(config: Config, now: datetime) -> datetime:
     """When the demo history starts: two days ago if the TTD signer was valid then (a dev PKI
     made by `legalize dev run`), else now (keys made another way just now)."""
     from legalize.pki.errors import PkiError
-    from legalize.pki.signers import load_signer
+    from legalize.signers import load_signer
 
     earlier = now - DEMO_BACKDATE
     try:

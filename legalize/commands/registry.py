@@ -69,13 +69,13 @@ def add_issue_batch(issue_sub: Any) -> None:
 
 
 def _actor(session: Session, username: str) -> Actor:
-    from legalize.cases.rules import Actor, Role
+    from legalize.cases.rules import Actor
     from legalize.registry.accounts import get_user
 
     user = get_user(session, username)
     if user is None or not user.active:
         raise CommandError(f"no active user {username!r}")
-    roles = frozenset(Role(r.value) for r in user.roles)
+    roles = user.roles
     return Actor(f"user:{user.username}", roles)
 
 

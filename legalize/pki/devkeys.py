@@ -2,7 +2,8 @@
 
 Dev keys are for development and tests only: their passphrase is published below and in
 ``keys/dev/README.md``, and the folder carries a ``DEV_ONLY`` marker that production
-configuration refuses (:meth:`legalize.config.Config.validate`).
+configuration refuses (:meth:`legalize.config.Config.validate`). The service's signer is
+loaded by :func:`legalize.signers.load_signer`.
 
 Curves: document signers use P-256 (every seal reader and PDF reader supports it; the smallest
 seal). The root uses P-384 with SHA-384: it outlives its signers by years, so it gets the next
@@ -13,16 +14,14 @@ while brainpool support is patchy.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from legalize.config import Config
+from legalize.kinds import CERT_CODES
 from legalize.pki.authority import CRL_FILE, INDEX, ROOT_CERT, ROOT_KEY, Authority
 from legalize.pki.errors import PkiExistsError
 from legalize.pki.keyfile import KeyFileSigner
-from legalize.pki.oids import DOC_TYPE_LEGALIZATION, DOC_TYPE_TTD
 from legalize.pki.trust import TrustStore, export_trust_store
 
 DEV_PASSPHRASE = "legalize-dev-only"  # noqa: S105 - published on purpose: dev keys only
@@ -90,11 +89,6 @@ class DevPki:
     signers: Mapping[str, DevSigner] = field(default_factory=dict)
     """By document type (``TTD``, ``LEG``)."""
 
-    def config(self, **overrides: Any) -> Config:
-        values: dict[str, Any] = {"keys_dir": self.dir, "key_passphrase": self.passphrase}
-        values.update(overrides)
-        return replace(Config(), **values)
-
     def signer(self, doc_type: str) -> KeyFileSigner:
         entry = self.signers[doc_type]
         return KeyFileSigner.load(entry.cert, entry.key, self.passphrase)
@@ -117,7 +111,7 @@ def init_dev(path: Path, at: datetime, *, passphrase: str = DEV_PASSPHRASE) -> D
         raise PkiExistsError(f"keys already exist in {path}; refusing to overwrite them")
     authority = Authority.create(path, at=at, passphrase=passphrase, iterations=DEV_ITERATIONS)
     signers = {}
-    for doc_type in (DOC_TYPE_TTD, DOC_TYPE_LEGALIZATION):
+    for doc_type in CERT_CODES:
         record = authority.issue_signer(
             passphrase, doc_type=doc_type, at=at, iterations=DEV_ITERATIONS
         )
@@ -149,10 +143,10 @@ def is_dev_keys(path: Path) -> bool:
     return (Path(path) / DEV_MARKER).exists()
 
 
-def dev_passphrase(config: Config) -> str | None:
+def dev_passphrase(keys_dir: Path, *, production: bool) -> str | None:
     """The published passphrase, for the key files of a DEV ONLY folder in development mode
     only; None otherwise (a real folder, or production mode, needs LEGALIZE_KEY_PASSPHRASE).
-    The signer loader (legalize.pki.signers) asks here when no passphrase is configured."""
-    if config.production or not is_dev_keys(config.keys_dir):
+    The service's signer loader (legalize.signers) asks here when no passphrase is set."""
+    if production or not is_dev_keys(keys_dir):
         return None
     return DEV_PASSPHRASE

@@ -35,6 +35,9 @@ GROUPS = {
     "registry": Group("database schema and identity registers", "legalize.commands.registry"),
     "audit": Group("the audit log", "legalize.commands.audit"),
     "users": Group("staff users and API clients", "legalize.commands.users"),
+    "signatories": Group(
+        "authorized signatories and their signing certificates", "legalize.commands.signatories"
+    ),
     "dev": Group("development helpers", "legalize.commands.dev"),
 }
 """The command groups, in the order ``legalize --help`` lists them."""

@@ -44,6 +44,7 @@ bench: venv
 	$(PY) bench/portrait.py
 	$(PY) bench/render.py
 	$(PY) bench/fields.py
+	VENV=$(VENV) bash bench/startup.sh
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache node_modules legalize/web/static/vendor

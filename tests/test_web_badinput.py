@@ -700,9 +700,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> WebEnv:
     template = tmp / "t.sqlite3"
     tokens: Tokens = seed(f"sqlite:///{template}")
     url, tokens = seeded_sqlite(tmp, (template, tokens))
-    environment = make_env(
-        url, tokens, extra={"rate_login": "1000/minute", "rate_public": "1000/minute"}
-    )
+    environment = make_env(url, tokens, rates={"signin": "1000/minute", "public": "1000/minute"})
     filed = environment.app.test_client().post(
         "/api/readmissions",
         json={"host_reference": "BAD-INPUT-1", "identity": IDENTITY},

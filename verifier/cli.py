@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from legalize.console import run_console
 from verifier.messages import LANGUAGES, localize
 from verifier.report import Report
 
@@ -234,6 +235,10 @@ def _image(args: argparse.Namespace) -> Report:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    return run_console(lambda: _run(argv))
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "trust":
         code: int = args.handler(args)

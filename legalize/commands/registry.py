@@ -8,34 +8,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-
-from legalize.cases import batch
-from legalize.cases.batch import BatchReport
-from legalize.cases.common import expire_due
-from legalize.cases.errors import CaseError
-from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
-from legalize.cases.rules import SYSTEM, Actor
 from legalize.commands import CommandError
 from legalize.config import Config
-from legalize.registry import audit
-from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
-from legalize.registry.identity import (
-    ImportFileError,
-    ImportReport,
-    import_file,
-    import_nic,
-    import_sltd,
-)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from legalize.cases.batch import BatchReport
+    from legalize.cases.rules import Actor
+
+# The case workflows, the database and the registers load inside the handlers: `legalize
+# issue` lists `issue batch` from here and must not pay for them (issue 9).
 
 
-def register(sub: Any) -> None:
-    reg: argparse.ArgumentParser = sub.add_parser(
-        "registry", help="database schema and identity registers"
-    )
+def register(reg: argparse.ArgumentParser) -> None:
     reg_sub = reg.add_subparsers(dest="registry_command", required=True, metavar="SUBCOMMAND")
     p = reg_sub.add_parser("upgrade", help="create or migrate the schema (alembic upgrade head)")
     p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
@@ -53,17 +41,6 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
     p.set_defaults(handler=run_expire)
-
-
-def register_late(sub: Any) -> None:
-    """Add `issue batch` to the `issue` group (legalize.commands.issue), or make the group."""
-    issue = sub.choices.get("issue")
-    if issue is None:
-        issue = sub.add_parser("issue", help="issue documents")
-        issue.add_subparsers(dest="issue_command", required=True, metavar="SUBCOMMAND")
-    for action in issue._actions:  # argparse keeps the sub-command action private
-        if isinstance(action, argparse._SubParsersAction) and "batch" not in action.choices:
-            add_issue_batch(action)
 
 
 def add_issue_batch(issue_sub: Any) -> None:
@@ -92,6 +69,7 @@ def add_issue_batch(issue_sub: Any) -> None:
 
 
 def _actor(session: Session, username: str) -> Actor:
+    from legalize.cases.rules import Actor
     from legalize.registry.accounts import get_user
 
     user = get_user(session, username)
@@ -107,6 +85,8 @@ def _print_progress(done: int, total: int) -> None:
 
 
 def run_batch(args: argparse.Namespace) -> int:
+    from legalize.cases.errors import CaseError
+
     at = datetime.now(UTC)
     config = Config.from_env()
     with open_session(args.database_url, migrate=True) as session:
@@ -131,6 +111,10 @@ def run_batch(args: argparse.Namespace) -> int:
 def _batch_step(
     session: Session, actor: Actor, args: argparse.Namespace, at: datetime, config: Config
 ) -> BatchReport:
+    from legalize.cases import batch
+    from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
+    from legalize.registry.identity import ImportFileError, import_file
+
     if args.batch_step == "file":
         try:
             data = import_file(args.file)
@@ -165,6 +149,10 @@ def _batch_step(
 @contextmanager
 def open_session(url: str | None, *, migrate: bool) -> Iterator[Session]:
     """A session on the configured database (migrated first when ``migrate``)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
+
     try:
         engine = make_engine(url or Config.from_env().database_url)
     except DatabaseError as exc:
@@ -188,6 +176,8 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_expire(args: argparse.Namespace) -> int:
+    from legalize.cases.common import expire_due
+
     at = datetime.now(UTC)
     with open_session(args.database_url, migrate=False) as session:
         numbers = expire_due(session, at)
@@ -198,6 +188,16 @@ def run_expire(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from legalize.cases.rules import SYSTEM
+    from legalize.registry import audit
+    from legalize.registry.identity import (
+        ImportFileError,
+        ImportReport,
+        import_file,
+        import_nic,
+        import_sltd,
+    )
+
     at = datetime.now(UTC)
     try:
         data = import_file(args.file)

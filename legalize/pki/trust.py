@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from asn1crypto import pem
 from cryptography import x509
@@ -39,11 +39,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from legalize.pki import oids, trustlist
-from legalize.pki.authority import Authority
 from legalize.pki.certificates import signer_id_of
 from legalize.pki.crl import BACKDATED_REASONS, revocation_reason
 from legalize.pki.ecdsa import PublicKey
 from legalize.pki.errors import EcdsaError, PkiError
+
+if TYPE_CHECKING:
+    # Only the export writes from an authority: a verifier loading a store never needs it.
+    from legalize.pki.authority import Authority
 
 OK: Final = "OK"
 SIGNER_UNKNOWN: Final = "SIGNER_UNKNOWN"
@@ -438,6 +441,8 @@ def export_trust_store(
     With the root's ``passphrase`` and ``at``, also a signed ``trust-list.json`` over the folder
     (DESIGN §4); without, an old list is removed, since it would no longer match.
     """
+    from legalize.pki.authority import Authority
+
     authority = source if isinstance(source, Authority) else Authority.open(Path(source))
     if passphrase is not None and at is None:
         raise PkiError("signing the trust list needs its issue time (at)")

@@ -65,7 +65,7 @@ def service_worker() -> Response:
 def status() -> Response:
     """The register's status of the document a scanned seal names, as JSON: the same least
     data as the check by number and check code (``public_status``), and rate limited the same."""
-    rate_limit("rate_public")
+    rate_limit("public")
     number = request.args.get("number", "")
     code = request.args.get("check_code", "")
     if not 0 < len(number) <= NUMBER_MAX:

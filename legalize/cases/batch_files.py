@@ -106,13 +106,13 @@ class PhotoArchive:
             found = self._by_base.get(posixpath.basename(wanted).lower(), [])
             if len(found) > 1:
                 raise InvalidInput(
-                    f"{self.name} holds more than one file named “{name}”; give its folder too",
+                    f"more than one file named “{name}” in {self.name}; give its folder too",
                     field="photo_file",
                     code="PHOTO_FILE_AMBIGUOUS",
                 )
             if not found:
                 raise InvalidInput(
-                    f"{self.name} holds no file “{name}”",
+                    f"no file “{name}” in {self.name}",
                     field="photo_file",
                     code="PHOTO_FILE_MISSING",
                 )

@@ -306,3 +306,30 @@ def _pdf_text(pdf: bytes) -> str:
         capture_output=True,
         check=True,
     ).stdout.decode()
+
+
+def test_holds_name_what_stops_each_open_case(db_session: Session) -> None:
+    from cases_support import plain_photo
+
+    from legalize.cases import holds
+
+    people = distinct_people(db_session, 3)
+    stranger = {**people[2], "nic_number": "", "surname": "Nobody", "passport_number": ""}
+    rows = [
+        {**_row(people[0], "H-1", ""), "photo": PORTRAIT},  # nothing holds it
+        {**_row(people[1], "H-2", ""), "photo": plain_photo()},  # no face in the photo
+        _row(stranger, "H-3", ""),  # no photo, not in the NIC register
+        {**_row(people[0], "H-4", ""), "photo": PORTRAIT},  # the same person as H-1
+    ]
+    filed = batch.file_batch(db_session, HOST, "DEU", "HOLDS", rows, T0)
+    ids = dict(filed.succeeded)  # bare rows are numbered from 1
+    found = holds.holds(db_session, ids.values(), T0)
+    assert found == {
+        ids[1]: (holds.DUPLICATE,),
+        ids[2]: (holds.PHOTO_FAILED,),
+        ids[3]: (holds.NO_PHOTO, holds.IDENTITY),
+        ids[4]: (holds.DUPLICATE,),
+    }
+    readmission.reject(db_session, BOB, ids[4], "filed twice", T0)
+    readmission.override_photo(db_session, ALICE, ids[2], "checked by eye", T0)
+    assert holds.holds(db_session, ids.values(), T0) == {ids[3]: (holds.NO_PHOTO, holds.IDENTITY)}

@@ -107,6 +107,14 @@ def test_charter_flight_through_the_pages(env: WebEnv) -> None:
 
     page = _step(alice, alice_csrf, batch_id, "prepare")
     assert "Prepare finished: 3 prepared." in page
+    # before approval, the page says which case the identity gate will hold back
+    assert re.search(
+        r"FERNANDO, Ruwan</a></td>\s*<td>CH-3</td>\s*<td>.*?</td>\s*"
+        r'<td class="holds">identity to decide</td>',
+        page,
+        re.S,
+    ), page
+    assert "1 case held back" in page
     bob, bob_csrf = staff_client(env.app, "bob")
     page = _step(bob, bob_csrf, batch_id, "approve")
     assert "Approve finished: 2 approved, 1 refused." in page

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from legalize.cases import batch, batch_files, rules
 from legalize.cases.batch import BatchView
 from legalize.cases.errors import CaseError
+from legalize.cases.holds import holds as case_holds
 from legalize.cases.rules import Actor
 from legalize.registry.accounts import Role
 from legalize.web import workflow
@@ -120,7 +121,11 @@ def progress(batch_id: int) -> dict[str, Any]:
 def batch_status(batch_id: int) -> WerkzeugResponse:
     info = progress(batch_id)
     running = bool(info["job"] and info["job"]["running"])
-    return page("staff/batch.html", progress=info, action_form=ActionForm(), running=running)
+    held = case_holds(db(), [c["case_id"] for c in info["cases"]], now())
+    db().rollback()
+    return page(
+        "staff/batch.html", progress=info, action_form=ActionForm(), running=running, holds=held
+    )
 
 
 @bp.get("/batches/<int:batch_id>/progress.json")

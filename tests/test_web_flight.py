@@ -142,6 +142,15 @@ def test_charter_flight_through_the_pages(env: WebEnv) -> None:
     assert f'href="/staff/batches/{batch_id}">CHARTER-WEB</a>' in listing
     assert "Germany (DEU)" in listing and "2 of 3" in listing
 
+    api = env.app.test_client()  # the API's reference filter: the same search, own cases only
+    for token, expected in ((env.token, {"CH-1", "CH-2", "CH-3"}), (env.other_token, set())):
+        listed = api.get(
+            "/api/cases?kind=readmission&reference=ch-",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert listed.status_code == 200, listed.get_json()
+        assert {c["host_reference"] for c in listed.get_json()["items"]} == expected
+
     for text, found, absent in (
         ("853400937V", "SILVA", "PERERA"),
         ("kamal perera", "PERERA", "SILVA"),

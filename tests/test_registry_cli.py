@@ -160,7 +160,7 @@ def test_issue_batch_cli(
     )
     captured = capsys.readouterr()
     assert "1 done, 1 refused, 0 failed" in captured.out
-    assert "line 3: SILVA, Nimali: birth_date:" in captured.out
+    assert "line 3 (SILVA, Nimali): birth_date:" in captured.out
     assert "2/2 rows" in captured.err
     with session_factory() as session:
         (case,) = views.list_cases(session).items
@@ -217,7 +217,7 @@ def test_issue_batch_cli_photos_in_a_zip(
     assert status == 1
     out = capsys.readouterr().out
     assert "1 done, 1 refused" in out
-    assert "line 3: SILVA, Nimali: photo_file: PHOTO_FILE_MISSING" in out
+    assert "line 3 (SILVA, Nimali): photo_file: PHOTO_FILE_MISSING" in out
     with session_factory() as session:
         (case,) = views.list_cases(session).items
         assert case.host_reference == "Z-1" and case.photo is not None

@@ -164,8 +164,8 @@ def run_batch(args: argparse.Namespace) -> int:
     )
     for failure in (*report.failed, *report.flagged):
         where = f" {failure.field}:" if failure.field else ""
-        who = f" {failure.name}:" if failure.name else ""
-        print(f"line {failure.line}:{who}{where} {failure.code}: {failure.message}")
+        who = f" ({failure.name})" if failure.name else ""
+        print(f"line {failure.line}{who}:{where} {failure.code}: {failure.message}")
     if report.flagged:
         print(f"{len(report.flagged)} filed but flagged as the same person as another case")
     return 1 if report.failed else 0

@@ -97,3 +97,75 @@ def test_examples_are_issued_on_the_demo_data(
     done = legalization.issue(db_session, ALICE, filed.id, at, issuer)
     assert done.state == "issued" and done.document is not None
     assert audit.verify_chain(db_session).ok
+
+
+def test_readme_walkthrough_through_the_staff_pages(tmp_path: Path) -> None:
+    """README "Try it with the examples", steps 1 and 2, as the forms post them."""
+    import io
+
+    from web_app import make_env, seed, seeded_sqlite, staff_client
+
+    from legalize.cases.issuer import UnsignedTestIssuer
+    from legalize.registry.db import make_engine, make_session_factory
+
+    template = tmp_path / "t.sqlite3"
+    url, tokens = seeded_sqlite(tmp_path, (template, seed(f"sqlite:///{template}")))
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        seed_demo(session, T0.replace(year=2026, month=11, day=10), UnsignedTestIssuer())
+    engine.dispose()
+    env = make_env(url, tokens)
+    alice, a_token = staff_client(env.app, "alice")
+    bob, b_token = staff_client(env.app, "bob")
+    holder = _holder()
+    apostille = _example("legalization.json")
+
+    def act(client: Any, token: str, case_url: str, step: str) -> str:
+        done = client.post(f"{case_url}/{step}", data={"csrf_token": token})
+        assert done.status_code == 302, done.get_data(as_text=True)[:3000]
+        return str(client.get(case_url).get_data(as_text=True))
+
+    filed = alice.post(
+        "/staff/readmissions/new",
+        data={
+            "csrf_token": a_token,
+            "host_country": "DEU",
+            "host_reference": "README-1",
+            "port_of_entry": "BIA Colombo",
+            "travel_date": "2099-01-01",
+            **{k: v for k, v in holder.items() if k != "nationality"},
+            "photo": (io.BytesIO((EXAMPLES / "holder.jpg").read_bytes()), "holder.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert filed.status_code == 302, filed.get_data(as_text=True)[:3000]
+    case_url = filed.headers["Location"]
+    assert '<span class="state">prepared</span></h1>' in act(alice, a_token, case_url, "prepare")
+    act(bob, b_token, case_url, "approve")
+    page = act(bob, b_token, case_url, "issue")
+    assert '<span class="state">issued</span></h1>' in page and "document.pdf" in page
+
+    filed = alice.post(
+        "/staff/legalizations/new",
+        data={
+            "csrf_token": a_token,
+            "surname": holder["surname"],
+            "given_names": holder["given_names"],
+            "birth_date": holder["birth_date"],
+            "sex": holder["sex"],
+            "destination_country": "ITA",
+            "underlying_title": apostille["document_title"],
+            "underlying_date": "2026-11-02",
+            "signer_name": apostille["signed_by"],
+            "signer_capacity": apostille["capacity"],
+            "signer_authority": apostille["seal_of"],
+            "document": (io.BytesIO((EXAMPLES / "underlying.pdf").read_bytes()), "b.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert filed.status_code == 302, filed.get_data(as_text=True)[:3000]
+    case_url = filed.headers["Location"]
+    assert '<span class="state">prepared</span></h1>' in act(alice, a_token, case_url, "prepare")
+    act(bob, b_token, case_url, "approve")
+    page = act(bob, b_token, case_url, "issue")
+    assert '<span class="state">issued</span></h1>' in page and "document.pdf" in page

@@ -20,9 +20,10 @@ from legalize.cases import common, duplicates, readmission
 from legalize.cases.batch_files import PhotoArchive, with_photo
 from legalize.cases.errors import CaseError, Duplicate, Forbidden, InvalidInput, NotFound
 from legalize.cases.issuer import Issuer
-from legalize.cases.rules import Action, Actor, Role, require_role
+from legalize.cases.rules import Action, Actor, require_role
 from legalize.cases.validation import REFERENCE_RE, Fields
 from legalize.cases.views import STAGES
+from legalize.kinds import CaseState, Role
 from legalize.registry import audit
 from legalize.registry.identity import (
     ImportFileError,
@@ -30,7 +31,7 @@ from legalize.registry.identity import (
     TravelDocumentWatchlist,
     read_rows,
 )
-from legalize.registry.models import Batch, Case, CaseState, Document, Person
+from legalize.registry.models import Batch, Case, Document, Person
 
 Progress = Callable[[int, int], None]
 """(rows done, rows in total)."""

@@ -26,8 +26,9 @@ from legalize.cases import common
 from legalize.cases.errors import InvalidTransition, NotFound
 from legalize.cases.rules import Action, Actor, require_role
 from legalize.documents.manifest import Manifest, ManifestRow, render_manifest
+from legalize.kinds import CaseState
 from legalize.registry import audit
-from legalize.registry.models import Batch, Case, CaseState, Document, Person
+from legalize.registry.models import Batch, Case, Document, Person
 
 MANIFEST_COLUMNS = (
     "case_reference",

@@ -15,7 +15,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from legalize.cases import duplicates, gate
-from legalize.registry.models import Case, CaseKind, DuplicateLink, Photo
+from legalize.kinds import CaseKind
+from legalize.registry.models import Case, DuplicateLink, Photo
 
 NO_PHOTO = "no photo"
 PHOTO_FAILED = "photo check failed"

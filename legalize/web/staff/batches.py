@@ -18,7 +18,7 @@ from legalize.cases.batch import BatchView
 from legalize.cases.errors import CaseError
 from legalize.cases.holds import holds as case_holds
 from legalize.cases.rules import Actor
-from legalize.registry.accounts import Role
+from legalize.kinds import Role
 from legalize.web import workflow
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize import countries
 from legalize.cases import batch, batch_files, flight
-from legalize.registry.accounts import Role
+from legalize.kinds import Role
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError
 from legalize.web.pages import page

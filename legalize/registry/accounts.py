@@ -20,13 +20,14 @@ from enum import StrEnum
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Boolean, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from legalize import countries
 from legalize.kinds import STAFF_ROLES, Role
 from legalize.registry import passwords
 from legalize.registry.base import Base
+from legalize.registry.models import Signatory
 from legalize.registry.timestamps import UtcDateTime
 from legalize.registry.totp_cipher import TotpCipher, is_plain
 
@@ -92,6 +93,14 @@ class User(Base):
         return role in self.roles
 
 
+class ClientKind(StrEnum):
+    """What an API client is. An issuing authority (a registrar, a university, a court) files
+    the documents it issued itself: the strongest origin evidence a legalization can have."""
+
+    HOST_COUNTRY = "host_country"
+    ISSUING_AUTHORITY = "issuing_authority"
+
+
 class ApiClient(Base):
     """A machine client of the JSON API, e.g. a host country's immigration service."""
 
@@ -106,6 +115,12 @@ class ApiClient(Base):
     scopes_text: Mapped[str] = mapped_column("scopes", String(300), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    kind: Mapped[str] = mapped_column(
+        String(30), default="host_country", server_default="host_country"
+    )
+    """One of :class:`ClientKind`."""
+    signatory_id: Mapped[int | None] = mapped_column(ForeignKey("signatories.id"), nullable=True)
+    """For an issuing authority: the signatory (register entry) it speaks for."""
 
     @property
     def scopes(self) -> frozenset[Scope]:
@@ -355,8 +370,12 @@ def create_api_client(
     country: str,
     scopes: Iterable[Scope | str],
     at: datetime,
+    *,
+    signatory_id: int | None = None,
 ) -> tuple[ApiClient, str]:
-    """Add an API client; returns it and its bearer token (shown once, stored hashed)."""
+    """Add an API client; returns it and its bearer token (shown once, stored hashed). With
+    ``signatory_id`` the client is that signatory's issuing authority
+    (:attr:`ClientKind.ISSUING_AUTHORITY`), which may only file legalizations."""
     name = name.strip()
     if not (1 <= len(name) <= 100):
         raise AccountError("client name must have 1-100 characters", "name")
@@ -369,6 +388,21 @@ def create_api_client(
         raise AccountError("a client needs at least one scope", "scopes")
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
         raise AccountError(f"client {name!r} exists already", "name")
+    kind = ClientKind.HOST_COUNTRY
+    if signatory_id is not None:
+        kind = ClientKind.ISSUING_AUTHORITY
+        if session.get(Signatory, signatory_id) is None:
+            raise AccountError(f"there is no signatory {signatory_id}", "signatory")
+        # An issuing authority files the documents it issued, nothing else: the readmission
+        # scopes belong to host countries.
+        allowed = {Scope.LEGALIZATION_WRITE, Scope.LEGALIZATION_READ, Scope.STATUS_READ}
+        extra = sorted(str(s) for s in scope_set - allowed)
+        if extra:
+            raise AccountError(
+                f"an issuing authority may hold only legalization and status scopes, not "
+                f"{', '.join(extra)}",
+                "scopes",
+            )
     token = secrets.token_urlsafe(TOKEN_BYTES)
     client = ApiClient(
         name=name,
@@ -377,6 +411,8 @@ def create_api_client(
         scopes_text=" ".join(sorted(scope_set)),
         active=True,
         created_at=_aware(at),
+        kind=kind.value,
+        signatory_id=signatory_id,
     )
     session.add(client)
     session.flush()

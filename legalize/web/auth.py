@@ -15,7 +15,14 @@ from flask import current_app, g, redirect, request, session, url_for
 
 from legalize.cases.rules import Actor
 from legalize.kinds import Role
-from legalize.registry.accounts import ApiClient, Scope, User, client_for_token, credential_stamp
+from legalize.registry.accounts import (
+    ApiClient,
+    ClientKind,
+    Scope,
+    User,
+    client_for_token,
+    credential_stamp,
+)
 from legalize.registry.totp_cipher import TotpCipher
 from legalize.web.errors import WebError
 from legalize.web.security import rate_limit
@@ -74,6 +81,13 @@ def user_actor(user: User) -> Actor:
 
 
 def client_actor(client: ApiClient) -> Actor:
+    if client.kind == ClientKind.ISSUING_AUTHORITY.value and client.signatory_id is not None:
+        return Actor(
+            f"api:{client.name}",
+            frozenset({Role.ISSUING_AUTHORITY}),
+            country=client.country,
+            signatory_id=client.signatory_id,
+        )
     return Actor(f"api:{client.name}", frozenset({Role.FOREIGN_AUTHORITY}), country=client.country)
 
 

@@ -190,7 +190,10 @@ def create_readmission_batch() -> Response:
         "post",
         "/legalizations",
         "create_legalization",
-        "File a legalization application with the underlying document (Base64).",
+        "File a legalization application with the underlying document (Base64, typed by its "
+        "content; a document refused as such answers 422 with its own code, e.g. "
+        "UNDERLYING_MALFORMED). Filed by an issuing authority's own client, the case is "
+        "marked as submitted by that authority.",
         scopes=(Scope.LEGALIZATION_WRITE,),
         body="LegalizationRequest",
         responses={201: ("the case as filed", "Case", "application/json")},

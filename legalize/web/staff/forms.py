@@ -196,6 +196,16 @@ class SignatoryForm(FlaskForm):
     valid_from = DateField("Authorized from", validators=[DataRequired()])
     valid_until = DateField("Authorized until (empty: open)", validators=[Optional()])
     specimen = FileField("Specimen signature (PNG or JPEG, optional)")
+    seal_image = FileField("Specimen seal or stamp (PNG or JPEG, optional)")
+
+
+class CertificateForm(FlaskForm):
+    """A certificate the signatory's authority signs its documents with."""
+
+    certificate = FileField(
+        "Signing certificate (PEM or DER)",
+        validators=[FileRequired(message="choose the certificate file")],
+    )
 
 
 class IdentityDecisionForm(FlaskForm):

@@ -228,7 +228,7 @@ def test_the_embedded_sqlite_queue_needs_no_server(  # type: ignore[no-untyped-d
         worker.kill(signal.SIGTERM)
     out = capsys.readouterr().out
     assert status == 0, (out, log.read_text(errors="replace")[-3000:])
-    assert f"batch {batch_id}: 3 done, 0 failed, 0 skipped, 3 rows" in out
+    assert f"batch {batch_id}: 3 done, 0 refused, 0 failed, 0 skipped, 3 rows" in out
     assert _state(sessions, case_ids) == {c: ("issued", 1) for c in case_ids}
     engine.dispose()
 

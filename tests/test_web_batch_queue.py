@@ -61,6 +61,7 @@ def test_two_web_workers_see_one_job(tmp_path: Path, web_template: tuple[Path, T
         "total": 0,
         "running": True,
         "failures": [],
+        "result": None,
         "error": None,
     }
     # The other worker refuses a second click: the register says the batch is busy.
@@ -80,13 +81,16 @@ def test_two_web_workers_see_one_job(tmp_path: Path, web_template: tuple[Path, T
     assert seen_a == seen_b
     job = seen_b["job"]
     assert (job["done"], job["total"], job["running"]) == (2, 2, False)
+    assert (job["result"]["refused"], job["result"]["total"]) == (2, 2)  # counts that add up
     # Filed through the API without a photo: prepare is refused for each, by line.
     assert [(f["line"], f["code"]) for f in job["failures"]] == [
         (1, "PHOTO_MISSING"),
         (2, "PHOTO_MISSING"),
     ]
     page = alice_b.get(f"/staff/batches/{batch_id}").get_data(as_text=True)
-    assert "PHOTO_MISSING" in page and 'http-equiv="refresh"' not in page
+    assert "Prepare finished: 0 prepared, 2 refused." in page  # the page's words, any worker
+    assert "Line 1 — <a href=" in page and "PERERA</a>" in page  # failures name the person
+    assert 'http-equiv="refresh"' not in page
 
 
 def test_an_unreachable_queue_is_a_clear_503_and_the_job_waits_on_record(

@@ -7,16 +7,12 @@ REDIS_URL and DATABASE_URL; ``legalize dev run`` starts one itself.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from legalize.commands import CommandError
 from legalize.config import Config, ConfigError
 
 
-def register(sub: Any) -> None:
-    p: argparse.ArgumentParser = sub.add_parser(
-        "worker", help="run task-queue workers (batch steps) until interrupted"
-    )
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-p",
         "--processes",

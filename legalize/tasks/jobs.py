@@ -64,10 +64,13 @@ class JobProgress:
     """Items finished: done, skipped or failed."""
     running: bool
     failures: tuple[dict[str, Any], ...]
-    """Failure lines in batch-line order: {"line", "field", "code", "message"}."""
+    """Failure lines in batch-line order (RowFailure.as_dict: line, field, code, message,
+    the person's name, the case)."""
     error: str | None
     outcomes: dict[str, int]
     """How many items have each outcome (ItemOutcome values)."""
+    report: batch.BatchReport
+    """The step's report so far, as the in-process step makes it (counts that add up)."""
 
 
 @dataclass(frozen=True)
@@ -216,20 +219,27 @@ def progress(session: Session, batch_id: int) -> JobProgress | None:
     if job is None:
         return None
     counts: dict[str, int] = {}
-    for outcome, count in session.execute(
-        select(JobItem.outcome, func.count())
+    succeeded: list[tuple[int, int]] = []
+    failed: list[batch.RowFailure] = []
+    for line, case_id, outcome, failures in session.execute(
+        select(JobItem.line, JobItem.case_id, JobItem.outcome, JobItem.failures)
         .where(JobItem.job_id == job.id)
-        .group_by(JobItem.outcome)
-    ):
-        counts[outcome] = count
-    failures = session.scalars(
-        select(JobItem.failures)
-        .where(JobItem.job_id == job.id)
-        .where(JobItem.outcome == ItemOutcome.FAILED.value)
         .order_by(JobItem.line, JobItem.id)
-    )
+    ):
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome == ItemOutcome.DONE.value:
+            succeeded.append((line, case_id))
+        elif outcome == ItemOutcome.FAILED.value:
+            failed += [batch.RowFailure(**{k: f.get(k) for k in _FAILURE_KEYS}) for f in failures]
     total = sum(counts.values())
     left = sum(counts.get(o, 0) for o in OPEN_OUTCOMES)
+    report = batch.BatchReport(
+        job.batch_id,
+        total,
+        tuple(succeeded),
+        tuple(failed),
+        counts.get(ItemOutcome.SKIPPED.value, 0),
+    )
     return JobProgress(
         job.id,
         job.kind,
@@ -237,10 +247,15 @@ def progress(session: Session, batch_id: int) -> JobProgress | None:
         total,
         total - left,
         job.state == JobState.QUEUED.value or left > 0,
-        tuple(f for lines in failures for f in lines),
+        tuple(f.as_dict() for f in failed),
         job.error,
         counts,
+        report,
     )
+
+
+_FAILURE_KEYS = ("line", "field", "code", "message", "name", "case_id")
+"""The fields of a stored failure (legalize.cases.batch.RowFailure.as_dict)."""
 
 
 def recoverable(

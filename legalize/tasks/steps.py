@@ -8,10 +8,11 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from legalize.cases import batch
@@ -21,6 +22,7 @@ from legalize.cases.issuer import Issuer
 from legalize.config import Config
 from legalize.registry import numbers
 from legalize.registry.jobs import ItemOutcome
+from legalize.registry.models import Case, Person
 from legalize.tasks import jobs
 
 log = logging.getLogger(__name__)
@@ -115,17 +117,35 @@ def _carry_out(
         )
         return ItemOutcome.DONE, []
     except CaseError as exc:
-        return ItemOutcome.FAILED, [asdict(f) for f in batch.row_failures(claim.line, exc)]
+        session.rollback()
+        name = _person(session, claim.case_id)
+        failures = batch.row_failures(claim.line, exc, name, claim.case_id)
+        return ItemOutcome.FAILED, [f.as_dict() for f in failures]
     except Exception as exc:
         # Not a refusal: the issuer or the database failed. The row says so and the rest of
         # the batch goes on; running the step again retries what is still ready.
         log.exception("job %s, case %s: %s failed", claim.job_id, claim.case_id, claim.step)
-        code = str(getattr(exc, "code", "") or type(exc).__name__)
-        message = f"{claim.step} could not be carried out ({type(exc).__name__}); run it again"
         session.rollback()
-        return ItemOutcome.FAILED, [
-            {"line": claim.line, "field": None, "code": code, "message": message}
-        ]
+        failure = batch.RowFailure(
+            claim.line,
+            None,
+            batch.STEP_FAILED,
+            f"{claim.step} could not be carried out ({type(exc).__name__}); run it again",
+            None,
+            claim.case_id,
+        )
+        return ItemOutcome.FAILED, [failure.as_dict()]
+
+
+def _person(session: Session, case_id: int) -> str | None:
+    """The case's person as the batch page names them (only read for a failure line)."""
+    row = session.execute(
+        select(Person.surname, Person.given_names)
+        .join(Case, Case.person_id == Person.id)
+        .where(Case.id == case_id)
+    ).one_or_none()
+    session.rollback()
+    return batch.person_name(row.surname, row.given_names) if row else None
 
 
 def _settle_cut_off(session: Session, claim: jobs.Claim, at: datetime) -> None:

@@ -10,8 +10,10 @@ from typing import Any
 from flask import flash, jsonify, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import batch, rules
+from legalize.cases import batch, batch_files, rules
 from legalize.cases.batch import BatchView
+from legalize.cases.errors import CaseError
+from legalize.cases.holds import holds as case_holds
 from legalize.kinds import Role
 from legalize.tasks import jobs
 from legalize.web import workflow
@@ -19,6 +21,12 @@ from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
 from legalize.web.staff import bp
+from legalize.web.staff.batch_views import (
+    batch_overview,
+    filed_message,
+    refused_upload,
+    step_result,
+)
 from legalize.web.staff.forms import ActionForm, BatchForm
 from legalize.web.state import db, now
 
@@ -35,18 +43,27 @@ def batch_create() -> WerkzeugResponse:
     form = BatchForm()
     if not form.validate_on_submit():
         return invalid_form("staff/batch_new.html", form)
-    upload = form.file.data
-    rows = batch.read_batch_file(upload.read(), upload.filename or "batch.csv")
-    report = batch.file_batch(
-        db(),
-        user_actor(current_user()),
-        (form.host_country.data or "").upper(),
-        form.reference.data or "",
-        rows,
-        now(),
-    )
-    flagged = f", {len(report.flagged)} flagged as the same person" if report.flagged else ""
-    flash(f"batch filed: {len(report.succeeded)} cases, {len(report.failed)} rows refused{flagged}")
+    try:
+        upload = batch_files.read_upload(
+            [
+                batch_files.Upload(f.filename or "batch.csv", f.read())
+                for f in (form.file.data, form.photos.data)
+                if f is not None and getattr(f, "filename", None)
+            ]
+        )
+        rows = batch.read_batch_file(upload.data, upload.filename)
+        report = batch.file_batch(
+            db(),
+            user_actor(current_user()),
+            (form.host_country.data or "").upper(),
+            form.reference.data or "",
+            rows,
+            now(),
+            photos=upload.photos,
+        )
+    except CaseError as exc:  # the whole upload refused: say so beside its field
+        return refused_upload(form, exc)
+    flash(filed_message(report.summary()))
     return redirect(url_for("staff.batch_status", batch_id=report.batch_id))
 
 
@@ -54,20 +71,12 @@ def progress(batch_id: int) -> dict[str, Any]:
     view: BatchView = batch.get_batch(db(), batch_id)
     job = jobs.progress(db(), batch_id)
     db().rollback()
-    issued = sum(view.states.get(s, 0) for s in ("issued", "used", "expired", "revoked"))
+    summary = job.report.summary() if job is not None else None
+    # The failures so far while it runs; the finished step's counts and line as well after.
+    job_failures = step_result(job.step, summary)["failures"] if job and summary else []
+    result = step_result(job.step, summary) if job and summary and not job.running else None
     return {
-        "batch_id": view.id,
-        "host_country": view.host_country,
-        "reference": view.reference,
-        "rows_total": view.rows_total,
-        "rows_failed": view.rows_failed,
-        "errors": [
-            {"line": e.line, "field": e.field, "code": e.code, "message": e.message}
-            for e in view.errors
-        ],
-        "filed": len(view.case_ids),
-        "states": view.states,
-        "issued": issued,
+        **batch_overview(view),
         "job": None
         if job is None
         else {
@@ -75,7 +84,8 @@ def progress(batch_id: int) -> dict[str, Any]:
             "done": job.done,
             "total": job.total,
             "running": job.running,
-            "failures": list(job.failures),
+            "failures": job_failures,
+            "result": result,
             "error": job.error,
         },
     }
@@ -86,7 +96,11 @@ def progress(batch_id: int) -> dict[str, Any]:
 def batch_status(batch_id: int) -> WerkzeugResponse:
     info = progress(batch_id)
     running = bool(info["job"] and info["job"]["running"])
-    return page("staff/batch.html", progress=info, action_form=ActionForm(), running=running)
+    held = case_holds(db(), [c["case_id"] for c in info["cases"]], now())
+    db().rollback()
+    return page(
+        "staff/batch.html", progress=info, action_form=ActionForm(), running=running, holds=held
+    )
 
 
 @bp.get("/batches/<int:batch_id>/progress.json")
@@ -119,5 +133,5 @@ def batch_step(batch_id: int, step: str) -> WerkzeugResponse:
             f"{step} is recorded but the task queue cannot be reached ({type(exc).__name__}); "
             "it starts when the queue is back",
         ) from exc
-    flash(f"{step} started for batch #{batch_id}; this page shows the progress")
+    flash(f"{step.capitalize()} started; this page shows the progress")
     return redirect(url_for("staff.batch_status", batch_id=batch_id))

@@ -108,6 +108,26 @@ def _header_data(container: Container) -> dict[str, Any]:
         "cert_reference": ih.cert_reference.hex().upper() if ih.cert_reference else None,
         "signature_date": ih.signature_date.isoformat() if ih.signature_date else None,
         "signer_certificate_embedded": container.certificate is not None,
+        **_embedded_certificate(container.certificate),
+    }
+
+
+def _embedded_certificate(der: bytes | None) -> dict[str, Any]:
+    """What the officer sees of a certificate an IDB carries (0x7E): who it names and until
+    when. Whether it is trusted is seal.signer's and seal.trust's call, not this summary's."""
+    if der is None:
+        return {}
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return {"signer_certificate": {"unreadable": True, "bytes": len(der)}}
+    return {
+        "signer_certificate": {
+            "subject": cert.subject.rfc4514_string(),
+            "issuer": cert.issuer.rfc4514_string(),
+            "serial": f"{cert.serial_number:X}",
+            "not_after": cert.not_valid_after_utc.date().isoformat(),
+        }
     }
 
 

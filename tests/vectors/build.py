@@ -6,15 +6,21 @@ Used two ways:
 - by hand, to (re)write the published vectors: ``.venv/bin/python tests/vectors/build.py``.
   That writes ``tests/vectors/trust/`` and ``tests/vectors/manifest.json``; the keys are
   thrown away, so the published vectors cannot be extended with the same signers later.
+- ``.venv/bin/python tests/vectors/build.py --extend`` appends the vectors *derived* from the
+  published signed ones without any key (zipped IDB forms, whose signature covers the
+  inflated payload, and malformed or tampered IDB barcodes): the published seals and their
+  trust store stay as they are.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import shutil
 import sys
 import tempfile
+import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -29,7 +35,7 @@ from legalize.pki.authority import Authority  # noqa: E402
 from legalize.pki.keyfile import KeyFileSigner  # noqa: E402
 from legalize.pki.signer import Signer  # noqa: E402
 from legalize.pki.trust import export_trust_store  # noqa: E402
-from legalize.seal import c40, ecdsa, vds  # noqa: E402
+from legalize.seal import c40, ecdsa, idb, vds  # noqa: E402
 from legalize.seal.profiles import (  # noqa: E402
     LegalizationSeal,
     TtdSeal,
@@ -186,6 +192,129 @@ def icao_visa(signer: Signer, expiry: str = "261231") -> bytes:
     ]
     unsigned = vds.build_unsigned(header, messages)
     return unsigned + vds.signature_zone(signer.sign(unsigned))
+
+
+def _idb_payload(text: str) -> bytes:
+    body = text[5:]
+    return base64.b32decode(body + "=" * (-len(body) % 8))
+
+
+def _idb_text(flag: str, payload: bytes) -> str:
+    return "RDB1" + flag + base64.b32encode(payload).decode("ascii").rstrip("=")
+
+
+def derived_idb_vectors(signed_idb: str, embedded_idb: str) -> list[dict[str, Any]]:
+    """Vectors made from two published signed IDB barcodes without their key: zipping keeps
+    the signature valid (it covers the inflated payload); everything else breaks them."""
+    payload = _idb_payload(signed_idb)
+    seal = idb.decode(signed_idb)
+    # 0x61 L, 0x02 L, then the low byte of the MRZ's sixth C40 pair: the text stays C40
+    mrz_byte = len(seal.header.encode()) + 2 + 2 + 11
+    flipped = bytearray(payload)
+    flipped[mrz_byte] ^= 0x01
+    zipped = zlib.compress(payload, 9)
+    valid, invalid = VALID_AT.date().isoformat(), "INVALID"
+
+    def vec(name: str, value: str, verdict: str, codes: list[str], note: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "input": "text",
+            "value": value,
+            "at": valid,
+            "verdict": verdict,
+            "codes": codes,
+            "note": note,
+        }
+
+    return [
+        vec(
+            "ttd-idb-zipped",
+            _idb_text("D", zipped),
+            "VALID",
+            [],
+            "the ttd-idb-p256 barcode zipped (flag D): the signature covers the inflated payload",
+        ),
+        vec(
+            "ttd-idb-zipped-embedded-cert",
+            _idb_text("D", zlib.compress(_idb_payload(embedded_idb), 9)),
+            "VALID",
+            [],
+            "zipped IDB with the signer certificate embedded (0x7E)",
+        ),
+        vec(
+            "idb-zipped-flipped-mrz",
+            _idb_text("D", zlib.compress(bytes(flipped), 9)),
+            invalid,
+            ["SEAL_SIGNATURE_INVALID"],
+            "one bit of the MRZ flipped before zipping",
+        ),
+        vec(
+            "idb-zip-bomb",
+            _idb_text("D", zlib.compress(payload + bytes(1_000_000), 9)),
+            invalid,
+            ["SEAL_MALFORMED"],
+            "a zipped payload inflating to 1 MB: refused at 64 KiB, never inflated whole",
+        ),
+        vec(
+            "idb-zipped-trailing-bytes",
+            _idb_text("D", zipped + b"\x00\x01"),
+            invalid,
+            ["SEAL_MALFORMED"],
+            "bytes after the end of the zlib stream",
+        ),
+        vec(
+            "idb-zipped-truncated",
+            _idb_text("D", zipped[:-6]),
+            invalid,
+            ["SEAL_MALFORMED"],
+            "the zlib stream cut short",
+        ),
+        vec(
+            "idb-flag-zipped-not-zipped",
+            _idb_text("D", payload),
+            invalid,
+            ["SEAL_MALFORMED"],
+            "flag D on a payload that is not zlib",
+        ),
+        vec(
+            "idb-flag-unsigned-with-signature",
+            _idb_text("A", payload),
+            invalid,
+            ["SEAL_MALFORMED"],
+            "flag A (unsigned) on a payload that carries a signature",
+        ),
+        vec(
+            "idb-unknown-flag",
+            _idb_text("E", payload),
+            invalid,
+            ["SEAL_UNSUPPORTED"],
+            "flag E: not defined",
+        ),
+        vec(
+            "idb-flipped-mrz",
+            _idb_text("B", bytes(flipped)),
+            invalid,
+            ["SEAL_SIGNATURE_INVALID"],
+            "one bit of the MRZ flipped",
+        ),
+        vec(
+            "idb-flipped-signature",
+            _idb_text("B", payload[:-5] + bytes((payload[-5] ^ 1,)) + payload[-4:]),
+            invalid,
+            ["SEAL_SIGNATURE_INVALID"],
+            "one bit of the signature flipped",
+        ),
+        {
+            **vec(
+                "idb-document-expired",
+                signed_idb,
+                invalid,
+                ["DOCUMENT_EXPIRED"],
+                "ttd-idb-p256 validated the day after its MRZ expiry",
+            ),
+            "at": "2026-03-16",
+        },
+    ]
 
 
 def vectors(pki: SealPki) -> list[dict[str, Any]]:
@@ -356,6 +485,8 @@ def vectors(pki: SealPki) -> list[dict[str, Any]]:
         ["SEAL_UNSUPPORTED"],
         note="VDS version byte 0x05",
     )
+    by_name = {v["name"]: v["value"] for v in out}
+    out.extend(derived_idb_vectors(by_name["ttd-idb-p256"], by_name["ttd-idb-embedded-cert"]))
     return out
 
 
@@ -374,6 +505,24 @@ def write_published(target: Path = HERE) -> None:
         (target / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
+def extend_published(target: Path = HERE) -> int:
+    """Append the derived vectors the published manifest lacks; returns how many."""
+    path = target / "manifest.json"
+    manifest = json.loads(path.read_text())
+    by_name = {v["name"]: v["value"] for v in manifest["vectors"]}
+    new = [
+        v
+        for v in derived_idb_vectors(by_name["ttd-idb-p256"], by_name["ttd-idb-embedded-cert"])
+        if v["name"] not in by_name
+    ]
+    manifest["vectors"].extend(new)
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return len(new)
+
+
 if __name__ == "__main__":
-    write_published()
-    print(f"wrote {HERE / 'manifest.json'} and {HERE / 'trust'}")
+    if sys.argv[1:] == ["--extend"]:
+        print(f"appended {extend_published()} vectors to {HERE / 'manifest.json'}")
+    else:
+        write_published()
+        print(f"wrote {HERE / 'manifest.json'} and {HERE / 'trust'}")

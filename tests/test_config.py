@@ -99,3 +99,11 @@ def test_totp_key_defaults_to_the_secret_key_and_is_checked(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match="LEGALIZE_TOTP_KEY"):
         production(tmp_path, totp_key="k" * 40).validate()
     production(tmp_path, totp_key=STRONG[::-1]).validate()
+
+
+def test_ttd_seal_form() -> None:
+    assert Config.from_env({}).ttd_seal == "vds"
+    assert Config.from_env({"LEGALIZE_TTD_SEAL": "idb"}).ttd_seal == "idb"
+    for bad in ("IDB", "idb-face", "", "qr"):
+        with pytest.raises(ConfigError, match="LEGALIZE_TTD_SEAL"):
+            Config.from_env({"LEGALIZE_TTD_SEAL": bad})

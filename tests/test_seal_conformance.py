@@ -347,3 +347,25 @@ def test_cli_shows_named_fields_and_writes_the_face_image(
     assert "carries no face image" in captured.err
     lines = captured.out.splitlines()
     assert lines[lines.index("  Visa:") + 3] == "    Passport number: C000000736"  # nested
+
+
+def test_the_face_image_shows_on_a_web_page() -> None:
+    """Browsers do not show JPEG 2000: the clearance page gets the seal's face as PNG."""
+    import cv2
+    import numpy as np
+
+    from legalize.imaging.photo import face_image_png
+    from legalize.web.staff.clearance import seal_face
+
+    face = _profile(IDB["EmergencyTravelDocument"]).face_image
+    png = face_image_png(face)
+    assert png is not None and png.startswith(b"\x89PNG\r\n\x1a\n")
+    shown = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_GRAYSCALE)
+    original = cv2.imdecode(np.frombuffer(face, np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert np.array_equal(shown, original)
+    for bad in (b"", b"\xff\xd8\xff" + bytes(100), face[:200], bytes(70000)):
+        assert face_image_png(bad) is None
+    report = verify_seal(IDB["EmergencyTravelDocument"], TrustStore([]), AT)
+    uri = seal_face(report)
+    assert uri is not None and uri.startswith("data:image/png;base64,")
+    assert seal_face(verify_seal(IDB["Visa"], TrustStore([]), AT)) is None

@@ -102,6 +102,29 @@ def face_image_jp2(rgb: RgbImage, max_bytes: int = FACE_MAX_BYTES) -> bytes:
     raise ValueError(f"the face image does not fit in {max_bytes} bytes")
 
 
+FACE_MAX_SIDE = 1024
+"""Largest side of a barcode's face image shown on a page (a barcode holds a few kB)."""
+
+
+def face_image_png(data: bytes) -> bytes | None:
+    """A barcode's face image (JPEG or JPEG 2000, as other states write it) as PNG for a web
+    page (browsers do not show JPEG 2000); None when it does not decode or is implausibly
+    large. The header is read first, so a forged size never allocates its pixels."""
+    if not data or len(data) > 65536:
+        return None
+    try:
+        probe = Image.open(io.BytesIO(data))
+        if max(probe.size) > FACE_MAX_SIDE:
+            return None
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    if image is None or max(image.shape) > FACE_MAX_SIDE:
+        return None
+    ok, png = cv2.imencode(".png", image)
+    return bytes(png) if ok else None
+
+
 def ghost_jpeg(rgb: RgbImage, paper: tuple[int, int, int] = (246, 243, 236)) -> bytes:
     """The ghost image: a smaller, pale monochrome copy blended into the paper colour.
 

@@ -153,7 +153,11 @@ def decode_value(defn: FeatureDef, raw: bytes, catalog: Catalog) -> Field:
         assert defn.profile is not None
         value = None
         children = read_features(catalog.profiles[defn.profile], read_all(raw), catalog)
-    else:  # BYTES, IMAGE
+    elif coding == "IMAGE":
+        if image_format(raw) == "unknown":
+            raise SealMalformed(f"{defn.name} is neither JPEG nor JPEG 2000")
+        value = raw
+    else:  # BYTES
         value = raw
     return Field(defn.tag, defn.name, coding, defn.label, value, children, defn.mrz_form)
 

@@ -35,9 +35,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from vectors.build import AT, VALID_AT, build_pki, sample_ttd  # noqa: E402
 
+from legalize.pki import ecdsa  # noqa: E402
+from legalize.pki.curves import CURVE_NAMES  # noqa: E402
 from legalize.pki.signer import Signer  # noqa: E402
 from legalize.pki.trust import TrustStore  # noqa: E402
-from legalize.seal import ecdsa, idb, vds  # noqa: E402
+from legalize.seal import idb, vds  # noqa: E402
 from legalize.seal.profiles import TtdSeal, seal_ttd, seal_ttd_idb  # noqa: E402
 from verifier.seal import verify_seal  # noqa: E402
 
@@ -75,7 +77,7 @@ def pin_one_core() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument("--curves", default=",".join(ecdsa.CURVE_NAMES))
+    parser.add_argument("--curves", default=",".join(CURVE_NAMES))
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
     parser.add_argument(
         "--no-idb", dest="idb", action="store_false", help="skip the IDB rows (P-256)"
@@ -95,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
             def verify_only(seal: bytes = seal, key: ecdsa.PublicKey = key) -> None:
                 decoded = vds.decode(seal)
-                if not ecdsa.verify_with_key(key, decoded.signed_bytes, decoded.signature):
+                if not key.verify(decoded.signed_bytes, decoded.signature):
                     raise AssertionError("signature does not verify")
 
             def full(seal: bytes = seal) -> None:

@@ -45,9 +45,10 @@ from legalize.cases.rules import (
 )
 from legalize.cases.validation import require_reason
 from legalize.cases.views import CaseView, DocumentView, case_view, document_view
+from legalize.kinds import CaseKind, CaseState, DocumentType
 from legalize.registry import audit, numbers
 from legalize.registry.counters import next_document_number
-from legalize.registry.models import Case, CaseKind, CaseState, Document, DocumentType, Person
+from legalize.registry.models import Case, Document, Person
 
 
 def check_time(at: datetime) -> None:

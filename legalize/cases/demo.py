@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from legalize.cases import batch, legalization, readmission
 from legalize.cases.issuer import Issuer
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
 from legalize.cases.views import list_cases
+from legalize.kinds import Role
 from legalize.registry.identity import import_nic, import_sltd
 
 ALICE = Actor("user:alice", frozenset({Role.ISSUING_OFFICER}))

@@ -35,8 +35,9 @@ from legalize.cases.validation import (
 from legalize.cases.views import CaseView, case_view
 from legalize.documents.errors import UnderlyingDocumentError
 from legalize.documents.sanitize import SanitizedDocument, sanitize_underlying
+from legalize.kinds import CaseKind, DocumentType
 from legalize.registry import audit
-from legalize.registry.models import Case, CaseKind, DocumentType, Signatory
+from legalize.registry.models import Case, Signatory
 from legalize.seal.profiles import LEGALIZATION_LIMITS as SEAL_LIMITS
 
 CERTIFYING_AUTHORITY = "MINISTRY OF FOREIGN AFFAIRS, CONSULAR AFFAIRS DIVISION"

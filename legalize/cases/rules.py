@@ -1,7 +1,7 @@
 """Who may do what, and from which state (DESIGN §1, §7) — the rules the pages only display.
 
-Roles carry the same string values as :class:`legalize.registry.accounts.Role`, plus
-``foreign_authority`` for API clients of host countries.
+Roles (:class:`legalize.kinds.Role`) are the staff users' roles, plus ``foreign_authority`` for
+API clients of host countries.
 """
 
 from __future__ import annotations
@@ -18,15 +18,8 @@ from legalize.cases.errors import (
     FourEyesViolation,
     InvalidTransition,
 )
-from legalize.registry.models import Case, CaseState
-
-
-class Role(StrEnum):
-    ISSUING_OFFICER = "issuing_officer"
-    APPROVING_OFFICER = "approving_officer"
-    BORDER_OFFICER = "border_officer"
-    ADMINISTRATOR = "administrator"
-    FOREIGN_AUTHORITY = "foreign_authority"
+from legalize.kinds import CaseState, Role
+from legalize.registry.models import Case
 
 
 @dataclass(frozen=True)

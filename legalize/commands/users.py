@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from legalize.commands import CommandError
 from legalize.config import Config, ConfigError
+from legalize.kinds import STAFF_ROLES
 from legalize.registry import accounts
 from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
 from legalize.registry.totp_cipher import TotpCipher
@@ -35,7 +36,7 @@ def register(sub: Any) -> None:
         "--role",
         action="append",
         required=True,
-        choices=[r.value for r in accounts.Role],
+        choices=[r.value for r in STAFF_ROLES],
         help="repeat for several roles",
     )
     p.add_argument("--totp", action="store_true", help="require a TOTP code; prints the secret")

@@ -24,10 +24,13 @@ from sqlalchemy import Boolean, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from legalize import countries
+from legalize.kinds import STAFF_ROLES, Role
 from legalize.registry import passwords
 from legalize.registry.base import Base
 from legalize.registry.timestamps import UtcDateTime
 from legalize.registry.totp_cipher import TotpCipher, is_plain
+
+_STAFF_VALUES = frozenset(r.value for r in STAFF_ROLES)
 
 
 class AccountError(ValueError):
@@ -36,15 +39,6 @@ class AccountError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-class Role(StrEnum):
-    """Staff roles (DESIGN §1). A user may hold several; the cases rules still apply four eyes."""
-
-    ISSUING_OFFICER = "issuing_officer"
-    APPROVING_OFFICER = "approving_officer"
-    BORDER_OFFICER = "border_officer"
-    ADMINISTRATOR = "administrator"
 
 
 class Scope(StrEnum):
@@ -92,7 +86,7 @@ class User(Base):
 
     @property
     def roles(self) -> frozenset[Role]:
-        return frozenset(Role(r) for r in self.roles_text.split() if r in Role._value2member_map_)
+        return frozenset(Role(r) for r in self.roles_text.split() if r in _STAFF_VALUES)
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
@@ -133,9 +127,12 @@ def parse_roles(values: Iterable[str]) -> frozenset[Role]:
     roles: set[Role] = set()
     for value in values:
         try:
-            roles.add(Role(value.strip()))
+            role = Role(value.strip())
         except ValueError:
             raise AccountError(f"unknown role {value!r}", "roles") from None
+        if not role.is_staff:  # an API client's role, not a user's
+            raise AccountError(f"not a staff role: {value!r}", "roles")
+        roles.add(role)
     return frozenset(roles)
 
 

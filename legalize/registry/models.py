@@ -10,7 +10,6 @@ who may change what live in :mod:`legalize.cases`, not here.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -29,28 +28,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from legalize.registry.base import Base
 from legalize.registry.timestamps import UtcDateTime
-
-
-class CaseKind(StrEnum):
-    READMISSION = "readmission"
-    LEGALIZATION = "legalization"
-
-
-class CaseState(StrEnum):
-    """draft → approved → issued → (used | expired | revoked), and rejected (DESIGN §7)."""
-
-    DRAFT = "draft"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    ISSUED = "issued"
-    USED = "used"
-    EXPIRED = "expired"
-    REVOKED = "revoked"
-
-
-class DocumentType(StrEnum):
-    TTD = "ttd"
-    LEGALIZATION = "legalization"
 
 
 class Person(Base):

@@ -14,15 +14,8 @@ from typing import Any, ParamSpec, TypeVar
 from flask import current_app, g, redirect, request, session, url_for
 
 from legalize.cases.rules import Actor
-from legalize.cases.rules import Role as CaseRole
-from legalize.registry.accounts import (
-    ApiClient,
-    Role,
-    Scope,
-    User,
-    client_for_token,
-    credential_stamp,
-)
+from legalize.kinds import Role
+from legalize.registry.accounts import ApiClient, Scope, User, client_for_token, credential_stamp
 from legalize.registry.totp_cipher import TotpCipher
 from legalize.web.errors import WebError
 from legalize.web.security import rate_limit
@@ -77,13 +70,11 @@ def current_user() -> User:
 
 
 def user_actor(user: User) -> Actor:
-    return Actor(f"user:{user.username}", frozenset(CaseRole(r.value) for r in user.roles))
+    return Actor(f"user:{user.username}", user.roles)
 
 
 def client_actor(client: ApiClient) -> Actor:
-    return Actor(
-        f"api:{client.name}", frozenset({CaseRole.FOREIGN_AUTHORITY}), country=client.country
-    )
+    return Actor(f"api:{client.name}", frozenset({Role.FOREIGN_AUTHORITY}), country=client.country)
 
 
 def login_required(view: Callable[P, R]) -> Callable[P, Any]:

@@ -24,7 +24,8 @@ from legalize.cases.issuer import (
 )
 from legalize.cases.rules import Actor
 from legalize.cases.views import CaseView
-from legalize.registry.models import Case, CaseKind, Photo
+from legalize.kinds import CaseKind
+from legalize.registry.models import Case, Photo
 from legalize.web.errors import WebError
 from legalize.web.state import state
 

@@ -11,8 +11,8 @@ from flask import Response, jsonify, request, url_for
 from legalize.cases import batch, legalization, readmission, views
 from legalize.cases.errors import NotFound
 from legalize.cases.views import CaseView, DocumentView
+from legalize.kinds import CaseKind, CaseState
 from legalize.registry.accounts import ApiClient, Scope
-from legalize.registry.models import CaseKind
 from legalize.web.api import bp
 from legalize.web.api.schemas import API
 from legalize.web.api.spec import Operation, Param, query_params, validate
@@ -221,18 +221,7 @@ def create_legalization() -> Response:
             Param(
                 "state",
                 "query",
-                {
-                    "type": "string",
-                    "enum": [
-                        "draft",
-                        "approved",
-                        "rejected",
-                        "issued",
-                        "used",
-                        "expired",
-                        "revoked",
-                    ],
-                },
+                {"type": "string", "enum": [s.value for s in CaseState]},
             ),
             Param(
                 "reference",

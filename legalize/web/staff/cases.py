@@ -20,9 +20,9 @@ from legalize.cases.gate import EVIDENCE
 from legalize.cases.history import lines as history_lines
 from legalize.cases.rules import Action, available_actions
 from legalize.cases.views import CaseView
+from legalize.kinds import CaseKind, Role
 from legalize.registry import audit
-from legalize.registry.accounts import Role
-from legalize.registry.models import Case, CaseKind
+from legalize.registry.models import Case
 from legalize.web import workflow
 from legalize.web.auth import current_user, load_user, roles_required, user_actor
 from legalize.web.errors import WebError, case_status, error_response

@@ -8,7 +8,7 @@ from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import legalization, readmission
-from legalize.registry.accounts import Role
+from legalize.kinds import Role
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.pages import invalid_form, page
 from legalize.web.staff import bp

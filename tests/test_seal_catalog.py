@@ -127,3 +127,31 @@ def test_a_new_profile_is_data(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SealMalformed, match="permit_number"):
         thirdparty.read(0x7A, 0x02, "UTO", date(2026, 1, 1), messages[1:])
     assert thirdparty.read(0x7A, 0x03, "UTO", date(2026, 1, 1), messages) is None
+
+
+def test_our_profiles_are_shown_with_the_catalog_names() -> None:
+    from vectors.build import sample_legalization, sample_ttd
+
+    ttd = sample_ttd().fields()["decoded"]
+    assert [(f["name"], f["label"]["ta"]) for f in ttd] == [  # type: ignore[union-attr, index]
+        ("mrz", "இயந்திரம் படிக்கும் மண்டலம்"),
+        ("photo_hash", "உரிமையாளர் புகைப்பட ஹாஷ்"),
+        ("check_code", "சரிபார்ப்புக் குறியீடு"),
+    ]
+    assert ttd[0]["value"] == [  # type: ignore[index]
+        "PDLKAPERERA<<KAMALA<SUDARSHANI<<<<<<",
+        "N1234567<7LKA8507147F2603151<<<<<<<6",
+    ]
+    assert ttd[2]["value"] == "7K3M-9QXR-2HVD-9G"  # type: ignore[index]
+    leg = sample_legalization().fields()["decoded"]
+    assert [f["label"]["en"] for f in leg] == [  # type: ignore[union-attr, index]
+        "Number",
+        "Country of the document",
+        "Signed by",
+        "Acting in the capacity of",
+        "Bears the seal of",
+        "At",
+        "SHA-256 of the document",
+        "Check code",
+    ]
+    assert leg[2]["value"] == "W. M. Chandrika Kumari Wickramasinghe"  # type: ignore[index]

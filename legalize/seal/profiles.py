@@ -31,7 +31,14 @@ from legalize.pki.signer import Signer
 from legalize.seal import c40, checkcode, idb, thirdparty, vds
 from legalize.seal.catalog import catalog
 from legalize.seal.errors import SealMalformed, SealUnreadable
-from legalize.seal.features import Document, Field, decode_value, image_format, read_features
+from legalize.seal.features import (
+    Document,
+    Field,
+    decode_value,
+    image_format,
+    mrz_lines,
+    read_features,
+)
 from legalize.seal.thirdparty import ThirdPartySeal, face_image_data
 from legalize.seal.tlv import Tlv, read_all
 
@@ -169,20 +176,24 @@ class TtdSeal:
 
     def _decoded(self) -> tuple[Field, ...]:
         """The seal's content as labelled catalog fields, for display."""
-        table = catalog().profiles["TTD"].features
-        out = [decode_value(table[ETD_MRZ], c40.encode(self.mrz), catalog())]
+        out = [_field("TTD", ETD_MRZ, mrz_lines(self.mrz, "TD2"))]
         if self.photo_hash is not None:
-            out.append(decode_value(table[PHOTO_HASH], self.photo_hash, catalog()))
+            out.append(_field("TTD", PHOTO_HASH, self.photo_hash))
         if self.check_code is not None:
-            out.append(
-                decode_value(table[CHECK_CODE], _encode_check_code(self.check_code), catalog())
-            )
+            out.append(_field("TTD", CHECK_CODE, self.check_code))
         if self.printed_mrz is not None:
-            out.append(decode_value(table[PRINTED_MRZ], c40.encode(self.printed_mrz), catalog()))
+            out.append(_field("TTD", PRINTED_MRZ, mrz_lines(self.printed_mrz, "TD3")))
         if self.face_image is not None:
             face = catalog().idb_messages[IDB_FACE_IMAGE]
             out.append(decode_value(face, self.face_image, catalog()))
         return (*out, *self.other)
+
+
+def _field(profile: str, tag: int, value: str | bytes | tuple[str, ...]) -> Field:
+    """A value of one of our profiles, labelled by the catalog (display only: our profiles
+    are read by the code below, which checks more than lengths)."""
+    defn = catalog().profiles[profile].features[tag]
+    return Field(tag, defn.name, defn.coding, defn.label, value, (), defn.mrz_form)
 
 
 @dataclass(frozen=True)
@@ -221,7 +232,22 @@ class LegalizationSeal:
             "place": self.place,
             "document_sha256": self.document_sha256.hex(),
             "check_code": self.check_code,
+            "decoded": [f.to_json() for f in self._decoded()],
         }
+
+    def _decoded(self) -> tuple[Field, ...]:
+        values: list[tuple[int, str | bytes]] = [
+            (LEG_NUMBER, self.number),
+            (LEG_COUNTRY, self.country),
+            (LEG_SIGNED_BY, self.signed_by),
+            (LEG_CAPACITY, self.capacity),
+            (LEG_SEAL_OF, self.seal_of),
+            (LEG_PLACE, self.place),
+            (LEG_DOCUMENT_SHA256, self.document_sha256),
+        ]
+        if self.check_code is not None:
+            values.append((CHECK_CODE, self.check_code))
+        return tuple(_field("LEGALIZATION", tag, value) for tag, value in values)
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,15 @@
 Checks, in report order (each reports; SKIPPED with its reason when a precondition failed):
 
 ``seal.format``     FORMAT     the input is a VDS or IDB and its structure is sound
-``seal.profile``    FORMAT     the profile is one we read (TTD, legalization, published
-                               third-party profiles); others: SKIPPED SEAL_UNSUPPORTED
+``seal.profile``    FORMAT     the profile is one we read (TTD, legalization, every profile
+                               and IDB message of the catalog, legalize/data/
+                               seal_profiles.toml); others: SKIPPED SEAL_UNSUPPORTED
                                (signature still checked)
 ``seal.signer``     TRUST      the certificate the seal names is in the trust store
 ``seal.signature``  INTEGRITY  the ECDSA signature over header + message zone verifies
 ``seal.trust``      TRUST      the signer was valid, not revoked, allowed for the document type
-``document.validity`` STATUS   the document itself has not expired (TTD: MRZ expiry date)
+``document.validity`` STATUS   the document itself has not expired: its expiry-date field
+                               (IDB 0x84) or its MRZ's; NOT_APPLICABLE when it carries none
 
 Reason codes: SEAL_UNREADABLE, SEAL_MALFORMED, SEAL_UNSUPPORTED, SIGNER_UNKNOWN,
 SEAL_SIGNATURE_INVALID, SIGNER_EXPIRED, SIGNER_NOT_YET_VALID, SIGNER_REVOKED,

@@ -28,6 +28,7 @@ def test_shipped_catalog_is_complete() -> None:
     assert refs == {
         (0x5D, 0x01), (0x5E, 0x03), (0xF0, 0x0E), (0xFD, 0x02), (0xFB, 0x06),
         (0xFA, 0x06), (0xFC, 0x04), (0xF8, 0x0A), (0xF9, 0x08), (0xF9, 0x0C),
+        (0x01, 0xFE), (0xF5, 0x0C), (0xF6, 0x0D), (0xF7, 0x0B),
     }  # fmt: skip
     assert sorted(cat.idb_messages) == [*range(0x01, 0x0B), *range(0x80, 0x87), 0xC0, 0xC1, 0xC2]
     features = [f for p in cat.profiles.values() for f in p.features.values()]
@@ -155,3 +156,30 @@ def test_our_profiles_are_shown_with_the_catalog_names() -> None:
         "Check code",
     ]
     assert leg[2]["value"] == "W. M. Chandrika Kumari Wickramasinghe"  # type: ignore[index]
+
+
+def test_a_vds_profile_with_a_face_image() -> None:
+    """The earlier German temporary passport (F60D) carries the face in the VDS itself."""
+    import json
+    from pathlib import Path
+
+    from legalize.seal import vds
+    from legalize.seal.profiles import decode, read_profile
+
+    samples = json.loads((Path(__file__).parent / "data/vdstools/samples.json").read_text())
+    face = read_profile(decode(samples["idb"]["EmergencyTravelDocument"])).face_image
+    mrz = (
+        "P<UTOERIKSSON<<ANNA<MARIA".ljust(44, "<") + "L898902C36UTO7408122F3204159ZE184226B<<<<<10"
+    )
+    header = vds.VdsHeader(4, "D<<", "DETS", "32", date(2024, 1, 2), date(2024, 1, 2), 0xF6, 0x0D)
+    messages = [Tlv(0x01, face), Tlv(0x02, c40.encode(mrz[:72]))]  # stored without its tail
+    seal = read_profile(
+        decode(vds.build_unsigned(header, messages) + vds.signature_zone(bytes(64)))
+    )
+    assert isinstance(seal, thirdparty.ThirdPartySeal)
+    assert seal.profile == "TEMP_PASSPORT" and seal.face_image == face
+    assert seal.document.mrz.value == (mrz[:44], mrz[44:72].ljust(44, "<"))  # type: ignore[union-attr]
+    assert seal.expiry_date == date(2032, 4, 15)
+    broken = [Tlv(0x01, b"not an image"), messages[1]]
+    with pytest.raises(SealMalformed, match="face_image"):
+        read_profile(decode(vds.build_unsigned(header, broken) + vds.signature_zone(bytes(64))))

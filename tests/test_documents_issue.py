@@ -370,3 +370,35 @@ def test_an_idb_with_a_face_image_does_not_fit_the_page(
             check_url=CHECK_URL,
             seal_form="idb-face",
         )
+
+
+def test_image_verifier_reads_an_idb_ttd(
+    dev_pki,  # type: ignore[no-untyped-def]
+    at: datetime,
+    root: Certificate,
+    trust: TrustStore,
+    tmp_path: Path,
+) -> None:
+    """The photo-of-the-paper verifier finds, verifies and compares an IDB seal as it does a
+    VDS: the same QR square, the same fields (a flatbed scan of the rendered page)."""
+    import random
+
+    from bench.forgesim import capture
+    from bench.forgesim.corpus import render_page
+    from verifier.image import verify_image
+
+    doc = issue_ttd(
+        ttd_data(at),
+        (EXAMPLES / "holder.jpg").read_bytes(),
+        dev_pki.signer("TTD"),
+        at,
+        check_url=CHECK_URL,
+        chain=[root],
+        seal_form="idb",
+    )
+    pdf = tmp_path / "idb.pdf"
+    pdf.write_bytes(doc.pdf)
+    jpeg = capture.scan_300dpi(render_page(str(pdf)), random.Random(3)).jpeg
+    report = verify_image(jpeg, trust, at + timedelta(hours=1)).report
+    assert report.verdict is Verdict.VALID, report.to_text()
+    assert report.data["format"] == "IDB"

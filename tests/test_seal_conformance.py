@@ -369,3 +369,20 @@ def test_the_face_image_shows_on_a_web_page() -> None:
     uri = seal_face(report)
     assert uri is not None and uri.startswith("data:image/png;base64,")
     assert seal_face(verify_seal(IDB["Visa"], TrustStore([]), AT)) is None
+
+
+def test_a_repeated_idb_message_is_kept_raw() -> None:
+    """An IDB ETD whose ETD and face messages come twice: the first of each is read, the
+    repeats are shown raw (unsigned here: reading, not trust, is under test)."""
+    seal = idb.decode(IDB["EmergencyTravelDocument"])
+    messages = [*seal.messages, seal.messages[0], Tlv(0x80, b"second face")]
+    profile = read_profile(decode(idb.encode(idb.IdbHeader("D<<"), messages)))
+    assert isinstance(profile, TtdSeal)
+    assert profile.mrz_lines[0] == "PUD<<KOEPPENIK<<JONATHAN<GERALD<<<<<"
+    assert [(f.name, f.coding) for f in profile.other] == [
+        ("expiry_date", "MASKED_DATE"),
+        ("national_document_type", "BYTE"),
+        ("unknown_0x02", "UNKNOWN"),
+        ("unknown_0x80", "UNKNOWN"),
+    ]
+    assert profile.other[-1].value == b"second face"

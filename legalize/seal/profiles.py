@@ -38,6 +38,7 @@ from legalize.seal.features import (
     image_format,
     mrz_lines,
     read_features,
+    unknown,
 )
 from legalize.seal.thirdparty import ThirdPartySeal, face_image_data
 from legalize.seal.tlv import Tlv, read_all
@@ -552,7 +553,16 @@ def _read_idb(container: idb.IdbSeal) -> Profile:
     face = container.message(IDB_FACE_IMAGE)
     if face is not None:
         decode_value(catalog().idb_messages[IDB_FACE_IMAGE], face, catalog())
-    rest = tuple(m for m in container.messages if m.tag not in _TTD_IDB_TAGS)
+    # Everything but the first of each message read above; a repeated one is shown raw.
+    taken: set[int] = set()
+    rest: list[Tlv] = []
+    repeated: list[Field] = []
+    for message in container.messages:
+        if message.tag not in _TTD_IDB_TAGS:
+            rest.append(message)
+        elif message.tag in taken:
+            repeated.append(unknown(message))
+        taken.add(message.tag)
     return TtdSeal(
         container.header.country,
         sig_date if sig_date else date.min,
@@ -561,7 +571,7 @@ def _read_idb(container: idb.IdbSeal) -> Profile:
         code,
         _read_printed_mrz(container, mrz),
         face,
-        read_features(catalog().idb_messages, rest, catalog()),
+        (*read_features(catalog().idb_messages, tuple(rest), catalog()), *repeated),
     )
 
 

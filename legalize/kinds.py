@@ -96,11 +96,14 @@ class Role(StrEnum):
     BORDER_OFFICER = "border_officer"
     ADMINISTRATOR = "administrator"
     FOREIGN_AUTHORITY = "foreign_authority"
+    ISSUING_AUTHORITY = "issuing_authority"
+    """The API client of an authority whose documents are legalized (a registrar, a
+    university, a court): it files legalizations of its own documents and nothing else."""
 
     @property
     def is_staff(self) -> bool:
-        """A role a staff user account may hold (every role but the foreign authority's)."""
-        return self is not Role.FOREIGN_AUTHORITY
+        """A role a staff user account may hold (every role but the API clients')."""
+        return self not in (Role.FOREIGN_AUTHORITY, Role.ISSUING_AUTHORITY)
 
 
 STAFF_ROLES: Final = tuple(r for r in Role if r.is_staff)

@@ -13,7 +13,7 @@ from flask import Flask
 from legalize.cases import views
 from legalize.cases.demo import seed_demo
 from legalize.cases.issuer import bind_issuer
-from legalize.config import Config
+from legalize.config import Config, RateLimits
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.seal.profiles import TtdSeal, decode, read_profile, seal_ttd
 from legalize.seal.qrtext import parse_qr_text, qr_text
@@ -33,7 +33,7 @@ def site(
         database_url=database,
         keys_dir=Path(dev_pki.dir),
         key_passphrase=dev_pki.passphrase,
-        extra={"rate_public": "1000/minute"},
+        rates=RateLimits(public="1000/minute"),
     )
     engine = make_engine(database)
     upgrade(engine)

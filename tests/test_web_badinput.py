@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from authority_pki import make_ca, make_signer
+from cryptography.hazmat.primitives import serialization
 from flask.testing import FlaskClient
 from web_app import Tokens, WebEnv, bearer, csrf_token, make_env, seed, seeded_sqlite, staff_client
 
@@ -66,6 +68,7 @@ LEGALIZATION_FORM = {
     "signer_authority": "Registrar-General",
 }
 NOPE = 999_999
+PEM = make_signer(make_ca(), "Registrar").cert.public_bytes(serialization.Encoding.PEM)
 CASE = 1
 """A draft readmission case the module fixture files first (reasons are checked on it)."""
 
@@ -102,11 +105,19 @@ CASES: list[Bad] = [
         user="carol",
     ),
     Bad(
-        "staff.case_underlying",
+        "staff.case_page_preview",
         "GET",
-        f"/staff/cases/{NOPE}/underlying",
+        f"/staff/cases/{NOPE}/pages/1.png",
         404,
         "case_id",
+        user="bob",
+    ),
+    Bad(
+        "staff.signatory_specimen",
+        "GET",
+        f"/staff/signatories/{NOPE}/specimen/seal",
+        404,
+        "signatory_id",
         user="bob",
     ),
     # case actions
@@ -354,7 +365,30 @@ CASES: list[Bad] = [
         user="alice",
         data={"host_country": "1", "reference": "B1", "file": _file(b"a", "b.csv")},
     ),
+    Bad(
+        "staff.batch_create",
+        "POST",
+        "/staff/batches/new",
+        422,
+        "photos",
+        user="alice",
+        data={
+            "host_country": "DEU",
+            "reference": "B1",
+            "file": _file(b"host_reference,surname\n", "b.csv"),
+            "photos": _file(b"PK\x03\x04 not a zip", "photos.zip"),
+        },
+    ),
     Bad("staff.batch_status", "GET", f"/staff/batches/{NOPE}", 404, "batch_id", user="alice"),
+    Bad("staff.batches", "GET", "/staff/batches?page=abc", 400, "page", user="bob"),
+    Bad(
+        "staff.batch_flight",
+        "GET",
+        f"/staff/batches/{NOPE}/flight.zip",
+        404,
+        "batch_id",
+        user="alice",
+    ),
     Bad(
         "staff.batch_progress",
         "GET",
@@ -521,6 +555,40 @@ CASES: list[Bad] = [
             "specimen": _file(b"not an image", "s.png"),
         },
     ),
+    Bad(
+        "staff.signatory_certificate_add",
+        "POST",
+        f"/staff/signatories/{NOPE}/certificates",
+        422,
+        "certificate",
+        user="root",
+    ),
+    Bad(
+        "staff.signatory_certificate_add",
+        "POST",
+        f"/staff/signatories/{NOPE}/certificates",
+        422,
+        "certificate",
+        user="root",
+        data={"certificate": _file(b"-----BEGIN CERTIFICATE-----\nnope", "c.pem")},
+    ),
+    Bad(
+        "staff.signatory_certificate_add",
+        "POST",
+        f"/staff/signatories/{NOPE}/certificates",
+        404,
+        "signatory_id",
+        user="root",
+        data={"certificate": _file(PEM, "c.pem")},
+    ),
+    Bad(
+        "staff.signatory_certificate_remove",
+        "POST",
+        f"/staff/signatories/{NOPE}/certificates/{'0' * 64}/remove",
+        404,
+        "certificate",
+        user="root",
+    ),
     # API
     Bad("api.create_readmission", "POST", "/api/readmissions", 415, "body", raw=b"surname=x"),
     Bad("api.create_readmission", "POST", "/api/readmissions", 400, "body", raw=b"{not json"),
@@ -641,6 +709,7 @@ NO_INPUT_ROUTES = {
     ("GET", "staff.readmission_new"),
     ("GET", "staff.legalization_new"),
     ("GET", "staff.batch_new"),
+    ("GET", "staff.batch_template"),
     ("GET", "staff.clear"),
     ("GET", "staff.work"),
     ("GET", "staff.users"),
@@ -655,9 +724,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> WebEnv:
     template = tmp / "t.sqlite3"
     tokens: Tokens = seed(f"sqlite:///{template}")
     url, tokens = seeded_sqlite(tmp, (template, tokens))
-    environment = make_env(
-        url, tokens, extra={"rate_login": "1000/minute", "rate_public": "1000/minute"}
-    )
+    environment = make_env(url, tokens, rates={"signin": "1000/minute", "public": "1000/minute"})
     filed = environment.app.test_client().post(
         "/api/readmissions",
         json={"host_reference": "BAD-INPUT-1", "identity": IDENTITY},
@@ -754,6 +821,7 @@ def test_garbage_never_gives_a_500(env: WebEnv, garbage: int, tmp_path: Path) ->
         url = rule.rule.replace("<int:case_id>", "1").replace("<int:user_id>", "1")
         url = url.replace("<int:batch_id>", "1").replace("<number>", "X")
         url = url.replace("<any(prepare, approve, issue):step>", "prepare")
+        url = url.replace("<int:signatory_id>", "1").replace("<sha256>", "0" * 64)
         for user in ("root", "carol", "dave", None):
             client, token = _client(env, user)
             data = dict(GARBAGE[garbage], csrf_token=token)

@@ -5,8 +5,14 @@
     verifier pdf FILE [--trust-store DIR] [--at DATE] [--json] [--lang {en,si,ta}]
     verifier image FILE [--trust-store DIR] [--at DATE] [--json] [--lang {en,si,ta}]
                    [--annotate OUT.png] [--debug DIR]
+    verifier trust sync URL [--root-sha256 HEX | --root FILE] [--into DIR] [--allow-stale]
 
-Exit status: 0 when the verdict is VALID, 1 otherwise, 2 for a usage error.
+Exit status: 0 when the verdict is VALID, 1 otherwise, 2 for a usage error. ``trust sync``:
+0 when the store was updated, 1 when it was not (nothing changed), 2 for a usage error.
+
+The trust store: ``--trust-store DIR``; without it, the one ``verifier trust sync`` keeps in
+the user's data folder (:func:`verifier.trustsync.default_folder`); without that, a
+development checkout's ``keys/dev/trust`` under the current folder.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from legalize.console import run_console
 from verifier.messages import LANGUAGES, localize
 from verifier.report import Report
 
-DEFAULT_TRUST_STORE = Path("keys/dev/trust")
+DEV_TRUST_STORE = Path("keys/dev/trust")
+"""The last resort, for a development checkout (``make run`` writes it)."""
 USAGE_ERROR = 2
 
 
@@ -46,9 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--trust-store",
         type=Path,
-        default=DEFAULT_TRUST_STORE,
+        default=None,
         metavar="DIR",
-        help=f"folder of trusted certificates and CRLs (default: {DEFAULT_TRUST_STORE})",
+        help="folder of trusted certificates and CRLs (default: the one `verifier trust sync` "
+        f"keeps, else {DEV_TRUST_STORE})",
     )
     common.add_argument(
         "--at",
@@ -98,13 +107,69 @@ def build_parser() -> argparse.ArgumentParser:
         "--debug", type=Path, metavar="DIR", help="write every intermediate image into DIR"
     )
     image.set_defaults(handler=_image)
+
+    trust = sub.add_parser("trust", help="keep the trust store up to date")
+    trust_sub = trust.add_subparsers(dest="trust_command", required=True, metavar="SUBCOMMAND")
+    sync = trust_sub.add_parser(
+        "sync",
+        help="fetch the published trust store (the web check's /trust/), check its signature "
+        "and freshness, and store it as the default trust store",
+    )
+    sync.add_argument("url", metavar="URL", help="e.g. https://check.example.lk/trust/")
+    pin = sync.add_mutually_exclusive_group()
+    pin.add_argument(
+        "--root-sha256",
+        metavar="HEX",
+        help="SHA-256 of the root certificate you trust (needed on the first sync)",
+    )
+    pin.add_argument("--root", type=Path, metavar="FILE", help="the root certificate you trust")
+    sync.add_argument(
+        "--into",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where to keep it (default: the user data folder)",
+    )
+    sync.add_argument(
+        "--allow-stale", action="store_true", help="store a list whose next update has passed"
+    )
+    sync.set_defaults(handler=_trust_sync)
     return parser
+
+
+def _trust_sync(args: argparse.Namespace) -> int:
+    from verifier import trustsync
+
+    target: Path = args.into if args.into is not None else trustsync.default_folder()
+    try:
+        pin = trustsync.read_root(args.root) if args.root is not None else args.root_sha256
+        result = trustsync.sync(
+            args.url, target, datetime.now(UTC), pin_sha256=pin, allow_stale=args.allow_stale
+        )
+    except trustsync.SyncError as exc:
+        print(f"verifier: trust sync failed, nothing changed: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"trust store {result.folder}: {len(result.files)} files, root {result.root_sha256}, "
+        f"issued {result.issued_at.isoformat()}, next update {result.next_update.isoformat()}"
+    )
+    return 0
 
 
 def _trust(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from legalize.pki.trust import TrustStore, TrustStoreError
 
-    path: Path = args.trust_store
+    path = args.trust_store
+    if path is None:
+        from verifier.trustsync import default_folder
+
+        synced = default_folder()
+        path = synced if synced.is_dir() else DEV_TRUST_STORE
+        if not path.is_dir():
+            raise UsageError(
+                f"no trust store: run `verifier trust sync URL` (it keeps one in {synced}) "
+                "or pass --trust-store DIR"
+            )
     if not path.is_dir():
         raise UsageError(f"trust store not found: {path}")
     try:
@@ -195,7 +260,14 @@ def _image(args: argparse.Namespace) -> Report:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    return run_console(lambda: _run(argv))
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "trust":
+        code: int = args.handler(args)
+        return code
     try:
         report: Report = args.handler(args)
     except UsageError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -38,7 +39,10 @@ NIC = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 198806600456,DIAS,AMALI,1988-03-07,F,MATARA
 199254321098,JAYAWARDENA,SUNIL,1992-09-09,M,COLOMBO
 198333500789,WICKRAMASINGHE,LALITH,1983-11-30,M,BADULLA
+198857400123,PERERA,KUMARI NIRMALA,1988-03-14,F,KANDY
 """
+# The last record is the holder of examples/ttd.json (README, "Try it"): her request, filed
+# with examples/holder.jpg, is a clean match and goes through without an identity decision.
 SLTD = b"""document_number,issuing_country,status,reported_on
 N1234567,LKA,stolen,2025-03-01
 N2345678,LKA,lost,2025-06-11
@@ -77,11 +81,61 @@ SIGNATORIES: list[tuple[str, str, str, date, date | None]] = [
         date(2018, 3, 1),
         None,
     ),
+    # The signer of examples/underlying.pdf (and examples/legalization.json), so that a
+    # newcomer's legalization of the example document is matched without an administrator.
+    (
+        "R. A. Perera",
+        "District Registrar, Colombo",
+        "Registrar General's Department",
+        date(2019, 1, 1),
+        None,
+    ),
 ]
 
 
+SPECIMEN_DPI = 300
+"""The resolution the demo specimens record, so they are shown at their true size."""
+
+
+def _signature_stroke(width: float, height: float) -> list[tuple[float, float]]:
+    """The demo signature's one stroke, as points in a width × height box (y downwards)."""
+    points = []
+    for i in range(121):
+        t = i / 120
+        x = width * (0.05 + 0.9 * t)
+        y = height * (0.55 - 0.3 * math.sin(t * 9.5) * (1 - t * 0.6) - 0.1 * math.cos(t * 23))
+        points.append((x, y))
+    return points
+
+
+def demo_specimen_signature() -> bytes:
+    """The demo signatory's specimen signature: 50 mm × 15 mm at SPECIMEN_DPI."""
+    w, h = round(50 / 25.4 * SPECIMEN_DPI), round(15 / 25.4 * SPECIMEN_DPI)
+    img = Image.new("RGB", (w, h), "white")
+    ImageDraw.Draw(img).line(_signature_stroke(w, h), fill=(20, 30, 110), width=6, joint="curve")
+    out = io.BytesIO()
+    img.save(out, "PNG", dpi=(SPECIMEN_DPI, SPECIMEN_DPI))
+    return out.getvalue()
+
+
+def demo_specimen_seal() -> bytes:
+    """The demo authority's specimen seal: a ring 40 mm across at SPECIMEN_DPI."""
+    side = round(40 / 25.4 * SPECIMEN_DPI)
+    img = Image.new("RGB", (side, side), "white")
+    draw = ImageDraw.Draw(img)
+    ink = (120, 30, 120)
+    draw.ellipse((6, 6, side - 6, side - 6), outline=ink, width=10)
+    draw.ellipse((70, 70, side - 70, side - 70), outline=ink, width=5)
+    draw.regular_polygon((side / 2, side / 2, 70), 5, outline=ink, width=5)
+    draw.text((side / 2, side / 2 + 110), "KANDY", fill=ink, anchor="mm")
+    out = io.BytesIO()
+    img.save(out, "PNG", dpi=(SPECIMEN_DPI, SPECIMEN_DPI))
+    return out.getvalue()
+
+
 def demo_underlying(title: str) -> bytes:
-    """A one-page PDF standing in for an applicant's document."""
+    """A one-page PDF standing in for an applicant's document, signed and sealed on paper
+    like the specimens of the first demo signatory (same size), for the reviewer to compare."""
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4)
     canvas.setTitle(title)
@@ -89,6 +143,23 @@ def demo_underlying(title: str) -> bytes:
     canvas.drawString(72, 760, title.upper())
     canvas.setFont("Helvetica", 11)
     canvas.drawString(72, 730, "DEMO DOCUMENT - NOT A REAL CERTIFICATE")
+    mm = 72 / 25.4
+    left, base = 72.0, 200.0
+    stroke = _signature_stroke(50 * mm, 15 * mm)
+    path = canvas.beginPath()
+    path.moveTo(left + stroke[0][0], base + 15 * mm - stroke[0][1])
+    for x, y in stroke[1:]:
+        path.lineTo(left + x, base + 15 * mm - y)
+    canvas.setStrokeColorRGB(20 / 255, 30 / 255, 110 / 255)
+    canvas.setLineWidth(1.4)
+    canvas.drawPath(path)
+    canvas.setFont("Helvetica", 9)
+    canvas.drawString(left, base - 12, "Additional District Registrar")
+    canvas.setStrokeColorRGB(120 / 255, 30 / 255, 120 / 255)
+    canvas.setLineWidth(2.4)
+    canvas.circle(left + 110 * mm, base + 10 * mm, 20 * mm)
+    canvas.setLineWidth(1.2)
+    canvas.circle(left + 110 * mm, base + 10 * mm, 14 * mm)
     canvas.save()
     return out.getvalue()
 
@@ -174,8 +245,11 @@ def seed_demo(session: Session, at: datetime, issuer: Issuer) -> str:
             valid_from=valid_from,
             valid_until=valid_until,
             at=earlier,
+            # the first signatory has specimens: the reviewer compares a scan with them
+            specimen=demo_specimen_signature() if n == 0 else None,
+            seal_image=demo_specimen_seal() if n == 0 else None,
         )
-        for name, capacity, authority, valid_from, valid_until in SIGNATORIES
+        for n, (name, capacity, authority, valid_from, valid_until) in enumerate(SIGNATORIES)
     ]
     sig = signatories[0]
 

@@ -31,6 +31,8 @@ class Actor:
     roles: frozenset[Role] = field(default_factory=frozenset)
     country: str | None = None
     """For a foreign authority: the ICAO code of the country it speaks for."""
+    signatory_id: int | None = None
+    """For an issuing authority: the signatory register entry it speaks for."""
 
     def has(self, role: Role) -> bool:
         return role in self.roles
@@ -52,19 +54,22 @@ class Action(StrEnum):
     EXPIRE = "expire"
     MANAGE_SIGNATORIES = "manage_signatories"
     IMPORT_REGISTERS = "import_registers"
+    EXPORT_FLIGHT = "export_flight"
+    """Download an issued flight's TTDs and passenger manifest (personal data leaves)."""
 
 
-_I, _A, _B, _ADM, _F = (
+_I, _A, _B, _ADM, _F, _IA = (
     Role.ISSUING_OFFICER,
     Role.APPROVING_OFFICER,
     Role.BORDER_OFFICER,
     Role.ADMINISTRATOR,
     Role.FOREIGN_AUTHORITY,
+    Role.ISSUING_AUTHORITY,
 )
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.FILE_READMISSION: frozenset({_F, _I}),
-    Action.FILE_LEGALIZATION: frozenset({_F, _I}),  # API clients file; officers prepare
+    Action.FILE_LEGALIZATION: frozenset({_F, _I, _IA}),  # API clients file; officers prepare
     Action.PREPARE: frozenset({_I}),
     Action.APPROVE: frozenset({_A}),
     Action.REJECT: frozenset({_I, _A}),
@@ -74,6 +79,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EXPIRE: frozenset({_ADM}),
     Action.MANAGE_SIGNATORIES: frozenset({_ADM}),
     Action.IMPORT_REGISTERS: frozenset({_ADM}),
+    Action.EXPORT_FLIGHT: frozenset({_I, _A}),
 }
 
 ALLOWED_FROM: dict[Action, frozenset[CaseState]] = {

@@ -14,7 +14,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -26,8 +25,7 @@ from legalize.registry.db import DatabaseError, make_engine, make_session_factor
 from legalize.registry.totp_cipher import TotpCipher
 
 
-def register(sub: Any) -> None:
-    users: argparse.ArgumentParser = sub.add_parser("users", help="staff users and API clients")
+def register(users: argparse.ArgumentParser) -> None:
     users_sub = users.add_subparsers(dest="users_command", required=True, metavar="SUBCOMMAND")
 
     p = users_sub.add_parser("add", help="add a staff user")
@@ -73,6 +71,13 @@ def register(sub: Any) -> None:
         required=True,
         choices=[s.value for s in accounts.Scope],
         help="repeat for several scopes",
+    )
+    p.add_argument(
+        "--signatory",
+        type=int,
+        metavar="ID",
+        help="the client is this signatory's issuing authority (legalization and status scopes "
+        "only): its own submissions count as the strongest origin evidence",
     )
     p.set_defaults(handler=add_client)
 
@@ -204,11 +209,21 @@ def add_client(args: argparse.Namespace) -> int:
     with _session() as session:
         try:
             client, token = accounts.create_api_client(
-                session, args.name, args.country, args.scope, datetime.now(UTC)
+                session,
+                args.name,
+                args.country,
+                args.scope,
+                datetime.now(UTC),
+                signatory_id=args.signatory,
             )
             session.commit()
         except accounts.AccountError as exc:
             raise CommandError(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
-        print(f"client {client.name} ({client.country}) added; its token, shown only now:")
+        kind = (
+            f", issuing authority of signatory {client.signatory_id}"
+            if client.signatory_id is not None
+            else ""
+        )
+        print(f"client {client.name} ({client.country}{kind}) added; its token, shown only now:")
         print(token)
     return 0

@@ -9,6 +9,7 @@ cannot be replayed. Time is a parameter everywhere.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import re
@@ -20,13 +21,14 @@ from enum import StrEnum
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Boolean, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from legalize import countries
 from legalize.kinds import STAFF_ROLES, Role
 from legalize.registry import passwords
 from legalize.registry.base import Base
+from legalize.registry.models import Signatory
 from legalize.registry.timestamps import UtcDateTime
 from legalize.registry.totp_cipher import TotpCipher, is_plain
 
@@ -59,9 +61,15 @@ TOKEN_BYTES = 32
 
 # argon2id with the library's RFC 9106 low-memory profile: ~50 ms per check on this machine.
 _HASHER = PasswordHasher()
-# A hash to verify against when the user does not exist, so a login for an unknown name
-# costs the same time as one with a wrong password (no user enumeration by timing).
-_DUMMY_HASH = _HASHER.hash("not-a-password-of-anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so a login for an unknown name
+    costs the same time as one with a wrong password (no user enumeration by timing). Made on
+    the first such login, not at import: a command that only opens the register must not pay
+    for an argon2 hash and its 64 MiB (issue 9 measured 300 ms at import)."""
+    return _HASHER.hash("not-a-password-of-anyone")
 
 
 class User(Base):
@@ -92,6 +100,14 @@ class User(Base):
         return role in self.roles
 
 
+class ClientKind(StrEnum):
+    """What an API client is. An issuing authority (a registrar, a university, a court) files
+    the documents it issued itself: the strongest origin evidence a legalization can have."""
+
+    HOST_COUNTRY = "host_country"
+    ISSUING_AUTHORITY = "issuing_authority"
+
+
 class ApiClient(Base):
     """A machine client of the JSON API, e.g. a host country's immigration service."""
 
@@ -106,6 +122,12 @@ class ApiClient(Base):
     scopes_text: Mapped[str] = mapped_column("scopes", String(300), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    kind: Mapped[str] = mapped_column(
+        String(30), default="host_country", server_default="host_country"
+    )
+    """One of :class:`ClientKind`."""
+    signatory_id: Mapped[int | None] = mapped_column(ForeignKey("signatories.id"), nullable=True)
+    """For an issuing authority: the signatory (register entry) it speaks for."""
 
     @property
     def scopes(self) -> frozenset[Scope]:
@@ -240,7 +262,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if len(password) > MAX_PASSWORD_LENGTH:
         return None
     if user is None or not user.active:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return None
     if not _verify(user.password_hash, password):
         return None
@@ -355,8 +377,12 @@ def create_api_client(
     country: str,
     scopes: Iterable[Scope | str],
     at: datetime,
+    *,
+    signatory_id: int | None = None,
 ) -> tuple[ApiClient, str]:
-    """Add an API client; returns it and its bearer token (shown once, stored hashed)."""
+    """Add an API client; returns it and its bearer token (shown once, stored hashed). With
+    ``signatory_id`` the client is that signatory's issuing authority
+    (:attr:`ClientKind.ISSUING_AUTHORITY`), which may only file legalizations."""
     name = name.strip()
     if not (1 <= len(name) <= 100):
         raise AccountError("client name must have 1-100 characters", "name")
@@ -369,6 +395,21 @@ def create_api_client(
         raise AccountError("a client needs at least one scope", "scopes")
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
         raise AccountError(f"client {name!r} exists already", "name")
+    kind = ClientKind.HOST_COUNTRY
+    if signatory_id is not None:
+        kind = ClientKind.ISSUING_AUTHORITY
+        if session.get(Signatory, signatory_id) is None:
+            raise AccountError(f"there is no signatory {signatory_id}", "signatory")
+        # An issuing authority files the documents it issued, nothing else: the readmission
+        # scopes belong to host countries.
+        allowed = {Scope.LEGALIZATION_WRITE, Scope.LEGALIZATION_READ, Scope.STATUS_READ}
+        extra = sorted(str(s) for s in scope_set - allowed)
+        if extra:
+            raise AccountError(
+                f"an issuing authority may hold only legalization and status scopes, not "
+                f"{', '.join(extra)}",
+                "scopes",
+            )
     token = secrets.token_urlsafe(TOKEN_BYTES)
     client = ApiClient(
         name=name,
@@ -377,6 +418,8 @@ def create_api_client(
         scopes_text=" ".join(sorted(scope_set)),
         active=True,
         created_at=_aware(at),
+        kind=kind.value,
+        signatory_id=signatory_id,
     )
     session.add(client)
     session.flush()

@@ -15,7 +15,14 @@ from flask import current_app, g, redirect, request, session, url_for
 
 from legalize.cases.rules import Actor
 from legalize.kinds import Role
-from legalize.registry.accounts import ApiClient, Scope, User, client_for_token, credential_stamp
+from legalize.registry.accounts import (
+    ApiClient,
+    ClientKind,
+    Scope,
+    User,
+    client_for_token,
+    credential_stamp,
+)
 from legalize.registry.totp_cipher import TotpCipher
 from legalize.web.errors import WebError
 from legalize.web.security import rate_limit
@@ -74,6 +81,13 @@ def user_actor(user: User) -> Actor:
 
 
 def client_actor(client: ApiClient) -> Actor:
+    if client.kind == ClientKind.ISSUING_AUTHORITY.value and client.signatory_id is not None:
+        return Actor(
+            f"api:{client.name}",
+            frozenset({Role.ISSUING_AUTHORITY}),
+            country=client.country,
+            signatory_id=client.signatory_id,
+        )
     return Actor(f"api:{client.name}", frozenset({Role.FOREIGN_AUTHORITY}), country=client.country)
 
 
@@ -118,13 +132,13 @@ def api_client() -> ApiClient:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        rate_limit("rate_api")
+        rate_limit("api")
         raise WebError(401, "TOKEN_REQUIRED", "send 'Authorization: Bearer <token>'", "token")
     client = client_for_token(db(), token.strip())
     if client is None:
-        rate_limit("rate_api")
+        rate_limit("api")
         raise WebError(401, "TOKEN_INVALID", "unknown or disabled API token", "token")
-    rate_limit("rate_api", key=f"client:{client.name}")
+    rate_limit("api", key=f"client:{client.name}")
     g.api_client = client
     return client
 

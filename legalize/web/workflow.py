@@ -115,10 +115,6 @@ def photo(session: Session, case_id: int) -> tuple[bytes, str]:
     return row.image, row.media_type
 
 
-def underlying(session: Session, case_id: int) -> tuple[bytes, str]:
-    return legalization.underlying_document(session, case_id)
-
-
 def match_signer(session: Session, actor: Actor, case_id: int, at: datetime) -> str:
     result = legalization.match_signer(session, actor, case_id, at)
     return f"{result.outcome.value}: {result.message}"

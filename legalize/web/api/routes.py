@@ -190,7 +190,10 @@ def create_readmission_batch() -> Response:
         "post",
         "/legalizations",
         "create_legalization",
-        "File a legalization application with the underlying document (Base64).",
+        "File a legalization application with the underlying document (Base64, typed by its "
+        "content; a document refused as such answers 422 with its own code, e.g. "
+        "UNDERLYING_MALFORMED). Filed by an issuing authority's own client, the case is "
+        "marked as submitted by that authority.",
         scopes=(Scope.LEGALIZATION_WRITE,),
         body="LegalizationRequest",
         responses={201: ("the case as filed", "Case", "application/json")},
@@ -227,7 +230,8 @@ def create_legalization() -> Response:
                 "reference",
                 "query",
                 {"type": "string", "maxLength": 64},
-                description="host reference or document number",
+                description="search your cases: part of a host reference or document number,"
+                " a NIC or passport number, or name words",
             ),
             Param(
                 "page", "query", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}

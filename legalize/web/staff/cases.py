@@ -13,13 +13,15 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import common, readmission, views
+from legalize.cases import common, readmission, review, views
 from legalize.cases.duplicates import BASIS_TEXT
 from legalize.cases.errors import CaseError, NotFound
 from legalize.cases.gate import EVIDENCE
 from legalize.cases.history import lines as history_lines
 from legalize.cases.rules import Action, available_actions
 from legalize.cases.views import CaseView
+from legalize.documents.errors import DocumentError
+from legalize.documents.preview import preview_png
 from legalize.kinds import CaseKind, Role
 from legalize.registry import audit
 from legalize.registry.models import Case
@@ -27,7 +29,6 @@ from legalize.web import workflow
 from legalize.web.auth import current_user, load_user, roles_required, user_actor
 from legalize.web.errors import WebError, case_status, error_response
 from legalize.web.pages import page
-from legalize.web.preview import PreviewUnavailable, first_page_png
 from legalize.web.refusals import plain
 from legalize.web.staff import bp
 from legalize.web.staff.forms import (
@@ -42,6 +43,9 @@ from legalize.web.staff.forms import (
 )
 from legalize.web.staff.work import work_counts
 from legalize.web.state import db, now
+
+PREVIEW_WIDTH = 496
+"""Pixels of the page-1 preview: the width templates/staff/case.html shows it at."""
 
 CROSSCHECK_WORDS = {
     "match": "clean match with the NIC register",
@@ -130,6 +134,10 @@ def _case_page(case_id: int, status: int = 200, **forms: Any) -> Response:
     if checks is not None and checks.blocks(actor.id):
         # The rules would refuse them (legalize.cases.gate): the alert says why instead.
         actions = [a for a in actions if a not in (Action.APPROVE, Action.ISSUE)]
+    legal = review.review(db(), case_id) if view.kind == CaseKind.LEGALIZATION.value else None
+    if legal is not None and legal.origin.blocks:
+        # legalize.cases.origin would refuse them: the origin alert says why instead.
+        actions = [a for a in actions if a not in (Action.APPROVE, Action.ISSUE)]
     history = history_lines(audit.entries_for(db(), "case", case_id))
     db().rollback()  # end the read transaction: pages must not hold SQLite's write lock
     context: dict[str, Any] = {
@@ -148,6 +156,7 @@ def _case_page(case_id: int, status: int = 200, **forms: Any) -> Response:
         status=status,
         case=view,
         checks=checks,
+        review=legal,
         history=history,
         actions=[a.value for a in actions],
         Action=Action,
@@ -190,8 +199,8 @@ def case_pdf(case_id: int) -> WerkzeugResponse:
 def case_preview(case_id: int) -> WerkzeugResponse:
     doc = _document(views.get_case(db(), case_id))
     try:
-        png = first_page_png(views.document_pdf(db(), doc.number))
-    except PreviewUnavailable as exc:
+        png = preview_png(views.document_pdf(db(), doc.number), width=PREVIEW_WIDTH)
+    except DocumentError as exc:
         raise WebError(503, "PREVIEW_UNAVAILABLE", str(exc)) from exc
     return Response(png, mimetype="image/png")
 
@@ -203,15 +212,14 @@ def case_photo(case_id: int) -> WerkzeugResponse:
     return Response(image, mimetype=media_type)
 
 
-@bp.get("/cases/<int:case_id>/underlying")
+@bp.get("/cases/<int:case_id>/pages/<int:number>.png")
 @roles_required(*OFFICE)
-def case_underlying(case_id: int) -> WerkzeugResponse:
-    data, media_type = workflow.underlying(db(), case_id)
-    return Response(
-        data,
-        mimetype=media_type,
-        headers={"Content-Disposition": f'attachment; filename="case-{case_id}-underlying"'},
-    )
+def case_page_preview(case_id: int, number: int) -> WerkzeugResponse:
+    """A page of a legalization's underlying document as an image: the reviewer sees the
+    document as sanitized at filing, and no file of the applicant's is ever served back."""
+    png = review.page_png(db(), case_id, number)
+    db().rollback()
+    return Response(png, mimetype="image/png")
 
 
 P = ParamSpec("P")

@@ -163,7 +163,11 @@ class LegalizationForm(FlaskForm):
 class BatchForm(FlaskForm):
     host_country = StringField("Host country", validators=[DataRequired(), COUNTRY])
     reference = StringField("Batch reference", validators=[DataRequired(), Length(max=64)])
-    file = FileField("CSV file", validators=[FileRequired()])
+    file = FileField(
+        "Requests: the CSV file (or one ZIP holding the CSV and the photos)",
+        validators=[FileRequired()],
+    )
+    photos = FileField("Photos: a ZIP of the JPEG or PNG files the CSV names (optional)")
 
 
 class PhotoOverrideForm(FlaskForm):
@@ -192,6 +196,16 @@ class SignatoryForm(FlaskForm):
     valid_from = DateField("Authorized from", validators=[DataRequired()])
     valid_until = DateField("Authorized until (empty: open)", validators=[Optional()])
     specimen = FileField("Specimen signature (PNG or JPEG, optional)")
+    seal_image = FileField("Specimen seal or stamp (PNG or JPEG, optional)")
+
+
+class CertificateForm(FlaskForm):
+    """A certificate the signatory's authority signs its documents with."""
+
+    certificate = FileField(
+        "Signing certificate (PEM or DER)",
+        validators=[FileRequired(message="choose the certificate file")],
+    )
 
 
 class IdentityDecisionForm(FlaskForm):

@@ -127,6 +127,14 @@ def test_the_queue_follows_redis_and_production_takes_redis_only(tmp_path: Path)
             Config.from_env({name: value})
 
 
+def test_ttd_seal_form() -> None:
+    assert Config.from_env({}).ttd_seal == "vds"
+    assert Config.from_env({"LEGALIZE_TTD_SEAL": "idb"}).ttd_seal == "idb"
+    for bad in ("IDB", "idb-face", "", "qr"):
+        with pytest.raises(ConfigError, match="LEGALIZE_TTD_SEAL"):
+            Config.from_env({"LEGALIZE_TTD_SEAL": bad})
+
+
 # --- rate limits (LEGALIZE_RATE_*) ---------------------------------------------------------
 
 

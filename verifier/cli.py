@@ -1,7 +1,7 @@
 """The ``verifier`` console script: a contract other tools call exactly so.
 
     verifier seal (--text STRING | --hex HEX | --file PATH) [--trust-store DIR] [--at DATE] [--json]
-                  [--lang {en,si,ta}]
+                  [--lang {en,si,ta}] [--photo-out FILE]
     verifier pdf FILE [--trust-store DIR] [--at DATE] [--json] [--lang {en,si,ta}]
     verifier image FILE [--trust-store DIR] [--at DATE] [--json] [--lang {en,si,ta}]
                    [--annotate OUT.png] [--debug DIR]
@@ -18,6 +18,7 @@ development checkout's ``keys/dev/trust`` under the current folder.
 from __future__ import annotations
 
 import argparse
+import base64
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
@@ -78,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--text", help="the QR text as scanned (URL prefix optional) or RDB1…")
     source.add_argument("--hex", help="the raw bytes of a binary VDS, in hex")
     source.add_argument("--file", type=Path, help="a file holding the text or the raw bytes")
+    seal.add_argument(
+        "--photo-out",
+        type=Path,
+        metavar="FILE",
+        help="write the face image the seal carries (JPEG or JPEG 2000, as carried) to FILE",
+    )
     seal.set_defaults(handler=_seal)
 
     pdf = sub.add_parser("pdf", parents=[common], help="verify a signed PDF document")
@@ -199,7 +206,25 @@ def _seal(args: argparse.Namespace) -> Report:
             raise UsageError("--hex is not hexadecimal") from None
     else:
         data = _read(args.file, MAX_SEAL_FILE)
-    return verify_seal(data, _trust(args), at=args.at or datetime.now(UTC))
+    if args.photo_out is not None and not args.photo_out.parent.is_dir():
+        raise UsageError(f"folder not found for --photo-out: {args.photo_out.parent}")
+    report = verify_seal(data, _trust(args), at=args.at or datetime.now(UTC))
+    if args.photo_out is not None:
+        _write_photo(report, args.photo_out)
+    return report
+
+
+def _write_photo(report: Report, path: Path) -> None:
+    """Write the seal's face image as carried. Whatever the verdict: the officer compares the
+    face with the holder, and the report says whether the seal that carried it is genuine."""
+    image = report.data.get("face_image")
+    if not isinstance(image, dict) or not isinstance(image.get("base64"), str):
+        print("verifier: the seal carries no face image; nothing written", file=sys.stderr)
+        return
+    try:
+        path.write_bytes(base64.b64decode(image["base64"]))
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
 
 
 def _pdf(args: argparse.Namespace) -> Report:
@@ -252,7 +277,7 @@ def _run(argv: Sequence[str] | None) -> int:
         # English keeps the verifiers' own messages: they can be more specific than the
         # catalog's (e.g. "the PDF is encrypted" against "could not be read as a PDF").
         report = localize(report, args.lang)
-    print(report.to_json() if args.json else report.to_text())
+    print(report.to_json() if args.json else report.to_text(args.lang))
     return 0 if report.verdict.value == "VALID" else 1
 
 

@@ -198,7 +198,8 @@ def flag_duplicates(session: Session, actor: Actor, case_id: int, at: datetime) 
     """Look for duplicates of a readmission case again and link what is new — committed on
     its own, so the flags stay even when the step that follows is refused. The search runs
     first without the lock: it mostly finds nothing new, and a transaction that only locked
-    the case would still cost a WAL flush at its commit (one per issuance)."""
+    the case would still cost a WAL flush at its commit. (Issuance searches under its own
+    lock instead and calls this only when it found something: :func:`_take_number`.)"""
     if not isinstance(case_id, int) or isinstance(case_id, bool):
         return  # the step that follows refuses it (lock_case)
     with unit_of_work(session):

@@ -16,6 +16,7 @@ from legalize.cases.checks_log import Tally
 BAR_HEIGHT = 18
 LABEL_WIDTH = 190
 CHART_WIDTH = 640
+BARS_WIDTH = 520
 
 
 def _scale(peak: int) -> int:
@@ -69,11 +70,11 @@ def bars(
     ``failures_only`` draws the failures alone (the reasons: only failures have one)."""
     rows = list(tallies)
     height = max(len(rows), 1) * (BAR_HEIGHT + 6) + 30
-    plot_w = CHART_WIDTH - LABEL_WIDTH - 90
+    plot_w = BARS_WIDTH - LABEL_WIDTH - 100
     peak = _scale(max(((t.failures if failures_only else t.checks) for t in rows), default=0))
     parts = [
-        f'<svg class="chart" role="img" viewBox="0 0 {CHART_WIDTH} {height}" '
-        f'width="{CHART_WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg" '
+        f'<svg class="chart" role="img" viewBox="0 0 {BARS_WIDTH} {height}" '
+        f'width="{BARS_WIDTH}" height="{height}" xmlns="http://www.w3.org/2000/svg" '
         f'aria-labelledby="t-{escape(ident)}">',
         f'<title id="t-{escape(ident)}">{escape(title)}</title>',
     ]

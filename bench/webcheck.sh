@@ -114,13 +114,24 @@ curl -fs -H "Authorization: Bearer $token" "$base/api/documents/$number/status?c
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   cores: $(nproc)"
 echo "gunicorn: $WORKERS workers x $THREADS threads; wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_PER_ROUTE}s per route"
-printf '%-28s %10s %10s %10s %8s\n' route "req/s" "p50 ms" "p99 ms" non-2xx
+printf '%-28s %10s %10s %10s %8s %12s\n' route "req/s" "p50 ms" "p99 ms" non-2xx "cpu ms/req"
+# CPU seconds (user + system) of the gunicorn workers so far: the CPU a request costs is
+# the figure a loaded machine does not distort (the wall-clock ones above depend on the load).
+worker_cpu() {
+  local total=0 pid
+  for pid in $(pgrep -P "$gunicorn_pid"); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
 run() {
   local label="$1"; shift
-  local out
+  local out before after
+  before="$(worker_cpu)"
   out="$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_ROUTE}s" --latency "$@")"
-  printf '%s\n' "$out" | "$BIN/python" -c '
-import re, sys
+  after="$(worker_cpu)"
+  printf '%s\n' "$out" | CPU_TICKS=$((after - before)) TICK_HZ="$(getconf CLK_TCK)" "$BIN/python" -c '
+import os, re, sys
 text, label = sys.stdin.read(), sys.argv[1]
 def ms(value):
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
@@ -129,7 +140,9 @@ rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
 p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
 bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-print(f"{label:<28} {rps:>10.0f} {p50:>10.1f} {p99:>10.1f} {bad.group(1) if bad else 0:>8}")
+count = int(re.search(r"(\d+) requests in", text).group(1))
+cpu = int(os.environ["CPU_TICKS"]) / int(os.environ["TICK_HZ"]) * 1000 / max(count, 1)
+print(f"{label:<28} {rps:>10.0f} {p50:>10.1f} {p99:>10.1f} {bad.group(1) if bad else 0:>8} {cpu:>12.2f}")
 ' "$label"
 }
 run "POST / (number + code)" -s "$work/post.lua" "$base/"

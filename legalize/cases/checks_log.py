@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum, unique
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, select
+from sqlalchemy import ColumnElement, Connection, case, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -92,19 +92,25 @@ def client_hash(salt: bytes, address: str) -> str:
     return hmac.new(salt, address.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-def record(session: Session, outcome: CheckOutcome, source: str, at: datetime) -> None:
-    """Add one check to the session (the caller commits); ``source`` is :func:`client_hash`."""
-    session.add(
-        PublicCheck(
-            checked_at=at,
-            method=outcome.method.value,
-            verdict=outcome.verdict,
-            reasons=" ".join(sorted(set(outcome.reasons)))[:500],
-            document_number=(outcome.document_number or None) and outcome.document_number[:20],
-            document_type=outcome.document_type,
-            issuing_post=outcome.issuing_post and outcome.issuing_post[:100],
-            client_hash=source,
-        )
+def record(target: Session | Connection, outcome: CheckOutcome, source: str, at: datetime) -> None:
+    """Insert one check (the caller commits, unless ``target`` is an autocommit connection);
+    ``source`` is :func:`client_hash`. A plain INSERT, no unit of work: it runs on every
+    public check."""
+    target.execute(
+        insert(PublicCheck),
+        [
+            {
+                "checked_at": at,
+                "method": outcome.method.value,
+                "verdict": outcome.verdict,
+                "reasons": " ".join(sorted(set(outcome.reasons)))[:500],
+                "document_number": (outcome.document_number or None)
+                and outcome.document_number[:20],
+                "document_type": outcome.document_type,
+                "issuing_post": outcome.issuing_post and outcome.issuing_post[:100],
+                "client_hash": source,
+            }
+        ],
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -171,3 +172,62 @@ def test_other_staff_do_not_see_the_dashboard(
     login(ivan, "ivan")
     assert ivan.get("/staff/risk").status_code == 403
     assert app.test_client().get("/staff/risk").status_code == 302  # to the sign-in
+
+
+@pytest.mark.postgres
+def test_checks_are_recorded_on_postgresql(tmp_path: Path) -> None:
+    """On PostgreSQL the public session is autocommit without a disk wait: the row is there
+    once the answer is, and one client has one hash within the day."""
+    from db import create_postgres_database, drop_postgres_database, postgres_server_url
+    from web_app import make_env, seed
+
+    url, name = create_postgres_database(postgres_server_url())
+    engines: list[Any] = []
+    try:
+        tokens = seed(url)
+        env = make_env(url, tokens)
+        client = env.app.test_client()
+        form = {"number": "TA0000001", "check_code": "NOPE", "csrf_token": csrf_token(client, "/")}
+        assert [client.post("/", data=form).status_code for _ in range(2)] == [404, 404]
+        missing = client.get(
+            "/api/documents/TA0000002/status",
+            query_string={"check_code": "NOPE"},
+            headers=bearer(env.token),
+        )
+        assert missing.status_code == 404
+        rows = _rows(env.app)
+        assert [(r.method, r.document_number, r.reasons) for r in rows] == [
+            ("number", "TA0000001", "DOCUMENT_NOT_FOUND"),
+            ("number", "TA0000001", "DOCUMENT_NOT_FOUND"),
+            ("api", "TA0000002", "DOCUMENT_NOT_FOUND"),
+        ]
+        assert rows[0].client_hash == rows[1].client_hash
+        engines.append(env.app.extensions["legalize"].engine)
+        public = env.app.extensions["legalize"].services.get("public_sessions")
+        assert public is not None  # PostgreSQL: the autocommit sessions were used
+        engines.append(public.kw["bind"])
+    finally:
+        for engine in engines:
+            engine.dispose()
+        drop_postgres_database(postgres_server_url(), name)
+
+
+def test_a_check_that_cannot_be_recorded_is_answered_all_the_same(
+    site: tuple[Flask, dict[str, views.DocumentView], str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    app, docs, _token = site
+    _clear(app)
+    issued = docs["readmission:issued"]
+
+    def broken(*args: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk full"))
+
+    monkeypatch.setattr("legalize.cases.checks_log.record", broken)
+    page = app.test_client().get(_path(issued.seal_text))
+    assert page.status_code == 200 and "The seal is genuine" in page.get_data(as_text=True)
+    assert "a public check was not recorded" in caplog.text
+    assert _rows(app) == []

@@ -14,17 +14,15 @@ from datetime import date
 from typing import Any
 
 from flask import request, session
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from legalize.cases import checks_log
 from legalize.cases.checks_log import CheckOutcome, Method
 from legalize.cases.views import DocumentView
 from legalize.kinds import CaseState, DocumentType, Role
-from legalize.registry.db import make_engine
 from legalize.web.auth import load_user
 from legalize.web.security import rate_limit
-from legalize.web.state import db, now, state
+from legalize.web.state import db, now, public_db, state
 from verifier.codes import Code
 from verifier.report import Report
 
@@ -50,44 +48,19 @@ def limit_public_check() -> None:
 
 
 def record_check(outcome: CheckOutcome) -> None:
-    """Log the check. The log must not cost the checker the answer: a failed write is
-    logged and rolled back, and the page is shown all the same."""
+    """Log the check (on :func:`~legalize.web.state.public_db`). The log must not cost the
+    checker the answer: a failed write is logged and rolled back, and the page is shown all
+    the same."""
     at = now()
+    session = public_db()
     try:
         salt = _salt(at.date())
         source = checks_log.client_hash(salt, request.remote_addr or "unknown")
-        engine = _log_engine()
-        if engine is None:
-            checks_log.record(db(), outcome, source, at)
-            db().commit()
-            return
-        with engine.connect() as connection:
-            checks_log.record(connection, outcome, source, at)
+        checks_log.record(session, outcome, source, at)
+        session.commit()
     except SQLAlchemyError:
         log.exception("a public check was not recorded")
-        db().rollback()
-
-
-def _log_engine() -> Engine | None:
-    """On PostgreSQL, this process's engine for the log: autocommit (one INSERT, no BEGIN
-    and COMMIT round trips) and without waiting for the disk (``synchronous_commit=off``: a
-    crash may lose the last few log rows, never a document). On the hot /V/ path the
-    transaction's round trips and the flush wait were the largest cost. None on SQLite:
-    the request's session writes there."""
-    services = state().services
-    if "checks_engine" not in services:
-        config = state().config
-        engine = None
-        if state().engine.dialect.name == "postgresql":
-            engine = make_engine(
-                config.database_url,
-                isolation_level="AUTOCOMMIT",
-                pool_size=2,
-                connect_args={"options": "-c synchronous_commit=off"},
-            )
-        services["checks_engine"] = engine
-    found: Engine | None = services["checks_engine"]
-    return found
+        session.rollback()
 
 
 def _salt(day: date) -> bytes:
@@ -96,7 +69,10 @@ def _salt(day: date) -> bytes:
     cached: tuple[date, bytes] | None = services.get("check_salt")
     if cached is not None and cached[0] == day:
         return cached[1]
+    # Once per process and day, in a transaction of its own (the public session may be
+    # autocommit, where day_salt's savepoint cannot run).
     salt = checks_log.day_salt(db(), day)
+    db().commit()
     services["check_salt"] = (day, salt)
     return salt
 

@@ -24,7 +24,7 @@ from legalize.cases.views import DocumentView
 from legalize.kinds import DocumentType
 from legalize.web.checks import limit_public_check, outcome_of_document, record_check
 from legalize.web.pages import invalid_form, page
-from legalize.web.state import db
+from legalize.web.state import public_db
 
 bp = Blueprint("public", __name__)
 
@@ -51,7 +51,7 @@ class PublicStatus:
 
 def public_status(doc: DocumentView) -> PublicStatus:
     legal = doc.type == DocumentType.LEGALIZATION.value
-    case = views.get_case(db(), doc.case_id) if legal else None
+    case = views.get_case(public_db(), doc.case_id) if legal else None
     return PublicStatus(
         number=doc.number,
         type=doc.type,
@@ -73,7 +73,7 @@ def index() -> WerkzeugResponse:
     if not form.validate_on_submit():
         return invalid_form("public/check.html", form)
     number = (form.number.data or "").strip()
-    doc = views.check_document(db(), number, form.check_code.data or "")
+    doc = views.check_document(public_db(), number, form.check_code.data or "")
     record_check(outcome_of_document(Method.NUMBER, number, doc))
     if doc is None:
         return page(

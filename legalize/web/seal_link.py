@@ -32,7 +32,7 @@ from legalize.web.errors import WebError
 from legalize.web.pages import page
 from legalize.web.public import public_status
 from legalize.web.staff.clearance import seal_report
-from legalize.web.state import db, now
+from legalize.web.state import now, public_db
 from verifier.report import Status
 
 PAYLOAD_MAX = 2048
@@ -84,7 +84,7 @@ def seal_link(payload: str) -> WerkzeugResponse:
     doc: DocumentView | None = None
     if genuine:
         number = report.data.get("document_number") or report.data.get("number")
-        doc = views.find_document(db(), str(number)) if isinstance(number, str) else None
+        doc = views.find_document(public_db(), str(number)) if isinstance(number, str) else None
         if doc is not None and same_seal(doc.seal_text, payload):
             result = public_status(doc)
         elif doc is not None:

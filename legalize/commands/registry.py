@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from legalize.commands import CommandError
-from legalize.config import Config
+from legalize.config import Config, ConfigError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -239,7 +239,10 @@ def run_expire(args: argparse.Namespace) -> int:
     from legalize.cases.common import expire_due
 
     at = datetime.now(UTC)
-    retention = Config.from_env().watch.retention_days
+    try:
+        retention = Config.from_env().watch.retention_days
+    except ConfigError as exc:
+        raise CommandError(str(exc), exit_status=2) from None
     with open_session(args.database_url, migrate=False) as session:
         numbers = expire_due(session, at)
         purged = purge(session, at, retention)

@@ -106,6 +106,10 @@ def test_each_public_check_is_recorded_once_without_the_address(
         headers=bearer(token),
     )
     assert status.status_code == 200
+    scanned = client.get(
+        "/scan/status", query_string={"number": issued.number, "check_code": issued.check_code}
+    )
+    assert scanned.status_code == 200
     rows = _rows(app)
     assert [(r.method, r.verdict) for r in rows] == [
         ("qr-link", "valid"),
@@ -113,14 +117,16 @@ def test_each_public_check_is_recorded_once_without_the_address(
         ("number", "invalid"),
         ("number", "invalid"),
         ("api", "valid"),
+        ("scan", "valid"),
     ]
-    genuine, forged, wrong_code, revoked_row, api = rows
+    genuine, forged, wrong_code, revoked_row, api, scan = rows
     assert (genuine.document_number, genuine.document_type) == (issued.number, "ttd")
     assert genuine.issuing_post  # the signer certificate's OU
     assert forged.reasons and forged.verdict == "invalid"
     assert (wrong_code.reasons, wrong_code.document_number) == ("DOCUMENT_NOT_FOUND", issued.number)
     assert revoked_row.reasons == "DOCUMENT_REVOKED"
     assert api.document_number == issued.number and api.reasons == ""
+    assert (scan.document_number, scan.document_type) == (issued.number, "ttd")
     # one client, one day: one hash; never the address itself
     assert len({r.client_hash for r in rows[:4]}) == 1
     assert all("192.0.2.44" not in str(vars(r)) for r in rows)

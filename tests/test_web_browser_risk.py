@@ -17,7 +17,6 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.cases import checks_log
 from legalize.cases.checks_log import CheckOutcome, Method
-from legalize.registry import accounts
 
 HISTORY = (
     # (days ago, method, verdict, reasons, number, type, post)
@@ -45,7 +44,6 @@ def live(tmp_path: Path) -> Iterator[str]:
     env: WebEnv = make_env(url, seed(url))
     now = datetime.now(UTC)
     with env.app.extensions["legalize"].sessions() as session:
-        accounts.create_user(session, "rita", PASSWORD, ["risk_analyst"], now)
         for days, method, verdict, reasons, number, kind, post in HISTORY:
             at = now - timedelta(days=days)
             for i in range(3 if verdict == "valid" else 1):

@@ -28,8 +28,9 @@ PERIODS = (7, 30, 90)
 def risk() -> WerkzeugResponse:
     text = request.args.get("days", str(PERIODS[0]))
     if text not in {str(p) for p in PERIODS}:
+        # 400 like the case list's filters: a bad query parameter, not a form to re-show
         raise WebError(
-            422, "INVALID_INPUT", f"days must be one of {', '.join(map(str, PERIODS))}", "days"
+            400, "INVALID_INPUT", f"days must be one of {', '.join(map(str, PERIODS))}", "days"
         )
     watch = state().config.watch
     board = checks_log.dashboard(

@@ -30,8 +30,12 @@ bp = Blueprint("public", __name__)
 
 
 class CheckForm(FlaskForm):
-    number = StringField(lazy_gettext("Document number"), validators=[DataRequired(), Length(max=40)])
-    check_code = StringField(lazy_gettext("Check code"), validators=[DataRequired(), Length(max=40)])
+    number = StringField(
+        lazy_gettext("Document number"), validators=[DataRequired(), Length(max=40)]
+    )
+    check_code = StringField(
+        lazy_gettext("Check code"), validators=[DataRequired(), Length(max=40)]
+    )
 
 
 @dataclass(frozen=True)

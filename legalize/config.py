@@ -108,6 +108,12 @@ class Config:
     check_url: str = "HTTPS://CHECK.LEGALIZE.EXAMPLE/V/"
     """Web-check URL printed in front of the seal in the QR, in capitals (QR alphanumeric mode)."""
     issuing_country: str = "LKA"
+    ttd_seal: str = "vds"
+    """The form of a TTD's seal (``LEGALIZE_TTD_SEAL``): ``vds`` (the binary ICAO VDS in
+    Base32) or ``idb`` (the same content as an ICAO IDB barcode, ``RDB1B…``). The default is
+    the form the capture measurements support (docs/seal-format.md §5). The IDB with the
+    holder's face image is not offered: it needs a QR version 22 that the page's 48 mm
+    square can only print below the 0.5 mm module floor."""
     trusted_proxies: int = 0
     """How many reverse proxies (TLS terminators, load balancers) stand in front of the app.
     Their X-Forwarded-For/-Proto are believed for that many hops, so rate limits count the
@@ -146,6 +152,7 @@ class Config:
             tsa_url=env.get("LEGALIZE_TSA_URL") or None,
             check_url=env.get("LEGALIZE_CHECK_URL", cls.check_url).upper(),
             issuing_country=env.get("LEGALIZE_COUNTRY", cls.issuing_country),
+            ttd_seal=_choice(env.get("LEGALIZE_TTD_SEAL", cls.ttd_seal), "LEGALIZE_TTD_SEAL"),
             trusted_proxies=_count(
                 env.get("LEGALIZE_TRUSTED_PROXIES", "0"), "LEGALIZE_TRUSTED_PROXIES", 0, 10
             ),
@@ -217,6 +224,15 @@ def secret_strength_problem(secret: str) -> str | None:
             f"fewer than {SECRET_MIN_BITS_PER_CHAR:.0f}"
         )
     return None
+
+
+TTD_SEAL_FORMS = ("vds", "idb")
+
+
+def _choice(text: str, name: str) -> str:
+    if text not in TTD_SEAL_FORMS:
+        raise ConfigError(f"{name} must be one of {', '.join(TTD_SEAL_FORMS)}, not {text!r}")
+    return text
 
 
 def _rates(env: Mapping[str, str]) -> RateLimits:

@@ -107,6 +107,14 @@ def test_totp_key_defaults_to_the_secret_key_and_is_checked(tmp_path: Path) -> N
     production(tmp_path, totp_key=STRONG[::-1]).validate()
 
 
+def test_ttd_seal_form() -> None:
+    assert Config.from_env({}).ttd_seal == "vds"
+    assert Config.from_env({"LEGALIZE_TTD_SEAL": "idb"}).ttd_seal == "idb"
+    for bad in ("IDB", "idb-face", "", "qr"):
+        with pytest.raises(ConfigError, match="LEGALIZE_TTD_SEAL"):
+            Config.from_env({"LEGALIZE_TTD_SEAL": bad})
+
+
 # --- rate limits (LEGALIZE_RATE_*) ---------------------------------------------------------
 
 

@@ -35,6 +35,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+SCAN_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"
+)
+"""/scan only: the QR decoder polyfill compiles its WebAssembly module (our own file, served
+from our origin); still no inline script and no eval of JavaScript."""
+CACHEABLE_PREFIXES = ("/static/", "/trust/")
+"""Paths whose responses are public and set their own Cache-Control (no case data)."""
+
+
 def init_limiter(app: Flask, config: Config) -> Limiter:
     storage = config.redis_url or "memory://"
     limiter = Limiter(
@@ -109,7 +118,7 @@ def add_security_headers(response: Response) -> Response:
     config: Config = current_app.extensions["legalize"].config
     if request.is_secure or config.production:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
-    if not request.path.startswith("/static/"):
+    if not request.path.startswith(CACHEABLE_PREFIXES):
         # Case data must not sit in shared caches or the browser's back-forward cache; nor
         # the public answers: the QR link's URL holds the seal (the holder's data), the check
         # page a number and its status, and every page a session's CSRF token.

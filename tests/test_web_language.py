@@ -32,6 +32,7 @@ PUBLIC_TEMPLATES = (
     "error.html",
     "public/check.html",
     "public/seal.html",
+    "public/scan.html",
     "staff/base.html",
     "staff/login.html",
     "staff/totp.html",
@@ -268,7 +269,7 @@ def test_reason_messages_come_from_the_verifier_catalogs(site: WebEnv, lang: str
 def test_no_public_page_fails_in_any_language(site: WebEnv, lang: str) -> None:
     client = site.app.test_client()
     client.set_cookie(COOKIE, lang)
-    urls = ["/", "/V/NOTASEAL", "/V/" + "A" * 3000, "/nowhere", "/staff/login"]
+    urls = ["/", "/scan", "/V/NOTASEAL", "/V/" + "A" * 3000, "/nowhere", "/staff/login"]
     urls += [_seal_path(d.seal_text or "") for d in _documents(site.app)]
     for url in urls:
         page = client.get(url)

@@ -318,22 +318,17 @@ def legalization_specs(fields: Mapping[str, object]) -> list[Spec]:
     code = fields.get("check_code")
     if isinstance(code, str) and code:
         x, y = layout.LEGAL_POSITIONS["signature"]
-        baseline = (
-            y
-            + layout.LEGAL_VALUE_OFFSET
-            + layout.LEGAL_CHECK_CODE_LINE * (layout.LEGAL_SIGNATURE_PITCH)
-        )
         specs.append(
             Spec(
                 key="check_code",
                 expected=(f"Check code: {_grouped(code)}",),
                 x=x,
-                baseline=baseline,
-                size_pt=layout.LEGAL_SIGNATURE_SIZE,
-                bold=False,
+                baseline=y + layout.LEGAL_CHECK_CODE_OFFSET,
+                size_pt=layout.LEGAL_CHECK_CODE_SIZE,
+                bold=True,
                 room=80.0,
-                above=2.9,
-                below=1.0,
+                above=3.8,
+                below=1.3,
                 whitelist=None,
                 kind="check_code",
             )

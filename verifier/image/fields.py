@@ -608,7 +608,7 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
         gray.shape[0] - geo.vertical_margin_px + dy + pad,
     )
     reading = ocr.read_line(
-        np.ascontiguousarray(gray[rows]),
+        np.ascontiguousarray(ink.flat[rows]),
         lang=_lang(text),
         whitelist=spec.whitelist,
         single_char=spec.kind == "char",

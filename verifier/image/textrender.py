@@ -158,19 +158,44 @@ def render(
 class InkMap:
     ink: NDArray[np.float32]
     contrast: float
-    """Paper level minus ink level, 0..255 grey."""
+    """Paper level minus ink level, 0..255 grey, after :func:`flatten` (so a ratio: ink at a
+    tenth of the paper's light is ~215 however bright the photo)."""
+    flat: NDArray[np.uint8]
+    """The region with its paper flattened (:func:`flatten`): what OCR is given."""
+
+
+FLAT_PAPER = 240.0
+"""Grey level :func:`flatten` brings the paper to (below 255, so noise above it survives)."""
+FLATTEN_PX = 31
+"""Window (px) of the paper estimate: wider than any stroke of a value scaled to a 30 px
+capital, narrower than the soft shadows and light fall-off across a page."""
+
+
+def flatten(gray: NDArray[np.uint8], window_px: int = FLATTEN_PX) -> NDArray[np.uint8]:
+    """The region divided by its own paper level, estimated locally (the brightest grey in a
+    ``window_px`` neighbourhood, smoothed), so a shadow or a light gradient across a long value
+    does not make the paper on its dark side look like ink: a phone photo with a shadow over
+    the left half of a legalization's line had paper at grey 113 there and 195 on the right,
+    and the guilloche in the shade counted as ink beyond the value's end."""
+    values = gray.astype(np.float32)
+    smooth = cv2.GaussianBlur(values, (0, 0), 1.0)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window_px, window_px))
+    paper = cv2.GaussianBlur(cv2.dilate(smooth, kernel), (0, 0), window_px / 4)
+    flat = values / np.maximum(paper, 1.0) * FLAT_PAPER
+    return np.clip(flat, 0, 255).astype(np.uint8)
 
 
 def ink_map(gray: NDArray[np.uint8]) -> InkMap:
-    """Grey region → ink 0..1 between its paper level (80th percentile) and ink level (0.3th:
-    a lone letter in a long region is under 1 % of it, and the 1st percentile would be the
-    background guilloche)."""
-    values = gray.astype(np.float32)
+    """Grey region → ink 0..1 between its paper level (80th percentile of the flattened
+    region) and ink level (0.3th: a lone letter in a long region is under 1 % of it, and the
+    1st percentile would be the background guilloche)."""
+    flat = flatten(gray)
+    values = flat.astype(np.float32)
     paper = float(np.percentile(values, 80))
     ink = float(np.percentile(values, 0.3))
     contrast = paper - ink
     scaled = (paper - values) / max(contrast, 1.0)
-    return InkMap(np.clip(scaled, 0.0, 1.0).astype(np.float32), contrast)
+    return InkMap(np.clip(scaled, 0.0, 1.0).astype(np.float32), contrast, flat)
 
 
 def _blur(image: NDArray[np.float32], sigma_px: float) -> NDArray[np.float32]:

@@ -293,9 +293,7 @@ def render_certificate(
             values.line([(line, f.en, layout.LEGAL_SIGNATURE_SIZE)], sx * MM, y_pt(baseline))
         )
     check_line = (f"Check code: {data.check_code}", f.en_b, layout.LEGAL_CHECK_CODE_SIZE)
-    code.append(
-        values.line([check_line], sx * MM, y_pt(sy + layout.LEGAL_CHECK_CODE_OFFSET))
-    )
+    code.append(values.line([check_line], sx * MM, y_pt(sy + layout.LEGAL_CHECK_CODE_OFFSET)))
     code.append(rgb(NUMBER_INK))
     code.append(
         values.line(

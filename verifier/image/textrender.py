@@ -29,6 +29,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from legalize.documents import layout
 
+from .paper import flatten
+
 NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
 OCRB_PATH = Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf")
 REFERENCE_PX = 200
@@ -158,31 +160,10 @@ def render(
 class InkMap:
     ink: NDArray[np.float32]
     contrast: float
-    """Paper level minus ink level, 0..255 grey, after :func:`flatten` (so a ratio: ink at a
+    """Paper level minus ink level, 0..255 grey, after :func:`.paper.flatten` (so a ratio: ink at a
     tenth of the paper's light is ~215 however bright the photo)."""
     flat: NDArray[np.uint8]
-    """The region with its paper flattened (:func:`flatten`): what OCR is given."""
-
-
-FLAT_PAPER = 240.0
-"""Grey level :func:`flatten` brings the paper to (below 255, so noise above it survives)."""
-FLATTEN_PX = 31
-"""Window (px) of the paper estimate: wider than any stroke of a value scaled to a 30 px
-capital, narrower than the soft shadows and light fall-off across a page."""
-
-
-def flatten(gray: NDArray[np.uint8], window_px: int = FLATTEN_PX) -> NDArray[np.uint8]:
-    """The region divided by its own paper level, estimated locally (the brightest grey in a
-    ``window_px`` neighbourhood, smoothed), so a shadow or a light gradient across a long value
-    does not make the paper on its dark side look like ink: a phone photo with a shadow over
-    the left half of a legalization's line had paper at grey 113 there and 195 on the right,
-    and the guilloche in the shade counted as ink beyond the value's end."""
-    values = gray.astype(np.float32)
-    smooth = cv2.GaussianBlur(values, (0, 0), 1.0)
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (window_px, window_px))
-    paper = cv2.GaussianBlur(cv2.dilate(smooth, kernel), (0, 0), window_px / 4)
-    flat = values / np.maximum(paper, 1.0) * FLAT_PAPER
-    return np.clip(flat, 0, 255).astype(np.uint8)
+    """The region with its paper flattened (:func:`.paper.flatten`): what OCR is given."""
 
 
 def ink_map(gray: NDArray[np.uint8]) -> InkMap:
@@ -230,6 +211,7 @@ def compare(
     blur_px: float,
     *,
     vertical_margin_px: int | None = None,
+    photo_blur_px: float = 0.0,
 ) -> Comparison:
     """Best shift of the rendering within ``margin_px`` of the photo ink map, and the scores.
 
@@ -238,7 +220,10 @@ def compare(
     """
     vm = margin_px if vertical_margin_px is None else vertical_margin_px
     height, width = rendered.ink.shape
-    template = _blur(rendered.ink, blur_px)[vm : height - vm, margin_px : width - margin_px]
+    # the rendering also gets the blur the photo has and it lacks (``photo_blur_px``), so a
+    # blurred print is compared with a likewise blurred rendering, not with a sharp one
+    template_blur = float(np.hypot(blur_px, photo_blur_px))
+    template = _blur(rendered.ink, template_blur)[vm : height - vm, margin_px : width - margin_px]
     image = _blur(photo, blur_px)
     if template.size == 0 or float(template.std()) < 1e-3:
         return Comparison(0.0, tuple(0.0 for _ in rendered.boxes), (0, 0))

@@ -61,15 +61,8 @@ GENUINE_CASES = [
     ("ttd", "scan"),
     ("ttd", "phone"),
     ("legalization", "scan"),
-    pytest.param(
-        "legalization",
-        "phone",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="known limit: the certificate's 8.5 pt check-code line on this blurred phone "
-            "photo is FIELD_UNREADABLE (INDETERMINATE); docs/image-verifier.md, figures",
-        ),
-    ),
+    # once INDETERMINATE: its check code was an 8.5 pt regular line this blurred photo lost
+    ("legalization", "phone"),
 ]
 
 

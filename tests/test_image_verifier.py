@@ -82,6 +82,27 @@ def test_a_genuine_capture_is_valid(corpus: Corpus, how: str, which: str) -> Non
         assert photo.data["distance"] <= photo.data["threshold"]
 
 
+DEGRADED = {
+    2016: "defocus (disk r 4.4 px), a crease",
+    2025: "defocus (r 3.3 px), the sheet bulging, a shadow across the page",
+}
+
+
+@pytest.mark.parametrize("which", ["ttd", "legalization"])
+@pytest.mark.parametrize("seed", sorted(DEGRADED))
+def test_a_defocused_or_shaded_genuine_phone_photo_is_valid(
+    corpus: Corpus, which: str, seed: int
+) -> None:
+    # once INDETERMINATE or INVALID: every glyph of a defocused photo scored under the legible
+    # bar against a sharp rendering; shaded paper counted as ink beyond a value's end
+    doc = corpus.ttds[1] if which == "ttd" else corpus.legalizations[1]
+    shot = capture.phone_12mp(doc.page(), random.Random(seed))
+    assert shot.params["defocus_px"] > 3, DEGRADED[seed]  # the premise: a blurred photo
+    report = check(corpus, shot.jpeg)
+    assert report.data["image"]["blur_mm"] >= 0.2
+    assert report.verdict is Verdict.VALID, explain(report)
+
+
 def test_a_photo_turned_a_quarter_is_valid(corpus: Corpus) -> None:
     original = phone(corpus.ttds[1].page(), 3)
     jpeg = capture.rotate_capture(original, 1)

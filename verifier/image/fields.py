@@ -507,17 +507,14 @@ LINE_MIN = 0.80
 OCR_CONFIDENT = 60.0
 """Tesseract's mean word confidence from which a differing read is believed on its own."""
 MIN_CONTRAST = 100.0
-"""Paper-minus-ink grey levels below which nothing is read: printed values stand 180–215
-levels below the paper; the background guilloche alone (an erased value) 55–60."""
+"""Paper-minus-ink grey levels (of the region flattened to paper at 240,
+:func:`.paper.flatten`) below which nothing is read: printed values stand 150–215 below the
+paper on genuine captures, dim and shaded ones included; the background guilloche alone (an
+erased value) far less."""
 EXTRA_INK = 0.3
 """Ink (mm², pixels darker than half-way from paper to ink) beyond the value's end, where
 the print must be blank, that means something was added: a full stop at 10 pt is about
 0.2 mm², a small letter 0.6–1 mm²; genuine prints show 0."""
-BLURRED_MM = 0.16
-"""A photo whose measured blur (σ on the markers' edges, ``LocatedPage.blur_mm``) reaches
-this is blurred (sharp genuine phone photos 0.10–0.13 mm; defocus or shake 0.19–0.28): a
-differing OCR read no longer lowers the glyph bar (no GLYPH_CONFIRM), only a glyph failing
-on its own (GLYPH_MIN and GLYPH_DROP) counts."""
 BLUR_MM = 0.06
 """Gaussian sigma both ink maps are blurred with before comparing (print and lens blur)…"""
 BLUR_PHOTO_PX = 0.8
@@ -687,8 +684,7 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
        median, or < GLYPH_CONFIRM and CONFIRM_DROP below the median where a confident read
        differs; a lone glyph: OCR must
        read another one) → mismatch — where OCR read something and also differs at a
-       failing glyph (two independent signals; else unreadable); on a blurred photo
-       (``blur_mm`` ≥ BLURRED_MM) the lower GLYPH_CONFIRM bar does not apply;
+       failing glyph (two independent signals; else unreadable);
     4. legible pixels that confirm every glyph, whole-value score ≥ LINE_MIN
        → OK (OCR misread a glyph the pixels confirm, e.g. T as 7);
     5. a confident OCR read (≥ OCR_CONFIDENT) at least two edits away, and pixels that do not
@@ -710,11 +706,12 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
     bad = {
         i for i, s in e.char_scores.items() if s < GLYPH_MIN and (single or s < median - GLYPH_DROP)
     }
-    blurred = e.photo_blur is not None and e.photo_blur >= BLURRED_MM
-    if e.read.confidence >= OCR_CONFIDENT and not blurred:
+    if e.read.confidence >= OCR_CONFIDENT:
         # where a confident read differs, a glyph need only fall short of GLYPH_CONFIRM and
         # CONFIRM_DROP below the median (a 6 redrawn as a 5 in the print's own font scored
-        # 0.83 among 0.98s; blur lowers all glyphs alike)
+        # 0.83 among 0.98s). This holds on blurred photos too, since the rendering carries
+        # their blur (excess_blur_mm): a 9 re-typed as 5 on a defocused photo scored 0.85
+        # among 0.99s while tesseract read the 5 at confidence 96
         confirm = min(GLYPH_CONFIRM, median - CONFIRM_DROP)
         bad |= {p for p in e.ocr_positions if e.char_scores.get(p, 1.0) < confirm}
     # OCR's differences where the pixels confirm the expected glyph are OCR's slips

@@ -11,8 +11,9 @@ from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
 from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
 from legalize.config import Config
+from legalize.kinds import Role
 from legalize.registry.identity import import_nic
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from legalize.cases import batch, readmission, views
 from legalize.cases.errors import Duplicate, Forbidden, InvalidInput
 from legalize.cases.issuer import UnsignedTestIssuer
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
+from legalize.kinds import Role
 from legalize.registry import audit
 
 

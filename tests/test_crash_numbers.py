@@ -28,7 +28,8 @@ CHILD = textwrap.dedent(
     from datetime import datetime, timezone
     from legalize.cases import readmission
     from legalize.cases.issuer import UnsignedTestIssuer
-    from legalize.cases.rules import Actor, Role
+    from legalize.cases.rules import Actor
+    from legalize.kinds import Role
     from legalize.registry.db import make_engine, make_session_factory
 
     class Stalls(UnsignedTestIssuer):

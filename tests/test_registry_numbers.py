@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from legalize.cases import readmission
 from legalize.cases.issuer import UnsignedTestIssuer
+from legalize.kinds import DocumentType
 from legalize.registry import audit
 from legalize.registry.counters import next_document_number
-from legalize.registry.models import Document, DocumentType
+from legalize.registry.models import Document
 
 
 def _run_threads(count: int, work: Callable[[int], None]) -> None:

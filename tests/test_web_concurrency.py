@@ -25,7 +25,8 @@ from sqlalchemy import select
 from web_app import PASSWORD, photo_jpeg, seed
 
 from legalize.cases import readmission
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
+from legalize.kinds import Role
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.models import Case, Document
 

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from legalize.cases.views import CaseView, DocumentView, case_view, find_document
+from legalize.kinds import CaseKind, CaseState, DocumentType
 from legalize.registry import audit
-from legalize.registry.models import Case, CaseKind, CaseState, Document
+from legalize.registry.models import Case, Document
 
 
 class Verdict(StrEnum):
@@ -70,7 +71,7 @@ def _closure(session: Session, case_id: int, action: str) -> Closure | None:
 def look_up(session: Session, number: str, at: datetime) -> BorderView:
     """The register's answer for ``number`` at ``at`` (a TTD, or NOT_OURS)."""
     doc = find_document(session, number)
-    if doc is None or doc.type != "ttd":
+    if doc is None or doc.type != DocumentType.TTD:
         return BorderView(Verdict.NOT_OURS, None, None, None, None)
     row = session.get(Case, doc.case_id)
     assert row is not None

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from legalize.config import Config
+from legalize.kinds import DocumentType
 
 
 @dataclass(frozen=True)
@@ -123,8 +124,7 @@ class DocumentsIssuer:
 
     def issue_ttd(self, data: TtdData, at: datetime) -> IssuedPdf:
         from legalize.documents import issue, ttd
-        from legalize.pki.devkeys import load_signer
-        from legalize.pki.oids import DOC_TYPE_TTD
+        from legalize.signers import load_signer
 
         if data.photo is None:
             raise ValueError("a TTD needs the holder photo")
@@ -146,7 +146,7 @@ class DocumentsIssuer:
         issued = issue.issue_ttd(
             doc,
             data.photo,
-            load_signer(self._config, DOC_TYPE_TTD, at),
+            load_signer(self._config, DocumentType.TTD.cert_code, at),
             at,
             check_url=self._config.check_url,
             chain=self._chain,
@@ -157,8 +157,7 @@ class DocumentsIssuer:
     def issue_legalization(self, data: LegalizationData, at: datetime) -> IssuedPdf:
         from legalize.documents import issue, legalization
         from legalize.documents.sanitize import sanitize_underlying, stored
-        from legalize.pki.devkeys import load_signer
-        from legalize.pki.oids import DOC_TYPE_LEGALIZATION
+        from legalize.signers import load_signer
 
         if data.underlying_rasterized is not None:
             underlying = stored(data.underlying, data.underlying_rasterized)  # never again
@@ -179,7 +178,7 @@ class DocumentsIssuer:
         issued = issue.issue_legalization(
             doc,
             underlying,
-            load_signer(self._config, DOC_TYPE_LEGALIZATION, at),
+            load_signer(self._config, DocumentType.LEGALIZATION.cert_code, at),
             at,
             check_url=self._config.check_url,
             issuing_country=data.issuing_country,
@@ -203,10 +202,10 @@ class UnsignedTestIssuer:
         self.calls = 0
 
     def issue_ttd(self, data: TtdData, at: datetime) -> IssuedPdf:
-        return self._make("TTD", data.number, data.check_code)
+        return self._make(DocumentType.TTD.profile, data.number, data.check_code)
 
     def issue_legalization(self, data: LegalizationData, at: datetime) -> IssuedPdf:
-        return self._make("LEGALIZATION", data.number, data.check_code)
+        return self._make(DocumentType.LEGALIZATION.profile, data.number, data.check_code)
 
     def _make(self, kind: str, number: str, check_code: str) -> IssuedPdf:
         self.calls += 1

@@ -25,19 +25,17 @@ from sqlalchemy.orm import Session
 from legalize.cases.common import unit_of_work
 from legalize.cases.rules import Actor
 from legalize.cases.views import DocumentView
+from legalize.kinds import DocumentType
 from legalize.registry import audit
-from verifier.report import Category, Check, Report, Status, skipped
+from verifier.codes import Code
+from verifier.report import Category, Check, Report, fail, ok, skipped
 
-DOCUMENT_MISMATCH: Final = "DOCUMENT_MISMATCH"
-DOCUMENT_USED: Final = "DOCUMENT_USED"
-DOCUMENT_REVOKED: Final = "DOCUMENT_REVOKED"
-DOCUMENT_EXPIRED: Final = "DOCUMENT_EXPIRED"
 AUDIT_ACTION: Final = "document.paper_checked"
 
-_CLOSED: Final[Mapping[str, tuple[str, str]]] = {
-    "used": (DOCUMENT_USED, "This document has already been used"),
-    "revoked": (DOCUMENT_REVOKED, "The issuing authority has revoked this document"),
-    "expired": (DOCUMENT_EXPIRED, "The document has expired"),
+_CLOSED: Final[Mapping[str, tuple[Code, str]]] = {
+    "used": (Code.DOCUMENT_USED, "This document has already been used"),
+    "revoked": (Code.DOCUMENT_REVOKED, "The issuing authority has revoked this document"),
+    "expired": (Code.DOCUMENT_EXPIRED, "The document has expired"),
 }
 
 
@@ -54,16 +52,15 @@ def number_check(doc: DocumentView, data: Mapping[str, Any]) -> Check:
         return skipped(name, category, "The photo's seal could not be read, so it names no number.")
     facts = {"looked_up": doc.number, "in_photo": sealed}
     if sealed != doc.number.upper():
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            DOCUMENT_MISMATCH,
+            Code.DOCUMENT_MISMATCH,
             f"The paper photographed ({sealed}) is not the document looked up ({doc.number}): "
             "it is another document.",
             facts,
         )
-    return Check(name, category, Status.VALID, "OK", f"The seal names {doc.number}.", facts)
+    return ok(name, category, f"The seal names {doc.number}.", facts)
 
 
 def _use(session: Session, doc: DocumentView) -> dict[str, Any]:
@@ -90,32 +87,28 @@ def status_check(session: Session, doc: DocumentView, at: datetime) -> Check:
             )
         elif doc.status == "revoked":
             message += f" ({doc.status_changed_at.strftime('%Y-%m-%d')})"
-        return Check(name, category, Status.INVALID, code, message + ".", facts)
+        return fail(name, category, code, message + ".", facts)
     if doc.status != "issued":
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            DOCUMENT_REVOKED,
+            Code.DOCUMENT_REVOKED,
             f"The register holds the document as {doc.status}, not as issued.",
             {"status": doc.status},
         )
     if doc.expires_on is not None and at.date() > doc.expires_on:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            DOCUMENT_EXPIRED,
+            Code.DOCUMENT_EXPIRED,
             f"The document expired on {doc.expires_on.isoformat()}.",
             {"status": doc.status, "expiry_date": doc.expires_on.isoformat()},
         )
-    return Check(
+    return ok(
         name,
         category,
-        Status.VALID,
-        "OK",
         "The register holds the document as issued"
-        + (", not used." if doc.type == "ttd" else ", not revoked."),
+        + (", not used." if doc.type == DocumentType.TTD else ", not revoked."),
         {"status": doc.status},
     )
 

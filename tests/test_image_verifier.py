@@ -389,3 +389,6 @@ def test_a_degraded_genuine_phone_capture_is_never_field_mismatch(corpus: Corpus
         c for c in report.checks if c.name.startswith("print.field.") and c.code == "FIELD_MISMATCH"
     ]
     assert not flagged, explain(report)
+    # …and since the paper is flattened and the rendering blurred alike, not even unreadable
+    unreadable = [c.name for c in report.checks if c.code == "FIELD_UNREADABLE"]
+    assert not unreadable, explain(report)

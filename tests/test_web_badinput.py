@@ -365,7 +365,30 @@ CASES: list[Bad] = [
         user="alice",
         data={"host_country": "1", "reference": "B1", "file": _file(b"a", "b.csv")},
     ),
+    Bad(
+        "staff.batch_create",
+        "POST",
+        "/staff/batches/new",
+        422,
+        "photos",
+        user="alice",
+        data={
+            "host_country": "DEU",
+            "reference": "B1",
+            "file": _file(b"host_reference,surname\n", "b.csv"),
+            "photos": _file(b"PK\x03\x04 not a zip", "photos.zip"),
+        },
+    ),
     Bad("staff.batch_status", "GET", f"/staff/batches/{NOPE}", 404, "batch_id", user="alice"),
+    Bad("staff.batches", "GET", "/staff/batches?page=abc", 400, "page", user="bob"),
+    Bad(
+        "staff.batch_flight",
+        "GET",
+        f"/staff/batches/{NOPE}/flight.zip",
+        404,
+        "batch_id",
+        user="alice",
+    ),
     Bad(
         "staff.batch_progress",
         "GET",
@@ -686,11 +709,21 @@ NO_INPUT_ROUTES = {
     ("GET", "staff.readmission_new"),
     ("GET", "staff.legalization_new"),
     ("GET", "staff.batch_new"),
+    ("GET", "staff.batch_template"),
     ("GET", "staff.clear"),
     ("GET", "staff.work"),
     ("GET", "staff.users"),
     ("GET", "staff.signatories"),
     ("GET", "api.openapi"),
+    ("GET", "scan.scan"),
+    ("GET", "scan.service_worker"),
+    ("GET", "trust_publication.index"),
+}
+# JSON and file routes whose bad input is asserted in their own modules, in their own shape
+# (a JSON error without a form to name the field beside; a 404 for a name never published).
+COVERED_ELSEWHERE = {
+    ("GET", "scan.status"),  # tests/test_scan_page.py::test_status_refuses_bad_input_as_json
+    ("GET", "trust_publication.file"),  # tests/test_trust_publication.py
 }
 
 
@@ -700,9 +733,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> WebEnv:
     template = tmp / "t.sqlite3"
     tokens: Tokens = seed(f"sqlite:///{template}")
     url, tokens = seeded_sqlite(tmp, (template, tokens))
-    environment = make_env(
-        url, tokens, extra={"rate_login": "1000/minute", "rate_public": "1000/minute"}
-    )
+    environment = make_env(url, tokens, rates={"signin": "1000/minute", "public": "1000/minute"})
     filed = environment.app.test_client().post(
         "/api/readmissions",
         json={"host_reference": "BAD-INPUT-1", "identity": IDENTITY},
@@ -732,7 +763,7 @@ def test_every_route_is_covered(env: WebEnv) -> None:
         for rule in env.app.url_map.iter_rules()
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
-    covered = {(c.method, c.endpoint) for c in CASES} | NO_INPUT_ROUTES
+    covered = {(c.method, c.endpoint) for c in CASES} | NO_INPUT_ROUTES | COVERED_ELSEWHERE
     missing = routes - covered
     assert not missing, f"routes without a bad-input case: {sorted(missing)}"
     assert not covered - routes, f"cases for routes that do not exist: {covered - routes}"

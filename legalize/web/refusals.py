@@ -35,10 +35,15 @@ def without_ids(message: str) -> str:
 
 
 def plain(exc: CaseError) -> str:
-    if exc.code in PLAIN:
-        return PLAIN[exc.code]
-    text = without_ids(exc.message)
-    if exc.code in STALE:
+    return plain_text(exc.code, exc.message)
+
+
+def plain_text(code: str, message: str) -> str:
+    """:func:`plain` of a refusal kept as code and message (a batch step's failures)."""
+    if code in PLAIN:
+        return PLAIN[code]
+    text = without_ids(message)
+    if code in STALE:
         return (
             f"{text}. The case changed since this page was loaded (perhaps in another tab): "
             "it is shown as it is now."

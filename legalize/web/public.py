@@ -13,24 +13,30 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, request
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from legalize.cases import views
+from legalize.cases.checks_log import Method
 from legalize.cases.views import DocumentView
 from legalize.kinds import DocumentType
+from legalize.web.checks import limit_public_check, outcome_of_document, record_check
 from legalize.web.pages import invalid_form, page
-from legalize.web.security import rate_limit
-from legalize.web.state import db
+from legalize.web.state import public_db
 
 bp = Blueprint("public", __name__)
 
 
 class CheckForm(FlaskForm):
-    number = StringField("Document number", validators=[DataRequired(), Length(max=40)])
-    check_code = StringField("Check code", validators=[DataRequired(), Length(max=40)])
+    number = StringField(
+        lazy_gettext("Document number"), validators=[DataRequired(), Length(max=40)]
+    )
+    check_code = StringField(
+        lazy_gettext("Check code"), validators=[DataRequired(), Length(max=40)]
+    )
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class PublicStatus:
 
 def public_status(doc: DocumentView) -> PublicStatus:
     legal = doc.type == DocumentType.LEGALIZATION.value
-    case = views.get_case(db(), doc.case_id) if legal else None
+    case = views.get_case(public_db(), doc.case_id) if legal else None
     return PublicStatus(
         number=doc.number,
         type=doc.type,
@@ -68,16 +74,18 @@ def index() -> WerkzeugResponse:
     form = CheckForm()
     if request.method == "GET":
         return page("public/check.html", form=form)
-    rate_limit("public")
+    limit_public_check()
     if not form.validate_on_submit():
         return invalid_form("public/check.html", form)
-    doc = views.check_document(db(), form.number.data or "", form.check_code.data or "")
+    number = (form.number.data or "").strip()
+    doc = views.check_document(public_db(), number, form.check_code.data or "")
+    record_check(outcome_of_document(Method.NUMBER, number, doc))
     if doc is None:
         return page(
             "public/check.html",
             status=404,
             form=form,
-            error="no document with this number and check code",
+            error=gettext("no document with this number and check code"),
             error_field="check_code",
         )
     return page("public/check.html", form=form, result=public_status(doc))

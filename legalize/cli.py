@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "legalize.commands.keys",
     "legalize.commands.trust",
     "legalize.commands.issue",
+    "legalize.commands.cases",
     "legalize.commands.registry",
     "legalize.commands.audit",
     "legalize.commands.users",

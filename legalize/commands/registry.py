@@ -91,7 +91,8 @@ def add_issue_batch(issue_sub: Any) -> None:
     p.set_defaults(handler=run_batch)
 
 
-def _actor(session: Session, username: str) -> Actor:
+def staff_actor(session: Session, username: str) -> Actor:
+    """The active staff user ``username`` as the cases rules see them (``--as``)."""
     from legalize.registry.accounts import get_user
 
     user = get_user(session, username)
@@ -110,7 +111,7 @@ def run_batch(args: argparse.Namespace) -> int:
     at = datetime.now(UTC)
     config = Config.from_env()
     with open_session(args.database_url, migrate=True) as session:
-        actor = _actor(session, args.username)
+        actor = staff_actor(session, args.username)
         try:
             report = _batch_step(session, actor, args, at, config)
         except CaseError as exc:

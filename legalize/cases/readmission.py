@@ -427,6 +427,34 @@ def checks(session: Session, actor: Actor, case_id: int, at: datetime) -> Checks
     )
 
 
+@dataclass(frozen=True)
+class FilerSummary:
+    """What the filer of a readmission request (a host country's API client) learns of the
+    gate: no register data, no decision text, and of a duplicate only its own requests."""
+
+    outcome: str | None
+    """The cross-check outcome: match, mismatch, not_found, on_watchlist; None if never run."""
+    settled: bool
+    """No decision is needed, or an officer recorded the one that settles it."""
+    duplicate_references: tuple[str, ...]
+    """Host references of the filer's own live requests this one is flagged against, while
+    the flag blocks. A duplicate of anybody else's case is not mentioned: not even that it
+    exists (docs/casework.md)."""
+
+
+def filer_summary(session: Session, case_id: int, filer: str, at: datetime) -> FilerSummary:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", field="case_id")
+    identity = gate.status(session, case)
+    own = tuple(
+        str(d.other_host_reference)
+        for d in duplicates.views(session, case, at)
+        if d.blocking and d.other_filed_by == filer and d.other_host_reference
+    )
+    return FilerSummary(identity.outcome, identity.settled, own)
+
+
 def issue(
     session: Session,
     actor: Actor,

@@ -126,7 +126,7 @@ def test_watchlist_case_blocked_then_decided_in_a_browser(
         )
         click("#identity-check form button[type=submit]")
         alert = driver.find_element(By.ID, "identity-check")
-        assert "Settled" in alert.text and "user:root" in alert.text
+        assert "Settled" in alert.text and "by root on" in alert.text and "user:" not in alert.text
         driver.save_screenshot(str(shots / "2-decided.png"))
 
         sign_in("bob")  # a further officer approves

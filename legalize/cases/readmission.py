@@ -155,7 +155,8 @@ def file_request(
             )
             if exists is not None:
                 raise Duplicate(
-                    f"{request.host_country} reference {request.host_reference} is case {exists}",
+                    f"a request of {request.host_country} with reference"
+                    f" {request.host_reference} is on file already",
                     field="host_reference",
                 )
             result = cross_check(request.identity, reg, wl)

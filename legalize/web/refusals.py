@@ -44,3 +44,12 @@ def plain(exc: CaseError) -> str:
             "it is shown as it is now."
         )
     return text
+
+
+def field_message(message: str, field: str, label: str) -> str:
+    """A rule's message about ``field`` in the words of the form it is shown beside:
+    ``identity.birth_date is in the future`` → ``Date of birth is in the future``."""
+    for name in (field, field.rsplit(".", 1)[-1]):
+        if name and message.startswith(name):
+            return label + message[len(name) :]
+    return without_ids(message)

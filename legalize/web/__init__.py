@@ -115,6 +115,9 @@ def create_app(
     app.jinja_env.filters["person"] = history.who
     app.jinja_env.filters["plain_words"] = refusals.without_ids
     app.jinja_env.globals["plain_not_found"] = refusals.PLAIN["NOT_FOUND"]
+    # Dates as an officer reads them on a travel document (14 MAY 1990), times in UTC.
+    app.jinja_env.filters["day"] = lambda d: d.strftime("%d %b %Y").upper()
+    app.jinja_env.filters["moment"] = lambda t: t.strftime("%d %b %Y %H:%M").upper() + " UTC"
     app.before_request(refuse_nul_characters)  # after CSRFProtect's own check
     app.after_request(add_security_headers)
 

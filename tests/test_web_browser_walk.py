@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -276,6 +276,7 @@ def test_approver_inbox_and_a_refusal_on_the_page(live: Live, browser: Browser) 
     refusal = b.find("div.refusal")
     assert refusal.get_attribute("role") == "alert"
     assert refusal.text.startswith("Not done.")
+    assert "This case is rejected now, so it can no longer be rejected" in refusal.text
     assert "changed since this page was loaded" in refusal.text
     assert "INVALID_STATE" not in refusal.text and str(case_id) not in refusal.text
     assert "rejected" in b.find("h1").text.lower()
@@ -305,7 +306,7 @@ def test_border_screen_of_a_valid_document(live: Live, browser: Browser) -> None
     arrivals = b.find("section[aria-labelledby=arrivals]")
     assert "CMB (1)" in arrivals.text and "PERERA" in arrivals.text.upper()
     b.shot("walk-7-border-arrivals.png")
-    b.submit(f"section[aria-labelledby=arrivals] button")
+    b.submit("section[aria-labelledby=arrivals] button")
     banner = b.find("#verdict")
     assert banner.text.startswith("VALID — not used")
     assert banner.value_of_css_property("background-color") == "rgba(23, 105, 46, 1)"

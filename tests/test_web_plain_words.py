@@ -115,7 +115,7 @@ def test_every_readmission_form_error_at_once_beside_its_field(env: WebEnv) -> N
     assert "DEU" in errors["host_country"]  # the code to use for the name typed
     assert errors["identity.birth_date"] == "Date of birth is in the future"
     assert errors["travel_date"] == "Travel date is in the past"
-    assert "choose the sex" in errors["sex"]
+    assert errors["sex"] == "Choose the sex as the travel document shows it"
     text = assert_plain(html)
     assert "Please correct these 4 fields" in text
     assert 'value="Perera"' in html and 'value="DE-PLAIN-1"' in html  # what was typed is kept

@@ -25,6 +25,16 @@ PLAIN = {
 STALE = {"INVALID_STATE"}
 """A state that moved on: most often another officer acted in another tab or window."""
 
+_MOVED_ON = re.compile(r"^case \d+ is (\w+); cannot (\w+)$")
+DONE = {
+    "prepare": "prepared",
+    "approve": "approved",
+    "reject": "rejected",
+    "issue": "issued",
+    "revoke": "revoked",
+    "clear": "cleared",
+}
+
 _IDS = re.compile(r"\b(?:case|batch|document of case)\s+#?\d+\b|#\d+\b", re.IGNORECASE)
 
 
@@ -37,7 +47,12 @@ def without_ids(message: str) -> str:
 def plain(exc: CaseError) -> str:
     if exc.code in PLAIN:
         return PLAIN[exc.code]
-    text = without_ids(exc.message)
+    moved = _MOVED_ON.match(exc.message)
+    if moved and moved.group(2) in DONE:
+        state, action = moved.groups()
+        text = f"This case is {state} now, so it can no longer be {DONE[action]}"
+    else:
+        text = without_ids(exc.message)
     if exc.code in STALE:
         return (
             f"{text}. The case changed since this page was loaded (perhaps in another tab): "

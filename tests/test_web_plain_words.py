@@ -210,3 +210,32 @@ def test_error_pages_and_sign_in_errors_are_words(env: WebEnv) -> None:
     )
     text = assert_plain(wrong.get_data(as_text=True))
     assert "Wrong user name or password" in text and "<code>" not in wrong.get_data(as_text=True)
+
+
+def test_every_legalization_form_error_at_once(env: WebEnv) -> None:
+    alice, token = staff_client(env.app, "alice")
+    r = alice.post(
+        "/staff/legalizations/new",
+        data={
+            "csrf_token": token,
+            "surname": "Silva",
+            "given_names": "Nimali",
+            "birth_date": (date.today() + timedelta(days=3)).isoformat(),
+            "sex": "F",
+            "destination_country": "Italy",
+            "underlying_title": "Birth certificate",
+            "underlying_date": "2020-01-10",
+            "signer_name": "W. A. Jayasinghe",
+            "signer_capacity": "Registrar",
+            "signer_authority": "Registrar General, Kandy",
+        },
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    errors = _errors(html)
+    assert set(errors) == {"destination_country", "applicant.birth_date", "document"}, errors
+    assert errors["applicant.birth_date"] == "Date of birth is in the future"
+    assert "ITA" in errors["destination_country"]
+    assert 'value="Birth certificate"' in html
+    assert "Please correct these 3 fields" in assert_plain(html)

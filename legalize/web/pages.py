@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from flask import Response, render_template
@@ -34,15 +34,18 @@ def attach_refusals(
     rename: Mapping[str, str] | None = None,
     *,
     only_clean: bool = False,
+    skip: Collection[str] = (),
 ) -> tuple[dict[str, str], list[str]]:
     """Put each refusal of the cases rules beside its field of ``form``, in the form's own
     words. ``rename`` maps a rule's field to the form's where they differ by more than a
     dotted prefix (``identity.birth_date`` is the form's ``birth_date``); ``only_clean`` skips
-    fields the form refused already. Returns (form field → rule field, the messages that
-    belong to no field of the form)."""
+    fields the form refused already, ``skip`` the rules' fields the caller could not give.
+    Returns (form field → rule field, the messages that belong to no field of the form)."""
     named: dict[str, str] = {}
     elsewhere: list[str] = []
     for error in exc.errors or ():
+        if error.field in skip:
+            continue
         name = (rename or {}).get(error.field, error.field.rsplit(".", 1)[-1])
         target = form._fields.get(name)
         if error.code in PLAIN:

@@ -76,14 +76,8 @@ def legalization_new() -> WerkzeugResponse:
     return page("staff/legalization_new.html", form=LegalizationForm())
 
 
-@bp.post("/legalizations/new")
-@roles_required(Role.ISSUING_OFFICER)
-def legalization_create() -> WerkzeugResponse:
-    form = LegalizationForm()
-    if not form.validate_on_submit():
-        return invalid_form("staff/legalization_new.html", form)
-    at = now()
-    data = {
+def _legalization_data(form: LegalizationForm) -> dict[str, Any]:
+    return {
         "applicant": {
             "surname": form.surname.data,
             "given_names": form.given_names.data,
@@ -97,6 +91,26 @@ def legalization_create() -> WerkzeugResponse:
         "signer_capacity": form.signer_capacity.data,
         "signer_authority": form.signer_authority.data,
     }
+
+
+@bp.post("/legalizations/new")
+@roles_required(Role.ISSUING_OFFICER)
+def legalization_create() -> WerkzeugResponse:
+    form = LegalizationForm()
+    at = now()
+    data = _legalization_data(form)
+    if not form.validate_on_submit():
+        named: dict[str, str] = {}
+        if "csrf_token" not in form.errors:
+            # The rules' refusals of the other fields too, so every error shows at once;
+            # the document is checked (and sanitized) only once the form is complete.
+            try:
+                legalization.parse_request(data, None, at)
+            except CaseError as exc:
+                named, _ = attach_refusals(
+                    form, exc, FORM_FIELDS, only_clean=True, skip=("underlying",)
+                )
+        return invalid_form("staff/legalization_new.html", form, field_names=named)
     content = form.document.data.read() if form.document.data else None
     end_transaction()  # sanitizing the upload may take seconds: hold no transaction
     try:

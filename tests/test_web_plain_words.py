@@ -239,3 +239,39 @@ def test_every_legalization_form_error_at_once(env: WebEnv) -> None:
     assert "ITA" in errors["destination_country"]
     assert 'value="Birth certificate"' in html
     assert "Please correct these 3 fields" in assert_plain(html)
+
+
+def test_the_inbox_says_what_holds_a_case(env: WebEnv) -> None:
+    api = env.app.test_client()
+    photo = base64.b64encode(portrait_jpeg()).decode()
+    ids = {}
+    for ref, passport in (("DE-HOLD-1", "N1234567"), ("DE-HOLD-2", None)):
+        identity = {"surname": "Silva", "given_names": "Nimali", "birth_date": "1985-12-01"}
+        identity |= {"sex": "F", "nic_number": "853400937V"}
+        if passport:
+            identity["passport_number"] = passport  # reported stolen
+        filed = api.post(
+            "/api/readmissions/batch",
+            json={
+                "reference": f"B-{ref}",
+                "requests": [{"host_reference": ref, "identity": identity, "photo": photo}],
+            },
+            headers=bearer(env.token),
+        )
+        assert filed.status_code == 201, filed.get_json()
+        ids[ref] = filed.get_json()["filed"][0]
+    alice, a_token = staff_client(env.app, "alice")
+    for case_id in ids.values():
+        prepared = alice.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": a_token})
+        assert prepared.status_code == 302
+    bob, _ = staff_client(env.app, "bob")
+    html = bob.get("/staff/").get_data(as_text=True)
+    rows = {
+        m.group(1): visible(m.group(2))
+        for m in re.finditer(r'<a href="/staff/cases/(\d+)">(.*?)</td>', html, re.S)
+    }
+    assert "identity to be decided" in rows[str(ids["DE-HOLD-1"])]
+    assert "possibly the same person as another case" in rows[str(ids["DE-HOLD-1"])]
+    assert "identity to be decided" not in rows[str(ids["DE-HOLD-2"])]
+    assert "possibly the same person" in rows[str(ids["DE-HOLD-2"])]
+    assert_plain(html)

@@ -4,10 +4,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 # tesseract-ocr-eng/-sin/-tam: the models verifier/image/ocr.py loads (the tesserocr wheel bundles the
 # library; without a wheel for the platform pip builds it against libtesseract-dev libleptonica-dev pkg-config)
-SYSTEM_PACKAGES := softhsm2 openssl poppler-utils qpdf fonts-noto-core fonts-ocr-b libzbar0 tesseract-ocr tesseract-ocr-eng tesseract-ocr-sin tesseract-ocr-tam libnss3-tools chromium chromium-driver
+# nodejs npm: `make vendor` installs the QR decoder polyfill of /scan from package-lock.json; node runs its JS tests
+SYSTEM_PACKAGES := softhsm2 openssl poppler-utils qpdf fonts-noto-core fonts-ocr-b libzbar0 tesseract-ocr tesseract-ocr-eng tesseract-ocr-sin tesseract-ocr-tam libnss3-tools chromium chromium-driver nodejs npm
 PYTEST_ARGS ?=
 
-.PHONY: run test lint sysdeps venv bench clean
+.PHONY: run test lint sysdeps venv vendor bench clean
 
 run: venv
 	$(VENV)/bin/legalize dev run
@@ -24,7 +25,13 @@ lint: venv
 sysdeps:
 	@bash scripts/sysdeps.sh $(SYSTEM_PACKAGES)
 
-venv: sysdeps $(VENV)/.installed
+venv: sysdeps $(VENV)/.installed vendor
+
+# The files /scan serves from our origin (barcode-detector + zxing-wasm), from the npm lockfile.
+vendor: legalize/web/static/vendor/.built
+
+legalize/web/static/vendor/.built: package.json package-lock.json scripts/vendor.sh
+	bash scripts/vendor.sh
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -37,6 +44,7 @@ bench: venv
 	$(PY) bench/portrait.py
 	$(PY) bench/render.py
 	$(PY) bench/fields.py
+	VENV=$(VENV) bash bench/startup.sh
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache node_modules legalize/web/static/vendor

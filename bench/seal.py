@@ -12,6 +12,11 @@ Columns:
                 cached as a verifier keeps it)
   full/s        verifier.seal.verify_seal: decode, profile, trust-store lookup, signature,
                 signer validation (chain, CRL, validity, document type), document validity
+
+After the VDS rows, the same TTD as an ICAO IDB barcode on P-256 (``--idb``, on by default):
+``idb`` (RDB1B, the same content), ``idb-zipped`` (RDB1D) and ``idb-face`` (with a small
+JPEG 2000 face image, message 0x80): bytes is then the barcode text's length, verify/s the
+Base32 (+ inflate) decode + IDB parse + ECDSA.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,9 +37,10 @@ from vectors.build import AT, VALID_AT, build_pki, sample_ttd  # noqa: E402
 
 from legalize.pki import ecdsa  # noqa: E402
 from legalize.pki.curves import CURVE_NAMES  # noqa: E402
+from legalize.pki.signer import Signer  # noqa: E402
 from legalize.pki.trust import TrustStore  # noqa: E402
-from legalize.seal import vds  # noqa: E402
-from legalize.seal.profiles import seal_ttd  # noqa: E402
+from legalize.seal import idb, vds  # noqa: E402
+from legalize.seal.profiles import TtdSeal, seal_ttd, seal_ttd_idb  # noqa: E402
 from verifier.seal import verify_seal  # noqa: E402
 
 
@@ -72,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--curves", default=",".join(CURVE_NAMES))
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
+    parser.add_argument(
+        "--no-idb", dest="idb", action="store_false", help="skip the IDB rows (P-256)"
+    )
     args = parser.parse_args(argv)
     curves = [c.strip() for c in args.curves.split(",") if c.strip()]
     with tempfile.TemporaryDirectory() as tmp:
@@ -100,7 +110,48 @@ def main(argv: list[str] | None = None) -> int:
             verifies = best_rate(verify_only, args.seconds, args.repeat)
             fulls = best_rate(full, args.seconds, args.repeat)
             print(f"{curve:<16} {len(seal):>5} {signs:>9.0f} {verifies:>9.0f} {fulls:>9.0f}")
+        if args.idb:
+            idb_rows(pki.signers["secp256r1"], store, args.seconds, args.repeat)
     return 0
+
+
+def sample_face() -> bytes:
+    """The face image an ``idb-face`` TTD carries, made from the example holder photo."""
+    from legalize.imaging.photo import face_image_jp2, photo_for_print
+
+    return face_image_jp2(photo_for_print((ROOT / "examples" / "holder.jpg").read_bytes()))
+
+
+def idb_rows(signer: Signer, store: TrustStore, seconds: float, repeat: int) -> None:
+    data = sample_ttd()
+    key = ecdsa.public_key(ecdsa.spki_of_certificate(signer.certificate))
+    variants = {
+        "idb": (data, False),
+        "idb-zipped": (data, True),
+        "idb-face": (replace(data, face_image=sample_face()), False),
+    }
+    for name, (content, zipped) in variants.items():
+        text = seal_ttd_idb(content, signer, AT, zipped=zipped)
+
+        def verify_only(text: str = text) -> None:
+            decoded = idb.decode(text)
+            ok = ecdsa.verify_with_key(
+                key, decoded.signed_bytes, decoded.signature or b"", decoded.hash_name
+            )
+            if not ok:
+                raise AssertionError("signature does not verify")
+
+        def full(text: str = text) -> None:
+            if verify_seal(text, store, VALID_AT).verdict.value != "VALID":
+                raise AssertionError("seal does not verify")
+
+        def sign(content: TtdSeal = content, zipped: bool = zipped) -> None:
+            seal_ttd_idb(content, signer, AT, zipped=zipped)
+
+        signs = best_rate(sign, seconds, repeat)
+        verifies = best_rate(verify_only, seconds, repeat)
+        fulls = best_rate(full, seconds, repeat)
+        print(f"{name:<16} {len(text):>5} {signs:>9.0f} {verifies:>9.0f} {fulls:>9.0f}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,64 @@ SECRET_MIN_BITS_PER_CHAR = 3.0
 
 class ConfigError(ValueError):
     """The configuration cannot be used (e.g. dev keys or SQLite in production mode)."""
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Request limits of the web tier (legalize.web.security) in the ``limits`` notation:
+    one limit each, such as ``10/minute``, ``10 per minute`` or ``100/2 hours``. Counted in
+    Redis when ``REDIS_URL`` is set, so every worker shares one count."""
+
+    public: str = "30/minute"
+    """Public check pages and QR links, per client address (``LEGALIZE_RATE_PUBLIC``)."""
+    api: str = "300/minute"
+    """API requests, per client address and per API client (``LEGALIZE_RATE_API``)."""
+    signin: str = "10/minute"
+    """Staff sign-in attempts per client address (``LEGALIZE_RATE_SIGNIN``)."""
+    signin_user: str = "10/hour"
+    """Failed sign-ins per user name, whatever the address (``LEGALIZE_RATE_SIGNIN_USER``)."""
+    totp: str = "10/hour"
+    """TOTP codes tried per user (``LEGALIZE_RATE_TOTP``)."""
+    prefix: str = "legalize"
+    """Names this deployment's counters in a Redis that several share (``LEGALIZE_RATE_PREFIX``)."""
+
+    def __post_init__(self) -> None:
+        for name, variable in RATE_VARIABLES.items():
+            text = getattr(self, name)
+            # The defaults are known good (tests/test_config.py parses them): only a value
+            # someone set loads the parser, which costs a command-line tool 80 ms.
+            if text != getattr(RateLimits, name):
+                _check_rate(text, variable)
+        if not _PREFIX.fullmatch(self.prefix):
+            raise ConfigError(
+                "LEGALIZE_RATE_PREFIX must be 1-64 letters, digits, '.', '_' or '-', "
+                f"not {self.prefix!r}"
+            )
+
+
+RATE_VARIABLES = {
+    "public": "LEGALIZE_RATE_PUBLIC",
+    "api": "LEGALIZE_RATE_API",
+    "signin": "LEGALIZE_RATE_SIGNIN",
+    "signin_user": "LEGALIZE_RATE_SIGNIN_USER",
+    "totp": "LEGALIZE_RATE_TOTP",
+}
+"""The limits of :class:`RateLimits` and the environment variables that set them."""
+_PREFIX = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def _check_rate(text: str, variable: str) -> None:
+    from limits import parse_many
+
+    problem = f"{variable} must be one limit such as '10/minute' or '100 per hour', not {text!r}"
+    try:
+        items = parse_many(text)
+    except ValueError:
+        raise ConfigError(problem) from None
+    if len(items) != 1:
+        raise ConfigError(problem)
+    if items[0].amount < 1:
+        raise ConfigError(f"{variable} must allow at least one request, not {text!r}")
 
 
 @dataclass(frozen=True)
@@ -49,6 +108,12 @@ class Config:
     check_url: str = "HTTPS://CHECK.LEGALIZE.EXAMPLE/V/"
     """Web-check URL printed in front of the seal in the QR, in capitals (QR alphanumeric mode)."""
     issuing_country: str = "LKA"
+    ttd_seal: str = "vds"
+    """The form of a TTD's seal (``LEGALIZE_TTD_SEAL``): ``vds`` (the binary ICAO VDS in
+    Base32) or ``idb`` (the same content as an ICAO IDB barcode, ``RDB1B…``). The default is
+    the form the capture measurements support (docs/seal-format.md §5). The IDB with the
+    holder's face image is not offered: it needs a QR version 22 that the page's 48 mm
+    square can only print below the 0.5 mm module floor."""
     trusted_proxies: int = 0
     """How many reverse proxies (TLS terminators, load balancers) stand in front of the app.
     Their X-Forwarded-For/-Proto are believed for that many hops, so rate limits count the
@@ -63,7 +128,8 @@ class Config:
     sanitizations: int = 2
     """Underlying documents one process sanitizes at once (each may hold about 100 MB while
     it decodes an image and a core while it renders); past them a filing waits its turn."""
-    extra: Mapping[str, str] = field(default_factory=dict)
+    rates: RateLimits = field(default_factory=RateLimits)
+    """Rate limits of the public pages, the API and sign-in (``LEGALIZE_RATE_*``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -86,6 +152,7 @@ class Config:
             tsa_url=env.get("LEGALIZE_TSA_URL") or None,
             check_url=env.get("LEGALIZE_CHECK_URL", cls.check_url).upper(),
             issuing_country=env.get("LEGALIZE_COUNTRY", cls.issuing_country),
+            ttd_seal=_choice(env.get("LEGALIZE_TTD_SEAL", cls.ttd_seal), "LEGALIZE_TTD_SEAL"),
             trusted_proxies=_count(
                 env.get("LEGALIZE_TRUSTED_PROXIES", "0"), "LEGALIZE_TRUSTED_PROXIES", 0, 10
             ),
@@ -97,6 +164,7 @@ class Config:
             sanitizations=_count(
                 env.get("LEGALIZE_SANITIZATIONS", "2"), "LEGALIZE_SANITIZATIONS", 1, 16
             ),
+            rates=_rates(env),
         )
         cfg.validate()
         return cfg
@@ -156,6 +224,23 @@ def secret_strength_problem(secret: str) -> str | None:
             f"fewer than {SECRET_MIN_BITS_PER_CHAR:.0f}"
         )
     return None
+
+
+TTD_SEAL_FORMS = ("vds", "idb")
+
+
+def _choice(text: str, name: str) -> str:
+    if text not in TTD_SEAL_FORMS:
+        raise ConfigError(f"{name} must be one of {', '.join(TTD_SEAL_FORMS)}, not {text!r}")
+    return text
+
+
+def _rates(env: Mapping[str, str]) -> RateLimits:
+    values = {name: env[var].strip() for name, var in RATE_VARIABLES.items() if env.get(var)}
+    prefix = env.get("LEGALIZE_RATE_PREFIX")
+    if prefix:
+        values["prefix"] = prefix.strip()
+    return RateLimits(**values)
 
 
 def _count(text: str, name: str, low: int, high: int) -> int:

@@ -4,6 +4,12 @@ is configured, else the signer's encrypted key file.
 It lives above ``legalize.pki`` because it reads the service's :class:`~legalize.config.Config`;
 pki itself knows keys, certificates and backends, not the service's settings (the arrow
 config → pki runs one way).
+
+This is the loader production uses, and it knows nothing of the dev keys' published
+passphrase: an encrypted key file needs ``LEGALIZE_KEY_PASSPHRASE``, except a DEV ONLY folder
+in development mode, for which :func:`legalize.pki.devkeys.dev_passphrase` answers. Production
+mode refuses a DEV ONLY folder here too, however the configuration was built
+(:meth:`legalize.config.Config.validate` refuses it at start).
 """
 
 from __future__ import annotations
@@ -13,8 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 from legalize.config import Config
+from legalize.pki import devkeys
 from legalize.pki.authority import Authority
-from legalize.pki.devkeys import DEV_PASSPHRASE
 from legalize.pki.eckeys import PrivateKey
 from legalize.pki.errors import KeyFileError, PkiError
 from legalize.pki.keyfile import KeyFileSigner, decrypt_key
@@ -27,6 +33,8 @@ def load_signer(config: Config, doc_type: str, at: datetime, post: str | None = 
 
     ``post`` picks that issuing post's signer when several posts have one (None: the newest
     signer of the document type, whichever post)."""
+    if config.production and devkeys.is_dev_keys(config.keys_dir):
+        raise PkiError(f"production mode refuses the dev keys in {config.keys_dir}")
     authority = Authority.open(config.keys_dir)
     record = authority.current_signer(doc_type, at, post)
     certificate = authority.certificate(record)
@@ -51,7 +59,9 @@ def load_signer(config: Config, doc_type: str, at: datetime, post: str | None = 
             f"the key of signer {record.signer_id} {record.cert_reference} is in an HSM; "
             "set LEGALIZE_PKCS11_MODULE"
         )
-    passphrase = config.key_passphrase or (DEV_PASSPHRASE if not config.production else None)
+    passphrase = config.key_passphrase or devkeys.dev_passphrase(
+        config.keys_dir, production=config.production
+    )
     if not passphrase:
         raise KeyFileError("the signer key file needs LEGALIZE_KEY_PASSPHRASE")
     key_path = config.keys_dir / record.key_file

@@ -3,9 +3,11 @@
     .venv/bin/python scripts/make_examples.py
 
 underlying.pdf is a specimen birth certificate (fictional data, marked SPECIMEN) drawn with
-reportlab, fonts embedded. holder.jpg is cropped from scikit-image's ``data.astronaut()``,
-a NASA portrait in the public domain. The outputs are committed; run again only to change
-them.
+reportlab, fonts embedded. holder.jpg is made from scikit-image's ``data.astronaut()``, a NASA
+portrait in the public domain, put on a plain backdrop and framed so that it passes the ICAO
+portrait checks (tests/test_examples_web_flow.py checks it does). The outputs are committed;
+run again only to change them (the same versions of Pillow and scikit-image give the same
+bytes).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageFilter
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -25,11 +27,34 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NOTO = Path("/usr/share/fonts/truetype/noto")
 
 
-def holder_photo(path: Path) -> None:
+# The astronaut's head in scikit-image's 512 × 512 picture, measured by hand: top of the skull
+# (under the hair), chin, and the face midline (the same numbers as tests/test_imaging_portrait).
+CROWN, CHIN, MIDLINE = 36.0, 176.0, 223.5
+BACKDROP = (234, 234, 230)  # light grey, as a photo studio's
+MASK = EXAMPLES.parent / "tests" / "data" / "portraits" / "astronaut_mask.png"
+
+
+def holder_photo(path: Path, width: int = 480) -> None:
+    """A portrait that passes every ICAO check of legalize.imaging.portrait: the astronaut
+    on a plain backdrop (her person mask, made once with GrabCut, is committed), enlarged
+    three times, framed 35:45 with the head at 75 % of the height and 10 % above the crown."""
+    import numpy as np
     from skimage import data
 
-    portrait = Image.fromarray(data.astronaut()).crop((120, 0, 330, 270))
-    portrait.resize((350, 450), Image.Resampling.LANCZOS).save(path, quality=85, optimize=True)
+    scale = 3
+    rgb = data.astronaut().astype(np.float32)
+    mask = np.asarray(Image.open(MASK).convert("L").filter(ImageFilter.GaussianBlur(1)))
+    alpha = mask.astype(np.float32)[..., None] / 255
+    plain = rgb * alpha + np.array(BACKDROP, np.float32) * (1 - alpha)
+    scene = Image.fromarray(plain.astype(np.uint8))
+    scene = scene.resize((512 * scale, 512 * scale), Image.Resampling.BICUBIC)
+    height = (CHIN - CROWN) * scale / 0.75
+    frame_width = height * 35 / 45
+    top = round(CROWN * scale - 0.10 * height)
+    left = round(MIDLINE * scale - frame_width / 2)
+    box = (left, top, left + round(frame_width), top + round(height))
+    portrait = scene.crop(box).resize((width, round(width * 45 / 35)), Image.Resampling.LANCZOS)
+    portrait.save(path, quality=88, optimize=True)
 
 
 def underlying_pdf(path: Path) -> None:

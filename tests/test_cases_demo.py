@@ -9,7 +9,7 @@ from cases_support import T0, real_issuer, workflow_issuer
 from sqlalchemy.orm import Session
 
 from legalize.cases import views
-from legalize.cases.demo import seed_demo
+from legalize.cases.demo import SIGNATORIES, seed_demo
 from legalize.cases.legalization import list_signatories
 from legalize.registry import audit
 
@@ -26,7 +26,7 @@ def test_seed_demo_covers_every_state(db_session: Session, dev_pki: Any, backend
     assert "cases (" in summary
     kinds = {v.kind for v in views.list_cases(db_session, state="issued").items}
     assert kinds == {"readmission", "legalization"}
-    assert len(list_signatories(db_session)) == 3
+    assert len(list_signatories(db_session)) == len(SIGNATORIES)
     assert audit.verify_chain(db_session).ok
 
 

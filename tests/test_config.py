@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 import support
 
-from legalize.config import Config, ConfigError, secret_strength_problem
+from legalize.config import (
+    RATE_VARIABLES,
+    Config,
+    ConfigError,
+    RateLimits,
+    secret_strength_problem,
+)
 from legalize.pki.devkeys import DEV_PASSPHRASE
 
 STRONG = support.PRODUCTION_SECRET
@@ -99,3 +105,68 @@ def test_totp_key_defaults_to_the_secret_key_and_is_checked(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match="LEGALIZE_TOTP_KEY"):
         production(tmp_path, totp_key="k" * 40).validate()
     production(tmp_path, totp_key=STRONG[::-1]).validate()
+
+
+def test_ttd_seal_form() -> None:
+    assert Config.from_env({}).ttd_seal == "vds"
+    assert Config.from_env({"LEGALIZE_TTD_SEAL": "idb"}).ttd_seal == "idb"
+    for bad in ("IDB", "idb-face", "", "qr"):
+        with pytest.raises(ConfigError, match="LEGALIZE_TTD_SEAL"):
+            Config.from_env({"LEGALIZE_TTD_SEAL": bad})
+
+
+# --- rate limits (LEGALIZE_RATE_*) ---------------------------------------------------------
+
+
+def test_rate_limits_come_from_the_environment() -> None:
+    env = {
+        "LEGALIZE_RATE_PUBLIC": "5/minute",
+        "LEGALIZE_RATE_API": "1000 per hour",
+        "LEGALIZE_RATE_SIGNIN": " 3/minute ",
+        "LEGALIZE_RATE_SIGNIN_USER": "20/day",
+        "LEGALIZE_RATE_TOTP": "4/hour",
+        "LEGALIZE_RATE_PREFIX": "post-rome",
+    }
+    rates = Config.from_env(env).rates
+    assert rates == RateLimits(
+        public="5/minute",
+        api="1000 per hour",
+        signin="3/minute",
+        signin_user="20/day",
+        totp="4/hour",
+        prefix="post-rome",
+    )
+    assert Config.from_env({}).rates == RateLimits()  # unset or empty: the defaults
+    assert Config.from_env({"LEGALIZE_RATE_API": ""}).rates.api == RateLimits.api
+
+
+def test_default_rate_limits_parse() -> None:
+    """RateLimits skips checking its defaults (the parser costs a CLI 80 ms): they are checked
+    here, with the parser the web tier uses."""
+    from limits import parse_many
+
+    for name in RATE_VARIABLES:
+        items = parse_many(getattr(RateLimits(), name))
+        assert len(items) == 1 and items[0].amount >= 1, name
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("LEGALIZE_RATE_PUBLIC", "lots", "LEGALIZE_RATE_PUBLIC must be one limit"),
+        ("LEGALIZE_RATE_API", "10/fortnight", "LEGALIZE_RATE_API must be one limit"),
+        ("LEGALIZE_RATE_SIGNIN", "10/minute;100/hour", "LEGALIZE_RATE_SIGNIN must be one limit"),
+        ("LEGALIZE_RATE_SIGNIN_USER", "-1/hour", "LEGALIZE_RATE_SIGNIN_USER must be one"),
+        ("LEGALIZE_RATE_TOTP", "0/hour", "LEGALIZE_RATE_TOTP must allow at least one"),
+        ("LEGALIZE_RATE_PREFIX", "a b", "LEGALIZE_RATE_PREFIX must be 1-64"),
+        ("LEGALIZE_RATE_PREFIX", "x" * 65, "LEGALIZE_RATE_PREFIX must be 1-64"),
+    ],
+)
+def test_bad_rate_limits_are_refused_by_name(variable: str, value: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        Config.from_env({variable: value})
+
+
+def test_rate_limits_built_in_code_are_checked_too() -> None:
+    with pytest.raises(ConfigError, match="LEGALIZE_RATE_API"):
+        RateLimits(api="often")

@@ -317,3 +317,88 @@ def test_concurrent_issuance_from_threads(
     assert len({d.number for d in docs}) == 18
     for doc in docs:
         assert verify_pdf(doc.pdf, trust, at).verdict is Verdict.VALID
+
+
+def test_ttd_issued_as_an_idb_barcode(
+    dev_pki,  # type: ignore[no-untyped-def]
+    at: datetime,
+    root: Certificate,
+    trust: TrustStore,
+    ttd: IssuedDocument,
+) -> None:
+    """Config.ttd_seal = idb: the same content in an ICAO IDB barcode; the page's QR carries
+    it and it verifies."""
+    from verifier.seal import verify_seal
+
+    photo = (EXAMPLES / "holder.jpg").read_bytes()
+    signer = dev_pki.signer("TTD")
+    doc = issue_ttd(
+        ttd_data(at), photo, signer, at, check_url=CHECK_URL, chain=[root], seal_form="idb"
+    )
+    assert isinstance(doc.seal, str) and doc.seal.startswith("RDB1B")
+    assert doc.seal_text == CHECK_URL + doc.seal
+    profile = read_profile(decode(parse_qr_text(doc.seal_text)))
+    vds = read_profile(decode(ttd.seal))
+    assert isinstance(profile, TtdSeal) and isinstance(vds, TtdSeal)
+    assert (profile.mrz, profile.printed_mrz, profile.photo_hash) == (
+        vds.mrz,
+        vds.printed_mrz,
+        vds.photo_hash,
+    )
+    assert profile.check_code is not None and profile.face_image is None
+    report = verify_seal(doc.seal_text, trust, at + timedelta(days=1))
+    assert report.verdict is Verdict.VALID, report.to_text()
+    assert verify_pdf(doc.pdf, trust, at + timedelta(days=1)).verdict is Verdict.VALID
+
+
+def test_an_idb_with_a_face_image_does_not_fit_the_page(
+    dev_pki,  # type: ignore[no-untyped-def]
+    at: datetime,
+) -> None:
+    """The IDB with the holder's face (about 1,100 QR characters, version 22) needs modules
+    below 0.5 mm in the page's 48 mm square: refused before anything is signed into a PDF
+    (docs/seal-format.md §5)."""
+    from legalize.documents.qr import QrError
+
+    photo = (EXAMPLES / "holder.jpg").read_bytes()
+    with pytest.raises(QrError, match=r"0\.5 mm"):
+        issue_ttd(
+            ttd_data(at),
+            photo,
+            dev_pki.signer("TTD"),
+            at,
+            check_url=CHECK_URL,
+            seal_form="idb-face",
+        )
+
+
+def test_image_verifier_reads_an_idb_ttd(
+    dev_pki,  # type: ignore[no-untyped-def]
+    at: datetime,
+    root: Certificate,
+    trust: TrustStore,
+    tmp_path: Path,
+) -> None:
+    """The photo-of-the-paper verifier finds, verifies and compares an IDB seal as it does a
+    VDS: the same QR square, the same fields (a flatbed scan of the rendered page)."""
+    import random
+
+    from bench.forgesim import capture
+    from bench.forgesim.corpus import render_page
+    from verifier.image import verify_image
+
+    doc = issue_ttd(
+        ttd_data(at),
+        (EXAMPLES / "holder.jpg").read_bytes(),
+        dev_pki.signer("TTD"),
+        at,
+        check_url=CHECK_URL,
+        chain=[root],
+        seal_form="idb",
+    )
+    pdf = tmp_path / "idb.pdf"
+    pdf.write_bytes(doc.pdf)
+    jpeg = capture.scan_300dpi(render_page(str(pdf)), random.Random(3)).jpeg
+    report = verify_image(jpeg, trust, at + timedelta(hours=1)).report
+    assert report.verdict is Verdict.VALID, report.to_text()
+    assert report.data["format"] == "IDB"

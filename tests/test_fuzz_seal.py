@@ -15,7 +15,8 @@ import base64
 import json
 import random
 import time
-from datetime import UTC, datetime
+import zlib
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,10 @@ from hypothesis import strategies as st
 from legalize.pki.trust import TrustStore
 from legalize.seal import base45, idb, qrtext, vds
 from legalize.seal.errors import SealError
+from legalize.seal.features import masked_date
 from legalize.seal.profiles import decode, read_profile
 from legalize.seal.qrtext import parse_qr_text
+from legalize.seal.tlv import Tlv
 from verifier import seal as verifier_seal
 from verifier.report import Report, Status
 from verifier.seal import verify_seal
@@ -187,3 +190,91 @@ def test_a_codec_bug_becomes_an_error_check(monkeypatch: pytest.MonkeyPatch) -> 
     assert report.checks[0].status is Status.ERROR
     assert report.checks[0].code == "CHECK_ERROR"
     assert all(c.status is Status.SKIPPED for c in report.checks[1:])
+
+
+# --- the catalog decoders (IDB message set, nested profiles, face images, zipped) ----------
+
+SAMPLES = json.loads(
+    (Path(__file__).parent / "data" / "vdstools" / "samples.json").read_text(encoding="utf-8")
+)
+"""Other states' sample seals (vdstools, LGPL-3.0; source in tests/data/vdstools/README.md)."""
+THIRD_PARTY_IDB = [
+    base64.b32decode(t[5:] + "=" * (-len(t[5:]) % 8)) for t in SAMPLES["idb"].values()
+]
+THIRD_PARTY_VDS = [bytes.fromhex(v) for v in SAMPLES["vds"].values()]
+
+
+@FAST
+@given(
+    st.sampled_from(THIRD_PARTY_IDB),
+    st.integers(0, 2**32),
+    st.integers(1, 5),
+    st.sampled_from("BD"),
+)
+def test_mutated_third_party_idb_never_crashes(
+    payload: bytes, seed: int, edits: int, flag: str
+) -> None:
+    """Mutations of real IDB barcodes (nested visa/ETD messages, JPEG 2000 face images, masked
+    dates), plain and zipped: a container and profile, or a seal error; never a crash."""
+    data = mutate(payload, seed, edits)
+    if flag == "D":
+        data = zlib.compress(data)
+    text = "RDB1" + flag + qrtext.base32(data)
+    decodes_or_refuses(text)
+    report = verify_seal(text, STORE, AT)
+    no_error(report)
+    json.dumps(report.to_dict())  # whatever was decoded can be shown
+    report.to_text("si")
+
+
+@FAST
+@given(st.sampled_from(THIRD_PARTY_VDS), st.integers(0, 2**32), st.integers(1, 5))
+def test_mutated_third_party_vds_never_crashes(seal: bytes, seed: int, edits: int) -> None:
+    data = mutate(seal, seed, edits)
+    decodes_or_refuses(data)
+    report = verify_seal(data, STORE, AT)
+    no_error(report)
+    report.to_text("ta")
+
+
+MESSAGE_TAGS = st.sampled_from([0x01, 0x02, 0x07, 0x08, 0x09, 0x80, 0x81, 0x84, 0x86, 0xC1, 0x99])
+
+
+@FAST
+@given(
+    st.lists(
+        st.tuples(
+            MESSAGE_TAGS,
+            st.one_of(
+                st.binary(max_size=80),
+                # a nested feature list, as the visa and ETD messages hold
+                st.lists(st.tuples(st.integers(0, 8), st.binary(max_size=64)), max_size=4).map(
+                    lambda items: b"".join(Tlv(t, v).encode() for t, v in items)
+                ),
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_idb_message_group_reads_or_refuses(items: list[tuple[int, bytes]]) -> None:
+    """Well-formed TLVs of any content in the message group: the catalog decoder returns a
+    profile or a seal error (a value breaking its coding or length rule is malformed)."""
+    header = idb.IdbHeader("UTO")
+    text = idb.encode(header, [Tlv(tag, value) for tag, value in items])
+    container = decode(text)
+    try:
+        profile = read_profile(container)
+    except SealError:
+        return
+    json.dumps(profile.fields())
+
+
+@FAST
+@given(st.binary(min_size=4, max_size=4))
+def test_masked_dates_decode_or_refuse(data: bytes) -> None:
+    try:
+        value = masked_date(data)
+    except SealError:
+        return
+    assert isinstance(value, date) or len(value) == 10

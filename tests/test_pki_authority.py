@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from legalize.pki import ecdsa
 from legalize.pki import trust as T
 from legalize.pki.authority import Authority
 from legalize.pki.certificates import key_usage_period
-from legalize.pki.devkeys import DEV_PASSPHRASE, DevPki, init_dev
+from legalize.pki.devkeys import DEV_MARKER, DEV_PASSPHRASE, DevPki, init_dev
 from legalize.pki.ecdsa import PublicKey
 from legalize.pki.errors import KeyFileError, PkiError, PkiExistsError
 from legalize.pki.keyfile import KeyFileSigner
@@ -122,6 +123,31 @@ def test_load_signer_hsm_key_without_module(tmp_path: Path) -> None:
     )
     with pytest.raises(PkiError, match="HSM"):
         load_signer(Config(keys_dir=tmp_path, key_passphrase=PASS), "TTD", T0)
+
+
+def test_dev_passphrase_only_for_dev_keys_in_development(dev_pki: DevPki, tmp_path: Path) -> None:
+    """Without LEGALIZE_KEY_PASSPHRASE, the published passphrase opens a DEV ONLY folder in
+    development mode, and nothing else: not a real folder, not in production mode."""
+    later = dev_pki.at + timedelta(hours=1)
+    unset = _config(dev_pki, key_passphrase=None)
+    assert load_signer(unset, "TTD", later).cert_reference == dev_pki.signers["TTD"].cert_reference
+
+    # the same keys without the marker: a real folder, whose passphrase must be configured
+    copy = tmp_path / "copy"
+    shutil.copytree(dev_pki.dir, copy)
+    (copy / DEV_MARKER).unlink()
+    with pytest.raises(KeyFileError, match="LEGALIZE_KEY_PASSPHRASE"):
+        load_signer(replace(unset, keys_dir=copy), "TTD", later)
+    assert load_signer(replace(unset, keys_dir=copy, key_passphrase=DEV_PASSPHRASE), "TTD", later)
+
+    # production mode: the dev folder is refused even with its passphrase given
+    for passphrase in (None, DEV_PASSPHRASE):
+        production = replace(unset, production=True, key_passphrase=passphrase)
+        with pytest.raises(PkiError, match="production mode refuses the dev keys"):
+            load_signer(production, "TTD", later)
+    # and a real folder in production needs its passphrase: no dev fallback
+    with pytest.raises(KeyFileError, match="LEGALIZE_KEY_PASSPHRASE"):
+        load_signer(replace(unset, keys_dir=copy, production=True), "TTD", later)
 
 
 def test_rollover_overlap(tmp_path: Path) -> None:

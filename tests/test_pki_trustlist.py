@@ -11,6 +11,7 @@ import pytest
 
 from legalize.cli import main
 from legalize.pki import trustlist
+from legalize.pki.authority import Authority
 from legalize.pki.certificates import make_root
 from legalize.pki.devkeys import DevPki
 from legalize.pki.eckeys import PrivateKey
@@ -125,3 +126,27 @@ def test_cli_signed_export(
     wrong = tmp_path / "wrong"
     wrong.write_text("nope")
     assert main(["trust", "export", str(out), "--sign", "--root-passphrase-file", str(wrong)]) == 1
+
+
+def test_signed_summary_must_agree_with_the_files(store_dir: Path, dev_pki: DevPki) -> None:
+    """The browser trusts the signer summary alone: a list whose summary says something the
+    certificates and CRLs do not (here: a signer not revoked that is, or vice versa) is not
+    verified, even when the root signed it."""
+    store = TrustStore.load(store_dir)
+    assert store.trust_list is not None and store.trust_list.verified
+    summary = store.signer_summary()
+    assert {s["signer_id"] for s in summary} == {"LKTD", "LKLG"}
+    assert all(s["revoked"] is None and s["curve"] == "secp256r1" for s in summary)
+    assert list(store.trust_list.signers or ()) == summary
+    wrong = [{**summary[0], "doc_types": ["TTD", "LEG"]}, *summary[1:]]
+    authority = Authority.open(dev_pki.dir)
+    trustlist.write_trust_list(
+        store_dir,
+        authority.root_certificate,
+        authority.root_key(dev_pki.passphrase),
+        dev_pki.at,
+        signers=wrong,
+    )
+    listed = TrustStore.load(store_dir).trust_list
+    assert listed is not None and not listed.verified
+    assert listed.problems == ("the signer summary disagrees with the certificates and CRLs",)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,8 @@ def test_issue_batch_cli(
         == 1
     )
     captured = capsys.readouterr()
-    assert "1 done, 1 failed" in captured.out and "line 3: birth_date:" in captured.out
+    assert "1 done, 1 refused, 0 failed" in captured.out
+    assert "line 3 (SILVA, Nimali): birth_date:" in captured.out
     assert "2/2 rows" in captured.err
     with session_factory() as session:
         (case,) = views.list_cases(session).items
@@ -173,9 +175,52 @@ def test_issue_batch_cli(
     capsys.readouterr()
     assert _batch_cli(["issue", "batch", "approve", batch_id, "--as", "bob", *url]) == 0
     assert _batch_cli(["issue", "batch", "issue", batch_id, "--as", "alice", *url]) == 0
-    assert "1 done, 0 failed" in capsys.readouterr().out
+    assert "1 done, 0 refused, 0 failed" in capsys.readouterr().out
+    out = tmp_path / "flight.zip"
+    assert (
+        _batch_cli(["issue", "batch", "flight", batch_id, "--out", str(out), "--as", "bob", *url])
+        == 0
+    )
+    assert "1 TTDs and the manifest" in capsys.readouterr().out
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+    assert "flight-DEU-CH-1/manifest.csv" in names and "flight-DEU-CH-1/manifest.pdf" in names
+    assert sum(n.startswith("flight-DEU-CH-1/ttd/") for n in names) == 1
     with session_factory() as session:
         assert audit.verify_chain(session).ok
+
+
+def test_issue_batch_cli_photos_in_a_zip(
+    db_engine: Engine,
+    session_factory: sessionmaker[Session],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with session_factory() as session:
+        create_user(session, "alice", "correct horse battery", ["issuing_officer"], T0)
+        session.commit()
+        match_registers(session)
+    assert _batch_cli(["issue", "batch", "template"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header.endswith(",photo_file")
+    table = (
+        f"{header}\n"
+        "Z-1,Perera,Kamal Nuwan,1990-05-14,M,Kandy,LKA,199012345678,,CMB,2099-01-01,p/1.jpg\n"
+        "Z-2,Silva,Nimali,1985-12-01,F,Galle,LKA,853400937V,,CMB,2099-01-01,2.jpg\n"
+    )
+    path = tmp_path / "charter.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("charter/requests.csv", table)
+        z.writestr("charter/p/1.jpg", plain_photo())
+    argv = ["issue", "batch", "file", str(path), "--country", "DEU", "--reference", "Z"]
+    status = _batch_cli([*argv, "--as", "alice", "--database-url", _url(db_engine)])
+    assert status == 1
+    out = capsys.readouterr().out
+    assert "1 done, 1 refused" in out
+    assert "line 3 (SILVA, Nimali): photo_file: PHOTO_FILE_MISSING" in out
+    with session_factory() as session:
+        (case,) = views.list_cases(session).items
+        assert case.host_reference == "Z-1" and case.photo is not None
 
 
 def test_expire_command(

@@ -13,7 +13,7 @@ from flask import Flask
 from legalize.cases import views
 from legalize.cases.demo import seed_demo
 from legalize.cases.issuer import bind_issuer
-from legalize.config import Config
+from legalize.config import Config, RateLimits
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.seal.profiles import TtdSeal, decode, read_profile, seal_ttd
 from legalize.seal.qrtext import parse_qr_text, qr_text
@@ -33,7 +33,7 @@ def site(
         database_url=database,
         keys_dir=Path(dev_pki.dir),
         key_passphrase=dev_pki.passphrase,
-        extra={"rate_public": "1000/minute"},
+        rates=RateLimits(public="1000/minute"),
     )
     engine = make_engine(database)
     upgrade(engine)
@@ -140,10 +140,11 @@ def test_a_genuine_seal_the_register_does_not_hold_is_flagged(
 def _high_s(seal: bytes) -> bytes:
     """The same seal with its signature's s replaced by n - s: still a valid ECDSA signature
     of the same signed bytes, made without the key (ECDSA malleability)."""
-    from legalize.seal import ecdsa, vds
+    from legalize.pki import curves
+    from legalize.seal import vds
 
     container = vds.decode(seal)
-    n = ecdsa.curve("secp256r1").n
+    n = curves.curve("secp256r1").n
     size = len(container.signature) // 2
     r, s = container.signature[:size], int.from_bytes(container.signature[size:], "big")
     flipped = r + (n - s).to_bytes(size, "big")

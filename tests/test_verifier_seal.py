@@ -358,6 +358,7 @@ def test_cli_json_shape(pki: SealPki, capsys: pytest.CaptureFixture[str]) -> Non
         ["seal", "--hex", "dc03", "--trust-store", "/nonexistent/trust"],
         ["seal", "--file", "/nonexistent/seal.bin", "--trust-store", "{trust}"],
         ["seal", "--hex", "dc03", "--text", "x"],
+        ["seal", "--hex", "dc03", "--trust-store", "{trust}", "--photo-out", "/nonexistent/f.jp2"],
     ],
 )
 def test_cli_usage_errors_exit_2(argv: list[str], pki: SealPki) -> None:

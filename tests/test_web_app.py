@@ -19,6 +19,7 @@ from web_app import (
     csrf_token,
     login,
     make_env,
+    make_issuer,
     seeded_sqlite,
     staff_client,
 )
@@ -33,7 +34,7 @@ from legalize.web import create_app
 @pytest.fixture
 def env(tmp_path: Path, web_template: tuple[Path, Tokens]) -> WebEnv:
     url, tokens = seeded_sqlite(tmp_path, web_template)
-    return make_env(url, tokens, extra={"rate_login": "5/minute", "rate_public": "5/minute"})
+    return make_env(url, tokens, rates={"signin": "5/minute", "public": "5/minute"})
 
 
 def test_login_sets_strict_session_cookie_and_logout_clears_it(env: WebEnv) -> None:
@@ -354,6 +355,26 @@ def test_public_check_is_rate_limited_and_does_not_enumerate(env: WebEnv) -> Non
     assert answers[5].status_code == 429
 
 
+def test_rate_limits_are_settings_from_the_environment(
+    tmp_path: Path, web_template: tuple[Path, Tokens]
+) -> None:
+    """LEGALIZE_RATE_PUBLIC and LEGALIZE_RATE_API reach the pages they limit (issue 9)."""
+    db_url, tokens = seeded_sqlite(tmp_path, web_template)
+    env = {"DATABASE_URL": db_url, "LEGALIZE_KEYS_DIR": "/nonexistent-keys"}
+    env |= {"LEGALIZE_RATE_PUBLIC": "2/minute", "LEGALIZE_RATE_API": "3 per minute"}
+    config = Config.from_env(env)
+    app = create_app(config, services={"issuer": make_issuer(config)})
+    client = app.test_client()
+    token = csrf_token(client, "/")
+    checks = [
+        client.post("/", data={"number": "TTD1", "check_code": "X", "csrf_token": token})
+        for _ in range(3)
+    ]
+    assert [c.status_code for c in checks] == [404, 404, 429]
+    calls = [client.get("/api/cases", headers=bearer(tokens.token)) for _ in range(4)]
+    assert [c.status_code for c in calls] == [200, 200, 200, 429]
+
+
 def test_unexpected_errors_are_500_without_details(
     env: WebEnv, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -385,8 +406,8 @@ def test_rate_limit_is_shared_through_redis(
     except redis.RedisError as exc:
         support.unavailable(f"Redis at {url}: {exc}")
     db_url, tokens = seeded_sqlite(tmp_path, web_template)
-    extra = {"rate_login": "5/minute", "rate_prefix": f"test-{uuid.uuid4().hex}"}
-    base = make_env(db_url, tokens, extra=extra)
+    rates = {"signin": "5/minute", "prefix": f"test-{uuid.uuid4().hex}"}
+    base = make_env(db_url, tokens, rates=rates)
     config = replace(base.config, redis_url=url)
     apps = [create_app(config, services={"issuer": base.issuer}) for _ in range(2)]
     statuses = []

@@ -365,7 +365,30 @@ CASES: list[Bad] = [
         user="alice",
         data={"host_country": "1", "reference": "B1", "file": _file(b"a", "b.csv")},
     ),
+    Bad(
+        "staff.batch_create",
+        "POST",
+        "/staff/batches/new",
+        422,
+        "photos",
+        user="alice",
+        data={
+            "host_country": "DEU",
+            "reference": "B1",
+            "file": _file(b"host_reference,surname\n", "b.csv"),
+            "photos": _file(b"PK\x03\x04 not a zip", "photos.zip"),
+        },
+    ),
     Bad("staff.batch_status", "GET", f"/staff/batches/{NOPE}", 404, "batch_id", user="alice"),
+    Bad("staff.batches", "GET", "/staff/batches?page=abc", 400, "page", user="bob"),
+    Bad(
+        "staff.batch_flight",
+        "GET",
+        f"/staff/batches/{NOPE}/flight.zip",
+        404,
+        "batch_id",
+        user="alice",
+    ),
     Bad(
         "staff.batch_progress",
         "GET",
@@ -686,6 +709,7 @@ NO_INPUT_ROUTES = {
     ("GET", "staff.readmission_new"),
     ("GET", "staff.legalization_new"),
     ("GET", "staff.batch_new"),
+    ("GET", "staff.batch_template"),
     ("GET", "staff.clear"),
     ("GET", "staff.work"),
     ("GET", "staff.users"),
@@ -700,9 +724,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> WebEnv:
     template = tmp / "t.sqlite3"
     tokens: Tokens = seed(f"sqlite:///{template}")
     url, tokens = seeded_sqlite(tmp, (template, tokens))
-    environment = make_env(
-        url, tokens, extra={"rate_login": "1000/minute", "rate_public": "1000/minute"}
-    )
+    environment = make_env(url, tokens, rates={"signin": "1000/minute", "public": "1000/minute"})
     filed = environment.app.test_client().post(
         "/api/readmissions",
         json={"host_reference": "BAD-INPUT-1", "identity": IDENTITY},

@@ -63,7 +63,8 @@ def test_csv_batch_through_the_staff_pages(env: WebEnv) -> None:
     assert response.status_code == 302, response.get_data(as_text=True)
     batch_id = int(response.headers["Location"].rsplit("/", 1)[1])
     page = alice.get(f"/staff/batches/{batch_id}").get_data(as_text=True)
-    assert "3 rows: 2 filed, 1 refused" in page
+    assert "3 rows in the file: 2 filed as cases, 1 refused" in page
+    assert "Batch filed: 2 of 3 rows filed as cases, 1 refused." in page  # the same counts
     assert "<code>birth_date</code>" in page
     info = alice.get(f"/staff/batches/{batch_id}/progress.json").get_json()
     # line 4 of the file (the header is line 1)
@@ -91,7 +92,8 @@ def test_csv_batch_through_the_staff_pages(env: WebEnv) -> None:
     info = _wait(bob, batch_id, "issue")
     assert info["states"] == {"issued": 2} and info["issued"] == 2, info
     page = bob.get(f"/staff/batches/{batch_id}").get_data(as_text=True)
-    assert "Issued: 2 of 2" in page and 'http-equiv="refresh"' not in page
+    assert "2 of 2 issued." in page and 'http-equiv="refresh"' not in page
+    assert "Issue finished: 2 issued." in page
 
 
 def test_api_batch_reports_a_bad_request_and_files_the_rest(env: WebEnv) -> None:

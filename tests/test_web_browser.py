@@ -46,7 +46,8 @@ def live(tmp_path: Path) -> Iterator[tuple[str, WebEnv]]:
         thread.join(timeout=10)
 
 
-def _driver():  # type: ignore[no-untyped-def]
+def _driver(*extra_args: str):  # type: ignore[no-untyped-def]
+    """Headless chromium; ``extra_args`` are more command-line switches (e.g. a fake camera)."""
     chromium = shutil.which("chromium")
     chromedriver = shutil.which("chromedriver")
     if chromium is None or chromedriver is None:
@@ -65,6 +66,7 @@ def _driver():  # type: ignore[no-untyped-def]
         "--disable-gpu",
         "--no-first-run",
         "--disable-extensions",
+        *extra_args,
     ):
         options.add_argument(arg)
     # An explicit driver path: Selenium Manager never runs (it would download a browser).

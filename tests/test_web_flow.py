@@ -34,6 +34,7 @@ from legalize.cases.issuer import UnsignedTestIssuer
 from legalize.registry import audit
 from legalize.registry.db import make_session_factory
 from legalize.registry.identity import import_nic
+from legalize.web.staff.cases import PREVIEW_WIDTH
 
 NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 199012345678,PERERA,KAMAL NUWAN,1990-05-14,M,KANDY
@@ -124,6 +125,8 @@ def test_readmission_through_http(env: WebEnv) -> None:
     preview = bob.get(f"/staff/cases/{case_id}/preview.png")
     assert preview.status_code == 200
     assert preview.data.startswith(b"\x89PNG")
+    # as wide as the case page shows it (PDFium renders to the pixel; pdftoppm went by dpi)
+    assert int.from_bytes(preview.data[16:20], "big") == PREVIEW_WIDTH
 
     # 5. The host country downloads the TTD through the API.
     got = api.get(f"/api/cases/{case_id}", headers=bearer(env.token)).get_json()

@@ -292,14 +292,14 @@ def test_batch_steps_refuse_and_report_on_the_page_and_the_cli(
         == 0
     )
     out = capsys.readouterr().out
-    assert "line 4: identity: DUPLICATE_PERSON" in out
+    assert "line 4 (SILVA, Nimali): identity: DUPLICATE_PERSON" in out
     batch_id = re.search(r"batch (\d+):", out).group(1)  # type: ignore[union-attr]
     assert _batch_cli(["issue", "batch", "prepare", batch_id, "--as", "alice", *url]) == 0
     assert _batch_cli(["issue", "batch", "approve", batch_id, "--as", "bob", *url]) == 1
     out = capsys.readouterr().out
-    assert "0 done, 3 failed" in out
-    assert "line 2: identity: IDENTITY_UNRESOLVED" in out
-    assert "line 3: duplicates: DUPLICATE_UNRESOLVED" in out
+    assert "0 done, 3 refused, 0 failed" in out
+    assert "line 2 (PERERA, Kamal): identity: IDENTITY_UNRESOLVED" in out
+    assert "line 3 (SILVA, Nimali): duplicates: DUPLICATE_UNRESOLVED" in out
     # The staff page's batch step reports the same refusals.
     bob, b_token = staff_client(env.app, "bob")
     started = _post(bob, f"/staff/batches/{batch_id}/approve", b_token)
@@ -311,7 +311,11 @@ def test_batch_steps_refuse_and_report_on_the_page_and_the_cli(
         import time
 
         time.sleep(0.1)
-    assert "IDENTITY_UNRESOLVED" in page and "DUPLICATE_UNRESOLVED" in page
+    # in plain words, each case by name (no codes on the page; the CLI above keeps them)
+    assert "Approve finished: 0 approved, 3 refused." in page
+    assert ">PERERA, Kamal</a>: The last travel document is on the stolen" in page
+    assert "SILVA, Nimali</a>: This person may already have an open case" in page
+    assert "IDENTITY_UNRESOLVED" not in page and "DUPLICATE_UNRESOLVED" not in page
 
 
 def test_cli_client_country_is_an_icao_code(

@@ -119,7 +119,7 @@ def world(
     tmp_path_factory: pytest.TempPathFactory, web_template: tuple[Path, Tokens], dev_pki: DevPki
 ) -> Iterator[World]:
     url, tokens = seeded_sqlite(tmp_path_factory.mktemp("paper"), web_template)
-    env = make_env(url, tokens, keys_dir=Path(dev_pki.dir), extra={"rate_login": "1000/minute"})
+    env = make_env(url, tokens, keys_dir=Path(dev_pki.dir), rates={"signin": "1000/minute"})
     if isinstance(env.issuer, UnsignedTestIssuer):
         pytest.skip("the documents' issuer is not installed")
     with env.app.extensions["legalize"].sessions() as s:

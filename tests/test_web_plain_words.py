@@ -270,8 +270,6 @@ def test_the_inbox_says_what_holds_a_case(env: WebEnv) -> None:
         m.group(1): visible(m.group(2))
         for m in re.finditer(r'<a href="/staff/cases/(\d+)">(.*?)</td>', html, re.S)
     }
-    assert "identity to be decided" in rows[str(ids["DE-HOLD-1"])]
-    assert "possibly the same person as another case" in rows[str(ids["DE-HOLD-1"])]
-    assert "identity to be decided" not in rows[str(ids["DE-HOLD-2"])]
-    assert "possibly the same person" in rows[str(ids["DE-HOLD-2"])]
+    assert "On hold: identity to decide; possible duplicate" in rows[str(ids["DE-HOLD-1"])]
+    assert "On hold: possible duplicate" in rows[str(ids["DE-HOLD-2"])]
     assert_plain(html)

@@ -35,7 +35,7 @@ from legalize.web import create_app
 @pytest.fixture
 def env(tmp_path: Path, web_template: tuple[Path, Tokens]) -> WebEnv:
     url, tokens = seeded_sqlite(tmp_path, web_template)
-    return make_env(url, tokens, extra={"rate_totp": "3/hour", "rate_login": "100/minute"})
+    return make_env(url, tokens, rates={"totp": "3/hour", "signin": "100/minute"})
 
 
 def _user_id(env: WebEnv, name: str) -> int:
@@ -245,7 +245,7 @@ def test_password_guesses_are_limited_per_user_name_across_addresses(
     limited alike (a 429 says nothing about whether the user exists); other users are not
     affected; a sign-in that succeeds does not count."""
     url, tokens = seeded_sqlite(tmp_path, web_template)
-    env = make_env(url, tokens, extra={"rate_login": "100/minute", "rate_login_user": "5/hour"})
+    env = make_env(url, tokens, rates={"signin": "100/minute", "signin_user": "5/hour"})
     address = iter(range(1, 200))
 
     def attempt(username: str, password: str) -> int:

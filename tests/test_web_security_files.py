@@ -31,7 +31,7 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
 @pytest.fixture
 def env(tmp_path: Path, web_template: tuple[Path, Tokens]) -> WebEnv:
     url, tokens = seeded_sqlite(tmp_path, web_template)
-    return make_env(url, tokens, extra={"rate_login": "100/minute"})
+    return make_env(url, tokens, rates={"signin": "100/minute"})
 
 
 def png_bomb(width: int = 30_000, height: int = 30_000) -> bytes:

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import Engine
 
 from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
-from legalize.config import Config
+from legalize.config import Config, RateLimits
 from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.identity import import_nic
@@ -113,14 +113,14 @@ def make_env(
     tokens: Tokens,
     *,
     keys_dir: Path | None = None,
-    extra: dict[str, str] | None = None,
+    rates: dict[str, str] | None = None,
     clock: Any = None,
 ) -> WebEnv:
     config = replace(
         Config(),
         database_url=database_url,
         keys_dir=keys_dir or Path("/nonexistent-keys"),
-        extra=dict(extra or {}),
+        rates=RateLimits(**(rates or {})),
     )
     issuer = make_issuer(config)
     app = create_app(config, services={"issuer": issuer}, clock=clock)

@@ -117,16 +117,60 @@ class Report:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=False)
 
-    def to_text(self) -> str:
+    def to_text(self, lang: str = "en") -> str:
+        """The report for a terminal. Decoded seal fields (``data["decoded"]``) are listed by
+        their names in ``lang``, an MRZ line by line, an image by its format and size (its
+        bytes stay in ``--json`` and ``--photo-out``)."""
         width = max((len(c.name) for c in self.checks), default=10)
         lines = [f"verdict: {self.verdict.value}"]
         for c in self.checks:
             lines.append(f"  {c.status.value:<8} {c.name:<{width}}  {c.code}: {c.message}")
+        decoded = self.data.get("decoded")
+        shown = _field_names(decoded) if isinstance(decoded, list) else set()
         if self.data:
             lines.append("data:")
             for key, value in self.data.items():
+                if key in shown or key == "decoded" or value in (None, [], {}):
+                    continue
+                if isinstance(value, Mapping) and "base64" in value:
+                    value = {k: v for k, v in value.items() if k != "base64"}
                 lines.append(f"  {key}: {value}")
+        if isinstance(decoded, list) and decoded:
+            lines.append("fields:")
+            lines.extend(_field_lines(decoded, lang, "  "))
         return "\n".join(lines)
+
+
+def _field_names(items: list[Any]) -> set[str]:
+    names: set[str] = set()
+    for item in items:
+        if isinstance(item, Mapping):
+            names.add(str(item.get("name")))
+            names |= _field_names(list(item.get("fields", [])))
+    return names
+
+
+def _field_lines(items: list[Any], lang: str, indent: str) -> list[str]:
+    """One labelled line per field; an MRZ (a list of lines) below its label, monospaced as
+    printed; a nested group (a visa or ETD message) indented under its own label."""
+    out: list[str] = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        labels = item.get("label", {})
+        label = labels.get(lang) or labels.get("en") or item.get("name")
+        value = item.get("value")
+        if item.get("fields"):
+            out.append(f"{indent}{label}:")
+            out.extend(_field_lines(list(item["fields"]), lang, indent + "  "))
+        elif isinstance(value, list):
+            out.append(f"{indent}{label}:")
+            out.extend(f"{indent}    {line}" for line in value)
+        elif isinstance(value, Mapping):  # an image: format and size
+            out.append(f"{indent}{label}: {value.get('format')} image, {value.get('bytes')} bytes")
+        else:
+            out.append(f"{indent}{label}: {value}")
+    return out
 
 
 def _jsonable(value: Any) -> Any:

@@ -3,13 +3,15 @@
 Checks, in report order (each reports; SKIPPED with its reason when a precondition failed):
 
 ``seal.format``     FORMAT     the input is a VDS or IDB and its structure is sound
-``seal.profile``    FORMAT     the profile is one we read (TTD, legalization, published
-                               third-party profiles); others: SKIPPED SEAL_UNSUPPORTED
+``seal.profile``    FORMAT     the profile is one we read (TTD, legalization, every profile
+                               and IDB message of the catalog, legalize/data/
+                               seal_profiles.toml); others: SKIPPED SEAL_UNSUPPORTED
                                (signature still checked)
 ``seal.signer``     TRUST      the certificate the seal names is in the trust store
 ``seal.signature``  INTEGRITY  the ECDSA signature over header + message zone verifies
 ``seal.trust``      TRUST      the signer was valid, not revoked, allowed for the document type
-``document.validity`` STATUS   the document itself has not expired (TTD: MRZ expiry date)
+``document.validity`` STATUS   the document itself has not expired: its expiry-date field
+                               (IDB 0x84) or its MRZ's; NOT_APPLICABLE when it carries none
 
 Reason codes: SEAL_UNREADABLE, SEAL_MALFORMED, SEAL_UNSUPPORTED, SIGNER_UNKNOWN,
 SEAL_SIGNATURE_INVALID, SIGNER_EXPIRED, SIGNER_NOT_YET_VALID, SIGNER_REVOKED,
@@ -90,6 +92,26 @@ def _header_data(container: Container) -> dict[str, Any]:
         "cert_reference": ih.cert_reference.hex().upper() if ih.cert_reference else None,
         "signature_date": ih.signature_date.isoformat() if ih.signature_date else None,
         "signer_certificate_embedded": container.certificate is not None,
+        **_embedded_certificate(container.certificate),
+    }
+
+
+def _embedded_certificate(der: bytes | None) -> dict[str, Any]:
+    """What the officer sees of a certificate an IDB carries (0x7E): who it names and until
+    when. Whether it is trusted is seal.signer's and seal.trust's call, not this summary's."""
+    if der is None:
+        return {}
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return {"signer_certificate": {"unreadable": True, "bytes": len(der)}}
+    return {
+        "signer_certificate": {
+            "subject": cert.subject.rfc4514_string(),
+            "issuer": cert.issuer.rfc4514_string(),
+            "serial": f"{cert.serial_number:X}",
+            "not_after": cert.not_valid_after_utc.date().isoformat(),
+        }
     }
 
 

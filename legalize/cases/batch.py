@@ -12,15 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from legalize.cases import common, duplicates, readmission
+from legalize.cases.batch_files import PhotoArchive, with_photo
 from legalize.cases.errors import CaseError, Duplicate, Forbidden, InvalidInput, NotFound
 from legalize.cases.issuer import Issuer
 from legalize.cases.rules import Action, Actor, require_role
 from legalize.cases.validation import REFERENCE_RE, Fields
+from legalize.cases.views import STAGES
 from legalize.kinds import CaseState, Role
 from legalize.registry import audit
 from legalize.registry.identity import (
@@ -29,7 +31,7 @@ from legalize.registry.identity import (
     TravelDocumentWatchlist,
     read_rows,
 )
-from legalize.registry.models import Batch, Case
+from legalize.registry.models import Batch, Case, Document, Person
 
 Progress = Callable[[int, int], None]
 """(rows done, rows in total)."""
@@ -47,6 +49,11 @@ IDENTITY_COLUMNS = (
 MAX_ROWS = 1000
 
 
+TECHNICAL = frozenset({"ISSUANCE_FAILED"})
+"""Codes of a step that failed for a technical reason (try again), as opposed to a refusal by
+the rules (the case needs an officer's attention first)."""
+
+
 @dataclass(frozen=True)
 class RowFailure:
     line: int
@@ -54,6 +61,24 @@ class RowFailure:
     field: str | None
     code: str
     message: str
+    name: str | None = None
+    """The person of the row ("SURNAME, Given names") as filed or as the row gives it."""
+    case_id: int | None = None
+    """The row's case, once filed (for a link; never shown as a number)."""
+
+    @property
+    def technical(self) -> bool:
+        return self.code in TECHNICAL
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "line": self.line,
+            "field": self.field,
+            "code": self.code,
+            "message": self.message,
+            "name": self.name,
+            "case_id": self.case_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -69,6 +94,51 @@ class BatchReport:
     """Rows filed but flagged as the same person as another live case (DUPLICATE_PERSON);
     the message names the other case only when the same filer filed it."""
 
+    @property
+    def refused(self) -> tuple[RowFailure, ...]:
+        """Failures the rules refused (the case needs attention first)."""
+        return tuple(f for f in self.failed if not f.technical)
+
+    @property
+    def errored(self) -> tuple[RowFailure, ...]:
+        """Failures for a technical reason (trying again may succeed)."""
+        return tuple(f for f in self.failed if f.technical)
+
+    def summary(self) -> dict[str, Any]:
+        """The counts, one per row, that add up to ``total`` — a row with three bad fields
+        is one refused row — and the failures, for a page, a poll or a task's result."""
+        refused = {f.line for f in self.refused}
+        errored = {f.line for f in self.errored} - refused
+        return {
+            "total": self.total,
+            "succeeded": len(self.succeeded),
+            "refused": len(refused),
+            "failed": len(errored),
+            "skipped": self.skipped,
+            "flagged": len({f.line for f in self.flagged}),
+            "failures": [f.as_dict() for f in self.failed],
+            "flags": [f.as_dict() for f in self.flagged],
+        }
+
+
+ISSUED_STATES = ("issued", "used", "expired", "revoked")
+"""States of a case whose document was issued (whatever became of it since)."""
+
+
+@dataclass(frozen=True)
+class BatchCase:
+    """One filed row of a batch, as the batch page lists it."""
+
+    line: int
+    case_id: int
+    name: str
+    """"SURNAME, Given names"."""
+    host_reference: str | None
+    stage: str
+    """The state an officer sees (:data:`legalize.cases.views.STAGES`)."""
+    document_number: str | None
+    document_status: str | None
+
 
 @dataclass(frozen=True)
 class BatchView:
@@ -79,11 +149,58 @@ class BatchView:
     filed_at: datetime
     rows_total: int
     rows_failed: int
+    """Rows refused at filing (a row with several bad fields counts once)."""
     errors: tuple[RowFailure, ...]
     states: dict[str, int]
     """How many of the batch's cases are in each state."""
     case_ids: tuple[int, ...]
     """The batch's cases in row order."""
+    cases: tuple[BatchCase, ...] = ()
+    """The batch's cases in row order, with name, stage and document."""
+
+    @property
+    def filed(self) -> int:
+        return len(self.case_ids)
+
+    @property
+    def stages(self) -> dict[str, int]:
+        """Cases per stage, in the order of :data:`legalize.cases.views.STAGES`."""
+        counts: dict[str, int] = {}
+        for c in self.cases:
+            counts[c.stage] = counts.get(c.stage, 0) + 1
+        return {s: counts[s] for s in STAGES if s in counts}
+
+    @property
+    def issued(self) -> int:
+        return sum(self.states.get(s, 0) for s in ISSUED_STATES)
+
+    @property
+    def valid_documents(self) -> int:
+        """TTDs issued and still good for the flight (not used, expired or revoked)."""
+        return sum(1 for c in self.cases if c.document_status == "issued")
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """A batch in the list of batches."""
+
+    id: int
+    host_country: str
+    reference: str
+    filed_by: str
+    filed_at: datetime
+    rows_total: int
+    rows_failed: int
+    stages: dict[str, int]
+    """Cases per stage (:data:`legalize.cases.views.STAGES` order)."""
+
+    @property
+    def filed(self) -> int:
+        return sum(self.stages.values())
+
+    @property
+    def issued(self) -> int:
+        return sum(self.stages.get(s, 0) for s in ISSUED_STATES)
 
 
 def read_batch_file(data: bytes, filename: str) -> list[tuple[int, Mapping[str, Any]]]:
@@ -109,19 +226,44 @@ def _nest(row: Mapping[str, Any], host_country: str) -> dict[str, Any]:
     return body
 
 
-def _failure(line: int, exc: CaseError, flat: bool) -> list[RowFailure]:
+def _failure(
+    line: int,
+    exc: CaseError,
+    flat: bool,
+    name: str | None = None,
+    case_id: int | None = None,
+) -> list[RowFailure]:
     errors = exc.errors or ()
     if not errors:
-        return [RowFailure(line, exc.field, exc.code, exc.message)]
+        return [RowFailure(line, exc.field, exc.code, exc.message, name, case_id)]
     return [
         RowFailure(
             line,
             e.field.removeprefix("identity.") if flat else e.field,
             e.code,
             e.message,
+            name,
+            case_id,
         )
         for e in errors
     ]
+
+
+def person_name(surname: object, given_names: object) -> str | None:
+    """How a batch page names a person: "PERERA, Kamal Nuwan" (the surname as the MRZ and the
+    host country's lists put it); None when the row gives no surname."""
+    if not isinstance(surname, str) or not surname.strip():
+        return None
+    given = given_names.strip() if isinstance(given_names, str) else ""
+    family = " ".join(surname.split()).upper()
+    return f"{family}, {' '.join(given.split())}" if given else family
+
+
+def _row_name(row: Mapping[str, Any]) -> str | None:
+    ident = row.get("identity")
+    source = ident if isinstance(ident, Mapping) else row
+    name = person_name(source.get("surname"), source.get("given_names"))
+    return name[:120] if name else None  # a hostile row's "name" stays a line on the page
 
 
 def file_batch(
@@ -135,9 +277,11 @@ def file_batch(
     progress: Progress | None = None,
     registry: NationalIdRegistry | None = None,
     watchlist: TravelDocumentWatchlist | None = None,
+    photos: PhotoArchive | None = None,
 ) -> BatchReport:
     """File every row as a readmission request of one batch. Rows come as (line, row) pairs
-    (from :func:`read_batch_file`) or as bare mappings, numbered from 1."""
+    (from :func:`read_batch_file`) or as bare mappings, numbered from 1. A row's
+    ``photo_file`` is read from ``photos`` (:mod:`legalize.cases.batch_files`)."""
     common.check_time(at)
     require_role(actor, Action.FILE_READMISSION)
     f = Fields({"host_country": host_country, "reference": reference})
@@ -178,8 +322,9 @@ def file_batch(
     flagged: list[RowFailure] = []
     for index, (line, row) in enumerate(row_list, start=1):
         flat = "identity" not in row
+        name = _row_name(row)
         try:
-            request = readmission.parse_request(_nest(row, host_country), at)
+            request = readmission.parse_request(_nest(with_photo(row, photos), host_country), at)
             if request.host_country != host_country:
                 raise InvalidInput("row is for another country", field="host_country")
             case = readmission.file_request(
@@ -193,18 +338,16 @@ def file_batch(
                 batch_line=line,
             )
             done.append((line, case.id))
-            flagged.extend(_flags(session, actor, line, case.id, at))
+            flagged.extend(_flags(session, actor, line, case.id, at, name))
         except CaseError as exc:
-            failed.extend(_failure(line, exc, flat))
+            failed.extend(_failure(line, exc, flat, name))
         if progress is not None:
             progress(index, len(row_list))
     with common.unit_of_work(session):
         saved = session.get(Batch, batch_id)
         assert saved is not None
         saved.rows_failed = len({f.line for f in failed})
-        saved.errors = [
-            {"line": f.line, "field": f.field, "code": f.code, "message": f.message} for f in failed
-        ]
+        saved.errors = [f.as_dict() for f in failed]
         audit.append(
             session,
             actor=actor.id,
@@ -223,7 +366,7 @@ def file_batch(
 
 
 def _flags(
-    session: Session, actor: Actor, line: int, case_id: int, at: datetime
+    session: Session, actor: Actor, line: int, case_id: int, at: datetime, name: str | None
 ) -> list[RowFailure]:
     """The duplicate flag of a row just filed (one failure-shaped line per flag)."""
     case = session.get(Case, case_id)
@@ -244,6 +387,8 @@ def _flags(
             "identity",
             "DUPLICATE_PERSON",
             f"the same person as another open case or valid TTD{named}; flagged for the officers",
+            name,
+            case_id,
         )
     ]
 
@@ -275,6 +420,7 @@ def _each(
     for index, (case_id, line, _state) in enumerate(cases, start=1):
         case = session.get(Case, case_id, populate_existing=True)
         eligible = case is not None and ready(case)
+        name = person_name(case.person.surname, case.person.given_names) if case else None
         session.rollback()
         if not eligible:
             skipped += 1
@@ -283,7 +429,7 @@ def _each(
                 step(case_id)
                 done.append((line, case_id))
             except CaseError as exc:
-                failed.extend(_failure(line, exc, flat=False))
+                failed.extend(_failure(line, exc, False, name, case_id))
         if progress is not None:
             progress(index, len(cases))
     return BatchReport(batch_id, len(cases), tuple(done), tuple(failed), skipped)
@@ -347,19 +493,45 @@ def issue_batch(
     )
 
 
+def _stage(state: str, prepared_by: str | None) -> str:
+    return "prepared" if state == CaseState.DRAFT.value and prepared_by is not None else state
+
+
 def get_batch(session: Session, batch_id: int) -> BatchView:
     batch = session.get(Batch, batch_id)
     if batch is None:
         raise NotFound(f"no batch {batch_id}", field="batch_id")
     states: dict[str, int] = {}
-    case_ids: list[int] = []
+    cases: list[BatchCase] = []
     for row in session.execute(
-        select(Case.id, Case.state)
+        select(
+            Case.id,
+            Case.state,
+            Case.prepared_by,
+            Case.batch_line,
+            Case.host_reference,
+            Person.surname,
+            Person.given_names,
+            Document.number,
+            Document.status,
+        )
+        .join(Person, Case.person_id == Person.id)
+        .outerjoin(Document, Document.case_id == Case.id)
         .where(Case.batch_id == batch_id)
         .order_by(Case.batch_line, Case.id)
     ):
         states[row.state] = states.get(row.state, 0) + 1
-        case_ids.append(row.id)
+        cases.append(
+            BatchCase(
+                row.batch_line or 0,
+                row.id,
+                person_name(row.surname, row.given_names) or "",
+                row.host_reference,
+                _stage(row.state, row.prepared_by),
+                row.number,
+                row.status,
+            )
+        )
     return BatchView(
         batch.id,
         batch.host_country,
@@ -368,7 +540,48 @@ def get_batch(session: Session, batch_id: int) -> BatchView:
         batch.filed_at,
         batch.rows_total,
         batch.rows_failed,
-        tuple(RowFailure(e["line"], e.get("field"), e["code"], e["message"]) for e in batch.errors),
+        tuple(
+            RowFailure(e["line"], e.get("field"), e["code"], e["message"], e.get("name"), None)
+            for e in batch.errors
+        ),
         states,
-        tuple(case_ids),
+        tuple(c.case_id for c in cases),
+        tuple(cases),
     )
+
+
+def list_batches(
+    session: Session, *, host_country: str | None = None, offset: int = 0, limit: int = 50
+) -> tuple[list[BatchSummary], int]:
+    """Batches, newest first, with their cases counted per stage; and how many there are."""
+    if offset < 0 or not 1 <= limit <= 200:
+        raise InvalidInput("limit must be 1-200, offset ≥ 0", field="limit")
+    stmt = select(Batch)
+    if host_country:
+        stmt = stmt.where(Batch.host_country == host_country)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    batches = list(session.scalars(stmt.order_by(Batch.id.desc()).offset(offset).limit(limit)))
+    counts: dict[int, dict[str, int]] = {b.id: {} for b in batches}
+    prepared = Case.prepared_by.is_not(None)
+    for row in session.execute(
+        select(Case.batch_id, Case.state, prepared.label("prepared"), func.count())
+        .where(Case.batch_id.in_(list(counts)))
+        .group_by(Case.batch_id, Case.state, prepared)
+    ):
+        stage = "prepared" if row.state == CaseState.DRAFT.value and row.prepared else row.state
+        per = counts[row.batch_id]
+        per[stage] = per.get(stage, 0) + row[3]
+    items = [
+        BatchSummary(
+            b.id,
+            b.host_country,
+            b.reference,
+            b.filed_by,
+            b.filed_at,
+            b.rows_total,
+            b.rows_failed,
+            {s: counts[b.id][s] for s in STAGES if s in counts[b.id]},
+        )
+        for b in batches
+    ]
+    return items, int(total)

@@ -39,7 +39,10 @@ NIC = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 198806600456,DIAS,AMALI,1988-03-07,F,MATARA
 199254321098,JAYAWARDENA,SUNIL,1992-09-09,M,COLOMBO
 198333500789,WICKRAMASINGHE,LALITH,1983-11-30,M,BADULLA
+198857400123,PERERA,KUMARI NIRMALA,1988-03-14,F,KANDY
 """
+# The last record is the holder of examples/ttd.json (README, "Try it"): her request, filed
+# with examples/holder.jpg, is a clean match and goes through without an identity decision.
 SLTD = b"""document_number,issuing_country,status,reported_on
 N1234567,LKA,stolen,2025-03-01
 N2345678,LKA,lost,2025-06-11
@@ -76,6 +79,15 @@ SIGNATORIES: list[tuple[str, str, str, date, date | None]] = [
         "Registrar of Births and Deaths",
         "Divisional Secretariat, Jaffna",
         date(2018, 3, 1),
+        None,
+    ),
+    # The signer of examples/underlying.pdf (and examples/legalization.json), so that a
+    # newcomer's legalization of the example document is matched without an administrator.
+    (
+        "R. A. Perera",
+        "District Registrar, Colombo",
+        "Registrar General's Department",
+        date(2019, 1, 1),
         None,
     ),
 ]

@@ -151,6 +151,7 @@ class DocumentsIssuer:
             check_url=self._config.check_url,
             chain=self._chain,
             tsa_url=self._config.tsa_url,
+            seal_form=self._config.ttd_seal,
         )
         return IssuedPdf(issued.pdf, issued.sha256, issued.seal_text)
 

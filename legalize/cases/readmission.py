@@ -415,17 +415,6 @@ class Checks:
             )
         )
 
-    def holds(self, actor_id: str) -> tuple[str, ...]:
-        """What holds approval or issuance by ``actor_id``, in words for a queue's row."""
-        out = []
-        if not self.identity.settled:
-            out.append("identity to be decided")
-        elif self.blocks(actor_id) and not any(d.blocking for d in self.duplicates):
-            out.append("needs an officer other than the one who decided the identity")
-        if any(d.blocking for d in self.duplicates):
-            out.append("possibly the same person as another case")
-        return tuple(out)
-
 
 def checks(session: Session, actor: Actor, case_id: int, at: datetime) -> Checks:
     case = session.get(Case, case_id)

@@ -54,6 +54,8 @@ class Action(StrEnum):
     EXPIRE = "expire"
     MANAGE_SIGNATORIES = "manage_signatories"
     IMPORT_REGISTERS = "import_registers"
+    EXPORT_FLIGHT = "export_flight"
+    """Download an issued flight's TTDs and passenger manifest (personal data leaves)."""
 
 
 _I, _A, _B, _ADM, _F, _IA = (
@@ -77,6 +79,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EXPIRE: frozenset({_ADM}),
     Action.MANAGE_SIGNATORIES: frozenset({_ADM}),
     Action.IMPORT_REGISTERS: frozenset({_ADM}),
+    Action.EXPORT_FLIGHT: frozenset({_I, _A}),
 }
 
 ALLOWED_FROM: dict[Action, frozenset[CaseState]] = {

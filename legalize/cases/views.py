@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from legalize.cases.errors import InvalidInput, NotFound
+from legalize.cases.search import matches as search_matches
 from legalize.registry.models import Case, Document, Person, Photo
 from legalize.seal import checkcode
 
@@ -224,8 +225,9 @@ def list_cases(
     offset: int = 0,
     limit: int = 50,
 ) -> CasePage:
-    """Cases, newest first. ``search`` matches a host reference, a document number or the
-    start of a surname. ``host_country`` / ``filed_by`` restrict to one country or one filer
+    """Cases, newest first. ``search`` finds a NIC or passport number, part of a host
+    reference or document number, or a name (:mod:`legalize.cases.search`).
+    ``host_country`` / ``filed_by`` restrict to one country or one filer
     (API clients see only their own). ``stage`` is one of :data:`STAGES`: "draft" is a draft
     nobody prepared yet, "prepared" one waiting for approval."""
     if not (offset >= 0) or not (1 <= limit <= MAX_PAGE):
@@ -246,15 +248,7 @@ def list_cases(
     if filed_by:
         stmt = stmt.where(Case.filed_by == filed_by)
     if search and search.strip():
-        term = search.strip()
-        numbers = select(Document.case_id).where(Document.number == term.upper())
-        stmt = stmt.where(
-            or_(
-                Case.host_reference == term,
-                Case.id.in_(numbers),
-                func.upper(Person.surname).startswith(term.upper(), autoescape=True),
-            )
-        )
+        stmt = stmt.where(search_matches(search))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(session.scalars(stmt.order_by(Case.id.desc()).offset(offset).limit(limit)))
     ids = [c.id for c in rows]

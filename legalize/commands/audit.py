@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -20,8 +19,7 @@ from legalize.registry.audit import Anchor, AuditError, verify_chain
 from legalize.registry.db import DatabaseError, make_engine, make_session_factory
 
 
-def register(sub: Any) -> None:
-    audit: argparse.ArgumentParser = sub.add_parser("audit", help="the audit log")
+def register(audit: argparse.ArgumentParser) -> None:
     audit_sub = audit.add_subparsers(dest="audit_command", required=True, metavar="SUBCOMMAND")
     p = audit_sub.add_parser(
         "verify", help="recompute the hash chain; exit 1 naming the first broken entry"

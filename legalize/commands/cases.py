@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from typing import Any
 
 from legalize.cases import readmission
 from legalize.cases.errors import CaseError
@@ -19,10 +18,7 @@ from legalize.commands import CommandError
 from legalize.commands.registry import open_session, staff_actor
 
 
-def register(sub: Any) -> None:
-    group: argparse.ArgumentParser = sub.add_parser(
-        "cases", help="record an identity decision or why two flagged cases both stand"
-    )
+def register(group: argparse.ArgumentParser) -> None:
     group_sub = group.add_subparsers(dest="cases_command", required=True, metavar="SUBCOMMAND")
 
     p = group_sub.add_parser(

@@ -24,8 +24,7 @@ from legalize.registry import accounts
 from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
 
 
-def register(sub: Any) -> None:
-    dev: argparse.ArgumentParser = sub.add_parser("dev", help="development helpers")
+def register(dev: argparse.ArgumentParser) -> None:
     dev_sub = dev.add_subparsers(dest="dev_command", required=True, metavar="SUBCOMMAND")
     p = dev_sub.add_parser("run", help="make the dev keys and demo data if missing, then serve")
     p.add_argument("--host", default="127.0.0.1")

@@ -24,8 +24,7 @@ _PROVISIONAL_NUMBER = "T00000000"
 """Stands in for the number while a request is validated, before the register gives one."""
 
 
-def register(sub: Any) -> None:
-    issue: argparse.ArgumentParser = sub.add_parser("issue", help="issue documents")
+def register(issue: argparse.ArgumentParser) -> None:
     issue_sub = issue.add_subparsers(dest="issue_command", required=True, metavar="SUBCOMMAND")
 
     common = argparse.ArgumentParser(add_help=False)
@@ -56,6 +55,10 @@ def register(sub: Any) -> None:
         help="ICAO code of the state the document comes from (default: ours)",
     )
     leg.set_defaults(handler=run_legalization)
+
+    from legalize.commands.registry import add_issue_batch  # its handler lives with the registers
+
+    add_issue_batch(issue_sub)
 
 
 def _at(args: argparse.Namespace) -> datetime:

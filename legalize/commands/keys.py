@@ -22,8 +22,7 @@ from legalize.pki.errors import PkiError
 from legalize.pki.trust import export_trust_store
 
 
-def register(sub: Any) -> None:
-    keys: argparse.ArgumentParser = sub.add_parser("keys", help="root CA, document signers, CRLs")
+def register(keys: argparse.ArgumentParser) -> None:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="SUBCOMMAND")
 
     common = argparse.ArgumentParser(add_help=False)

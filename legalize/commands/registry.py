@@ -8,34 +8,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-
-from legalize.cases import batch
-from legalize.cases.batch import BatchReport
-from legalize.cases.common import expire_due
-from legalize.cases.errors import CaseError
-from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
-from legalize.cases.rules import SYSTEM, Actor
 from legalize.commands import CommandError
 from legalize.config import Config
-from legalize.registry import audit
-from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
-from legalize.registry.identity import (
-    ImportFileError,
-    ImportReport,
-    import_file,
-    import_nic,
-    import_sltd,
-)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from legalize.cases.batch import BatchReport
+    from legalize.cases.rules import Actor
+
+# The case workflows, the database and the registers load inside the handlers: `legalize
+# issue` lists `issue batch` from here and must not pay for them (issue 9).
 
 
-def register(sub: Any) -> None:
-    reg: argparse.ArgumentParser = sub.add_parser(
-        "registry", help="database schema and identity registers"
-    )
+def register(reg: argparse.ArgumentParser) -> None:
     reg_sub = reg.add_subparsers(dest="registry_command", required=True, metavar="SUBCOMMAND")
     p = reg_sub.add_parser("upgrade", help="create or migrate the schema (alembic upgrade head)")
     p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
@@ -55,27 +43,26 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run_expire)
 
 
-def register_late(sub: Any) -> None:
-    """Add `issue batch` to the `issue` group (legalize.commands.issue), or make the group."""
-    issue = sub.choices.get("issue")
-    if issue is None:
-        issue = sub.add_parser("issue", help="issue documents")
-        issue.add_subparsers(dest="issue_command", required=True, metavar="SUBCOMMAND")
-    for action in issue._actions:  # argparse keeps the sub-command action private
-        if isinstance(action, argparse._SubParsersAction) and "batch" not in action.choices:
-            add_issue_batch(action)
-
-
 def add_issue_batch(issue_sub: Any) -> None:
     """``legalize issue batch …`` — the ``issue`` group (legalize.commands.issue) calls this."""
     p: argparse.ArgumentParser = issue_sub.add_parser(
         "batch", help="file, prepare, approve or issue a batch of readmission requests"
     )
     steps = p.add_subparsers(dest="batch_step", required=True, metavar="STEP")
-    f = steps.add_parser("file", help="file a CSV or JSON batch for a host country")
+    f = steps.add_parser(
+        "file", help="file a CSV or JSON batch (or a ZIP holding it and the photos)"
+    )
     f.add_argument("file", type=Path)
     f.add_argument("--country", required=True, help="ICAO code of the host country")
     f.add_argument("--reference", required=True, help="the host country's batch reference")
+    f.add_argument("--photos", type=Path, help="ZIP of the photos the CSV's photo_file names")
+    t = steps.add_parser("template", help="print the batch CSV template (the header line)")
+    t.set_defaults(handler=run_batch_template)
+    fl = steps.add_parser(
+        "flight", help="write an issued batch's TTDs and passenger manifest as one ZIP"
+    )
+    fl.add_argument("batch_id", type=int)
+    fl.add_argument("--out", type=Path, required=True, help="the ZIP file to write")
     for name in ("prepare", "approve", "issue"):
         s = steps.add_parser(name, help=f"{name} every case of the batch that is ready for it")
         s.add_argument("batch_id", type=int)
@@ -85,14 +72,51 @@ def add_issue_batch(issue_sub: Any) -> None:
                 action="store_true",
                 help="DEV ONLY: make unsigned placeholder PDFs when the real issuer is missing",
             )
-    for sp in [f, *(steps.choices[n] for n in ("prepare", "approve", "issue"))]:
+    for sp in [f, fl, *(steps.choices[n] for n in ("prepare", "approve", "issue"))]:
         sp.add_argument("--as", dest="username", required=True, help="the staff user acting")
         sp.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
     p.set_defaults(handler=run_batch)
+    fl.set_defaults(handler=run_batch_flight)
+
+
+def run_batch_template(args: argparse.Namespace) -> int:
+    from legalize.cases import batch_files
+
+    sys.stdout.write(batch_files.template_csv().decode("utf-8-sig"))
+    return 0
+
+
+def run_batch_flight(args: argparse.Namespace) -> int:
+    from legalize.cases import flight
+    from legalize.cases.errors import CaseError
+
+    config = Config.from_env()
+    with open_session(args.database_url, migrate=True) as session:
+        actor = staff_actor(session, args.username)
+        try:
+            package = flight.flight_package(
+                session,
+                actor,
+                args.batch_id,
+                datetime.now(UTC),
+                issuing_country=config.issuing_country,
+            )
+        except CaseError as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
+    try:
+        args.out.write_bytes(package.data)
+    except OSError as exc:
+        raise CommandError(f"cannot write {args.out}: {exc.strerror}") from exc
+    print(
+        f"{args.out}: {package.listed} TTDs and the manifest (CSV, PDF);"
+        f" {package.not_listed} cases of the batch without a valid TTD not listed"
+    )
+    return 0
 
 
 def staff_actor(session: Session, username: str) -> Actor:
     """The active staff user ``username`` as the cases rules see them (``--as``)."""
+    from legalize.cases.rules import Actor
     from legalize.registry.accounts import get_user
 
     user = get_user(session, username)
@@ -108,6 +132,8 @@ def _print_progress(done: int, total: int) -> None:
 
 
 def run_batch(args: argparse.Namespace) -> int:
+    from legalize.cases.errors import CaseError
+
     at = datetime.now(UTC)
     config = Config.from_env()
     with open_session(args.database_url, migrate=True) as session:
@@ -117,13 +143,15 @@ def run_batch(args: argparse.Namespace) -> int:
         except CaseError as exc:
             where = f" ({exc.field})" if exc.field else ""
             raise CommandError(f"{exc.code}{where}: {exc.message}") from exc
+    counts = report.summary()
     print(
-        f"batch {report.batch_id}: {len(report.succeeded)} done, {len(report.failed)} failed,"
-        f" {report.skipped} skipped, {report.total} rows"
+        f"batch {report.batch_id}: {counts['succeeded']} done, {counts['refused']} refused,"
+        f" {counts['failed']} failed, {counts['skipped']} skipped, {report.total} rows"
     )
     for failure in (*report.failed, *report.flagged):
         where = f" {failure.field}:" if failure.field else ""
-        print(f"line {failure.line}:{where} {failure.code}: {failure.message}")
+        who = f" ({failure.name})" if failure.name else ""
+        print(f"line {failure.line}{who}:{where} {failure.code}: {failure.message}")
     if report.flagged:
         print(f"{len(report.flagged)} filed but flagged as the same person as another case")
     return 1 if report.failed else 0
@@ -132,14 +160,27 @@ def run_batch(args: argparse.Namespace) -> int:
 def _batch_step(
     session: Session, actor: Actor, args: argparse.Namespace, at: datetime, config: Config
 ) -> BatchReport:
+    from legalize.cases import batch, batch_files
+    from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
+    from legalize.registry.identity import ImportFileError, import_file
+
     if args.batch_step == "file":
+        files = [args.file, *([args.photos] if args.photos else [])]
         try:
-            data = import_file(args.file)
+            uploads = [batch_files.Upload(path.name, import_file(path)) for path in files]
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
-        rows = batch.read_batch_file(data, args.file.name)
+        upload = batch_files.read_upload(uploads)
+        rows = batch.read_batch_file(upload.data, upload.filename)
         return batch.file_batch(
-            session, actor, args.country, args.reference, rows, at, progress=_print_progress
+            session,
+            actor,
+            args.country,
+            args.reference,
+            rows,
+            at,
+            progress=_print_progress,
+            photos=upload.photos,
         )
     if args.batch_step == "prepare":
         return batch.prepare_batch(session, actor, args.batch_id, at, progress=_print_progress)
@@ -166,6 +207,10 @@ def _batch_step(
 @contextmanager
 def open_session(url: str | None, *, migrate: bool) -> Iterator[Session]:
     """A session on the configured database (migrated first when ``migrate``)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
+
     try:
         engine = make_engine(url or Config.from_env().database_url)
     except DatabaseError as exc:
@@ -189,6 +234,8 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_expire(args: argparse.Namespace) -> int:
+    from legalize.cases.common import expire_due
+
     at = datetime.now(UTC)
     with open_session(args.database_url, migrate=False) as session:
         numbers = expire_due(session, at)
@@ -199,6 +246,16 @@ def run_expire(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from legalize.cases.rules import SYSTEM
+    from legalize.registry import audit
+    from legalize.registry.identity import (
+        ImportFileError,
+        ImportReport,
+        import_file,
+        import_nic,
+        import_sltd,
+    )
+
     at = datetime.now(UTC)
     try:
         data = import_file(args.file)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from legalize.cases import legalization, signatories
 from legalize.cases.errors import CaseError
@@ -19,10 +18,7 @@ from legalize.commands import CommandError
 from legalize.commands.registry import open_session
 
 
-def register(sub: Any) -> None:
-    group: argparse.ArgumentParser = sub.add_parser(
-        "signatories", help="authorized signatories and their signing certificates"
-    )
+def register(group: argparse.ArgumentParser) -> None:
     group_sub = group.add_subparsers(
         dest="signatories_command", required=True, metavar="SUBCOMMAND"
     )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from legalize.commands import CommandError
 from legalize.commands.keys import parse_when, root_passphrase
@@ -15,8 +14,7 @@ from legalize.pki.errors import PkiError
 from legalize.pki.trust import export_trust_store
 
 
-def register(sub: Any) -> None:
-    trust: argparse.ArgumentParser = sub.add_parser("trust", help="publish the trust store")
+def register(trust: argparse.ArgumentParser) -> None:
     trust_sub = trust.add_subparsers(dest="trust_command", required=True, metavar="SUBCOMMAND")
     p = trust_sub.add_parser("export", help="write certificates and CRLs into DIR")
     p.add_argument("out_dir", type=Path, metavar="DIR")

@@ -14,7 +14,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -26,8 +25,7 @@ from legalize.registry.db import DatabaseError, make_engine, make_session_factor
 from legalize.registry.totp_cipher import TotpCipher
 
 
-def register(sub: Any) -> None:
-    users: argparse.ArgumentParser = sub.add_parser("users", help="staff users and API clients")
+def register(users: argparse.ArgumentParser) -> None:
     users_sub = users.add_subparsers(dest="users_command", required=True, metavar="SUBCOMMAND")
 
     p = users_sub.add_parser("add", help="add a staff user")

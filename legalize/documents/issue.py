@@ -18,7 +18,7 @@ document-signer key signs the seal and the PDF, so one certificate answers for b
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cryptography import x509
@@ -28,10 +28,16 @@ from legalize.documents.legalization import LegalizationData, render_legalizatio
 from legalize.documents.pades import sign_pdf
 from legalize.documents.sanitize import SanitizedDocument
 from legalize.documents.ttd import TtdData, print_pixels, render_ttd
-from legalize.imaging.photo import photo_gray, photo_hash
+from legalize.imaging.photo import face_image_jp2, photo_gray, photo_hash
 from legalize.kinds import DocumentType
 from legalize.pki.signer import Signer
-from legalize.seal.profiles import LegalizationSeal, TtdSeal, seal_legalization, seal_ttd
+from legalize.seal.profiles import (
+    LegalizationSeal,
+    TtdSeal,
+    seal_legalization,
+    seal_ttd,
+    seal_ttd_idb,
+)
 from legalize.seal.qrtext import qr_text
 
 
@@ -45,10 +51,10 @@ class IssuedDocument:
     """The final, signed file; nothing may change it."""
     sha256: str
     """Lower-case hex SHA-256 of :attr:`pdf`."""
-    seal: bytes
-    """The binary seal (VDS)."""
+    seal: bytes | str
+    """The seal: a binary VDS, or an ICAO IDB barcode (``RDB1…``) for a TTD so configured."""
     seal_text: str
-    """The QR text: web-check URL in capitals + the seal in Base32."""
+    """The QR text: web-check URL in capitals + the VDS in Base32 or the IDB barcode."""
     level: str
     """PAdES level achieved: ``B-B`` without a timestamp, ``B-T`` (``B-LT``) with one."""
     timestamp_error: str | None
@@ -96,15 +102,26 @@ def issue_ttd(
     check_url: str,
     chain: Sequence[x509.Certificate] = (),
     tsa_url: str | None = None,
+    seal_form: str = "vds",
 ) -> IssuedDocument:
     """Seal, render and sign a temporary travel document.
 
     ``photo``: the approved holder photo (JPEG or PNG). ``chain``: issuer certificates up to
-    the root, embedded in the signature. Raises the documents' and seal's own errors for data
-    that cannot be printed or sealed; a TSA failure only lowers :attr:`IssuedDocument.level`.
+    the root, embedded in the signature. ``seal_form``: ``vds``, ``idb`` or ``idb-face``
+    (``Config.ttd_seal``). Raises the documents' and seal's own errors for data that cannot
+    be printed or sealed; a TSA failure only lowers :attr:`IssuedDocument.level`.
     """
     pixels = print_pixels(photo)
-    seal = seal_ttd(ttd_seal_data(data, photo_hash(photo_gray(pixels))), signer, at)
+    sealed = ttd_seal_data(data, photo_hash(photo_gray(pixels)))
+    seal: bytes | str
+    if seal_form == "vds":
+        seal = seal_ttd(sealed, signer, at)
+    elif seal_form in ("idb", "idb-face"):
+        if seal_form == "idb-face":
+            sealed = replace(sealed, face_image=face_image_jp2(pixels))
+        seal = seal_ttd_idb(sealed, signer, at)
+    else:
+        raise ValueError(f"unknown seal form {seal_form!r}")
     text = qr_text(seal, check_url)
     unsigned = render_ttd(data, text, pixels, at)
     return _certify(
@@ -178,7 +195,7 @@ def _certify(
     kind: DocumentType,
     number: str,
     unsigned: bytes,
-    seal: bytes,
+    seal: bytes | str,
     text: str,
     signer: Signer,
     at: datetime,

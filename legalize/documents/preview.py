@@ -2,11 +2,13 @@
 legalization's underlying pages for the reviewer) — never of an applicant's upload as
 received: that is sanitized first (legalize.documents.sanitize).
 
-Rendered with PDFium (pypdfium2): measured on this machine for our TTD page at 72 dpi,
-about 150 ms per preview including PNG encoding, against about 660 ms for poppler's
-pdftoppm (which also pays a process start). PDFium is not thread-safe, so renders are
-serialised with the process's one PDFium lock (``legalize.imaging.decode.PDFIUM_LOCK``, which
-the image decoder's PDF pages hold too).
+Rendered in process with PDFium (pypdfium2), the one way the service makes page previews:
+for our TTD page at 496 px it took a median 107 ms against 349 ms for poppler's pdftoppm in
+a subprocess (measured side by side, issue 9; docs/documents.md has the bench figure). What
+is previewed is our own or sanitized output, so the process boundary pdftoppm gave bought
+nothing against hostile input. PDFium is not thread-safe, so renders are serialised with the
+process's one PDFium lock (``legalize.imaging.decode.PDFIUM_LOCK``, which the image decoder's
+PDF pages hold too).
 """
 
 from __future__ import annotations

@@ -81,6 +81,50 @@ def photo_jpeg(rgb: RgbImage, quality: int = 90) -> bytes:
     return out.getvalue()
 
 
+FACE_PIXELS = (48, 62)
+"""The face image a barcode may carry (IDB message 0x80): the printed photo in grey at
+48 × 62 (the print's 7:9), enough for an officer to recognise the holder on a verifier's
+screen without any image forensics."""
+FACE_MAX_BYTES = 600
+"""Budget of that face image: measured, it keeps the IDB TTD seal within a QR version that
+still prints at 40 mm (docs/seal-format.md §5)."""
+
+
+def face_image_jp2(rgb: RgbImage, max_bytes: int = FACE_MAX_BYTES) -> bytes:
+    """The normalised photo as a small grey JPEG 2000 within ``max_bytes``: the compression
+    ratio rises until it fits (JPEG 2000 degrades gracefully at sizes where JPEG blocks)."""
+    small = Image.fromarray(rgb, "RGB").convert("L").resize(FACE_PIXELS, Image.Resampling.LANCZOS)
+    gray = np.asarray(small, dtype=np.uint8)
+    for rate in (400, 300, 220, 160, 120, 90, 70, 50, 35, 25):  # per mille of the raw size
+        ok, encoded = cv2.imencode(".jp2", gray, [cv2.IMWRITE_JPEG2000_COMPRESSION_X1000, rate])
+        if ok and len(encoded) <= max_bytes:
+            return bytes(encoded)
+    raise ValueError(f"the face image does not fit in {max_bytes} bytes")
+
+
+FACE_MAX_SIDE = 1024
+"""Largest side of a barcode's face image shown on a page (a barcode holds a few kB)."""
+
+
+def face_image_png(data: bytes) -> bytes | None:
+    """A barcode's face image (JPEG or JPEG 2000, as other states write it) as PNG for a web
+    page (browsers do not show JPEG 2000); None when it does not decode or is implausibly
+    large. The header is read first, so a forged size never allocates its pixels."""
+    if not data or len(data) > 65536:
+        return None
+    try:
+        probe = Image.open(io.BytesIO(data))
+        if max(probe.size) > FACE_MAX_SIDE:
+            return None
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    if image is None or max(image.shape) > FACE_MAX_SIDE:
+        return None
+    ok, png = cv2.imencode(".png", image)
+    return bytes(png) if ok else None
+
+
 def ghost_jpeg(rgb: RgbImage, paper: tuple[int, int, int] = (246, 243, 236)) -> bytes:
     """The ghost image: a smaller, pale monochrome copy blended into the paper colour.
 

@@ -1,4 +1,4 @@
-"""The development PKI (``legalize keys init-dev``).
+"""The development PKI (``legalize keys init-dev``) and its published passphrase.
 
 Dev keys are for development and tests only: their passphrase is published below and in
 ``keys/dev/README.md``, and the folder carries a ``DEV_ONLY`` marker that production
@@ -136,3 +136,17 @@ def init_dev(path: Path, at: datetime, *, passphrase: str = DEV_PASSPHRASE) -> D
         at=at,
         signers=signers,
     )
+
+
+def is_dev_keys(path: Path) -> bool:
+    """Whether ``path`` is a dev keys folder (it carries the DEV ONLY marker)."""
+    return (Path(path) / DEV_MARKER).exists()
+
+
+def dev_passphrase(keys_dir: Path, *, production: bool) -> str | None:
+    """The published passphrase, for the key files of a DEV ONLY folder in development mode
+    only; None otherwise (a real folder, or production mode, needs LEGALIZE_KEY_PASSPHRASE).
+    The service's signer loader (legalize.signers) asks here when no passphrase is set."""
+    if production or not is_dev_keys(keys_dir):
+        return None
+    return DEV_PASSPHRASE

@@ -22,14 +22,15 @@ Rules, in the order they are checked (first failure wins):
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import itertools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from asn1crypto import pem
 from cryptography import x509
@@ -38,11 +39,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from legalize.pki import oids, trustlist
-from legalize.pki.authority import Authority
 from legalize.pki.certificates import signer_id_of
 from legalize.pki.crl import BACKDATED_REASONS, revocation_reason
 from legalize.pki.ecdsa import PublicKey
 from legalize.pki.errors import EcdsaError, PkiError
+
+if TYPE_CHECKING:
+    # Only the export writes from an authority: a verifier loading a store never needs it.
+    from legalize.pki.authority import Authority
 
 OK: Final = "OK"
 SIGNER_UNKNOWN: Final = "SIGNER_UNKNOWN"
@@ -192,7 +196,13 @@ class TrustStore:
             if id(c) in refused
         ]
         store.skipped = tuple(skipped) + tuple(named)
-        store.trust_list = trustlist.read_trust_list(folder, store.roots)
+        listed = trustlist.read_trust_list(folder, store.roots)
+        # Readers that trust the summary alone (the browser) must see what the files say.
+        summary = listed.signers if listed is not None else None
+        if listed is not None and summary is not None and list(summary) != store.signer_summary():
+            problem = "the signer summary disagrees with the certificates and CRLs"
+            listed = replace(listed, verified=False, problems=(*listed.problems, problem))
+        store.trust_list = listed
         return store
 
     # -- lookups --------------------------------------------------------------------------
@@ -256,6 +266,49 @@ class TrustStore:
             message = f"the signer may sign {allowed}, not {doc_type}"
             return SignerStatus(SIGNER_NOT_ALLOWED, message, data)
         return SignerStatus(OK, "the signer is trusted", data)
+
+    def signer_summary(self) -> list[dict[str, Any]]:
+        """Each signer the store trusts, as the signed trust list states it for verifiers that
+        parse neither X.509 nor CRLs (the /scan page's JavaScript, docs/web-check.md).
+
+        Per signer: ``signer_id`` and ``cert_reference`` (what a seal names), ``curve``,
+        ``public_key`` (named-curve SubjectPublicKeyInfo, Base64 DER: WebCrypto imports it),
+        the validity of the whole chain (latest not-before, earliest not-after),
+        ``doc_types`` (None: any) and ``revoked`` (None, or since when, the reason and
+        ``always``: a reason that revokes for every date, as rule 2 above). Time-independent:
+        the reader judges it at its own time. Signers that do not chain to an anchor, or
+        whose key usage forbids signing, are left out.
+        """
+        summary: list[dict[str, Any]] = []
+        for cert in self.certificates:
+            if _is_ca(cert):
+                continue
+            profile = self._profile(cert)
+            if profile.anchor is None or not profile.may_sign:
+                continue
+            try:
+                key = PublicKey.of_certificate(cert)
+            except (EcdsaError, UnsupportedAlgorithm, ValueError):
+                continue  # not an EC key of an allowed curve: no seal verifies against it
+            revoked = None
+            if profile.revocations:
+                _who, since, reason, always = min(profile.revocations, key=lambda r: r[1])
+                revoked = {"since": since.isoformat(), "reason": reason, "always": always}
+            summary.append(
+                {
+                    "signer_id": profile.data["signer_id"],
+                    "cert_reference": profile.data["serial"],
+                    "curve": key.curve.name,
+                    "public_key": base64.b64encode(
+                        PublicKey.of_point(key.curve.name, key.point).spki_der
+                    ).decode(),
+                    "not_before": max(link[1] for link in profile.links).isoformat(),
+                    "not_after": min(link[2] for link in profile.links).isoformat(),
+                    "doc_types": profile.data["doc_types"],
+                    "revoked": revoked,
+                }
+            )
+        return sorted(summary, key=lambda s: (str(s["signer_id"]), str(s["cert_reference"])))
 
     def _profile(self, cert: x509.Certificate) -> _Profile:
         """Everything about ``cert`` that does not depend on the time, computed once.
@@ -388,6 +441,8 @@ def export_trust_store(
     With the root's ``passphrase`` and ``at``, also a signed ``trust-list.json`` over the folder
     (DESIGN §4); without, an old list is removed, since it would no longer match.
     """
+    from legalize.pki.authority import Authority
+
     authority = source if isinstance(source, Authority) else Authority.open(Path(source))
     if passphrase is not None and at is None:
         raise PkiError("signing the trust list needs its issue time (at)")
@@ -407,8 +462,11 @@ def export_trust_store(
     written.append(crl)
     if passphrase is not None and at is not None:
         root_key = authority.root_key(passphrase)
+        signers = TrustStore.load(out_dir).signer_summary()
         written.append(
-            trustlist.write_trust_list(out_dir, authority.root_certificate, root_key, at)
+            trustlist.write_trust_list(
+                out_dir, authority.root_certificate, root_key, at, signers=signers
+            )
         )
     return written
 

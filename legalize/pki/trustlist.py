@@ -7,11 +7,15 @@ it is current — signed by the root, so an offline verifier knows how fresh its
     {"format": "legalize-trust-list/1", "issuer": "<root subject>",
      "issued_at": "...", "next_update": "...",
      "files": [{"name": "LK-root.crt", "sha256": "<hex>"}, ...],
+     "signers": [{"signer_id": "LKTD", "cert_reference": "1A2B3", "public_key": "<b64>", ...}],
      "signature": {"algorithm": "ecdsa-with-SHA384", "signer_sha256": "<hex of root DER>",
                    "value": "<base64 DER ECDSA signature>"}}
 
 The signature covers the canonical JSON (sorted keys, no blanks, ASCII) of everything except
-``signature``. Time is a parameter; nothing here reads the clock.
+``signature``. ``signers`` (optional; ``TrustStore.signer_summary``) restates what the listed
+certificates and CRLs say of each signer, so a reader without an X.509 and CRL parser — the
+/scan page's JavaScript — verifies seals from the signed list alone; readers that parse the
+files ignore it. Time is a parameter; nothing here reads the clock.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -54,6 +58,9 @@ class TrustList:
     """Signed by a root in the store, and every listed file present and unchanged."""
     problems: tuple[str, ...]
     """Why not verified (empty when verified); also unlisted certificate/CRL files."""
+    signers: tuple[dict[str, Any], ...] | None = None
+    """The signed signer summary, when the list carries one (``TrustStore.load`` checks that
+    it agrees with the certificates and CRLs)."""
 
     def is_stale(self, at: datetime) -> bool:
         return self.next_update is None or self.next_update < at
@@ -74,8 +81,11 @@ def write_trust_list(
     root_key: ec.EllipticCurvePrivateKey,
     at: datetime,
     validity: timedelta = VALIDITY,
+    *,
+    signers: Sequence[Mapping[str, Any]] | None = None,
 ) -> Path:
-    """Sign the list of the certificate and CRL files now in ``folder``."""
+    """Sign the list of the certificate and CRL files now in ``folder`` (and ``signers``, the
+    summary of them, when given)."""
     if at.tzinfo is None:
         raise PkiError("times must be timezone-aware (UTC)")
     if root_cert.public_key() != root_key.public_key():
@@ -100,6 +110,8 @@ def write_trust_list(
         "next_update": (at + validity).isoformat(),
         "files": files,
     }
+    if signers is not None:
+        document["signers"] = [dict(entry) for entry in signers]
     signature = root_key.sign(_canonical(document), ec.ECDSA(_HASHES[algorithm]))
     document["signature"] = {
         "algorithm": algorithm,
@@ -127,6 +139,8 @@ def read_trust_list(folder: Path, roots: Iterable[x509.Certificate]) -> TrustLis
         next_update = datetime.fromisoformat(document["next_update"])
         signature = document["signature"]
         files = document["files"]
+        summary = document.get("signers")
+        signers = tuple(dict(s) for s in summary) if summary is not None else None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         return TrustList(None, None, False, (f"unreadable trust list: {exc}",))
 
@@ -150,7 +164,7 @@ def read_trust_list(folder: Path, roots: Iterable[x509.Certificate]) -> TrustLis
         ours = file.is_file() and file.name != FILE_NAME and not file.name.startswith(".")
         if ours and name not in listed:
             problems.append(f"file not on the signed list: {name}")
-    return TrustList(issued_at, next_update, not problems, tuple(problems))
+    return TrustList(issued_at, next_update, not problems, tuple(problems), signers)
 
 
 def _signed_by_root(

@@ -9,6 +9,7 @@ cannot be replayed. Time is a parameter everywhere.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import re
@@ -60,9 +61,15 @@ TOKEN_BYTES = 32
 
 # argon2id with the library's RFC 9106 low-memory profile: ~50 ms per check on this machine.
 _HASHER = PasswordHasher()
-# A hash to verify against when the user does not exist, so a login for an unknown name
-# costs the same time as one with a wrong password (no user enumeration by timing).
-_DUMMY_HASH = _HASHER.hash("not-a-password-of-anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so a login for an unknown name
+    costs the same time as one with a wrong password (no user enumeration by timing). Made on
+    the first such login, not at import: a command that only opens the register must not pay
+    for an argon2 hash and its 64 MiB (issue 9 measured 300 ms at import)."""
+    return _HASHER.hash("not-a-password-of-anyone")
 
 
 class User(Base):
@@ -255,7 +262,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if len(password) > MAX_PASSWORD_LENGTH:
         return None
     if user is None or not user.active:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         return None
     if not _verify(user.password_hash, password):
         return None

@@ -4,13 +4,17 @@
   0x03): tag 0x02 = the MRZ, 72 characters (2 × 36, the TD2 layout the ICAO profile
   fixes), C40. Our extension adds tag 0xC0 (holder-photo hash, 32 bytes) and 0xC1 (check
   code, C40). A reader that does not know 0xC0/0xC1 skips them and still verifies the
-  signature, which covers the whole message zone. The same messages travel in an IDB
-  (message 0x02 = the C40 MRZ, 0xC0, 0xC1).
+  signature, which covers the whole message zone. In an IDB the MRZ travels as ICAO's ETD
+  message (type 0x02 holding the profile's feature list: ``02 30`` + the C40 MRZ), our
+  extension as top-level messages 0xC0-0xC2, and optionally the holder's face image (0x80,
+  JPEG or JPEG 2000). Barcodes we issued before this form (message 0x02 = the bare C40 MRZ)
+  still read.
 - **Legalization** (ours; feature reference 0xF0, category 0x0E — an even category like the
   national TR-03137 profiles, clear of ICAO's 5D01/5E03 and Germany's F8-FD references):
   number, country, signed by, capacity, seal/stamp of, place, SHA-256 of the underlying
   document, optional check code; the date is the header's document issue date.
-- Other issuers' published profiles (ICAO visa, the German TR-03137 ones) decode by
+- Other issuers' profiles and IDB messages decode by the catalog
+  (:mod:`legalize.seal.catalog`, ``legalize/data/seal_profiles.toml``) through
   :mod:`legalize.seal.thirdparty` to :class:`ThirdPartySeal`.
 - Anything else decodes to :class:`GenericSeal`: its messages, unread.
 """
@@ -25,15 +29,30 @@ from legalize.kinds import DocumentType
 from legalize.pki import curves, ecdsa
 from legalize.pki.signer import Signer
 from legalize.seal import c40, checkcode, idb, thirdparty, vds
+from legalize.seal.catalog import catalog
 from legalize.seal.errors import SealMalformed, SealUnreadable
-from legalize.seal.thirdparty import ThirdPartySeal
-from legalize.seal.tlv import Tlv
+from legalize.seal.features import (
+    Document,
+    Field,
+    decode_value,
+    image_format,
+    mrz_lines,
+    read_features,
+    unknown,
+)
+from legalize.seal.thirdparty import ThirdPartySeal, face_image_data
+from legalize.seal.tlv import Tlv, read_all
 
 ETD_FEATURE_REF = 0x5E
 ETD_CATEGORY = 0x03
 ETD_MRZ = 0x02
 IDB_ETD = 0x02
-"""IDB message type of the emergency travel document (value: the C40 MRZ)."""
+"""IDB message type of the emergency travel document (value: the ETD profile's features)."""
+IDB_FACE_IMAGE = 0x80
+"""IDB message type of the holder's face image (JPEG or JPEG 2000)."""
+MAX_FACE_IMAGE = 4096
+"""Largest face image we put in a barcode (bytes): a QR code holds at most 2,953 bytes, so
+anything larger could not be printed anyway."""
 PHOTO_HASH = 0xC0
 PHOTO_HASH_BYTES = 32
 """Length of the photo-hash message (tag 0xC0): part of the seal format, fixed here so the seal
@@ -62,13 +81,12 @@ MRZ_LENGTH = 72
 MRZ_LINE = 36
 
 LEGALIZATION_LIMITS = {
-    "number": 20,
-    "signed_by": 40,
-    "capacity": 36,
-    "seal_of": 48,
-    "place": 20,
+    f.name: f.max
+    for f in catalog().profiles["LEGALIZATION"].features.values()
+    if f.coding == "UTF8"
 }
-"""Maximum UTF-8 bytes per text field. With every field full, a check code and a P-256
+"""Maximum UTF-8 bytes per text field (from the catalog: number 20, signed_by 40, capacity
+36, seal_of 48, place 20). With every field full, a check code and a P-256
 signer the seal is 310 bytes, and its QR text (27-character URL prefix + Base32) 523
 characters: QR version 14 at error correction M, the largest that decoded every capture in
 RESEARCH §2 (see docs/seal-format.md for the figures)."""
@@ -101,6 +119,11 @@ class TtdSeal:
     """The check code, grouped (``XXXX-XXXX-XXXX-XX``)."""
     printed_mrz: str | None = None
     """The TD3 MRZ printed on the page (88 characters, two lines of 44), when carried."""
+    face_image: bytes | None = None
+    """The holder's face image (JPEG or JPEG 2000), when an IDB carries one."""
+    other: tuple[Field, ...] = ()
+    """Other messages of the seal (an IDB's expiry date, national fields, unknown tags),
+    decoded by the catalog."""
 
     @property
     def mrz_lines(self) -> tuple[str, str]:
@@ -116,12 +139,13 @@ class TtdSeal:
 
     @cached_property
     def expiry_date(self) -> date | None:
-        """Date of expiry from the MRZ (YYMMDD, read as 20YY); None if unreadable."""
+        """Date of expiry from the MRZ (YYMMDD, read as 20YY), else from an IDB expiry-date
+        message; None if neither is readable."""
         raw = self.mrz[MRZ_LINE + 21 : MRZ_LINE + 27]
         try:
             return date(2000 + int(raw[:2]), int(raw[2:4]), int(raw[4:]))
         except ValueError:
-            return None
+            return Document(self.other).expiry_date
 
     def fields(self) -> dict[str, object]:
         """The decoded fields for a verification report."""
@@ -147,7 +171,30 @@ class TtdSeal:
             ),
             "photo_hash": self.photo_hash.hex() if self.photo_hash else None,
             "check_code": self.check_code,
+            **({"face_image": face_image_data(self.face_image)} if self.face_image else {}),
+            "decoded": [f.to_json() for f in self._decoded()],
         }
+
+    def _decoded(self) -> tuple[Field, ...]:
+        """The seal's content as labelled catalog fields, for display."""
+        out = [_field("TTD", ETD_MRZ, mrz_lines(self.mrz, "TD2"))]
+        if self.photo_hash is not None:
+            out.append(_field("TTD", PHOTO_HASH, self.photo_hash))
+        if self.check_code is not None:
+            out.append(_field("TTD", CHECK_CODE, self.check_code))
+        if self.printed_mrz is not None:
+            out.append(_field("TTD", PRINTED_MRZ, mrz_lines(self.printed_mrz, "TD3")))
+        if self.face_image is not None:
+            face = catalog().idb_messages[IDB_FACE_IMAGE]
+            out.append(decode_value(face, self.face_image, catalog()))
+        return (*out, *self.other)
+
+
+def _field(profile: str, tag: int, value: str | bytes | tuple[str, ...]) -> Field:
+    """A value of one of our profiles, labelled by the catalog (display only: our profiles
+    are read by the code below, which checks more than lengths)."""
+    defn = catalog().profiles[profile].features[tag]
+    return Field(tag, defn.name, defn.coding, defn.label, value, (), defn.mrz_form)
 
 
 @dataclass(frozen=True)
@@ -186,7 +233,22 @@ class LegalizationSeal:
             "place": self.place,
             "document_sha256": self.document_sha256.hex(),
             "check_code": self.check_code,
+            "decoded": [f.to_json() for f in self._decoded()],
         }
+
+    def _decoded(self) -> tuple[Field, ...]:
+        values: list[tuple[int, str | bytes]] = [
+            (LEG_NUMBER, self.number),
+            (LEG_COUNTRY, self.country),
+            (LEG_SIGNED_BY, self.signed_by),
+            (LEG_CAPACITY, self.capacity),
+            (LEG_SEAL_OF, self.seal_of),
+            (LEG_PLACE, self.place),
+            (LEG_DOCUMENT_SHA256, self.document_sha256),
+        ]
+        if self.check_code is not None:
+            values.append((CHECK_CODE, self.check_code))
+        return tuple(_field("LEGALIZATION", tag, value) for tag, value in values)
 
 
 @dataclass(frozen=True)
@@ -303,6 +365,8 @@ def _header(
 
 def seal_ttd(data: TtdSeal, signer: Signer, at: datetime, version: int = 4) -> bytes:
     """Sign a TTD as a VDS (header version 3 or 4); returns the seal bytes."""
+    if data.face_image is not None or data.other:
+        raise ProfileError("a face image and other messages travel only in the IDB form")
     messages = _ttd_messages(data)
     header = _header(
         signer, data.issuing_country, data.issue_date, at, (ETD_FEATURE_REF, ETD_CATEGORY), version
@@ -310,13 +374,34 @@ def seal_ttd(data: TtdSeal, signer: Signer, at: datetime, version: int = 4) -> b
     return _sign_vds(header, messages, signer)
 
 
+def _idb_messages(data: TtdSeal) -> list[Tlv]:
+    """The IDB form: ICAO's ETD message (the profile's feature list), our extension as
+    top-level messages, then the face image."""
+    if data.other:
+        raise ProfileError("other messages are read, not written")
+    mrz, *extension = _ttd_messages(data)
+    messages = [Tlv(IDB_ETD, mrz.encode()), *extension]
+    if data.face_image is not None:
+        if image_format(data.face_image) == "unknown":
+            raise ProfileError("the face image must be JPEG or JPEG 2000")
+        if len(data.face_image) > MAX_FACE_IMAGE:
+            raise ProfileError(f"the face image exceeds {MAX_FACE_IMAGE} bytes")
+        messages.append(Tlv(IDB_FACE_IMAGE, data.face_image))
+    return messages
+
+
 def seal_ttd_idb(
-    data: TtdSeal, signer: Signer, at: datetime, *, embed_certificate: bool = False
+    data: TtdSeal,
+    signer: Signer,
+    at: datetime,
+    *,
+    embed_certificate: bool = False,
+    zipped: bool = False,
 ) -> str:
-    """Sign a TTD as an ICAO IDB barcode (``RDB1B…``)."""
+    """Sign a TTD as an ICAO IDB barcode (``RDB1B…``; ``RDB1D…`` zipped)."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    messages = _ttd_messages(data)
+    messages = _idb_messages(data)
     cert_der = signer.certificate.public_bytes(Encoding.DER)
     hash_name = curves.default_hash(_signer_curve(signer))
     if hash_name == "sha224":  # IDB names only SHA-256/384/512; ECDSA truncates to 224 bits
@@ -330,7 +415,7 @@ def seal_ttd_idb(
     unsigned = idb.build_unsigned(header, messages)
     signature = _signed(signer, unsigned, hash_name)
     return idb.encode(
-        header, messages, signature, cert_der if embed_certificate else None, zipped=False
+        header, messages, signature, cert_der if embed_certificate else None, zipped=zipped
     )
 
 
@@ -438,25 +523,64 @@ def _utf8(container: Container, tag: int, what: str) -> str:
         raise SealMalformed(f"{what} is not UTF-8") from None
 
 
+def _etd_mrz(value: bytes) -> bytes:
+    """The C40 MRZ of an IDB ETD message: ICAO's form holds the ETD profile's feature list
+    (``02 30`` + 48 bytes); ours before it held the 48 bytes alone. A C40 value never starts
+    with 0x02 (its first character would be a shift), so the two cannot be confused."""
+    if value[:1] != bytes((ETD_MRZ,)):
+        return value
+    fields = read_features(catalog().profiles["ICAO_ETD"], read_all(value), catalog())
+    return next(
+        c40.encode("".join(f.value))
+        for f in fields
+        if f.tag == ETD_MRZ and isinstance(f.value, tuple)
+    )
+
+
+_TTD_IDB_TAGS = frozenset({IDB_ETD, PHOTO_HASH, CHECK_CODE, PRINTED_MRZ, IDB_FACE_IMAGE})
+
+
+def _read_idb(container: idb.IdbSeal) -> Profile:
+    sig_date = container.header.signature_date
+    etd = container.message(IDB_ETD)
+    if etd is None:
+        known = thirdparty.read_idb(container.header.country, sig_date, container.messages)
+        if known is not None:
+            return known
+        return GenericSeal("IDB", "IDB", container.header.country, container.messages)
+    photo, code = _read_extension(container)
+    mrz = _read_mrz(_etd_mrz(etd))
+    face = container.message(IDB_FACE_IMAGE)
+    if face is not None:
+        decode_value(catalog().idb_messages[IDB_FACE_IMAGE], face, catalog())
+    # Everything but the first of each message read above; a repeated one is shown raw.
+    taken: set[int] = set()
+    rest: list[Tlv] = []
+    repeated: list[Field] = []
+    for message in container.messages:
+        if message.tag not in _TTD_IDB_TAGS:
+            rest.append(message)
+        elif message.tag in taken:
+            repeated.append(unknown(message))
+        taken.add(message.tag)
+    return TtdSeal(
+        container.header.country,
+        sig_date if sig_date else date.min,
+        mrz,
+        photo,
+        code,
+        _read_printed_mrz(container, mrz),
+        face,
+        (*read_features(catalog().idb_messages, tuple(rest), catalog()), *repeated),
+    )
+
+
 def read_profile(container: Container) -> Profile:
     """The profile data of a decoded seal. Known profiles are read strictly (a missing or
     ill-formed required field is :class:`SealMalformed`); unknown ones give a
     :class:`GenericSeal`."""
     if isinstance(container, idb.IdbSeal):
-        mrz_raw = container.message(IDB_ETD)
-        if mrz_raw is None:
-            return GenericSeal("IDB", "IDB", container.header.country, container.messages)
-        photo, code = _read_extension(container)
-        sig_date = container.header.signature_date
-        mrz = _read_mrz(mrz_raw)
-        return TtdSeal(
-            container.header.country,
-            sig_date if sig_date else date.min,
-            mrz,
-            photo,
-            code,
-            _read_printed_mrz(container, mrz),
-        )
+        return _read_idb(container)
     header = container.header
     if (header.feature_ref, header.type_category) == (ETD_FEATURE_REF, ETD_CATEGORY):
         photo, code = _read_extension(container)

@@ -1,156 +1,116 @@
-"""Published VDS profiles of other issuers, read so that their seals verify here too.
+"""Seals of other issuers, decoded by the profile catalog (``legalize/data/seal_profiles.toml``)
+so that their content is shown, not only their signature verified.
 
-ICAO 9303-13's visa, and BSI TR-03137's German profiles (arrival attestation, residence
-permit, supplementary sheet, social insurance card, address stickers). A profile is named by
-its feature definition reference and document type category; each tag has a coding. Tags a
-profile does not list are kept undecoded; nothing here refuses a seal.
+A VDS is read by the profile its header names (ICAO 9303-13's visa, BSI TR-03137's German
+profiles, whatever the catalog lists); an IDB by its message types (visa and ETD messages
+holding their VDS profile's features, MRZ of each document form, face image, expiry date,
+...). Tags the catalog does not list are kept raw; nothing here refuses a seal for them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from types import MappingProxyType
+from typing import Any
 
-from legalize.seal import c40
-from legalize.seal.errors import SealMalformed
+from legalize.seal.catalog import catalog
+from legalize.seal.features import Document, Field, json_value, read_features
+from legalize.seal.features import image_format as image_format
 from legalize.seal.tlv import Tlv
 
-
-class Coding(Enum):
-    C40 = "C40"
-    MRZ = "MRZ"
-    """C40 with spaces read back as the MRZ filler ``<``."""
-    UTF8 = "UTF8"
-    BYTE = "BYTE"
-    BYTES = "BYTES"
+IDB_TITLE: Mapping[str, str] = MappingProxyType(
+    {"en": "ICAO barcode", "si": "ICAO තීරු කේතය", "ta": "ICAO பட்டைக் குறியீடு"}
+)
 
 
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    fields: dict[int, tuple[str, Coding]]
-
-
-PROFILES: dict[tuple[int, int], Profile] = {
-    (0x5D, 0x01): Profile(
-        "ICAO_VISA",
-        {
-            0x01: ("mrz_mrva", Coding.MRZ),
-            0x02: ("mrz_mrvb", Coding.MRZ),
-            0x03: ("number_of_entries", Coding.BYTE),
-            0x04: ("duration_of_stay", Coding.BYTES),
-            0x05: ("passport_number", Coding.C40),
-            0x06: ("visa_type", Coding.BYTES),
-            0x07: ("additional_features", Coding.BYTES),
-        },
-    ),
-    (0xFD, 0x02): Profile(
-        "ARRIVAL_ATTESTATION", {0x02: ("mrz", Coding.MRZ), 0x03: ("azr", Coding.C40)}
-    ),
-    (0xFB, 0x06): Profile(
-        "RESIDENCE_PERMIT", {0x02: ("mrz", Coding.MRZ), 0x03: ("passport_number", Coding.C40)}
-    ),
-    (0xFA, 0x06): Profile(
-        "SUPPLEMENTARY_SHEET", {0x04: ("mrz", Coding.MRZ), 0x05: ("sheet_number", Coding.C40)}
-    ),
-    (0xFC, 0x04): Profile(
-        "SOCIAL_INSURANCE_CARD",
-        {
-            0x01: ("social_insurance_number", Coding.C40),
-            0x02: ("surname", Coding.UTF8),
-            0x03: ("first_name", Coding.UTF8),
-            0x04: ("birth_name", Coding.UTF8),
-        },
-    ),
-    (0xF8, 0x0A): Profile(
-        "ADDRESS_STICKER_PASSPORT",
-        {
-            0x01: ("document_number", Coding.C40),
-            0x02: ("ags", Coding.C40),
-            0x03: ("postal_code", Coding.C40),
-        },
-    ),
-    (0xF9, 0x08): Profile(
-        "ADDRESS_STICKER_ID",
-        {
-            0x01: ("document_number", Coding.C40),
-            0x02: ("ags", Coding.C40),
-            0x03: ("address", Coding.C40),
-        },
-    ),
-    (0xF9, 0x0C): Profile(
-        "ADDRESS_STICKER_RP",
-        {
-            0x01: ("document_number", Coding.C40),
-            0x02: ("ags", Coding.C40),
-            0x03: ("address", Coding.C40),
-        },
-    ),
-}
+def face_image_data(image: bytes) -> dict[str, Any]:
+    """How a report carries a face image: its format, size and the bytes in Base64 (so the
+    CLI can write it out and a web page can show it)."""
+    return {
+        "format": image_format(image),
+        "bytes": len(image),
+        "base64": base64.b64encode(image).decode("ascii"),
+    }
 
 
 @dataclass(frozen=True)
 class ThirdPartySeal:
-    """A seal of another issuer's published profile, decoded field by field."""
+    """A seal of a published profile, decoded field by field."""
 
     profile: str
     issuing_country: str
-    issue_date: date
-    values: dict[str, str | int]
-    """Decoded fields by name; bytes fields as hex."""
-    unknown: tuple[Tlv, ...]
-    """Messages the profile does not list, kept as they are."""
+    issue_date: date | None
+    """VDS: the header's document issue date; IDB: the signature creation date, if any."""
+    decoded: tuple[Field, ...]
+    """Every message in order, unknown tags included (coding ``UNKNOWN``)."""
+    container: str = "VDS"
+    title: Mapping[str, str] = field(default_factory=lambda: IDB_TITLE)
+
+    @property
+    def document(self) -> Document:
+        return Document(self.decoded)
+
+    @property
+    def values(self) -> dict[str, str | int]:
+        """Known fields by name (MRZ lines joined, bytes as hex, dates ISO); the first of a
+        name wins."""
+        out: dict[str, str | int] = {}
+        for item in self.document.all():
+            if item.coding in ("UNKNOWN", "IMAGE", "PROFILE") or item.name in out:
+                continue
+            value = item.value
+            if isinstance(value, tuple):
+                out[item.name] = "".join(value)
+            elif isinstance(value, str | int) and not isinstance(value, bool):
+                out[item.name] = value
+            else:
+                out[item.name] = json_value(item)
+        return out
+
+    @property
+    def unknown(self) -> tuple[Tlv, ...]:
+        return tuple(
+            Tlv(f.tag, f.value)
+            for f in self.document.all()
+            if f.coding == "UNKNOWN" and isinstance(f.value, bytes)
+        )
 
     @property
     def mrz(self) -> str | None:
-        for key in ("mrz", "mrz_mrvb", "mrz_mrva"):
-            value = self.values.get(key)
-            if isinstance(value, str):
-                return value
-        return None
+        item = self.document.mrz
+        return "".join(item.value) if item is not None and isinstance(item.value, tuple) else None
 
     @property
     def expiry_date(self) -> date | None:
-        """Date of expiry / 'valid until' from a two-line MRZ (TD2, TD3, MRV-A, MRV-B all
-        put it at characters 22-27 of line 2), read as 20YY; None when there is none."""
-        mrz = self.mrz
-        if mrz is None or len(mrz) % 2:
-            return None
-        line2 = mrz[len(mrz) // 2 :]
-        raw = line2[21:27]
-        try:
-            return date(2000 + int(raw[:2]), int(raw[2:4]), int(raw[4:6]))
-        except ValueError:
-            return None
+        return self.document.expiry_date
+
+    @property
+    def face_image(self) -> bytes | None:
+        return self.document.face_image
 
     def fields(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "profile": self.profile,
+            "container": self.container,
+            "title": dict(self.title),
             "issuing_country": self.issuing_country,
-            "issue_date": self.issue_date.isoformat(),
-            **self.values,
-            "unknown_messages": [
-                {"tag": f"0x{m.tag:02X}", "value": m.value.hex()} for m in self.unknown
-            ],
+            "issue_date": self.issue_date.isoformat() if self.issue_date else None,
         }
-
-
-def _decode(value: bytes, coding: Coding) -> str | int:
-    if coding is Coding.MRZ:
-        return c40.decode_mrz(value)
-    if coding is Coding.C40:
-        return c40.decode(value)
-    if coding is Coding.UTF8:
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            raise SealMalformed("field is not UTF-8") from None
-    if coding is Coding.BYTE:
-        if len(value) != 1:
-            raise SealMalformed("one-byte field of another length")
-        return value[0]
-    return value.hex()
+        for item in self.document.all():
+            if item.coding not in ("UNKNOWN", "PROFILE", "IMAGE") and item.name not in out:
+                out[item.name] = json_value(item)
+        if self.expiry_date is not None:
+            out["expiry_date"] = self.expiry_date.isoformat()
+        if self.face_image is not None:
+            out["face_image"] = face_image_data(self.face_image)
+        out["unknown_messages"] = [
+            {"tag": f"0x{m.tag:02X}", "value": m.value.hex()} for m in self.unknown
+        ]
+        out["decoded"] = [f.to_json() for f in self.decoded]
+        return out
 
 
 def read(
@@ -160,16 +120,28 @@ def read(
     issue_date: date,
     messages: tuple[Tlv, ...],
 ) -> ThirdPartySeal | None:
-    """Decode by a published profile; None when (feature_ref, category) names none."""
-    profile = PROFILES.get((feature_ref, category))
+    """Decode a VDS by its catalog profile; None when (feature_ref, category) names none."""
+    cat = catalog()
+    profile = cat.vds_profile(feature_ref, category)
     if profile is None:
         return None
-    values: dict[str, str | int] = {}
-    unknown: list[Tlv] = []
-    for message in messages:
-        spec = profile.fields.get(message.tag)
-        if spec is None or spec[0] in values:
-            unknown.append(message)
-            continue
-        values[spec[0]] = _decode(message.value, spec[1])
-    return ThirdPartySeal(profile.name, issuing_country, issue_date, values, tuple(unknown))
+    decoded = read_features(profile, messages, cat)
+    return ThirdPartySeal(profile.name, issuing_country, issue_date, decoded, "VDS", profile.title)
+
+
+def read_idb(
+    country: str, signed_on: date | None, messages: tuple[Tlv, ...]
+) -> ThirdPartySeal | None:
+    """Decode an IDB message group by the catalog's message types; None when it holds no
+    message the catalog knows (the caller shows it raw as an unsupported profile)."""
+    cat = catalog()
+    decoded = read_features(cat.idb_messages, messages, cat)
+    if all(f.coding == "UNKNOWN" for f in decoded):
+        return None
+    group = next((f for f in decoded if f.coding == "PROFILE"), None)
+    name, title = "IDB", IDB_TITLE
+    if group is not None:
+        nested = cat.idb_messages[group.tag].profile
+        assert nested is not None
+        name, title = nested, cat.profiles[nested].title
+    return ThirdPartySeal(name, country, signed_on, decoded, "IDB", title)

@@ -123,10 +123,14 @@ def create_app(
 
     from legalize.web.api import bp as api_bp
     from legalize.web.public import bp as public_bp
+    from legalize.web.scan import bp as scan_bp
     from legalize.web.staff import bp as staff_bp
+    from legalize.web.trust_publication import bp as trust_bp
 
     csrf.exempt(api_bp)  # bearer tokens, no cookies: nothing for a cross-site form to ride on
     app.register_blueprint(public_bp)
+    app.register_blueprint(scan_bp)
+    app.register_blueprint(trust_bp, url_prefix="/trust")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(api_bp, url_prefix="/api")
     from legalize.web import seal_link

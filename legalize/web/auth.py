@@ -132,13 +132,13 @@ def api_client() -> ApiClient:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        rate_limit("rate_api")
+        rate_limit("api")
         raise WebError(401, "TOKEN_REQUIRED", "send 'Authorization: Bearer <token>'", "token")
     client = client_for_token(db(), token.strip())
     if client is None:
-        rate_limit("rate_api")
+        rate_limit("api")
         raise WebError(401, "TOKEN_INVALID", "unknown or disabled API token", "token")
-    rate_limit("rate_api", key=f"client:{client.name}")
+    rate_limit("api", key=f"client:{client.name}")
     g.api_client = client
     return client
 

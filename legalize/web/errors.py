@@ -62,7 +62,8 @@ def case_status(exc: case_errors.CaseError) -> int:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/api"
+    # /scan/status: the camera page's script reads the register's answer as JSON.
+    return request.path.startswith("/api/") or request.path in ("/api", "/scan/status")
 
 
 def error_response(

@@ -68,7 +68,7 @@ def index() -> WerkzeugResponse:
     form = CheckForm()
     if request.method == "GET":
         return page("public/check.html", form=form)
-    rate_limit("rate_public")
+    rate_limit("public")
     if not form.validate_on_submit():
         return invalid_form("public/check.html", form)
     doc = views.check_document(db(), form.number.data or "", form.check_code.data or "")

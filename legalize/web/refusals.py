@@ -45,15 +45,20 @@ def without_ids(message: str) -> str:
 
 
 def plain(exc: CaseError) -> str:
-    if exc.code in PLAIN:
-        return PLAIN[exc.code]
-    moved = _MOVED_ON.match(exc.message)
+    return plain_text(exc.code, exc.message)
+
+
+def plain_text(code: str, message: str) -> str:
+    """:func:`plain` of a refusal kept as code and message (a batch step's failures)."""
+    if code in PLAIN:
+        return PLAIN[code]
+    moved = _MOVED_ON.match(message)
     if moved and moved.group(2) in DONE:
         state, action = moved.groups()
         text = f"This case is {state} now, so it can no longer be {DONE[action]}"
     else:
-        text = without_ids(exc.message)
-    if exc.code in STALE:
+        text = without_ids(message)
+    if code in STALE:
         return (
             f"{text}. The case changed since this page was loaded (perhaps in another tab): "
             "it is shown as it is now."

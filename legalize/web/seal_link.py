@@ -69,7 +69,7 @@ def same_seal(stored_text: str | None, payload: str) -> bool:
 
 
 def seal_link(payload: str) -> WerkzeugResponse:
-    rate_limit("rate_public")
+    rate_limit("public")
     if len(payload) > PAYLOAD_MAX:
         raise WebError(400, "SEAL_UNREADABLE", "this link holds no seal", "seal")
     report = seal_report(payload, now())

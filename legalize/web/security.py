@@ -1,15 +1,14 @@
 """Rate limits and response headers.
 
 Rate limits use Flask-Limiter's storage (Redis when ``REDIS_URL`` is set, so all workers
-share one count; memory otherwise) and are applied explicitly where they belong: login,
-the public pages, the API. Limits can be changed per app through ``Config.extra``
-(``rate_login`` (sign-in attempts per address), ``rate_login_user`` (failed sign-ins per user
-name, whatever the address), ``rate_totp`` (TOTP codes per user), ``rate_public``, ``rate_api``;
-``limits`` notation such as ``10/minute``;
-``rate_prefix`` names the keys in a shared Redis).
+share one count; memory otherwise) and are applied explicitly where they belong: sign-in, the
+public pages, the API. The limits are settings (:class:`legalize.config.RateLimits`,
+``LEGALIZE_RATE_*``); their prefix names the keys in a shared Redis.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
@@ -19,13 +18,8 @@ from limits import RateLimitItem, parse
 from legalize.config import Config
 from legalize.web.errors import WebError
 
-DEFAULT_LIMITS = {
-    "rate_login": "10/minute",
-    "rate_login_user": "10/hour",
-    "rate_totp": "10/hour",
-    "rate_public": "30/minute",
-    "rate_api": "300/minute",
-}
+LimitName = Literal["public", "api", "signin", "signin_user", "totp"]
+"""A limit of :class:`legalize.config.RateLimits`."""
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -41,6 +35,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+SCAN_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+    "script-src 'self'", "script-src 'self' 'wasm-unsafe-eval'"
+)
+"""/scan only: the QR decoder polyfill compiles its WebAssembly module (our own file, served
+from our origin); still no inline script and no eval of JavaScript."""
+CACHEABLE_PREFIXES = ("/static/", "/trust/")
+"""Paths whose responses are public and set their own Cache-Control (no case data)."""
+
+
 def init_limiter(app: Flask, config: Config) -> Limiter:
     storage = config.redis_url or "memory://"
     limiter = Limiter(
@@ -49,14 +52,14 @@ def init_limiter(app: Flask, config: Config) -> Limiter:
         storage_uri=storage,
         strategy="moving-window",
         # Several deployments (or test runs) may share one Redis: keep their counts apart.
-        key_prefix=config.extra.get("rate_prefix", "legalize"),
+        key_prefix=config.rates.prefix,
         default_limits=[],
     )
     app.extensions["legalize_limiter"] = limiter
     return limiter
 
 
-def rate_limit(name: str, key: str | None = None, *, count: bool = True) -> None:
+def rate_limit(name: LimitName, key: str | None = None, *, count: bool = True) -> None:
     """Count one hit of limit ``name`` for ``key`` (default: client address); 429 when over.
     With ``count=False`` only check that the limit is not used up (:func:`count_failure`
     counts later, e.g. only failed sign-ins)."""
@@ -67,7 +70,7 @@ def rate_limit(name: str, key: str | None = None, *, count: bool = True) -> None
         raise WebError(429, "RATE_LIMITED", f"too many requests; limit is {text}")
 
 
-def count_failure(name: str, key: str) -> None:
+def count_failure(name: LimitName, key: str) -> None:
     """Count one hit of limit ``name`` for ``key`` without answering 429 now: the request
     that failed gets its own answer, the next one checked with :func:`rate_limit` the 429."""
     _, item, keys = _limit(name, key)
@@ -75,13 +78,12 @@ def count_failure(name: str, key: str) -> None:
     limiter.limiter.hit(item, *keys)
 
 
-def _limit(name: str, key: str | None) -> tuple[str, RateLimitItem, tuple[str, str, str]]:
+def _limit(name: LimitName, key: str | None) -> tuple[str, RateLimitItem, tuple[str, str, str]]:
     config: Config = current_app.extensions["legalize"].config
-    text = config.extra.get(name, DEFAULT_LIMITS[name])
+    text: str = getattr(config.rates, name)
     who = key if key is not None else (get_remote_address() or "unknown")
     # Direct hits bypass Flask-Limiter's key_prefix: name the prefix in the key ourselves.
-    prefix = config.extra.get("rate_prefix", "legalize")
-    return text, parse(text), (prefix, name, who)
+    return text, parse(text), (config.rates.prefix, name, who)
 
 
 def refuse_nul_characters() -> None:
@@ -116,7 +118,7 @@ def add_security_headers(response: Response) -> Response:
     config: Config = current_app.extensions["legalize"].config
     if request.is_secure or config.production:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
-    if not request.path.startswith("/static/"):
+    if not request.path.startswith(CACHEABLE_PREFIXES):
         # Case data must not sit in shared caches or the browser's back-forward cache; nor
         # the public answers: the QR link's URL holds the seal (the holder's data), the check
         # page a number and its status, and every page a session's CSRF token.

@@ -6,15 +6,21 @@ Used two ways:
 - by hand, to (re)write the published vectors: ``.venv/bin/python tests/vectors/build.py``.
   That writes ``tests/vectors/trust/`` and ``tests/vectors/manifest.json``; the keys are
   thrown away, so the published vectors cannot be extended with the same signers later.
+- ``.venv/bin/python tests/vectors/build.py --extend`` appends the vectors *derived* from the
+  published signed ones without any key (zipped IDB forms, whose signature covers the
+  inflated payload, and malformed or tampered IDB barcodes): the published seals and their
+  trust store stay as they are.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import shutil
 import sys
 import tempfile
+import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -25,12 +31,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+from cryptography.hazmat.primitives.serialization import Encoding  # noqa: E402
+
 from legalize.pki.authority import Authority  # noqa: E402
 from legalize.pki.curves import CURVE_NAMES  # noqa: E402
 from legalize.pki.keyfile import KeyFileSigner  # noqa: E402
 from legalize.pki.signer import Signer  # noqa: E402
 from legalize.pki.trust import export_trust_store  # noqa: E402
-from legalize.seal import c40, vds  # noqa: E402
+from legalize.seal import c40, idb, vds  # noqa: E402
 from legalize.seal.profiles import (  # noqa: E402
     LegalizationSeal,
     TtdSeal,
@@ -187,6 +195,129 @@ def icao_visa(signer: Signer, expiry: str = "261231") -> bytes:
     ]
     unsigned = vds.build_unsigned(header, messages)
     return unsigned + vds.signature_zone(signer.sign(unsigned))
+
+
+def _idb_payload(text: str) -> bytes:
+    body = text[5:]
+    return base64.b32decode(body + "=" * (-len(body) % 8))
+
+
+def _idb_text(flag: str, payload: bytes) -> str:
+    return "RDB1" + flag + base64.b32encode(payload).decode("ascii").rstrip("=")
+
+
+def derived_idb_vectors(signed_idb: str, embedded_idb: str) -> list[dict[str, Any]]:
+    """Vectors made from two published signed IDB barcodes without their key: zipping keeps
+    the signature valid (it covers the inflated payload); everything else breaks them."""
+    payload = _idb_payload(signed_idb)
+    seal = idb.decode(signed_idb)
+    # 0x61 L, 0x02 L, then the low byte of the MRZ's sixth C40 pair: the text stays C40
+    mrz_byte = len(seal.header.encode()) + 2 + 2 + 11
+    flipped = bytearray(payload)
+    flipped[mrz_byte] ^= 0x01
+    zipped = zlib.compress(payload, 9)
+    valid, invalid = VALID_AT.date().isoformat(), "INVALID"
+
+    def vec(name: str, value: str, verdict: str, codes: list[str], note: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "input": "text",
+            "value": value,
+            "at": valid,
+            "verdict": verdict,
+            "codes": codes,
+            "note": note,
+        }
+
+    return [
+        vec(
+            "ttd-idb-zipped",
+            _idb_text("D", zipped),
+            "VALID",
+            [],
+            "the ttd-idb-p256 barcode zipped (flag D): the signature covers the inflated payload",
+        ),
+        vec(
+            "ttd-idb-zipped-embedded-cert",
+            _idb_text("D", zlib.compress(_idb_payload(embedded_idb), 9)),
+            "VALID",
+            [],
+            "zipped IDB with the signer certificate embedded (0x7E)",
+        ),
+        vec(
+            "idb-zipped-flipped-mrz",
+            _idb_text("D", zlib.compress(bytes(flipped), 9)),
+            invalid,
+            ["SEAL_SIGNATURE_INVALID"],
+            "one bit of the MRZ flipped before zipping",
+        ),
+        vec(
+            "idb-zip-bomb",
+            _idb_text("D", zlib.compress(payload + bytes(1_000_000), 9)),
+            invalid,
+            ["SEAL_MALFORMED"],
+            "a zipped payload inflating to 1 MB: refused at 64 KiB, never inflated whole",
+        ),
+        vec(
+            "idb-zipped-trailing-bytes",
+            _idb_text("D", zipped + b"\x00\x01"),
+            invalid,
+            ["SEAL_MALFORMED"],
+            "bytes after the end of the zlib stream",
+        ),
+        vec(
+            "idb-zipped-truncated",
+            _idb_text("D", zipped[:-6]),
+            invalid,
+            ["SEAL_MALFORMED"],
+            "the zlib stream cut short",
+        ),
+        vec(
+            "idb-flag-zipped-not-zipped",
+            _idb_text("D", payload),
+            invalid,
+            ["SEAL_MALFORMED"],
+            "flag D on a payload that is not zlib",
+        ),
+        vec(
+            "idb-flag-unsigned-with-signature",
+            _idb_text("A", payload),
+            invalid,
+            ["SEAL_MALFORMED"],
+            "flag A (unsigned) on a payload that carries a signature",
+        ),
+        vec(
+            "idb-unknown-flag",
+            _idb_text("E", payload),
+            invalid,
+            ["SEAL_UNSUPPORTED"],
+            "flag E: not defined",
+        ),
+        vec(
+            "idb-flipped-mrz",
+            _idb_text("B", bytes(flipped)),
+            invalid,
+            ["SEAL_SIGNATURE_INVALID"],
+            "one bit of the MRZ flipped",
+        ),
+        vec(
+            "idb-flipped-signature",
+            _idb_text("B", payload[:-5] + bytes((payload[-5] ^ 1,)) + payload[-4:]),
+            invalid,
+            ["SEAL_SIGNATURE_INVALID"],
+            "one bit of the signature flipped",
+        ),
+        {
+            **vec(
+                "idb-document-expired",
+                signed_idb,
+                invalid,
+                ["DOCUMENT_EXPIRED"],
+                "ttd-idb-p256 validated the day after its MRZ expiry",
+            ),
+            "at": "2026-03-16",
+        },
+    ]
 
 
 def vectors(pki: SealPki) -> list[dict[str, Any]]:
@@ -357,7 +488,137 @@ def vectors(pki: SealPki) -> list[dict[str, Any]]:
         ["SEAL_UNSUPPORTED"],
         note="VDS version byte 0x05",
     )
+    by_name = {v["name"]: v["value"] for v in out}
+    out.extend(derived_idb_vectors(by_name["ttd-idb-p256"], by_name["ttd-idb-embedded-cert"]))
     return out
+
+
+IDB_ROOT_NAME = "Document Signing Root CA (IDB vectors)"
+
+
+def idb_pki(path: Path, at: datetime = AT) -> tuple[Authority, Signer]:
+    """A second root and one P-256 TTD signer (LKTI) for the vectors in ICAO's IDB form: the
+    first root's key was thrown away when the first vectors were published."""
+    authority = Authority.create(
+        path / "ca-idb",
+        at=at - timedelta(days=800),
+        passphrase=PASSPHRASE,
+        root_name=IDB_ROOT_NAME,
+        root_curve="secp256r1",
+        iterations=1000,
+    )
+    record = authority.issue_signer(PASSPHRASE, doc_type="TTD", at=at, code="TI", iterations=1000)
+    signer = KeyFileSigner.load(
+        authority.path / record.cert_file, authority.path / record.key_file, PASSPHRASE
+    )
+    return authority, signer
+
+
+def sample_face() -> bytes:
+    """The holder's face as an idb-face TTD carries it (from examples/holder.jpg)."""
+    from legalize.imaging.photo import face_image_jp2, photo_for_print
+
+    return face_image_jp2(photo_for_print((ROOT / "examples" / "holder.jpg").read_bytes()))
+
+
+def _resign_idb(signer: Signer, messages: list[Tlv]) -> str:
+    cert_der = signer.certificate.public_bytes(Encoding.DER)
+    header = idb.IdbHeader("LKA", 1, idb.certificate_reference(cert_der), AT.date())
+    return idb.encode(header, messages, signer.sign(idb.build_unsigned(header, messages), "sha256"))
+
+
+def icao_idb_vectors(signer: Signer) -> list[dict[str, Any]]:
+    """Our TTD in ICAO's IDB form (the ETD message holding 02 30 + MRZ), with and without
+    the face image, plain and zipped, and what must fail."""
+    face = sample_face()
+    plain = seal_ttd_idb(sample_ttd(), signer, AT)
+    with_face = seal_ttd_idb(replace(sample_ttd(), face_image=face), signer, AT)
+    messages = list(idb.decode(with_face).messages)
+    etd = messages[0]
+    face_at = len(idb.decode(with_face).signed_bytes) - len(face) // 2  # inside the image
+    flipped = bytearray(_idb_payload(with_face))
+    flipped[face_at] ^= 0x01
+    not_image = [m if m.tag != 0x80 else Tlv(0x80, b"GIF89a" + face[6:]) for m in messages]
+    short_mrz = [Tlv(0x02, Tlv(0x02, etd.value[2:-2]).encode()), *messages[1:3]]
+
+    def vec(name: str, value: str, verdict: str, codes: list[str], note: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "input": "text",
+            "value": value,
+            "at": VALID_AT.date().isoformat(),
+            "verdict": verdict,
+            "codes": codes,
+            "note": note,
+        }
+
+    return [
+        vec(
+            "ttd-idb-icao",
+            plain,
+            "VALID",
+            [],
+            "TTD as an IDB in ICAO's form: ETD message 0x02 = 02 30 + MRZ; signer LKTI",
+        ),
+        vec(
+            "ttd-idb-icao-zipped",
+            seal_ttd_idb(sample_ttd(), signer, AT, zipped=True),
+            "VALID",
+            [],
+            "the same, zipped (RDB1D)",
+        ),
+        vec(
+            "ttd-idb-face",
+            with_face,
+            "VALID",
+            [],
+            f"with the holder's face image (message 0x80, JPEG 2000, {len(face)} bytes)",
+        ),
+        vec(
+            "ttd-idb-face-zipped",
+            seal_ttd_idb(replace(sample_ttd(), face_image=face), signer, AT, zipped=True),
+            "VALID",
+            [],
+            "with the face image, zipped",
+        ),
+        vec(
+            "idb-face-flipped",
+            _idb_text("B", bytes(flipped)),
+            "INVALID",
+            ["SEAL_SIGNATURE_INVALID"],
+            "one bit of the face image flipped",
+        ),
+        vec(
+            "idb-unknown-message",
+            _resign_idb(signer, [*messages[:3], Tlv(0x99, b"kept, shown raw")]),
+            "VALID",
+            [],
+            "validly signed with an unknown message 0x99: kept and shown, never an error",
+        ),
+        vec(
+            "idb-face-not-an-image",
+            _resign_idb(signer, not_image),
+            "INVALID",
+            ["SEAL_MALFORMED"],
+            "validly signed, but message 0x80 is neither JPEG nor JPEG 2000",
+        ),
+        vec(
+            "idb-etd-short-mrz",
+            _resign_idb(signer, short_mrz),
+            "INVALID",
+            ["SEAL_MALFORMED"],
+            "validly signed, but the ETD's MRZ is 44 bytes (the profile fixes 48)",
+        ),
+    ]
+
+
+def _add_idb_root(trust: Path, authority: Authority, signer: Signer) -> None:
+    """Put the second root, its CRL and the LKTI signer into the published trust store."""
+    with tempfile.TemporaryDirectory() as tmp:
+        export_trust_store(authority, Path(tmp))
+        for item in Path(tmp).iterdir():
+            name = item.name.replace("LK-root", "LK-root-idb")
+            shutil.copy(item, trust / name)
 
 
 def write_published(target: Path = HERE) -> None:
@@ -367,14 +628,39 @@ def write_published(target: Path = HERE) -> None:
         if trust.exists():
             shutil.rmtree(trust)
         shutil.copytree(pki.trust_dir, trust)
+        authority, idb_signer = idb_pki(Path(tmp))
+        _add_idb_root(trust, authority, idb_signer)
         manifest = {
             "description": "legalize seal conformance vectors; see README.md",
             "trust_store": "trust",
-            "vectors": vectors(pki),
+            "vectors": [*vectors(pki), *icao_idb_vectors(idb_signer)],
         }
         (target / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
+def extend_published(target: Path = HERE) -> int:
+    """Append the derived vectors the published manifest lacks; returns how many."""
+    path = target / "manifest.json"
+    manifest = json.loads(path.read_text())
+    by_name = {v["name"]: v["value"] for v in manifest["vectors"]}
+    new = [
+        v
+        for v in derived_idb_vectors(by_name["ttd-idb-p256"], by_name["ttd-idb-embedded-cert"])
+        if v["name"] not in by_name
+    ]
+    if "ttd-idb-icao" not in by_name:
+        with tempfile.TemporaryDirectory() as tmp:
+            authority, signer = idb_pki(Path(tmp))
+            _add_idb_root(target / manifest["trust_store"], authority, signer)
+            new.extend(icao_idb_vectors(signer))
+    manifest["vectors"].extend(new)
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return len(new)
+
+
 if __name__ == "__main__":
-    write_published()
-    print(f"wrote {HERE / 'manifest.json'} and {HERE / 'trust'}")
+    if sys.argv[1:] == ["--extend"]:
+        print(f"appended {extend_published()} vectors to {HERE / 'manifest.json'}")
+    else:
+        write_published()
+        print(f"wrote {HERE / 'manifest.json'} and {HERE / 'trust'}")

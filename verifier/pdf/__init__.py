@@ -18,10 +18,16 @@ The steps, one module each, in report order:
   legalizations, the underlying document's hash;
 - :mod:`~verifier.pdf.policy` — their order, and what a failed step skips.
 
-:mod:`~verifier.pdf.state` holds what the steps share.
+:mod:`~verifier.pdf.state` holds what the steps share; :mod:`~verifier.pdf.pyhanko_offline`
+keeps pyHanko's signing side (and aiohttp) out of a process that only verifies.
 """
 
 from verifier.pdf.policy import verify_pdf
+from verifier.pdf.pyhanko_offline import defer_signing_api
 from verifier.pdf.structure import MAX_OBJECTS, MAX_PDF_BYTES, MAX_REVISIONS
+
+# The steps import pyhanko.sign.* inside their functions, so this runs first: pyHanko's
+# signing API (and aiohttp under it) loads only if some caller of this process signs.
+defer_signing_api()
 
 __all__ = ["MAX_OBJECTS", "MAX_PDF_BYTES", "MAX_REVISIONS", "verify_pdf"]

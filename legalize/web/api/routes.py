@@ -244,7 +244,8 @@ def create_legalization() -> Response:
                 "reference",
                 "query",
                 {"type": "string", "maxLength": 64},
-                description="host reference or document number",
+                description="search your cases: part of a host reference or document number,"
+                " a NIC or passport number, or name words",
             ),
             Param(
                 "page", "query", {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}

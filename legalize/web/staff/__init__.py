@@ -10,6 +10,7 @@ from legalize.web.staff import (  # noqa: E402, F401
     batches,
     cases,
     clearance,
+    flights,
     intake,
     login,
     paper,

@@ -13,8 +13,10 @@ from typing import Any
 from flask import Flask, current_app, flash, jsonify, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import batch, rules
+from legalize.cases import batch, batch_files, rules
 from legalize.cases.batch import BatchView
+from legalize.cases.errors import CaseError
+from legalize.cases.holds import holds as case_holds
 from legalize.cases.rules import Actor
 from legalize.kinds import Role
 from legalize.web import workflow
@@ -22,6 +24,12 @@ from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
 from legalize.web.staff import bp
+from legalize.web.staff.batch_views import (
+    batch_overview,
+    filed_message,
+    refused_upload,
+    step_result,
+)
 from legalize.web.staff.forms import ActionForm, BatchForm
 from legalize.web.state import db, now, state
 
@@ -42,6 +50,8 @@ class Job:
     total: int = 0
     running: bool = True
     failures: list[dict[str, Any]] = field(default_factory=list)
+    result: dict[str, Any] | None = None
+    """The finished step's counts and failures (BatchReport.summary, failures in plain words)."""
     error: str | None = None
 
 
@@ -62,18 +72,27 @@ def batch_create() -> WerkzeugResponse:
     form = BatchForm()
     if not form.validate_on_submit():
         return invalid_form("staff/batch_new.html", form)
-    upload = form.file.data
-    rows = batch.read_batch_file(upload.read(), upload.filename or "batch.csv")
-    report = batch.file_batch(
-        db(),
-        user_actor(current_user()),
-        (form.host_country.data or "").upper(),
-        form.reference.data or "",
-        rows,
-        now(),
-    )
-    flagged = f", {len(report.flagged)} flagged as the same person" if report.flagged else ""
-    flash(f"batch filed: {len(report.succeeded)} cases, {len(report.failed)} rows refused{flagged}")
+    try:
+        upload = batch_files.read_upload(
+            [
+                batch_files.Upload(f.filename or "batch.csv", f.read())
+                for f in (form.file.data, form.photos.data)
+                if f is not None and getattr(f, "filename", None)
+            ]
+        )
+        rows = batch.read_batch_file(upload.data, upload.filename)
+        report = batch.file_batch(
+            db(),
+            user_actor(current_user()),
+            (form.host_country.data or "").upper(),
+            form.reference.data or "",
+            rows,
+            now(),
+            photos=upload.photos,
+        )
+    except CaseError as exc:  # the whole upload refused: say so beside its field
+        return refused_upload(form, exc)
+    flash(filed_message(report.summary()))
     return redirect(url_for("staff.batch_status", batch_id=report.batch_id))
 
 
@@ -81,20 +100,8 @@ def progress(batch_id: int) -> dict[str, Any]:
     view: BatchView = batch.get_batch(db(), batch_id)
     db().rollback()
     job = _jobs().get(batch_id)
-    issued = sum(view.states.get(s, 0) for s in ("issued", "used", "expired", "revoked"))
     return {
-        "batch_id": view.id,
-        "host_country": view.host_country,
-        "reference": view.reference,
-        "rows_total": view.rows_total,
-        "rows_failed": view.rows_failed,
-        "errors": [
-            {"line": e.line, "field": e.field, "code": e.code, "message": e.message}
-            for e in view.errors
-        ],
-        "filed": len(view.case_ids),
-        "states": view.states,
-        "issued": issued,
+        **batch_overview(view),
         "job": None
         if job is None
         else {
@@ -103,6 +110,7 @@ def progress(batch_id: int) -> dict[str, Any]:
             "total": job.total,
             "running": job.running,
             "failures": job.failures,
+            "result": job.result,
             "error": job.error,
         },
     }
@@ -113,7 +121,11 @@ def progress(batch_id: int) -> dict[str, Any]:
 def batch_status(batch_id: int) -> WerkzeugResponse:
     info = progress(batch_id)
     running = bool(info["job"] and info["job"]["running"])
-    return page("staff/batch.html", progress=info, action_form=ActionForm(), running=running)
+    held = case_holds(db(), [c["case_id"] for c in info["cases"]], now())
+    db().rollback()
+    return page(
+        "staff/batch.html", progress=info, action_form=ActionForm(), running=running, holds=held
+    )
 
 
 @bp.get("/batches/<int:batch_id>/progress.json")
@@ -145,7 +157,7 @@ def batch_step(batch_id: int, step: str) -> WerkzeugResponse:
         target=_run, args=(app, actor, batch_id, job, issuer), daemon=True, name=f"batch-{batch_id}"
     )
     thread.start()
-    flash(f"{step} started for batch #{batch_id}; this page shows the progress")
+    flash(f"{step.capitalize()} started; this page shows the progress")
     return redirect(url_for("staff.batch_status", batch_id=batch_id))
 
 
@@ -178,10 +190,8 @@ def _run(app: Flask, actor: Actor, batch_id: int, job: Job, issuer: Any) -> None
                     progress=tick,
                     issuing_country=state(app).config.issuing_country,
                 )
-            job.failures = [
-                {"line": f.line, "field": f.field, "code": f.code, "message": f.message}
-                for f in report.failed
-            ]
+            job.result = step_result(job.step, report.summary())
+            job.failures = job.result["failures"]
         except Exception as exc:
             job.error = getattr(exc, "code", type(exc).__name__)
         finally:

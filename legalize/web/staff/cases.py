@@ -20,6 +20,8 @@ from legalize.cases.gate import EVIDENCE
 from legalize.cases.history import lines as history_lines
 from legalize.cases.rules import Action, available_actions
 from legalize.cases.views import CaseView
+from legalize.documents.errors import DocumentError
+from legalize.documents.preview import preview_png
 from legalize.kinds import CaseKind, Role
 from legalize.registry import audit
 from legalize.registry.models import Case
@@ -27,7 +29,6 @@ from legalize.web import workflow
 from legalize.web.auth import current_user, load_user, roles_required, user_actor
 from legalize.web.errors import WebError, case_status, error_response
 from legalize.web.pages import page
-from legalize.web.preview import PreviewUnavailable, first_page_png
 from legalize.web.refusals import plain
 from legalize.web.staff import bp
 from legalize.web.staff.forms import (
@@ -42,6 +43,9 @@ from legalize.web.staff.forms import (
 )
 from legalize.web.staff.work import work_counts
 from legalize.web.state import db, now
+
+PREVIEW_WIDTH = 496
+"""Pixels of the page-1 preview: the width templates/staff/case.html shows it at."""
 
 CROSSCHECK_WORDS = {
     "match": "clean match with the NIC register",
@@ -195,8 +199,8 @@ def case_pdf(case_id: int) -> WerkzeugResponse:
 def case_preview(case_id: int) -> WerkzeugResponse:
     doc = _document(views.get_case(db(), case_id))
     try:
-        png = first_page_png(views.document_pdf(db(), doc.number))
-    except PreviewUnavailable as exc:
+        png = preview_png(views.document_pdf(db(), doc.number), width=PREVIEW_WIDTH)
+    except DocumentError as exc:
         raise WebError(503, "PREVIEW_UNAVAILABLE", str(exc)) from exc
     return Response(png, mimetype="image/png")
 

@@ -4,6 +4,7 @@ screen of a used document says when, at which port and by whom it was cleared.""
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import border, readmission, views
 from legalize.cases.errors import CaseError
+from legalize.imaging.photo import face_image_png
 from legalize.kinds import DocumentType, Role
 from legalize.pki.trust import TrustStore, TrustStoreError
 from legalize.seal.errors import SealError
@@ -52,6 +54,15 @@ def seal_report(seal_text: str, at: datetime) -> Report | None:
     if trust is None:
         return None
     return verify_seal(seal_text, trust, at)
+
+
+def seal_face(report: Report | None) -> str | None:
+    """The face image the seal carries, as a PNG data URI for the page (None: no face)."""
+    image = report.data.get("face_image") if report is not None else None
+    if not isinstance(image, dict) or not isinstance(image.get("base64"), str):
+        return None
+    png = face_image_png(base64.b64decode(image["base64"]))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii") if png else None
 
 
 def _seal_fields(text: str) -> dict[str, Any] | None:
@@ -95,13 +106,15 @@ def clear_page(
     doc = found.document
     if found.verdict is border.Verdict.NOT_OURS and status == 200:
         status = 404
+    report = seal_report(doc.seal_text, now()) if doc else None
     context: dict[str, Any] = {
         "form": form or ClearLookupForm(number=number or ""),
         "found": found,
         "looked_up": number or "",
         "doc": doc,
         "case": found.case,
-        "report": seal_report(doc.seal_text, now()) if doc else None,
+        "report": report,
+        "seal_face": seal_face(report),
         "mrz": mrz_lines(doc.seal_text) if doc else [],
         "clear_form": extra.pop("clear_form", None) or ClearForm(port=session.get(PORT_KEY, "")),
         "paper_form": PaperForm() if doc else None,

@@ -163,7 +163,11 @@ class LegalizationForm(FlaskForm):
 class BatchForm(FlaskForm):
     host_country = StringField("Host country", validators=[DataRequired(), COUNTRY])
     reference = StringField("Batch reference", validators=[DataRequired(), Length(max=64)])
-    file = FileField("CSV file", validators=[FileRequired()])
+    file = FileField(
+        "Requests: the CSV file (or one ZIP holding the CSV and the photos)",
+        validators=[FileRequired()],
+    )
+    photos = FileField("Photos: a ZIP of the JPEG or PNG files the CSV names (optional)")
 
 
 class PhotoOverrideForm(FlaskForm):

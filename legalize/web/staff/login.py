@@ -66,7 +66,7 @@ def login() -> WerkzeugResponse:
         if load_user() is not None:
             return redirect(url_for("staff.work"))
         return page("staff/login.html", form=form)
-    rate_limit("rate_login")
+    rate_limit("signin")
     if not form.validate_on_submit():
         return invalid_form("staff/login.html", form)
     # Per user name too, whatever the address: the address limit alone let one guesser with
@@ -74,10 +74,10 @@ def login() -> WerkzeugResponse:
     # refused too once the limit is used up), counted on failures only, and the same for a
     # name that does not exist (a 429 says nothing about whether the user exists).
     name_key = _name_key(form.username.data or "")
-    rate_limit("rate_login_user", key=name_key, count=False)
+    rate_limit("signin_user", key=name_key, count=False)
     user = authenticate(db(), form.username.data or "", form.password.data or "")
     if user is None:
-        count_failure("rate_login_user", name_key)
+        count_failure("signin_user", name_key)
         return page(
             "staff/login.html",
             status=401,
@@ -106,10 +106,10 @@ def login_totp() -> WerkzeugResponse:
     form = TotpForm()
     if request.method == "GET":
         return page("staff/totp.html", form=form)
-    rate_limit("rate_login")
+    rate_limit("signin")
     # Per user too: the address limit alone lets a password holder spread guesses at the
     # 6-digit code over many addresses.
-    rate_limit("rate_totp", key=f"user:{user.id}")
+    rate_limit("totp", key=f"user:{user.id}")
     if not form.validate_on_submit():
         return invalid_form("staff/totp.html", form)
     try:

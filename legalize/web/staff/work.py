@@ -11,10 +11,9 @@ from typing import Any
 
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import border, queues, readmission
+from legalize.cases import border, holds, queues
 from legalize.cases.queues import Queue
-from legalize.cases.rules import Actor
-from legalize.kinds import CaseKind, Role
+from legalize.kinds import Role
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.pages import page
 from legalize.web.staff import bp
@@ -55,19 +54,13 @@ def work() -> WerkzeugResponse:
         context["mine"] = queues.prepared_by(db(), me)
     if user.has_role(Role.BORDER_OFFICER):
         context["arrivals"] = border.arrivals(db(), now().date())
-    context["holds"] = _holds(user_actor(user), context.get("awaiting"), context.get("ready"))
+    context["holds"] = _holds(context.get("awaiting"), context.get("ready"))
     db().rollback()
     return page("staff/work.html", **context)
 
 
-def _holds(actor: Actor, *shown: Queue | None) -> dict[int, tuple[str, ...]]:
-    """Case id → what holds its approval or issuance by the viewer (legalize.cases.gate,
-    .duplicates), so the queue says it before the case is opened."""
-    out: dict[int, tuple[str, ...]] = {}
-    for queue in shown:
-        for c in queue.items if queue is not None else ():
-            if c.kind == CaseKind.READMISSION.value:
-                held = readmission.checks(db(), actor, c.id, now()).holds(actor.id)
-                if held:
-                    out[c.id] = held
-    return out
+def _holds(*shown: Queue | None) -> dict[int, tuple[str, ...]]:
+    """Case id → what holds it back (legalize.cases.holds, as on a batch's page), so the
+    queue says it before the case is opened."""
+    ids = [c.id for queue in shown if queue is not None for c in queue.items]
+    return holds.holds(db(), ids, now()) if ids else {}

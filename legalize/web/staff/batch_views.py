@@ -1,0 +1,103 @@
+"""What the batch pages say: one set of counts, from :class:`legalize.cases.batch.BatchView`
+and :meth:`legalize.cases.batch.BatchReport.summary`, so the banner, the table and the step's
+line never disagree, and failures as sentences naming the person (no ids, no codes).
+
+Kept apart from the job runner (``batches``) so the runner can move to a task queue without
+the pages changing: a step's result is a plain dict, stored wherever the job lives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+
+from legalize.cases.batch import BatchView
+from legalize.cases.errors import CaseError
+from legalize.web.errors import case_status
+from legalize.web.pages import page
+from legalize.web.refusals import plain, plain_text
+from legalize.web.staff.forms import BatchForm
+
+STEP_DONE = {"prepare": "prepared", "approve": "approved", "issue": "issued"}
+"""The past tense a finished step's line uses."""
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def filed_message(summary: dict[str, Any]) -> str:
+    """The banner after an upload: rows filed + rows refused = rows in the file."""
+    text = (
+        f"Batch filed: {summary['succeeded']} of {_plural(summary['total'], 'row')} filed as"
+        f" cases, {summary['refused']} refused"
+    )
+    if summary["flagged"]:
+        text += f", {summary['flagged']} flagged as possibly the same person as another case"
+    return text + "."
+
+
+def _failure(f: dict[str, Any]) -> dict[str, Any]:
+    return {**f, "text": plain_text(f["code"], f["message"])}
+
+
+def step_result(step: str, summary: dict[str, Any]) -> dict[str, Any]:
+    """A finished step's summary with its line (:func:`step_line`) and each failure also in
+    plain words (``text``)."""
+    return {
+        **summary,
+        "line": step_line(step, summary),
+        "failures": [_failure(f) for f in summary["failures"]],
+    }
+
+
+def step_line(step: str, result: dict[str, Any]) -> str:
+    """ "Approve finished: 19 approved, 3 refused, 18 not ready for this step." — the counts
+    add up to the batch's cases."""
+    parts = [f"{result['succeeded']} {STEP_DONE.get(step, 'done')}"]
+    if result["refused"]:
+        parts.append(f"{result['refused']} refused")
+    if result["failed"]:
+        parts.append(f"{result['failed']} failed (try again)")
+    if result["skipped"]:
+        parts.append(f"{result['skipped']} not ready for this step")
+    return f"{step.capitalize()} finished: {', '.join(parts)}."
+
+
+def batch_overview(view: BatchView) -> dict[str, Any]:
+    """The batch as the page and the JSON poll show it."""
+    return {
+        "batch_id": view.id,
+        "host_country": view.host_country,
+        "reference": view.reference,
+        "filed_at": view.filed_at.isoformat(),
+        "rows_total": view.rows_total,
+        "rows_failed": view.rows_failed,
+        "errors": [_failure(e.as_dict()) for e in view.errors],
+        "filed": view.filed,
+        "states": view.states,
+        "stages": view.stages,
+        "issued": view.issued,
+        "valid_documents": view.valid_documents,
+        "cases": [
+            {
+                "line": c.line,
+                "case_id": c.case_id,
+                "name": c.name,
+                "host_reference": c.host_reference,
+                "stage": c.stage,
+                "document_number": c.document_number,
+                "document_status": c.document_status,
+            }
+            for c in view.cases
+        ],
+    }
+
+
+def refused_upload(form: BatchForm, exc: CaseError) -> Response:
+    """The upload form again, what was typed kept, the refusal in plain words beside the
+    field at fault (the file, the photos' ZIP, the reference that exists already …)."""
+    fields = {"photos": form.photos, "reference": form.reference, "host_country": form.host_country}
+    target = fields.get(exc.field or "", form.file)
+    target.errors = [*target.errors, plain(exc)]
+    return page("staff/batch_new.html", status=case_status(exc), form=form)

@@ -1,0 +1,274 @@
+// The camera check page (/scan): start the camera, find a QR code, verify the seal on this
+// device against the signed trust list, show the signed data beside a full-width verdict,
+// and add the register's status when the network allows. The QR decoder is the browser's
+// BarcodeDetector where it reads QR codes, otherwise the barcode-detector polyfill (zxing-wasm)
+// from our own /static/vendor/ (copied there by `make vendor`; its .wasm is never fetched
+// from a CDN). A service worker (sw.js) keeps all of it for offline use.
+
+import { verifySeal } from "./verify.js";
+import { checkTrustList, pemToDer, sha256Hex } from "./trustlist.js";
+
+const root = document.getElementById("scan");
+const config = root.dataset;
+const $ = (id) => document.getElementById(id);
+const say = (text) => {
+  $("scan-message").textContent = text;
+};
+
+// --- the trust list -----------------------------------------------------------------------
+
+/** The checked trust list (fetched; the service worker answers from its cache offline). */
+async function loadTrust() {
+  const list = await (await fetch(config.trustUrl)).json();
+  const candidates = list.files.map((f) => f.name).filter((n) => n.endsWith(".crt"));
+  candidates.sort((a, b) => b.endsWith("-root.crt") - a.endsWith("-root.crt")); // roots first
+  for (const name of candidates) {
+    const pem = await (await fetch(new URL(name, new URL(config.trustUrl, location.href)))).text();
+    if ((await sha256Hex(pemToDer(pem))) === list.signature.signer_sha256) {
+      return checkTrustList({ list, rootPem: pem, pin: config.rootSha256, at: new Date() });
+    }
+  }
+  return { verified: false, problems: ["the root certificate is not published"], signers: [] };
+}
+
+function showTrust(trust) {
+  const state = $("trust-state");
+  if (!trust.verified) {
+    state.textContent = `The trust list could not be checked (${trust.problems.join("; ")}): seals cannot be verified here.`;
+    state.classList.add("stale");
+    return;
+  }
+  const issued = trust.issuedAt.toISOString().slice(0, 16).replace("T", " ");
+  const next = trust.nextUpdate.toISOString().slice(0, 10);
+  const days = Math.floor((Date.now() - trust.issuedAt) / 86400000);
+  // Offline the service worker answered from the copy it keeps: say so.
+  const where = navigator.onLine ? "" : "Offline, using the copy kept on this device. ";
+  state.textContent = where + (trust.stale
+    ? `The trust list is out of date: issued ${issued} UTC, its next update was due ${next}. Revocations since then are not known here; connect to the network and reload.`
+    : `Trust list signed by the root, issued ${issued} UTC (${days} day${days === 1 ? "" : "s"} ago), current until ${next}.`);
+  state.classList.toggle("stale", trust.stale);
+}
+
+const trustReady = loadTrust()
+  .catch((error) => ({ verified: false, problems: [`not available (${error.message})`], signers: [] }))
+  .then((trust) => {
+    showTrust(trust);
+    return trust;
+  });
+
+// --- showing a result ---------------------------------------------------------------------
+
+const VERDICTS = {
+  VALID: "Genuine seal: signed by a trusted issuer and unchanged.",
+  INVALID: "Not a valid seal: do not rely on this document.",
+  INDETERMINATE: "The seal could not be fully checked on this device.",
+};
+const STATUS_WORDS = { issued: "valid", used: "used", revoked: "revoked", expired: "expired" };
+
+/** 850714 → 1985-07-14 (MRZ birth dates carry two digits of the year). */
+function birthDate(yymmdd) {
+  if (!/^\d{6}$/.test(yymmdd)) return yymmdd;
+  const yy = +yymmdd.slice(0, 2);
+  const century = yy > new Date().getUTCFullYear() % 100 ? 1900 : 2000;
+  return `${century + yy}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4)}`;
+}
+
+function shownFields(fields) {
+  if (fields.profile === "TTD") {
+    return [
+      ["Document", "Temporary travel document"],
+      ["Name", `${fields.surname}, ${fields.given_names}`],
+      ["Date of birth", birthDate(fields.date_of_birth)],
+      ["Sex", fields.sex],
+      ["Nationality", fields.nationality],
+      ["Document number", fields.document_number],
+      ["Issued on", fields.issue_date],
+      ["Valid until", fields.expiry_date],
+      ["Issuing state", fields.issuing_country],
+    ];
+  }
+  if (fields.profile === "LEGALIZATION") {
+    return [
+      ["Document", "Legalization"],
+      ["Number", fields.number],
+      ["Country of the document", fields.country],
+      ["Signed by", fields.signed_by],
+      ["Acting in the capacity of", fields.capacity],
+      ["Bears the seal of", fields.seal_of],
+      ["At", fields.place],
+      ["On", fields.date],
+      ["SHA-256 of the underlying document", fields.document_sha256],
+    ];
+  }
+  return [];
+}
+
+function show(report) {
+  $("scan-result").hidden = false;
+  const verdict = $("scan-verdict");
+  verdict.textContent = VERDICTS[report.verdict];
+  verdict.className = `scan-verdict ${report.verdict.toLowerCase()}`;
+  verdict.dataset.verdict = report.verdict;
+  const list = $("scan-fields");
+  list.replaceChildren();
+  for (const [name, value] of shownFields(report.fields)) {
+    const dt = document.createElement("dt");
+    const dd = document.createElement("dd");
+    dt.textContent = name;
+    dd.textContent = value;
+    list.append(dt, dd);
+  }
+  const problems = $("scan-problems");
+  problems.replaceChildren();
+  for (const check of report.checks.filter((c) => c.status !== "VALID" && c.code !== "NOT_APPLICABLE")) {
+    const li = document.createElement("li");
+    li.textContent = `${check.code}: ${check.message}`;
+    problems.append(li);
+  }
+  // A photo to compare exists only on the paper of a TTD.
+  $("scan-compare").hidden = report.fields.profile !== "TTD";
+  addRegisterStatus(report);
+}
+
+// --- the register's status (online only) ---------------------------------------------------
+
+let pendingStatus = null;
+
+async function addRegisterStatus(report) {
+  const target = $("scan-register");
+  const number = report.fields.document_number || report.fields.number;
+  const code = report.fields.check_code;
+  pendingStatus = null;
+  if (report.verdict === "INVALID" || !number || !code) {
+    target.textContent = "";
+    return;
+  }
+  const url = `${config.statusUrl}?number=${encodeURIComponent(number)}&check_code=${encodeURIComponent(code)}`;
+  try {
+    const answer = await fetch(url, { cache: "no-store" });
+    if (answer.status === 404) {
+      target.textContent = "The register has no document with this number and check code. Report it to the issuing authority.";
+      target.className = "scan-register verdict-bad";
+      return;
+    }
+    if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
+    const status = await answer.json();
+    const word = STATUS_WORDS[status.status] || status.status;
+    target.textContent = `Register: ${word} (checked ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC).`;
+    target.className = `scan-register ${status.status === "issued" ? "verdict-ok" : "verdict-bad"}`;
+    target.dataset.status = status.status;
+  } catch {
+    target.textContent = "Offline: the register's status (used, revoked) is added when the network is back.";
+    target.className = "scan-register";
+    pendingStatus = report;
+  }
+}
+
+window.addEventListener("online", () => {
+  if (pendingStatus) addRegisterStatus(pendingStatus);
+  loadTrust().then(showTrust, () => undefined); // a fresher list, and no longer "offline"
+});
+
+async function check(text) {
+  const trust = await trustReady;
+  show(await verifySeal(text, trust.verified ? trust.signers : [], new Date()));
+}
+
+// --- the camera and the QR decoder ---------------------------------------------------------
+
+function loadScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.onload = resolve;
+    script.onerror = () => reject(new Error(`cannot load ${src}`));
+    document.head.append(script);
+  });
+}
+
+/** The browser's own detector if it reads QR codes, else the polyfill with our local wasm. */
+async function qrDetector() {
+  if ("BarcodeDetector" in window && (await window.BarcodeDetector.getSupportedFormats()).includes("qr_code")) {
+    return new window.BarcodeDetector({ formats: ["qr_code"] });
+  }
+  const vendor = new URL(config.vendorUrl, location.href);
+  await loadScript(new URL("barcode-detector.js", vendor).href);
+  const api = window.BarcodeDetectionAPI;
+  // Without this the polyfill fetches its .wasm from a CDN: ours is served from our origin.
+  api.prepareZXingModule({
+    overrides: { locateFile: (path, prefix) => (path.endsWith(".wasm") ? new URL(path, vendor).href : prefix + path) },
+    fireImmediately: true,
+  });
+  return new api.BarcodeDetector({ formats: ["qr_code"] });
+}
+
+const CAMERA_ERRORS = {
+  NotAllowedError: "Camera permission was denied. Allow the camera for this site in the browser's settings and try again, or paste the QR text below.",
+  SecurityError: "Camera permission was denied. Allow the camera for this site in the browser's settings and try again, or paste the QR text below.",
+  NotFoundError: "No camera was found on this device. Paste the QR text below instead.",
+  OverconstrainedError: "No suitable camera was found on this device. Paste the QR text below instead.",
+  NotReadableError: "The camera is in use by another application. Close it and try again.",
+};
+
+async function startCamera() {
+  if (!navigator.mediaDevices?.getUserMedia) {
+    say("This browser gives the page no camera (it needs HTTPS and camera support). Paste the QR text below instead.");
+    return;
+  }
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+  } catch (error) {
+    say(CAMERA_ERRORS[error.name] || `The camera could not be started (${error.name}).`);
+    root.dataset.cameraError = error.name;
+    return;
+  }
+  const video = $("scan-video");
+  video.srcObject = stream;
+  video.hidden = false;
+  await video.play();
+  say("Looking for a QR code…");
+  let detector;
+  try {
+    detector = await qrDetector();
+  } catch (error) {
+    say(`The QR decoder could not be loaded (${error.message}). Paste the QR text below instead.`);
+    stream.getTracks().forEach((t) => t.stop());
+    return;
+  }
+  const stop = () => {
+    stream.getTracks().forEach((t) => t.stop());
+    video.hidden = true;
+  };
+  const tick = async () => {
+    try {
+      const found = video.readyState >= 2 ? await detector.detect(video) : [];
+      if (found.length) {
+        stop();
+        say("QR code read.");
+        $("scan-text").value = found[0].rawValue;
+        await check(found[0].rawValue);
+        return;
+      }
+    } catch (error) {
+      say(`The QR decoder failed (${error.message}).`);
+      stop();
+      return;
+    }
+    setTimeout(tick, 200);
+  };
+  tick();
+}
+
+$("scan-start").addEventListener("click", startCamera);
+$("scan-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  check($("scan-text").value);
+});
+
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker
+    .register(config.workerUrl, { scope: new URL("scan", new URL(config.workerUrl, location.href)).pathname })
+    .then(() => (root.dataset.worker = "registered"))
+    .catch((error) => (root.dataset.worker = `failed: ${error.message}`));
+}

@@ -1,0 +1,66 @@
+"""/scan, its service worker and /scan/status without a browser: headers, CSP, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from flask import Flask
+from web_app import make_env, seeded_sqlite
+
+from legalize.pki.devkeys import DevPki
+from legalize.pki.trust import TrustStore
+
+
+@pytest.fixture
+def app(dev_pki: DevPki, tmp_path: Path, web_template: Any) -> Flask:
+    url, tokens = seeded_sqlite(tmp_path, web_template)
+    return make_env(url, tokens, keys_dir=Path(dev_pki.dir)).app
+
+
+def test_scan_page_pins_the_root_and_runs_no_inline_script(app: Flask, dev_pki: DevPki) -> None:
+    page = app.test_client().get("/scan")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    root = TrustStore.load(dev_pki.trust_dir).roots[0]
+    pin = hashlib.sha256(root.public_bytes(serialization.Encoding.DER)).hexdigest()
+    assert f'data-root-sha256="{pin}"' in html
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.DOTALL)
+    assert scripts and all('src="/static/' in attrs and not body.strip() for attrs, body in scripts)
+    csp = page.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'wasm-unsafe-eval';" in csp  # the decoder's wasm, no JS eval
+    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    other = app.test_client().get("/")
+    assert "wasm-unsafe-eval" not in other.headers["Content-Security-Policy"]  # /scan only
+
+
+def test_service_worker_is_served_from_the_root(app: Flask) -> None:
+    worker = app.test_client().get("/scan-sw.js")
+    assert worker.status_code == 200
+    assert worker.mimetype == "text/javascript"
+    assert worker.headers["Cache-Control"] == "no-store"  # a new worker is taken at once
+    assert b"legalize-scan-v1" in worker.data
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "field"),
+    [
+        ("", 422, "number"),
+        ("number=T1", 422, "check_code"),
+        ("number=" + "9" * 21 + "&check_code=X", 422, "number"),
+        ("number=T1&check_code=" + "X" * 41, 422, "check_code"),
+        ("number=T26000001&check_code=AAAA-BBBB-CCCC-DD", 404, None),
+    ],
+)
+def test_status_refuses_bad_input_as_json(
+    app: Flask, query: str, status: int, field: str | None
+) -> None:
+    answer = app.test_client().get(f"/scan/status?{query}")
+    assert answer.status_code == status
+    error = answer.get_json()["error"]
+    assert error["field"] == field
+    assert answer.headers["Cache-Control"] == "no-store"

@@ -1,0 +1,269 @@
+"""The camera check (/scan) in headless chromium: a fake camera shows the QR code of an issued
+TTD (Chromium's --use-file-for-fake-video-capture, a Y4M video made from the QR of the seal
+the register holds for the document); the page decodes it (the barcode-detector polyfill and
+its wasm from our origin: Linux chromium has no BarcodeDetector), verifies the seal with
+WebCrypto against the signed trust list and adds the register's status. Then the same offline:
+after a first visit installs the service worker, the server is stopped and the network cut
+(DevTools emulation), and the page still loads, decodes and verifies; the register's status
+is added once the network is back. Screenshots go to the test's tmp directory."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import qrcode
+import support
+from PIL import Image
+from test_web_browser import _driver
+from web_app import WebEnv, bearer, make_env, portrait_jpeg, seed, staff_client
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from legalize.web.scan import SERVICE_WORKER  # noqa: F401 - the page's worker exists
+
+VENDOR = Path(__file__).resolve().parents[1] / "legalize" / "web" / "static" / "vendor"
+
+
+@dataclass
+class Live:
+    env: WebEnv
+    number: str
+    seal_text: str
+    port: int
+    server: BaseWSGIServer | None = None
+    thread: threading.Thread | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.server = make_server("127.0.0.1", self.port, self.env.app, threaded=True)
+        self.port = self.server.server_port
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        if self.server is not None and self.thread is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join(timeout=10)
+            self.server = None
+
+
+def issued_ttd(env: WebEnv) -> tuple[str, str]:
+    """File, prepare, approve and issue a TTD; its number and the QR text the register holds."""
+    filed = env.app.test_client().post(
+        "/api/readmissions",
+        json={
+            "host_reference": "DE-SCAN-1",
+            "port_of_entry": "CMB",
+            "travel_date": datetime.now(UTC).date().isoformat(),
+            "photo": base64.b64encode(portrait_jpeg()).decode(),
+            "identity": {
+                "surname": "Perera",
+                "given_names": "Kamal",
+                "birth_date": "1990-05-14",
+                "sex": "M",
+                "birth_place": "Kandy",
+                "nic_number": "199012345678",
+            },
+        },
+        headers=bearer(env.token),
+    )
+    assert filed.status_code == 201, filed.get_json()
+    case_id = filed.get_json()["id"]
+    alice, a_token = staff_client(env.app, "alice")
+    bob, b_token = staff_client(env.app, "bob")
+    for client, token, step in (
+        (alice, a_token, "prepare"),
+        (bob, b_token, "approve"),
+        (bob, b_token, "issue"),
+    ):
+        done = client.post(f"/staff/cases/{case_id}/{step}", data={"csrf_token": token})
+        assert done.status_code == 302, done.get_data(as_text=True)
+    number = str(
+        env.app.test_client()
+        .get(f"/api/cases/{case_id}", headers=bearer(env.token))
+        .get_json()["document"]["number"]
+    )
+    from legalize.cases import views
+
+    with env.app.extensions["legalize"].sessions() as session:
+        doc = views.find_document(session, number)
+        assert doc is not None and doc.seal_text
+        return number, doc.seal_text
+
+
+def y4m_of_qr(text: str, path: Path, width: int = 640, height: int = 480) -> Path:
+    """A short Y4M video (4:2:0) of the QR code on white, for Chromium's fake camera."""
+    matrix = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    matrix.add_data(text)
+    image = matrix.make_image().get_image().convert("L")
+    side = height - 40
+    frame = Image.new("L", (width, height), 255)
+    frame.paste(image.resize((side, side), Image.Resampling.NEAREST), ((width - side) // 2, 20))
+    luma = frame.tobytes()
+    chroma = bytes([128]) * (width // 2 * height // 2)
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(10):
+            out.write(b"FRAME\n" + luma + chroma + chroma)
+    return path
+
+
+@pytest.fixture
+def live(tmp_path: Path, dev_pki: Any) -> Iterator[Live]:
+    if (
+        not (VENDOR / "barcode-detector.js").is_file()
+        or not (VENDOR / "zxing_reader.wasm").is_file()
+    ):
+        support.unavailable("the QR decoder polyfill is not built (make vendor: npm ci)")
+    url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
+    env = make_env(url, seed(url), keys_dir=Path(dev_pki.dir))
+    number, seal_text = issued_ttd(env)
+    running = Live(env, number, seal_text, 0)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+        env.app.extensions["legalize"].engine.dispose()
+
+
+def camera_driver(video: Path) -> Any:
+    return _driver(
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",  # grant the camera permission without a prompt
+        f"--use-file-for-fake-video-capture={video}",
+    )
+
+
+def scan_and_wait(driver: Any, wait: Any) -> Any:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+
+    wait.until(
+        ec.text_to_be_present_in_element((By.ID, "trust-state"), "Trust list signed by the root")
+    )
+    driver.find_element(By.ID, "scan-start").click()
+    wait.until(lambda d: d.find_element(By.ID, "scan-verdict").get_attribute("data-verdict"))
+    return driver.find_element(By.ID, "scan-verdict")
+
+
+def fields_shown(driver: Any) -> dict[str, str]:
+    from selenium.webdriver.common.by import By
+
+    names = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#scan-fields dt")]
+    values = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#scan-fields dd")]
+    return dict(zip(names, values, strict=True))
+
+
+def test_scan_a_qr_code_from_the_camera(live: Live, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = camera_driver(y4m_of_qr(live.seal_text, tmp_path / "qr.y4m"))
+    try:
+        driver.set_window_size(1000, 1400)
+        driver.get(f"{live.base}/scan")
+        wait = WebDriverWait(driver, 60)
+        verdict = scan_and_wait(driver, wait)
+        assert verdict.get_attribute("data-verdict") == "VALID", driver.find_element(
+            By.ID, "scan-problems"
+        ).text
+        assert driver.find_element(By.ID, "scan-text").get_attribute("value") == live.seal_text
+        fields = fields_shown(driver)
+        assert fields["Document number"] == live.number
+        assert fields["Name"] == "PERERA, KAMAL"
+        assert fields["Date of birth"] == "1990-05-14"
+        wait.until(lambda d: d.find_element(By.ID, "scan-register").get_attribute("data-status"))
+        register = driver.find_element(By.ID, "scan-register")
+        assert register.get_attribute("data-status") == "issued"
+        assert register.text.startswith("Register: valid")
+        driver.save_screenshot(str(tmp_path / "scan-online.png"))
+        logs = driver.get_log("browser")
+        assert not [e for e in logs if "Content Security Policy" in e.get("message", "")], logs
+        # Nothing came from another origin (the polyfill's default is a CDN).
+        origins = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).origin)"
+        )
+        assert set(origins) == {live.base}, origins
+    finally:
+        driver.quit()
+    print(f"screenshots in {tmp_path}")
+
+
+def test_camera_permission_denied_is_said_plainly(live: Live, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = _driver("--use-fake-device-for-media-stream", "--deny-permission-prompts")
+    try:
+        driver.get(f"{live.base}/scan")
+        wait = WebDriverWait(driver, 30)
+        driver.find_element(By.ID, "scan-start").click()
+        wait.until(ec.text_to_be_present_in_element((By.ID, "scan-message"), "permission"))
+        assert "Camera permission was denied" in driver.find_element(By.ID, "scan-message").text
+        driver.save_screenshot(str(tmp_path / "scan-denied.png"))
+    finally:
+        driver.quit()
+
+
+def test_scan_offline_after_a_first_visit(live: Live, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = camera_driver(y4m_of_qr(live.seal_text, tmp_path / "qr.y4m"))
+    try:
+        driver.set_window_size(1000, 1400)
+        wait = WebDriverWait(driver, 60)
+        driver.get(f"{live.base}/scan")
+        # The first visit installs the worker, which keeps the page, code, wasm and trust list.
+        wait.until(lambda d: d.execute_script("return !!navigator.serviceWorker.controller"))
+        wait.until(
+            lambda d: d.execute_script(
+                "return caches.open('legalize-scan-v1').then(c => c.keys())"
+                ".then(k => k.map(r => new URL(r.url).pathname))"
+            )
+        )
+        kept = driver.execute_script(
+            "return caches.open('legalize-scan-v1').then(c => c.keys())"
+            ".then(k => k.map(r => new URL(r.url).pathname))"
+        )
+        assert "/static/vendor/zxing_reader.wasm" in kept and "/trust/" in kept, kept
+
+        live.stop()  # the network is cut: nothing answers on the server's port …
+        driver.execute_cdp_cmd("Network.enable", {})
+        offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", offline)  # … nor anywhere
+        driver.get(f"{live.base}/scan")
+        assert driver.execute_script("return navigator.onLine") is False
+        verdict = scan_and_wait(driver, wait)
+        assert verdict.get_attribute("data-verdict") == "VALID"
+        assert fields_shown(driver)["Document number"] == live.number
+        state = driver.find_element(By.ID, "trust-state").text
+        assert state.startswith("Offline, using the copy kept on this device.")
+        assert "current until" in state and "day" in state
+        register = driver.find_element(By.ID, "scan-register")
+        wait.until(lambda d: "Offline" in register.text)
+        driver.save_screenshot(str(tmp_path / "scan-offline.png"))
+
+        # The network is back: the page adds the register's status by itself.
+        live.start()
+        online = {**offline, "offline": False}
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", online)
+        wait.until(lambda d: register.get_attribute("data-status") == "issued")
+        trust = driver.find_element(By.ID, "trust-state")
+        wait.until(lambda d: trust.text.startswith("Trust list signed by the root"))
+        driver.save_screenshot(str(tmp_path / "scan-back-online.png"))
+    finally:
+        driver.quit()
+    print(f"screenshots in {tmp_path}")

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from legalize.cases import readmission
-from legalize.cases.errors import CaseError
 from legalize.cases.gate import EVIDENCE
 from legalize.commands import CommandError
 from legalize.commands.registry import open_session, staff_actor
+
+if TYPE_CHECKING:
+    from legalize.cases.errors import CaseError
 
 
 def register(group: argparse.ArgumentParser) -> None:
@@ -59,6 +61,10 @@ def _refused(exc: CaseError) -> CommandError:
 
 
 def run_decide_identity(args: argparse.Namespace) -> int:
+    # The workflow (and the portrait checks it imports) loads only when a command runs.
+    from legalize.cases import readmission
+    from legalize.cases.errors import CaseError
+
     at = datetime.now(UTC)
     data = {
         "evidence": args.evidence,
@@ -76,6 +82,9 @@ def run_decide_identity(args: argparse.Namespace) -> int:
 
 
 def run_resolve_duplicate(args: argparse.Namespace) -> int:
+    from legalize.cases import readmission
+    from legalize.cases.errors import CaseError
+
     at = datetime.now(UTC)
     with open_session(args.database_url, migrate=True) as session:
         actor = staff_actor(session, args.username)

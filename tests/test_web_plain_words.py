@@ -273,3 +273,17 @@ def test_the_inbox_says_what_holds_a_case(env: WebEnv) -> None:
     assert "On hold: identity to decide; possible duplicate" in rows[str(ids["DE-HOLD-1"])]
     assert "On hold: possible duplicate" in rows[str(ids["DE-HOLD-2"])]
     assert_plain(html)
+
+
+def test_the_case_list_links_people_not_row_numbers(env: WebEnv) -> None:
+    alice, token = staff_client(env.app, "alice")
+    filed = alice.post(
+        "/staff/readmissions/new",
+        data={"csrf_token": token, **_form()},
+        content_type="multipart/form-data",
+    )
+    assert filed.status_code == 302
+    html = alice.get("/staff/cases").get_data(as_text=True)
+    link = re.search(r'<a href="/staff/cases/\d+">([^<]+)</a>', html)
+    assert link is not None and link.group(1) == "Perera, Kamal"
+    assert_plain(html)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Blueprint, request
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import StringField
@@ -29,8 +30,12 @@ bp = Blueprint("public", __name__)
 
 
 class CheckForm(FlaskForm):
-    number = StringField("Document number", validators=[DataRequired(), Length(max=40)])
-    check_code = StringField("Check code", validators=[DataRequired(), Length(max=40)])
+    number = StringField(
+        lazy_gettext("Document number"), validators=[DataRequired(), Length(max=40)]
+    )
+    check_code = StringField(
+        lazy_gettext("Check code"), validators=[DataRequired(), Length(max=40)]
+    )
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ def index() -> WerkzeugResponse:
             "public/check.html",
             status=404,
             form=form,
-            error="no document with this number and check code",
+            error=gettext("no document with this number and check code"),
             error_field="check_code",
         )
     return page("public/check.html", form=form, result=public_status(doc))

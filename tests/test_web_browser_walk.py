@@ -225,7 +225,7 @@ def test_country_from_the_list_refusal_inline_and_a_duplicate(live: Live, browse
     assert "DEU" in errors["host_country"]
     assert errors["identity.birth_date"] == "Date of birth is in the future"
     summary = b.find("div.errors[role=alert]").text
-    assert "Please correct these 2 fields" in summary and "birth_date" not in summary
+    assert "Please correct: (2)" in summary and "birth_date" not in summary
     assert b.find("#surname").get_attribute("value") == "Perera"  # what was typed is kept
     assert b.find("#host_reference").get_attribute("value") == "DE-WALK-9"
     b.shot("walk-1-form-refused-inline.png")

@@ -117,7 +117,7 @@ def test_every_readmission_form_error_at_once_beside_its_field(env: WebEnv) -> N
     assert errors["travel_date"] == "Travel date is in the past"
     assert errors["sex"] == "Choose the sex as the travel document shows it"
     text = assert_plain(html)
-    assert "Please correct these 4 fields" in text
+    assert "Please correct: (4)" in text
     assert 'value="Perera"' in html and 'value="DE-PLAIN-1"' in html  # what was typed is kept
     assert 'aria-invalid="true"' in html
 
@@ -238,7 +238,7 @@ def test_every_legalization_form_error_at_once(env: WebEnv) -> None:
     assert errors["applicant.birth_date"] == "Date of birth is in the future"
     assert "ITA" in errors["destination_country"]
     assert 'value="Birth certificate"' in html
-    assert "Please correct these 3 fields" in assert_plain(html)
+    assert "Please correct: (3)" in assert_plain(html)
 
 
 def test_the_inbox_says_what_holds_a_case(env: WebEnv) -> None:

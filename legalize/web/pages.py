@@ -51,7 +51,7 @@ def attach_refusals(
         if error.code in PLAIN:
             text = PLAIN[error.code]
         elif target is not None:
-            text = field_message(error.message, error.field, target.label.text)
+            text = field_message(error.message, error.field, str(target.label.text))
         else:
             text = without_ids(error.message)
         if target is None or name == "csrf_token":

@@ -50,6 +50,7 @@ class Code(StrEnum):
     DOCUMENT_REVOKED = "DOCUMENT_REVOKED"
     DOCUMENT_USED = "DOCUMENT_USED"
     DOCUMENT_MISMATCH = "DOCUMENT_MISMATCH"
+    DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
 
     # --- a photo or scan of the paper (verifier.image)
     IMAGE_UNREADABLE = "IMAGE_UNREADABLE"
@@ -105,7 +106,7 @@ _PDF_SIGNER: Final = {
 }
 
 REGISTER_CODES: Final = frozenset(
-    {Code.DOCUMENT_REVOKED, Code.DOCUMENT_USED, Code.DOCUMENT_MISMATCH}
+    {Code.DOCUMENT_REVOKED, Code.DOCUMENT_USED, Code.DOCUMENT_MISMATCH, Code.DOCUMENT_NOT_FOUND}
 )
 """Codes the register and the staff pages answer (legalize.cases), not the offline verifiers;
 their messages are in the catalogs so every screen words them alike."""

@@ -7,14 +7,14 @@ another officer → issued → cleared at the border (used) — or rejected, rev
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from legalize.cases import common, duplicates, gate
 from legalize.cases.errors import Duplicate, DuplicatePerson, Forbidden, InvalidInput, NotFound
@@ -468,10 +468,38 @@ def issue(
     validity_days: int = TTD_VALIDITY_DAYS,
 ) -> CaseView:
     """Issue the TTD of an approved case: number, check code, signed PDF, register."""
+    build = ttd_builder(at, issuer, issuing_country, issuing_post, validity_days)
+    return common.issue_case(session, actor, case_id, at, DocumentType.TTD, build)
+
+
+def issue_quietly(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    at: datetime,
+    issuer: Issuer,
+    on_issued: common.OnIssued | None = None,
+    *,
+    issuing_country: str = "LKA",
+    issuing_post: str = DEFAULT_POST,
+) -> None:
+    """:func:`issue` for a worker: no view read back; ``on_issued`` commits with the
+    document (legalize.cases.common.register_issue)."""
+    build = ttd_builder(at, issuer, issuing_country, issuing_post, TTD_VALIDITY_DAYS)
+    common.register_issue(session, actor, case_id, at, DocumentType.TTD, build, on_issued)
+
+
+def ttd_builder(
+    at: datetime, issuer: Issuer, issuing_country: str, issuing_post: str, validity_days: int
+) -> Callable[[Session, Case], tuple[common.Render, date | None]]:
+    """What a TTD issued at ``at`` shows, read from its case under the case lock."""
 
     def build(session: Session, case: Case) -> tuple[common.Render, date | None]:
         common.require_kind(case, CaseKind.READMISSION)
-        photo = session.scalars(select(Photo).where(Photo.case_id == case.id)).one_or_none()
+        # The image with the row: it is always shown, and a deferred load is a second query.
+        photo = session.scalars(
+            select(Photo).where(Photo.case_id == case.id).options(undefer(Photo.image))
+        ).one_or_none()
         p = case.person
         expires = at.date() + timedelta(days=validity_days)
         template = TtdData(
@@ -495,7 +523,7 @@ def issue(
         )
         return common.renderer(template, issuer.issue_ttd, at), expires
 
-    return common.issue_case(session, actor, case_id, at, DocumentType.TTD, build)
+    return build
 
 
 def clear(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from legalize.commands import CommandError
-from legalize.config import Config
+from legalize.config import Config, ConfigError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -37,7 +37,9 @@ def register(reg: argparse.ArgumentParser) -> None:
         p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
         p.set_defaults(handler=run_import, kind=name.removeprefix("import-"))
     p = reg_sub.add_parser(
-        "expire", help="mark issued documents past their expiry date as expired (run daily)"
+        "expire",
+        help="mark issued documents past their expiry date as expired, and delete public "
+        "checks past LEGALIZE_CHECKS_RETENTION_DAYS and past days' address salts (run daily)",
     )
     p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
     p.set_defaults(handler=run_expire)
@@ -283,14 +285,25 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_expire(args: argparse.Namespace) -> int:
+    from legalize.cases.checks_log import purge
     from legalize.cases.common import expire_due
 
     at = datetime.now(UTC)
+    try:
+        retention = Config.from_env().watch.retention_days
+    except ConfigError as exc:
+        raise CommandError(str(exc), exit_status=2) from None
     with open_session(args.database_url, migrate=False) as session:
         numbers = expire_due(session, at)
+        purged = purge(session, at, retention)
+        session.commit()
     for number in numbers:
         print(f"expired {number}")
     print(f"{len(numbers)} documents expired")
+    print(
+        f"{purged.checks} public checks older than {retention} days deleted, "
+        f"{purged.salts} past days' address salts deleted"
+    )
     return 0
 
 

@@ -20,11 +20,12 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from legalize.cases import views
+from legalize.cases.checks_log import Method
 from legalize.cases.views import DocumentView
 from legalize.kinds import DocumentType
+from legalize.web.checks import limit_public_check, outcome_of_document, record_check
 from legalize.web.pages import invalid_form, page
-from legalize.web.security import rate_limit
-from legalize.web.state import db
+from legalize.web.state import public_db
 
 bp = Blueprint("public", __name__)
 
@@ -55,7 +56,7 @@ class PublicStatus:
 
 def public_status(doc: DocumentView) -> PublicStatus:
     legal = doc.type == DocumentType.LEGALIZATION.value
-    case = views.get_case(db(), doc.case_id) if legal else None
+    case = views.get_case(public_db(), doc.case_id) if legal else None
     return PublicStatus(
         number=doc.number,
         type=doc.type,
@@ -73,10 +74,12 @@ def index() -> WerkzeugResponse:
     form = CheckForm()
     if request.method == "GET":
         return page("public/check.html", form=form)
-    rate_limit("public")
+    limit_public_check()
     if not form.validate_on_submit():
         return invalid_form("public/check.html", form)
-    doc = views.check_document(db(), form.number.data or "", form.check_code.data or "")
+    number = (form.number.data or "").strip()
+    doc = views.check_document(public_db(), number, form.check_code.data or "")
+    record_check(outcome_of_document(Method.NUMBER, number, doc))
     if doc is None:
         return page(
             "public/check.html",

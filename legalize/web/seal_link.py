@@ -22,15 +22,17 @@ from flask import Flask
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import views
+from legalize.cases.checks_log import Method
+from legalize.cases.views import DocumentView
 from legalize.seal.errors import SealError
 from legalize.seal.profiles import decode
 from legalize.seal.qrtext import parse_qr_text
+from legalize.web.checks import limit_public_check, outcome_of_seal, record_check
 from legalize.web.errors import WebError
 from legalize.web.pages import page
 from legalize.web.public import public_status
-from legalize.web.security import rate_limit
 from legalize.web.staff.clearance import seal_report
-from legalize.web.state import db, now
+from legalize.web.state import now, public_db
 from verifier.report import Status
 
 PAYLOAD_MAX = 2048
@@ -69,7 +71,7 @@ def same_seal(stored_text: str | None, payload: str) -> bool:
 
 
 def seal_link(payload: str) -> WerkzeugResponse:
-    rate_limit("public")
+    limit_public_check()
     if len(payload) > PAYLOAD_MAX:
         raise WebError(400, "SEAL_UNREADABLE", "this link holds no seal", "seal")
     report = seal_report(payload, now())
@@ -79,13 +81,15 @@ def seal_link(payload: str) -> WerkzeugResponse:
     genuine = signature is not None and signature.status is Status.VALID
     result = None
     mismatch = False
+    doc: DocumentView | None = None
     if genuine:
         number = report.data.get("document_number") or report.data.get("number")
-        doc = views.find_document(db(), str(number)) if isinstance(number, str) else None
+        doc = views.find_document(public_db(), str(number)) if isinstance(number, str) else None
         if doc is not None and same_seal(doc.seal_text, payload):
             result = public_status(doc)
         elif doc is not None:
             mismatch = True
+    record_check(outcome_of_seal(Method.QR_LINK, report, doc, mismatch))
     problems = [c for c in report.checks if c.status in (Status.INVALID, Status.ERROR)]
     return page(
         "public/seal.html",

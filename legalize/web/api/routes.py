@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 
 from legalize.cases import batch, legalization, readmission, views
+from legalize.cases.checks_log import Method
 from legalize.cases.errors import NotFound
 from legalize.cases.views import CaseView, DocumentView
 from legalize.kinds import CaseKind, CaseState
@@ -17,6 +18,7 @@ from legalize.web.api import bp
 from legalize.web.api.schemas import API
 from legalize.web.api.spec import Operation, Param, query_params, validate
 from legalize.web.auth import api_client, client_actor, scope_required
+from legalize.web.checks import outcome_of_document, record_check
 from legalize.web.errors import WebError
 from legalize.web.state import db, end_transaction, now
 
@@ -369,6 +371,7 @@ def document_status(number: str) -> Response:
     if len(number) > 20:
         raise WebError(422, "INVALID_INPUT", "number is too long", "number")
     doc = views.check_document(db(), number, args["check_code"])
+    record_check(outcome_of_document(Method.API, number, doc))
     if doc is None:
         raise WebError(
             404, "NOT_FOUND", "no document with this number and check code", "check_code"

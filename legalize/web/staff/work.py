@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import border, holds, queues
@@ -41,9 +42,12 @@ def work_counts() -> list[tuple[str, int, str]]:
 
 
 @bp.get("/")
-@roles_required(*ALL)
+@roles_required(*ALL, Role.RISK_ANALYST)
 def work() -> WerkzeugResponse:
     user = current_user()
+    if not any(user.has_role(r) for r in ALL):
+        # The risk analyst's only page: where sign-in lands them.
+        return redirect(url_for("staff.risk"))
     me = user_actor(user).id
     context: dict[str, Any] = {}
     if user.has_role(Role.APPROVING_OFFICER):

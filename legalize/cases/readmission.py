@@ -155,7 +155,8 @@ def file_request(
             )
             if exists is not None:
                 raise Duplicate(
-                    f"{request.host_country} reference {request.host_reference} is case {exists}",
+                    f"a request of {request.host_country} with reference"
+                    f" {request.host_reference} is on file already",
                     field="host_reference",
                 )
             result = cross_check(request.identity, reg, wl)
@@ -425,6 +426,34 @@ def checks(session: Session, actor: Actor, case_id: int, at: datetime) -> Checks
         duplicates.views(session, case, at),
         gate.may_decide(actor, case) and not identity.settled,
     )
+
+
+@dataclass(frozen=True)
+class FilerSummary:
+    """What the filer of a readmission request (a host country's API client) learns of the
+    gate: no register data, no decision text, and of a duplicate only its own requests."""
+
+    outcome: str | None
+    """The cross-check outcome: match, mismatch, not_found, on_watchlist; None if never run."""
+    settled: bool
+    """No decision is needed, or an officer recorded the one that settles it."""
+    duplicate_references: tuple[str, ...]
+    """Host references of the filer's own live requests this one is flagged against, while
+    the flag blocks. A duplicate of anybody else's case is not mentioned: not even that it
+    exists (docs/casework.md)."""
+
+
+def filer_summary(session: Session, case_id: int, filer: str, at: datetime) -> FilerSummary:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", field="case_id")
+    identity = gate.status(session, case)
+    own = tuple(
+        str(d.other_host_reference)
+        for d in duplicates.views(session, case, at)
+        if d.blocking and d.other_filed_by == filer and d.other_host_reference
+    )
+    return FilerSummary(identity.outcome, identity.settled, own)
 
 
 def issue(

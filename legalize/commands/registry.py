@@ -100,7 +100,7 @@ def run_batch_flight(args: argparse.Namespace) -> int:
 
     config = Config.from_env()
     with open_session(args.database_url, migrate=True) as session:
-        actor = _actor(session, args.username)
+        actor = staff_actor(session, args.username)
         try:
             package = flight.flight_package(
                 session,
@@ -122,7 +122,8 @@ def run_batch_flight(args: argparse.Namespace) -> int:
     return 0
 
 
-def _actor(session: Session, username: str) -> Actor:
+def staff_actor(session: Session, username: str) -> Actor:
+    """The active staff user ``username`` as the cases rules see them (``--as``)."""
     from legalize.cases.rules import Actor
     from legalize.registry.accounts import get_user
 
@@ -144,7 +145,7 @@ def run_batch(args: argparse.Namespace) -> int:
     at = datetime.now(UTC)
     config = Config.from_env()
     with open_session(args.database_url, migrate=True) as session:
-        actor = _actor(session, args.username)
+        actor = staff_actor(session, args.username)
         try:
             if getattr(args, "queue", False):
                 report = _queued_step(session, actor, args, at, config)

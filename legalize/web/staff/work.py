@@ -12,7 +12,8 @@ from typing import Any
 from flask import redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import border, queues
+from legalize.cases import border, holds, queues
+from legalize.cases.queues import Queue
 from legalize.kinds import Role
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.pages import page
@@ -57,5 +58,13 @@ def work() -> WerkzeugResponse:
         context["mine"] = queues.prepared_by(db(), me)
     if user.has_role(Role.BORDER_OFFICER):
         context["arrivals"] = border.arrivals(db(), now().date())
+    context["holds"] = _holds(context.get("awaiting"), context.get("ready"))
     db().rollback()
     return page("staff/work.html", **context)
+
+
+def _holds(*shown: Queue | None) -> dict[int, tuple[str, ...]]:
+    """Case id → what holds it back (legalize.cases.holds, as on a batch's page), so the
+    queue says it before the case is opened."""
+    ids = [c.id for queue in shown if queue is not None for c in queue.items]
+    return holds.holds(db(), ids, now()) if ids else {}

@@ -65,7 +65,9 @@ def test_csv_batch_through_the_staff_pages(env: WebEnv) -> None:
     page = alice.get(f"/staff/batches/{batch_id}").get_data(as_text=True)
     assert "3 rows in the file: 2 filed as cases, 1 refused" in page
     assert "Batch filed: 2 of 3 rows filed as cases, 1 refused." in page  # the same counts
-    assert "<code>birth_date</code>" in page
+    # the column in words; its name only in the row's data-field
+    assert "<code>" not in page and 'data-field="birth_date"' in page
+    assert "<td>Date of birth</td>" in page
     info = alice.get(f"/staff/batches/{batch_id}/progress.json").get_json()
     # line 4 of the file (the header is line 1)
     assert info["errors"][0]["line"] == 4 and info["errors"][0]["field"] == "birth_date"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
@@ -28,6 +29,7 @@ from web_app import (
 
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.identity import import_sltd
+from legalize.web.refusals import without_ids
 
 LEAKS = re.compile(
     r"\bcase \d+|#\d+|\buser:|\bapi:|\b[a-z]+_[a-z_]+:|\b(?:identity|applicant)\.[a-z_]+"
@@ -287,3 +289,99 @@ def test_the_case_list_links_people_not_row_numbers(env: WebEnv) -> None:
     link = re.search(r'<a href="/staff/cases/\d+">([^<]+)</a>', html)
     assert link is not None and link.group(1) == "Perera, Kamal"
     assert_plain(html)
+
+
+def _batch_csv(*rows: str) -> bytes:
+    photo = base64.b64encode(portrait_jpeg()).decode()
+    lines = ["host_reference,surname,given_names,birth_date,sex,photo"]
+    lines += [f"{row},{photo}" for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _upload(client: Any, token: str, reference: str, csv: bytes) -> Any:
+    return client.post(
+        "/staff/batches/new",
+        data={
+            "csrf_token": token,
+            "host_country": "DEU",
+            "reference": reference,
+            "file": (io.BytesIO(csv), "flight.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+
+
+def test_the_batch_pages_name_batches_and_columns_in_words(env: WebEnv) -> None:
+    alice, token = staff_client(env.app, "alice")
+    csv = _batch_csv(
+        "DE-B-1,Perera,Kamal,1990-05-14,M",
+        "DE-B-2,Fernando,Ruwan,14.05.1990,M",  # not a date: refused, named by its line
+    )
+    filed = _upload(alice, token, "DE-2026-12", csv)
+    assert filed.status_code == 302, filed.get_data(as_text=True)
+    today = datetime.now(UTC)
+    name = f"DEU flight DE-2026-12 of {today.day} {today:%b %Y}"
+    html = alice.get(filed.headers["Location"]).get_data(as_text=True)
+    text = assert_plain(html)
+    assert f"<h1>{name}</h1>" in html and f"<title>{name}" in html
+    assert "<code>" not in html  # the column in words, its name in the row's data-field
+    refused = re.search(r'<tr data-code="([A-Z_]+)" data-field="birth_date">(.*?)</tr>', html, re.S)
+    assert refused is not None, html
+    row = visible(refused.group(2)).split()
+    assert row[:5] == ["3", "FERNANDO,", "Ruwan", "Date", "of"], row
+    assert " ".join(row[3:]) == "Date of birth Date of birth must be a date YYYY-MM-DD", row
+    assert "birth_date" not in text
+    person = re.search(r'<a href="/staff/cases/\d+">([^<]+)</a>', html)
+    assert person is not None and person.group(1) == "PERERA, Kamal"  # by name, linked
+
+    listing = alice.get("/staff/batches").get_data(as_text=True)
+    assert_plain(listing)
+    assert re.search(r'<a href="/staff/batches/\d+">DE-2026-12</a>', listing)
+
+
+def test_a_refused_batch_upload_says_why_beside_the_field(env: WebEnv) -> None:
+    alice, token = staff_client(env.app, "alice")
+    assert _upload(alice, token, "DE-TWICE", _batch_csv("DE-T-1,Perera,Kamal,1990-05-14,M"))
+    again = _upload(alice, token, "DE-TWICE", _batch_csv("DE-T-2,Silva,Nimali,1985-12-01,F"))
+    assert again.status_code == 409
+    html = again.get_data(as_text=True)
+    errors = _errors(html)
+    assert set(errors) == {"reference"}, errors
+    assert "DE-TWICE" in errors["reference"] and 'value="DE-TWICE"' in html
+    assert_plain(html)
+    empty = _upload(alice, token, "DE-EMPTY", b"")
+    assert empty.status_code in (400, 422), empty.get_data(as_text=True)
+    assert set(_errors(empty.get_data(as_text=True))) == {"file"}
+    assert_plain(empty.get_data(as_text=True))
+
+
+def test_a_batch_step_and_its_failures_in_words(env: WebEnv) -> None:
+    alice, token = staff_client(env.app, "alice")
+    filed = _upload(alice, token, "DE-STEP", _batch_csv("DE-S-1,Perera,Kamal,1990-05-14,M"))
+    assert filed.status_code == 302
+    location = filed.headers["Location"]
+    assert alice.post(f"{location}/prepare", data={"csrf_token": token}).status_code == 302
+    deadline = time.monotonic() + 120
+    while (job := alice.get(f"{location}/progress.json").get_json()["job"])["running"]:
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    html = alice.get(location).get_data(as_text=True)
+    assert "Prepare finished: 1 prepared." in assert_plain(html)
+    # The same step again: nothing left to prepare, said as a count, no ids.
+    again = alice.post(f"{location}/prepare", data={"csrf_token": token})
+    assert again.status_code == 302
+    while (job := alice.get(f"{location}/progress.json").get_json()["job"])["running"]:
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    html = alice.get(location).get_data(as_text=True)
+    text = assert_plain(html)
+    assert "Prepare finished: 0 prepared, 1 not ready for this step." in text
+    missing = alice.get("/staff/batches/999999")
+    assert missing.status_code == 404
+    assert "Not found" in assert_plain(missing.get_data(as_text=True))
+
+
+def test_a_batch_id_becomes_this_batch_not_this_case() -> None:
+    assert without_ids("batch 12 is running; case 4 waits") == (
+        "This batch is running; this case waits"
+    )

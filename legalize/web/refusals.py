@@ -40,7 +40,10 @@ _IDS = re.compile(r"\b(?:case|batch|document of case)\s+#?\d+\b|#\d+\b", re.IGNO
 
 def without_ids(message: str) -> str:
     """``case 54 is approved; cannot prepare`` → ``this case is approved; cannot prepare``."""
-    text = _IDS.sub("this case", message).replace("user:", "")
+    # A batch's id names the batch, not a case: "no batch 5" → "no this batch" would mislead.
+    text = _IDS.sub(
+        lambda m: "this batch" if m.group(0).lower().startswith("batch") else "this case", message
+    ).replace("user:", "")
     return text[:1].upper() + text[1:]
 
 

@@ -7,6 +7,8 @@ the pages changing: a step's result is a plain dict, stored wherever the job liv
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 from flask import Response
@@ -20,6 +22,30 @@ from legalize.web.staff.forms import BatchForm
 
 STEP_DONE = {"prepare": "prepared", "approve": "approved", "issue": "issued"}
 """The past tense a finished step's line uses."""
+
+
+COLUMNS = {
+    "host_reference": "Host reference",
+    "surname": "Surname",
+    "given_names": "Given names",
+    "birth_date": "Date of birth",
+    "sex": "Sex",
+    "birth_place": "Place of birth",
+    "nationality": "Nationality",
+    "nic_number": "NIC number",
+    "passport_number": "Passport number",
+    "port_of_entry": "Port of entry",
+    "travel_date": "Travel date",
+    "photo": "Photo",
+    "photo_file": "Photo file",
+}
+"""A batch file's columns as the refused-rows table names them; the column's own name stays
+in the row's data-field (scripts, tests)."""
+
+
+def batch_name(host_country: str, reference: str, filed_at: datetime) -> str:
+    """How the pages name a batch: "DEU flight DE-2026-12 of 4 Dec 2026" (never its id)."""
+    return f"{host_country} flight {reference} of {filed_at.day} {filed_at:%b %Y}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -38,7 +64,15 @@ def filed_message(summary: dict[str, Any]) -> str:
 
 
 def _failure(f: dict[str, Any]) -> dict[str, Any]:
-    return {**f, "text": plain_text(f["code"], f["message"])}
+    """A failure with its words: the column in plain words (``column``) and the refusal
+    without the column's own name (``birth_date is not a date`` → ``Date of birth is …``)."""
+    last = (f.get("field") or "").rsplit(".", 1)[-1]
+    column = COLUMNS.get(last, "")
+    message = f["message"]
+    # The rules name the column as the API's path (``identity.birth_date``) or bare.
+    named = re.match(rf"(?:[a-z_]+\.)*{re.escape(last)}\b", message) if column else None
+    text = column + message[named.end() :] if named else plain_text(f["code"], message)
+    return {**f, "column": column, "text": text}
 
 
 def step_result(step: str, summary: dict[str, Any]) -> dict[str, Any]:
@@ -68,6 +102,7 @@ def batch_overview(view: BatchView) -> dict[str, Any]:
     """The batch as the page and the JSON poll show it."""
     return {
         "batch_id": view.id,
+        "name": batch_name(view.host_country, view.reference, view.filed_at),
         "host_country": view.host_country,
         "reference": view.reference,
         "filed_at": view.filed_at.isoformat(),

@@ -20,6 +20,7 @@ from legalize.web import workflow
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
+from legalize.web.refusals import without_ids
 from legalize.web.staff import bp
 from legalize.web.staff.batch_views import (
     batch_overview,
@@ -86,7 +87,7 @@ def progress(batch_id: int) -> dict[str, Any]:
             "running": job.running,
             "failures": job_failures,
             "result": result,
-            "error": job.error,
+            "error": without_ids(job.error) if job.error else None,
         },
     }
 

@@ -24,28 +24,41 @@ STEP_DONE = {"prepare": "prepared", "approve": "approved", "issue": "issued"}
 """The past tense a finished step's line uses."""
 
 
+def N_(text: str) -> str:
+    """Marks a word for the catalogs (``N_`` is a marker pybabel extract knows by default)
+    without translating it here: the page translates it (``_(e.column)``); the JSON poll
+    keeps it in English."""
+    return text
+
+
 COLUMNS = {
-    "host_reference": "Host reference",
-    "surname": "Surname",
-    "given_names": "Given names",
-    "birth_date": "Date of birth",
-    "sex": "Sex",
-    "birth_place": "Place of birth",
-    "nationality": "Nationality",
-    "nic_number": "NIC number",
-    "passport_number": "Passport number",
-    "port_of_entry": "Port of entry",
-    "travel_date": "Travel date",
-    "photo": "Photo",
-    "photo_file": "Photo file",
+    "host_reference": N_("Host reference"),
+    "surname": N_("Surname"),
+    "given_names": N_("Given names"),
+    "birth_date": N_("Date of birth"),
+    "sex": N_("Sex"),
+    "birth_place": N_("Place of birth"),
+    "nationality": N_("Nationality"),
+    "nic_number": N_("NIC number"),
+    "passport_number": N_("Passport number"),
+    "port_of_entry": N_("Port of entry"),
+    "travel_date": N_("Travel date"),
+    "photo": N_("Photo"),
+    "photo_file": N_("Photo file"),
 }
 """A batch file's columns as the refused-rows table names them; the column's own name stays
 in the row's data-field (scripts, tests)."""
 
 
+def filed_on(filed_at: datetime) -> str:
+    """The day a batch is named by: "4 Dec 2026"."""
+    return f"{filed_at.day} {filed_at:%b %Y}"
+
+
 def batch_name(host_country: str, reference: str, filed_at: datetime) -> str:
-    """How the pages name a batch: "DEU flight DE-2026-12 of 4 Dec 2026" (never its id)."""
-    return f"{host_country} flight {reference} of {filed_at.day} {filed_at:%b %Y}"
+    """How the pages name a batch: "DEU flight DE-2026-12 of 4 Dec 2026" (never its id).
+    The page puts the same parts in its translated sentence."""
+    return f"{host_country} flight {reference} of {filed_on(filed_at)}"
 
 
 def _plural(n: int, word: str) -> str:
@@ -103,6 +116,7 @@ def batch_overview(view: BatchView) -> dict[str, Any]:
     return {
         "batch_id": view.id,
         "name": batch_name(view.host_country, view.reference, view.filed_at),
+        "filed_on": filed_on(view.filed_at),
         "host_country": view.host_country,
         "reference": view.reference,
         "filed_at": view.filed_at.isoformat(),

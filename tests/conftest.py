@@ -10,7 +10,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 # Database fixtures (db_engine, session_factory, db_session, backend) on SQLite and PostgreSQL.
-from db import backend, db_engine, db_session, session_factory  # noqa: F401
+from tests.helpers.db import backend, db_engine, db_session, session_factory  # noqa: F401
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +29,7 @@ def dev_pki(tmp_path_factory):  # type: ignore[no-untyped-def]
 def web_template(tmp_path_factory):  # type: ignore[no-untyped-def]
     """A seeded SQLite register (test users and API clients) that web tests copy with
     web_app.seeded_sqlite: seeding costs about a second of password hashing, paid once."""
-    from web_app import seed
+    from tests.helpers.web_app import seed
 
     path = tmp_path_factory.mktemp("web-template") / "template.sqlite3"
     return path, seed(f"sqlite:///{path}")

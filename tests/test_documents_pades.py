@@ -9,18 +9,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from pdf_attacks import MiniPki, make_pki, simple_pdf
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import validation
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
-from support import need_tool
 from test_pki_pkcs11 import hsm  # noqa: F401 - the SoftHSM2 token fixture
-from tsa import LocalTsa, serve_tsa
 
 from legalize.documents.pades import PadesError, SignedPdf, hash_for_key, sign_pdf
 from legalize.documents.timestamp import HttpTimeStamper, TimestampError
+from tests.helpers.pdf_attacks import MiniPki, make_pki, simple_pdf
+from tests.helpers.support import need_tool
+from tests.helpers.tsa import LocalTsa, serve_tsa
 
 AT = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 

@@ -8,11 +8,11 @@ import subprocess
 import numpy as np
 import pytest
 from PIL import Image
-from support import need_tool
 
 from legalize.documents import layout
 from legalize.documents.errors import DocumentError
 from legalize.documents.reference import reference_page
+from tests.helpers.support import need_tool
 
 
 def raster(pdf: bytes) -> np.ndarray:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from asn1crypto import keys as asn1keys
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from support import need_tool
 
 from legalize.seal import ecdsa
+from tests.helpers.support import need_tool
 
 MESSAGE = b"header and message zone"
 

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pdf_attacks import ATTACKS, make_pki, simple_pdf
 
 from legalize.documents.pades import sign_pdf
 from legalize.pki.trust import TrustStore
+from tests.helpers.pdf_attacks import ATTACKS, make_pki, simple_pdf
 from verifier.cli import main
 from verifier.messages import (
     LANGUAGES,

@@ -9,8 +9,14 @@ from pathlib import Path
 
 import pyotp
 import pytest
-import support
-from web_app import (
+
+from legalize.config import DEV_SECRET_KEY, Config, ConfigError
+from legalize.registry import accounts, audit
+from legalize.registry.db import make_engine, make_session_factory
+from legalize.registry.totp_cipher import TotpCipher
+from legalize.web import create_app
+from tests.helpers import support
+from tests.helpers.web_app import (
     CSRF_RE,
     PASSWORD,
     Tokens,
@@ -22,12 +28,6 @@ from web_app import (
     seeded_sqlite,
     staff_client,
 )
-
-from legalize.config import DEV_SECRET_KEY, Config, ConfigError
-from legalize.registry import accounts, audit
-from legalize.registry.db import make_engine, make_session_factory
-from legalize.registry.totp_cipher import TotpCipher
-from legalize.web import create_app
 
 
 @pytest.fixture

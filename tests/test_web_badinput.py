@@ -13,7 +13,17 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from web_app import Tokens, WebEnv, bearer, csrf_token, make_env, seed, seeded_sqlite, staff_client
+
+from tests.helpers.web_app import (
+    Tokens,
+    WebEnv,
+    bearer,
+    csrf_token,
+    make_env,
+    seed,
+    seeded_sqlite,
+    staff_client,
+)
 
 NO_INPUT = "no input: a plain page"
 

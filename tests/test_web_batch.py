@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from web_app import (
+
+from tests.helpers.web_app import (
     Tokens,
     WebEnv,
     bearer,

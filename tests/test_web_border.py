@@ -12,10 +12,19 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from db import clear_tables, db_engine  # noqa: F401 - fixture
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
-from web_app import WebEnv, bearer, engine_url, make_env, portrait_jpeg, seed, staff_client
+
+from tests.helpers.db import clear_tables, db_engine  # noqa: F401 - fixture
+from tests.helpers.web_app import (
+    WebEnv,
+    bearer,
+    engine_url,
+    make_env,
+    portrait_jpeg,
+    seed,
+    staff_client,
+)
 
 
 @pytest.fixture

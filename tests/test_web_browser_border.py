@@ -12,8 +12,17 @@ from pathlib import Path
 
 import pytest
 from test_web_browser import _driver
-from web_app import PASSWORD, WebEnv, bearer, make_env, portrait_jpeg, seed, staff_client
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.helpers.web_app import (
+    PASSWORD,
+    WebEnv,
+    bearer,
+    make_env,
+    portrait_jpeg,
+    seed,
+    staff_client,
+)
 
 
 @pytest.fixture

@@ -14,9 +14,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from db import clear_tables, db_engine  # noqa: F401 - fixture
 from sqlalchemy import Engine
-from web_app import (
+
+from legalize.cases import views
+from legalize.registry import audit
+from legalize.registry.db import make_session_factory
+from legalize.registry.identity import import_nic
+from tests.helpers.db import clear_tables, db_engine  # noqa: F401 - fixture
+from tests.helpers.issuer import UnsignedTestIssuer
+from tests.helpers.web_app import (
     WebEnv,
     bearer,
     csrf_token,
@@ -28,12 +34,6 @@ from web_app import (
     staff_client,
     underlying_pdf,
 )
-
-from legalize.cases import views
-from legalize.cases.issuer import UnsignedTestIssuer
-from legalize.registry import audit
-from legalize.registry.db import make_session_factory
-from legalize.registry.identity import import_nic
 
 NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 199012345678,PERERA,KAMAL NUWAN,1990-05-14,M,KANDY

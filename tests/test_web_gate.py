@@ -13,10 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from db import clear_tables, db_engine  # noqa: F401 - fixture
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
-from web_app import (
+
+from legalize.cli import main
+from legalize.commands.registry import add_issue_batch
+from legalize.registry import audit
+from legalize.registry.db import make_session_factory
+from legalize.registry.identity import import_sltd
+from tests.helpers.db import clear_tables, db_engine  # noqa: F401 - fixture
+from tests.helpers.web_app import (
     WebEnv,
     bearer,
     engine_url,
@@ -26,12 +32,6 @@ from web_app import (
     staff_client,
     underlying_pdf,
 )
-
-from legalize.cli import main
-from legalize.commands.registry import add_issue_batch
-from legalize.registry import audit
-from legalize.registry.db import make_session_factory
-from legalize.registry.identity import import_sltd
 
 SLTD_CSV = b"""document_number,issuing_country,status,reported_on
 N1234567,LKA,stolen,2025-03-01

@@ -11,8 +11,14 @@ from pathlib import Path
 
 import pyotp
 import pytest
-import support
-from web_app import (
+
+from legalize.config import Config
+from legalize.registry import accounts
+from legalize.registry.db import make_engine, make_session_factory
+from legalize.registry.totp_cipher import TotpCipher
+from legalize.web import create_app
+from tests.helpers import support
+from tests.helpers.web_app import (
     PASSWORD,
     Tokens,
     WebEnv,
@@ -24,12 +30,6 @@ from web_app import (
     seeded_sqlite,
     staff_client,
 )
-
-from legalize.config import Config
-from legalize.registry import accounts
-from legalize.registry.db import make_engine, make_session_factory
-from legalize.registry.totp_cipher import TotpCipher
-from legalize.web import create_app
 
 
 @pytest.fixture

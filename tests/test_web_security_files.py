@@ -13,7 +13,8 @@ from pathlib import Path
 from struct import pack
 
 import pytest
-from web_app import (
+
+from tests.helpers.web_app import (
     Tokens,
     WebEnv,
     bearer,

@@ -9,9 +9,19 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from db import clear_tables, db_engine  # noqa: F401 - fixture
 from sqlalchemy import Engine
-from web_app import PASSWORD, WebEnv, bearer, csrf_token, engine_url, make_env, seed, staff_client
+
+from tests.helpers.db import clear_tables, db_engine  # noqa: F401 - fixture
+from tests.helpers.web_app import (
+    PASSWORD,
+    WebEnv,
+    bearer,
+    csrf_token,
+    engine_url,
+    make_env,
+    seed,
+    staff_client,
+)
 
 HUGE_IDS = [2**31, 10**20]
 

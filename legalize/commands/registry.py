@@ -17,7 +17,7 @@ from legalize.cases import batch
 from legalize.cases.batch import BatchReport
 from legalize.cases.common import expire_due
 from legalize.cases.errors import CaseError
-from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
+from legalize.cases.issuer import IssuerUnavailable, bind_issuer
 from legalize.cases.rules import SYSTEM, Actor, Role
 from legalize.commands import CommandError
 from legalize.config import Config
@@ -79,12 +79,6 @@ def add_issue_batch(issue_sub: Any) -> None:
     for name in ("prepare", "approve", "issue"):
         s = steps.add_parser(name, help=f"{name} every case of the batch that is ready for it")
         s.add_argument("batch_id", type=int)
-        if name == "issue":
-            s.add_argument(
-                "--unsigned-test-double",
-                action="store_true",
-                help="DEV ONLY: make unsigned placeholder PDFs when the real issuer is missing",
-            )
     for sp in [f, *(steps.choices[n] for n in ("prepare", "approve", "issue"))]:
         sp.add_argument("--as", dest="username", required=True, help="the staff user acting")
         sp.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
@@ -144,13 +138,10 @@ def _batch_step(
         return batch.prepare_batch(session, actor, args.batch_id, at, progress=_print_progress)
     if args.batch_step == "approve":
         return batch.approve_batch(session, actor, args.batch_id, at, progress=_print_progress)
-    issuer: Issuer
     try:
         issuer = bind_issuer(config)
     except IssuerUnavailable as exc:
-        if not args.unsigned_test_double or config.production:
-            raise CommandError(f"{exc} (dev: --unsigned-test-double)") from exc
-        issuer = UnsignedTestIssuer()
+        raise CommandError(f"{exc} (dev: legalize keys init-dev)") from exc
     return batch.issue_batch(
         session,
         actor,

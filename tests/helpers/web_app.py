@@ -16,12 +16,13 @@ from flask.testing import FlaskClient
 from PIL import Image, ImageDraw
 from sqlalchemy import Engine
 
-from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
+from legalize.cases.issuer import Issuer, IssuerUnavailable, bind_issuer
 from legalize.config import Config
 from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.identity import import_nic
 from legalize.web import create_app
+from tests.helpers.issuer import UnsignedTestIssuer, placeholder_pdf
 
 PASSWORD = "correct horse battery"
 USERS = {
@@ -154,7 +155,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-PORTRAIT = Path(__file__).parent / "data" / "portraits" / "ok.jpg"
+PORTRAIT = Path(__file__).parent.parent / "data" / "portraits" / "ok.jpg"
 
 
 def portrait_jpeg() -> bytes:
@@ -172,6 +173,4 @@ def photo_jpeg() -> bytes:
 
 
 def underlying_pdf() -> bytes:
-    from legalize.cases.issuer import _placeholder_pdf
-
-    return _placeholder_pdf("Birth certificate No 1234 - Registrar of Births, Colombo")
+    return placeholder_pdf("Birth certificate No 1234 - Registrar of Births, Colombo")

@@ -9,6 +9,7 @@ from typing import Any, cast
 import pytest
 from sqlalchemy.orm import Session
 
+from legalize.cases import check as register_check
 from legalize.cases import paper
 from legalize.cases.views import DocumentView
 from verifier.report import Category, Check, Report, Status, Verdict
@@ -60,9 +61,9 @@ def test_no_number_read_is_not_decided() -> None:
 @pytest.mark.parametrize(
     ("doc", "code"),
     [
-        (replace(DOC, status="revoked"), paper.DOCUMENT_REVOKED),
-        (replace(DOC, status="expired"), paper.DOCUMENT_EXPIRED),
-        (replace(DOC, expires_on=date(2026, 12, 1)), paper.DOCUMENT_EXPIRED),
+        (replace(DOC, status="revoked"), register_check.DOCUMENT_REVOKED),
+        (replace(DOC, status="expired"), register_check.DOCUMENT_EXPIRED),
+        (replace(DOC, expires_on=date(2026, 12, 1)), register_check.DOCUMENT_EXPIRED),
     ],
     ids=["revoked", "expired", "past-expiry"],
 )

@@ -36,8 +36,10 @@ SOURCES = (
     *sorted((ROOT / "verifier" / "image").glob("*.py")),
     ROOT / "legalize" / "seal" / "errors.py",
     ROOT / "legalize" / "pki" / "trust.py",
+    ROOT / "legalize" / "cases" / "check.py",
 )
-"""Where reason codes are born: the verifiers, the seal errors, the trust store's statuses."""
+"""Where reason codes are born: the verifiers, the seal errors, the trust store's statuses,
+the register's answer."""
 
 SCRIPTS = {"si": (0x0D80, 0x0DFF), "ta": (0x0B80, 0x0BFF)}
 """Unicode blocks: Sinhala, Tamil."""
@@ -136,7 +138,7 @@ CHECK_NAMES = frozenset(
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
     if isinstance(node, ast.Constant) and isinstance(node.value, str)
     for value in [node.value]
-    if re.fullmatch(r"(seal|pdf|document|image|page|qr|print)(\.[a-z_]+)+", value)
+    if re.fullmatch(r"(seal|pdf|document|image|page|qr|print|register)(\.[a-z_]+)+", value)
 )
 """Check names as the verifiers spell them (``seal.signature``, ``pdf.coverage``, …)."""
 

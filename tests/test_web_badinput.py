@@ -641,6 +641,12 @@ CASES: list[Bad] = [
         422,
         "number",
     ),
+    Bad("api.check_seal", "POST", "/api/seal-checks", 415, "body", raw=b"seal=x"),
+    Bad("api.check_seal", "POST", "/api/seal-checks", 422, "seal", json={}),
+    Bad("api.check_seal", "POST", "/api/seal-checks", 422, "seal", json={"seal": "A" * 3000}),
+    Bad(
+        "api.check_seal", "POST", "/api/seal-checks", 422, "lang", json={"seal": "A", "lang": "fr"}
+    ),
 ]
 
 NO_INPUT_ROUTES = {

@@ -49,9 +49,9 @@ CATALOGS: Final[Mapping[str, Catalog]] = MappingProxyType(
 LANGUAGES: Final = tuple(CATALOGS)
 """Language codes (ISO 639-1) in the order the CLI offers them; ``en`` is the default."""
 
-RESERVED_CODES: Final = ("DOCUMENT_REVOKED", "DOCUMENT_USED", "DOCUMENT_MISMATCH")
-"""Codes the register and the staff pages answer (legalize.cases.errors, legalize.cases.paper),
-not the offline verifiers; their messages are here so every screen words them alike."""
+RESERVED_CODES: Final = ("DOCUMENT_MISMATCH",)
+"""Codes the staff pages answer (legalize.cases.paper), not a verifier nor the register's
+checks (legalize.cases.check); their messages are here so every screen words them alike."""
 
 SEPARATOR: Final = "/"
 _SEAL_PREFIX = "seal."

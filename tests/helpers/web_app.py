@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from PIL import Image, ImageDraw
 from sqlalchemy import Engine
 
-from legalize.cases.issuer import Issuer, IssuerUnavailable, bind_issuer
+from legalize.cases.issuer import Issuer, bind_issuer
 from legalize.config import Config
 from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory, upgrade
@@ -56,11 +56,12 @@ def engine_url(engine: Engine) -> str:
 
 
 def make_issuer(config: Config) -> Issuer:
-    """The real issuer (legalize.documents) when it is there, else the unsigned test double."""
-    try:
+    """The real issuer (seal, render, PAdES) when the config names a keys folder that exists —
+    its failure to bind is an error, never a silent fallback — else the unsigned test double
+    (tests of pages and rules, where the PDF does not matter)."""
+    if config.keys_dir.is_dir():
         return bind_issuer(config)
-    except IssuerUnavailable:
-        return UnsignedTestIssuer()
+    return UnsignedTestIssuer()
 
 
 SEED_NIC = b"""nic_number,surname,given_names,birth_date,sex,birth_place

@@ -1,5 +1,5 @@
 """WSGI entry point of the gunicorn tests: the production factory's app built from the
-environment, with the issuer of the tests (the real one when the keys are there, else the
+environment, with the issuer of the tests (the real one when the keys folder exists, else the
 unsigned test double) — gunicorn ``--pythonpath <repository> tests.helpers.web_wsgi:app``."""
 
 from __future__ import annotations

@@ -25,13 +25,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from vectors.build import AT, VALID_AT, build_pki, sample_ttd  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 from legalize.pki.trust import TrustStore  # noqa: E402
 from legalize.seal import ecdsa, vds  # noqa: E402
 from legalize.seal.profiles import seal_ttd  # noqa: E402
+from tests.vectors.build import AT, VALID_AT, build_pki, sample_ttd  # noqa: E402
 from verifier.seal import verify_seal  # noqa: E402
 
 

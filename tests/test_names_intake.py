@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
-from test_cases_legalization import UNDERLYING, _body
 
 from legalize.cases import legalization, readmission
 from legalize.cases.errors import InvalidInput
@@ -26,6 +25,7 @@ from tests.helpers.cases_support import (
     request_body,
 )
 from tests.helpers.web_app import bearer, make_env, seeded_sqlite
+from tests.test_cases_legalization import UNDERLYING, _body
 
 # The 18 kinds of hostile name the outside attack filed (all passed intake before).
 HOSTILE = {

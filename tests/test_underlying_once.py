@@ -16,13 +16,13 @@ import pikepdf
 import pytest
 from flask import g
 from sqlalchemy.orm import Session
-from test_cases_legalization import _body, _signatory
 
 from legalize.cases import legalization
 from legalize.cases.errors import InvalidInput
 from legalize.documents import sanitize
 from tests.helpers.cases_support import ALICE, BOB, real_issuer
 from tests.helpers.web_app import bearer, make_env, seeded_sqlite
+from tests.test_cases_legalization import _body, _signatory
 
 
 def optional_content_pdf(draws: int = 1, side: int = 64) -> bytes:

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_web_browser import _driver
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.helpers.web_app import (
@@ -23,6 +22,7 @@ from tests.helpers.web_app import (
     seed,
     staff_client,
 )
+from tests.test_web_browser import _driver
 
 
 @pytest.fixture

@@ -7,34 +7,25 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
 
-from tests.helpers.db import clear_tables, db_engine  # noqa: F401 - fixture
 from tests.helpers.web_app import (
+    Tokens,
     WebEnv,
     bearer,
-    engine_url,
-    make_env,
     portrait_jpeg,
-    seed,
     staff_client,
 )
 
+pytestmark = pytest.mark.web(signed=True)
+
 
 @pytest.fixture
-def env(db_engine: Engine, dev_pki) -> Iterator[WebEnv]:  # type: ignore[no-untyped-def]  # noqa: F811
-    clear_tables(db_engine)
-    environment = make_env(
-        engine_url(db_engine), seed(engine_url(db_engine)), keys_dir=Path(dev_pki.dir)
-    )
-    yield environment
-    environment.app.extensions["legalize"].engine.dispose()
+def web_database(every_backend_database: tuple[str, Tokens]) -> tuple[str, Tokens]:
+    return every_backend_database  # on SQLite and PostgreSQL
 
 
 SILVA = {

@@ -9,27 +9,21 @@ import base64
 import hashlib
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from legalize.cases import views
 from legalize.registry import audit
-from legalize.registry.db import make_session_factory
+from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.identity import import_nic
-from tests.helpers.db import clear_tables, db_engine  # noqa: F401 - fixture
 from tests.helpers.web_app import (
+    Tokens,
     WebEnv,
     bearer,
     csrf_token,
-    engine_url,
-    make_env,
     photo_jpeg,
     portrait_jpeg,
-    seed,
     staff_client,
     underlying_pdf,
 )
@@ -39,17 +33,18 @@ NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 """
 
 
+pytestmark = pytest.mark.web(signed=True)
+
+
 @pytest.fixture
-def env(db_engine: Engine, dev_pki) -> Iterator[WebEnv]:  # type: ignore[no-untyped-def]  # noqa: F811
-    clear_tables(db_engine)
-    url = engine_url(db_engine)
-    tokens = seed(url)
-    with make_session_factory(db_engine)() as s:
+def web_database(every_backend_database: tuple[str, Tokens]) -> tuple[str, Tokens]:
+    url, _ = every_backend_database  # on SQLite and PostgreSQL, with the NIC record below
+    engine = make_engine(url)
+    with make_session_factory(engine)() as s:
         import_nic(s, NIC_CSV, "nic.csv", datetime.now(UTC))
         s.commit()
-    environment = make_env(url, tokens, keys_dir=Path(dev_pki.dir))
-    yield environment
-    environment.app.extensions["legalize"].engine.dispose()
+    engine.dispose()
+    return every_backend_database
 
 
 def _flash(response_html: str) -> str:

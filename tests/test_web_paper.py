@@ -17,7 +17,6 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from flask.testing import FlaskClient
-from test_web_security_files import HTML, png_bomb
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import TestResponse, encode_multipart
 
@@ -36,6 +35,7 @@ from tests.helpers.web_app import (
     seeded_sqlite,
     staff_client,
 )
+from tests.test_web_security_files import HTML, png_bomb
 
 NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 199012345678,PERERA,KAMAL NUWAN,1990-05-14,M,KANDY

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyotp
 import pytest
+from flask.testing import FlaskClient
 
 from legalize.config import Config
 from legalize.registry import accounts
@@ -31,11 +32,7 @@ from tests.helpers.web_app import (
     staff_client,
 )
 
-
-@pytest.fixture
-def env(tmp_path: Path, web_template: tuple[Path, Tokens]) -> WebEnv:
-    url, tokens = seeded_sqlite(tmp_path, web_template)
-    return make_env(url, tokens, extra={"rate_totp": "3/hour", "rate_login": "100/minute"})
+pytestmark = pytest.mark.web(extra={"rate_totp": "3/hour", "rate_login": "100/minute"})
 
 
 def _user_id(env: WebEnv, name: str) -> int:
@@ -175,7 +172,7 @@ def _url_for_rule(rule: str) -> str:
     return re.sub(r"<[^>]+>", "LK0000001", url)
 
 
-def test_every_cookie_post_route_requires_a_csrf_token(env: WebEnv) -> None:
+def test_every_cookie_post_route_requires_a_csrf_token(env: WebEnv, client: FlaskClient) -> None:
     """Walk the URL map: every state-changing route outside the bearer-token API refuses a
     signed-in browser's post without a token, before doing anything."""
     checked = []
@@ -427,10 +424,9 @@ def test_a_session_ends_eight_hours_after_sign_in_however_active(
     assert client.get("/staff/cases").status_code == 302
 
 
-def test_no_page_is_stored_by_caches(env: WebEnv) -> None:
+def test_no_page_is_stored_by_caches(client: FlaskClient) -> None:
     """Every dynamic answer is no-store: staff and API pages carry personal data, the QR link
     carries the seal (holder data) in its URL, the public check a number and its status."""
-    client = env.app.test_client()
     for url in ("/", "/V/NOTASEAL", "/v/NOTASEAL", "/staff/login", "/api/openapi.json"):
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
     with client.get("/static/site.css") as static:  # a file response: close it

@@ -19,6 +19,7 @@ lint: venv
 	$(VENV)/bin/ruff check legalize verifier tests bench
 	$(VENV)/bin/ruff format --check legalize verifier tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 sysdeps:
 	@bash scripts/sysdeps.sh $(SYSTEM_PACKAGES)

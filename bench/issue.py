@@ -62,7 +62,8 @@ def _setup(keys: str) -> None:
 
     from legalize.config import Config
     from legalize.pki.authority import ROOT_CERT
-    from legalize.pki.devkeys import DEV_PASSPHRASE, load_signer
+    from legalize.pki.devkeys import DEV_PASSPHRASE
+    from legalize.signers import load_signer
 
     config = Config(keys_dir=Path(keys), key_passphrase=DEV_PASSPHRASE)
     signer = load_signer(config, "TTD", AT)

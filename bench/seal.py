@@ -27,8 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from legalize.pki import ecdsa  # noqa: E402
+from legalize.pki.curves import CURVE_NAMES  # noqa: E402
 from legalize.pki.trust import TrustStore  # noqa: E402
-from legalize.seal import ecdsa, vds  # noqa: E402
+from legalize.seal import vds  # noqa: E402
 from legalize.seal.profiles import seal_ttd  # noqa: E402
 from tests.vectors.build import AT, VALID_AT, build_pki, sample_ttd  # noqa: E402
 from verifier.seal import verify_seal  # noqa: E402
@@ -67,7 +69,7 @@ def pin_one_core() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument("--curves", default=",".join(ecdsa.CURVE_NAMES))
+    parser.add_argument("--curves", default=",".join(CURVE_NAMES))
     parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
     args = parser.parse_args(argv)
     curves = [c.strip() for c in args.curves.split(",") if c.strip()]
@@ -84,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
 
             def verify_only(seal: bytes = seal, key: ecdsa.PublicKey = key) -> None:
                 decoded = vds.decode(seal)
-                if not ecdsa.verify_with_key(key, decoded.signed_bytes, decoded.signature):
+                if not key.verify(decoded.signed_bytes, decoded.signature):
                     raise AssertionError("signature does not verify")
 
             def full(seal: bytes = seal) -> None:

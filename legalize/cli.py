@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "legalize.commands.registry",
     "legalize.commands.audit",
     "legalize.commands.users",
+    "legalize.commands.signatories",
     "legalize.commands.dev",
 )
 

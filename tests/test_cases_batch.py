@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from legalize.cases import batch, readmission, views
 from legalize.cases.errors import Duplicate, Forbidden, InvalidInput
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
+from legalize.kinds import Role
 from legalize.registry import audit
 from tests.helpers.cases_support import ALICE, BOB, HOST, T0, match_registers, plain_photo
 from tests.helpers.issuer import UnsignedTestIssuer

@@ -19,6 +19,7 @@ from legalize.pki.devkeys import DevPki
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.seal.profiles import TtdSeal, decode, read_profile, seal_ttd
 from legalize.seal.qrtext import parse_qr_text, qr_text
+from verifier.codes import Code
 from verifier.report import Report, Status, Verdict
 
 COUNTRY = "LKA"
@@ -69,7 +70,7 @@ def test_an_issued_document_is_valid(register, dev_pki: DevPki) -> None:  # type
 
 @pytest.mark.parametrize(
     ("status", "code"),
-    [("used", check.DOCUMENT_USED), ("revoked", check.DOCUMENT_REVOKED)],
+    [("used", Code.DOCUMENT_USED), ("revoked", Code.DOCUMENT_REVOKED)],
 )
 def test_a_closed_document_fails_with_the_registers_code(
     register,  # type: ignore[no-untyped-def]
@@ -94,7 +95,7 @@ def test_a_document_past_its_expiry_fails(register, dev_pki: DevPki) -> None:  #
     )
     session.rollback()
     # (the signer may have expired too by then; the register's answer is there regardless)
-    assert check.DOCUMENT_EXPIRED in report.codes
+    assert Code.DOCUMENT_EXPIRED in report.codes
     assert report.verdict is Verdict.INVALID
 
 
@@ -113,7 +114,7 @@ def test_another_seal_for_a_registered_number_is_flagged(register, dev_pki: DevP
     text = _resealed(dev_pki, register[1]["readmission:issued"], photo_hash=bytes(32))
     report = _check(register, text, dev_pki)
     assert _code(report, "seal.signature") == (Status.VALID, "OK")
-    assert _code(report, check.RECORD) == (Status.INVALID, check.SEAL_NOT_IN_REGISTER)
+    assert _code(report, check.RECORD) == (Status.INVALID, Code.SEAL_NOT_IN_REGISTER)
     assert _code(report, check.STATUS)[0] is Status.SKIPPED
     assert report.verdict is Verdict.INVALID
     assert border.verdict_of(report) is border.Verdict.UNVERIFIED
@@ -134,7 +135,7 @@ def test_a_genuine_seal_the_register_never_issued_is_not_ours(
         )
     engine.dispose()
     assert _code(report, "seal.signature") == (Status.VALID, "OK")
-    assert _code(report, check.RECORD) == (Status.INVALID, check.DOCUMENT_NOT_IN_REGISTER)
+    assert _code(report, check.RECORD) == (Status.INVALID, Code.DOCUMENT_NOT_IN_REGISTER)
     assert report.verdict is Verdict.INVALID
     assert border.verdict_of(report) is border.Verdict.NOT_OURS
 
@@ -147,7 +148,7 @@ def test_a_seal_of_another_state_is_left_to_its_register(register, dev_pki: DevP
     session.rollback()
     record = report.check(check.RECORD)
     assert record is not None and record.status is Status.SKIPPED
-    assert record.code == check.DOCUMENT_OF_ANOTHER_STATE and record.data == {
+    assert record.code == Code.DOCUMENT_OF_ANOTHER_STATE and record.data == {
         "issuing_country": "LKA"
     }
     assert report.verdict is Verdict.INDETERMINATE  # only that state's register can say

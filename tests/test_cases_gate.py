@@ -21,7 +21,8 @@ from legalize.cases.errors import (
     ReasonRequired,
 )
 from legalize.cases.gate import IdentityUnresolved
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
+from legalize.kinds import Role
 from legalize.registry import audit
 from legalize.registry.identity import import_sltd
 from legalize.registry.models import Case, DuplicateLink

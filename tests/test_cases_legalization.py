@@ -111,6 +111,7 @@ def test_whole_legalization_path(db_session: Session, dev_pki: Any) -> None:
     assert actions == [
         "case.filed",
         "case.signatory_matched",
+        "case.origin_checked",
         "case.prepared",
         "case.approved",
         "document.number_taken",

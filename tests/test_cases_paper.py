@@ -9,9 +9,9 @@ from typing import Any, cast
 import pytest
 from sqlalchemy.orm import Session
 
-from legalize.cases import check as register_check
 from legalize.cases import paper
 from legalize.cases.views import DocumentView
+from verifier.codes import Code
 from verifier.report import Category, Check, Report, Status, Verdict
 
 AT = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ def test_the_same_document_passes() -> None:
 def test_another_document_is_a_mismatch() -> None:
     report = paper.with_register(NO_SESSION, DOC, _report(document_number="T26000002"), AT)
     check = report.check("register.number")
-    assert check is not None and check.code == paper.DOCUMENT_MISMATCH
+    assert check is not None and check.code == Code.DOCUMENT_MISMATCH
     assert dict(check.data) == {"looked_up": "T26000001", "in_photo": "T26000002"}
     assert report.verdict is Verdict.INVALID
 
@@ -61,9 +61,9 @@ def test_no_number_read_is_not_decided() -> None:
 @pytest.mark.parametrize(
     ("doc", "code"),
     [
-        (replace(DOC, status="revoked"), register_check.DOCUMENT_REVOKED),
-        (replace(DOC, status="expired"), register_check.DOCUMENT_EXPIRED),
-        (replace(DOC, expires_on=date(2026, 12, 1)), register_check.DOCUMENT_EXPIRED),
+        (replace(DOC, status="revoked"), Code.DOCUMENT_REVOKED),
+        (replace(DOC, status="expired"), Code.DOCUMENT_EXPIRED),
+        (replace(DOC, expires_on=date(2026, 12, 1)), Code.DOCUMENT_EXPIRED),
     ],
     ids=["revoked", "expired", "past-expiry"],
 )

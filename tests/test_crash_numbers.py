@@ -35,8 +35,9 @@ CHILD = textwrap.dedent(
     import sys, time
     from datetime import datetime, timezone
     from legalize.cases import readmission
+    from legalize.cases.rules import Actor
+    from legalize.kinds import Role
     from tests.helpers.issuer import UnsignedTestIssuer
-    from legalize.cases.rules import Actor, Role
     from legalize.registry.db import make_engine, make_session_factory
 
     class Stalls(UnsignedTestIssuer):

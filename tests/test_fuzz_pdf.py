@@ -30,8 +30,10 @@ from legalize.documents.issue import issue_legalization
 from legalize.documents.legalization import LegalizationData
 from legalize.documents.sanitize import sanitize_underlying
 from legalize.pki.trust import TrustStore
-from verifier import cli, pdf_binding
+from verifier import cli
 from verifier import pdf as verifier_pdf
+from verifier.pdf import binding as pdf_binding
+from verifier.pdf import changes as pdf_changes
 from verifier.pdf import verify_pdf
 from verifier.report import Report, Status, Verdict
 
@@ -169,7 +171,7 @@ def test_our_own_exceptions_stay_error_checks(
     def broken(state: object) -> None:
         raise KeyError("verifier bug")
 
-    monkeypatch.setattr(verifier_pdf, "_check_coverage", broken)
+    monkeypatch.setattr(pdf_changes, "check_coverage", broken)
     report = verify_pdf(issued.pdf, issued.trust, issued.at)
     coverage = report.check("pdf.coverage")
     assert coverage is not None and coverage.status is Status.ERROR

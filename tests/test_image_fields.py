@@ -34,9 +34,10 @@ from tests.helpers.fields_forgery import (
     paste_field,
     rasterize,
 )
+from verifier.codes import Code
 from verifier.image import fields, textrender
 from verifier.image.page import DocumentKind, Fix, LocatedPage
-from verifier.report import NOT_APPLICABLE, Check, Status, Verdict, verdict_of
+from verifier.report import Check, Status, Verdict, verdict_of
 from verifier.seal import verify_seal
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -227,7 +228,7 @@ def test_genuine_print_matches_the_seal(
     for check in checks:
         if doc.kind is DocumentKind.TTD or check.name != "print.mrz":  # a certificate: no MRZ
             _assert_region(check)
-        if check.code == NOT_APPLICABLE:
+        if check.code == Code.NOT_APPLICABLE:
             continue
         assert check.status is Status.VALID, (check.name, check.code, dict(check.data))
         assert check.data["thresholds"]
@@ -260,11 +261,11 @@ def test_genuine_print_matches_the_seal(
             "number.header",
         }
         unbound = {"certified_by"}
-        assert by_name["print.mrz"].code == NOT_APPLICABLE
+        assert by_name["print.mrz"].code == Code.NOT_APPLICABLE
     assert {n for n, c in by_name.items() if c.status is Status.VALID} == {
         f"print.field.{k}" for k in expected
     } | ({"print.mrz"} if doc.kind is DocumentKind.TTD else set())
-    assert {n for n, c in by_name.items() if c.code == NOT_APPLICABLE} >= {
+    assert {n for n, c in by_name.items() if c.code == Code.NOT_APPLICABLE} >= {
         f"print.field.{k}" for k in unbound
     }
     assert verdict_of(checks) is Verdict.VALID
@@ -309,7 +310,7 @@ def test_edited_field_is_a_mismatch(
     checks = _by_name(fields.check_fields(_page(doc, capture, forged), doc.seal))
     check = checks[f"print.field.{key}"]
     assert check.status is Status.INVALID, dict(check.data)
-    assert check.code == fields.FIELD_MISMATCH
+    assert check.code == Code.FIELD_MISMATCH
     if positions is not None:
         assert check.data["positions"] == positions
     else:  # a Sinhala syllable: the positions are those of the replaced tail
@@ -338,7 +339,7 @@ def test_field_pasted_from_another_document(
     check = _by_name(fields.check_fields(_page(ttd, capture, forged), ttd.seal))[
         f"print.field.{key}"
     ]
-    assert check.status is Status.INVALID and check.code == fields.FIELD_MISMATCH
+    assert check.status is Status.INVALID and check.code == Code.FIELD_MISMATCH
     assert check.data["positions"]
     if read is not None:
         assert check.data["ocr_text"] == read
@@ -352,7 +353,7 @@ def test_one_mrz_character_changed(line: int, index: int, capture: str, ttd: Iss
     replacement = {"<": "K", "0": "O"}.get(original, "5" if original != "5" else "6")
     forged = edit_mrz_char(ttd.raster(int(capture.removeprefix("phone"))), line, index, replacement)
     check = fields.check_mrz(_page(ttd, capture, forged), ttd.seal)
-    assert check.status is Status.INVALID and check.code == fields.MRZ_MISMATCH
+    assert check.status is Status.INVALID and check.code == Code.MRZ_MISMATCH
     assert check.data["positions"] == [[line, index]]
     assert check.data["read"] == [replacement]
     assert check.data["expected"] == [original]
@@ -362,7 +363,7 @@ def test_blurred_photo_is_unreadable_not_a_forgery(ttd: Issued) -> None:
     page = located(blurred(ttd.raster(150), 3.0), DocumentKind.TTD)
     checks = [*fields.check_fields(page, ttd.seal), fields.check_mrz(page, ttd.seal)]
     assert not [c.name for c in checks if c.status is Status.INVALID]
-    unreadable = [c for c in checks if c.code == fields.FIELD_UNREADABLE]
+    unreadable = [c for c in checks if c.code == Code.FIELD_UNREADABLE]
     assert len(unreadable) >= 10
     assert all(c.status is Status.SKIPPED and "flat" in c.message for c in unreadable)
     assert verdict_of(checks) is Verdict.INDETERMINATE
@@ -370,13 +371,13 @@ def test_blurred_photo_is_unreadable_not_a_forgery(ttd: Issued) -> None:
 
 def test_mrz_does_not_apply_to_a_legalization(legalization: Issued) -> None:
     check = fields.check_mrz(_page(legalization, "150"), legalization.seal)
-    assert check.status is Status.SKIPPED and check.code == NOT_APPLICABLE
+    assert check.status is Status.SKIPPED and check.code == Code.NOT_APPLICABLE
 
 
 def test_seal_without_the_printed_mrz(ttd: Issued) -> None:
     seal = dict(ttd.seal, printed_mrz=None)
     check = fields.check_mrz(_page(ttd, "150"), seal)
-    assert check.status is Status.SKIPPED and check.code == NOT_APPLICABLE
+    assert check.status is Status.SKIPPED and check.code == Code.NOT_APPLICABLE
     _assert_region(check)
 
 
@@ -384,7 +385,7 @@ def test_place_of_birth_and_post_are_not_bound(ttd: Issued) -> None:
     checks = _by_name(fields.check_fields(_page(ttd, "150"), ttd.seal))
     for key in ("place_of_birth", "issuing_post"):
         check = checks[f"print.field.{key}"]
-        assert check.status is Status.SKIPPED and check.code == NOT_APPLICABLE
+        assert check.status is Status.SKIPPED and check.code == Code.NOT_APPLICABLE
         assert "not carried in the seal" in check.message
 
 
@@ -405,7 +406,7 @@ def test_page_located_without_markers_searches_wider(
     forged = edit_tail(ttd.raster(150), spec, "5")
     page = replace(located(forged, DocumentKind.TTD, homography), fix=Fix.QR_CORNERS)
     check = _by_name(fields.check_fields(page, ttd.seal))["print.field.document_number"]
-    assert check.code == fields.FIELD_MISMATCH and check.data["positions"] == [8]
+    assert check.code == Code.FIELD_MISMATCH and check.data["positions"] == [8]
 
 
 @pytest.mark.parametrize("capture", ["300", "phone150"])
@@ -419,7 +420,7 @@ def test_edited_name_with_diacritics(capture: str, accented: Issued) -> None:
     check = _by_name(fields.check_fields(_page(accented, capture, forged), accented.seal))[
         "print.field.surname"
     ]
-    assert check.code == fields.FIELD_MISMATCH and check.data["positions"] == [17]
+    assert check.code == Code.FIELD_MISMATCH and check.data["positions"] == [17]
 
 
 @pytest.mark.parametrize("key", ["surname", "document_number", "sex"])
@@ -428,5 +429,5 @@ def test_erased_value_is_never_ok(key: str, ttd: Issued) -> None:
     spec = ttd.specs()[key]
     forged = edit_tail(ttd.raster(300), spec, " " * len(spec.expected[0]))
     check = _by_name(fields.check_fields(_page(ttd, "300", forged), ttd.seal))[f"print.field.{key}"]
-    assert check.status is Status.SKIPPED and check.code == fields.FIELD_UNREADABLE
+    assert check.status is Status.SKIPPED and check.code == Code.FIELD_UNREADABLE
     assert check.data["contrast"] < fields.MIN_CONTRAST

@@ -6,20 +6,23 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
 
 from legalize.config import Config, ConfigError
+from legalize.pki import ecdsa
 from legalize.pki import trust as T
 from legalize.pki.authority import Authority
-from legalize.pki.certificates import PublicKey, key_usage_period
-from legalize.pki.devkeys import DEV_PASSPHRASE, DevPki, init_dev, load_signer
+from legalize.pki.certificates import key_usage_period
+from legalize.pki.devkeys import DEV_PASSPHRASE, DevPki, init_dev
+from legalize.pki.ecdsa import PublicKey
 from legalize.pki.errors import KeyFileError, PkiError, PkiExistsError
 from legalize.pki.keyfile import KeyFileSigner
 from legalize.pki.signer import Signer
 from legalize.pki.trust import TrustStore, export_trust_store
-from legalize.seal import ecdsa
+from legalize.signers import load_signer
 from tests.helpers import support
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
@@ -45,7 +48,7 @@ def test_dev_pki_layout(dev_pki: DevPki) -> None:
 
 def test_production_refuses_dev_keys(dev_pki: DevPki) -> None:
     config = replace(
-        dev_pki.config(),
+        _config(dev_pki),
         production=True,
         secret_key=support.PRODUCTION_SECRET,
         redis_url=support.PRODUCTION_REDIS,
@@ -71,7 +74,7 @@ def test_init_dev_over_committed_readme(tmp_path: Path) -> None:
 
 
 def test_load_signer_signs_verifiably(dev_pki: DevPki) -> None:
-    signer = load_signer(dev_pki.config(), "TTD", dev_pki.at + timedelta(hours=1))
+    signer = load_signer(_config(dev_pki), "TTD", dev_pki.at + timedelta(hours=1))
     assert signer.signer_id == "LKTD"
     assert signer.cert_reference == dev_pki.signers["TTD"].cert_reference
     data = b"seal header + message"
@@ -94,12 +97,14 @@ def test_load_signer_none_usable(
     dev_pki: DevPki, doc_type: str, delta: timedelta, message: str
 ) -> None:
     with pytest.raises(PkiError, match=message):
-        load_signer(dev_pki.config(), doc_type, dev_pki.at + delta)
+        load_signer(_config(dev_pki), doc_type, dev_pki.at + delta)
 
 
 def test_load_signer_wrong_passphrase(dev_pki: DevPki) -> None:
     with pytest.raises(KeyFileError, match="wrong passphrase"):
-        load_signer(dev_pki.config(key_passphrase="not-it"), "LEG", dev_pki.at + timedelta(days=1))
+        load_signer(
+            _config(dev_pki, key_passphrase="not-it"), "LEG", dev_pki.at + timedelta(days=1)
+        )
 
 
 def test_load_signer_missing_folder(tmp_path: Path) -> None:
@@ -293,3 +298,10 @@ def test_openssl_agrees(tmp_path: Path) -> None:
         check=True,
     )
     assert "brainpoolP320r1" in key.stdout
+
+
+def _config(dev_pki: DevPki, **overrides: Any) -> Config:
+    """The service configuration that signs with the dev PKI's keys."""
+    values: dict[str, Any] = {"keys_dir": dev_pki.dir, "key_passphrase": dev_pki.passphrase}
+    values.update(overrides)
+    return replace(Config(), **values)

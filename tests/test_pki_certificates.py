@@ -10,13 +10,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from legalize.pki import certificates as certs
-from legalize.pki import oids
+from legalize.pki import ecdsa, oids
 from legalize.pki.curves import CURVES, curve
+from legalize.pki.ecdsa import PublicKey
 from legalize.pki.eckeys import PrivateKey
 from legalize.pki.errors import KeyFileError, PkiError
 from legalize.pki.keyfile import KeyFileSigner, decrypt_key, encrypt_key
 from legalize.pki.signer import Signer
-from legalize.seal import ecdsa
 
 AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 ALL_CURVES = sorted(CURVES)
@@ -65,13 +65,13 @@ def test_signer_on_every_curve(root: tuple[x509.Certificate, PrivateKey], curve_
     key = PrivateKey.generate(curve_name)
     cert = _issue(root, key)
     cert.verify_directly_issued_by(root[0])  # the root's signature, whatever the leaf curve
-    spki = certs.PublicKey.of_certificate(cert)
+    spki = PublicKey.of_certificate(cert)
     assert spki.curve.name == curve_name
     assert spki.point == key.public_key().point
     # A seal-style signature verifies with the certificate's key (seal's own verifier).
     data = b"\xdc\x03header and message zone"
     signature = KeyFileSigner(cert, key).sign(data)
-    assert len(signature) == 2 * curve(curve_name).byte_length
+    assert len(signature) == 2 * curve(curve_name).size
     assert ecdsa.verify_raw(spki.spki_der, data, signature)
     assert not ecdsa.verify_raw(spki.spki_der, data + b"!", signature)
 
@@ -152,7 +152,7 @@ def test_key_file_round_trip(
     cert = _issue(root, key)
     pem = encrypt_key(key, "correct horse", iterations=1000)
     assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    assert key.scalar.to_bytes(curve(curve_name).byte_length, "big") not in pem
+    assert key.scalar.to_bytes(curve(curve_name).size, "big") not in pem
     (tmp_path / "k.pem").write_bytes(pem)
     (tmp_path / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     signer = KeyFileSigner.load(tmp_path / "c.pem", tmp_path / "k.pem", "correct horse")
@@ -160,7 +160,7 @@ def test_key_file_round_trip(
     assert signer.signer_id == "LKTD"
     assert signer.cert_reference == format(cert.serial_number, "X")
     assert signer.curve == curve_name
-    spki = certs.PublicKey.of_certificate(cert).spki_der
+    spki = PublicKey.of_certificate(cert).spki_der
     assert ecdsa.verify_raw(spki, b"doc", signer.sign(b"doc", "sha512"), "sha512")
     with pytest.raises(KeyFileError, match="wrong passphrase"):
         KeyFileSigner.load(tmp_path / "c.pem", tmp_path / "k.pem", "wrong horse")

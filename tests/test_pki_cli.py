@@ -153,7 +153,8 @@ def test_separate_root_passphrase(
     keys: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from legalize.config import Config
-    from legalize.pki.devkeys import DEV_PASSPHRASE, load_signer
+    from legalize.pki.devkeys import DEV_PASSPHRASE
+    from legalize.signers import load_signer
 
     root_file = tmp_path / "root-pass"
     root_file.write_text(DEV_PASSPHRASE + "\n")
@@ -173,7 +174,7 @@ def test_real_root_then_signers_per_post(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from legalize.config import Config
-    from legalize.pki.devkeys import load_signer
+    from legalize.signers import load_signer
 
     folder = tmp_path / "prod-keys"
     monkeypatch.setenv("LEGALIZE_KEYS_DIR", str(folder))

@@ -17,14 +17,14 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from legalize.cli import main
 from legalize.config import Config
+from legalize.pki import ecdsa
 from legalize.pki import pkcs11 as p11
 from legalize.pki.authority import Authority
-from legalize.pki.certificates import PublicKey
-from legalize.pki.devkeys import load_signer
+from legalize.pki.ecdsa import PublicKey
 from legalize.pki.errors import Pkcs11Error, PkiError
 from legalize.pki.signer import Signer
 from legalize.pki.trust import TrustStore, export_trust_store
-from legalize.seal import ecdsa
+from legalize.signers import load_signer
 from tests.helpers.support import need_tool, unavailable
 
 pytestmark = pytest.mark.softhsm

@@ -397,7 +397,7 @@ def _resign(der: bytes, curve_name: str, scalar: int, spki: bytes | None = None)
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-    from legalize.seal import ecdsa
+    from legalize.pki import ecdsa
 
     is_crl = spki is None and _looks_like_crl(der)
     outer = asn1_crl.CertificateList.load(der) if is_crl else asn1_x509.Certificate.load(der)
@@ -432,7 +432,7 @@ def _looks_like_crl(der: bytes) -> bool:
 
 @pytest.mark.parametrize("curve_name", ["brainpoolP224r1", "brainpoolP320r1"])
 def test_foreign_csca_on_curve_cryptography_lacks(tmp_path: Path, curve_name: str) -> None:
-    from legalize.seal import ecdsa
+    from legalize.pki import ecdsa
 
     scalar = ecdsa.generate_private_scalar(curve_name)
     placeholder = ec.generate_private_key(ec.SECP256R1())

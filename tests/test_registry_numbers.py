@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from legalize.cases import readmission
+from legalize.kinds import DocumentType
 from legalize.registry import audit
 from legalize.registry.counters import next_document_number
-from legalize.registry.models import Document, DocumentType
+from legalize.registry.models import Document
 from tests.helpers.cases_support import (
     ALICE,
     BOB,

@@ -4,14 +4,18 @@ import json
 
 import pytest
 
+from verifier.codes import Code
 from verifier.report import (
-    NOT_APPLICABLE,
     Category,
     Check,
     Report,
     Status,
     Verdict,
+    fail,
     guarded,
+    not_applicable,
+    ok,
+    skipped,
     verdict_of,
 )
 
@@ -36,7 +40,7 @@ def test_verdict_rule(statuses: list[Status], expected: Verdict) -> None:
 
 
 def test_not_applicable_skip_does_not_block_valid() -> None:
-    checks = [_check(Status.VALID), _check(Status.SKIPPED, NOT_APPLICABLE)]
+    checks = [_check(Status.VALID), _check(Status.SKIPPED, Code.NOT_APPLICABLE)]
     assert verdict_of(checks) is Verdict.VALID
 
 
@@ -58,3 +62,30 @@ def test_report_json_shape() -> None:
     assert set(doc["checks"][0]) >= {"name", "status", "code", "message"}
     assert doc["data"] == {"raw": "01"}
     assert report.codes == ("SEAL_SIGNATURE_INVALID",)
+
+
+# --- the check constructors ------------------------------------------------------------------
+
+
+def test_ok_is_valid_with_the_ok_code_and_merged_data() -> None:
+    check = ok("pdf.number", Category.BINDING, "fine", {"a": 1}, b=2)
+    assert (check.status, check.code, check.message) == (Status.VALID, Code.OK, "fine")
+    assert check.data == {"a": 1, "b": 2}
+    assert verdict_of([check]) is Verdict.VALID
+
+
+@pytest.mark.parametrize("code", [Code.PDF_NOT_SIGNED, Code.SEAL_MALFORMED, Code.FIELD_MISMATCH])
+def test_fail_is_invalid_with_its_code(code: Code) -> None:
+    check = fail("x.y", Category.INTEGRITY, code, "bad", where=3)
+    assert (check.status, check.code, dict(check.data)) == (Status.INVALID, code, {"where": 3})
+    assert verdict_of([ok("a", Category.FORMAT, "m"), check]) is Verdict.INVALID
+    assert check.to_dict()["code"] == code.value
+
+
+def test_skips_not_applicable_and_precondition() -> None:
+    na = not_applicable("pdf.underlying", Category.BINDING, "a TTD has none")
+    pre = skipped("pdf.signer", Category.TRUST, "no signature")
+    assert (na.status, na.code) == (Status.SKIPPED, Code.NOT_APPLICABLE)
+    assert (pre.status, pre.code) == (Status.SKIPPED, Code.PRECONDITION_FAILED)
+    assert verdict_of([ok("a", Category.FORMAT, "m"), na]) is Verdict.VALID
+    assert verdict_of([ok("a", Category.FORMAT, "m"), pre]) is Verdict.INDETERMINATE

@@ -145,10 +145,11 @@ def test_a_genuine_seal_the_register_does_not_hold_is_flagged(
 def _high_s(seal: bytes) -> bytes:
     """The same seal with its signature's s replaced by n - s: still a valid ECDSA signature
     of the same signed bytes, made without the key (ECDSA malleability)."""
-    from legalize.seal import ecdsa, vds
+    from legalize.pki import curves
+    from legalize.seal import vds
 
     container = vds.decode(seal)
-    n = ecdsa.curve("secp256r1").n
+    n = curves.curve("secp256r1").n
     size = len(container.signature) // 2
     r, s = container.signature[:size], int.from_bytes(container.signature[size:], "big")
     flipped = r + (n - s).to_bytes(size, "big")

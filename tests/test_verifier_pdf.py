@@ -20,7 +20,7 @@ from legalize.pki.trust import TrustStore
 from tests.helpers.pdf_attacks import ATTACKS, MiniPki, add_annotation, make_pki, simple_pdf
 from tests.helpers.support import need_tool
 from tests.helpers.tsa import LocalTsa, serve_tsa
-from verifier import pdf as V
+from verifier.codes import Code
 from verifier.pdf import verify_pdf
 from verifier.report import Status, Verdict
 
@@ -123,20 +123,20 @@ def test_validation_data_and_timestamp_keep_it_valid(
 
 
 EXPECTED = {
-    "usf_zero_contents": V.PDF_SIGNATURE_INVALID,
-    "usf_remove_contents": V.PDF_SIGNATURE_INVALID,
-    "usf_remove_byterange": V.PDF_SIGNATURE_INVALID,
-    "usf_zero_byterange": V.PDF_SIGNATURE_INVALID,
-    "isa_with_xref": V.PDF_MODIFIED_AFTER_SIGNING,
-    "isa_without_xref": V.PDF_MODIFIED_AFTER_SIGNING,
-    "isa_without_xref_eof": V.PDF_COVERAGE_INCOMPLETE,
-    "contents_padding": V.PDF_MODIFIED_AFTER_SIGNING,
-    "append_after_eof": V.PDF_MODIFIED_AFTER_SIGNING,
-    "signature_wrapping": V.PDF_BYTERANGE_INVALID,
-    "evil_annotation": V.PDF_ANNOTATION_ADDED,
-    "sneaky_signature": V.PDF_SIGNATURE_FIELD_ADDED,
-    "shadow_hide_and_replace": V.PDF_MODIFIED_AFTER_SIGNING,
-    "shadow_hide_overlay": V.PDF_MODIFIED_AFTER_SIGNING,
+    "usf_zero_contents": Code.PDF_SIGNATURE_INVALID,
+    "usf_remove_contents": Code.PDF_SIGNATURE_INVALID,
+    "usf_remove_byterange": Code.PDF_SIGNATURE_INVALID,
+    "usf_zero_byterange": Code.PDF_SIGNATURE_INVALID,
+    "isa_with_xref": Code.PDF_MODIFIED_AFTER_SIGNING,
+    "isa_without_xref": Code.PDF_MODIFIED_AFTER_SIGNING,
+    "isa_without_xref_eof": Code.PDF_COVERAGE_INCOMPLETE,
+    "contents_padding": Code.PDF_MODIFIED_AFTER_SIGNING,
+    "append_after_eof": Code.PDF_MODIFIED_AFTER_SIGNING,
+    "signature_wrapping": Code.PDF_BYTERANGE_INVALID,
+    "evil_annotation": Code.PDF_ANNOTATION_ADDED,
+    "sneaky_signature": Code.PDF_SIGNATURE_FIELD_ADDED,
+    "shadow_hide_and_replace": Code.PDF_MODIFIED_AFTER_SIGNING,
+    "shadow_hide_overlay": Code.PDF_MODIFIED_AFTER_SIGNING,
 }
 
 
@@ -164,7 +164,10 @@ def test_attack_after_timestamp_is_rejected(
 ) -> None:
     report = verify_pdf(ATTACKS[attack](timestamped), trust, AT)
     assert report.verdict is Verdict.INVALID
-    assert V.PDF_COVERAGE_INCOMPLETE in report.codes or V.PDF_MODIFIED_AFTER_SIGNING in report.codes
+    assert (
+        Code.PDF_COVERAGE_INCOMPLETE in report.codes
+        or Code.PDF_MODIFIED_AFTER_SIGNING in report.codes
+    )
 
 
 def test_forged_revision_sealed_with_a_timestamp(
@@ -183,7 +186,7 @@ def test_forged_revision_sealed_with_a_timestamp(
     )
     report = verify_pdf(out.getvalue(), trust, AT)
     assert report.check("pdf.coverage").status is Status.VALID
-    assert report.check("pdf.modifications").code == V.PDF_MODIFIED_AFTER_SIGNING
+    assert report.check("pdf.modifications").code == Code.PDF_MODIFIED_AFTER_SIGNING
     assert report.verdict is Verdict.INVALID
 
 
@@ -196,7 +199,7 @@ def test_shadow_attack_prepared_before_signing(pki: MiniPki, trust: TrustStore) 
     _signature_checks_valid(verify_pdf(prepared, trust, AT))  # innocent as signed
     report = verify_pdf(shadow_switch(prepared), trust, AT)
     assert report.verdict is Verdict.INVALID
-    assert report.check("pdf.modifications").code == V.PDF_MODIFIED_AFTER_SIGNING
+    assert report.check("pdf.modifications").code == Code.PDF_MODIFIED_AFTER_SIGNING
 
 
 def _sign_with_pyhanko(
@@ -226,10 +229,10 @@ def test_evil_annotation_on_lenient_certification(
     """Mainka et al.: P=2/3 lets annotations through; we accept P=1 only."""
     certified = _sign_with_pyhanko(simple_pdf(), pki, certify=True, perm=perm)
     plain = verify_pdf(certified, trust, AT)
-    assert plain.check("pdf.certification").code == V.PDF_NOT_CERTIFIED
+    assert plain.check("pdf.certification").code == Code.PDF_NOT_CERTIFIED
     attacked = verify_pdf(add_annotation(certified), trust, AT)
     assert attacked.verdict is Verdict.INVALID
-    assert V.PDF_NOT_CERTIFIED in attacked.codes
+    assert Code.PDF_NOT_CERTIFIED in attacked.codes
 
 
 def test_non_pades_certification_is_refused(pki: MiniPki, trust: TrustStore) -> None:
@@ -243,7 +246,7 @@ def test_non_pades_certification_is_refused(pki: MiniPki, trust: TrustStore) -> 
     signer: signers.Signer = _CmsSigner(pki.signer, [pki.root])
     out = PdfSigner(meta, signer).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(simple_pdf())))
     report = verify_pdf(out.getvalue(), trust, AT)
-    assert report.check("pdf.certification").code == V.PDF_SIGNATURE_UNSUPPORTED
+    assert report.check("pdf.certification").code == Code.PDF_SIGNATURE_UNSUPPORTED
 
 
 def test_sha1_signature_is_refused(pki: MiniPki, trust: TrustStore) -> None:
@@ -257,13 +260,13 @@ def test_sha1_signature_is_refused(pki: MiniPki, trust: TrustStore) -> None:
     signer: signers.Signer = _CmsSigner(pki.signer, [pki.root])
     out = PdfSigner(meta, signer).sign_pdf(IncrementalPdfFileWriter(io.BytesIO(simple_pdf())))
     report = verify_pdf(out.getvalue(), trust, AT)
-    assert report.check("pdf.certification").code == V.PDF_SIGNATURE_UNSUPPORTED
+    assert report.check("pdf.certification").code == Code.PDF_SIGNATURE_UNSUPPORTED
 
 
 def test_approval_signature_is_not_certification(pki: MiniPki, trust: TrustStore) -> None:
     approval = _sign_with_pyhanko(simple_pdf(), pki, certify=False)
     report = verify_pdf(approval, trust, AT)
-    assert report.check("pdf.certification").code == V.PDF_NOT_CERTIFIED
+    assert report.check("pdf.certification").code == Code.PDF_NOT_CERTIFIED
 
 
 def test_second_signature_is_rejected(pki: MiniPki, trust: TrustStore) -> None:
@@ -271,13 +274,13 @@ def test_second_signature_is_rejected(pki: MiniPki, trust: TrustStore) -> None:
     once = _sign_with_pyhanko(simple_pdf(), pki, certify=False)
     twice = _sign_with_pyhanko(once, pki, certify=False, field_name="Second")
     report = verify_pdf(twice, trust, AT)
-    assert report.check("pdf.signatures").code == V.PDF_EXTRA_SIGNATURE
+    assert report.check("pdf.signatures").code == Code.PDF_EXTRA_SIGNATURE
 
 
 def test_unsigned_pdf(trust: TrustStore) -> None:
     report = verify_pdf(simple_pdf(), trust, AT)
     assert report.verdict is Verdict.INVALID
-    assert report.check("pdf.signatures").code == V.PDF_NOT_SIGNED
+    assert report.check("pdf.signatures").code == Code.PDF_NOT_SIGNED
 
 
 @pytest.mark.parametrize(
@@ -293,7 +296,7 @@ def test_unsigned_pdf(trust: TrustStore) -> None:
 def test_unreadable_input(data: bytes, trust: TrustStore) -> None:
     report = verify_pdf(data, trust, AT)
     assert report.verdict is Verdict.INVALID
-    assert report.check("pdf.readable").code == V.PDF_UNREADABLE
+    assert report.check("pdf.readable").code == Code.PDF_UNREADABLE
     assert all(c.status is not Status.ERROR for c in report.checks)
 
 
@@ -310,16 +313,16 @@ def test_truncated_signed_file(genuine: bytes, trust: TrustStore) -> None:
 def test_unknown_signer(genuine: bytes) -> None:
     other = make_pki(AT, common_name="Another Root")
     report = verify_pdf(genuine, TrustStore([other.root]), AT)
-    assert report.check("pdf.signer").code == V.PDF_SIGNER_UNKNOWN
+    assert report.check("pdf.signer").code == Code.PDF_SIGNER_UNKNOWN
     assert report.verdict is Verdict.INVALID
 
 
 def test_expired_and_not_yet_valid_signer(genuine: bytes, trust: TrustStore) -> None:
     assert verify_pdf(genuine, trust, AT + timedelta(days=500)).check("pdf.signer").code == (
-        V.PDF_SIGNER_EXPIRED
+        Code.PDF_SIGNER_EXPIRED
     )
     assert verify_pdf(genuine, trust, AT - timedelta(days=30)).check("pdf.signer").code == (
-        V.PDF_SIGNER_NOT_YET_VALID
+        Code.PDF_SIGNER_NOT_YET_VALID
     )
 
 
@@ -362,13 +365,15 @@ def test_revocation_after_the_timestamp(timestamped: bytes, genuine: bytes, pki:
     )
     assert verify_pdf(timestamped, superseded, later).check("pdf.signer").status is Status.VALID
     # without a timestamp nothing proves the document predates the revocation
-    assert verify_pdf(genuine, superseded, later).check("pdf.signer").code == (V.PDF_SIGNER_REVOKED)
+    assert verify_pdf(genuine, superseded, later).check("pdf.signer").code == (
+        Code.PDF_SIGNER_REVOKED
+    )
     # a compromised key could have signed at any time: no timestamp saves it
     compromised = TrustStore(
         [pki.root], [_crl(pki, AT + timedelta(days=10), x509.ReasonFlags.key_compromise)]
     )
     assert verify_pdf(timestamped, compromised, later).check("pdf.signer").code == (
-        V.PDF_SIGNER_REVOKED
+        Code.PDF_SIGNER_REVOKED
     )
 
 
@@ -388,7 +393,7 @@ def test_revoked_signer(genuine: bytes, pki: MiniPki) -> None:
         .sign(pki.root_key, hashes.SHA384())
     )
     report = verify_pdf(genuine, TrustStore([pki.root], [crl]), AT)
-    assert report.check("pdf.signer").code == V.PDF_SIGNER_REVOKED
+    assert report.check("pdf.signer").code == Code.PDF_SIGNER_REVOKED
 
 
 # --- outside checks: poppler and qpdf on every genuine file --------------------------------------
@@ -550,12 +555,12 @@ def test_underlying_swapped_before_signing(
     pdf = _issue(dev_pki, dev_at, _carrying(_legalization_seal(dev_pki, dev_at), underlying=other))
     report = verify_pdf(pdf, dev_trust, dev_at)
     assert report.verdict is Verdict.INVALID
-    assert report.check("pdf.underlying").code == V.UNDERLYING_HASH_MISMATCH
+    assert report.check("pdf.underlying").code == Code.UNDERLYING_HASH_MISMATCH
     missing = _issue(
         dev_pki, dev_at, _carrying(_legalization_seal(dev_pki, dev_at), underlying=None)
     )
     assert verify_pdf(missing, dev_trust, dev_at).check("pdf.underlying").code == (
-        V.UNDERLYING_MISSING
+        Code.UNDERLYING_MISSING
     )
 
 
@@ -566,13 +571,13 @@ def test_number_mismatch(dev_pki, dev_trust: TrustStore, dev_at: datetime) -> No
         _carrying(_legalization_seal(dev_pki, dev_at), title="Legalization L2026000043"),
     )
     report = verify_pdf(pdf, dev_trust, dev_at)
-    assert report.check("pdf.number").code == V.PDF_NUMBER_MISMATCH
+    assert report.check("pdf.number").code == Code.PDF_NUMBER_MISMATCH
     assert report.verdict is Verdict.INVALID
 
 
 def test_seal_missing_or_forged(dev_pki, dev_trust: TrustStore, dev_at: datetime) -> None:  # type: ignore[no-untyped-def]
     bare = _issue(dev_pki, dev_at, _carrying(None))
-    assert verify_pdf(bare, dev_trust, dev_at).check("seal").code == V.PDF_SEAL_MISSING
+    assert verify_pdf(bare, dev_trust, dev_at).check("seal").code == Code.PDF_SEAL_MISSING
     text = _legalization_seal(dev_pki, dev_at)
     # flip one payload character (Base32 alphabet) in the QR text: the seal no longer verifies
     flipped = text[:-10] + ("A" if text[-10] != "A" else "B") + text[-9:]
@@ -588,7 +593,7 @@ def test_pdf_signed_by_a_signer_not_allowed_for_legalizations(
 ) -> None:
     pdf = _issue(dev_pki, dev_at, _carrying(_legalization_seal(dev_pki, dev_at)), doc_type="TTD")
     report = verify_pdf(pdf, dev_trust, dev_at)
-    assert report.check("pdf.signer").code == V.PDF_SIGNER_NOT_ALLOWED
+    assert report.check("pdf.signer").code == Code.PDF_SIGNER_NOT_ALLOWED
 
 
 def test_cli_contract(legalization: bytes, dev_pki, dev_at: datetime, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -727,7 +732,7 @@ def test_rendered_ttd_verifies(
     )
     # and an attack on the real page is refused
     attacked = verify_pdf(ATTACKS["sneaky_signature"](ttd_pdf), dev_trust, dev_at)
-    assert V.PDF_SIGNATURE_FIELD_ADDED in attacked.codes
+    assert Code.PDF_SIGNATURE_FIELD_ADDED in attacked.codes
 
 
 def test_timestamped_legalization_stays_valid_after_the_signer_expires(
@@ -756,4 +761,4 @@ def test_timestamped_legalization_stays_valid_after_the_signer_expires(
     assert report.check("pdf.signer").data["later_status"] == "SIGNER_EXPIRED"
     assert report.check("seal.trust").data["later_status"] == "SIGNER_EXPIRED"
     # the same file without a trust anchor for its TSA: nothing proves when it existed
-    assert verify_pdf(pdf, dev_trust, later).check("pdf.signer").code == V.PDF_SIGNER_EXPIRED
+    assert verify_pdf(pdf, dev_trust, later).check("pdf.signer").code == Code.PDF_SIGNER_EXPIRED

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from legalize.pki.curves import CURVE_NAMES
 from legalize.pki.trust import TrustStore
 from legalize.seal import vds
-from legalize.seal.ecdsa import CURVE_NAMES
 from legalize.seal.profiles import seal_legalization, seal_ttd, seal_ttd_idb
 from legalize.seal.qrtext import qr_text
 from legalize.seal.tlv import Tlv

@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from flask.testing import FlaskClient
 
+from tests.helpers.authority_pki import make_ca, make_signer
 from tests.helpers.web_app import (
     Tokens,
     WebEnv,
@@ -76,6 +78,7 @@ LEGALIZATION_FORM = {
     "signer_authority": "Registrar-General",
 }
 NOPE = 999_999
+PEM = make_signer(make_ca(), "Registrar").cert.public_bytes(serialization.Encoding.PEM)
 CASE = 1
 """A draft readmission case the module fixture files first (reasons are checked on it)."""
 
@@ -112,11 +115,19 @@ CASES: list[Bad] = [
         user="carol",
     ),
     Bad(
-        "staff.case_underlying",
+        "staff.case_page_preview",
         "GET",
-        f"/staff/cases/{NOPE}/underlying",
+        f"/staff/cases/{NOPE}/pages/1.png",
         404,
         "case_id",
+        user="bob",
+    ),
+    Bad(
+        "staff.signatory_specimen",
+        "GET",
+        f"/staff/signatories/{NOPE}/specimen/seal",
+        404,
+        "signatory_id",
         user="bob",
     ),
     # case actions
@@ -531,6 +542,40 @@ CASES: list[Bad] = [
             "specimen": _file(b"not an image", "s.png"),
         },
     ),
+    Bad(
+        "staff.signatory_certificate_add",
+        "POST",
+        f"/staff/signatories/{NOPE}/certificates",
+        422,
+        "certificate",
+        user="root",
+    ),
+    Bad(
+        "staff.signatory_certificate_add",
+        "POST",
+        f"/staff/signatories/{NOPE}/certificates",
+        422,
+        "certificate",
+        user="root",
+        data={"certificate": _file(b"-----BEGIN CERTIFICATE-----\nnope", "c.pem")},
+    ),
+    Bad(
+        "staff.signatory_certificate_add",
+        "POST",
+        f"/staff/signatories/{NOPE}/certificates",
+        404,
+        "signatory_id",
+        user="root",
+        data={"certificate": _file(PEM, "c.pem")},
+    ),
+    Bad(
+        "staff.signatory_certificate_remove",
+        "POST",
+        f"/staff/signatories/{NOPE}/certificates/{'0' * 64}/remove",
+        404,
+        "certificate",
+        user="root",
+    ),
     # API
     Bad("api.create_readmission", "POST", "/api/readmissions", 415, "body", raw=b"surname=x"),
     Bad("api.create_readmission", "POST", "/api/readmissions", 400, "body", raw=b"{not json"),
@@ -770,6 +815,7 @@ def test_garbage_never_gives_a_500(env: WebEnv, garbage: int, tmp_path: Path) ->
         url = rule.rule.replace("<int:case_id>", "1").replace("<int:user_id>", "1")
         url = url.replace("<int:batch_id>", "1").replace("<number>", "X")
         url = url.replace("<any(prepare, approve, issue):step>", "prepare")
+        url = url.replace("<int:signatory_id>", "1").replace("<sha256>", "0" * 64)
         for user in ("root", "carol", "dave", None):
             client, token = _client(env, user)
             data = dict(GARBAGE[garbage], csrf_token=token)

@@ -22,7 +22,8 @@ import requests
 from sqlalchemy import select
 
 from legalize.cases import readmission
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
+from legalize.kinds import Role
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.models import Case, Document
 from tests.helpers import support

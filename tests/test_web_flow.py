@@ -216,11 +216,11 @@ def test_legalization_through_http(env: WebEnv) -> None:
     case_id = int(filed.headers["Location"].rsplit("/", 1)[1])
     detail = alice.get(f"/staff/cases/{case_id}").get_data(as_text=True)
     assert "matched" in detail
-    # the officer downloads the document as sanitized at filing, never the upload itself
-    from legalize.documents.sanitize import sanitize_underlying
-
-    expected = sanitize_underlying(underlying_pdf(), "application/pdf").pdf
-    assert alice.get(f"/staff/cases/{case_id}/underlying").data == expected
+    # the officer sees the pages as sanitized at filing, never the upload itself
+    assert f"/staff/cases/{case_id}/pages/1.png" in detail
+    page = alice.get(f"/staff/cases/{case_id}/pages/1.png")
+    assert page.status_code == 200 and page.data.startswith(b"\x89PNG")
+    assert alice.get(f"/staff/cases/{case_id}/underlying").status_code == 404
     assert (
         alice.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": alice_csrf}).status_code
         == 302

@@ -181,17 +181,18 @@ def test_files_are_served_with_safe_headers(env: WebEnv) -> None:
     )
     assert filed.status_code == 302, filed.get_data(as_text=True)
     legal_id = int(filed.headers["Location"].rsplit("/", 1)[1])
-    underlying = alice.get(f"/staff/cases/{legal_id}/underlying")
-    assert underlying.mimetype == "application/pdf"  # sniffed, not the client's text/html
-    assert underlying.headers["Content-Disposition"].startswith("attachment;")
-    assert "passwd" not in underlying.headers["Content-Disposition"]
-    _assert_private(underlying)
+    # The reviewer sees the sanitized pages as images; no file of the applicant's is served.
+    assert alice.get(f"/staff/cases/{legal_id}/underlying").status_code == 404
+    page = alice.get(f"/staff/cases/{legal_id}/pages/1.png")
+    assert page.mimetype == "image/png" and page.data.startswith(b"\x89PNG")
+    assert "Content-Disposition" not in page.headers
+    _assert_private(page)
     # A border officer clears TTDs; an applicant's underlying document is none of that.
     carol, _ = staff_client(env.app, "carol")
-    assert carol.get(f"/staff/cases/{legal_id}/underlying").status_code == 403
-    assert f"/staff/cases/{legal_id}/underlying" not in carol.get(
-        f"/staff/cases/{legal_id}"
-    ).get_data(as_text=True)
+    assert carol.get(f"/staff/cases/{legal_id}/pages/1.png").status_code == 403
+    assert f"/staff/cases/{legal_id}/pages" not in carol.get(f"/staff/cases/{legal_id}").get_data(
+        as_text=True
+    )
 
 
 @pytest.mark.parametrize("side", [12_000, 30_000])

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from verifier.codes import Code
+
 
 class Status(StrEnum):
     VALID = "VALID"
@@ -47,7 +49,8 @@ class Check:
     category: Category
     status: Status
     code: str
-    """Stable reason code, e.g. ``OK``, ``SEAL_SIGNATURE_INVALID``."""
+    """Stable reason code, e.g. ``OK``, ``SEAL_SIGNATURE_INVALID``: a member of
+    :class:`verifier.codes.Code` (the constructors below take nothing else)."""
     message: str
     """Human explanation in English; other languages come from the message catalog by code."""
     data: Mapping[str, Any] = field(default_factory=dict)
@@ -79,13 +82,9 @@ def verdict_of(checks: Iterable[Check]) -> Verdict:
         return Verdict.INVALID
     if any(c.status is Status.ERROR for c in checks):
         return Verdict.INDETERMINATE
-    if any(c.status is Status.SKIPPED and c.code != NOT_APPLICABLE for c in checks):
+    if any(c.status is Status.SKIPPED and c.code != Code.NOT_APPLICABLE for c in checks):
         return Verdict.INDETERMINATE
     return Verdict.VALID
-
-
-NOT_APPLICABLE = "NOT_APPLICABLE"
-CHECK_CRASHED = "CHECK_ERROR"
 
 
 @dataclass(frozen=True)
@@ -150,14 +149,50 @@ def guarded(name: str, category: Category, run: Callable[[], Check]) -> Check:
     try:
         return run()
     except Exception as exc:
-        return Check(
-            name,
-            category,
-            Status.ERROR,
-            CHECK_CRASHED,
-            f"The check could not be completed ({type(exc).__name__}).",
-        )
+        return crashed(name, category, exc)
 
 
-def skipped(name: str, category: Category, reason: str, code: str = "PRECONDITION_FAILED") -> Check:
+def crashed(name: str, category: Category, exc: BaseException) -> Check:
+    """The ERROR check of a check that raised ``exc``: its type is reported, not its text,
+    which may carry document content."""
+    return Check(
+        name,
+        category,
+        Status.ERROR,
+        Code.CHECK_ERROR,
+        f"The check could not be completed ({type(exc).__name__}).",
+    )
+
+
+# --- the small constructors every verifier builds its checks with ------------------------------
+
+
+def ok(
+    name: str, category: Category, message: str, data: Mapping[str, Any] | None = None, **more: Any
+) -> Check:
+    """A passed check (``OK``); ``data`` and keyword details are merged."""
+    return Check(name, category, Status.VALID, Code.OK, message, {**(data or {}), **more})
+
+
+def fail(
+    name: str,
+    category: Category,
+    code: Code,
+    message: str,
+    data: Mapping[str, Any] | None = None,
+    **more: Any,
+) -> Check:
+    """A failed check (INVALID) with the reason ``code``."""
+    return Check(name, category, Status.INVALID, code, message, {**(data or {}), **more})
+
+
+def skipped(
+    name: str, category: Category, reason: str, code: Code = Code.PRECONDITION_FAILED
+) -> Check:
+    """A check that did not run: by default because an earlier one failed."""
     return Check(name, category, Status.SKIPPED, code, reason)
+
+
+def not_applicable(name: str, category: Category, reason: str) -> Check:
+    """A check that does not apply to this document (it does not hold the verdict back)."""
+    return Check(name, category, Status.SKIPPED, Code.NOT_APPLICABLE, reason)

@@ -23,8 +23,10 @@ from typing import Any
 
 from cryptography import x509
 
+from legalize.kinds import DocumentType
+from legalize.pki import ecdsa
 from legalize.pki.trust import TrustStore
-from legalize.seal import ecdsa, idb, vds
+from legalize.seal import idb, vds
 from legalize.seal.errors import SealError, SealUnreadable
 from legalize.seal.profiles import (
     Container,
@@ -37,37 +39,17 @@ from legalize.seal.profiles import (
 )
 from legalize.seal.qrtext import parse_qr_text
 from legalize.seal.thirdparty import ThirdPartySeal
+from verifier.codes import Code
 from verifier.report import (
-    CHECK_CRASHED,
-    NOT_APPLICABLE,
     Category,
     Check,
     Report,
-    Status,
+    crashed,
+    fail,
     guarded,
+    ok,
     skipped,
 )
-
-SEAL_UNREADABLE = "SEAL_UNREADABLE"
-SEAL_MALFORMED = "SEAL_MALFORMED"
-SEAL_UNSUPPORTED = "SEAL_UNSUPPORTED"
-SEAL_SIGNATURE_INVALID = "SEAL_SIGNATURE_INVALID"
-SIGNER_UNKNOWN = "SIGNER_UNKNOWN"
-DOCUMENT_EXPIRED = "DOCUMENT_EXPIRED"
-DOCUMENT_NOT_YET_VALID = "DOCUMENT_NOT_YET_VALID"
-OK = "OK"
-
-DOC_TYPE_TTD = "TTD"
-DOC_TYPE_LEGALIZATION = "LEG"
-"""Document types as the signer certificates name them (legalize.pki.oids)."""
-
-
-def _ok(name: str, category: Category, message: str, **data: Any) -> Check:
-    return Check(name, category, Status.VALID, OK, message, data)
-
-
-def _bad(name: str, category: Category, code: str, message: str, **data: Any) -> Check:
-    return Check(name, category, Status.INVALID, code, message, data)
 
 
 def to_container(data: bytes | str) -> Container:
@@ -140,7 +122,7 @@ def _verify_signature(
     name = "seal.signature"
     signature = container.signature
     if not signature:
-        return _bad(name, Category.INTEGRITY, SEAL_MALFORMED, "The seal is not signed."), None
+        return fail(name, Category.INTEGRITY, Code.SEAL_MALFORMED, "The seal is not signed."), None
     unusable: list[str] = []
     for cert in certs:
         try:
@@ -148,26 +130,26 @@ def _verify_signature(
         except ecdsa.EcdsaError as exc:
             unusable.append(str(exc))
             continue
-        if ecdsa.verify_with_key(key, container.signed_bytes, signature, _hash_of(container)):
+        if key.verify(container.signed_bytes, signature, _hash_of(container)):
             return (
-                _ok(name, Category.INTEGRITY, "The signature verifies.", curve=key.curve.name),
+                ok(name, Category.INTEGRITY, "The signature verifies.", curve=key.curve.name),
                 cert,
             )
     if unusable and len(unusable) == len(certs):
         return (
-            _bad(
+            fail(
                 name,
                 Category.INTEGRITY,
-                SEAL_UNSUPPORTED,
+                Code.SEAL_UNSUPPORTED,
                 f"The signer's key cannot be used: {unusable[0]}.",
             ),
             None,
         )
     return (
-        _bad(
+        fail(
             name,
             Category.INTEGRITY,
-            SEAL_SIGNATURE_INVALID,
+            Code.SEAL_SIGNATURE_INVALID,
             "The signature does not match the seal's content: it was altered or not made by "
             "the named signer.",
         ),
@@ -177,9 +159,9 @@ def _verify_signature(
 
 def _doc_type(profile: Profile | None) -> str | None:
     if isinstance(profile, TtdSeal):
-        return DOC_TYPE_TTD
+        return DocumentType.TTD.cert_code
     if isinstance(profile, LegalizationSeal):
-        return DOC_TYPE_LEGALIZATION
+        return DocumentType.LEGALIZATION.cert_code
     return None
 
 
@@ -187,7 +169,7 @@ def _validity(profile: Profile | None, at: datetime) -> Check:
     name = "document.validity"
     if isinstance(profile, LegalizationSeal):
         return skipped(
-            name, Category.STATUS, "A legalization does not expire.", code=NOT_APPLICABLE
+            name, Category.STATUS, "A legalization does not expire.", code=Code.NOT_APPLICABLE
         )
     if isinstance(profile, ThirdPartySeal) and profile.expiry_date is None:
         return skipped(
@@ -195,31 +177,33 @@ def _validity(profile: Profile | None, at: datetime) -> Check:
             Category.STATUS,
             f"Profile {profile.profile} carries no expiry date this verifier reads; check the "
             "printed document.",
-            code=NOT_APPLICABLE,
+            code=Code.NOT_APPLICABLE,
         )
     if not isinstance(profile, TtdSeal | ThirdPartySeal):
         return skipped(name, Category.STATUS, "The document's validity is not known.")
     expiry = profile.expiry_date
     today = at.date()
     if expiry is None:
-        return _bad(name, Category.STATUS, SEAL_MALFORMED, "The MRZ has no readable expiry date.")
+        return fail(
+            name, Category.STATUS, Code.SEAL_MALFORMED, "The MRZ has no readable expiry date."
+        )
     if isinstance(profile, TtdSeal) and profile.issue_date > today:
-        return _bad(
+        return fail(
             name,
             Category.STATUS,
-            DOCUMENT_NOT_YET_VALID,
+            Code.DOCUMENT_NOT_YET_VALID,
             f"The document is issued on {profile.issue_date.isoformat()}, after the "
             f"validation date.",
         )
     if today > expiry:
-        return _bad(
+        return fail(
             name,
             Category.STATUS,
-            DOCUMENT_EXPIRED,
+            Code.DOCUMENT_EXPIRED,
             f"The document expired on {expiry.isoformat()}.",
             expiry_date=expiry.isoformat(),
         )
-    return _ok(
+    return ok(
         name,
         Category.STATUS,
         f"The document is valid until {expiry.isoformat()}.",
@@ -238,17 +222,9 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
         container = to_container(data)
     except Exception as exc:
         if isinstance(exc, SealError):
-            checks.append(_bad("seal.format", Category.FORMAT, exc.code, str(exc)))
+            checks.append(fail("seal.format", Category.FORMAT, Code(exc.code), str(exc)))
         else:  # a codec bug must not crash the caller either (DESIGN §6): as guarded() does
-            checks.append(
-                Check(
-                    "seal.format",
-                    Category.FORMAT,
-                    Status.ERROR,
-                    CHECK_CRASHED,
-                    f"The check could not be completed ({type(exc).__name__}).",
-                )
-            )
+            checks.append(crashed("seal.format", Category.FORMAT, exc))
         for name, category in (
             ("seal.profile", Category.FORMAT),
             ("seal.signer", Category.TRUST),
@@ -259,7 +235,7 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
             checks.append(skipped(name, category, "The seal could not be read."))
         return Report.of(checks, fields)
     fields.update(_header_data(container))
-    checks.append(_ok("seal.format", Category.FORMAT, f"A well-formed {fields['format']} seal."))
+    checks.append(ok("seal.format", Category.FORMAT, f"A well-formed {fields['format']} seal."))
 
     profile: Profile | None = None
 
@@ -268,7 +244,7 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
         try:
             profile = read_profile(container)
         except SealError as exc:
-            return _bad("seal.profile", Category.FORMAT, exc.code, str(exc))
+            return fail("seal.profile", Category.FORMAT, Code(exc.code), str(exc))
         fields.update(profile.fields())
         if isinstance(profile, GenericSeal):
             return skipped(
@@ -276,9 +252,9 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
                 Category.FORMAT,
                 f"Profile {profile.profile} is not one this verifier reads; its content is "
                 "shown undecoded.",
-                code=SEAL_UNSUPPORTED,
+                code=Code.SEAL_UNSUPPORTED,
             )
-        return _ok("seal.profile", Category.FORMAT, f"Profile {fields['profile']}.")
+        return ok("seal.profile", Category.FORMAT, f"Profile {fields['profile']}.")
 
     checks.append(guarded("seal.profile", Category.FORMAT, profile_check))
 
@@ -287,29 +263,29 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
 
     def signer_check() -> Check:
         if isinstance(container, idb.IdbSeal) and not container.header.signed:
-            return _bad(
+            return fail(
                 "seal.signer",
                 Category.TRUST,
-                SEAL_UNSUPPORTED,
+                Code.SEAL_UNSUPPORTED,
                 "An unsigned ICAO barcode: there is no signature to verify.",
             )
         certs.extend(_candidates(container, trust))
         if not certs:
-            return _bad(
+            return fail(
                 "seal.signer",
                 Category.TRUST,
-                SIGNER_UNKNOWN,
+                Code.SIGNER_UNKNOWN,
                 "The trust store holds no certificate matching the seal's signer reference.",
             )
         if isinstance(container, idb.IdbSeal) and certs[0] not in trust.certificates:
-            return _ok(
+            return ok(
                 "seal.signer",
                 Category.TRUST,
                 "The seal embeds the certificate its reference names; whether it is trusted "
                 "is checked next.",
                 embedded=True,
             )
-        return _ok("seal.signer", Category.TRUST, "The signer certificate is in the trust store.")
+        return ok("seal.signer", Category.TRUST, "The signer certificate is in the trust store.")
 
     def signature_check() -> Check:
         if not certs:
@@ -328,8 +304,10 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
             k: v for k, v in status.data.items() if k in ("subject", "serial", "not_after")
         }
         if status.ok:
-            return _ok("seal.trust", Category.TRUST, status.message, **dict(status.data))
-        return _bad("seal.trust", Category.TRUST, status.code, status.message, **dict(status.data))
+            return ok("seal.trust", Category.TRUST, status.message, **dict(status.data))
+        return fail(
+            "seal.trust", Category.TRUST, Code(status.code), status.message, **dict(status.data)
+        )
 
     checks.append(guarded("seal.signer", Category.TRUST, signer_check))
     checks.append(guarded("seal.signature", Category.INTEGRITY, signature_check))

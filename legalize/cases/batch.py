@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 from legalize.cases import common, duplicates, readmission
 from legalize.cases.errors import CaseError, Duplicate, Forbidden, InvalidInput, NotFound
 from legalize.cases.issuer import Issuer
-from legalize.cases.rules import Action, Actor, Role, require_role
+from legalize.cases.rules import Action, Actor, require_role
 from legalize.cases.validation import REFERENCE_RE, Fields
+from legalize.kinds import CaseState, Role
 from legalize.registry import audit
 from legalize.registry.identity import (
     ImportFileError,
@@ -28,7 +29,7 @@ from legalize.registry.identity import (
     TravelDocumentWatchlist,
     read_rows,
 )
-from legalize.registry.models import Batch, Case, CaseState
+from legalize.registry.models import Batch, Case
 
 Progress = Callable[[int, int], None]
 """(rows done, rows in total)."""

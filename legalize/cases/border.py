@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from legalize.cases import check
 from legalize.cases.views import CaseView, DocumentView, case_view, find_document
+from legalize.kinds import CaseKind, CaseState, DocumentType
 from legalize.pki.trust import TrustStore
 from legalize.registry import audit
-from legalize.registry.models import Case, CaseKind, CaseState, Document
+from legalize.registry.models import Case, Document
+from verifier.codes import Code
 from verifier.report import Report, Status
 from verifier.report import Verdict as ReportVerdict
 
@@ -64,9 +66,9 @@ class BorderView:
 NOT_FOUND = BorderView(Verdict.NOT_OURS, None, None, None, None)
 
 _CLOSED_BY_CODE = {
-    check.DOCUMENT_USED: Verdict.USED,
-    check.DOCUMENT_REVOKED: Verdict.REVOKED,
-    check.DOCUMENT_EXPIRED: Verdict.EXPIRED,
+    Code.DOCUMENT_USED: Verdict.USED,
+    Code.DOCUMENT_REVOKED: Verdict.REVOKED,
+    Code.DOCUMENT_EXPIRED: Verdict.EXPIRED,
 }
 """A closed document's code → its verdict, the first found in this order."""
 
@@ -95,7 +97,7 @@ def _closure(session: Session, case_id: int, action: str) -> Closure | None:
 def look_up(session: Session, number: str, at: datetime) -> BorderView:
     """The register's answer for ``number`` at ``at`` (a TTD, or NOT_OURS)."""
     doc = find_document(session, number)
-    if doc is None or doc.type != "ttd":
+    if doc is None or doc.type != DocumentType.TTD:
         return NOT_FOUND
     row = session.get(Case, doc.case_id)
     assert row is not None
@@ -121,8 +123,8 @@ def verdict_of(report: Report) -> Verdict:
         return Verdict.VALID
     record = report.check(check.RECORD)
     if record is not None and record.code in (
-        check.DOCUMENT_NOT_IN_REGISTER,
-        check.DOCUMENT_OF_ANOTHER_STATE,
+        Code.DOCUMENT_NOT_IN_REGISTER,
+        Code.DOCUMENT_OF_ANOTHER_STATE,
     ):
         return Verdict.NOT_OURS
     if record is not None and record.status is Status.VALID:

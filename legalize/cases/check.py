@@ -31,36 +31,25 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from legalize.cases.views import DocumentView, find_document
+from legalize.kinds import DocumentType
 from legalize.pki.devkeys import TRUST_DIR
 from legalize.pki.trust import TrustStore, TrustStoreError
 from legalize.registry import audit
-from legalize.registry.models import DocumentType
 from legalize.seal.errors import SealError
 from legalize.seal.profiles import decode
 from legalize.seal.qrtext import parse_qr_text
-from verifier.report import Category, Check, Report, Status, skipped
+from verifier.codes import Code
+from verifier.report import Category, Check, Report, Status, fail, ok, skipped
 from verifier.seal import verify_seal
 
 RECORD: Final = "register.record"
 STATUS: Final = "register.status"
 
-DOCUMENT_NOT_IN_REGISTER: Final = "DOCUMENT_NOT_IN_REGISTER"
-SEAL_NOT_IN_REGISTER: Final = "SEAL_NOT_IN_REGISTER"
-DOCUMENT_OF_ANOTHER_STATE: Final = "DOCUMENT_OF_ANOTHER_STATE"
-DOCUMENT_USED: Final = "DOCUMENT_USED"
-DOCUMENT_REVOKED: Final = "DOCUMENT_REVOKED"
-DOCUMENT_EXPIRED: Final = "DOCUMENT_EXPIRED"
-
-_CLOSED: Final[Mapping[str, tuple[str, str]]] = {
-    "used": (DOCUMENT_USED, "This document has already been used"),
-    "revoked": (DOCUMENT_REVOKED, "The issuing authority has revoked this document"),
-    "expired": (DOCUMENT_EXPIRED, "The document has expired"),
+_CLOSED: Final[Mapping[str, tuple[Code, str]]] = {
+    "used": (Code.DOCUMENT_USED, "This document has already been used"),
+    "revoked": (Code.DOCUMENT_REVOKED, "The issuing authority has revoked this document"),
+    "expired": (Code.DOCUMENT_EXPIRED, "The document has expired"),
 }
-_PROFILE_TYPES: Final[Mapping[str, str]] = {
-    "TTD": DocumentType.TTD.value,
-    "LEGALIZATION": DocumentType.LEGALIZATION.value,
-}
-"""The seal profile → the register's document type."""
 
 
 def published_trust(keys_dir: Path) -> TrustStore | None:
@@ -121,36 +110,31 @@ def _record_check(
             RECORD,
             Category.BINDING,
             Status.SKIPPED,
-            DOCUMENT_OF_ANOTHER_STATE,
+            Code.DOCUMENT_OF_ANOTHER_STATE,
             f"The seal was issued by {state}: only that state's register can tell the "
             "document's status.",
             {"issuing_country": state},
         ), None
     doc = find_document(session, number) if number is not None else None
     facts: dict[str, Any] = {"number": number}
-    if doc is None or _PROFILE_TYPES.get(str(data.get("profile"))) != doc.type:
-        return Check(
+    if doc is None or DocumentType.of_profile(str(data.get("profile"))) != doc.type:
+        return fail(
             RECORD,
             Category.BINDING,
-            Status.INVALID,
-            DOCUMENT_NOT_IN_REGISTER,
+            Code.DOCUMENT_NOT_IN_REGISTER,
             f"The register holds no document {number} of this kind.",
             facts,
         ), None
     if not same_seal(doc.seal_text, seal_text):
-        return Check(
+        return fail(
             RECORD,
             Category.BINDING,
-            Status.INVALID,
-            SEAL_NOT_IN_REGISTER,
+            Code.SEAL_NOT_IN_REGISTER,
             f"The register holds a different seal for document {number}: report this document "
             "to the issuing authority.",
             facts,
         ), doc
-    facts["type"] = doc.type
-    return Check(
-        RECORD, Category.BINDING, Status.VALID, "OK", f"The register issued {number}.", facts
-    ), doc
+    return ok(RECORD, Category.BINDING, f"The register issued {number}.", facts, type=doc.type), doc
 
 
 def _use(session: Session, doc: DocumentView, with_port: bool) -> dict[str, Any]:
@@ -183,31 +167,27 @@ def status_check(
             )
         elif doc.status == "revoked":
             message += f" ({doc.status_changed_at.strftime('%Y-%m-%d')})"
-        return Check(name, category, Status.INVALID, code, message + ".", facts)
+        return fail(name, category, code, message + ".", facts)
     if doc.status != "issued":
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            DOCUMENT_REVOKED,
+            Code.DOCUMENT_REVOKED,
             f"The register holds the document as {doc.status}, not as issued.",
             {"status": doc.status},
         )
     if doc.expires_on is not None and at.date() > doc.expires_on:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            DOCUMENT_EXPIRED,
+            Code.DOCUMENT_EXPIRED,
             f"The document expired on {doc.expires_on.isoformat()}.",
             {"status": doc.status, "expiry_date": doc.expires_on.isoformat()},
         )
-    return Check(
+    return ok(
         name,
         category,
-        Status.VALID,
-        "OK",
         "The register holds the document as issued"
-        + (", not used." if doc.type == "ttd" else ", not revoked."),
+        + (", not used." if doc.type == DocumentType.TTD else ", not revoked."),
         {"status": doc.status},
     )

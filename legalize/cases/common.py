@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from legalize.cases import duplicates, gate, readiness
+from legalize.cases import duplicates, gate, origin, readiness
 from legalize.cases.codes import new_check_code, new_web_token
 from legalize.cases.errors import (
     CaseError,
@@ -44,9 +44,10 @@ from legalize.cases.rules import (
 )
 from legalize.cases.validation import require_reason
 from legalize.cases.views import CaseView, DocumentView, case_view, document_view
+from legalize.kinds import CaseKind, CaseState, DocumentType
 from legalize.registry import audit, numbers
 from legalize.registry.counters import next_document_number
-from legalize.registry.models import Case, CaseKind, CaseState, Document, DocumentType, Person
+from legalize.registry.models import Case, Document, Person
 
 
 def check_time(at: datetime) -> None:
@@ -204,10 +205,36 @@ def flag_duplicates(session: Session, actor: Actor, case_id: int, at: datetime) 
 
 
 def require_clear(session: Session, case: Case, approver: str | None, at: datetime) -> None:
-    """The identity gate and the duplicate check (legalize.cases.gate, .duplicates)."""
+    """The identity gate and the duplicate check (legalize.cases.gate, .duplicates); for a
+    legalization, the origin check (legalize.cases.origin)."""
     if case.kind == CaseKind.READMISSION.value:
         gate.require_settled(session, case, approver)
         duplicates.require_none_blocking(session, case, at)
+    else:
+        origin.require_no_alert(session, case)
+
+
+@contextmanager
+def origin_refusals_recorded(
+    session: Session, actor: Actor, case_id: int, action: Action, at: datetime
+) -> Iterator[None]:
+    """An approval or issuance the origin check refuses is put on record (in its own
+    transaction: the refused one was rolled back), then refused."""
+    try:
+        yield
+    except origin.OriginAlert as exc:
+        with unit_of_work(session):
+            case = lock_case(session, case_id)
+            record(
+                session,
+                actor,
+                "case.origin_refused",
+                case,
+                at,
+                step=action.value,
+                reason=exc.message,
+            )
+        raise
 
 
 def approve(session: Session, actor: Actor, case_id: int, at: datetime) -> CaseView:
@@ -216,7 +243,10 @@ def approve(session: Session, actor: Actor, case_id: int, at: datetime) -> CaseV
     check_time(at)
     require_role(actor, Action.APPROVE)
     flag_duplicates(session, actor, case_id, at)
-    with unit_of_work(session):
+    with (
+        origin_refusals_recorded(session, actor, case_id, Action.APPROVE, at),
+        unit_of_work(session),
+    ):
         case = lock_case(session, case_id)
         require_state(case, Action.APPROVE)
         require_four_eyes(actor, case)
@@ -355,7 +385,7 @@ def issue_case(
     flag_duplicates(session, actor, case_id, at)
     # 1. Check and take a number (committed: a failure later leaves a gap, never a reuse),
     #    with its reservation on record before anything is rendered.
-    with unit_of_work(session):
+    with origin_refusals_recorded(session, actor, case_id, Action.ISSUE, at), unit_of_work(session):
         case = lock_case(session, case_id)
         require_state(case, Action.ISSUE)
         require_clear(session, case, case.approved_by, at)

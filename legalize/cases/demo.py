@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -20,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from legalize.cases import batch, legalization, readmission
 from legalize.cases.issuer import Issuer
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
 from legalize.cases.views import list_cases
+from legalize.kinds import Role
 from legalize.registry.identity import import_nic, import_sltd
 
 ALICE = Actor("user:alice", frozenset({Role.ISSUING_OFFICER}))
@@ -79,8 +81,49 @@ SIGNATORIES: list[tuple[str, str, str, date, date | None]] = [
 ]
 
 
+SPECIMEN_DPI = 300
+"""The resolution the demo specimens record, so they are shown at their true size."""
+
+
+def _signature_stroke(width: float, height: float) -> list[tuple[float, float]]:
+    """The demo signature's one stroke, as points in a width × height box (y downwards)."""
+    points = []
+    for i in range(121):
+        t = i / 120
+        x = width * (0.05 + 0.9 * t)
+        y = height * (0.55 - 0.3 * math.sin(t * 9.5) * (1 - t * 0.6) - 0.1 * math.cos(t * 23))
+        points.append((x, y))
+    return points
+
+
+def demo_specimen_signature() -> bytes:
+    """The demo signatory's specimen signature: 50 mm × 15 mm at SPECIMEN_DPI."""
+    w, h = round(50 / 25.4 * SPECIMEN_DPI), round(15 / 25.4 * SPECIMEN_DPI)
+    img = Image.new("RGB", (w, h), "white")
+    ImageDraw.Draw(img).line(_signature_stroke(w, h), fill=(20, 30, 110), width=6, joint="curve")
+    out = io.BytesIO()
+    img.save(out, "PNG", dpi=(SPECIMEN_DPI, SPECIMEN_DPI))
+    return out.getvalue()
+
+
+def demo_specimen_seal() -> bytes:
+    """The demo authority's specimen seal: a ring 40 mm across at SPECIMEN_DPI."""
+    side = round(40 / 25.4 * SPECIMEN_DPI)
+    img = Image.new("RGB", (side, side), "white")
+    draw = ImageDraw.Draw(img)
+    ink = (120, 30, 120)
+    draw.ellipse((6, 6, side - 6, side - 6), outline=ink, width=10)
+    draw.ellipse((70, 70, side - 70, side - 70), outline=ink, width=5)
+    draw.regular_polygon((side / 2, side / 2, 70), 5, outline=ink, width=5)
+    draw.text((side / 2, side / 2 + 110), "KANDY", fill=ink, anchor="mm")
+    out = io.BytesIO()
+    img.save(out, "PNG", dpi=(SPECIMEN_DPI, SPECIMEN_DPI))
+    return out.getvalue()
+
+
 def demo_underlying(title: str) -> bytes:
-    """A one-page PDF standing in for an applicant's document."""
+    """A one-page PDF standing in for an applicant's document, signed and sealed on paper
+    like the specimens of the first demo signatory (same size), for the reviewer to compare."""
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A4)
     canvas.setTitle(title)
@@ -88,6 +131,23 @@ def demo_underlying(title: str) -> bytes:
     canvas.drawString(72, 760, title.upper())
     canvas.setFont("Helvetica", 11)
     canvas.drawString(72, 730, "DEMO DOCUMENT - NOT A REAL CERTIFICATE")
+    mm = 72 / 25.4
+    left, base = 72.0, 200.0
+    stroke = _signature_stroke(50 * mm, 15 * mm)
+    path = canvas.beginPath()
+    path.moveTo(left + stroke[0][0], base + 15 * mm - stroke[0][1])
+    for x, y in stroke[1:]:
+        path.lineTo(left + x, base + 15 * mm - y)
+    canvas.setStrokeColorRGB(20 / 255, 30 / 255, 110 / 255)
+    canvas.setLineWidth(1.4)
+    canvas.drawPath(path)
+    canvas.setFont("Helvetica", 9)
+    canvas.drawString(left, base - 12, "Additional District Registrar")
+    canvas.setStrokeColorRGB(120 / 255, 30 / 255, 120 / 255)
+    canvas.setLineWidth(2.4)
+    canvas.circle(left + 110 * mm, base + 10 * mm, 20 * mm)
+    canvas.setLineWidth(1.2)
+    canvas.circle(left + 110 * mm, base + 10 * mm, 14 * mm)
     canvas.save()
     return out.getvalue()
 
@@ -173,8 +233,11 @@ def seed_demo(session: Session, at: datetime, issuer: Issuer) -> str:
             valid_from=valid_from,
             valid_until=valid_until,
             at=earlier,
+            # the first signatory has specimens: the reviewer compares a scan with them
+            specimen=demo_specimen_signature() if n == 0 else None,
+            seal_image=demo_specimen_seal() if n == 0 else None,
         )
-        for name, capacity, authority, valid_from, valid_until in SIGNATORIES
+        for n, (name, capacity, authority, valid_from, valid_until) in enumerate(SIGNATORIES)
     ]
     sig = signatories[0]
 

@@ -16,16 +16,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from legalize.cases.errors import InvalidTransition
+from legalize.kinds import CaseKind, CaseState
 from legalize.registry import audit
 from legalize.registry.identity import normalize_name
-from legalize.registry.models import (
-    Case,
-    CaseKind,
-    CaseState,
-    Document,
-    DuplicateLink,
-    Person,
-)
+from legalize.registry.models import Case, Document, DuplicateLink, Person
 
 OPEN_STATES = (CaseState.DRAFT.value, CaseState.APPROVED.value)
 

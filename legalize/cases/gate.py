@@ -25,9 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from legalize.cases.errors import Forbidden, FourEyesViolation, InvalidTransition
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
 from legalize.cases.validation import Fields, require_reason
-from legalize.registry.models import Case, CaseKind, CaseState, IdentityDecision
+from legalize.kinds import CaseKind, CaseState, Role
+from legalize.registry.models import Case, IdentityDecision
 
 EVIDENCE: dict[str, str] = {
     "interview_nationality": "nationality confirmed by interview",

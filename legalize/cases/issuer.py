@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from legalize.config import Config
+from legalize.kinds import DocumentType
 
 if TYPE_CHECKING:
     from legalize.documents.legalization import LegalizationData
@@ -79,13 +80,12 @@ class DocumentsIssuer:
         # Imported here: rendering and signing load reportlab and pyHanko, which commands
         # that never issue should not pay for.
         from legalize.documents import issue
-        from legalize.pki.devkeys import load_signer
-        from legalize.pki.oids import DOC_TYPE_TTD
+        from legalize.signers import load_signer
 
         issued = issue.issue_ttd(
             data,
             photo,
-            load_signer(self._config, DOC_TYPE_TTD, at),
+            load_signer(self._config, DocumentType.TTD.cert_code, at),
             at,
             check_url=self._config.check_url,
             chain=self._chain,
@@ -102,13 +102,12 @@ class DocumentsIssuer:
         issuing_country: str,
     ) -> IssuedPdf:
         from legalize.documents import issue
-        from legalize.pki.devkeys import load_signer
-        from legalize.pki.oids import DOC_TYPE_LEGALIZATION
+        from legalize.signers import load_signer
 
         issued = issue.issue_legalization(
             data,
             underlying,
-            load_signer(self._config, DOC_TYPE_LEGALIZATION, at),
+            load_signer(self._config, DocumentType.LEGALIZATION.cert_code, at),
             at,
             check_url=self._config.check_url,
             issuing_country=issuing_country,

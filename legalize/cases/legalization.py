@@ -9,8 +9,6 @@ is the signature's origin, never the document's content (RESEARCH §5).
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -20,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from legalize.cases import common
+from legalize.cases import common, origin
 from legalize.cases.errors import InvalidInput, InvalidTransition, NotFound
 from legalize.cases.identity import ClaimedIdentity
 from legalize.cases.issuer import IssuedPdf, Issuer
@@ -35,11 +33,19 @@ from legalize.cases.validation import (
 from legalize.cases.views import CaseView, case_view
 from legalize.documents.errors import UnderlyingDocumentError
 from legalize.documents.legalization import LegalizationData
-from legalize.documents.sanitize import SanitizedDocument, sanitize_underlying, stored
+from legalize.documents.sanitize import (
+    UNSUPPORTED_TYPE,
+    SanitizedDocument,
+    sanitize_underlying,
+    stored,
+)
+from legalize.documents.signatures import SignatureFinding, read_signatures
+from legalize.kinds import CaseKind, DocumentType, Role
 from legalize.registry import audit
-from legalize.registry.models import Case, CaseKind, DocumentType, Signatory
+from legalize.registry.models import Case, Signatory
 from legalize.seal.profiles import LEGALIZATION_LIMITS as SEAL_LIMITS
 
+MAX_SPECIMEN_BYTES = 2 * 1024 * 1024
 CERTIFYING_AUTHORITY = "MINISTRY OF FOREIGN AFFAIRS, CONSULAR AFFAIRS DIVISION"
 LEGALIZATION_PLACE = "COLOMBO"
 """Apostille item 5; the seal carries at most 20 bytes of it."""
@@ -64,6 +70,18 @@ class LegalizationRequest:
     """``underlying`` as sanitized at intake (:func:`parse_request` does it, once): what the
     case stores and issuance uses. None only for a request built by hand (then filing
     sanitizes)."""
+    signatures: tuple[SignatureFinding, ...] | None = None
+    """The upload's digital signatures, verified before the sanitizer drops them (None: read
+    at filing)."""
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    id: int
+    sha256: str
+    subject: str
+    not_before: datetime
+    not_after: datetime
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,8 @@ class SignatoryView:
     valid_from: date
     valid_until: date | None
     has_specimen: bool
+    has_seal: bool = False
+    certificates: tuple[CertificateView, ...] = ()
 
 
 class MatchOutcome(StrEnum):
@@ -93,17 +113,36 @@ class SignatoryMatch:
     message: str
 
 
-def _norm(text: str) -> str:
-    """Compare names case-, accent- and punctuation-insensitively."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", plain.casefold()).split())
+_norm = origin.norm
 
 
 def signatory_view(s: Signatory) -> SignatoryView:
     return SignatoryView(
-        s.id, s.name, s.capacity, s.authority, s.valid_from, s.valid_until, s.specimen is not None
+        s.id,
+        s.name,
+        s.capacity,
+        s.authority,
+        s.valid_from,
+        s.valid_until,
+        s.specimen_media_type is not None,
+        s.seal_image_media_type is not None,
+        tuple(
+            CertificateView(c.id, c.sha256, c.subject, c.not_before, c.not_after)
+            for c in s.certificates
+        ),
     )
+
+
+def _specimen_image(f: Fields, name: str, what: str, data: bytes | None) -> str | None:
+    """The media type of a specimen image, or a field error."""
+    if data is None:
+        return None
+    media = image_media_type(data)
+    if media is None:
+        f.fail(name, f"the {what} must be a PNG or JPEG image")
+    elif len(data) > MAX_SPECIMEN_BYTES:
+        f.fail(name, f"the {what} is larger than 2 MiB")
+    return media
 
 
 def add_signatory(
@@ -117,8 +156,10 @@ def add_signatory(
     valid_until: date | None,
     at: datetime,
     specimen: bytes | None = None,
+    seal_image: bytes | None = None,
 ) -> SignatoryView:
-    """Register an authorized signatory (administrator)."""
+    """Register an authorized signatory (administrator), with the specimen images of the
+    signature and of the authority's seal a reviewer compares a scanned document with."""
     common.check_time(at)
     f = Fields({"name": name, "capacity": capacity, "authority": authority})
     name = f.sealed_text("name", SEAL_LIMITS["signed_by"])
@@ -128,13 +169,8 @@ def add_signatory(
         f.fail("valid_from", "valid_from must be a date", "REQUIRED")
     elif valid_until is not None and valid_until < valid_from:
         f.fail("valid_until", "valid_until is before valid_from")
-    media = None
-    if specimen is not None:
-        media = image_media_type(specimen)
-        if media is None:
-            f.fail("specimen", "the specimen signature must be a PNG or JPEG image")
-        elif len(specimen) > 2 * 1024 * 1024:
-            f.fail("specimen", "the specimen signature is larger than 2 MiB")
+    media = _specimen_image(f, "specimen", "specimen signature", specimen)
+    seal_media = _specimen_image(f, "seal_image", "specimen seal", seal_image)
     f.raise_if_any()
     assert valid_from is not None
     with common.unit_of_work(session):
@@ -147,6 +183,8 @@ def add_signatory(
             valid_until=valid_until,
             specimen=specimen,
             specimen_media_type=media,
+            seal_image=seal_image,
+            seal_image_media_type=seal_media,
             created_at=at,
         )
         session.add(sig)
@@ -220,8 +258,14 @@ def parse_request(
     )
     content = f.binary("underlying", required=True, limit=MAX_UNDERLYING_BYTES)
     sanitized = None
+    signatures: tuple[SignatureFinding, ...] = ()
     if content is not None and document_media_type(content) is None:
-        f.fail("underlying", "the underlying document must be a PDF, JPEG or PNG file")
+        f.fail(
+            "underlying",
+            "the underlying document must be a PDF, JPEG or PNG file (judged by its content, "
+            "not its name)",
+            UNSUPPORTED_TYPE,
+        )
     elif content is not None:
         # Sanitized here, once: the case stores the result and issuance uses it. Callers
         # hold no database transaction while this runs (it may render pages for seconds).
@@ -229,6 +273,9 @@ def parse_request(
             sanitized = sanitize_underlying(content, document_media_type(content) or "")
         except UnderlyingDocumentError as exc:
             f.fail("underlying", exc.message, exc.code)
+        else:
+            # read from the upload as received: the sanitized copy no longer has them
+            signatures = _signatures_of(content, at)
     title = f.text("underlying_title")
     signed_on = f.date("underlying_date")
     if signed_on is not None and signed_on > at.date():
@@ -245,11 +292,32 @@ def parse_request(
         f.errors.extend(sub.errors)
     else:
         f.fail("applicant", "applicant must be an object", "REQUIRED")
+    refused = [e for e in f.errors if e.field == "underlying" and e.code.startswith("UNDERLYING_")]
+    if refused:
+        # The document itself is refused: its own code leads (API: 422 UNDERLYING_MALFORMED,
+        # ...), every other field's error still listed beside it.
+        others = tuple(e for e in f.errors if e is not refused[0])
+        raise InvalidInput(refused[0].message, code=refused[0].code, errors=(refused[0], *others))
     f.raise_if_any()
     assert applicant is not None and content is not None and signed_on is not None
     return LegalizationRequest(
-        applicant, content, title, signed_on, signer, capacity, authority, destination, sanitized
+        applicant,
+        content,
+        title,
+        signed_on,
+        signer,
+        capacity,
+        authority,
+        destination,
+        sanitized,
+        signatures,
     )
+
+
+def _signatures_of(upload: bytes, at: datetime) -> tuple[SignatureFinding, ...]:
+    if document_media_type(upload) != "application/pdf":
+        return ()
+    return tuple(read_signatures(upload, at))
 
 
 def _apply_match(session: Session, actor: Actor, case: Case, at: datetime) -> SignatoryMatch:
@@ -288,6 +356,12 @@ def file_application(
         sanitized = sanitize_underlying(
             request.underlying, document_media_type(request.underlying) or ""
         )
+    signatures = request.signatures
+    if signatures is None:
+        signatures = _signatures_of(request.underlying, at)
+    # Only the authority's own client makes this origin evidence; an applicant (or an officer
+    # filing for one) never does, whatever the upload says.
+    submitted_by = actor.signatory_id if actor.has(Role.ISSUING_AUTHORITY) else None
     with common.unit_of_work(session):
         require_role(actor, Action.FILE_LEGALIZATION)
         case = common.file_draft(
@@ -309,6 +383,8 @@ def file_application(
             signer_capacity=request.signer_capacity,
             signer_authority=request.signer_authority,
         )
+        case.digital_signatures = [f.as_dict() for f in signatures]
+        case.submitted_by_signatory_id = submitted_by
         common.record(
             session,
             actor,
@@ -321,6 +397,16 @@ def file_application(
             underlying_removed=list(sanitized.removed),
         )
         _apply_match(session, actor, case, at)
+        session.flush()
+        session.refresh(case, ["submitted_by_signatory"])
+        common.record(
+            session,
+            actor,
+            "case.origin_checked",
+            case,
+            at,
+            **origin.audit_details(origin.assess(session, case)),
+        )
     return case_view(session, case)
 
 

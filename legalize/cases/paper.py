@@ -27,9 +27,9 @@ from legalize.cases.common import unit_of_work
 from legalize.cases.rules import Actor
 from legalize.cases.views import DocumentView
 from legalize.registry import audit
-from verifier.report import Category, Check, Report, Status, skipped
+from verifier.codes import Code
+from verifier.report import Category, Check, Report, fail, ok, skipped
 
-DOCUMENT_MISMATCH: Final = "DOCUMENT_MISMATCH"
 AUDIT_ACTION: Final = "document.paper_checked"
 
 
@@ -40,16 +40,15 @@ def number_check(doc: DocumentView, data: Mapping[str, Any]) -> Check:
         return skipped(name, category, "The photo's seal could not be read, so it names no number.")
     facts = {"looked_up": doc.number, "in_photo": sealed}
     if sealed != doc.number.upper():
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            DOCUMENT_MISMATCH,
+            Code.DOCUMENT_MISMATCH,
             f"The paper photographed ({sealed}) is not the document looked up ({doc.number}): "
             "it is another document.",
             facts,
         )
-    return Check(name, category, Status.VALID, "OK", f"The seal names {doc.number}.", facts)
+    return ok(name, category, f"The seal names {doc.number}.", facts)
 
 
 def with_register(session: Session, doc: DocumentView, report: Report, at: datetime) -> Report:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from legalize.cases.views import CaseView, case_view
-from legalize.registry.models import Case, CaseState
+from legalize.kinds import CaseState
+from legalize.registry.models import Case
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from legalize.cases.errors import InvalidInput, SignatoryNotAuthorized
-from legalize.registry.models import Case, CaseKind, Photo
+from legalize.kinds import CaseKind
+from legalize.registry.models import Case, Photo
 
 
 def check(session: Session, case: Case) -> None:

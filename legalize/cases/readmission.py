@@ -20,7 +20,7 @@ from legalize.cases import common, duplicates, gate
 from legalize.cases.errors import Duplicate, DuplicatePerson, Forbidden, InvalidInput, NotFound
 from legalize.cases.identity import ClaimedIdentity, CrossCheck, cross_check
 from legalize.cases.issuer import IssuedPdf, Issuer
-from legalize.cases.rules import Action, Actor, Role, require_role
+from legalize.cases.rules import Action, Actor, require_role
 from legalize.cases.validation import (
     MAX_NAME,
     MAX_PHOTO_BYTES,
@@ -37,13 +37,14 @@ from legalize.cases.views import CaseView, DocumentView, case_view, person_view
 from legalize.documents.ttd import TtdData
 from legalize.imaging.face import FaceDetector
 from legalize.imaging.portrait import PortraitError, PortraitResult, check_portrait
+from legalize.kinds import CaseKind, DocumentType, Role
 from legalize.registry.identity import (
     EmbeddedNationalIdRegistry,
     EmbeddedTravelDocumentWatchlist,
     NationalIdRegistry,
     TravelDocumentWatchlist,
 )
-from legalize.registry.models import Case, CaseKind, DocumentType, Photo
+from legalize.registry.models import Case, Photo
 
 TTD_VALIDITY_DAYS = 30
 """A TTD is good for one journey within this many days of issue."""

@@ -1,7 +1,7 @@
 """Who may do what, and from which state (DESIGN §1, §7) — the rules the pages only display.
 
-Roles carry the same string values as :class:`legalize.registry.accounts.Role`, plus
-``foreign_authority`` for API clients of host countries.
+Roles (:class:`legalize.kinds.Role`) are the staff users' roles, plus ``foreign_authority`` for
+API clients of host countries.
 """
 
 from __future__ import annotations
@@ -18,15 +18,8 @@ from legalize.cases.errors import (
     FourEyesViolation,
     InvalidTransition,
 )
-from legalize.registry.models import Case, CaseState
-
-
-class Role(StrEnum):
-    ISSUING_OFFICER = "issuing_officer"
-    APPROVING_OFFICER = "approving_officer"
-    BORDER_OFFICER = "border_officer"
-    ADMINISTRATOR = "administrator"
-    FOREIGN_AUTHORITY = "foreign_authority"
+from legalize.kinds import CaseState, Role
+from legalize.registry.models import Case
 
 
 @dataclass(frozen=True)
@@ -38,6 +31,8 @@ class Actor:
     roles: frozenset[Role] = field(default_factory=frozenset)
     country: str | None = None
     """For a foreign authority: the ICAO code of the country it speaks for."""
+    signatory_id: int | None = None
+    """For an issuing authority: the signatory register entry it speaks for."""
 
     def has(self, role: Role) -> bool:
         return role in self.roles
@@ -61,17 +56,18 @@ class Action(StrEnum):
     IMPORT_REGISTERS = "import_registers"
 
 
-_I, _A, _B, _ADM, _F = (
+_I, _A, _B, _ADM, _F, _IA = (
     Role.ISSUING_OFFICER,
     Role.APPROVING_OFFICER,
     Role.BORDER_OFFICER,
     Role.ADMINISTRATOR,
     Role.FOREIGN_AUTHORITY,
+    Role.ISSUING_AUTHORITY,
 )
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.FILE_READMISSION: frozenset({_F, _I}),
-    Action.FILE_LEGALIZATION: frozenset({_F, _I}),  # API clients file; officers prepare
+    Action.FILE_LEGALIZATION: frozenset({_F, _I, _IA}),  # API clients file; officers prepare
     Action.PREPARE: frozenset({_I}),
     Action.APPROVE: frozenset({_A}),
     Action.REJECT: frozenset({_I, _A}),

@@ -126,8 +126,8 @@ then past events, and the audit log never holds a time later than now."""
 def demo_time(config: Config, now: datetime) -> datetime:
     """When the demo history starts: two days ago if the TTD signer was valid then (a dev PKI
     made by `legalize dev run`), else now (keys made another way just now)."""
-    from legalize.pki.devkeys import load_signer
     from legalize.pki.errors import PkiError
+    from legalize.signers import load_signer
 
     earlier = now - DEMO_BACKDATE
     try:

@@ -18,8 +18,8 @@ from typing import Any
 
 from legalize.commands import CommandError
 from legalize.config import Config
+from legalize.kinds import DocumentType
 
-_DOC_TYPES = {"ttd": "TTD", "legalization": "LEG"}
 _PROVISIONAL_NUMBER = "T00000000"
 """Stands in for the number while a request is validated, before the register gives one."""
 
@@ -92,13 +92,12 @@ def _number(config: Config, kind: str, at: datetime) -> str:
     reservation on record in the audit log (legalize.registry.numbers)."""
     from legalize.registry.counters import next_document_number
     from legalize.registry.db import make_engine, make_session_factory, upgrade
-    from legalize.registry.models import DocumentType
 
     engine = make_engine(config.database_url)
     try:
         upgrade(engine)
         with make_session_factory(engine)() as session, session.begin():
-            doc_type = DocumentType.TTD if kind == "ttd" else DocumentType.LEGALIZATION
+            doc_type = DocumentType(kind)
             number = next_document_number(session, doc_type, at)
             _audit(session, "document.number_taken", number, at, type=doc_type.value)
             return number
@@ -137,11 +136,11 @@ def _signing(config: Config, kind: str, at: datetime) -> tuple[Any, list[Any]]:
     from cryptography.x509 import load_pem_x509_certificate
 
     from legalize.pki.authority import ROOT_CERT
-    from legalize.pki.devkeys import load_signer
     from legalize.pki.errors import PkiError
+    from legalize.signers import load_signer
 
     try:
-        signer = load_signer(config, _DOC_TYPES[kind], at)
+        signer = load_signer(config, DocumentType(kind).cert_code, at)
         root = load_pem_x509_certificate((config.keys_dir / ROOT_CERT).read_bytes())
     except PkiError as exc:
         raise CommandError(f"no signer: {exc}") from None

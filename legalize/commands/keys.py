@@ -14,11 +14,11 @@ from cryptography import x509
 
 from legalize.commands import CommandError
 from legalize.config import Config, ConfigError
+from legalize.kinds import CERT_CODES
 from legalize.pki.authority import Authority, SignerRecord
 from legalize.pki.certificates import key_usage_period
 from legalize.pki.devkeys import DEV_MARKER, DEV_PASSPHRASE, TRUST_DIR, init_dev
 from legalize.pki.errors import PkiError
-from legalize.pki.oids import DOC_TYPES
 from legalize.pki.trust import export_trust_store
 
 
@@ -59,7 +59,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=init_command)
 
     p = keys_sub.add_parser("issue", parents=[common], help="issue a signer for a post")
-    p.add_argument("--doc-type", required=True, choices=DOC_TYPES)
+    p.add_argument("--doc-type", required=True, choices=CERT_CODES)
     p.add_argument("--code", default=None, help="2 characters after the country in the signer id")
     p.add_argument("--post", default="Headquarters", help="issuing post (subject OU)")
     p.add_argument("--curve", default="secp256r1", help="signer curve (default: secp256r1)")
@@ -79,7 +79,7 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=revoke_command)
 
     p = keys_sub.add_parser("rollover", parents=[common], help="issue a successor signer")
-    p.add_argument("--doc-type", required=True, choices=DOC_TYPES)
+    p.add_argument("--doc-type", required=True, choices=CERT_CODES)
     p.add_argument("--curve", default=None, help="curve of the new key (default: as before)")
     p.set_defaults(handler=rollover_command)
 
@@ -210,7 +210,7 @@ def list_command(args: argparse.Namespace) -> int:
         authority = Authority.open(folder)
         rows = []
         current: dict[str, int] = {}
-        for doc_type in DOC_TYPES:
+        for doc_type in CERT_CODES:
             with contextlib.suppress(PkiError):  # no current signer of that type: fine here
                 current[doc_type] = authority.current_signer(doc_type, at).serial
         for record, cert in authority.certificates():

@@ -18,7 +18,7 @@ from legalize.cases.batch import BatchReport
 from legalize.cases.common import expire_due
 from legalize.cases.errors import CaseError
 from legalize.cases.issuer import IssuerUnavailable, bind_issuer
-from legalize.cases.rules import SYSTEM, Actor, Role
+from legalize.cases.rules import SYSTEM, Actor
 from legalize.commands import CommandError
 from legalize.config import Config
 from legalize.registry import audit
@@ -91,7 +91,7 @@ def _actor(session: Session, username: str) -> Actor:
     user = get_user(session, username)
     if user is None or not user.active:
         raise CommandError(f"no active user {username!r}")
-    roles = frozenset(Role(r.value) for r in user.roles)
+    roles = user.roles
     return Actor(f"user:{user.username}", roles)
 
 

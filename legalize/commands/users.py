@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from legalize.commands import CommandError
 from legalize.config import Config, ConfigError
+from legalize.kinds import STAFF_ROLES
 from legalize.registry import accounts
 from legalize.registry.db import DatabaseError, make_engine, make_session_factory, upgrade
 from legalize.registry.totp_cipher import TotpCipher
@@ -35,7 +36,7 @@ def register(sub: Any) -> None:
         "--role",
         action="append",
         required=True,
-        choices=[r.value for r in accounts.Role],
+        choices=[r.value for r in STAFF_ROLES],
         help="repeat for several roles",
     )
     p.add_argument("--totp", action="store_true", help="require a TOTP code; prints the secret")
@@ -72,6 +73,13 @@ def register(sub: Any) -> None:
         required=True,
         choices=[s.value for s in accounts.Scope],
         help="repeat for several scopes",
+    )
+    p.add_argument(
+        "--signatory",
+        type=int,
+        metavar="ID",
+        help="the client is this signatory's issuing authority (legalization and status scopes "
+        "only): its own submissions count as the strongest origin evidence",
     )
     p.set_defaults(handler=add_client)
 
@@ -203,11 +211,21 @@ def add_client(args: argparse.Namespace) -> int:
     with _session() as session:
         try:
             client, token = accounts.create_api_client(
-                session, args.name, args.country, args.scope, datetime.now(UTC)
+                session,
+                args.name,
+                args.country,
+                args.scope,
+                datetime.now(UTC),
+                signatory_id=args.signatory,
             )
             session.commit()
         except accounts.AccountError as exc:
             raise CommandError(f"{exc.field}: {exc}" if exc.field else str(exc)) from exc
-        print(f"client {client.name} ({client.country}) added; its token, shown only now:")
+        kind = (
+            f", issuing authority of signatory {client.signatory_id}"
+            if client.signatory_id is not None
+            else ""
+        )
+        print(f"client {client.name} ({client.country}{kind}) added; its token, shown only now:")
         print(token)
     return 0

@@ -29,20 +29,17 @@ from legalize.documents.pades import sign_pdf
 from legalize.documents.sanitize import SanitizedDocument
 from legalize.documents.ttd import TtdData, print_pixels, render_ttd
 from legalize.imaging.photo import photo_gray, photo_hash
+from legalize.kinds import DocumentType
 from legalize.pki.signer import Signer
 from legalize.seal.profiles import LegalizationSeal, TtdSeal, seal_legalization, seal_ttd
 from legalize.seal.qrtext import qr_text
-
-TTD = "TTD"
-LEGALIZATION = "LEG"
 
 
 @dataclass(frozen=True)
 class IssuedDocument:
     """An issued document as the register keeps it."""
 
-    kind: str
-    """``TTD`` or ``LEG``."""
+    kind: DocumentType
     number: str
     pdf: bytes
     """The final, signed file; nothing may change it."""
@@ -111,7 +108,7 @@ def issue_ttd(
     text = qr_text(seal, check_url)
     unsigned = render_ttd(data, text, pixels, at)
     return _certify(
-        TTD,
+        DocumentType.TTD,
         data.document_number,
         unsigned,
         seal,
@@ -163,7 +160,7 @@ def issue_legalization(
     text = qr_text(seal, check_url)
     unsigned = render_legalization(data, text, underlying, at)
     return _certify(
-        LEGALIZATION,
+        DocumentType.LEGALIZATION,
         data.number,
         unsigned,
         seal,
@@ -178,7 +175,7 @@ def issue_legalization(
 
 
 def _certify(
-    kind: str,
+    kind: DocumentType,
     number: str,
     unsigned: bytes,
     seal: bytes,

@@ -192,7 +192,11 @@ def _sanitize(data: bytes, filename_or_mime: str) -> SanitizedDocument:
             # qpdf reads a damaged file leniently and resolves objects lazily: a hostile
             # object graph (wrong types where a page, box or dictionary belongs) surfaces
             # only while the pages are walked, as whatever error the walk meets.
-            raise _refuse(MALFORMED, "the PDF structure cannot be processed") from exc
+            raise _refuse(
+                MALFORMED,
+                "the PDF file is damaged and cannot be processed: save or scan the document "
+                "again and upload the new file",
+            ) from exc
         except RecursionError as exc:
             raise _refuse(MALFORMED, "the PDF nests objects too deeply") from exc
     else:
@@ -299,7 +303,11 @@ def _open(data: bytes) -> pikepdf.Pdf:
     except pikepdf.PasswordError as exc:
         raise _refuse(ENCRYPTED, "the PDF is protected by a password") from exc
     except (pikepdf.PdfError, ValueError, RuntimeError) as exc:
-        raise _refuse(MALFORMED, "the PDF cannot be read") from exc
+        raise _refuse(
+            MALFORMED,
+            "the PDF file is damaged or incomplete and cannot be read (was the upload or the "
+            "download cut short?): save or scan the document again and upload the new file",
+        ) from exc
     if pdf.is_encrypted:
         pdf.close()
         raise _refuse(ENCRYPTED, "the PDF is encrypted; submit an unprotected copy")

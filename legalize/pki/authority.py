@@ -27,13 +27,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from legalize.kinds import DocumentType
 from legalize.pki import certificates as certs
 from legalize.pki import crl as crls
 from legalize.pki.curves import curve
+from legalize.pki.ecdsa import PublicKey
 from legalize.pki.eckeys import PrivateKey
 from legalize.pki.errors import KeyFileError, PkiError, PkiExistsError
 from legalize.pki.keyfile import PBKDF2_ITERATIONS, decrypt_key, encrypt_key, load_certificate
-from legalize.pki.oids import DOC_TYPES
 
 INDEX = "pki.json"
 ROOT_CERT = "root.crt.pem"
@@ -41,7 +42,6 @@ ROOT_KEY = "root.key.pem"
 CRL_FILE = "crl.pem"
 SIGNERS = "signers"
 
-DEFAULT_CODES = {"TTD": "TD", "LEG": "LG"}
 """Signer code (the two characters after the country in the signer id) per document type."""
 
 
@@ -237,7 +237,7 @@ class Authority:
         code: str | None = None,
         post: str = "Headquarters",
         curve_name: str = "secp256r1",
-        public_key: certs.PublicKey | None = None,
+        public_key: PublicKey | None = None,
         pkcs11_label: str | None = None,
         pkcs11_id: str | None = None,
         key_passphrase: str | None = None,
@@ -246,9 +246,11 @@ class Authority:
         """Issue a signer certificate; its key is made here (key file) unless ``public_key``
         is given (the key was generated in an HSM)."""
         _require_aware(at)
-        if doc_type not in DOC_TYPES:
-            raise PkiError(f"unknown document type {doc_type!r}; known: {', '.join(DOC_TYPES)}")
-        code = (code or DEFAULT_CODES[doc_type]).upper()
+        try:
+            kind = DocumentType.of_cert_code(doc_type)
+        except ValueError as exc:
+            raise PkiError(str(exc)) from None
+        code = (code or kind.signer_code).upper()
         root_key = self.root_key(passphrase)
         key: PrivateKey | None = None
         if public_key is None:

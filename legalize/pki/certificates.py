@@ -24,11 +24,9 @@ Profile choices, and why:
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from asn1crypto import keys as asn1_keys
@@ -39,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from legalize.pki import oids
-from legalize.pki.curves import Curve, curve_by_oid
+from legalize.pki.ecdsa import PublicKey
 from legalize.pki.errors import PkiError
 
 KEY_USAGE_PERIOD = timedelta(days=365)
@@ -49,68 +47,8 @@ CERTIFICATE_EXTRA = timedelta(days=61)
 ROOT_VALIDITY = timedelta(days=10 * 365 + 2)
 SERIAL_MIN, SERIAL_MAX = 0x10000, 0xFFFFF
 
-_HASHES: dict[str, hashes.HashAlgorithm] = {
-    "sha224": hashes.SHA224(),
-    "sha256": hashes.SHA256(),
-    "sha384": hashes.SHA384(),
-    "sha512": hashes.SHA512(),
-}
 _CODE = re.compile(r"^[A-Z0-9]{2}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
-
-
-def hash_algorithm(name: str) -> hashes.HashAlgorithm:
-    try:
-        return _HASHES[name.lower()]
-    except KeyError:
-        raise PkiError(f"unsupported hash {name!r}; allowed: {', '.join(_HASHES)}") from None
-
-
-@dataclass(frozen=True)
-class PublicKey:
-    """A signer's public key as SubjectPublicKeyInfo DER, on any allowed curve."""
-
-    spki_der: bytes
-    curve: Curve
-
-    @classmethod
-    def from_der(cls, spki_der: bytes) -> PublicKey:
-        try:
-            info = asn1_keys.PublicKeyInfo.load(spki_der)
-            algorithm = info["algorithm"]
-            if algorithm["algorithm"].native != "ec":
-                raise PkiError("signer keys must be EC keys")
-            params = algorithm["parameters"]
-            if params.name != "named":
-                raise PkiError("signer keys must name their curve")
-            oid = params.chosen.dotted
-        except (ValueError, TypeError, KeyError) as exc:
-            raise PkiError(f"not a SubjectPublicKeyInfo: {exc}") from None
-        return cls(spki_der, curve_by_oid(oid))
-
-    @classmethod
-    def from_key(cls, key: ec.EllipticCurvePublicKey) -> PublicKey:
-        return cls.from_der(
-            key.public_bytes(
-                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
-
-    @classmethod
-    def of_certificate(cls, cert: x509.Certificate) -> PublicKey:
-        """The certificate's key, also on curves ``cryptography`` cannot load."""
-        parsed = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-        return cls.from_der(bytes(parsed["tbs_certificate"]["subject_public_key_info"].dump()))
-
-    @property
-    def point(self) -> bytes:
-        """The uncompressed EC point (the BIT STRING's content)."""
-        info = asn1_keys.PublicKeyInfo.load(self.spki_der)
-        return bytes(info["public_key"].contents[1:])
-
-    def key_identifier(self) -> bytes:
-        """RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits."""
-        return hashlib.sha1(self.point, usedforsecurity=False).digest()
 
 
 def signer_subject(country: str, code: str, organization: str, post: str) -> x509.Name:
@@ -227,8 +165,8 @@ def issue_signer(
         raise PkiError("a signer certificate needs at least one document type")
     if root_cert.public_key() != root_key.public_key():
         raise PkiError("the root key does not match the root certificate")
-    if public_key.curve.in_cryptography:
-        subject_key: ec.EllipticCurvePublicKey = _load_public(public_key)
+    if public_key.native is not None:
+        subject_key = public_key.native
     else:
         # Placeholder: replaced by the real SubjectPublicKeyInfo below.
         subject_key = ec.generate_private_key(ec.SECP256R1()).public_key()
@@ -270,7 +208,7 @@ def issue_signer(
         )
     )
     cert = builder.sign(root_key, _root_hash(root_key))
-    if public_key.curve.in_cryptography:
+    if public_key.native is not None:
         return cert
     return _replace_public_key(cert, public_key, root_key)
 
@@ -293,13 +231,6 @@ def key_usage_period(cert: x509.Certificate) -> tuple[datetime, datetime]:
 def _root_hash(key: ec.EllipticCurvePrivateKey) -> hashes.SHA256 | hashes.SHA384 | hashes.SHA512:
     bits = key.curve.key_size
     return hashes.SHA256() if bits <= 256 else hashes.SHA384() if bits <= 384 else hashes.SHA512()
-
-
-def _load_public(public_key: PublicKey) -> ec.EllipticCurvePublicKey:
-    key = serialization.load_der_public_key(public_key.spki_der)
-    if not isinstance(key, ec.EllipticCurvePublicKey):
-        raise PkiError("signer keys must be EC keys")
-    return key
 
 
 def _replace_public_key(

@@ -1,8 +1,9 @@
-"""The development PKI (``legalize keys init-dev``) and the loader of the current signer.
+"""The development PKI (``legalize keys init-dev``).
 
 Dev keys are for development and tests only: their passphrase is published below and in
 ``keys/dev/README.md``, and the folder carries a ``DEV_ONLY`` marker that production
-configuration refuses (:meth:`legalize.config.Config.validate`).
+configuration refuses (:meth:`legalize.config.Config.validate`). The service's signer is
+loaded by :func:`legalize.signers.load_signer`.
 
 Curves: document signers use P-256 (every seal reader and PDF reader supports it; the smallest
 seal). The root uses P-384 with SHA-384: it outlives its signers by years, so it gets the next
@@ -12,20 +13,15 @@ while brainpool support is patchy.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from legalize.config import Config
+from legalize.kinds import CERT_CODES
 from legalize.pki.authority import CRL_FILE, INDEX, ROOT_CERT, ROOT_KEY, Authority
-from legalize.pki.eckeys import PrivateKey
-from legalize.pki.errors import KeyFileError, PkiError, PkiExistsError
-from legalize.pki.keyfile import KeyFileSigner, decrypt_key
-from legalize.pki.oids import DOC_TYPE_LEGALIZATION, DOC_TYPE_TTD
-from legalize.pki.signer import Signer
+from legalize.pki.errors import PkiExistsError
+from legalize.pki.keyfile import KeyFileSigner
 from legalize.pki.trust import TrustStore, export_trust_store
 
 DEV_PASSPHRASE = "legalize-dev-only"  # noqa: S105 - published on purpose: dev keys only
@@ -93,11 +89,6 @@ class DevPki:
     signers: Mapping[str, DevSigner] = field(default_factory=dict)
     """By document type (``TTD``, ``LEG``)."""
 
-    def config(self, **overrides: Any) -> Config:
-        values: dict[str, Any] = {"keys_dir": self.dir, "key_passphrase": self.passphrase}
-        values.update(overrides)
-        return replace(Config(), **values)
-
     def signer(self, doc_type: str) -> KeyFileSigner:
         entry = self.signers[doc_type]
         return KeyFileSigner.load(entry.cert, entry.key, self.passphrase)
@@ -120,7 +111,7 @@ def init_dev(path: Path, at: datetime, *, passphrase: str = DEV_PASSPHRASE) -> D
         raise PkiExistsError(f"keys already exist in {path}; refusing to overwrite them")
     authority = Authority.create(path, at=at, passphrase=passphrase, iterations=DEV_ITERATIONS)
     signers = {}
-    for doc_type in (DOC_TYPE_TTD, DOC_TYPE_LEGALIZATION):
+    for doc_type in CERT_CODES:
         record = authority.issue_signer(
             passphrase, doc_type=doc_type, at=at, iterations=DEV_ITERATIONS
         )
@@ -145,52 +136,3 @@ def init_dev(path: Path, at: datetime, *, passphrase: str = DEV_PASSPHRASE) -> D
         at=at,
         signers=signers,
     )
-
-
-def load_signer(config: Config, doc_type: str, at: datetime, post: str | None = None) -> Signer:
-    """The signer of ``doc_type`` to use at ``at``: PKCS#11 when ``config.pkcs11_module`` is set,
-    else the encrypted key file. :class:`PkiError` when there is none or it cannot be opened.
-
-    ``post`` picks that issuing post's signer when several posts have one (None: the newest
-    signer of the document type, whichever post)."""
-    authority = Authority.open(config.keys_dir)
-    record = authority.current_signer(doc_type, at, post)
-    certificate = authority.certificate(record)
-    if config.pkcs11_module:
-        if record.pkcs11_id is None:
-            raise PkiError(
-                f"signer {record.signer_id} {record.cert_reference} has a key file, "
-                "not an HSM key; "
-                "unset LEGALIZE_PKCS11_MODULE or roll the signer over into the HSM"
-            )
-        from legalize.pki.pkcs11 import Pkcs11Signer
-
-        return Pkcs11Signer(
-            config.pkcs11_module,
-            config.pkcs11_token_label,
-            config.pkcs11_pin,
-            certificate,
-            bytes.fromhex(record.pkcs11_id),
-        )
-    if record.key_file is None:
-        raise PkiError(
-            f"the key of signer {record.signer_id} {record.cert_reference} is in an HSM; "
-            "set LEGALIZE_PKCS11_MODULE"
-        )
-    passphrase = config.key_passphrase or (DEV_PASSPHRASE if not config.production else None)
-    if not passphrase:
-        raise KeyFileError("the signer key file needs LEGALIZE_KEY_PASSPHRASE")
-    key_path = config.keys_dir / record.key_file
-    try:
-        stamp = key_path.stat().st_mtime_ns
-    except OSError as exc:
-        raise KeyFileError(f"cannot read key file {key_path}: {exc.strerror}") from None
-    key = _cached_key(str(key_path.resolve()), stamp, passphrase)
-    return KeyFileSigner(certificate, key)
-
-
-@functools.lru_cache(maxsize=16)
-def _cached_key(path: str, stamp: int, passphrase: str) -> PrivateKey:
-    """Decrypting costs a key stretch (PBKDF2); a server signs many documents with one key."""
-    del stamp  # part of the cache key only: a replaced file is read again
-    return decrypt_key(Path(path).read_bytes(), passphrase)

@@ -2,14 +2,12 @@
 
 Keys on curves ``cryptography`` implements are ``cryptography`` key objects (constant-time,
 OpenSSL). brainpoolP224r1 and brainpoolP320r1 are a bare scalar handed to
-:mod:`legalize.seal.ecdsa`, the pure-Python path the seal package provides for them.
+:mod:`legalize.pki.ecdsa`, which signs them on the pure-Python path.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
-from types import ModuleType
 
 from asn1crypto import keys as asn1_keys
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -17,17 +15,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from legalize.pki.certificates import PublicKey, hash_algorithm
-from legalize.pki.curves import Curve, curve, curve_by_oid
+from legalize.pki import ecdsa
+from legalize.pki.curves import Curve, curve, curve_by_oid, hash_algorithm
+from legalize.pki.ecdsa import PublicKey
 from legalize.pki.errors import PkiError
-
-
-def _pure_ecdsa() -> ModuleType:
-    """legalize.seal.ecdsa, imported late: only the two curves cryptography lacks need it."""
-    try:
-        return import_module("legalize.seal.ecdsa")
-    except ImportError as exc:  # pragma: no cover - the seal package ships it
-        raise PkiError(f"pure-Python ECDSA (legalize.seal.ecdsa) unavailable: {exc}") from None
 
 
 @dataclass(frozen=True, repr=False)
@@ -49,7 +40,7 @@ class PrivateKey:
         if c.in_cryptography:
             native = ec.generate_private_key(c.cryptography_curve())
             return cls(c, native.private_numbers().private_value, native)
-        scalar = int(_pure_ecdsa().generate_private_scalar(c.name))
+        scalar = ecdsa.generate_private_scalar(c.name)
         return cls(c, scalar, None)
 
     @classmethod
@@ -97,7 +88,7 @@ class PrivateKey:
             }
         )
         # RFC 5915: the private key octet string has the length of the group order.
-        ec_key["private_key"].set_encoded_width(self.curve.byte_length)
+        ec_key["private_key"].set_encoded_width(self.curve.size)
         info = asn1_keys.PrivateKeyInfo(
             {
                 "version": 0,
@@ -117,9 +108,7 @@ class PrivateKey:
     def public_key(self) -> PublicKey:
         if self.native is not None:
             return PublicKey.from_key(self.native.public_key())
-        return PublicKey.from_der(
-            bytes(_pure_ecdsa().public_spki_der(self.curve.name, self.scalar))
-        )
+        return PublicKey.from_der(ecdsa.public_spki_der(self.curve.name, self.scalar))
 
     def sign(self, data: bytes, hash_name: str | None = None) -> bytes:
         """ECDSA over ``data`` hashed with ``hash_name`` (default: the curve's); raw r||s."""
@@ -127,7 +116,7 @@ class PrivateKey:
         if self.native is not None:
             der = self.native.sign(data, ec.ECDSA(hash_algorithm(name)))
             r, s = decode_dss_signature(der)
-            n = self.curve.byte_length
+            n = self.curve.size
             return r.to_bytes(n, "big") + s.to_bytes(n, "big")
         hash_algorithm(name)  # same error for an unknown hash on every curve
-        return bytes(_pure_ecdsa().sign_raw(self.curve.name, self.scalar, data, name))
+        return ecdsa.sign_raw(self.curve.name, self.scalar, data, name)

@@ -17,3 +17,8 @@ class KeyFileError(PkiError):
 
 class Pkcs11Error(PkiError):
     """The PKCS#11 module, token or key cannot be used."""
+
+
+class EcdsaError(PkiError, ValueError):
+    """A key, curve, point or hash ECDSA cannot use (not: a signature that does not verify).
+    Also a ValueError, so parsers that treat unusable input as bad values catch it too."""

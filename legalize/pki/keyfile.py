@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import padding, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from legalize.pki.certificates import PublicKey
+from legalize.pki.ecdsa import PublicKey
 from legalize.pki.eckeys import PrivateKey
 from legalize.pki.errors import KeyFileError, PkiError
 from legalize.pki.signing import CertificateSigner

@@ -22,6 +22,7 @@ from typing import Final
 from asn1crypto import core
 from cryptography import x509
 
+from legalize.kinds import CERT_CODES
 from legalize.pki.errors import PkiError
 
 ARC: Final = "2.25.63880298687055939778358506605698657146"
@@ -37,12 +38,6 @@ with poppler 22.12 / NSS 3.87). Adobe's AATL certificates carry it for the same 
 EXT_DOCUMENT_TYPES: Final = x509.ObjectIdentifier(f"{ARC}.2.1")
 """Extension listing the document types the signer may sign."""
 
-DOC_TYPE_TTD: Final = "TTD"
-"""Temporary travel document."""
-DOC_TYPE_LEGALIZATION: Final = "LEG"
-"""Legalized document."""
-DOC_TYPES: Final = (DOC_TYPE_TTD, DOC_TYPE_LEGALIZATION)
-
 
 class _DocTypes(core.SequenceOf):  # type: ignore[misc]
     _child_spec = core.PrintableString
@@ -51,8 +46,8 @@ class _DocTypes(core.SequenceOf):  # type: ignore[misc]
 def document_types_extension(doc_types: tuple[str, ...]) -> x509.UnrecognizedExtension:
     """Our document-type extension value for ``doc_types``."""
     for doc_type in doc_types:
-        if doc_type not in DOC_TYPES:
-            raise PkiError(f"unknown document type {doc_type!r}; known: {', '.join(DOC_TYPES)}")
+        if doc_type not in CERT_CODES:
+            raise PkiError(f"unknown document type {doc_type!r}; known: {', '.join(CERT_CODES)}")
     der = _DocTypes([core.PrintableString(t) for t in doc_types]).dump()
     return x509.UnrecognizedExtension(EXT_DOCUMENT_TYPES, der)
 

@@ -27,8 +27,8 @@ from cryptography import x509
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11.util.ec import encode_named_curve_parameters
 
-from legalize.pki.certificates import PublicKey
 from legalize.pki.curves import curve
+from legalize.pki.ecdsa import PublicKey
 from legalize.pki.errors import Pkcs11Error
 from legalize.pki.signing import CertificateSigner
 
@@ -221,6 +221,6 @@ class Pkcs11Signer(CertificateSigner):
                 raise Pkcs11Error(f"the token refused to sign: {exc!r}") from None
 
         signature: bytes = _with_session(self._module, self._token_label, self._pin, work)
-        if len(signature) != 2 * self._public.curve.byte_length:
+        if len(signature) != 2 * self._public.curve.size:
             raise Pkcs11Error(f"the token returned a {len(signature)}-byte signature")
         return signature

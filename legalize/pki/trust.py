@@ -41,7 +41,8 @@ from legalize.pki import oids, trustlist
 from legalize.pki.authority import Authority
 from legalize.pki.certificates import signer_id_of
 from legalize.pki.crl import BACKDATED_REASONS, revocation_reason
-from legalize.pki.errors import PkiError
+from legalize.pki.ecdsa import PublicKey
+from legalize.pki.errors import EcdsaError, PkiError
 
 OK: Final = "OK"
 SIGNER_UNKNOWN: Final = "SIGNER_UNKNOWN"
@@ -49,6 +50,12 @@ SIGNER_EXPIRED: Final = "SIGNER_EXPIRED"
 SIGNER_NOT_YET_VALID: Final = "SIGNER_NOT_YET_VALID"
 SIGNER_REVOKED: Final = "SIGNER_REVOKED"
 SIGNER_NOT_ALLOWED: Final = "SIGNER_NOT_ALLOWED"
+SIGNER_CODES: Final = frozenset(
+    {OK, SIGNER_UNKNOWN, SIGNER_EXPIRED, SIGNER_NOT_YET_VALID, SIGNER_REVOKED, SIGNER_NOT_ALLOWED}
+)
+"""Every code a :class:`SignerStatus` carries. pki sits below the verifier and cannot import its
+registry of reason codes (verifier.codes); the registry holds each of these values, and the
+verifiers' tests check that it does."""
 
 MAX_CHAIN = 4
 _HEX = re.compile(r"[0-9A-Fa-f]+")
@@ -454,7 +461,7 @@ def _self_signed(cert: x509.Certificate) -> bool:
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     """``issuer`` names and signed ``cert``. Issuer keys ``cryptography`` cannot load (the two
     brainpool curves it lacks, explicit curve parameters some states use) are checked with
-    :mod:`legalize.seal.ecdsa` instead."""
+    :mod:`legalize.pki.ecdsa` instead."""
     if cert.issuer != issuer.subject:
         return False
     try:
@@ -483,14 +490,11 @@ def _pure_verify(
     algorithm_oid: x509.ObjectIdentifier,
     algorithm: hashes.HashAlgorithm,
 ) -> bool:
-    from legalize.seal import ecdsa
-
     if not algorithm_oid.dotted_string.startswith("1.2.840.10045.4."):  # ecdsa-with-SHA*
         return False
     try:
-        spki = ecdsa.spki_of_certificate(issuer)
-        return bool(ecdsa.verify_raw(spki, tbs, signature, algorithm.name))
-    except (ValueError, TypeError, UnsupportedAlgorithm):  # EcdsaError is a ValueError
+        return PublicKey.of_certificate(issuer).verify(tbs, signature, algorithm.name)
+    except (EcdsaError, TypeError, UnsupportedAlgorithm):
         return False
 
 

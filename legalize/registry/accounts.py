@@ -20,14 +20,18 @@ from enum import StrEnum
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Boolean, Integer, String, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from legalize import countries
+from legalize.kinds import STAFF_ROLES, Role
 from legalize.registry import passwords
 from legalize.registry.base import Base
+from legalize.registry.models import Signatory
 from legalize.registry.timestamps import UtcDateTime
 from legalize.registry.totp_cipher import TotpCipher, is_plain
+
+_STAFF_VALUES = frozenset(r.value for r in STAFF_ROLES)
 
 
 class AccountError(ValueError):
@@ -36,15 +40,6 @@ class AccountError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-class Role(StrEnum):
-    """Staff roles (DESIGN §1). A user may hold several; the cases rules still apply four eyes."""
-
-    ISSUING_OFFICER = "issuing_officer"
-    APPROVING_OFFICER = "approving_officer"
-    BORDER_OFFICER = "border_officer"
-    ADMINISTRATOR = "administrator"
 
 
 class Scope(StrEnum):
@@ -92,10 +87,18 @@ class User(Base):
 
     @property
     def roles(self) -> frozenset[Role]:
-        return frozenset(Role(r) for r in self.roles_text.split() if r in Role._value2member_map_)
+        return frozenset(Role(r) for r in self.roles_text.split() if r in _STAFF_VALUES)
 
     def has_role(self, role: Role) -> bool:
         return role in self.roles
+
+
+class ClientKind(StrEnum):
+    """What an API client is. An issuing authority (a registrar, a university, a court) files
+    the documents it issued itself: the strongest origin evidence a legalization can have."""
+
+    HOST_COUNTRY = "host_country"
+    ISSUING_AUTHORITY = "issuing_authority"
 
 
 class ApiClient(Base):
@@ -112,6 +115,12 @@ class ApiClient(Base):
     scopes_text: Mapped[str] = mapped_column("scopes", String(300), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    kind: Mapped[str] = mapped_column(
+        String(30), default="host_country", server_default="host_country"
+    )
+    """One of :class:`ClientKind`."""
+    signatory_id: Mapped[int | None] = mapped_column(ForeignKey("signatories.id"), nullable=True)
+    """For an issuing authority: the signatory (register entry) it speaks for."""
 
     @property
     def scopes(self) -> frozenset[Scope]:
@@ -133,9 +142,12 @@ def parse_roles(values: Iterable[str]) -> frozenset[Role]:
     roles: set[Role] = set()
     for value in values:
         try:
-            roles.add(Role(value.strip()))
+            role = Role(value.strip())
         except ValueError:
             raise AccountError(f"unknown role {value!r}", "roles") from None
+        if not role.is_staff:  # an API client's role, not a user's
+            raise AccountError(f"not a staff role: {value!r}", "roles")
+        roles.add(role)
     return frozenset(roles)
 
 
@@ -358,8 +370,12 @@ def create_api_client(
     country: str,
     scopes: Iterable[Scope | str],
     at: datetime,
+    *,
+    signatory_id: int | None = None,
 ) -> tuple[ApiClient, str]:
-    """Add an API client; returns it and its bearer token (shown once, stored hashed)."""
+    """Add an API client; returns it and its bearer token (shown once, stored hashed). With
+    ``signatory_id`` the client is that signatory's issuing authority
+    (:attr:`ClientKind.ISSUING_AUTHORITY`), which may only file legalizations."""
     name = name.strip()
     if not (1 <= len(name) <= 100):
         raise AccountError("client name must have 1-100 characters", "name")
@@ -372,6 +388,21 @@ def create_api_client(
         raise AccountError("a client needs at least one scope", "scopes")
     if session.scalar(select(ApiClient.id).where(ApiClient.name == name)) is not None:
         raise AccountError(f"client {name!r} exists already", "name")
+    kind = ClientKind.HOST_COUNTRY
+    if signatory_id is not None:
+        kind = ClientKind.ISSUING_AUTHORITY
+        if session.get(Signatory, signatory_id) is None:
+            raise AccountError(f"there is no signatory {signatory_id}", "signatory")
+        # An issuing authority files the documents it issued, nothing else: the readmission
+        # scopes belong to host countries.
+        allowed = {Scope.LEGALIZATION_WRITE, Scope.LEGALIZATION_READ, Scope.STATUS_READ}
+        extra = sorted(str(s) for s in scope_set - allowed)
+        if extra:
+            raise AccountError(
+                f"an issuing authority may hold only legalization and status scopes, not "
+                f"{', '.join(extra)}",
+                "scopes",
+            )
     token = secrets.token_urlsafe(TOKEN_BYTES)
     client = ApiClient(
         name=name,
@@ -380,6 +411,8 @@ def create_api_client(
         scopes_text=" ".join(sorted(scope_set)),
         active=True,
         created_at=_aware(at),
+        kind=kind.value,
+        signatory_id=signatory_id,
     )
     session.add(client)
     session.flush()

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from legalize.registry.models import Counter, DocumentType
+from legalize.kinds import DocumentType
+from legalize.registry.models import Counter
 
 NUMBER_PREFIX = {DocumentType.TTD: "T", DocumentType.LEGALIZATION: "L"}
 """Numbers are 9 characters (the TD3 MRZ document-number field): prefix, 2-digit year, 6 digits."""

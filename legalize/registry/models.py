@@ -10,7 +10,6 @@ who may change what live in :mod:`legalize.cases`, not here.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -29,28 +28,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from legalize.registry.base import Base
 from legalize.registry.timestamps import UtcDateTime
-
-
-class CaseKind(StrEnum):
-    READMISSION = "readmission"
-    LEGALIZATION = "legalization"
-
-
-class CaseState(StrEnum):
-    """draft → approved → issued → (used | expired | revoked), and rejected (DESIGN §7)."""
-
-    DRAFT = "draft"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    ISSUED = "issued"
-    USED = "used"
-    EXPIRED = "expired"
-    REVOKED = "revoked"
-
-
-class DocumentType(StrEnum):
-    TTD = "ttd"
-    LEGALIZATION = "legalization"
 
 
 class Person(Base):
@@ -103,7 +80,37 @@ class Signatory(Base):
     specimen: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     """Specimen signature image (PNG or JPEG)."""
     specimen_media_type: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    seal_image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    """Specimen impression of the authority's seal or stamp (PNG or JPEG)."""
+    seal_image_media_type: Mapped[str | None] = mapped_column(String(50), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    certificates: Mapped[list[SignatoryCertificate]] = relationship(
+        back_populates="signatory", order_by="SignatoryCertificate.id"
+    )
+
+
+class SignatoryCertificate(Base):
+    """A certificate with which a signatory's authority signs its documents digitally: a
+    signature on an underlying PDF by exactly this certificate is origin evidence
+    (legalize.cases.origin). Pinned by the SHA-256 of its DER encoding."""
+
+    __tablename__ = "signatory_certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    signatory_id: Mapped[int] = mapped_column(ForeignKey("signatories.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    """Lower-case hex SHA-256 of ``der``."""
+    der: Mapped[bytes] = mapped_column(LargeBinary)
+    subject: Mapped[str] = mapped_column(String(500))
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)
+    not_after: Mapped[datetime] = mapped_column(UtcDateTime)
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    signatory: Mapped[Signatory] = relationship(back_populates="certificates")
+
+    __table_args__ = (UniqueConstraint("signatory_id", "sha256"),)
 
 
 class Case(Base):
@@ -152,9 +159,21 @@ class Case(Base):
     signer_capacity: Mapped[str | None] = mapped_column(String(200), nullable=True)
     signer_authority: Mapped[str | None] = mapped_column(String(200), nullable=True)
     signatory_id: Mapped[int | None] = mapped_column(ForeignKey("signatories.id"), nullable=True)
+    digital_signatures: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    """The digital signatures the uploaded PDF carried, as verified at filing before the
+    sanitizer removed them (legalize.documents.signatures.SignatureFinding.as_dict); [] for
+    an upload without any, None for a case filed before they were read."""
+    submitted_by_signatory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("signatories.id"), nullable=True
+    )
+    """Set only when the issuing authority itself filed the case through its own API client
+    (legalize.cases.origin): never for an applicant's upload."""
 
     person: Mapped[Person] = relationship(lazy="joined")
-    signatory: Mapped[Signatory | None] = relationship()
+    signatory: Mapped[Signatory | None] = relationship(foreign_keys=[signatory_id])
+    submitted_by_signatory: Mapped[Signatory | None] = relationship(
+        foreign_keys=[submitted_by_signatory_id]
+    )
 
     # NULLs are distinct on both backends, so legalizations (no host reference) don't collide.
     __table_args__ = (UniqueConstraint("host_country", "host_reference"),)

@@ -21,9 +21,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from legalize.kinds import DocumentType
 from legalize.registry import audit
 from legalize.registry.counters import format_number
-from legalize.registry.models import Counter, DocumentType
+from legalize.registry.models import Counter
 
 TAKEN = "document.number_taken"
 ISSUED = "document.issued"

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
+from legalize.kinds import DocumentType
+from legalize.pki import curves, ecdsa
 from legalize.pki.signer import Signer
-from legalize.seal import c40, checkcode, ecdsa, idb, thirdparty, vds
+from legalize.seal import c40, checkcode, idb, thirdparty, vds
 from legalize.seal.errors import SealMalformed, SealUnreadable
 from legalize.seal.thirdparty import ThirdPartySeal
 from legalize.seal.tlv import Tlv
@@ -126,7 +128,7 @@ class TtdSeal:
         line1, line2 = self.mrz_lines
         names = line1[5:].split("<<", 1)
         return {
-            "profile": "TTD",
+            "profile": DocumentType.TTD.profile,
             "issuing_country": self.issuing_country,
             "issue_date": self.issue_date.isoformat(),
             "document_code": self.document_code,
@@ -173,7 +175,7 @@ class LegalizationSeal:
 
     def fields(self) -> dict[str, object]:
         return {
-            "profile": "LEGALIZATION",
+            "profile": DocumentType.LEGALIZATION.profile,
             "issuing_country": self.issuing_country,
             "date": self.date.isoformat(),
             "number": self.number,
@@ -268,7 +270,7 @@ def _signed(signer: Signer, data: bytes, hash_name: str | None = None) -> bytes:
     signature = signer.sign(data, hash_name)
     spki = ecdsa.spki_of_certificate(signer.certificate)
     curve_name = ecdsa.curve_of_spki(spki)
-    if len(signature) != 2 * ecdsa.curve(curve_name).size:
+    if len(signature) != 2 * curves.curve(curve_name).size:
         raise SigningError("the signer returned a signature of the wrong length")
     # Low-s whatever the backend (OpenSSL, an HSM) returned: one form of each signature.
     signature = ecdsa.low_s(curve_name, signature)
@@ -316,7 +318,7 @@ def seal_ttd_idb(
 
     messages = _ttd_messages(data)
     cert_der = signer.certificate.public_bytes(Encoding.DER)
-    hash_name = ecdsa.default_hash(_signer_curve(signer))
+    hash_name = curves.default_hash(_signer_curve(signer))
     if hash_name == "sha224":  # IDB names only SHA-256/384/512; ECDSA truncates to 224 bits
         hash_name = "sha256"
     header = idb.IdbHeader(

@@ -23,7 +23,7 @@ from legalize import countries
 from legalize.cases.demo_credentials import demo_credentials
 from legalize.config import Config, ConfigError
 from legalize.documents.sanitize import set_concurrency
-from legalize.registry.accounts import Role
+from legalize.kinds import Role
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.web.errors import register_error_handlers
 from legalize.web.security import add_security_headers, init_limiter, refuse_nul_characters

@@ -14,10 +14,10 @@ from typing import Any, ParamSpec, TypeVar
 from flask import current_app, g, redirect, request, session, url_for
 
 from legalize.cases.rules import Actor
-from legalize.cases.rules import Role as CaseRole
+from legalize.kinds import Role
 from legalize.registry.accounts import (
     ApiClient,
-    Role,
+    ClientKind,
     Scope,
     User,
     client_for_token,
@@ -77,13 +77,18 @@ def current_user() -> User:
 
 
 def user_actor(user: User) -> Actor:
-    return Actor(f"user:{user.username}", frozenset(CaseRole(r.value) for r in user.roles))
+    return Actor(f"user:{user.username}", user.roles)
 
 
 def client_actor(client: ApiClient) -> Actor:
-    return Actor(
-        f"api:{client.name}", frozenset({CaseRole.FOREIGN_AUTHORITY}), country=client.country
-    )
+    if client.kind == ClientKind.ISSUING_AUTHORITY.value and client.signatory_id is not None:
+        return Actor(
+            f"api:{client.name}",
+            frozenset({Role.ISSUING_AUTHORITY}),
+            country=client.country,
+            signatory_id=client.signatory_id,
+        )
+    return Actor(f"api:{client.name}", frozenset({Role.FOREIGN_AUTHORITY}), country=client.country)
 
 
 def login_required(view: Callable[P, R]) -> Callable[P, Any]:

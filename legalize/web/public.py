@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length
 
 from legalize.cases import views
 from legalize.cases.views import DocumentView
-from legalize.registry.models import DocumentType
+from legalize.kinds import DocumentType
 from legalize.web.pages import invalid_form, page
 from legalize.web.security import rate_limit
 from legalize.web.state import db

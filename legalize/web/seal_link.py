@@ -22,6 +22,7 @@ from legalize.web.pages import page
 from legalize.web.public import public_status
 from legalize.web.security import rate_limit
 from legalize.web.state import db, now, state, trust_store
+from verifier.codes import Code
 from verifier.report import Status
 
 PAYLOAD_MAX = 2048
@@ -68,7 +69,7 @@ def seal_link(payload: str) -> WerkzeugResponse:
         c
         for c in report.checks
         if c.status in (Status.INVALID, Status.ERROR)
-        or (c.status is Status.SKIPPED and c.code == check.DOCUMENT_OF_ANOTHER_STATE)
+        or (c.status is Status.SKIPPED and c.code == Code.DOCUMENT_OF_ANOTHER_STATE)
     ]
     return page(
         "public/seal.html",

@@ -17,7 +17,8 @@ from legalize.cases import legalization, readmission
 from legalize.cases.issuer import IssuedPdf, Issuer, IssuerUnavailable, bind_issuer
 from legalize.cases.rules import Actor
 from legalize.cases.views import CaseView
-from legalize.registry.models import Case, CaseKind, Photo
+from legalize.kinds import CaseKind
+from legalize.registry.models import Case, Photo
 from legalize.web.errors import WebError
 from legalize.web.state import state
 
@@ -119,10 +120,6 @@ def photo(session: Session, case_id: int) -> tuple[bytes, str]:
     if row is None:
         raise WebError(404, "NOT_FOUND", f"case {case_id} has no photo", "case_id")
     return row.image, row.media_type
-
-
-def underlying(session: Session, case_id: int) -> tuple[bytes, str]:
-    return legalization.underlying_document(session, case_id)
 
 
 def match_signer(session: Session, actor: Actor, case_id: int, at: datetime) -> str:

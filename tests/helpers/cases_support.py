@@ -10,8 +10,9 @@ from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
 from legalize.cases.issuer import Issuer, IssuerUnavailable, bind_issuer
-from legalize.cases.rules import Actor, Role
+from legalize.cases.rules import Actor
 from legalize.config import Config
+from legalize.kinds import Role
 from legalize.registry.identity import import_nic
 from tests.helpers import support
 from tests.helpers.issuer import UnsignedTestIssuer

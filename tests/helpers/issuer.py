@@ -14,6 +14,7 @@ from legalize.cases.issuer import IssuedPdf
 from legalize.documents.legalization import LegalizationData
 from legalize.documents.sanitize import SanitizedDocument
 from legalize.documents.ttd import TtdData
+from legalize.kinds import DocumentType
 
 
 class UnsignedTestIssuer:
@@ -25,7 +26,7 @@ class UnsignedTestIssuer:
         self.calls = 0
 
     def issue_ttd(self, data: TtdData, photo: bytes, at: datetime) -> IssuedPdf:
-        return self._make("TTD", data.document_number, data.check_code)
+        return self._make(DocumentType.TTD.profile, data.document_number, data.check_code)
 
     def issue_legalization(
         self,
@@ -35,7 +36,7 @@ class UnsignedTestIssuer:
         *,
         issuing_country: str,
     ) -> IssuedPdf:
-        return self._make("LEGALIZATION", data.number, data.check_code)
+        return self._make(DocumentType.LEGALIZATION.profile, data.number, data.check_code)
 
     def _make(self, kind: str, number: str, check_code: str) -> IssuedPdf:
         self.calls += 1

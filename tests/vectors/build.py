@@ -26,10 +26,11 @@ if str(ROOT) not in sys.path:
 
 
 from legalize.pki.authority import Authority  # noqa: E402
+from legalize.pki.curves import CURVE_NAMES  # noqa: E402
 from legalize.pki.keyfile import KeyFileSigner  # noqa: E402
 from legalize.pki.signer import Signer  # noqa: E402
 from legalize.pki.trust import export_trust_store  # noqa: E402
-from legalize.seal import c40, ecdsa, vds  # noqa: E402
+from legalize.seal import c40, vds  # noqa: E402
 from legalize.seal.profiles import (  # noqa: E402
     LegalizationSeal,
     TtdSeal,
@@ -101,7 +102,7 @@ def build_pki(path: Path, at: datetime = AT) -> SealPki:
         iterations=1000,
     )
     records: dict[str, Any] = {}
-    for i, curve_name in enumerate(ecdsa.CURVE_NAMES):
+    for i, curve_name in enumerate(CURVE_NAMES):
         records[curve_name] = authority.issue_signer(
             PASSPHRASE,
             doc_type="TTD",
@@ -250,7 +251,7 @@ def vectors(pki: SealPki) -> list[dict[str, Any]]:
         note="IDB with the signer certificate embedded (0x7E)",
     )
     add("legalization-p256", "hex", leg.hex(), "VALID", [], note="legalization profile")
-    for curve_name in ecdsa.CURVE_NAMES:
+    for curve_name in CURVE_NAMES:
         seal = seal_ttd(sample_ttd(), pki.signers[curve_name], AT)
         add(f"ttd-{curve_name}", "hex", seal.hex(), "VALID", [], note=f"TTD signed on {curve_name}")
     add(

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from verifier.codes import Code
 from verifier.report import Report, Status
 
 from .page import LocatedPage
@@ -37,7 +38,7 @@ def annotated(report: Report, page: LocatedPage) -> NDArray[np.uint8]:
             continue
         if not (isinstance(region, list | tuple) and len(region) == 4):
             continue
-        if check.status is Status.SKIPPED and check.code == "NOT_APPLICABLE":
+        if check.status is Status.SKIPPED and check.code == Code.NOT_APPLICABLE:
             continue
         x, y, w, h = (float(v) * PX_PER_MM for v in region)
         colour = _COLOURS[check.status]

@@ -35,13 +35,10 @@ from legalize.documents.layout import (
     TTD_ROSETTE,
     Rect,
 )
+from verifier.codes import Code
 from verifier.report import Category, Check, Status, skipped
 
 from .page import DocumentKind, Fix, LocatedPage
-
-ROSETTE_MISMATCH = "ROSETTE_MISMATCH"
-FEATURE_MISSING = "PRINT_FEATURE_MISSING"
-FEATURES_UNREADABLE = "PRINT_FEATURES_UNREADABLE"
 
 PX_PER_MM = 8.0
 """Resolution the features are compared at: the lines are 0.1 mm wide, so what a phone
@@ -118,7 +115,7 @@ def _too_coarse(page: LocatedPage, name: str, rect: Rect) -> Check | None:
         name,
         Category.BINDING,
         Status.SKIPPED,
-        FEATURES_UNREADABLE,
+        Code.PRINT_FEATURES_UNREADABLE,
         f"The photo shows the page at {page.px_per_mm:.1f} pixels per millimetre; at least "
         f"{MIN_PX_PER_MM:.0f} are needed to see the print features. Photograph the whole "
         "page closer, filling the frame.",
@@ -131,7 +128,7 @@ def _judged(
 ) -> Check:
     """A feature check's result: VALID with ``ok`` or INVALID ``code`` with ``bad``."""
     if passed:
-        return Check(name, Category.BINDING, Status.VALID, "OK", ok, data)
+        return Check(name, Category.BINDING, Status.VALID, Code.OK, ok, data)
     return Check(name, Category.BINDING, Status.INVALID, code, bad, data)
 
 
@@ -165,7 +162,7 @@ def check_rosette(page: LocatedPage, number: str) -> Check:
         "The rosette printed is not the one this document's number defines: the background "
         "was taken from another document or the page was made without our template.",
         data,
-        code=ROSETTE_MISMATCH,
+        code=Code.ROSETTE_MISMATCH,
     )
 
 
@@ -198,7 +195,7 @@ def check_fine_lines(page: LocatedPage) -> Check:
         "The fine-line band is printed where the template puts it.",
         "The fine-line band of our template is missing.",
         data,
-        code=FEATURE_MISSING,
+        code=Code.PRINT_FEATURE_MISSING,
     )
 
 
@@ -233,7 +230,7 @@ def check_microtext(page: LocatedPage) -> Check:
         "The microtext line is printed where the template puts it.",
         "The microtext line of our template is missing.",
         data,
-        code=FEATURE_MISSING,
+        code=Code.PRINT_FEATURE_MISSING,
     )
 
 

@@ -46,13 +46,10 @@ from legalize.documents import layout
 from legalize.documents.layout import Rect
 from legalize.documents.mrz import MrzError, name_field, transliterate
 from legalize.seal import checkcode
+from verifier.codes import Code
 from verifier.image import mrz, ocr, textrender
 from verifier.image.page import DocumentKind, Fix, LocatedPage
-from verifier.report import NOT_APPLICABLE, Category, Check, Status, guarded, skipped
-
-OK = "OK"
-FIELD_MISMATCH = "FIELD_MISMATCH"
-FIELD_UNREADABLE = "FIELD_UNREADABLE"
+from verifier.report import Category, Check, Status, guarded, skipped
 
 CAP_HEIGHT_EM = 0.714
 """Noto Sans capital height (1462/2048 em)."""
@@ -687,13 +684,13 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
     """
     e = evidence
     if e.distance == 0:
-        return OK, []
+        return Code.OK, []
     if e.contrast < MIN_CONTRAST:
-        return FIELD_UNREADABLE, []
+        return Code.FIELD_UNREADABLE, []
     if not e.pixels_apply:
         if e.read.confidence >= OCR_CONFIDENT:
-            return FIELD_MISMATCH, e.ocr_positions
-        return FIELD_UNREADABLE, []
+            return Code.FIELD_MISMATCH, e.ocr_positions
+        return Code.FIELD_UNREADABLE, []
     scores = list(e.char_scores.values())
     median = float(np.median(scores)) if scores else 0.0
     single = len(scores) == 1
@@ -713,13 +710,13 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
         # ink where the value must have ended: something was added or another value pasted
         if not where or len(e.text) in e.ocr_positions:
             where.add(len(e.text))
-        return FIELD_MISMATCH, sorted(where)
+        return Code.FIELD_MISMATCH, sorted(where)
     if single:
         # one glyph: no median to stand out from; a failing glyph counts when OCR read
         # another one
         readable = True
         if bad and not e.read.text:
-            return FIELD_UNREADABLE, []
+            return Code.FIELD_UNREADABLE, []
     else:
         readable = median >= LINE_READABLE
     if readable and bad:
@@ -727,13 +724,13 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
         # something, also reads another character (a glyph blur or shake dragged down
         # while OCR saw nothing there, or read nothing, is no evidence of an edit)
         if single or (e.read.text and bad & set(e.ocr_positions)):
-            return FIELD_MISMATCH, sorted(where)
-        return FIELD_UNREADABLE, []
+            return Code.FIELD_MISMATCH, sorted(where)
+        return Code.FIELD_UNREADABLE, []
     if readable and e.score >= LINE_MIN:
-        return OK, []
+        return Code.OK, []
     if e.read.confidence >= OCR_CONFIDENT and e.distance >= 2 and e.score < LINE_MIN:
-        return FIELD_MISMATCH, e.ocr_positions
-    return FIELD_UNREADABLE, []
+        return Code.FIELD_MISMATCH, e.ocr_positions
+    return Code.FIELD_UNREADABLE, []
 
 
 THRESHOLDS = {
@@ -780,18 +777,23 @@ def field_check(evidence: Evidence) -> Check:
         "milliseconds": round(e.milliseconds, 1),
     }
     label = _label(e.spec.key)
-    if code == OK:
+    if code == Code.OK:
         return Check(
-            name, Category.BINDING, Status.VALID, OK, f"The printed {label} matches the seal.", data
+            name,
+            Category.BINDING,
+            Status.VALID,
+            Code.OK,
+            f"The printed {label} matches the seal.",
+            data,
         )
-    if code == FIELD_MISMATCH:
+    if code == Code.FIELD_MISMATCH:
         data["expected"] = e.text
         data["positions"] = positions
         return Check(
             name,
             Category.BINDING,
             Status.INVALID,
-            FIELD_MISMATCH,
+            Code.FIELD_MISMATCH,
             f"The printed {label} differs from the signed data in the seal "
             f"(character{'s' if len(positions) != 1 else ''} "
             f"{', '.join(str(p + 1) for p in positions)}).",
@@ -801,7 +803,7 @@ def field_check(evidence: Evidence) -> Check:
         name,
         Category.BINDING,
         Status.SKIPPED,
-        FIELD_UNREADABLE,
+        Code.FIELD_UNREADABLE,
         f"The printed {label} could not be read well enough to compare it with the seal. "
         + _UNREADABLE_ADVICE,
         data,
@@ -813,7 +815,7 @@ def _unbound(key: str, region: Rect) -> Check:
         f"print.field.{key}",
         Category.BINDING,
         Status.SKIPPED,
-        NOT_APPLICABLE,
+        Code.NOT_APPLICABLE,
         f"The {_label(key)} is printed but not carried in the seal, so it cannot be checked; "
         "compare it with the holder's other documents.",
         {"region": _rect(region)},
@@ -847,14 +849,12 @@ def check_fields(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[C
 
 # --- the MRZ --------------------------------------------------------------------------------
 
-MRZ_MISMATCH = "MRZ_MISMATCH"
-
 
 def check_mrz(page: LocatedPage, seal_fields: Mapping[str, object]) -> Check:
     """``print.mrz``: the printed TD3 MRZ, cell by cell, against the seal's (TTD only)."""
     name = "print.mrz"
     if page.kind is not DocumentKind.TTD:
-        return skipped(name, Category.BINDING, "A legalization has no MRZ.", NOT_APPLICABLE)
+        return skipped(name, Category.BINDING, "A legalization has no MRZ.", Code.NOT_APPLICABLE)
     lines = mrz.printed_lines(seal_fields)
     region = Rect(layout.TTD_MRZ.x, layout.TTD_MRZ.y, layout.TTD_MRZ.w, layout.TTD_MRZ.h)
     if lines is None:
@@ -862,7 +862,7 @@ def check_mrz(page: LocatedPage, seal_fields: Mapping[str, object]) -> Check:
             name,
             Category.BINDING,
             Status.SKIPPED,
-            NOT_APPLICABLE,
+            Code.NOT_APPLICABLE,
             "The seal does not carry the printed MRZ (only the ICAO profile's shorter TD2 "
             "form), so the printed MRZ cannot be compared character by character.",
             {"region": _rect(region)},
@@ -901,7 +901,7 @@ def check_mrz(page: LocatedPage, seal_fields: Mapping[str, object]) -> Check:
             name,
             Category.BINDING,
             Status.INVALID,
-            MRZ_MISMATCH,
+            Code.MRZ_MISMATCH,
             f"The printed MRZ differs from the one in the seal ({where}).",
             data,
         )
@@ -912,11 +912,11 @@ def check_mrz(page: LocatedPage, seal_fields: Mapping[str, object]) -> Check:
             name,
             Category.BINDING,
             Status.SKIPPED,
-            FIELD_UNREADABLE,
+            Code.FIELD_UNREADABLE,
             "The printed MRZ could not be read well enough to compare it with the seal. "
             + _UNREADABLE_ADVICE,
             data,
         )
     return Check(
-        name, Category.BINDING, Status.VALID, OK, "The printed MRZ matches the seal.", data
+        name, Category.BINDING, Status.VALID, Code.OK, "The printed MRZ matches the seal.", data
     )

@@ -20,12 +20,11 @@ from numpy.typing import NDArray
 
 from legalize.documents.layout import TTD_GHOST, TTD_PHOTO, Rect
 from legalize.imaging.photo import MATCH_THRESHOLD, hamming, photo_gray, photo_hash
+from verifier.codes import Code
 from verifier.report import Category, Check, Status, skipped
 
 from .page import CANONICAL_PX_PER_MM, DocumentKind, Fix, LocatedPage
 
-PHOTO_MISMATCH = "PHOTO_MISMATCH"
-GHOST_MISMATCH = "GHOST_MISMATCH"
 GHOST_THRESHOLD = 56
 """Hamming distance (of 256) at or below which the ghost image counts as the seal's photo."""
 SHIFT_MM = 1.5
@@ -65,7 +64,7 @@ def check_photo(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[Ch
     names = (("print.photo", TTD_PHOTO), ("print.ghost", TTD_GHOST))
     if page.kind is not DocumentKind.TTD:
         return [
-            skipped(n, Category.BINDING, "A legalization carries no photo.", "NOT_APPLICABLE")
+            skipped(n, Category.BINDING, "A legalization carries no photo.", Code.NOT_APPLICABLE)
             for n, _ in names
         ]
     value = seal_fields.get("photo_hash")
@@ -77,8 +76,8 @@ def check_photo(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[Ch
     expected = bytes.fromhex(value)
     checks = []
     for name, rect, threshold, stretch, code in (
-        ("print.photo", TTD_PHOTO, MATCH_THRESHOLD, False, PHOTO_MISMATCH),
-        ("print.ghost", TTD_GHOST, GHOST_THRESHOLD, True, GHOST_MISMATCH),
+        ("print.photo", TTD_PHOTO, MATCH_THRESHOLD, False, Code.PHOTO_MISMATCH),
+        ("print.ghost", TTD_GHOST, GHOST_THRESHOLD, True, Code.GHOST_MISMATCH),
     ):
         distance = _distance(page, rect, expected, stretch)
         data = {
@@ -94,7 +93,7 @@ def check_photo(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[Ch
                     name,
                     Category.BINDING,
                     Status.VALID,
-                    "OK",
+                    Code.OK,
                     f"The printed {what} matches the photo the seal certifies "
                     f"({distance} of {len(expected) * 8} bits differ).",
                     data,

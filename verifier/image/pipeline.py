@@ -30,18 +30,13 @@ from numpy.typing import NDArray
 
 from legalize.imaging.decode import ImageInputError, load_capture
 from legalize.pki.trust import TrustStore
-from verifier.report import CHECK_CRASHED, Category, Check, Report, Status, guarded, skipped
+from verifier.codes import Code
+from verifier.report import Category, Check, Report, Status, guarded, skipped
 from verifier.seal import verify_seal
 
 from . import barcode, features, fields, locate, photo, sharpness
 from .debug import Debug
 from .page import DocumentKind, Fix, LocatedPage
-
-PAGE_NOT_FOUND = "PAGE_NOT_FOUND"
-QR_NOT_FOUND = "QR_NOT_FOUND"
-IMAGE_UNREADABLE = "IMAGE_UNREADABLE"
-DOCUMENT_KIND_MISMATCH = "DOCUMENT_KIND_MISMATCH"
-PAGE_ALIGNED_WITHOUT_MARKERS = "PAGE_ALIGNED_WITHOUT_MARKERS"
 
 RETAKE = "Photograph the whole page, flat, in good light, with all four corner squares in view."
 
@@ -115,7 +110,7 @@ def verify_image(
             _unable(
                 "image.load",
                 Category.FORMAT,
-                IMAGE_UNREADABLE,
+                Code.IMAGE_UNREADABLE,
                 f"{exc.message} {RETAKE}",
                 reason=exc.code,
             )
@@ -139,7 +134,7 @@ def verify_image(
             "image.load",
             Category.FORMAT,
             Status.VALID,
-            "OK",
+            Code.OK,
             f"A {width} × {height} image.",
             {"width": width, "height": height},
         )
@@ -170,7 +165,7 @@ def verify_image(
             _unable(
                 "qr.read",
                 Category.FORMAT,
-                QR_NOT_FOUND,
+                Code.QR_NOT_FOUND,
                 f"No readable QR code was found. {RETAKE} Hold the camera steady and "
                 "avoid glare on the code.",
             )
@@ -198,7 +193,7 @@ def verify_image(
             "qr.read",
             Category.FORMAT,
             Status.VALID,
-            "OK",
+            Code.OK,
             "The QR code was read" + (" from the rectified page." if chosen.rectified else "."),
             qr_data,
         )
@@ -258,10 +253,10 @@ def _guarded_many(name: str, step: Callable[[], list[Check]]) -> list[Check]:
 
     def run() -> Check:
         result.extend(step())
-        return Check(name, Category.BINDING, Status.VALID, "OK", "")
+        return Check(name, Category.BINDING, Status.VALID, Code.OK, "")
 
     crashed = guarded(name, Category.BINDING, run)
-    if crashed.code == CHECK_CRASHED:
+    if crashed.code == Code.CHECK_ERROR:
         return [crashed]
     return result
 
@@ -320,7 +315,7 @@ def _page_check(fit: locate.PageFit | None, why_not: str, hits: list[locate.Mark
         return _unable(
             "page.locate",
             Category.FORMAT,
-            PAGE_NOT_FOUND,
+            Code.PAGE_NOT_FOUND,
             f"The page could not be located ({why_not}). {RETAKE}",
             markers_found=found,
         )
@@ -334,7 +329,7 @@ def _page_check(fit: locate.PageFit | None, why_not: str, hits: list[locate.Mark
             "page.locate",
             Category.FORMAT,
             Status.VALID,
-            "OK",
+            Code.OK,
             f"The page was located by {len(fit.markers)} corner markers "
             f"({fit.residual_mm:.2f} mm residual).",
             data,
@@ -344,7 +339,7 @@ def _page_check(fit: locate.PageFit | None, why_not: str, hits: list[locate.Mark
         "page.locate",
         Category.FORMAT,
         Status.VALID,
-        PAGE_ALIGNED_WITHOUT_MARKERS,
+        Code.PAGE_ALIGNED_WITHOUT_MARKERS,
         f"Only {len(found)} corner markers were visible ({why_not}); the page was located by "
         f"{how}, to a few millimetres instead of a tenth: the checks of the print are less "
         "certain. For a full check, photograph the page with all four corner squares in view.",
@@ -358,7 +353,7 @@ def _kind_check(seen: DocumentKind, sealed: DocumentKind) -> Check:
             "page.kind",
             Category.BINDING,
             Status.VALID,
-            "OK",
+            Code.OK,
             f"The page and its seal are both of a {seen.value}.",
             {"page": seen.value, "seal": sealed.value},
         )
@@ -366,7 +361,7 @@ def _kind_check(seen: DocumentKind, sealed: DocumentKind) -> Check:
         "page.kind",
         Category.BINDING,
         Status.INVALID,
-        DOCUMENT_KIND_MISMATCH,
+        Code.DOCUMENT_KIND_MISMATCH,
         f"The page is a {seen.value} but its QR carries the seal of a {sealed.value}: the QR "
         "was taken from another document.",
         {"page": seen.value, "seal": sealed.value},

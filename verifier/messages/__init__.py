@@ -32,7 +32,6 @@ from verifier.report import Check, Report
 __all__ = [
     "CATALOGS",
     "LANGUAGES",
-    "RESERVED_CODES",
     "Catalog",
     "catalog",
     "localize",
@@ -48,10 +47,6 @@ CATALOGS: Final[Mapping[str, Catalog]] = MappingProxyType(
 )
 LANGUAGES: Final = tuple(CATALOGS)
 """Language codes (ISO 639-1) in the order the CLI offers them; ``en`` is the default."""
-
-RESERVED_CODES: Final = ("DOCUMENT_MISMATCH",)
-"""Codes the staff pages answer (legalize.cases.paper), not a verifier nor the register's
-checks (legalize.cases.check); their messages are here so every screen words them alike."""
 
 SEPARATOR: Final = "/"
 _SEAL_PREFIX = "seal."

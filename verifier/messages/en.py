@@ -57,7 +57,7 @@ MESSAGES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
             "The document is not yet valid: its date of issue is later than the date of "
             "verification.",
         ),
-        # --- the register's answer (legalize.cases.check; DOCUMENT_MISMATCH: cases.paper) --
+        # --- named by DESIGN §6 for the register and the staff pages (REGISTER_CODES) ------
         "DOCUMENT_REVOKED": ("The issuing authority has revoked this document.",),
         "DOCUMENT_USED": ("This document has already been used.",),
         "DOCUMENT_NOT_IN_REGISTER": (

@@ -49,7 +49,7 @@ MESSAGES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
             "ලේඛනයේ වලංගු කාලය ඉකුත් වී ඇත.",
         ),
         "DOCUMENT_NOT_YET_VALID": ("ලේඛනය තවමත් වලංගු නොවේ: එය නිකුත් කළ දිනය සත්‍යාපනය කරන දිනයට පසු දිනයකි.",),
-        # --- the register's answer (legalize.cases.check; DOCUMENT_MISMATCH: cases.paper) --
+        # --- named by DESIGN §6 for the register and the staff pages (REGISTER_CODES) ------
         "DOCUMENT_REVOKED": ("නිකුත් කළ අධිකාරිය විසින් මෙම ලේඛනය අවලංගු කර ඇත.",),
         "DOCUMENT_USED": ("මෙම ලේඛනය දැනටමත් භාවිත කර ඇත.",),
         "DOCUMENT_NOT_IN_REGISTER": (

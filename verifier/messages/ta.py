@@ -59,7 +59,7 @@ MESSAGES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         "DOCUMENT_NOT_YET_VALID": (
             "ஆவணம் இன்னும் செல்லுபடியாகவில்லை: அதன் வழங்கல் திகதி சரிபார்க்கும் திகதிக்குப் பிந்தியது.",
         ),
-        # --- the register's answer (legalize.cases.check; DOCUMENT_MISMATCH: cases.paper) --
+        # --- named by DESIGN §6 for the register and the staff pages (REGISTER_CODES) ------
         "DOCUMENT_REVOKED": ("இந்த ஆவணம் வழங்கிய அதிகாரசபையினால் இரத்துச் செய்யப்பட்டுள்ளது.",),
         "DOCUMENT_USED": ("இந்த ஆவணம் ஏற்கனவே பயன்படுத்தப்பட்டுள்ளது.",),
         "DOCUMENT_NOT_IN_REGISTER": (

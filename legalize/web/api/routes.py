@@ -11,8 +11,8 @@ from flask import Response, jsonify, request, url_for
 from legalize.cases import batch, check, legalization, readmission, views
 from legalize.cases.errors import NotFound
 from legalize.cases.views import CaseView, DocumentView
+from legalize.kinds import CaseKind, CaseState
 from legalize.registry.accounts import ApiClient, Scope
-from legalize.registry.models import CaseKind
 from legalize.web.api import bp
 from legalize.web.api.schemas import API
 from legalize.web.api.spec import Operation, Param, query_params, validate
@@ -191,7 +191,10 @@ def create_readmission_batch() -> Response:
         "post",
         "/legalizations",
         "create_legalization",
-        "File a legalization application with the underlying document (Base64).",
+        "File a legalization application with the underlying document (Base64, typed by its "
+        "content; a document refused as such answers 422 with its own code, e.g. "
+        "UNDERLYING_MALFORMED). Filed by an issuing authority's own client, the case is "
+        "marked as submitted by that authority.",
         scopes=(Scope.LEGALIZATION_WRITE,),
         body="LegalizationRequest",
         responses={201: ("the case as filed", "Case", "application/json")},
@@ -222,18 +225,7 @@ def create_legalization() -> Response:
             Param(
                 "state",
                 "query",
-                {
-                    "type": "string",
-                    "enum": [
-                        "draft",
-                        "approved",
-                        "rejected",
-                        "issued",
-                        "used",
-                        "expired",
-                        "revoked",
-                    ],
-                },
+                {"type": "string", "enum": [s.value for s in CaseState]},
             ),
             Param(
                 "reference",

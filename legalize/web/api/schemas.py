@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from legalize.cases.validation import MAX_PHOTO_BYTES
+from legalize.kinds import CaseKind, CaseState, DocumentType
 from legalize.web.api.spec import ApiDescription, Schema
 
 API = ApiDescription(title="legalize API", version="1")
@@ -103,8 +104,8 @@ API.schema(
         "type": "object",
         "properties": {
             "number": {"type": "string"},
-            "type": {"type": "string", "enum": ["ttd", "legalization"]},
-            "status": {"type": "string", "enum": ["issued", "used", "expired", "revoked"]},
+            "type": {"type": "string", "enum": [t.value for t in DocumentType]},
+            "status": {"type": "string", "enum": [s.value for s in CaseState if s.has_document]},
             "check_code": {"type": "string"},
             "issued_on": DATE,
             "expires_on": {"type": ["string", "null"], "format": "date"},
@@ -118,8 +119,8 @@ API.schema(
         "type": "object",
         "properties": {
             "id": {"type": "integer"},
-            "kind": {"type": "string", "enum": ["readmission", "legalization"]},
-            "state": {"type": "string"},
+            "kind": {"type": "string", "enum": [k.value for k in CaseKind]},
+            "state": {"type": "string", "enum": [s.value for s in CaseState]},
             "host_country": {"type": ["string", "null"]},
             "host_reference": {"type": ["string", "null"]},
             "identity": {"$ref": "#/components/schemas/Identity"},

@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from legalize.cases import batch, rules
 from legalize.cases.batch import BatchView
 from legalize.cases.rules import Actor
-from legalize.registry.accounts import Role
+from legalize.kinds import Role
 from legalize.web import workflow
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError

@@ -13,16 +13,16 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import common, readmission, views
+from legalize.cases import common, readmission, review, views
 from legalize.cases.duplicates import BASIS_TEXT
 from legalize.cases.errors import CaseError, NotFound
 from legalize.cases.gate import EVIDENCE
 from legalize.cases.history import lines as history_lines
 from legalize.cases.rules import Action, available_actions
 from legalize.cases.views import CaseView
+from legalize.kinds import CaseKind, Role
 from legalize.registry import audit
-from legalize.registry.accounts import Role
-from legalize.registry.models import Case, CaseKind
+from legalize.registry.models import Case
 from legalize.web import workflow
 from legalize.web.auth import current_user, load_user, roles_required, user_actor
 from legalize.web.errors import WebError, case_status, error_response
@@ -130,6 +130,10 @@ def _case_page(case_id: int, status: int = 200, **forms: Any) -> Response:
     if checks is not None and checks.blocks(actor.id):
         # The rules would refuse them (legalize.cases.gate): the alert says why instead.
         actions = [a for a in actions if a not in (Action.APPROVE, Action.ISSUE)]
+    legal = review.review(db(), case_id) if view.kind == CaseKind.LEGALIZATION.value else None
+    if legal is not None and legal.origin.blocks:
+        # legalize.cases.origin would refuse them: the origin alert says why instead.
+        actions = [a for a in actions if a not in (Action.APPROVE, Action.ISSUE)]
     history = history_lines(audit.entries_for(db(), "case", case_id))
     db().rollback()  # end the read transaction: pages must not hold SQLite's write lock
     context: dict[str, Any] = {
@@ -148,6 +152,7 @@ def _case_page(case_id: int, status: int = 200, **forms: Any) -> Response:
         status=status,
         case=view,
         checks=checks,
+        review=legal,
         history=history,
         actions=[a.value for a in actions],
         Action=Action,
@@ -203,15 +208,14 @@ def case_photo(case_id: int) -> WerkzeugResponse:
     return Response(image, mimetype=media_type)
 
 
-@bp.get("/cases/<int:case_id>/underlying")
+@bp.get("/cases/<int:case_id>/pages/<int:number>.png")
 @roles_required(*OFFICE)
-def case_underlying(case_id: int) -> WerkzeugResponse:
-    data, media_type = workflow.underlying(db(), case_id)
-    return Response(
-        data,
-        mimetype=media_type,
-        headers={"Content-Disposition": f'attachment; filename="case-{case_id}-underlying"'},
-    )
+def case_page_preview(case_id: int, number: int) -> WerkzeugResponse:
+    """A page of a legalization's underlying document as an image: the reviewer sees the
+    document as sanitized at filing, and no file of the applicant's is ever served back."""
+    png = review.page_png(db(), case_id, number)
+    db().rollback()
+    return Response(png, mimetype="image/png")
 
 
 P = ParamSpec("P")

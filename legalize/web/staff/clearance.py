@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import border, readmission, views
 from legalize.cases.errors import CaseError
-from legalize.registry.accounts import Role
+from legalize.kinds import DocumentType, Role
 from legalize.seal.errors import SealError
 from legalize.seal.profiles import read_profile
 from legalize.seal.qrtext import strip_url
@@ -133,7 +133,7 @@ def clear_photo(number: str) -> WerkzeugResponse:
     if not NUMBER_RE.fullmatch(number):
         raise WebError(404, "NOT_FOUND", "no such travel document", "number")
     doc = views.find_document(db(), number)
-    if doc is None or doc.type != "ttd":
+    if doc is None or doc.type != DocumentType.TTD:
         raise WebError(404, "NOT_FOUND", "no such travel document", "number")
     image, media_type = workflow.photo(db(), doc.case_id)
     return Response(image, mimetype=media_type)
@@ -146,7 +146,7 @@ def clear_document(number: str) -> WerkzeugResponse:
         raise WebError(422, "INVALID_INPUT", "not a document number", "number")
     found = views.find_document(db(), number)
     db().rollback()
-    if found is None or found.type != "ttd":
+    if found is None or found.type != DocumentType.TTD:
         raise WebError(404, "NOT_FOUND", "the register holds no such travel document", "number")
     form = ClearForm()
     if not form.validate_on_submit():

@@ -19,10 +19,11 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from legalize import countries
 from legalize.cases.gate import EVIDENCE
-from legalize.registry.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, Role
+from legalize.kinds import STAFF_ROLES
+from legalize.registry.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 # WTForms 3.3 deprecates (value, label) tuples: choices are SelectChoice values.
-ROLE_CHOICES = [SelectChoice(r.value, r.value.replace("_", " ")) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.value.replace("_", " ")) for r in STAFF_ROLES]
 
 
 class IcaoCountry:
@@ -191,6 +192,16 @@ class SignatoryForm(FlaskForm):
     valid_from = DateField("Authorized from", validators=[DataRequired()])
     valid_until = DateField("Authorized until (empty: open)", validators=[Optional()])
     specimen = FileField("Specimen signature (PNG or JPEG, optional)")
+    seal_image = FileField("Specimen seal or stamp (PNG or JPEG, optional)")
+
+
+class CertificateForm(FlaskForm):
+    """A certificate the signatory's authority signs its documents with."""
+
+    certificate = FileField(
+        "Signing certificate (PEM or DER)",
+        validators=[FileRequired(message="choose the certificate file")],
+    )
 
 
 class IdentityDecisionForm(FlaskForm):

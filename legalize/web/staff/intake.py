@@ -8,7 +8,8 @@ from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import legalization, readmission
-from legalize.registry.accounts import Role
+from legalize.cases.errors import InvalidInput
+from legalize.kinds import Role
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.pages import invalid_form, page
 from legalize.web.staff import bp
@@ -84,7 +85,29 @@ def legalization_create() -> WerkzeugResponse:
     }
     content = form.document.data.read() if form.document.data else None
     end_transaction()  # sanitizing the upload may take seconds: hold no transaction
-    request = legalization.parse_request(data, content, at)
+    try:
+        request = legalization.parse_request(data, content, at)
+    except InvalidInput as exc:
+        return _refused_legalization(form, exc)
     view = legalization.file_application(db(), user_actor(current_user()), request, at)
     flash(f"legalization application filed as case #{view.id}")
     return redirect(url_for("staff.case_detail", case_id=view.id))
+
+
+FORM_FIELDS = {"underlying": "document"}
+"""The form's name for a field the rules name otherwise (the rest differ by the
+``applicant.`` prefix only)."""
+
+
+def _refused_legalization(form: LegalizationForm, exc: InvalidInput) -> WerkzeugResponse:
+    """The form again, what was typed kept, each refusal beside its field in plain words (a
+    truncated PDF, a file that is no PDF, JPEG or PNG) — never a full-page error."""
+    named: dict[str, str] = {}
+    for error in exc.errors:
+        name = FORM_FIELDS.get(error.field, error.field.removeprefix("applicant."))
+        target = getattr(form, name, None)
+        if target is None:
+            raise exc
+        target.errors = [*target.errors, error.message]
+        named[name] = error.field
+    return invalid_form("staff/legalization_new.html", form, field_names=named)

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from legalize.cases import paper, views
 from legalize.cases.views import DocumentView
 from legalize.imaging.decode import CAPTURE_FORMATS, sniff
-from legalize.registry.accounts import Role
+from legalize.kinds import DocumentType, Role
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError, error_response
 from legalize.web.staff import bp
@@ -156,7 +156,7 @@ def clear_paper(number: str) -> WerkzeugResponse:
     if len(number) > NUMBER_MAX:
         raise WebError(422, "INVALID_INPUT", "not a document number", "number")
     doc = views.find_document(db(), number.upper())
-    if doc is None or doc.type != "ttd":
+    if doc is None or doc.type != DocumentType.TTD:
         raise WebError(404, "NOT_FOUND", f"no travel document {number}", "number")
     upload = _upload()
     db().rollback()

@@ -10,8 +10,9 @@ from flask import flash, redirect, url_for
 from flask import session as session_cookie
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from legalize.kinds import Role
 from legalize.registry import accounts, audit
-from legalize.registry.accounts import Role, User
+from legalize.registry.accounts import User
 from legalize.web.auth import current_user, roles_required, totp_cipher
 from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page

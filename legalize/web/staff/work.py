@@ -12,7 +12,7 @@ from typing import Any
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import border, queues
-from legalize.registry.accounts import Role
+from legalize.kinds import Role
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.pages import page
 from legalize.web.staff import bp

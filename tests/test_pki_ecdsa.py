@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import keys as asn1keys
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from legalize.seal import ecdsa
+from legalize.pki import curves, ecdsa, ecmath
 from tests.helpers.support import need_tool
 
 MESSAGE = b"header and message zone"
@@ -19,14 +21,14 @@ MESSAGE = b"header and message zone"
 @pytest.fixture(scope="module")
 def keys() -> dict[str, tuple[int, bytes]]:
     out = {}
-    for name in ecdsa.CURVE_NAMES:
+    for name in curves.CURVE_NAMES:
         scalar = ecdsa.generate_private_scalar(name)
         out[name] = (scalar, ecdsa.public_spki_der(name, scalar))
     return out
 
 
 def test_eight_curves_and_hash_pairing() -> None:
-    assert ecdsa.CURVE_NAMES == (
+    assert curves.CURVE_NAMES == (
         "secp256r1",
         "secp384r1",
         "secp521r1",
@@ -36,7 +38,7 @@ def test_eight_curves_and_hash_pairing() -> None:
         "brainpoolP384r1",
         "brainpoolP512r1",
     )
-    assert [ecdsa.default_hash(n) for n in ecdsa.CURVE_NAMES] == [
+    assert [curves.default_hash(n) for n in curves.CURVE_NAMES] == [
         "sha256",
         "sha384",
         "sha512",
@@ -48,19 +50,19 @@ def test_eight_curves_and_hash_pairing() -> None:
     ]
 
 
-@pytest.mark.parametrize("name", ecdsa.CURVE_NAMES)
+@pytest.mark.parametrize("name", curves.CURVE_NAMES)
 def test_curve_parameters(name: str) -> None:
-    c = ecdsa.CURVES[name]
-    assert ecdsa.on_curve(c, c.gx, c.gy)
+    c = curves.CURVES[name]
+    assert ecmath.on_curve(c, c.gx, c.gy)
     # n·G is the point at infinity, (n-1)·G = -G: n is the order of G.
-    assert ecdsa._mul(c, c.n, (c.gx, c.gy))[2] == 0
-    assert ecdsa._affine(c, ecdsa._mul(c, c.n - 1, (c.gx, c.gy))) == (c.gx, c.p - c.gy)
+    assert ecmath.mul(c, c.n, (c.gx, c.gy))[2] == 0
+    assert ecmath.affine(c, ecmath.mul(c, c.n - 1, (c.gx, c.gy))) == (c.gx, c.p - c.gy)
 
 
-@pytest.mark.parametrize("name", ecdsa.CURVE_NAMES)
+@pytest.mark.parametrize("name", curves.CURVE_NAMES)
 def test_sign_verify_tamper(name: str, keys: dict[str, tuple[int, bytes]]) -> None:
     scalar, spki = keys[name]
-    c = ecdsa.CURVES[name]
+    c = curves.CURVES[name]
     signature = ecdsa.sign_raw(name, scalar, MESSAGE)
     assert len(signature) == 2 * c.size
     assert ecdsa.curve_of_spki(spki) == name
@@ -74,27 +76,27 @@ def test_sign_verify_tamper(name: str, keys: dict[str, tuple[int, bytes]]) -> No
     assert not ecdsa.verify_raw(other, MESSAGE, signature)
 
 
-@pytest.mark.parametrize("name", ecdsa.CURVE_NAMES)
+@pytest.mark.parametrize("name", curves.CURVE_NAMES)
 def test_pure_path_agrees_with_fast_path(name: str, keys: dict[str, tuple[int, bytes]]) -> None:
     """The pure arithmetic verifies what OpenSSL signed (and computes the same public key)."""
     import hashlib
 
     scalar, spki = keys[name]
-    c = ecdsa.CURVES[name]
+    c = curves.CURVES[name]
     key = ecdsa.public_key(spki)
-    assert ecdsa._affine(c, ecdsa._mul(c, scalar, (c.gx, c.gy))) == key.point
+    assert ecmath.affine(c, ecmath.mul(c, scalar, (c.gx, c.gy))) == key.point
     signature = ecdsa.sign_raw(name, scalar, MESSAGE)
     r = int.from_bytes(signature[: c.size], "big")
     s = int.from_bytes(signature[c.size :], "big")
-    digest = hashlib.new(ecdsa.default_hash(name), MESSAGE).digest()
-    assert ecdsa._pure_verify(c, key.point, digest, r, s)
-    assert not ecdsa._pure_verify(c, key.point, digest, r, (s + 1) % c.n)
+    digest = hashlib.new(curves.default_hash(name), MESSAGE).digest()
+    assert ecmath.verify_digest(c, key.point, digest, r, s)
+    assert not ecmath.verify_digest(c, key.point, digest, r, (s + 1) % c.n)
 
 
 @pytest.mark.parametrize("name", ["brainpoolP224r1", "brainpoolP320r1"])
 def test_pure_curves_are_deterministic(name: str, keys: dict[str, tuple[int, bytes]]) -> None:
     scalar, _ = keys[name]
-    assert not ecdsa.uses_openssl(name)
+    assert not curves.curve(name).in_cryptography
     assert ecdsa.sign_raw(name, scalar, MESSAGE) == ecdsa.sign_raw(name, scalar, MESSAGE)
     assert ecdsa.sign_raw(name, scalar, MESSAGE) != ecdsa.sign_raw(name, scalar, MESSAGE + b"x")
 
@@ -103,20 +105,20 @@ def test_rfc6979_nonce_vector() -> None:
     """RFC 6979 A.2.5 (P-256, SHA-256, message "sample"): k = A6E3C57D…"""
     import hashlib
 
-    c = ecdsa.CURVES["secp256r1"]
+    c = curves.CURVES["secp256r1"]
     x = 0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721
     digest = hashlib.sha256(b"sample").digest()
-    k = ecdsa._rfc6979_nonces(c, x, digest, "sha256")[0]
+    k = ecmath.rfc6979_nonces(c, x, digest, "sha256")[0]
     assert k == 0xA6E3C57DD01ABE90086538398355DD4C3B17AA873382B0F24D6129493D8AAD60
-    r, s = ecdsa._pure_sign(c, x, digest, "sha256")
+    r, s = ecmath.sign_digest(c, x, digest, "sha256")
     assert r == 0xEFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716
     assert s == 0xF7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8
 
 
-@pytest.mark.parametrize("name", ecdsa.CURVE_NAMES)
+@pytest.mark.parametrize("name", curves.CURVE_NAMES)
 def test_der_signatures_accepted(name: str, keys: dict[str, tuple[int, bytes]]) -> None:
     scalar, spki = keys[name]
-    c = ecdsa.CURVES[name]
+    c = curves.CURVES[name]
     raw = ecdsa.sign_raw(name, scalar, MESSAGE)
     der = encode_dss_signature(
         int.from_bytes(raw[: c.size], "big"), int.from_bytes(raw[c.size :], "big")
@@ -126,7 +128,7 @@ def test_der_signatures_accepted(name: str, keys: dict[str, tuple[int, bytes]]) 
 
 
 def _explicit_spki(name: str, point: tuple[int, int]) -> bytes:
-    c = ecdsa.CURVES[name]
+    c = curves.CURVES[name]
     size = c.coord_size
     params = asn1keys.SpecifiedECDomain(
         {
@@ -150,7 +152,7 @@ def _explicit_spki(name: str, point: tuple[int, int]) -> bytes:
     return bytes(info.dump())
 
 
-@pytest.mark.parametrize("name", ecdsa.CURVE_NAMES)
+@pytest.mark.parametrize("name", curves.CURVE_NAMES)
 def test_explicit_parameters_map_to_the_named_curve(
     name: str, keys: dict[str, tuple[int, bytes]]
 ) -> None:
@@ -166,7 +168,7 @@ def test_explicit_parameters_of_an_unknown_curve_refused(
     _, spki = keys["secp256r1"]
     explicit = bytearray(_explicit_spki("secp256r1", ecdsa.public_key(spki).point))
     # Change one byte of b: the parameters no longer describe P-256.
-    b = ecdsa.CURVES["secp256r1"].b.to_bytes(32, "big")
+    b = curves.CURVES["secp256r1"].b.to_bytes(32, "big")
     at = bytes(explicit).index(b)
     explicit[at + 5] ^= 1
     with pytest.raises(ecdsa.EcdsaError):
@@ -186,10 +188,10 @@ def test_unusable_keys_raise(spki: bytes) -> None:
         ecdsa.verify_raw(spki, MESSAGE, b"\x00" * 64)
 
 
-@pytest.mark.parametrize("name", ecdsa.CURVE_NAMES)
+@pytest.mark.parametrize("name", curves.CURVE_NAMES)
 def test_compressed_points_accepted(name: str, keys: dict[str, tuple[int, bytes]]) -> None:
     scalar, spki = keys[name]
-    c = ecdsa.CURVES[name]
+    c = curves.CURVES[name]
     x, y = ecdsa.public_key(spki).point
     compressed = bytes((2 + (y & 1),)) + x.to_bytes(c.coord_size, "big")
     info = asn1keys.PublicKeyInfo(
@@ -203,7 +205,7 @@ def test_compressed_points_accepted(name: str, keys: dict[str, tuple[int, bytes]
     )
     key = ecdsa.public_key(bytes(info.dump()))
     assert key.point == (x, y)
-    assert ecdsa.verify_with_key(key, MESSAGE, ecdsa.sign_raw(name, scalar, MESSAGE))
+    assert key.verify(MESSAGE, ecdsa.sign_raw(name, scalar, MESSAGE))
 
 
 def test_point_not_on_curve_refused(keys: dict[str, tuple[int, bytes]]) -> None:
@@ -232,7 +234,7 @@ def test_pure_curves_interoperate_with_openssl_cli(name: str, tmp_path: Path) ->
         check=True,
         capture_output=True,
     )
-    hash_name = ecdsa.default_hash(name)
+    hash_name = curves.default_hash(name)
     sig = subprocess.run(
         [openssl, "dgst", f"-{hash_name}", "-sign", str(key_pem), str(data)],
         check=True,
@@ -250,7 +252,7 @@ def test_pure_curves_interoperate_with_openssl_cli(name: str, tmp_path: Path) ->
     ).stdout
     priv_hex = text.split("priv:")[1].split("pub:")[0]
     scalar = int("".join(priv_hex.split()).replace(":", ""), 16)
-    c = ecdsa.CURVES[name]
+    c = curves.CURVES[name]
     raw = ecdsa.sign_raw(name, scalar, MESSAGE)
     der = encode_dss_signature(
         int.from_bytes(raw[: c.size], "big"), int.from_bytes(raw[c.size :], "big")
@@ -274,3 +276,61 @@ def test_pure_curves_interoperate_with_openssl_cli(name: str, tmp_path: Path) ->
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- the one curve table and the one PublicKey ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", curves.CURVE_NAMES)
+def test_curve_table_agrees_with_cryptography(name: str) -> None:
+    c = curves.curve(name)
+    if not c.in_cryptography:
+        with pytest.raises(ecdsa.EcdsaError):
+            c.cryptography_curve()
+        return
+    native = ec.generate_private_key(c.cryptography_curve())
+    assert ec.get_curve_for_oid(x509.ObjectIdentifier(c.oid)).name == name
+    assert native.curve.key_size == c.bits
+    pn = native.public_key().public_numbers()
+    assert ecmath.on_curve(c, pn.x, pn.y)
+
+
+@pytest.mark.parametrize(
+    ("alias", "name"),
+    [("P-256", "secp256r1"), ("prime256v1", "secp256r1"), ("BRAINPOOLP320R1", "brainpoolP320r1")],
+)
+def test_curve_aliases(alias: str, name: str) -> None:
+    assert curves.curve(alias).name == name
+
+
+@pytest.mark.parametrize("bad", ["secp192r1", "", "sha256"])
+def test_unknown_curve_refused(bad: str) -> None:
+    with pytest.raises(ecdsa.EcdsaError):
+        curves.curve(bad)
+
+
+@pytest.mark.parametrize("bad", ["md5", "sha1", "sha3-256", ""])
+def test_unknown_hash_refused(bad: str) -> None:
+    with pytest.raises(ecdsa.EcdsaError):
+        curves.hash_algorithm(bad)
+    assert curves.hash_algorithm("SHA-256").name == "sha256"
+
+
+def test_public_key_from_openssl_matches_parsed_and_key_identifier() -> None:
+    native = ec.generate_private_key(ec.SECP384R1()).public_key()
+    key = ecdsa.PublicKey.from_key(native)
+    pn = native.public_numbers()
+    assert key.curve.name == "secp384r1"
+    assert key.point == (pn.x, pn.y)
+    assert key.native is not None and key.native.public_numbers() == pn
+    # RFC 5280 method 1, as cryptography computes it
+    assert key.key_identifier() == x509.SubjectKeyIdentifier.from_public_key(native).digest
+
+
+def test_public_key_of_pure_curve_has_no_native_and_verifies() -> None:
+    scalar = ecdsa.generate_private_scalar("brainpoolP320r1")
+    key = ecdsa.PublicKey.of_point("brainpoolP320r1", ecdsa.public_point("brainpoolP320r1", scalar))
+    assert key.native is None
+    signature = ecdsa.sign_raw("brainpoolP320r1", scalar, MESSAGE)
+    assert key.verify(MESSAGE, signature)
+    assert not key.verify(MESSAGE + b"!", signature)

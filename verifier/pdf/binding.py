@@ -11,36 +11,21 @@ signature signed, never from a later one. The seal is verified by
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from verifier.report import NOT_APPLICABLE, Category, Check, Status, skipped
-
-if TYPE_CHECKING:
-    from verifier.pdf import _State
-
-OK = "OK"
-PDF_SEAL_MISSING = "PDF_SEAL_MISSING"
-PDF_NUMBER_MISMATCH = "PDF_NUMBER_MISMATCH"
-UNDERLYING_MISSING = "UNDERLYING_MISSING"
-UNDERLYING_HASH_MISMATCH = "UNDERLYING_HASH_MISMATCH"
+from legalize.kinds import DocumentType
+from verifier.codes import SUPERSEDED_SIGNER, Code
+from verifier.pdf.state import PdfState, signed_resolver
+from verifier.report import Category, Check, Status, fail, not_applicable, ok, skipped
 
 SEAL_KEY = "/LegalizeSeal"
 UNDERLYING_KEY = "/LegalizeUnderlying"
 
 
-def _signed_resolver(state: _State) -> Any:
-    """The document as the certification signature signed it (falling back to the last
-    revision when there is no usable signature: the report is INVALID then anyway)."""
-    assert state.reader is not None
-    if state.certification is not None and state.certification.embedded is not None:
-        return state.reader.get_historical_resolver(state.certification.embedded.signed_revision)
-    return state.reader
-
-
-def _catalog_seal(state: _State) -> str | None:
+def _catalog_seal(state: PdfState) -> str | None:
     from pyhanko.pdf_utils import generic
 
-    root = _signed_resolver(state).root
+    root = signed_resolver(state).root
     value = root.get(SEAL_KEY) if hasattr(root, "get") else None
     if isinstance(value, generic.TextStringObject):
         return str(value)
@@ -49,7 +34,7 @@ def _catalog_seal(state: _State) -> str | None:
     return None
 
 
-def seal_checks(state: _State) -> list[Check]:
+def seal_checks(state: PdfState) -> list[Check]:
     """verify_seal over the QR text the PDF carries; its checks, prefixed ``seal.``."""
     from verifier.seal import verify_seal
 
@@ -58,28 +43,27 @@ def seal_checks(state: _State) -> list[Check]:
         text = _catalog_seal(state) if state.reader is not None else None
     except Exception as exc:
         return [
-            Check(
+            fail(
                 name,
                 Category.FORMAT,
-                Status.INVALID,
-                PDF_SEAL_MISSING,
+                Code.PDF_SEAL_MISSING,
                 f"The seal entry of the PDF could not be read ({type(exc).__name__}).",
             )
         ]
     if text is None:
         return [
-            Check(
+            fail(
                 name,
                 Category.FORMAT,
-                Status.INVALID,
-                PDF_SEAL_MISSING,
+                Code.PDF_SEAL_MISSING,
                 "The PDF carries no seal (no /LegalizeSeal entry in its catalog).",
             )
         ]
     state.seal_text = text
     report = verify_seal(text, state.trust, state.at)
     state.seal_report = report
-    state.doc_type = _DOC_TYPES.get(str(report.data.get("profile")))
+    kind = DocumentType.of_profile(str(report.data.get("profile")))
+    state.doc_type = kind.cert_code if kind is not None else None
     state.data.update(report.data)
     return [
         Check(
@@ -94,7 +78,7 @@ def seal_checks(state: _State) -> list[Check]:
     ]
 
 
-def seal_long_term(state: _State, checks: list[Check]) -> list[Check]:
+def seal_long_term(state: PdfState, checks: list[Check]) -> list[Check]:
     """The seal lives in the signed revision, so a trusted document timestamp proves it
     existed then too: a seal signer that has only expired or been revoked (not compromised)
     since is judged at that time, as the PDF's signer is. The document's own validity (a
@@ -104,7 +88,7 @@ def seal_long_term(state: _State, checks: list[Check]) -> list[Check]:
     trust_check = next((c for c in checks if c.name == "seal.trust"), None)
     if (
         trust_check is None
-        or trust_check.code not in ("SIGNER_EXPIRED", "SIGNER_REVOKED")
+        or trust_check.code not in SUPERSEDED_SIGNER
         or state.existed_at is None
         or state.seal_text is None
     ):
@@ -114,11 +98,9 @@ def seal_long_term(state: _State, checks: list[Check]) -> list[Check]:
         return checks
     data = dict(earlier.data)
     data.update(validated_at=state.existed_at.isoformat(), later_status=trust_check.code)
-    replacement = Check(
+    replacement = ok(
         trust_check.name,
         trust_check.category,
-        Status.VALID,
-        OK,
         f"The seal's signer was trusted when the document was timestamped "
         f"({state.existed_at.isoformat()}); since then: {trust_check.message}.",
         data,
@@ -126,22 +108,22 @@ def seal_long_term(state: _State, checks: list[Check]) -> list[Check]:
     return [replacement if c is trust_check else c for c in checks]
 
 
-_DOC_TYPES = {"TTD": "TTD", "LEGALIZATION": "LEG"}
-"""Seal profile (verifier.seal report data) → document type of the signer certificate."""
-
-
-def _seal_number(state: _State) -> str | None:
+def _seal_number(state: PdfState) -> str | None:
     if state.seal_report is None:
         return None
     data = state.seal_report.data
-    number = data.get("document_number") if data.get("profile") == "TTD" else data.get("number")
+    number = (
+        data.get("document_number")
+        if data.get("profile") == DocumentType.TTD.profile
+        else data.get("number")
+    )
     return str(number) if number else None
 
 
-def _pdf_number(state: _State) -> str | None:
+def _pdf_number(state: PdfState) -> str | None:
     """The document number the PDF's metadata states: the last word of its /Title
     ("Temporary travel document T00012345"), as the rendering writes it."""
-    trailer = _signed_resolver(state).trailer_view
+    trailer = signed_resolver(state).trailer_view
     info = trailer.get("/Info")
     if info is None:
         return None
@@ -150,7 +132,7 @@ def _pdf_number(state: _State) -> str | None:
     return words[-1] if words else None
 
 
-def check_number(state: _State) -> Check:
+def check_number(state: PdfState) -> Check:
     name, category = "pdf.number", Category.BINDING
     seal_number = _seal_number(state)
     if seal_number is None:
@@ -158,19 +140,16 @@ def check_number(state: _State) -> Check:
     state.data.setdefault("number", seal_number)
     pdf_number = _pdf_number(state)
     if pdf_number == seal_number:
-        return Check(
+        return ok(
             name,
             category,
-            Status.VALID,
-            OK,
             "The PDF states the document number the seal carries.",
             {"number": seal_number},
         )
-    return Check(
+    return fail(
         name,
         category,
-        Status.INVALID,
-        PDF_NUMBER_MISMATCH,
+        Code.PDF_NUMBER_MISMATCH,
         "The PDF's document number differs from the seal's.",
         {"seal": seal_number, "pdf": pdf_number},
     )
@@ -219,55 +198,48 @@ def _decoded_sha256(stream: Any) -> str | None:
     return digest.hexdigest()
 
 
-def check_underlying(state: _State) -> Check:
+def check_underlying(state: PdfState) -> Check:
     """Legalizations: the embedded underlying document hashes to the seal's SHA-256."""
     from pyhanko.pdf_utils import generic
 
     name, category = "pdf.underlying", Category.BINDING
     if state.seal_report is None or "profile" not in state.seal_report.data:
         return skipped(name, category, "The seal could not be read.")
-    if state.seal_report.data["profile"] != "LEGALIZATION":
-        return skipped(
-            name, category, "Only a legalization carries an underlying document.", NOT_APPLICABLE
-        )
+    if state.seal_report.data["profile"] != DocumentType.LEGALIZATION.profile:
+        return not_applicable(name, category, "Only a legalization carries an underlying document.")
     expected = str(state.seal_report.data.get("document_sha256") or "").lower()
-    root = _signed_resolver(state).root
+    root = signed_resolver(state).root
     stream = root.get(UNDERLYING_KEY)
     stream = stream.get_object() if stream is not None else None
     if not isinstance(stream, generic.StreamObject):
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            UNDERLYING_MISSING,
+            Code.UNDERLYING_MISSING,
             "The legalized document is not embedded in the PDF.",
         )
     actual = _decoded_sha256(stream)
     if actual is None:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            UNDERLYING_HASH_MISMATCH,
+            Code.UNDERLYING_HASH_MISMATCH,
             "The embedded underlying document cannot be decoded (not the single FlateDecode "
             "stream we write, corrupt, or larger than the limit), so it is not shown to be "
             "the one the seal certifies.",
             {"seal_sha256": expected},
         )
     if actual != expected:
-        return Check(
+        return fail(
             name,
             category,
-            Status.INVALID,
-            UNDERLYING_HASH_MISMATCH,
+            Code.UNDERLYING_HASH_MISMATCH,
             "The embedded underlying document is not the one the seal certifies.",
             {"seal_sha256": expected, "pdf_sha256": actual},
         )
-    return Check(
+    return ok(
         name,
         category,
-        Status.VALID,
-        OK,
         "The embedded underlying document is the one the seal certifies.",
         {"sha256": actual},
     )

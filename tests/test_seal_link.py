@@ -80,9 +80,13 @@ def test_genuine_ttd_shows_register_status_without_personal_data(
 
 def test_used_and_revoked_documents_say_so(site: tuple[Flask, dict[str, str]]) -> None:
     app, texts = site
-    for status, shown in (("used", ">used<"), ("revoked", ">revoked<")):
+    for status, shown, code in (
+        ("used", ">used<", "DOCUMENT_USED"),
+        ("revoked", ">revoked<", "DOCUMENT_REVOKED"),
+    ):
         html = app.test_client().get(_path(texts[f"readmission:{status}"])).get_data(as_text=True)
         assert shown in html, status
+        assert 'id="verdict">NOT VALID' in html and f"<code>{code}</code>" in html, status
 
 
 def test_legalization_shows_the_underlying_signer(site: tuple[Flask, dict[str, str]]) -> None:
@@ -111,7 +115,7 @@ def test_damaged_or_foreign_text_is_not_a_valid_seal(
     response = app.test_client().get(f"{prefix}/{payload}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "not a valid seal" in html or "does not pass every check" in html
+    assert 'id="verdict">NOT VALID' in html
     assert "Status in the register" not in html
 
 
@@ -134,6 +138,7 @@ def test_a_genuine_seal_the_register_does_not_hold_is_flagged(
         .get_data(as_text=True)
     )
     assert "register holds a different seal" in html
+    assert 'id="verdict">NOT VALID' in html and "<code>SEAL_NOT_IN_REGISTER</code>" in html
     assert "Status in the register" not in html
 
 
@@ -172,6 +177,7 @@ def test_a_malleated_signature_is_the_same_seal(
     html = app.test_client().get(_path(qr_text(other, prefix))).get_data(as_text=True)
     assert "register holds a different seal" not in html
     assert "Status in the register" in html and ">valid<" in html
+    assert 'id="verdict">VALID' in html
 
 
 def test_overlong_payload_is_refused(site: tuple[Flask, dict[str, str]]) -> None:

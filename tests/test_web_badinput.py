@@ -12,10 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from authority_pki import make_ca, make_signer
 from cryptography.hazmat.primitives import serialization
 from flask.testing import FlaskClient
-from web_app import Tokens, WebEnv, bearer, csrf_token, make_env, seed, seeded_sqlite, staff_client
+
+from tests.helpers.authority_pki import make_ca, make_signer
+from tests.helpers.web_app import (
+    Tokens,
+    WebEnv,
+    bearer,
+    csrf_token,
+    make_env,
+    seed,
+    seeded_sqlite,
+    staff_client,
+)
 
 NO_INPUT = "no input: a plain page"
 
@@ -698,6 +708,12 @@ CASES: list[Bad] = [
         "/api/documents/" + "N" * 25 + "/status?check_code=A",
         422,
         "number",
+    ),
+    Bad("api.check_seal", "POST", "/api/seal-checks", 415, "body", raw=b"seal=x"),
+    Bad("api.check_seal", "POST", "/api/seal-checks", 422, "seal", json={}),
+    Bad("api.check_seal", "POST", "/api/seal-checks", 422, "seal", json={"seal": "A" * 3000}),
+    Bad(
+        "api.check_seal", "POST", "/api/seal-checks", 422, "lang", json={"seal": "A", "lang": "fr"}
     ),
 ]
 

@@ -17,8 +17,15 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from flask.testing import FlaskClient
-from test_web_security_files import HTML, png_bomb
-from web_app import (
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import TestResponse, encode_multipart
+
+from legalize.config import Config, ConfigError
+from legalize.pki.devkeys import DevPki
+from legalize.registry import audit
+from legalize.registry.identity import import_nic
+from legalize.web.staff import paper as paper_web
+from tests.helpers.web_app import (
     Tokens,
     WebEnv,
     bearer,
@@ -28,15 +35,7 @@ from web_app import (
     seeded_sqlite,
     staff_client,
 )
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import TestResponse, encode_multipart
-
-from legalize.cases.issuer import UnsignedTestIssuer
-from legalize.config import Config, ConfigError
-from legalize.pki.devkeys import DevPki
-from legalize.registry import audit
-from legalize.registry.identity import import_nic
-from legalize.web.staff import paper as paper_web
+from tests.test_web_security_files import HTML, png_bomb
 
 NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 199012345678,PERERA,KAMAL NUWAN,1990-05-14,M,KANDY
@@ -120,8 +119,6 @@ def world(
 ) -> Iterator[World]:
     url, tokens = seeded_sqlite(tmp_path_factory.mktemp("paper"), web_template)
     env = make_env(url, tokens, keys_dir=Path(dev_pki.dir), rates={"signin": "1000/minute"})
-    if isinstance(env.issuer, UnsignedTestIssuer):
-        pytest.skip("the documents' issuer is not installed")
     with env.app.extensions["legalize"].sessions() as s:
         import_nic(s, NIC_CSV, "nic.csv", datetime.now(UTC))
         s.commit()

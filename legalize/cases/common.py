@@ -15,9 +15,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +33,7 @@ from legalize.cases.errors import (
     NotFound,
 )
 from legalize.cases.identity import ClaimedIdentity
-from legalize.cases.issuer import IssuedPdf, LegalizationData, TtdData
+from legalize.cases.issuer import IssuedPdf
 from legalize.cases.rules import (
     SYSTEM,
     Action,
@@ -364,24 +363,9 @@ def expire_due(session: Session, at: datetime, actor: Actor | None = None) -> li
     return expired
 
 
-Render = Callable[[str, str, str], IssuedPdf]
-"""(number, check_code, web_token) -> the final PDF."""
-
-Data = TypeVar("Data", TtdData, LegalizationData)
-
-
-def renderer(
-    template: Data, produce: Callable[[Data, datetime], IssuedPdf], at: datetime
-) -> Render:
-    """The :data:`Render` of a document showing ``template`` with the number, check code and
-    web token filled in. ``template`` holds plain values only: it is rendered after the
-    transaction that read them ended."""
-
-    def render(number: str, check_code: str, token: str) -> IssuedPdf:
-        data = replace(template, number=number, check_code=check_code, web_token=token)
-        return produce(data, at)
-
-    return render
+Render = Callable[[str, str], IssuedPdf]
+"""(number, check_code) -> the final PDF. Called after the transaction that read the case
+ended: it must hold plain values only, not rows."""
 
 
 def issue_case(
@@ -392,9 +376,10 @@ def issue_case(
     doc_type: DocumentType,
     build: Callable[[Session, Case], tuple[Render, date | None]],
 ) -> CaseView:
-    """``build`` reads what the document shows (under the case lock) and returns the
-    renderer and the expiry date the document will carry."""
-    """Issue an approved case: number, codes, PDF, register — see the module docstring."""
+    """Issue an approved case: number, codes, PDF, register — see the module docstring.
+
+    ``build`` reads what the document shows (under the case lock) and returns the renderer
+    and the expiry date the document will carry."""
     check_time(at)
     require_role(actor, Action.ISSUE)
     flag_duplicates(session, actor, case_id, at)
@@ -410,7 +395,7 @@ def issue_case(
     check_code, token = new_check_code(), new_web_token()
     # 2. Render and sign with no transaction open.
     try:
-        issued = render(number, check_code, token)
+        issued = render(number, check_code)
         if hashlib.sha256(issued.pdf).hexdigest() != issued.sha256.lower():
             raise IssuanceFailed(f"document {number}: the issuer's SHA-256 does not match its PDF")
     except Exception as exc:

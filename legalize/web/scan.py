@@ -23,8 +23,8 @@ from legalize.web.errors import WebError
 from legalize.web.pages import page
 from legalize.web.public import public_status
 from legalize.web.security import SCAN_CONTENT_SECURITY_POLICY, rate_limit
-from legalize.web.staff.clearance import NUMBER_MAX, trust_store
-from legalize.web.state import db
+from legalize.web.staff.clearance import NUMBER_MAX
+from legalize.web.state import db, trust_store
 
 bp = Blueprint("scan", __name__)
 

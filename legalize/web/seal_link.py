@@ -1,17 +1,12 @@
 """The page a phone camera opens from the QR code: ``<path of LEGALIZE_CHECK_URL><seal>``.
 
 The QR holds the web-check URL in capitals followed by the seal in Base32 (DESIGN §3), so any
-phone camera opens this page. It verifies the seal offline against the published trust store
-(the check a border officer's verifier makes) and, when the seal is genuine, adds the
-register's status of the document it names — with the least data: type, number, status,
-dates, and for a legalization the underlying document's signer (what the Apostille registers
-show). The holder's personal data is not repeated here.
-
-A seal that verifies but differs from the one the register holds for its number is reported
-as such: only a stolen signing key could make one, and the register's answer must not lend it
-credibility. "Differs" compares what the signature covers (header and message zone), not the
-signature: anyone can turn a genuine ECDSA signature (r, s) into (r, n - s), which verifies
-just as well, and a compressed IDB can be re-compressed — neither is a different seal.
+phone camera opens this page. It shows the report of :func:`legalize.cases.check.check_seal`:
+the seal verified offline against the published trust store (the check a border officer's
+verifier makes) and the register's answer as checks of the same report, whose verdict the page
+states. When the register vouches for the seal, the document's status is shown with the least
+data: type, number, status, dates, and for a legalization the underlying document's signer
+(what the Apostille registers show). The holder's personal data is not repeated here.
 """
 
 from __future__ import annotations
@@ -21,16 +16,13 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import views
-from legalize.seal.errors import SealError
-from legalize.seal.profiles import decode
-from legalize.seal.qrtext import parse_qr_text
+from legalize.cases import check, views
 from legalize.web.errors import WebError
 from legalize.web.pages import page
 from legalize.web.public import public_status
 from legalize.web.security import rate_limit
-from legalize.web.staff.clearance import seal_report
-from legalize.web.state import db, now
+from legalize.web.state import db, now, state, trust_store
+from verifier.codes import Code
 from verifier.report import Status
 
 PAYLOAD_MAX = 2048
@@ -56,42 +48,32 @@ def register(app: Flask, check_url: str) -> None:
         )
 
 
-def same_seal(stored_text: str | None, payload: str) -> bool:
-    """Whether two QR texts carry the same signed content (the bytes the signature covers)."""
-    if not stored_text:
-        return False
-    try:
-        stored = decode(parse_qr_text(stored_text))
-        given = decode(parse_qr_text(payload))
-    except SealError:
-        return False
-    return type(stored) is type(given) and stored.signed_bytes == given.signed_bytes
-
-
 def seal_link(payload: str) -> WerkzeugResponse:
     rate_limit("public")
     if len(payload) > PAYLOAD_MAX:
         raise WebError(400, "SEAL_UNREADABLE", "this link holds no seal", "seal")
-    report = seal_report(payload, now())
-    if report is None:
+    trust = trust_store()
+    if trust is None:
         raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published")
-    signature = report.check("seal.signature")
-    genuine = signature is not None and signature.status is Status.VALID
+    session = db()
+    report = check.check_seal(
+        session, payload, trust, now(), issuing_country=state().config.issuing_country
+    )
+    record = report.check(check.RECORD)
     result = None
-    mismatch = False
-    if genuine:
-        number = report.data.get("document_number") or report.data.get("number")
-        doc = views.find_document(db(), str(number)) if isinstance(number, str) else None
-        if doc is not None and same_seal(doc.seal_text, payload):
-            result = public_status(doc)
-        elif doc is not None:
-            mismatch = True
-    problems = [c for c in report.checks if c.status in (Status.INVALID, Status.ERROR)]
+    if record is not None and record.status is Status.VALID:
+        doc = views.find_document(session, str(record.data["number"]))
+        result = public_status(doc) if doc is not None else None
+    session.rollback()  # end the read transaction
+    problems = [
+        c
+        for c in report.checks
+        if c.status in (Status.INVALID, Status.ERROR)
+        or (c.status is Status.SKIPPED and c.code == Code.DOCUMENT_OF_ANOTHER_STATE)
+    ]
     return page(
         "public/seal.html",
         verdict=report.verdict.value,
-        genuine=genuine,
         problems=problems,
         result=result,
-        mismatch=mismatch,
     )

@@ -1,16 +1,18 @@
 """The public pages (/): the document check by number and check code.
 
-A placeholder of the full web check (its own issue): it answers from the register with the
-least data — the document's type, status and dates, and for a legalization the signer and
-authority of the underlying document that the Apostille register shows (HCCH e-APP); never
-the holder's personal data. Wrong number and wrong check code get the same answer, and the
-page is rate limited, so it cannot be used to find which numbers exist.
+It answers from the register with the least data a checker needs (README, "What the public
+check shows"): the document's type, its status in plain words, issue and expiry dates and the
+issuing post; for a legalization the Apostille fields, the SHA-256 of the underlying document
+and the rendered certificate page (what the Apostille e-registers show, HCCH e-APP). Never the
+holder's personal data: the TTD's page is not shown. Wrong number and wrong check code get the
+same answer, and the page is rate limited, so it cannot be used to find which numbers exist.
 """
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, request
 from flask_wtf import FlaskForm
@@ -18,12 +20,21 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from legalize.cases import views
+from legalize.cases import check, views
 from legalize.cases.views import DocumentView
+from legalize.documents.errors import DocumentError
+from legalize.documents.pades import signing_location
+from legalize.documents.preview import preview_png
 from legalize.kinds import DocumentType
+from legalize.seal.errors import SealError
+from legalize.seal.profiles import read_profile
+from legalize.seal.qrtext import strip_url
 from legalize.web.pages import invalid_form, page
 from legalize.web.security import rate_limit
-from legalize.web.state import db
+from legalize.web.state import db, now
+from verifier.codes import Code
+from verifier.report import Check, Status
+from verifier.seal import to_container
 
 bp = Blueprint("public", __name__)
 
@@ -46,21 +57,98 @@ class PublicStatus:
     signer_name: str | None
     signer_capacity: str | None
     signer_authority: str | None
+    status_text: str = ""
+    """The status in plain words: valid; used on DATE at PORT; expired on DATE; revoked on
+    DATE (``plain_status``)."""
+    valid: bool = False
 
 
-def public_status(doc: DocumentView) -> PublicStatus:
+APOSTILLE_FIELDS = (
+    ("country", "1. Country"),
+    ("signed_by", "2. Has been signed by"),
+    ("capacity", "3. Acting in the capacity of"),
+    ("seal_of", "4. Bears the seal/stamp of"),
+    ("place", "5. At"),
+    ("date", "6. The"),
+    ("number", "8. No"),
+)
+"""The Apostille's numbered fields the legalization's seal carries, as the certificate
+prints them (Hague Convention of 1961, annex; 7 "by" is the authority, the issuing post)."""
+
+CERTIFICATE_WIDTH = 600
+
+
+@dataclass(frozen=True)
+class RegisterAnswer:
+    """The check by number and check code: the status and what a checker compares."""
+
+    status: PublicStatus
+    issuing_post: str | None
+    apostille: list[tuple[str, str]]
+    underlying_sha256: str | None
+    certificate_png: str | None
+    """The legalization certificate's page as a PNG data URI (None for a TTD)."""
+
+
+def plain_status(found: Check, doc: DocumentView) -> str:
+    """The register's status check in the words the issue asks for."""
+    if found.status is Status.VALID:
+        return "valid"
+    changed = doc.status_changed_at.date().isoformat()
+    if found.code == Code.DOCUMENT_USED:
+        port = found.data.get("port")
+        return f"used on {changed}" + (f" at {port}" if port else "")
+    if found.code == Code.DOCUMENT_EXPIRED:
+        expired = doc.expires_on.isoformat() if doc.expires_on else changed
+        return f"expired on {expired}"
+    return f"revoked on {changed}"
+
+
+def public_status(
+    doc: DocumentView, at: datetime | None = None, *, with_port: bool = False
+) -> PublicStatus:
+    """``with_port``: say where a used TTD was cleared — only to whoever typed the check code
+    (the holder, or someone the holder showed the paper); a QR link or a scan does not."""
     legal = doc.type == DocumentType.LEGALIZATION.value
     case = views.get_case(db(), doc.case_id) if legal else None
+    found = check.status_check(db(), doc, at or now(), with_port=with_port)
     return PublicStatus(
         number=doc.number,
         type=doc.type,
         status=doc.status,
+        status_text=plain_status(found, doc),
+        valid=found.status is Status.VALID,
         issued_on=doc.issued_on,
         expires_on=doc.expires_on,
         signer_name=case.signer_name if case else None,
         signer_capacity=case.signer_capacity if case else None,
         signer_authority=case.signer_authority if case else None,
     )
+
+
+def register_answer(doc: DocumentView) -> RegisterAnswer:
+    """Everything the check by number and check code shows of ``doc``."""
+    status = public_status(doc, with_port=True)
+    pdf = views.document_pdf(db(), doc.number)
+    apostille: list[tuple[str, str]] = []
+    underlying: str | None = None
+    certificate: str | None = None
+    if doc.type == DocumentType.LEGALIZATION.value:
+        try:
+            fields = read_profile(to_container(strip_url(doc.seal_text))).fields()
+        except (
+            SealError,
+            ValueError,
+        ):  # our own seal: cannot happen unless the register was altered
+            fields = {}
+        apostille = [(label, str(fields[key])) for key, label in APOSTILLE_FIELDS if key in fields]
+        underlying = str(fields.get("document_sha256") or "") or None
+        try:
+            png = preview_png(pdf, CERTIFICATE_WIDTH)
+            certificate = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+        except DocumentError:
+            certificate = None
+    return RegisterAnswer(status, signing_location(pdf), apostille, underlying, certificate)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -80,4 +168,6 @@ def index() -> WerkzeugResponse:
             error="no document with this number and check code",
             error_field="check_code",
         )
-    return page("public/check.html", form=form, result=public_status(doc))
+    answer = register_answer(doc)
+    db().rollback()  # end the read transaction
+    return page("public/check.html", form=form, result=answer.status, answer=answer)

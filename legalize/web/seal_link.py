@@ -6,7 +6,13 @@ the seal verified offline against the published trust store (the check a border 
 verifier makes) and the register's answer as checks of the same report, whose verdict the page
 states. When the register vouches for the seal, the document's status is shown with the least
 data: type, number, status, dates, and for a legalization the underlying document's signer
-(what the Apostille registers show). The holder's personal data is not repeated here.
+(what the Apostille registers show).
+
+Beside the verdict the page shows what the QR itself carries, signed — for a TTD the holder's
+name, birth date, nationality, document number and expiry; for a legalization the Apostille
+fields — so the checker can compare the person or the paper in front of them. The phone that
+scanned the QR holds these already; the page only reads them out, and only from a seal whose
+signature verified (an unsigned text must not look like data we vouch for).
 """
 
 from __future__ import annotations
@@ -17,13 +23,15 @@ from flask import Flask
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import check, views
+from legalize.kinds import DocumentType
 from legalize.web.errors import WebError
 from legalize.web.pages import page
-from legalize.web.public import public_status
+from legalize.web.public import APOSTILLE_FIELDS, public_status
 from legalize.web.security import rate_limit
+from legalize.web.staff.clearance import seal_face
 from legalize.web.state import db, now, state, trust_store
 from verifier.codes import Code
-from verifier.report import Status
+from verifier.report import Report, Status
 
 PAYLOAD_MAX = 2048
 """Characters of a seal in a URL; our largest is about 500, any VDS fits well within this."""
@@ -46,6 +54,38 @@ def register(app: Flask, check_url: str) -> None:
             view_func=seal_link,
             methods=["GET"],
         )
+
+
+TTD_FIELDS = (
+    ("surname", "Surname"),
+    ("given_names", "Given names"),
+    ("date_of_birth", "Date of birth"),
+    ("nationality", "Nationality"),
+    ("document_number", "Document number"),
+    ("expiry_date", "Valid until"),
+)
+"""What a TTD's seal carries that the checker compares with the person (ICAO 9303 order)."""
+
+
+def sealed_data(report: Report) -> list[tuple[str, str]]:
+    """The labelled fields the verified seal carries, in print order; [] when the signature
+    did not verify."""
+    signature = report.check("seal.signature")
+    if signature is None or signature.status is not Status.VALID:
+        return []
+    data = report.data
+    labels = TTD_FIELDS if "document_number" in data else APOSTILLE_FIELDS
+    shown = [(label, str(data[key])) for key, label in labels if data.get(key)]
+    if data.get("document_sha256"):
+        shown.append(("SHA-256 of the underlying document", str(data["document_sha256"])))
+    if "date_of_birth" in data:
+        shown = [(k, _mrz_date(v) if k == "Date of birth" else v) for k, v in shown]
+    return shown
+
+
+def _mrz_date(value: str) -> str:
+    """An MRZ birth date YYMMDD as YY-MM-DD (the century is not in the MRZ)."""
+    return f"{value[0:2]}-{value[2:4]}-{value[4:6]}" if len(value) == 6 else value
 
 
 def seal_link(payload: str) -> WerkzeugResponse:
@@ -76,4 +116,7 @@ def seal_link(payload: str) -> WerkzeugResponse:
         verdict=report.verdict.value,
         problems=problems,
         result=result,
+        sealed=sealed_data(report),
+        face=seal_face(report),
+        legalization=report.data.get("profile") == DocumentType.LEGALIZATION.profile,
     )

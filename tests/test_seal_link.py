@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask.testing import EnvironBuilder
 from sqlalchemy import Engine
 
 from legalize.cases import views
@@ -238,3 +240,88 @@ def test_check_by_number_shows_a_legalization_s_apostille_hash_and_page(
     image = html.split('<figure class="certificate"><img src="data:image/png;base64,', 1)[1]
     png = base64.b64decode(image.split('"', 1)[0])
     assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == 600
+
+
+def _stored_pdf(app: Flask, text: str) -> bytes:
+    from legalize.web.state import db
+
+    fields = read_profile(decode(parse_qr_text(text))).fields()
+    with app.app_context():
+        return views.document_pdf(db(), str(fields.get("document_number") or fields["number"]))
+
+
+def _upload(app: Flask, data: bytes, name: str = "document.pdf") -> tuple[int, str]:
+    client = app.test_client()
+    token = csrf_token(client, "/check/pdf")
+    builder = EnvironBuilder(
+        app=app,
+        path="/check/pdf",
+        method="POST",
+        data={"csrf_token": token, "pdf": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+    environ = builder.get_environ()
+    try:
+        response = client.open(environ)
+        return response.status_code, response.get_data(as_text=True)
+    finally:
+        # a large body is spooled to a temporary file the test client leaves open
+        environ["wsgi.input"].close()
+        builder.close()
+
+
+def test_pdf_upload_of_the_issued_file_is_exactly_what_we_issued(
+    site: tuple[Flask, dict[str, str]],
+) -> None:
+    app, texts = site
+    for kind in ("readmission:issued", "legalization:issued"):
+        status, html = _upload(app, _stored_pdf(app, texts[kind]))
+        assert status == 200, kind
+        assert 'id="verdict">VALID.' in html, kind
+        assert "Exactly the document we issued as" in html, kind
+
+
+def test_pdf_upload_of_a_changed_file_says_what_changed(
+    site: tuple[Flask, dict[str, str]],
+) -> None:
+    app, texts = site
+    pdf = _stored_pdf(app, texts["readmission:issued"])
+    # one signed byte changed (the title in the document information): still a readable PDF
+    title = pdf.index(b"Temporary travel document")
+    tampered = pdf[:title] + b"X" + pdf[title + 1 :]
+    status, html = _upload(app, tampered)
+    assert status == 200
+    assert 'id="verdict">NOT VALID.' in html
+    copy = html.split('id="register-copy"', 1)[1].split("</p>", 1)[0]
+    assert "Changed after issuance" in copy
+    assert "<code>DOCUMENT_MISMATCH</code>" in html
+    # a used document's exact PDF is ours, but not valid any more
+    _, used = _upload(app, _stored_pdf(app, texts["readmission:used"]))
+    assert "Exactly the document we issued" in used and "<code>DOCUMENT_USED</code>" in used
+
+
+def test_pdf_upload_refuses_what_is_no_document_of_ours_clearly(
+    site: tuple[Flask, dict[str, str]],
+) -> None:
+    import pypdfium2 as pdfium
+
+    app, _ = site
+    status, html = _upload(app, b"GIF89a not a pdf", "x.gif")
+    assert status == 422 and "This file is not a PDF" in html
+    status, html = _upload(app, b"%PDF-1.7\n" + b"0" * (10 * 1024 * 1024))
+    assert status == 422 and "larger than 10 MB" in html
+    many = pdfium.PdfDocument.new()
+    for _ in range(61):
+        many.new_page(100, 100)
+    buffer = io.BytesIO()
+    many.save(buffer)
+    status, html = _upload(app, buffer.getvalue())
+    assert status == 422 and "61 pages" in html
+    # a readable PDF we never issued: the verifier's report and "not in the register"
+    one = pdfium.PdfDocument.new()
+    one.new_page(100, 100)
+    buffer = io.BytesIO()
+    one.save(buffer)
+    status, html = _upload(app, buffer.getvalue())
+    assert status == 200 and 'id="verdict">VALID' not in html
+    assert "The register holds no document this file could be" in html

@@ -86,6 +86,25 @@ CASES: list[Bad] = [
     # public
     Bad("public.index", "POST", "/", 422, "number", data={"number": "", "check_code": "x"}),
     Bad("public.index", "POST", "/", 400, "csrf_token", data={"number": "a"}, csrf=False),
+    Bad("public.check_pdf", "POST", "/check/pdf", 422, "pdf", data={}),
+    Bad("public.check_pdf", "POST", "/check/pdf", 422, "pdf", data={"pdf": _file(b"", "a.pdf")}),
+    Bad(
+        "public.check_pdf",
+        "POST",
+        "/check/pdf",
+        422,
+        "pdf",
+        data={"pdf": _file(b"GIF89a not a pdf", "a.pdf")},
+    ),
+    Bad(
+        "public.check_pdf",
+        "POST",
+        "/check/pdf",
+        400,
+        "csrf_token",
+        data={"pdf": _file(b"%PDF-1.7", "a.pdf")},
+        csrf=False,
+    ),
     # the QR's URL (the seal after the check URL's path, upper or lower case)
     Bad("seal_link_V", "GET", "/V/" + "A" * 3000, 400, "seal"),
     Bad("seal_link_v", "GET", "/v/" + "A" * 3000, 400, "seal"),
@@ -719,6 +738,7 @@ CASES: list[Bad] = [
 
 NO_INPUT_ROUTES = {
     ("GET", "public.index"),
+    ("GET", "public.check_pdf"),
     ("GET", "static"),
     ("GET", "staff.login"),
     ("GET", "staff.login_totp"),

@@ -23,6 +23,7 @@ a different seal.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from legalize.cases.views import DocumentView, find_document
+from legalize.cases.views import DocumentView, document_by_pdf_hash, find_document
 from legalize.kinds import DocumentType
 from legalize.pki.devkeys import TRUST_DIR
 from legalize.pki.trust import TrustStore, TrustStoreError
@@ -44,6 +45,7 @@ from verifier.seal import verify_seal
 
 RECORD: Final = "register.record"
 STATUS: Final = "register.status"
+ISSUED_PDF: Final = "register.pdf"
 
 _CLOSED: Final[Mapping[str, tuple[Code, str]]] = {
     "used": (Code.DOCUMENT_USED, "This document has already been used"),
@@ -190,4 +192,56 @@ def status_check(
         "The register holds the document as issued"
         + (", not used." if doc.type == DocumentType.TTD else ", not revoked."),
         {"status": doc.status},
+    )
+
+
+def check_pdf_copy(session: Session, pdf: bytes, report: Report, at: datetime) -> Report:
+    """``report`` (``verify_pdf`` on ``pdf``) with the register's comparison added:
+    ``register.pdf`` — ``OK`` when ``pdf`` is byte for byte the PDF we issued (its SHA-256 is
+    the register's); ``DOCUMENT_MISMATCH`` when the seal names one of our documents but the file
+    is another (changed after issuance: the message names the verifier's failed integrity and
+    binding checks, which say what changed); ``DOCUMENT_NOT_IN_REGISTER`` otherwise — and the
+    register's status of the document. The read transaction is left to the caller."""
+    digest = hashlib.sha256(pdf).hexdigest()
+    doc = document_by_pdf_hash(session, digest)
+    if doc is not None:
+        copy = ok(
+            ISSUED_PDF,
+            Category.BINDING,
+            f"Exactly the document we issued as {doc.number}.",
+            {"number": doc.number, "sha256": digest},
+        )
+        return Report.of(
+            [*report.checks, copy, status_check(session, doc, at, with_port=False)], report.data
+        )
+    number = sealed_number(report.data)
+    doc = find_document(session, number) if number is not None else None
+    if doc is None:
+        missing = fail(
+            ISSUED_PDF,
+            Category.BINDING,
+            Code.DOCUMENT_NOT_IN_REGISTER,
+            "The register holds no document this file could be.",
+            {"sha256": digest, "number": number},
+        )
+        why = "The register holds no record of this file."
+        return Report.of(
+            [*report.checks, missing, skipped(STATUS, Category.STATUS, why)], report.data
+        )
+    changes = [
+        c
+        for c in report.checks
+        if c.status in (Status.INVALID, Status.ERROR)
+        and c.category in (Category.INTEGRITY, Category.BINDING)
+    ]
+    what = "; ".join(c.message for c in changes) or "its bytes differ from the file issued."
+    changed = fail(
+        ISSUED_PDF,
+        Category.BINDING,
+        Code.DOCUMENT_MISMATCH,
+        f"Changed after issuance: this is not the PDF we issued as {doc.number}. {what}",
+        {"number": doc.number, "sha256": digest, "changes": [c.name for c in changes]},
+    )
+    return Report.of(
+        [*report.checks, changed, status_check(session, doc, at, with_port=False)], report.data
     )

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from flask import Blueprint, request
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
@@ -24,19 +25,31 @@ from legalize.cases import check, views
 from legalize.cases.views import DocumentView
 from legalize.documents.errors import DocumentError
 from legalize.documents.pades import signing_location
-from legalize.documents.preview import preview_png
+from legalize.documents.preview import page_sizes, preview_png
 from legalize.kinds import DocumentType
 from legalize.seal.errors import SealError
 from legalize.seal.profiles import read_profile
 from legalize.seal.qrtext import strip_url
+from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
 from legalize.web.security import rate_limit
-from legalize.web.state import db, now
+from legalize.web.state import db, now, trust_store
 from verifier.codes import Code
-from verifier.report import Check, Status
+from verifier.report import Check, Report, Status
 from verifier.seal import to_container
 
 bp = Blueprint("public", __name__)
+
+
+PDF_MAX_BYTES = 10 * 1024 * 1024
+"""Uploaded PDFs to check: ours are well under 1 MB (a legalization with a 50-page underlying
+document a few MB); more is not a document we issued."""
+PDF_MAX_PAGES = 60
+"""A legalization is its certificate page plus at most 50 underlying pages (sanitize)."""
+
+
+class PdfCheckForm(FlaskForm):
+    pdf = FileField("The PDF you were given", validators=[FileRequired()])
 
 
 class CheckForm(FlaskForm):
@@ -171,3 +184,62 @@ def index() -> WerkzeugResponse:
     answer = register_answer(doc)
     db().rollback()  # end the read transaction
     return page("public/check.html", form=form, result=answer.status, answer=answer)
+
+
+def _pdf_refusal(data: bytes) -> str | None:
+    """Why the upload is not checked (size, not a PDF, pages), or None."""
+    if not data:
+        return "The file is empty: choose the PDF again."
+    if len(data) > PDF_MAX_BYTES:
+        return (
+            f"The file is larger than {PDF_MAX_BYTES // (1024 * 1024)} MB: not a document we issue."
+        )
+    if data.lstrip()[:5] != b"%PDF-":
+        return "This file is not a PDF: upload the PDF document you were given."
+    try:
+        pages = len(page_sizes(data))
+    except DocumentError:
+        return None  # unreadable: the verifier's pdf.readable check says so in its report
+    if pages > PDF_MAX_PAGES:
+        return f"The PDF has {pages} pages, more than the {PDF_MAX_PAGES} of any document we issue."
+    return None
+
+
+@bp.route("/check/pdf", methods=["GET", "POST"])
+def check_pdf() -> WerkzeugResponse:
+    """Upload a PDF: the ``verifier pdf`` report and the register's comparison, one verdict
+    (``legalize.cases.check.check_pdf_copy``). The file is checked in memory and forgotten."""
+    from verifier.pdf import verify_pdf  # pyHanko: loaded on first use
+
+    form = PdfCheckForm()
+    if request.method == "GET":
+        return page("public/check_pdf.html", form=form)
+    rate_limit("public")
+    if not form.validate_on_submit():
+        return invalid_form("public/check_pdf.html", form)
+    upload = form.pdf.data
+    try:
+        data: bytes = upload.read(PDF_MAX_BYTES + 1)
+    finally:
+        upload.close()
+    refusal = _pdf_refusal(data)
+    if refusal is not None:
+        return page(
+            "public/check_pdf.html", status=422, form=form, error=refusal, error_field="pdf"
+        )
+    trust = trust_store()
+    if trust is None:
+        raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published")
+    at = now()
+    report: Report = check.check_pdf_copy(db(), data, verify_pdf(data, trust, at), at)
+    db().rollback()  # end the read transaction
+    copy = report.check(check.ISSUED_PDF)
+    problems = [c for c in report.checks if c.status in (Status.INVALID, Status.ERROR)]
+    return page(
+        "public/check_pdf.html",
+        form=PdfCheckForm(formdata=None),
+        report=report,
+        verdict=report.verdict.value,
+        copy=copy,
+        problems=problems,
+    )

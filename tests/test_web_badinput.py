@@ -87,6 +87,16 @@ CASES: list[Bad] = [
     Bad("public.index", "POST", "/", 422, "number", data={"number": "", "check_code": "x"}),
     Bad("public.index", "POST", "/", 400, "csrf_token", data={"number": "a"}, csrf=False),
     Bad("public.check_pdf", "POST", "/check/pdf", 422, "pdf", data={}),
+    Bad("public.check_photo", "POST", "/check/photo", 422, "paper", data={}),
+    Bad(
+        "public.check_photo",
+        "POST",
+        "/check/photo",
+        422,
+        "paper",
+        data={"paper": _file(b"GIF89a not a photo", "p.gif")},
+    ),
+    Bad("public.check_photo", "POST", "/check/photo", 400, "csrf_token", data={}, csrf=False),
     Bad("public.check_pdf", "POST", "/check/pdf", 422, "pdf", data={"pdf": _file(b"", "a.pdf")}),
     Bad(
         "public.check_pdf",
@@ -739,6 +749,7 @@ CASES: list[Bad] = [
 NO_INPUT_ROUTES = {
     ("GET", "public.index"),
     ("GET", "public.check_pdf"),
+    ("GET", "public.check_photo"),
     ("GET", "static"),
     ("GET", "staff.login"),
     ("GET", "staff.login_totp"),

@@ -28,7 +28,7 @@ from legalize.cases.rules import Actor
 from legalize.cases.views import DocumentView
 from legalize.registry import audit
 from verifier.codes import Code
-from verifier.report import Category, Check, Report, fail, ok, skipped
+from verifier.report import Category, Check, Report, Status, fail, ok, skipped
 
 AUDIT_ACTION: Final = "document.paper_checked"
 
@@ -75,3 +75,27 @@ def record_check(
                 "codes": list(report.codes),
             },
         )
+
+
+def with_register_by_seal(session: Session, report: Report, at: datetime) -> Report:
+    """A photo checked with no document looked up (the public photo check): the register's
+    answer for the document the seal in the picture names, when its signature verified."""
+    from legalize.cases.check import RECORD
+    from legalize.cases.views import find_document
+
+    signature = report.check("seal.signature")
+    if signature is None or signature.status is not Status.VALID:
+        why = "The seal's signature did not verify: the register is not consulted."
+        return Report.of([*report.checks, skipped(RECORD, Category.BINDING, why)], report.data)
+    number = sealed_number(report.data)
+    doc = find_document(session, number) if number is not None else None
+    if doc is None:
+        missing = fail(
+            RECORD,
+            Category.BINDING,
+            Code.DOCUMENT_NOT_IN_REGISTER,
+            f"The register holds no document {number}.",
+            {"number": number},
+        )
+        return Report.of([*report.checks, missing], report.data)
+    return with_register(session, doc, report, at)

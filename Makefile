@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 SYSTEM_PACKAGES := softhsm2 openssl poppler-utils qpdf fonts-noto-core fonts-ocr-b libzbar0 tesseract-ocr tesseract-ocr-eng tesseract-ocr-sin tesseract-ocr-tam libnss3-tools chromium chromium-driver nodejs npm
 PYTEST_ARGS ?=
 
-.PHONY: run test lint sysdeps venv vendor bench clean
+.PHONY: run test lint sysdeps venv vendor bench clean translations
 
 run: venv
 	$(VENV)/bin/legalize dev run
@@ -38,6 +38,11 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[dev]'
 	touch $@
+
+# Page catalogs: extract the marked strings, merge them into si/ta, compile the .mo files
+# (committed; see scripts/translations.sh).
+translations: venv
+	bash scripts/translations.sh $(VENV)
 
 bench: venv
 	$(PY) bench/seal.py

@@ -38,6 +38,7 @@ GROUPS = {
     "signatories": Group(
         "authorized signatories and their signing certificates", "legalize.commands.signatories"
     ),
+    "worker": Group("run task-queue workers (batch steps)", "legalize.commands.worker"),
     "dev": Group("development helpers", "legalize.commands.dev"),
 }
 """The command groups, in the order ``legalize --help`` lists them."""

@@ -24,6 +24,19 @@ SECRET_MIN_BITS_PER_CHAR = 3.0
 """The secret rule (see :func:`secret_strength_problem`)."""
 
 
+QUEUES = ("redis", "sqlite", "immediate")
+"""Where long work (batch steps) is queued (``LEGALIZE_QUEUE``; legalize.tasks.queue):
+``redis`` — the broker of production and CI, workers on any machine; ``sqlite`` — a file under
+the instance folder, for ``legalize dev run``'s embedded worker (no extra server);
+``immediate`` — the task runs at once in the caller (tests, library use)."""
+
+
+_PRODUCTION_QUEUE = (
+    "production mode queues long work on Redis (LEGALIZE_QUEUE=redis and REDIS_URL): "
+    "workers on several machines share one broker"
+)
+
+
 class ConfigError(ValueError):
     """The configuration cannot be used (e.g. dev keys or SQLite in production mode)."""
 
@@ -93,8 +106,18 @@ class Config:
     secret_key: str = DEV_SECRET_KEY
     database_url: str = "sqlite:///instance/legalize.sqlite3"
     redis_url: str | None = None
-    """Rate-limit storage shared by all workers; memory when unset (development only:
-    production refuses to start without it)."""
+    """Rate-limit storage shared by all workers, and the task queue's broker; memory when
+    unset (development only: production refuses to start without it)."""
+    queue: str = "immediate"
+    """One of :data:`QUEUES`. From the environment the default is ``redis`` when REDIS_URL
+    is set, else ``sqlite``; production accepts ``redis`` only."""
+    queue_name: str = "legalize"
+    """Name of the queue on the broker (its Redis keys start with it): two deployments may
+    share one Redis under different names."""
+    job_stall_seconds: int = 120
+    """A document claimed by a worker and unfinished this long is handed to another worker
+    (the first one is taken for dead); a worker that finds the claimant's process gone on
+    its own machine hands it over at once."""
     keys_dir: Path = Path("keys/dev")
     """Folder of the PKI: root certificate, signer certificates and keys, CRLs."""
     key_passphrase: str | None = None
@@ -139,11 +162,26 @@ class Config:
             known = " or ".join(repr(m) for m in MODES)
             raise ConfigError(f"LEGALIZE_ENV must be {known} exactly, not {mode!r}")
         production = MODES[mode]
+        redis_url = env.get("REDIS_URL") or None
+        queue = env.get("LEGALIZE_QUEUE") or ("redis" if redis_url else "sqlite")
+        if queue not in QUEUES:
+            raise ConfigError(f"LEGALIZE_QUEUE must be one of {', '.join(QUEUES)}, not {queue!r}")
+        if production and queue != "redis":
+            # ``immediate`` would run a 200-document flight inside a web request.
+            raise ConfigError(_PRODUCTION_QUEUE)
         cfg = cls(
             production=production,
             secret_key=env.get("LEGALIZE_SECRET_KEY", DEV_SECRET_KEY),
             database_url=env.get("DATABASE_URL", cls.database_url),
-            redis_url=env.get("REDIS_URL") or None,
+            redis_url=redis_url,
+            queue=queue,
+            queue_name=_name(env.get("LEGALIZE_QUEUE_NAME", cls.queue_name), "LEGALIZE_QUEUE_NAME"),
+            job_stall_seconds=_count(
+                env.get("LEGALIZE_JOB_STALL_SECONDS", str(cls.job_stall_seconds)),
+                "LEGALIZE_JOB_STALL_SECONDS",
+                1,
+                86400,
+            ),
             keys_dir=Path(env.get("LEGALIZE_KEYS_DIR", str(cls.keys_dir))),
             key_passphrase=env.get("LEGALIZE_KEY_PASSPHRASE") or None,
             pkcs11_module=env.get("LEGALIZE_PKCS11_MODULE") or None,
@@ -170,6 +208,8 @@ class Config:
         return cfg
 
     def validate(self) -> None:
+        if self.queue == "redis" and not self.redis_url:
+            raise ConfigError("LEGALIZE_QUEUE=redis needs REDIS_URL")
         if not self.production:
             return
         if self.secret_key == DEV_SECRET_KEY:
@@ -188,6 +228,8 @@ class Config:
                 "production mode needs REDIS_URL: rate limits counted per worker process "
                 "multiply every limit by the number of workers"
             )
+        if self.queue == "sqlite":
+            raise ConfigError(_PRODUCTION_QUEUE)
         if (self.keys_dir / "DEV_ONLY").exists():
             raise ConfigError(f"production mode refuses the dev keys in {self.keys_dir}")
         from legalize.pki.devkeys import DEV_PASSPHRASE
@@ -224,6 +266,12 @@ def secret_strength_problem(secret: str) -> str | None:
             f"fewer than {SECRET_MIN_BITS_PER_CHAR:.0f}"
         )
     return None
+
+
+def _name(text: str, name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", text):
+        raise ConfigError(f"{name} must be 1-64 letters, digits or . _ -, not {text!r}")
+    return text
 
 
 TTD_SEAL_FORMS = ("vds", "idb")

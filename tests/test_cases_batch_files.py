@@ -309,9 +309,8 @@ def _pdf_text(pdf: bytes) -> str:
 
 
 def test_holds_name_what_stops_each_open_case(db_session: Session) -> None:
-    from cases_support import plain_photo
-
     from legalize.cases import holds
+    from tests.helpers.cases_support import plain_photo
 
     people = distinct_people(db_session, 3)
     stranger = {**people[2], "nic_number": "", "surname": "Nobody", "passport_number": ""}

@@ -107,6 +107,26 @@ def test_totp_key_defaults_to_the_secret_key_and_is_checked(tmp_path: Path) -> N
     production(tmp_path, totp_key=STRONG[::-1]).validate()
 
 
+def test_the_queue_follows_redis_and_production_takes_redis_only(tmp_path: Path) -> None:
+    assert Config.from_env({}).queue == "sqlite"  # make run: no extra server
+    with_redis = Config.from_env({"REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert (with_redis.queue, with_redis.queue_name) == ("redis", "legalize")
+    with pytest.raises(ConfigError, match="LEGALIZE_QUEUE=redis needs REDIS_URL"):
+        Config.from_env({"LEGALIZE_QUEUE": "redis"})
+    for bad in ("Redis", "celery", " redis"):
+        with pytest.raises(ConfigError, match="LEGALIZE_QUEUE must be"):
+            Config.from_env({"LEGALIZE_QUEUE": bad})
+    prod = {"LEGALIZE_ENV": "production", "LEGALIZE_SECRET_KEY": STRONG, "REDIS_URL": "redis://x/0"}
+    for queue in ("sqlite", "immediate"):
+        with pytest.raises(ConfigError, match="production mode queues long work on Redis"):
+            Config.from_env({**prod, "LEGALIZE_QUEUE": queue})
+    with pytest.raises(ConfigError, match="production mode queues long work on Redis"):
+        production(tmp_path, queue="sqlite").validate()
+    for name, value in (("LEGALIZE_QUEUE_NAME", "a b"), ("LEGALIZE_JOB_STALL_SECONDS", "0")):
+        with pytest.raises(ConfigError, match=name):
+            Config.from_env({name: value})
+
+
 def test_ttd_seal_form() -> None:
     assert Config.from_env({}).ttd_seal == "vds"
     assert Config.from_env({"LEGALIZE_TTD_SEAL": "idb"}).ttd_seal == "idb"

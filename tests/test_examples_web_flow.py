@@ -103,10 +103,9 @@ def test_readme_walkthrough_through_the_staff_pages(tmp_path: Path) -> None:
     """README "Try it with the examples", steps 1 and 2, as the forms post them."""
     import io
 
-    from web_app import make_env, seed, seeded_sqlite, staff_client
-
     from legalize.registry.db import make_engine, make_session_factory
     from tests.helpers.issuer import UnsignedTestIssuer
+    from tests.helpers.web_app import make_env, seed, seeded_sqlite, staff_client
 
     template = tmp_path / "t.sqlite3"
     url, tokens = seeded_sqlite(tmp_path, (template, seed(f"sqlite:///{template}")))

@@ -91,8 +91,8 @@ def test_genuine_ttd_shows_the_sealed_data_beside_the_register_status(
 def test_used_and_revoked_documents_say_so(site: tuple[Flask, dict[str, str]]) -> None:
     app, texts = site
     for status, shown, code in (
-        ("used", ">used on 20", "DOCUMENT_USED"),
-        ("revoked", ">revoked on 20", "DOCUMENT_REVOKED"),
+        ("used", ">used on ", "DOCUMENT_USED"),
+        ("revoked", ">revoked on ", "DOCUMENT_REVOKED"),
     ):
         html = app.test_client().get(_path(texts[f"readmission:{status}"])).get_data(as_text=True)
         assert shown in html, status
@@ -224,8 +224,8 @@ def test_check_by_number_answers_in_plain_words_without_personal_data(
     assert str(fields["surname"]) not in html.upper() and "data:image/png" not in html
     assert "full check comes with the web-check service" not in html
     used = _check(app, texts["readmission:used"])
-    assert 'id="status">used on 20' in used and "verdict-bad" in used
-    assert 'id="status">revoked on 20' in _check(app, texts["readmission:revoked"])
+    assert 'id="status">used on ' in used and "verdict-bad" in used
+    assert 'id="status">revoked on ' in _check(app, texts["readmission:revoked"])
 
 
 def test_check_by_number_shows_a_legalization_s_apostille_hash_and_page(

@@ -49,7 +49,9 @@ IDENTITY_COLUMNS = (
 MAX_ROWS = 1000
 
 
-TECHNICAL = frozenset({"ISSUANCE_FAILED"})
+STEP_FAILED = "STEP_FAILED"
+"""A queued step that failed for a reason outside the rules (database, issuer unavailable)."""
+TECHNICAL = frozenset({"ISSUANCE_FAILED", STEP_FAILED})
 """Codes of a step that failed for a technical reason (try again), as opposed to a refusal by
 the rules (the case needs an officer's attention first)."""
 
@@ -393,7 +395,8 @@ def _flags(
     ]
 
 
-def _batch_cases(session: Session, batch_id: int) -> list[tuple[int, int, str]]:
+def batch_cases(session: Session, batch_id: int) -> list[tuple[int, int, str]]:
+    """(case id, line, state) of the batch's cases in row order; NotFound for no batch."""
     if session.get(Batch, batch_id) is None:
         raise NotFound(f"no batch {batch_id}", field="batch_id")
     rows = session.execute(
@@ -406,61 +409,123 @@ def _batch_cases(session: Session, batch_id: int) -> list[tuple[int, int, str]]:
     return cases
 
 
+STEP_ACTIONS: dict[str, Action] = {
+    "prepare": Action.PREPARE,
+    "approve": Action.APPROVE,
+    "issue": Action.ISSUE,
+}
+"""The batch steps, each with the action the case rules check."""
+
+_ISSUED_OR_LATER = frozenset(
+    s.value for s in (CaseState.ISSUED, CaseState.USED, CaseState.EXPIRED, CaseState.REVOKED)
+)
+_READY: dict[str, Callable[[Case], bool]] = {
+    "prepare": lambda c: c.state == CaseState.DRAFT.value and c.prepared_by is None,
+    "approve": lambda c: c.state == CaseState.DRAFT.value and c.prepared_by is not None,
+    "issue": lambda c: c.state == CaseState.APPROVED.value,
+}
+_PAST: dict[str, Callable[[Case], bool]] = {
+    "prepare": lambda c: c.prepared_by is not None,
+    "approve": lambda c: c.approved_by is not None,
+    "issue": lambda c: c.state in _ISSUED_OR_LATER,
+}
+
+
+def ready_for(step: str, case: Case) -> bool:
+    """Whether ``case`` is in the state ``step`` starts from."""
+    return _READY[step](case)
+
+
+def past(step: str, case: Case) -> bool:
+    """Whether ``case`` has been through ``step`` (by anyone, at any time)."""
+    return _PAST[step](case)
+
+
+def carry_out(
+    session: Session,
+    actor: Actor,
+    step: str,
+    case_id: int,
+    at: datetime,
+    issuer: Issuer | None = None,
+    *,
+    issuing_country: str = "LKA",
+    issuing_post: str = readmission.DEFAULT_POST,
+) -> None:
+    """Carry out ``step`` on one case (its own transactions; a refusal raises CaseError)."""
+    if step == "prepare":
+        common.prepare(session, actor, case_id, at)
+    elif step == "approve":
+        common.approve(session, actor, case_id, at)
+    elif step == "issue":
+        if issuer is None:
+            raise ValueError("the issue step needs an issuer")
+        readmission.issue(
+            session,
+            actor,
+            case_id,
+            at,
+            issuer,
+            issuing_country=issuing_country,
+            issuing_post=issuing_post,
+        )
+    else:
+        raise ValueError(f"no batch step {step!r}")
+
+
 def _each(
     session: Session,
+    actor: Actor,
+    step: str,
     batch_id: int,
-    ready: Callable[[Case], bool],
-    step: Callable[[int], object],
+    at: datetime,
     progress: Progress | None,
+    issuer: Issuer | None = None,
+    **issue_options: str,
 ) -> BatchReport:
-    cases = _batch_cases(session, batch_id)
+    require_role(actor, STEP_ACTIONS[step])
+    cases = batch_cases(session, batch_id)
     done: list[tuple[int, int]] = []
     failed: list[RowFailure] = []
     skipped = 0
     for index, (case_id, line, _state) in enumerate(cases, start=1):
         case = session.get(Case, case_id, populate_existing=True)
-        eligible = case is not None and ready(case)
+        eligible = case is not None and ready_for(step, case)
         name = person_name(case.person.surname, case.person.given_names) if case else None
         session.rollback()
         if not eligible:
             skipped += 1
         else:
             try:
-                step(case_id)
+                carry_out(session, actor, step, case_id, at, issuer, **issue_options)
                 done.append((line, case_id))
             except CaseError as exc:
-                failed.extend(_failure(line, exc, False, name, case_id))
+                failed.extend(row_failures(line, exc, name, case_id))
         if progress is not None:
             progress(index, len(cases))
     return BatchReport(batch_id, len(cases), tuple(done), tuple(failed), skipped)
+
+
+def row_failures(
+    line: int, exc: CaseError, name: str | None = None, case_id: int | None = None
+) -> list[RowFailure]:
+    """The failure lines of a batch step refused on the case of ``line`` (its person's
+    ``name`` and ``case_id`` for the page)."""
+    return _failure(line, exc, False, name, case_id)
 
 
 def prepare_batch(
     session: Session, actor: Actor, batch_id: int, at: datetime, *, progress: Progress | None = None
 ) -> BatchReport:
     """Prepare every draft of the batch that is not prepared yet."""
-    require_role(actor, Action.PREPARE)
-    return _each(
-        session,
-        batch_id,
-        lambda c: c.state == CaseState.DRAFT.value and c.prepared_by is None,
-        lambda case_id: common.prepare(session, actor, case_id, at),
-        progress,
-    )
+    return _each(session, actor, "prepare", batch_id, at, progress)
 
 
 def approve_batch(
     session: Session, actor: Actor, batch_id: int, at: datetime, *, progress: Progress | None = None
 ) -> BatchReport:
     """Approve every prepared draft of the batch (four eyes per case)."""
-    require_role(actor, Action.APPROVE)
-    return _each(
-        session,
-        batch_id,
-        lambda c: c.state == CaseState.DRAFT.value and c.prepared_by is not None,
-        lambda case_id: common.approve(session, actor, case_id, at),
-        progress,
-    )
+    return _each(session, actor, "approve", batch_id, at, progress)
 
 
 def issue_batch(
@@ -475,21 +540,16 @@ def issue_batch(
     issuing_post: str = readmission.DEFAULT_POST,
 ) -> BatchReport:
     """Issue the TTD of every approved case of the batch."""
-    require_role(actor, Action.ISSUE)
     return _each(
         session,
+        actor,
+        "issue",
         batch_id,
-        lambda c: c.state == CaseState.APPROVED.value,
-        lambda case_id: readmission.issue(
-            session,
-            actor,
-            case_id,
-            at,
-            issuer,
-            issuing_country=issuing_country,
-            issuing_post=issuing_post,
-        ),
+        at,
         progress,
+        issuer,
+        issuing_country=issuing_country,
+        issuing_post=issuing_post,
     )
 
 

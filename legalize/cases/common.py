@@ -47,6 +47,7 @@ from legalize.cases.views import CaseView, DocumentView, case_view, document_vie
 from legalize.kinds import CaseKind, CaseState, DocumentType
 from legalize.registry import audit, numbers
 from legalize.registry.counters import next_document_number
+from legalize.registry.db import commit_without_flush
 from legalize.registry.models import Case, Document, Person
 
 
@@ -194,7 +195,15 @@ def prepare(session: Session, actor: Actor, case_id: int, at: datetime) -> CaseV
 
 def flag_duplicates(session: Session, actor: Actor, case_id: int, at: datetime) -> None:
     """Look for duplicates of a readmission case again and link what is new — committed on
-    its own, so the flags stay even when the step that follows is refused."""
+    its own, so the flags stay even when the step that follows is refused. The search runs
+    first without the lock: it mostly finds nothing new, and a transaction that only locked
+    the case would still cost a WAL flush at its commit (one per issuance)."""
+    if not isinstance(case_id, int) or isinstance(case_id, bool):
+        return  # the step that follows refuses it (lock_case)
+    with unit_of_work(session):
+        found = session.get(Case, case_id, populate_existing=True)
+        if found is None or not duplicates.unlinked(session, found, at):
+            return  # (no such case: the step that follows says so)
     try:
         with unit_of_work(session):
             case = lock_case(session, case_id)
@@ -386,6 +395,10 @@ def issue_case(
     # 1. Check and take a number (committed: a failure later leaves a gap, never a reuse),
     #    with its reservation on record before anything is rendered.
     with origin_refusals_recorded(session, actor, case_id, Action.ISSUE, at), unit_of_work(session):
+        # Not flushed to disk at commit: a database crash can only forget the reservation
+        # with its counter step (nothing used the number yet), and step 3's synchronous
+        # commit makes it durable before any document carries the number.
+        commit_without_flush(session)
         case = lock_case(session, case_id)
         require_state(case, Action.ISSUE)
         require_clear(session, case, case.approved_by, at)

@@ -163,6 +163,14 @@ def flag(
     return new
 
 
+def unlinked(session: Session, case: Case, at: datetime) -> bool:
+    """Whether :func:`flag` would link anything now (a read; no lock needed)."""
+    if case.kind != CaseKind.READMISSION.value:
+        return False
+    linked = {_other(link, case.id) for link in _links(session, case.id)}
+    return any(other.id not in linked for other, _basis in candidates(session, case, at))
+
+
 def views(session: Session, case: Case, at: datetime) -> tuple[DuplicateView, ...]:
     out = []
     for link in _links(session, case.id):

@@ -10,8 +10,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import multiprocessing
+import signal
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from sqlalchemy import func, select
@@ -164,6 +168,32 @@ def run(args: argparse.Namespace) -> int:
     from legalize.web.accesslog import AccessLogRedaction
 
     logging.getLogger("werkzeug").addFilter(AccessLogRedaction(config.check_url))
+    worker = start_worker(config)
+    # SIGTERM (a supervisor, `timeout`) ends the server through the finally below, which
+    # stops the worker too instead of leaving it behind.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: sys.exit(0))
     print(f"serving on http://{args.host}:{args.port}/  (staff: /staff/, API: /api/openapi.json)")
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    try:
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.join(timeout=10)
     return 0
+
+
+def start_worker(config: Config) -> BaseProcess | None:
+    """The embedded task-queue worker: one process beside the web server, so batch steps run
+    outside the request with no extra server (the SQLite queue, or Redis when configured).
+    None when the queue runs tasks in the caller (LEGALIZE_QUEUE=immediate)."""
+    if config.queue == "immediate":
+        return None
+    from legalize.tasks.worker import serve
+
+    # spawn: a fresh interpreter, not a fork of this one with its engine and signers.
+    process = multiprocessing.get_context("spawn").Process(
+        target=serve, args=(config, 1), name="legalize-worker"
+    )
+    process.start()
+    print(f"task queue: {config.queue}, one worker process (pid {process.pid})")
+    return process

@@ -66,6 +66,12 @@ def add_issue_batch(issue_sub: Any) -> None:
     for name in ("prepare", "approve", "issue"):
         s = steps.add_parser(name, help=f"{name} every case of the batch that is ready for it")
         s.add_argument("batch_id", type=int)
+        s.add_argument(
+            "--queue",
+            action="store_true",
+            help="hand the step to the task queue's workers (`legalize worker`, on any "
+            "machine) and follow its progress; stopping this command does not stop the job",
+        )
     for sp in [f, fl, *(steps.choices[n] for n in ("prepare", "approve", "issue"))]:
         sp.add_argument("--as", dest="username", required=True, help="the staff user acting")
         sp.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
@@ -132,7 +138,10 @@ def run_batch(args: argparse.Namespace) -> int:
     with open_session(args.database_url, migrate=True) as session:
         actor = _actor(session, args.username)
         try:
-            report = _batch_step(session, actor, args, at, config)
+            if getattr(args, "queue", False):
+                report = _queued_step(session, actor, args, at, config)
+            else:
+                report = _batch_step(session, actor, args, at, config)
         except CaseError as exc:
             where = f" ({exc.field})" if exc.field else ""
             raise CommandError(f"{exc.code}{where}: {exc.message}") from exc
@@ -148,6 +157,46 @@ def run_batch(args: argparse.Namespace) -> int:
     if report.flagged:
         print(f"{len(report.flagged)} filed but flagged as the same person as another case")
     return 1 if report.failed else 0
+
+
+QUEUE_POLL_SECONDS = 0.5
+
+
+def _queued_step(
+    session: Session, actor: Actor, args: argparse.Namespace, at: datetime, config: Config
+) -> BatchReport:
+    """Record the step as a job, queue it, and follow its progress until it ends; its report,
+    as the in-process step's."""
+    import time
+
+    from legalize.tasks import jobs
+    from legalize.tasks.queue import JobQueue
+
+    if config.queue == "immediate":
+        raise CommandError("--queue needs a queue workers read: LEGALIZE_QUEUE=redis or sqlite")
+    if args.database_url and args.database_url != config.database_url:
+        raise CommandError(
+            "with --queue, the workers' DATABASE_URL is the one: omit --database-url"
+        )
+    job_id = jobs.request(session, actor, args.batch_id, args.batch_step, at)
+
+    def no_task_here() -> Any:
+        raise RuntimeError("the queue runs tasks in workers, not in this command")
+
+    JobQueue(config, no_task_here).start(job_id)
+    print(f"batch {args.batch_id}: {args.batch_step} queued as job {job_id}", file=sys.stderr)
+    while True:
+        view = jobs.progress(session, args.batch_id)
+        session.rollback()
+        assert view is not None
+        if view.total:
+            _print_progress(view.done, view.total)
+        if not view.running:
+            break
+        time.sleep(QUEUE_POLL_SECONDS)
+    if view.error:
+        raise CommandError(f"job {job_id} could not start: {view.error}")
+    return view.report
 
 
 def _batch_step(

@@ -14,7 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -79,6 +79,19 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose objects stay readable after commit (the case functions commit)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def commit_without_flush(session: Session) -> None:
+    """Let the open transaction commit without waiting for its WAL to reach the disk
+    (PostgreSQL's ``synchronous_commit`` off for this transaction; SQLite: nothing).
+
+    A crash of the database server may then forget this transaction, never part of one.
+    The WAL is written in order, so a later transaction that commits synchronously makes
+    this one durable too. Use it only where forgetting is harmless: a claim or outcome of a
+    queued item (the item is done again), or a number's reservation (the register's write
+    that would use the number commits synchronously after it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def alembic_config(engine: Engine | None = None) -> AlembicConfig:

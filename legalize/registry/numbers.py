@@ -123,12 +123,53 @@ def abandon_number(
     found = {n.number: n for n in account_numbers(session).open}.get(number)
     if found is None:
         raise NumberError(f"number {number} is not open (never taken, or accounted for)")
+    _record_abandoned(session, number, found.case_id, reason, at, actor)
+
+
+def _record_abandoned(
+    session: Session, number: str, case_id: str | None, reason: str, at: datetime, actor: str
+) -> None:
     audit.append(
         session,
         actor=actor,
         action=ABANDONED,
-        subject_type="case" if found.case_id else "number",
-        subject_id=found.case_id or number,
+        subject_type="case" if case_id else "number",
+        subject_id=case_id or number,
         at=at,
         details={"number": number, "reason": reason, "recorded_later": True},
     )
+
+
+def open_for_case(session: Session, case_id: int) -> list[str]:
+    """Numbers reserved for the case with no final entry: issuances of it that were cut off
+    (a worker killed between taking the number and registering the document)."""
+    rows = session.execute(
+        select(audit.AuditEntry.action, audit.AuditEntry.details)
+        .where(audit.AuditEntry.subject_type == "case")
+        .where(audit.AuditEntry.subject_id == str(case_id))
+        .where(audit.AuditEntry.action.in_([TAKEN, *FINAL]))
+        .order_by(audit.AuditEntry.seq)
+    )
+    reserved: list[str] = []
+    final: set[str] = set()
+    for action, details in rows:
+        number = json.loads(details).get("number")
+        if not isinstance(number, str):
+            continue
+        if action == TAKEN:
+            reserved.append(number)
+        else:
+            final.add(number)
+    return [n for n in reserved if n not in final]
+
+
+def abandon_for_case(
+    session: Session, case_id: int, reason: str, at: datetime, actor: str = "system"
+) -> list[str]:
+    """Record the end of every cut-off reservation of the case (flushed; the caller commits).
+    Only for a case whose issuing worker is known to be gone: a live one between taking its
+    number and registering would otherwise see its number called abandoned."""
+    numbers = open_for_case(session, case_id)
+    for number in numbers:
+        _record_abandoned(session, number, str(case_id), reason, at, actor)
+    return numbers

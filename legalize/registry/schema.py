@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "legalize.registry.audit",
     "legalize.registry.identity",
     "legalize.registry.accounts",
+    "legalize.registry.jobs",
 )
 
 

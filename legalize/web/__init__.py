@@ -26,6 +26,7 @@ from legalize.documents.sanitize import set_concurrency
 from legalize.kinds import Role
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.web.errors import register_error_handlers
+from legalize.web.language import init_language
 from legalize.web.security import add_security_headers, init_limiter, refuse_nul_characters
 from legalize.web.state import AppState, close_db, utc_now
 
@@ -105,6 +106,7 @@ def create_app(
     csrf = CSRFProtect(app)
     init_limiter(app, config)
     register_error_handlers(app)
+    init_language(app)
     app.teardown_appcontext(close_db)
     app.jinja_env.globals["Role"] = Role
     app.jinja_env.globals["icao_countries"] = countries.countries

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import Blueprint, request
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -53,8 +54,12 @@ class PdfCheckForm(FlaskForm):
 
 
 class CheckForm(FlaskForm):
-    number = StringField("Document number", validators=[DataRequired(), Length(max=40)])
-    check_code = StringField("Check code", validators=[DataRequired(), Length(max=40)])
+    number = StringField(
+        lazy_gettext("Document number"), validators=[DataRequired(), Length(max=40)]
+    )
+    check_code = StringField(
+        lazy_gettext("Check code"), validators=[DataRequired(), Length(max=40)]
+    )
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,11 @@ class PublicStatus:
     """The status in plain words: valid; used on DATE at PORT; expired on DATE; revoked on
     DATE (``plain_status``)."""
     valid: bool = False
+    status_kind: str = "valid"
+    """``valid``, ``used``, ``expired`` or ``revoked``: the page words it in the reader's
+    language with ``status_on`` and ``status_port``."""
+    status_on: date | None = None
+    status_port: str | None = None
 
 
 APOSTILLE_FIELDS = (
@@ -97,24 +107,33 @@ class RegisterAnswer:
 
     status: PublicStatus
     issuing_post: str | None
-    apostille: list[tuple[str, str]]
+    apostille: list[tuple[str, str | date]]
+    """Label and value; the date a ``date``, which the page writes in the reader's language."""
     underlying_sha256: str | None
     certificate_png: str | None
     """The legalization certificate's page as a PNG data URI (None for a TTD)."""
 
 
-def plain_status(found: Check, doc: DocumentView) -> str:
-    """The register's status check in the words the issue asks for."""
+def status_terms(found: Check, doc: DocumentView) -> tuple[str, date | None, str | None]:
+    """The register's status check as (kind, on which day, at which port)."""
     if found.status is Status.VALID:
-        return "valid"
-    changed = doc.status_changed_at.date().isoformat()
+        return "valid", None, None
+    changed = doc.status_changed_at.date()
     if found.code == Code.DOCUMENT_USED:
         port = found.data.get("port")
-        return f"used on {changed}" + (f" at {port}" if port else "")
+        return "used", changed, port if isinstance(port, str) else None
     if found.code == Code.DOCUMENT_EXPIRED:
-        expired = doc.expires_on.isoformat() if doc.expires_on else changed
-        return f"expired on {expired}"
-    return f"revoked on {changed}"
+        return "expired", doc.expires_on or changed, None
+    return "revoked", changed, None
+
+
+def plain_status(found: Check, doc: DocumentView) -> str:
+    """The status in plain English words: valid; used on DATE at PORT; expired on DATE;
+    revoked on DATE (the pages word it in the reader's language from ``status_terms``)."""
+    kind, on, port = status_terms(found, doc)
+    if on is None:
+        return kind
+    return f"{kind} on {on.isoformat()}" + (f" at {port}" if port else "")
 
 
 def public_status(
@@ -125,12 +144,16 @@ def public_status(
     legal = doc.type == DocumentType.LEGALIZATION.value
     case = views.get_case(db(), doc.case_id) if legal else None
     found = check.status_check(db(), doc, at or now(), with_port=with_port)
+    terms = status_terms(found, doc)
     return PublicStatus(
         number=doc.number,
         type=doc.type,
         status=doc.status,
         status_text=plain_status(found, doc),
         valid=found.status is Status.VALID,
+        status_kind=terms[0],
+        status_on=terms[1],
+        status_port=terms[2],
         issued_on=doc.issued_on,
         expires_on=doc.expires_on,
         signer_name=case.signer_name if case else None,
@@ -143,7 +166,7 @@ def register_answer(doc: DocumentView) -> RegisterAnswer:
     """Everything the check by number and check code shows of ``doc``."""
     status = public_status(doc, with_port=True)
     pdf = views.document_pdf(db(), doc.number)
-    apostille: list[tuple[str, str]] = []
+    apostille: list[tuple[str, str | date]] = []
     underlying: str | None = None
     certificate: str | None = None
     if doc.type == DocumentType.LEGALIZATION.value:
@@ -154,7 +177,11 @@ def register_answer(doc: DocumentView) -> RegisterAnswer:
             ValueError,
         ):  # our own seal: cannot happen unless the register was altered
             fields = {}
-        apostille = [(label, str(fields[key])) for key, label in APOSTILLE_FIELDS if key in fields]
+        apostille = [
+            (label, date.fromisoformat(str(fields[key])) if key == "date" else str(fields[key]))
+            for key, label in APOSTILLE_FIELDS
+            if key in fields
+        ]
         underlying = str(fields.get("document_sha256") or "") or None
         try:
             png = preview_png(pdf, CERTIFICATE_WIDTH)
@@ -178,7 +205,7 @@ def index() -> WerkzeugResponse:
             "public/check.html",
             status=404,
             form=form,
-            error="no document with this number and check code",
+            error=gettext("no document with this number and check code"),
             error_field="check_code",
         )
     answer = register_answer(doc)

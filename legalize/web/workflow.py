@@ -10,6 +10,7 @@ import threading
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,8 @@ from legalize.cases.rules import Actor
 from legalize.cases.views import CaseView
 from legalize.kinds import CaseKind
 from legalize.registry.models import Case, Photo
+from legalize.tasks.queue import JobQueue
+from legalize.tasks.steps import Runtime
 from legalize.web.errors import WebError
 from legalize.web.state import state
 
@@ -62,23 +65,38 @@ class SerialIssuer:
 _BIND_LOCK = threading.Lock()
 
 
-def issuer() -> Issuer:
+def issuer(app: Flask | None = None) -> Issuer:
     """The app's issuer: handed in by ``create_app(services={"issuer": …})`` or bound from
     the config (the real renderer and signer of legalize.documents) on first use; wrapped
     in :class:`SerialIssuer`."""
-    services = state().services
+    services = state(app).services
     with _BIND_LOCK:
         found: Any = services.get("serial_issuer")
         if found is None:
             inner: Any = services.get("issuer")
             if inner is None:
                 try:
-                    inner = bind_issuer(state().config)
+                    inner = bind_issuer(state(app).config)
                 except IssuerUnavailable as exc:
                     raise WebError(503, "ISSUER_UNAVAILABLE", str(exc)) from exc
             found = services["serial_issuer"] = SerialIssuer(inner)
     bound: Issuer = found
     return bound
+
+
+def queue() -> JobQueue:
+    """The app's task queue (legalize.tasks.queue), made on first use. Only in immediate
+    mode does a task run in this process, on the app's own database, issuer and clock."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    services = state(app).services
+    with _BIND_LOCK:
+        found = services.get("queue")
+        if found is None:
+            st = state(app)
+            runtime = Runtime(st.config, st.sessions, lambda: issuer(app), st.clock)
+            found = services["queue"] = JobQueue(st.config, lambda: runtime)
+    made: JobQueue = found
+    return made
 
 
 def _kind(session: Session, case_id: int) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -91,20 +91,23 @@ def request_body(
     }
 
 
-def distinct_people(session: Session, count: int) -> list[dict[str, str]]:
+def distinct_people(session: Session, count: int, start: int = 0) -> list[dict[str, str]]:
     """``count`` different people, each in the NIC register (a clean cross-check match and no
-    duplicate of one another): identity overrides for :func:`request_body`."""
+    duplicate of one another): identity overrides for :func:`request_body`. Calls with
+    ``start`` past the previous call's people add others."""
     lines = ["nic_number,surname,given_names,birth_date,sex,birth_place"]
     people = []
-    for i in range(count):
+    for i in range(start, start + count):
         nic = f"1980{i:08d}"
         surname = "PERSON" + "".join(chr(ord("A") + int(d)) for d in f"{i:03d}")
-        lines.append(f"{nic},{surname},TEST,1980-01-01,F,COLOMBO")
+        # Birth dates differ as in a real flight: the duplicate search narrows by date first.
+        born = (date(1960, 1, 1) + timedelta(days=i)).isoformat()
+        lines.append(f"{nic},{surname},TEST,{born},F,COLOMBO")
         people.append(
             {
                 "surname": surname,
                 "given_names": "Test",
-                "birth_date": "1980-01-01",
+                "birth_date": born,
                 "sex": "F",
                 "birth_place": "Colombo",
                 "nic_number": nic,

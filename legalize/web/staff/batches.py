@@ -1,24 +1,21 @@
 """Batch upload of readmission requests (CSV or JSON), and batch preparation, approval and
 issuance with progress: a page that refreshes itself without script, plus a JSON poll
-endpoint. Each step runs in a background thread of the worker, row by row, each row its own
-unit of work in ``legalize.cases.batch``; the counts by state come from the register, so any
-worker can answer the poll (the running job's own counter lives in the worker that runs it)."""
+endpoint. A step is a job on the task queue (legalize.tasks), a task per case; the job, its
+progress and its failures are in the register, so any web worker answers the same."""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, flash, jsonify, redirect, url_for
+from flask import flash, jsonify, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import batch, batch_files, rules
 from legalize.cases.batch import BatchView
 from legalize.cases.errors import CaseError
 from legalize.cases.holds import holds as case_holds
-from legalize.cases.rules import Actor
 from legalize.kinds import Role
+from legalize.tasks import jobs
 from legalize.web import workflow
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError
@@ -31,33 +28,7 @@ from legalize.web.staff.batch_views import (
     step_result,
 )
 from legalize.web.staff.forms import ActionForm, BatchForm
-from legalize.web.state import db, now, state
-
-STEPS = ("prepare", "approve", "issue")
-STEP_ACTIONS = {
-    "prepare": rules.Action.PREPARE,
-    "approve": rules.Action.APPROVE,
-    "issue": rules.Action.ISSUE,
-}
-
-
-@dataclass
-class Job:
-    """A batch step running in this worker."""
-
-    step: str
-    done: int = 0
-    total: int = 0
-    running: bool = True
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    result: dict[str, Any] | None = None
-    """The finished step's counts and failures (BatchReport.summary, failures in plain words)."""
-    error: str | None = None
-
-
-def _jobs() -> dict[int, Job]:
-    jobs: dict[int, Job] = state().services.setdefault("batch_jobs", {})
-    return jobs
+from legalize.web.state import db, now
 
 
 @bp.get("/batches/new")
@@ -98,8 +69,12 @@ def batch_create() -> WerkzeugResponse:
 
 def progress(batch_id: int) -> dict[str, Any]:
     view: BatchView = batch.get_batch(db(), batch_id)
+    job = jobs.progress(db(), batch_id)
     db().rollback()
-    job = _jobs().get(batch_id)
+    summary = job.report.summary() if job is not None else None
+    # The failures so far while it runs; the finished step's counts and line as well after.
+    job_failures = step_result(job.step, summary)["failures"] if job and summary else []
+    result = step_result(job.step, summary) if job and summary and not job.running else None
     return {
         **batch_overview(view),
         "job": None
@@ -109,8 +84,8 @@ def progress(batch_id: int) -> dict[str, Any]:
             "done": job.done,
             "total": job.total,
             "running": job.running,
-            "failures": job.failures,
-            "result": job.result,
+            "failures": job_failures,
+            "result": result,
             "error": job.error,
         },
     }
@@ -143,57 +118,20 @@ def batch_step(batch_id: int, step: str) -> WerkzeugResponse:
     actor = user_actor(current_user())
     # The cases rules would refuse each row in the thread, but the page said "started":
     # refuse a step the role cannot take here, before anything starts.
-    rules.require_role(actor, STEP_ACTIONS[step])
-    batch.get_batch(db(), batch_id)  # 404 for an unknown batch, before any thread starts
-    db().rollback()
-    with _lock():
-        job = _jobs().get(batch_id)
-        if job is not None and job.running:
-            raise WebError(409, "BATCH_RUNNING", f"this batch is busy: {job.step}", "batch_id")
-        job = _jobs()[batch_id] = Job(step)
-    issuer = workflow.issuer() if step == "issue" else None  # fail now, visibly
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    thread = threading.Thread(
-        target=_run, args=(app, actor, batch_id, job, issuer), daemon=True, name=f"batch-{batch_id}"
-    )
-    thread.start()
+    rules.require_role(actor, batch.STEP_ACTIONS[step])
+    if step == "issue":
+        workflow.issuer()  # no signer: say so now, before anything is queued
+    job_id = jobs.request(db(), actor, batch_id, step, now())  # 404, 409 BATCH_RUNNING
+    try:
+        workflow.queue().start(job_id)
+    except Exception as exc:
+        # The job is on record as queued; a worker's recovery starts it once the queue is
+        # back. Say so instead of a 500.
+        raise WebError(
+            503,
+            "QUEUE_UNAVAILABLE",
+            f"{step} is recorded but the task queue cannot be reached ({type(exc).__name__}); "
+            "it starts when the queue is back",
+        ) from exc
     flash(f"{step.capitalize()} started; this page shows the progress")
     return redirect(url_for("staff.batch_status", batch_id=batch_id))
-
-
-_LOCK = threading.Lock()
-
-
-def _lock() -> threading.Lock:
-    return _LOCK
-
-
-def _run(app: Flask, actor: Actor, batch_id: int, job: Job, issuer: Any) -> None:
-    def tick(done: int, total: int) -> None:
-        job.done, job.total = done, total
-
-    with app.app_context():
-        session = state(app).sessions()
-        try:
-            at = state(app).clock()
-            if job.step == "prepare":
-                report = batch.prepare_batch(session, actor, batch_id, at, progress=tick)
-            elif job.step == "approve":
-                report = batch.approve_batch(session, actor, batch_id, at, progress=tick)
-            else:
-                report = batch.issue_batch(
-                    session,
-                    actor,
-                    batch_id,
-                    at,
-                    issuer,
-                    progress=tick,
-                    issuing_country=state(app).config.issuing_country,
-                )
-            job.result = step_result(job.step, report.summary())
-            job.failures = job.result["failures"]
-        except Exception as exc:
-            job.error = getattr(exc, "code", type(exc).__name__)
-        finally:
-            session.close()
-            job.running = False

@@ -1,0 +1,164 @@
+"""What the tasks do: start a batch-step job (make its items) and carry out one item (one
+case), recording its outcome. Free of the queue library: legalize.tasks.queue wraps these
+as tasks, and a test may call them directly."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from legalize.cases import batch
+from legalize.cases.common import lock_case, unit_of_work
+from legalize.cases.errors import CaseError
+from legalize.cases.issuer import Issuer
+from legalize.config import Config
+from legalize.registry import numbers
+from legalize.registry.jobs import ItemOutcome
+from legalize.registry.models import Case, Person
+from legalize.tasks import jobs
+
+log = logging.getLogger(__name__)
+
+WORKER_ACTOR = "system:worker"
+"""Who records that a dead worker's number will never carry a document."""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What a task needs, made once per worker process (or handed in by the web app when the
+    queue runs tasks in the caller)."""
+
+    config: Config
+    sessions: sessionmaker[Session]
+    issuer: Callable[[], Issuer]
+    """The issuer, bound on first use (only the issue step needs signers)."""
+    clock: Callable[[], datetime]
+
+
+def worker_id() -> str:
+    """``host:pid`` of this process, recorded on the items it claims."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_alive(worker: str) -> bool | None:
+    """Whether the worker process ``host:pid`` still exists: False or True on this host,
+    None (cannot tell) for another host's."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return None
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, run by another user
+    return True
+
+
+def start_job(rt: Runtime, job_id: int) -> list[int]:
+    """Make the job's items; the ids of those to queue. A job that cannot start (its batch
+    is gone) is marked failed with the reason's code."""
+    with rt.sessions() as session:
+        try:
+            return jobs.fan_out(session, job_id, rt.clock())
+        except CaseError as exc:
+            jobs.fail(session, job_id, exc.code)
+            return []
+
+
+def run_item(rt: Runtime, item_id: int, worker: str) -> ItemOutcome | None:
+    """Claim the item and carry out its step on its case; the outcome recorded, or None when
+    the item was not this worker's to do (another has it, or it is finished)."""
+    with rt.sessions() as session:
+        claim = jobs.claim(session, item_id, worker, rt.clock())
+        if claim is None:
+            return None
+        outcome, failures = _carry_out(rt, session, claim)
+        if not jobs.finish(session, item_id, worker, outcome, failures, rt.clock()):
+            log.warning("item %s was handed to another worker while this one ran it", item_id)
+        return outcome
+
+
+def recover(rt: Runtime, alive: Callable[[str], bool | None] = process_alive) -> jobs.Recovery:
+    """What to queue again (jobs.recoverable with the configured stall time)."""
+    with rt.sessions() as session:
+        stall = timedelta(seconds=rt.config.job_stall_seconds)
+        return jobs.recoverable(session, rt.clock(), stall, alive)
+
+
+def _carry_out(
+    rt: Runtime, session: Session, claim: jobs.Claim
+) -> tuple[ItemOutcome, list[dict[str, Any]]]:
+    at = rt.clock()
+    try:
+        if claim.attempts > 1 and claim.step == "issue":
+            _settle_cut_off(session, claim, at)
+        if not claim.ready:
+            # Done by the earlier worker that died before recording it, or by someone else.
+            did_it = claim.attempts > 1 and claim.past
+            return (ItemOutcome.DONE if did_it else ItemOutcome.SKIPPED), []
+        issuer = rt.issuer() if claim.step == "issue" else None
+        batch.carry_out(
+            session,
+            claim.actor,
+            claim.step,
+            claim.case_id,
+            at,
+            issuer,
+            issuing_country=rt.config.issuing_country,
+        )
+        return ItemOutcome.DONE, []
+    except CaseError as exc:
+        session.rollback()
+        name = _person(session, claim.case_id)
+        failures = batch.row_failures(claim.line, exc, name, claim.case_id)
+        return ItemOutcome.FAILED, [f.as_dict() for f in failures]
+    except Exception as exc:
+        # Not a refusal: the issuer or the database failed. The row says so and the rest of
+        # the batch goes on; running the step again retries what is still ready.
+        log.exception("job %s, case %s: %s failed", claim.job_id, claim.case_id, claim.step)
+        session.rollback()
+        failure = batch.RowFailure(
+            claim.line,
+            None,
+            batch.STEP_FAILED,
+            f"{claim.step} could not be carried out ({type(exc).__name__}); run it again",
+            None,
+            claim.case_id,
+        )
+        return ItemOutcome.FAILED, [failure.as_dict()]
+
+
+def _person(session: Session, case_id: int) -> str | None:
+    """The case's person as the batch page names them (only read for a failure line)."""
+    row = session.execute(
+        select(Person.surname, Person.given_names)
+        .join(Case, Case.person_id == Person.id)
+        .where(Case.id == case_id)
+    ).one_or_none()
+    session.rollback()
+    return batch.person_name(row.surname, row.given_names) if row else None
+
+
+def _settle_cut_off(session: Session, claim: jobs.Claim, at: datetime) -> None:
+    """An earlier worker died issuing this case: the number it took will never carry a
+    document. Record that, so ``legalize audit numbers`` stays clean."""
+    with unit_of_work(session):
+        lock_case(session, claim.case_id)
+        cut = numbers.abandon_for_case(
+            session,
+            claim.case_id,
+            f"the worker issuing it stopped (job {claim.job_id}); the case went to another worker",
+            at,
+            actor=WORKER_ACTOR,
+        )
+    if cut:
+        log.info("case %s: numbers %s of a stopped worker abandoned", claim.case_id, cut)

@@ -1,0 +1,106 @@
+"""The reader's language on every page: English, Sinhala or Tamil.
+
+The choice, in order: a ``?lang=`` the reader just picked with the switch on every page, else
+the one picked before (kept in a cookie, SameSite=Strict, so it is remembered across visits and
+sessions, signed in or not), else the best of the browser's ``Accept-Language`` among the
+three, else English. The switch is a plain relative link, ``?lang=si`` on the same page: no
+script for the CSP to forbid, no redirect to validate, and the page's own path is not written
+into it (an error page must not repeat the address it refuses). The languages are the verifier
+catalogs' (``verifier.messages.LANGUAGES``), so a page and the reason messages on it never
+disagree on what is offered.
+
+Page words live in gettext catalogs under ``legalize/translations`` (``make translations``
+extracts, updates and compiles them); reason messages stay in ``verifier.messages``, their one
+home, and are shown through the ``reason`` filter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlencode
+
+from flask import Flask, Response, current_app, request
+from flask_babel import Babel, get_locale
+
+from verifier.messages import LANGUAGES, message_for
+from verifier.report import Check
+
+TRANSLATIONS_DIR: Final = Path(__file__).resolve().parents[1] / "translations"
+COOKIE: Final = "legalize_lang"
+PARAM: Final = "lang"
+COOKIE_MAX_AGE: Final = 365 * 24 * 3600
+"""A year: a border post's desk browser keeps its language."""
+DEFAULT: Final = "en"
+NATIVE_NAMES: Final = {"en": "English", "si": "සිංහල", "ta": "தமிழ்"}
+"""Each language in its own words: a reader who cannot read the page can still find theirs."""
+
+
+def select_language() -> str:
+    """The language of this request (see the module docstring)."""
+    for chosen in (request.args.get(PARAM), request.cookies.get(COOKIE)):
+        if chosen in LANGUAGES:
+            return chosen
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT) or DEFAULT
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT
+
+
+def switch_links() -> list[tuple[str, str, str, bool]]:
+    """``(code, native name, href, current)`` for the switch: this page again (a GET of it, a
+    form's posted answer is not repeated) with its other query arguments kept."""
+    active = current_language()
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != PARAM]
+    return [
+        (code, NATIVE_NAMES[code], "?" + urlencode([*kept, (PARAM, code)]), code == active)
+        for code in LANGUAGES
+    ]
+
+
+def remember_choice(response: Response) -> Response:
+    """A language picked with the switch is kept for the next visits."""
+    chosen = request.args.get(PARAM)
+    if chosen in LANGUAGES and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(
+            COOKIE,
+            chosen,
+            max_age=COOKIE_MAX_AGE,
+            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+            httponly=True,
+            samesite="Strict",
+        )
+    return response
+
+
+def reason(check: Check) -> str:
+    """A check's reason message in the reader's language, from the verifier's catalogs. In
+    English the check's own message is shown: it is the catalog's language and may say more
+    than the catalog's general entry (``… (cleared 2026-05-04 at CMB)``)."""
+    lang = current_language()
+    if lang == DEFAULT and check.message:
+        return check.message
+    return message_for(check, lang)
+
+
+def vary_on_language(response: Response) -> Response:
+    """A page differs by cookie and Accept-Language: a shared cache must not mix them."""
+    if response.mimetype == "text/html":
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+    return response
+
+
+def init_language(app: Flask) -> None:
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT
+    Babel(app, locale_selector=select_language)
+    # {% trans %} blocks as one line, the same msgid babel.cfg extracts (trimmed = true)
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["language_links"] = switch_links
+    app.jinja_env.filters["reason"] = reason
+    app.after_request(remember_choice)
+    app.after_request(vary_on_language)

@@ -96,7 +96,7 @@ def test_used_and_revoked_documents_say_so(site: tuple[Flask, dict[str, str]]) -
     ):
         html = app.test_client().get(_path(texts[f"readmission:{status}"])).get_data(as_text=True)
         assert shown in html, status
-        assert 'id="verdict">NOT VALID' in html and f"<code>{code}</code>" in html, status
+        assert 'data-verdict="INVALID"' in html and f"<code>{code}</code>" in html, status
 
 
 def test_legalization_shows_the_underlying_signer(site: tuple[Flask, dict[str, str]]) -> None:
@@ -130,7 +130,7 @@ def test_damaged_or_foreign_text_is_not_a_valid_seal(
     response = app.test_client().get(f"{prefix}/{payload}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert 'id="verdict">NOT VALID' in html
+    assert 'data-verdict="INVALID"' in html
     assert "Status in the register" not in html
     assert 'id="sealed"' not in html  # nothing unsigned is shown as sealed data
 
@@ -154,7 +154,7 @@ def test_a_genuine_seal_the_register_does_not_hold_is_flagged(
         .get_data(as_text=True)
     )
     assert "register holds a different seal" in html
-    assert 'id="verdict">NOT VALID' in html and "<code>SEAL_NOT_IN_REGISTER</code>" in html
+    assert 'data-verdict="INVALID"' in html and "<code>SEAL_NOT_IN_REGISTER</code>" in html
     assert "Status in the register" not in html
 
 
@@ -193,7 +193,7 @@ def test_a_malleated_signature_is_the_same_seal(
     html = app.test_client().get(_path(qr_text(other, prefix))).get_data(as_text=True)
     assert "register holds a different seal" not in html
     assert "Status in the register" in html and ">valid<" in html
-    assert 'id="verdict">VALID' in html
+    assert 'data-verdict="VALID"' in html
 
 
 def test_overlong_payload_is_refused(site: tuple[Flask, dict[str, str]]) -> None:

@@ -32,6 +32,10 @@ GROUPS = {
     "keys": Group("root CA, document signers, CRLs", "legalize.commands.keys"),
     "trust": Group("publish the trust store", "legalize.commands.trust"),
     "issue": Group("issue documents", "legalize.commands.issue"),
+    "cases": Group(
+        "record an identity decision or why two flagged cases both stand",
+        "legalize.commands.cases",
+    ),
     "registry": Group("database schema and identity registers", "legalize.commands.registry"),
     "audit": Group("the audit log", "legalize.commands.audit"),
     "users": Group("staff users and API clients", "legalize.commands.users"),

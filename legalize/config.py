@@ -57,6 +57,9 @@ class RateLimits:
     """Failed sign-ins per user name, whatever the address (``LEGALIZE_RATE_SIGNIN_USER``)."""
     totp: str = "10/hour"
     """TOTP codes tried per user (``LEGALIZE_RATE_TOTP``)."""
+    border: str = "600/minute"
+    """Public checks per signed-in border officer (``LEGALIZE_RATE_BORDER``), counted per
+    user, not per address: a border post's officers share one address behind its NAT."""
     prefix: str = "legalize"
     """Names this deployment's counters in a Redis that several share (``LEGALIZE_RATE_PREFIX``)."""
 
@@ -80,6 +83,7 @@ RATE_VARIABLES = {
     "signin": "LEGALIZE_RATE_SIGNIN",
     "signin_user": "LEGALIZE_RATE_SIGNIN_USER",
     "totp": "LEGALIZE_RATE_TOTP",
+    "border": "LEGALIZE_RATE_BORDER",
 }
 """The limits of :class:`RateLimits` and the environment variables that set them."""
 _PREFIX = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -97,6 +101,25 @@ def _check_rate(text: str, variable: str) -> None:
         raise ConfigError(problem)
     if items[0].amount < 1:
         raise ConfigError(f"{variable} must allow at least one request, not {text!r}")
+
+
+@dataclass(frozen=True)
+class CheckWatch:
+    """How long public checks are kept and when their failures raise an alert on the risk
+    dashboard (:mod:`legalize.cases.checks_log`)."""
+
+    retention_days: int = 90
+    """Days a recorded check is kept (``LEGALIZE_CHECKS_RETENTION_DAYS``); older ones are
+    deleted by ``legalize registry expire``."""
+    document_failures: int = 5
+    """Failed checks of one document number within the window that raise an alert
+    (``LEGALIZE_ALERT_DOCUMENT_FAILURES``)."""
+    source_failures: int = 20
+    """Failed checks from one client address within the window that raise an alert
+    (``LEGALIZE_ALERT_SOURCE_FAILURES``)."""
+    window_hours: int = 24
+    """The alerts' window (``LEGALIZE_ALERT_WINDOW_HOURS``). A source is only known within
+    one UTC day (its address hash changes daily), so a source alert counts within the day."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +176,8 @@ class Config:
     it decodes an image and a core while it renders); past them a filing waits its turn."""
     rates: RateLimits = field(default_factory=RateLimits)
     """Rate limits of the public pages, the API and sign-in (``LEGALIZE_RATE_*``)."""
+    watch: CheckWatch = field(default_factory=CheckWatch)
+    """Retention of the public checks and the dashboard's alert thresholds."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -203,6 +228,32 @@ class Config:
                 env.get("LEGALIZE_SANITIZATIONS", "2"), "LEGALIZE_SANITIZATIONS", 1, 16
             ),
             rates=_rates(env),
+            watch=CheckWatch(
+                retention_days=_count(
+                    env.get("LEGALIZE_CHECKS_RETENTION_DAYS", "90"),
+                    "LEGALIZE_CHECKS_RETENTION_DAYS",
+                    1,
+                    3650,
+                ),
+                document_failures=_count(
+                    env.get("LEGALIZE_ALERT_DOCUMENT_FAILURES", "5"),
+                    "LEGALIZE_ALERT_DOCUMENT_FAILURES",
+                    1,
+                    1_000_000,
+                ),
+                source_failures=_count(
+                    env.get("LEGALIZE_ALERT_SOURCE_FAILURES", "20"),
+                    "LEGALIZE_ALERT_SOURCE_FAILURES",
+                    1,
+                    1_000_000,
+                ),
+                window_hours=_count(
+                    env.get("LEGALIZE_ALERT_WINDOW_HOURS", "24"),
+                    "LEGALIZE_ALERT_WINDOW_HOURS",
+                    1,
+                    720,
+                ),
+            ),
         )
         cfg.validate()
         return cfg

@@ -95,6 +95,9 @@ class Role(StrEnum):
     APPROVING_OFFICER = "approving_officer"
     BORDER_OFFICER = "border_officer"
     ADMINISTRATOR = "administrator"
+    RISK_ANALYST = "risk_analyst"
+    """The risk-analysis unit: sees the dashboard of public checks and their failures, and
+    nothing else (no case, no document, no user)."""
     FOREIGN_AUTHORITY = "foreign_authority"
     ISSUING_AUTHORITY = "issuing_authority"
     """The API client of an authority whose documents are legalized (a registrar, a

@@ -262,6 +262,24 @@ def test_duplicate_detected_again_at_approval(db_session: Session) -> None:
     assert s.scalars(select(DuplicateLink)).one().other_case_id == second
 
 
+def test_duplicate_detected_again_at_issuance(db_session: Session) -> None:
+    """Issuance searches under its own lock; a case it finds not linked is linked in a
+    transaction of its own (it stays) and the issuance refused before a number is taken."""
+    s = db_session
+    match_registers(s)
+    first = _prepared(s, "DE-A")
+    readmission.approve(s, BOB, first, T0)
+    second = _prepared(s, "DE-B")
+    s.execute(delete(DuplicateLink))
+    s.commit()
+    with pytest.raises(DuplicateUnresolved):
+        readmission.issue(s, ALICE, first, T0, UnsignedTestIssuer())
+    assert s.scalars(select(DuplicateLink)).one().other_case_id == second
+    assert views.get_case(s, first).state == "approved"
+    assert "document.number_taken" not in _actions(s, first)
+    assert audit.verify_chain(s).ok
+
+
 def test_a_valid_unused_ttd_is_a_duplicate_a_used_one_is_not(db_session: Session) -> None:
     s = db_session
     match_registers(s)

@@ -257,3 +257,37 @@ def test_issue_batch_is_in_the_legalize_cli(
     )
     assert status == 1
     assert "no active user 'nobody'" in capsys.readouterr().err
+
+
+def test_expire_purges_public_checks_past_the_retention(
+    db_engine: Engine,
+    session_factory: sessionmaker[Session],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from legalize.cases import checks_log
+    from legalize.cases.checks_log import CheckOutcome, Method
+    from legalize.registry.checks import PublicCheck
+
+    now = datetime.now(UTC)
+    with session_factory() as session:
+        for days in (40, 20):
+            at = now - timedelta(days=days)
+            salt = checks_log.day_salt(session, at.date())
+            outcome = CheckOutcome(Method.QR_LINK, "valid")
+            checks_log.record(session, outcome, checks_log.client_hash(salt, "192.0.2.1"), at)
+        session.commit()
+    monkeypatch.setenv("LEGALIZE_CHECKS_RETENTION_DAYS", "30")
+    assert main(["registry", "expire", "--database-url", _url(db_engine)]) == 0
+    out = capsys.readouterr().out
+    assert "1 public checks older than 30 days deleted, 2 past days' address salts deleted" in out
+    with session_factory() as session:
+        (left,) = session.scalars(select(PublicCheck.checked_at)).all()
+        assert left == now - timedelta(days=20)
+    monkeypatch.setenv("LEGALIZE_CHECKS_RETENTION_DAYS", "0")
+    assert main(["registry", "expire", "--database-url", _url(db_engine)]) == 2
+    assert "LEGALIZE_CHECKS_RETENTION_DAYS must be between 1 and 3650" in capsys.readouterr().err

@@ -124,6 +124,8 @@ CASES: list[Bad] = [
     Bad("staff.logout", "POST", "/staff/logout", 400, "csrf_token", user="alice", csrf=False),
     # case list and detail
     Bad("staff.cases", "GET", "/staff/cases?state=bogus", 400, "state", user="alice"),
+    Bad("staff.risk", "GET", "/staff/risk?days=1000", 400, "days", user="rita"),
+    Bad("staff.risk", "GET", "/staff/risk?days=-7", 400, "days", user="rita"),
     Bad("staff.cases", "GET", "/staff/cases?kind=bogus", 400, "kind", user="alice"),
     Bad("staff.cases", "GET", "/staff/cases?page=0", 400, "page", user="alice"),
     Bad("staff.cases", "GET", "/staff/cases?q=" + "x" * 101, 400, "q", user="alice"),

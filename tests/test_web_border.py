@@ -227,7 +227,7 @@ def test_refusal_shown_on_the_case_page(env: WebEnv) -> None:
     assert refused.status_code == 403
     html = refused.get_data(as_text=True)
     assert "Another officer must do this" in html and 'data-code="FOUR_EYES"' in html
-    assert "403 —" not in html and "<h1>Case #" in html
+    assert "403 —" not in html and "<h1>Readmission " in html
     refusal = re.search(r'<div class="errors refusal".*?</div>', html, re.S)
     assert refusal is not None and "#" not in refusal.group(0).replace("data-code", "")
     assert f"case {case_id}" not in refusal.group(0).lower()
@@ -240,7 +240,7 @@ def test_refusal_shown_on_the_case_page(env: WebEnv) -> None:
     stale = dave.post(f"/staff/cases/{case_id}/reject", data={"reason": "typed before lunch"})
     assert stale.status_code == 400
     text = stale.get_data(as_text=True)
-    assert "<h1>Case #" in text and "open too long" in text and "typed before lunch" in text
+    assert "<h1>Readmission " in text and "open too long" in text and "typed before lunch" in text
 
 
 def test_sex_has_no_default(env: WebEnv) -> None:

@@ -50,6 +50,7 @@ class Code(StrEnum):
     DOCUMENT_REVOKED = "DOCUMENT_REVOKED"
     DOCUMENT_USED = "DOCUMENT_USED"
     DOCUMENT_MISMATCH = "DOCUMENT_MISMATCH"
+    DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
 
     # --- the register's answer to a seal (legalize.cases.check)
     DOCUMENT_NOT_IN_REGISTER = "DOCUMENT_NOT_IN_REGISTER"
@@ -120,6 +121,7 @@ REGISTER_CODES: Final = frozenset(
         Code.DOCUMENT_NOT_IN_REGISTER,
         Code.SEAL_NOT_IN_REGISTER,
         Code.DOCUMENT_OF_ANOTHER_STATE,
+        Code.DOCUMENT_NOT_FOUND,
     }
 )
 """Codes the register and the staff pages answer (legalize.cases), not the offline verifiers;

@@ -30,7 +30,7 @@ EXAMPLES = ROOT / "examples"
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "forgesim-cache"
 CHECK_URL = "HTTPS://CHECK.LEGALIZE.EXAMPLE/V/"
 DPI = 300
-CORPUS_VERSION = "3"
+CORPUS_VERSION = "4"
 """Bump to invalidate cached corpora when what is issued here changes."""
 
 RgbImage = NDArray[np.uint8]

@@ -382,13 +382,11 @@ def retype_page(page: RgbImage, doc: Genuine, rng: random.Random) -> RgbImage:
         _text(draw, (22.0, 199.8), f["sha_2"], GENERIC, 6.5, INK)
         _text(draw, (143.0, 193.0), "9. Seal / stamp", GENERIC_BOLD, 7.0, LABEL_INK)
         _text(draw, (22.0, 208.5), "10. Signature", GENERIC_BOLD, 7.0, LABEL_INK)
-        lines = (
-            "Signed electronically: PAdES certification",
-            "signature of the document signer",
-            f"Check code: {f['check_code']}",
-        )
+        lines = ("Signed electronically: PAdES certification", "signature of the document signer")
         for i, line in enumerate(lines):
             _text(draw, (22.0, 215.0 + 5.0 * i), line, GENERIC, 8.5, INK)
+        # the check code stands out in bold, as large as the values: the forger copies that
+        _text(draw, (22.0, 226.5), f"Check code: {f['check_code']}", GENERIC_BOLD, 11.0, INK)
         for i, line in enumerate(LEG_NOTE):
             _text(draw, (22.0, 247.2 + 3.6 * i), line, GENERIC, 5.6, INK)
         qr = visible.LEG_QR

@@ -451,8 +451,10 @@ def carry_out(
     *,
     issuing_country: str = "LKA",
     issuing_post: str = readmission.DEFAULT_POST,
+    on_issued: common.OnIssued | None = None,
 ) -> None:
-    """Carry out ``step`` on one case (its own transactions; a refusal raises CaseError)."""
+    """Carry out ``step`` on one case (its own transactions; a refusal raises CaseError).
+    ``on_issued`` runs in the transaction that registers an issued document."""
     if step == "prepare":
         common.prepare(session, actor, case_id, at)
     elif step == "approve":
@@ -460,12 +462,13 @@ def carry_out(
     elif step == "issue":
         if issuer is None:
             raise ValueError("the issue step needs an issuer")
-        readmission.issue(
+        readmission.issue_quietly(
             session,
             actor,
             case_id,
             at,
             issuer,
+            on_issued,
             issuing_country=issuing_country,
             issuing_post=issuing_post,
         )
@@ -481,7 +484,8 @@ def _each(
     at: datetime,
     progress: Progress | None,
     issuer: Issuer | None = None,
-    **issue_options: str,
+    issuing_country: str = "LKA",
+    issuing_post: str = readmission.DEFAULT_POST,
 ) -> BatchReport:
     require_role(actor, STEP_ACTIONS[step])
     cases = batch_cases(session, batch_id)
@@ -497,7 +501,16 @@ def _each(
             skipped += 1
         else:
             try:
-                carry_out(session, actor, step, case_id, at, issuer, **issue_options)
+                carry_out(
+                    session,
+                    actor,
+                    step,
+                    case_id,
+                    at,
+                    issuer,
+                    issuing_country=issuing_country,
+                    issuing_post=issuing_post,
+                )
                 done.append((line, case_id))
             except CaseError as exc:
                 failed.extend(row_failures(line, exc, name, case_id))

@@ -197,7 +197,8 @@ def flag_duplicates(session: Session, actor: Actor, case_id: int, at: datetime) 
     """Look for duplicates of a readmission case again and link what is new — committed on
     its own, so the flags stay even when the step that follows is refused. The search runs
     first without the lock: it mostly finds nothing new, and a transaction that only locked
-    the case would still cost a WAL flush at its commit (one per issuance)."""
+    the case would still cost a WAL flush at its commit. (Issuance searches under its own
+    lock instead and calls this only when it found something: :func:`_take_number`.)"""
     if not isinstance(case_id, int) or isinstance(case_id, bool):
         return  # the step that follows refuses it (lock_case)
     with unit_of_work(session):
@@ -377,6 +378,15 @@ Render = Callable[[str, str], IssuedPdf]
 ended: it must hold plain values only, not rows."""
 
 
+OnIssued = Callable[[Session], None]
+"""Run inside the transaction that registers the document (a caller's own record of it,
+e.g. a job item's outcome: it commits with the document or not at all)."""
+
+
+class _NewDuplicates(Exception):
+    """Raised under the case lock when the duplicate search found a case not yet linked."""
+
+
 def issue_case(
     session: Session,
     actor: Actor,
@@ -386,25 +396,33 @@ def issue_case(
     build: Callable[[Session, Case], tuple[Render, date | None]],
 ) -> CaseView:
     """Issue an approved case: number, codes, PDF, register — see the module docstring.
-
     ``build`` reads what the document shows (under the case lock) and returns the renderer
     and the expiry date the document will carry."""
+    return case_view(session, register_issue(session, actor, case_id, at, doc_type, build))
+
+
+def register_issue(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    at: datetime,
+    doc_type: DocumentType,
+    build: Callable[[Session, Case], tuple[Render, date | None]],
+    on_issued: OnIssued | None = None,
+) -> Case:
+    """:func:`issue_case` without the view (a worker has no use for it); ``on_issued`` runs
+    in the registering transaction."""
     check_time(at)
     require_role(actor, Action.ISSUE)
-    flag_duplicates(session, actor, case_id, at)
-    # 1. Check and take a number (committed: a failure later leaves a gap, never a reuse),
-    #    with its reservation on record before anything is rendered.
-    with origin_refusals_recorded(session, actor, case_id, Action.ISSUE, at), unit_of_work(session):
-        # Not flushed to disk at commit: a database crash can only forget the reservation
-        # with its counter step (nothing used the number yet), and step 3's synchronous
-        # commit makes it durable before any document carries the number.
-        commit_without_flush(session)
-        case = lock_case(session, case_id)
-        require_state(case, Action.ISSUE)
-        require_clear(session, case, case.approved_by, at)
-        render, expires_on = build(session, case)
-        number = next_document_number(session, doc_type, at)
-        record(session, actor, numbers.TAKEN, case, at, number=number, type=doc_type.value)
+    try:
+        number, render, expires_on = _take_number(session, actor, case_id, at, doc_type, build)
+    except _NewDuplicates:
+        # Rare: link the new duplicates in their own transaction (they stay linked even when
+        # the issuance is then refused), then check again.
+        flag_duplicates(session, actor, case_id, at)
+        number, render, expires_on = _take_number(
+            session, actor, case_id, at, doc_type, build, search=False
+        )
     check_code, token = new_check_code(), new_web_token()
     # 2. Render and sign with no transaction open.
     try:
@@ -429,8 +447,18 @@ def issue_case(
         raise IssuanceFailed(f"document {number} could not be produced: {exc}") from exc
     # 3. Register document, state and audit entry together, re-checking the case under lock.
     try:
-        case = _register(
-            session, actor, case_id, at, doc_type, number, issued, check_code, token, expires_on
+        return _register(
+            session,
+            actor,
+            case_id,
+            at,
+            doc_type,
+            number,
+            issued,
+            check_code,
+            token,
+            expires_on,
+            on_issued,
         )
     except Exception as exc:
         # Lost a race (the case was issued or closed meanwhile) or the register refused it:
@@ -438,7 +466,37 @@ def issue_case(
         reason = f"{exc.code}: {exc.message}" if isinstance(exc, CaseError) else type(exc).__name__
         _abandon(session, actor, case_id, at, number, reason)
         raise
-    return case_view(session, case)
+
+
+def _take_number(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    at: datetime,
+    doc_type: DocumentType,
+    build: Callable[[Session, Case], tuple[Render, date | None]],
+    *,
+    search: bool = True,
+) -> tuple[str, Render, date | None]:
+    """1. Check and take a number (committed: a failure later leaves a gap, never a reuse),
+    with its reservation on record before anything is rendered. The duplicate search runs
+    here, under the lock, rather than in a transaction of its own first: it mostly finds
+    nothing new, and one transaction less per document is what the queue's cost is made of.
+    """
+    with origin_refusals_recorded(session, actor, case_id, Action.ISSUE, at), unit_of_work(session):
+        # Not flushed to disk at commit: a database crash can only forget the reservation
+        # with its counter step (nothing used the number yet), and step 3's synchronous
+        # commit makes it durable before any document carries the number.
+        commit_without_flush(session)
+        case = lock_case(session, case_id)
+        if search and duplicates.unlinked(session, case, at):
+            raise _NewDuplicates
+        require_state(case, Action.ISSUE)
+        require_clear(session, case, case.approved_by, at)
+        render, expires_on = build(session, case)
+        number = next_document_number(session, doc_type, at)
+        record(session, actor, numbers.TAKEN, case, at, number=number, type=doc_type.value)
+    return number, render, expires_on
 
 
 def _abandon(
@@ -465,6 +523,7 @@ def _register(
     check_code: str,
     token: str,
     expires_on: date | None,
+    on_issued: OnIssued | None,
 ) -> Case:
     with unit_of_work(session):
         case = lock_case(session, case_id)
@@ -496,4 +555,6 @@ def _register(
             number=number,
             pdf_sha256=doc.pdf_sha256,
         )
+        if on_issued is not None:
+            on_issued(session)
     return case

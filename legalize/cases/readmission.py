@@ -7,14 +7,14 @@ another officer → issued → cleared at the border (used) — or rejected, rev
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from legalize.cases import common, duplicates, gate
 from legalize.cases.errors import Duplicate, DuplicatePerson, Forbidden, InvalidInput, NotFound
@@ -156,7 +156,8 @@ def file_request(
             )
             if exists is not None:
                 raise Duplicate(
-                    f"{request.host_country} reference {request.host_reference} is case {exists}",
+                    f"a request of {request.host_country} with reference"
+                    f" {request.host_reference} is on file already",
                     field="host_reference",
                 )
             result = cross_check(request.identity, reg, wl)
@@ -428,6 +429,34 @@ def checks(session: Session, actor: Actor, case_id: int, at: datetime) -> Checks
     )
 
 
+@dataclass(frozen=True)
+class FilerSummary:
+    """What the filer of a readmission request (a host country's API client) learns of the
+    gate: no register data, no decision text, and of a duplicate only its own requests."""
+
+    outcome: str | None
+    """The cross-check outcome: match, mismatch, not_found, on_watchlist; None if never run."""
+    settled: bool
+    """No decision is needed, or an officer recorded the one that settles it."""
+    duplicate_references: tuple[str, ...]
+    """Host references of the filer's own live requests this one is flagged against, while
+    the flag blocks. A duplicate of anybody else's case is not mentioned: not even that it
+    exists (docs/casework.md)."""
+
+
+def filer_summary(session: Session, case_id: int, filer: str, at: datetime) -> FilerSummary:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"no case {case_id}", field="case_id")
+    identity = gate.status(session, case)
+    own = tuple(
+        str(d.other_host_reference)
+        for d in duplicates.views(session, case, at)
+        if d.blocking and d.other_filed_by == filer and d.other_host_reference
+    )
+    return FilerSummary(identity.outcome, identity.settled, own)
+
+
 def issue(
     session: Session,
     actor: Actor,
@@ -440,10 +469,38 @@ def issue(
     validity_days: int = TTD_VALIDITY_DAYS,
 ) -> CaseView:
     """Issue the TTD of an approved case: number, check code, signed PDF, register."""
+    build = ttd_builder(at, issuer, issuing_country, issuing_post, validity_days)
+    return common.issue_case(session, actor, case_id, at, DocumentType.TTD, build)
+
+
+def issue_quietly(
+    session: Session,
+    actor: Actor,
+    case_id: int,
+    at: datetime,
+    issuer: Issuer,
+    on_issued: common.OnIssued | None = None,
+    *,
+    issuing_country: str = "LKA",
+    issuing_post: str = DEFAULT_POST,
+) -> None:
+    """:func:`issue` for a worker: no view read back; ``on_issued`` commits with the
+    document (legalize.cases.common.register_issue)."""
+    build = ttd_builder(at, issuer, issuing_country, issuing_post, TTD_VALIDITY_DAYS)
+    common.register_issue(session, actor, case_id, at, DocumentType.TTD, build, on_issued)
+
+
+def ttd_builder(
+    at: datetime, issuer: Issuer, issuing_country: str, issuing_post: str, validity_days: int
+) -> Callable[[Session, Case], tuple[common.Render, date | None]]:
+    """What a TTD issued at ``at`` shows, read from its case under the case lock."""
 
     def build(session: Session, case: Case) -> tuple[common.Render, date | None]:
         common.require_kind(case, CaseKind.READMISSION)
-        photo = session.scalars(select(Photo).where(Photo.case_id == case.id)).one_or_none()
+        # The image with the row: it is always shown, and a deferred load is a second query.
+        photo = session.scalars(
+            select(Photo).where(Photo.case_id == case.id).options(undefer(Photo.image))
+        ).one_or_none()
         p = case.person
         expires = at.date() + timedelta(days=validity_days)
         if photo is None:  # prepare requires one; refused before a number is taken
@@ -471,7 +528,7 @@ def issue(
 
         return render, expires
 
-    return common.issue_case(session, actor, case_id, at, DocumentType.TTD, build)
+    return build
 
 
 def clear(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from legalize.commands import CommandError
-from legalize.config import Config
+from legalize.config import Config, ConfigError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -37,7 +37,9 @@ def register(reg: argparse.ArgumentParser) -> None:
         p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
         p.set_defaults(handler=run_import, kind=name.removeprefix("import-"))
     p = reg_sub.add_parser(
-        "expire", help="mark issued documents past their expiry date as expired (run daily)"
+        "expire",
+        help="mark issued documents past their expiry date as expired, and delete public "
+        "checks past LEGALIZE_CHECKS_RETENTION_DAYS and past days' address salts (run daily)",
     )
     p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
     p.set_defaults(handler=run_expire)
@@ -92,7 +94,7 @@ def run_batch_flight(args: argparse.Namespace) -> int:
 
     config = Config.from_env()
     with open_session(args.database_url, migrate=True) as session:
-        actor = _actor(session, args.username)
+        actor = staff_actor(session, args.username)
         try:
             package = flight.flight_package(
                 session,
@@ -114,7 +116,8 @@ def run_batch_flight(args: argparse.Namespace) -> int:
     return 0
 
 
-def _actor(session: Session, username: str) -> Actor:
+def staff_actor(session: Session, username: str) -> Actor:
+    """The active staff user ``username`` as the cases rules see them (``--as``)."""
     from legalize.cases.rules import Actor
     from legalize.registry.accounts import get_user
 
@@ -136,7 +139,7 @@ def run_batch(args: argparse.Namespace) -> int:
     at = datetime.now(UTC)
     config = Config.from_env()
     with open_session(args.database_url, migrate=True) as session:
-        actor = _actor(session, args.username)
+        actor = staff_actor(session, args.username)
         try:
             if getattr(args, "queue", False):
                 report = _queued_step(session, actor, args, at, config)
@@ -273,14 +276,25 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_expire(args: argparse.Namespace) -> int:
+    from legalize.cases.checks_log import purge
     from legalize.cases.common import expire_due
 
     at = datetime.now(UTC)
+    try:
+        retention = Config.from_env().watch.retention_days
+    except ConfigError as exc:
+        raise CommandError(str(exc), exit_status=2) from None
     with open_session(args.database_url, migrate=False) as session:
         numbers = expire_due(session, at)
+        purged = purge(session, at, retention)
+        session.commit()
     for number in numbers:
         print(f"expired {number}")
     print(f"{len(numbers)} documents expired")
+    print(
+        f"{purged.checks} public checks older than {retention} days deleted, "
+        f"{purged.salts} past days' address salts deleted"
+    )
     return 0
 
 

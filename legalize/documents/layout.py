@@ -238,10 +238,14 @@ LEGAL_CERTIFIED_Y = 146.0
 LEGAL_DOCUMENT_Y = 190.0
 LEGAL_NOTE_Y = 247.0
 LEGAL_SIGNATURE_SIZE = 8.5
-"""Size (pt, Noto Sans Regular) of the three lines under item 10; the third is
-``Check code: …``."""
+"""Size (pt, Noto Sans Regular) of the two lines under item 10 that say how it was signed."""
 LEGAL_SIGNATURE_PITCH = 5.0
 """Distance between those lines; the first's baseline is :data:`LEGAL_VALUE_OFFSET` below
 item 10's row."""
-LEGAL_CHECK_CODE_LINE = 2
-"""Index of the ``Check code: …`` line among them."""
+LEGAL_CHECK_CODE_SIZE = 11.0
+"""Size (pt, Noto Sans Bold) of the ``Check code: …`` line under them: as large as the
+items' values, because the holder types it into the web check and the image verifier reads
+it from phone photos (at 8.5 pt regular a slightly blurred photo left it unreadable)."""
+LEGAL_CHECK_CODE_OFFSET = 20.5
+"""Baseline of the ``Check code: …`` line below item 10's row (the larger size needs half a
+millimetre more than the line pitch gives)."""

@@ -285,17 +285,15 @@ def render_certificate(
         + "\n"
         + values.line([(digest[32:], f.en, 6.8)], 22.0 * MM, y_pt(DOCUMENT_Y + 10.0))
     )
-    signature = (
-        "Signed electronically: PAdES certification",
-        "signature of the document signer",
-        f"Check code: {data.check_code}",
-    )
+    signature = ("Signed electronically: PAdES certification", "signature of the document signer")
     sx, sy = POSITIONS["signature"]
     for i, line in enumerate(signature):
         baseline = sy + VALUE_OFFSET + i * layout.LEGAL_SIGNATURE_PITCH
         code.append(
             values.line([(line, f.en, layout.LEGAL_SIGNATURE_SIZE)], sx * MM, y_pt(baseline))
         )
+    check_line = (f"Check code: {data.check_code}", f.en_b, layout.LEGAL_CHECK_CODE_SIZE)
+    code.append(values.line([check_line], sx * MM, y_pt(sy + layout.LEGAL_CHECK_CODE_OFFSET)))
     code.append(rgb(NUMBER_INK))
     code.append(
         values.line(

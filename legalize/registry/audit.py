@@ -157,15 +157,19 @@ def append(
     if at.tzinfo is None:
         raise AuditError("audit time must be timezone-aware")
     details_text = _check_details(details or {})
-    head = lock_counter(session, HEAD_COUNTER)
+    head, head_hash = _lock_head(session)
     prev_hash = GENESIS_HASH
     if head.value:
-        prev = session.get(AuditEntry, head.value)
-        if prev is None:
-            raise AuditError(
-                f"audit chain head {head.value} is missing; run `legalize audit verify`"
-            )
-        prev_hash = prev.hash
+        if head_hash is None:
+            # The lock waited for another append: PostgreSQL re-read the head row but not
+            # the joined entry (the statement's snapshot predates it). Read it now.
+            prev = session.get(AuditEntry, head.value)
+            if prev is None:
+                raise AuditError(
+                    f"audit chain head {head.value} is missing; run `legalize audit verify`"
+                )
+            head_hash = prev.hash
+        prev_hash = head_hash
     seq = head.value + 1
     entry = AuditEntry(
         seq=seq,
@@ -184,6 +188,22 @@ def append(
     head.value = seq
     session.flush()
     return entry
+
+
+def _lock_head(session: Session) -> tuple[Counter, str | None]:
+    """The chain head counter, locked, with its entry's hash read by the same statement
+    (every issued document appends twice: a second round trip each time adds up)."""
+    stmt = (
+        select(Counter, AuditEntry.hash)
+        .outerjoin(AuditEntry, AuditEntry.seq == Counter.value)
+        .where(Counter.name == HEAD_COUNTER)
+        .with_for_update(of=Counter)
+    )
+    row = session.execute(stmt).one_or_none()
+    if row is not None:
+        return row[0], row[1]
+    head = lock_counter(session, HEAD_COUNTER)  # the first entry ever: creates the row
+    return head, None
 
 
 def verify_chain(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,19 @@ def lock_counter(session: Session, name: str) -> Counter:
 
 
 def next_value(session: Session, name: str) -> int:
-    counter = lock_counter(session, name)
+    """Advance the counter ``name`` (created at 0 if missing); its new value. The UPDATE
+    takes the row lock itself, so the common case is one statement, not a locking SELECT
+    and an UPDATE."""
+    stepped = session.execute(
+        update(Counter)
+        .where(Counter.name == name)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value)
+        .execution_options(synchronize_session="fetch")
+    ).scalar_one_or_none()
+    if stepped is not None:
+        return int(stepped)
+    counter = lock_counter(session, name)  # its first use: make the row
     counter.value += 1
     session.flush()
     return counter.value

@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "legalize.registry.identity",
     "legalize.registry.accounts",
     "legalize.registry.jobs",
+    "legalize.registry.checks",
 )
 
 

@@ -203,14 +203,27 @@ def finish(
     was taken for dead and handed over: the other worker's outcome stands)."""
     with unit_of_work(session):
         commit_without_flush(session)
-        done = session.execute(
-            update(JobItem)
-            .where(JobItem.id == item_id)
-            .where(JobItem.outcome == ItemOutcome.CLAIMED.value)
-            .where(JobItem.claimed_by == worker)
-            .values(outcome=outcome.value, failures=failures, finished_at=at)
-        )
-        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+        return record_outcome(session, item_id, worker, outcome, failures, at)
+
+
+def record_outcome(
+    session: Session,
+    item_id: int,
+    worker: str,
+    outcome: ItemOutcome,
+    failures: list[dict[str, Any]],
+    at: datetime,
+) -> bool:
+    """:func:`finish` in the caller's transaction (an issued document's: the outcome
+    commits with the register row, one commit less per document)."""
+    done = session.execute(
+        update(JobItem)
+        .where(JobItem.id == item_id)
+        .where(JobItem.outcome == ItemOutcome.CLAIMED.value)
+        .where(JobItem.claimed_by == worker)
+        .values(outcome=outcome.value, failures=failures, finished_at=at)
+    )
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def progress(session: Session, batch_id: int) -> JobProgress | None:

@@ -81,8 +81,21 @@ def run_item(rt: Runtime, item_id: int, worker: str) -> ItemOutcome | None:
         claim = jobs.claim(session, item_id, worker, rt.clock())
         if claim is None:
             return None
-        outcome, failures = _carry_out(rt, session, claim)
-        if not jobs.finish(session, item_id, worker, outcome, failures, rt.clock()):
+        recorded: list[bool] = []
+
+        def on_issued(s: Session) -> None:
+            # The outcome commits with the document it reports (no window where the
+            # document exists and its item still says claimed).
+            recorded.append(
+                jobs.record_outcome(s, item_id, worker, ItemOutcome.DONE, [], rt.clock())
+            )
+
+        outcome, failures = _carry_out(rt, session, claim, on_issued)
+        if recorded:
+            mine = recorded[0] and outcome == ItemOutcome.DONE
+        else:
+            mine = jobs.finish(session, item_id, worker, outcome, failures, rt.clock())
+        if not mine:
             log.warning("item %s was handed to another worker while this one ran it", item_id)
         return outcome
 
@@ -95,7 +108,7 @@ def recover(rt: Runtime, alive: Callable[[str], bool | None] = process_alive) ->
 
 
 def _carry_out(
-    rt: Runtime, session: Session, claim: jobs.Claim
+    rt: Runtime, session: Session, claim: jobs.Claim, on_issued: Callable[[Session], None]
 ) -> tuple[ItemOutcome, list[dict[str, Any]]]:
     at = rt.clock()
     try:
@@ -114,6 +127,7 @@ def _carry_out(
             at,
             issuer,
             issuing_country=rt.config.issuing_country,
+            on_issued=on_issued,
         )
         return ItemOutcome.DONE, []
     except CaseError as exc:

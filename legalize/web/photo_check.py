@@ -20,13 +20,14 @@ from flask import request
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import paper
+from legalize.cases.checks_log import CheckOutcome, Method
+from legalize.web.checks import limit_public_check, record_check
 from legalize.web.errors import WebError
 from legalize.web.pages import page
 from legalize.web.public import bp
-from legalize.web.security import rate_limit
 from legalize.web.staff.forms import PaperForm
 from legalize.web.staff.paper import Busy, PaperResult, _busy, _slots, _status, _upload
-from legalize.web.state import db, now, trust_store
+from legalize.web.state import db, now, public_db, trust_store
 
 
 class PhotoChecks(Protocol):
@@ -49,8 +50,7 @@ class BoundedPhotoChecks:
             raise Busy()
         try:
             found = verify_image(data, trust, at)
-            report = paper.with_register_by_seal(db(), found.report, at)
-            db().rollback()  # end the read transaction before the picture is drawn
+            report = paper.with_register_by_seal(public_db(), found.report, at)
             picture = None
             if found.page is not None:
                 try:
@@ -70,13 +70,18 @@ CHECKS: PhotoChecks = BoundedPhotoChecks()
 def check_photo() -> WerkzeugResponse:
     if request.method == "GET":
         return page("public/check_photo.html", form=PaperForm())
-    rate_limit("public")
+    limit_public_check()
     upload = _upload()
     db().rollback()
     try:
         result = upload if isinstance(upload, PaperResult) else CHECKS.check(upload, now())
     except Busy:
         return _busy()
+    if result.report is not None:
+        number = result.report.data.get("document_number") or result.report.data.get("number")
+        verdict = result.report.verdict.value.lower()
+        codes = tuple(result.report.codes)
+        record_check(CheckOutcome(Method.PHOTO, verdict, codes, number or None))
     return page(
         "public/check_photo.html",
         status=_status(result),

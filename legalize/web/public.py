@@ -23,6 +23,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from legalize.cases import check, views
+from legalize.cases.checks_log import CheckOutcome, Method
 from legalize.cases.views import DocumentView
 from legalize.documents.errors import DocumentError
 from legalize.documents.pades import signing_location
@@ -31,10 +32,10 @@ from legalize.kinds import DocumentType
 from legalize.seal.errors import SealError
 from legalize.seal.profiles import read_profile
 from legalize.seal.qrtext import strip_url
+from legalize.web.checks import limit_public_check, outcome_of_document, record_check
 from legalize.web.errors import WebError
 from legalize.web.pages import invalid_form, page
-from legalize.web.security import rate_limit
-from legalize.web.state import db, now, trust_store
+from legalize.web.state import now, public_db, trust_store
 from verifier.codes import Code
 from verifier.report import Check, Report, Status
 from verifier.seal import to_container
@@ -142,8 +143,8 @@ def public_status(
     """``with_port``: say where a used TTD was cleared — only to whoever typed the check code
     (the holder, or someone the holder showed the paper); a QR link or a scan does not."""
     legal = doc.type == DocumentType.LEGALIZATION.value
-    case = views.get_case(db(), doc.case_id) if legal else None
-    found = check.status_check(db(), doc, at or now(), with_port=with_port)
+    case = views.get_case(public_db(), doc.case_id) if legal else None
+    found = check.status_check(public_db(), doc, at or now(), with_port=with_port)
     terms = status_terms(found, doc)
     return PublicStatus(
         number=doc.number,
@@ -165,7 +166,7 @@ def public_status(
 def register_answer(doc: DocumentView) -> RegisterAnswer:
     """Everything the check by number and check code shows of ``doc``."""
     status = public_status(doc, with_port=True)
-    pdf = views.document_pdf(db(), doc.number)
+    pdf = views.document_pdf(public_db(), doc.number)
     apostille: list[tuple[str, str | date]] = []
     underlying: str | None = None
     certificate: str | None = None
@@ -196,10 +197,12 @@ def index() -> WerkzeugResponse:
     form = CheckForm()
     if request.method == "GET":
         return page("public/check.html", form=form)
-    rate_limit("public")
+    limit_public_check()
     if not form.validate_on_submit():
         return invalid_form("public/check.html", form)
-    doc = views.check_document(db(), form.number.data or "", form.check_code.data or "")
+    number = (form.number.data or "").strip()
+    doc = views.check_document(public_db(), number, form.check_code.data or "")
+    record_check(outcome_of_document(Method.NUMBER, number, doc))
     if doc is None:
         return page(
             "public/check.html",
@@ -209,7 +212,6 @@ def index() -> WerkzeugResponse:
             error_field="check_code",
         )
     answer = register_answer(doc)
-    db().rollback()  # end the read transaction
     return page("public/check.html", form=form, result=answer.status, answer=answer)
 
 
@@ -241,7 +243,7 @@ def check_pdf() -> WerkzeugResponse:
     form = PdfCheckForm()
     if request.method == "GET":
         return page("public/check_pdf.html", form=form)
-    rate_limit("public")
+    limit_public_check()
     if not form.validate_on_submit():
         return invalid_form("public/check_pdf.html", form)
     upload = form.pdf.data
@@ -258,9 +260,11 @@ def check_pdf() -> WerkzeugResponse:
     if trust is None:
         raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published")
     at = now()
-    report: Report = check.check_pdf_copy(db(), data, verify_pdf(data, trust, at), at)
-    db().rollback()  # end the read transaction
+    report: Report = check.check_pdf_copy(public_db(), data, verify_pdf(data, trust, at), at)
     copy = report.check(check.ISSUED_PDF)
+    number = copy.data.get("number") if copy is not None else None
+    verdict = report.verdict.value.lower()
+    record_check(CheckOutcome(Method.PDF, verdict, tuple(report.codes), number if number else None))
     problems = [c for c in report.checks if c.status in (Status.INVALID, Status.ERROR)]
     return page(
         "public/check_pdf.html",

@@ -25,6 +25,16 @@ PLAIN = {
 STALE = {"INVALID_STATE"}
 """A state that moved on: most often another officer acted in another tab or window."""
 
+_MOVED_ON = re.compile(r"^case \d+ is (\w+); cannot (\w+)$")
+DONE = {
+    "prepare": "prepared",
+    "approve": "approved",
+    "reject": "rejected",
+    "issue": "issued",
+    "revoke": "revoked",
+    "clear": "cleared",
+}
+
 _IDS = re.compile(r"\b(?:case|batch|document of case)\s+#?\d+\b|#\d+\b", re.IGNORECASE)
 
 
@@ -42,10 +52,24 @@ def plain_text(code: str, message: str) -> str:
     """:func:`plain` of a refusal kept as code and message (a batch step's failures)."""
     if code in PLAIN:
         return PLAIN[code]
-    text = without_ids(message)
+    moved = _MOVED_ON.match(message)
+    if moved and moved.group(2) in DONE:
+        state, action = moved.groups()
+        text = f"This case is {state} now, so it can no longer be {DONE[action]}"
+    else:
+        text = without_ids(message)
     if code in STALE:
         return (
             f"{text}. The case changed since this page was loaded (perhaps in another tab): "
             "it is shown as it is now."
         )
     return text
+
+
+def field_message(message: str, field: str, label: str) -> str:
+    """A rule's message about ``field`` in the words of the form it is shown beside:
+    ``identity.birth_date is in the future`` → ``Date of birth is in the future``."""
+    for name in (field, field.rsplit(".", 1)[-1]):
+        if name and message.startswith(name):
+            return label + message[len(name) :]
+    return without_ids(message)

@@ -19,12 +19,14 @@ from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from legalize.cases import views
+from legalize.cases.checks_log import Method
+from legalize.web.checks import limit_public_check, outcome_of_document, record_check
 from legalize.web.errors import WebError
 from legalize.web.pages import page
 from legalize.web.public import public_status
-from legalize.web.security import SCAN_CONTENT_SECURITY_POLICY, rate_limit
+from legalize.web.security import SCAN_CONTENT_SECURITY_POLICY
 from legalize.web.staff.clearance import NUMBER_MAX
-from legalize.web.state import db, trust_store
+from legalize.web.state import public_db, trust_store
 
 bp = Blueprint("scan", __name__)
 
@@ -64,16 +66,17 @@ def service_worker() -> Response:
 @bp.get("/scan/status")
 def status() -> Response:
     """The register's status of the document a scanned seal names, as JSON: the same least
-    data as the check by number and check code (``public_status``), and rate limited the same."""
-    rate_limit("public")
+    data as the check by number and check code (``public_status``), rate limited and recorded
+    in the check log the same (method ``scan``)."""
+    limit_public_check()
     number = request.args.get("number", "")
     code = request.args.get("check_code", "")
     if not 0 < len(number) <= NUMBER_MAX:
         raise WebError(422, "INVALID_INPUT", "number is missing or too long", "number")
     if not 0 < len(code) <= CODE_MAX:
         raise WebError(422, "INVALID_INPUT", "check_code is missing or too long", "check_code")
-    doc = views.check_document(db(), number, code)
-    db().rollback()  # end the read transaction
+    doc = views.check_document(public_db(), number, code)
+    record_check(outcome_of_document(Method.SCAN, number.strip(), doc))
     if doc is None:
         raise WebError(404, "NOT_FOUND", "no document with this number and check code")
     found = public_status(doc)

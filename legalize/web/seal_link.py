@@ -23,13 +23,14 @@ from flask import Flask
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import check, views
+from legalize.cases.checks_log import Method
 from legalize.kinds import DocumentType
+from legalize.web.checks import limit_public_check, outcome_of_seal, record_check
 from legalize.web.errors import WebError
 from legalize.web.pages import page
 from legalize.web.public import APOSTILLE_FIELDS, public_status
-from legalize.web.security import rate_limit
 from legalize.web.staff.clearance import seal_face
-from legalize.web.state import db, now, state, trust_store
+from legalize.web.state import now, public_db, state, trust_store
 from verifier.codes import Code
 from verifier.report import Report, Status
 
@@ -89,22 +90,24 @@ def _mrz_date(value: str) -> str:
 
 
 def seal_link(payload: str) -> WerkzeugResponse:
-    rate_limit("public")
+    limit_public_check()
     if len(payload) > PAYLOAD_MAX:
         raise WebError(400, "SEAL_UNREADABLE", "this link holds no seal", "seal")
     trust = trust_store()
     if trust is None:
         raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published")
-    session = db()
+    session = public_db()
     report = check.check_seal(
         session, payload, trust, now(), issuing_country=state().config.issuing_country
     )
     record = report.check(check.RECORD)
     result = None
+    doc = None
     if record is not None and record.status is Status.VALID:
         doc = views.find_document(session, str(record.data["number"]))
         result = public_status(doc) if doc is not None else None
-    session.rollback()  # end the read transaction
+    mismatch = record is not None and record.code == Code.SEAL_NOT_IN_REGISTER
+    record_check(outcome_of_seal(Method.QR_LINK, report, doc, mismatch))
     problems = [
         c
         for c in report.checks

@@ -18,7 +18,7 @@ from limits import RateLimitItem, parse
 from legalize.config import Config
 from legalize.web.errors import WebError
 
-LimitName = Literal["public", "api", "signin", "signin_user", "totp"]
+LimitName = Literal["public", "api", "signin", "signin_user", "totp", "border"]
 """A limit of :class:`legalize.config.RateLimits`."""
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -48,6 +48,36 @@ def db() -> Session:
     return session
 
 
+def public_db() -> Session:
+    """The public check's session: it reads the register's answer and writes the check log,
+    nothing else. On PostgreSQL its connections are autocommit with ``synchronous_commit``
+    off: a lookup is one SELECT and the log row one INSERT, with no BEGIN, COMMIT or
+    ROLLBACK round trips and no wait for the disk (a database crash may lose the last few
+    log rows, never a document). On the hot /V/ path those round trips were most of a
+    request's time. On SQLite it is the request's session (:func:`db`)."""
+    if "public_session" not in g:
+        services = state().services
+        if "public_sessions" not in services:
+            services["public_sessions"] = _public_sessions(state())
+        factory: sessionmaker[Session] | None = services["public_sessions"]
+        g.public_session = factory() if factory is not None else db()
+    session: Session = g.public_session
+    return session
+
+
+def _public_sessions(st: AppState) -> sessionmaker[Session] | None:
+    if st.engine.dialect.name != "postgresql":
+        return None
+    from legalize.registry.db import make_engine, make_session_factory
+
+    engine = make_engine(
+        st.config.database_url,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"options": "-c synchronous_commit=off"},
+    )
+    return make_session_factory(engine)
+
+
 def end_transaction() -> None:
     """Commit and end the request's open transaction, if any (the sign-in or token look-up
     opened it), before slow work such as sanitizing an upload: no transaction — and on
@@ -72,6 +102,7 @@ def trust_store() -> TrustStore | None:
 
 
 def close_db(_exc: BaseException | None = None) -> None:
-    session: Session | None = g.pop("db_session", None)
-    if session is not None:
-        session.close()
+    for name in ("public_session", "db_session"):
+        session: Session | None = g.pop(name, None)
+        if session is not None:
+            session.close()

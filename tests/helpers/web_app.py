@@ -31,6 +31,7 @@ USERS = {
     "carol": ("border_officer",),
     "root": ("administrator",),
     "dave": ("issuing_officer", "approving_officer"),
+    "rita": ("risk_analyst",),
 }
 CSRF_RE = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|'

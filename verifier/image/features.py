@@ -39,6 +39,7 @@ from verifier.codes import Code
 from verifier.report import Category, Check, Status, skipped
 
 from .page import DocumentKind, Fix, LocatedPage
+from .paper import flatten
 
 PX_PER_MM = 8.0
 """Resolution the features are compared at: the lines are 0.1 mm wide, so what a phone
@@ -208,7 +209,9 @@ def check_microtext(page: LocatedPage) -> Check:
     band = Rect(rect.x, rect.y + rect.h / 2 - 1.0, rect.w, 2.0)
     if page.fix is not Fix.MARKERS:
         band = Rect(rect.x, rect.y + rect.h / 2 - 3.0, rect.w, 6.0)
-    gray = page.region(band, PX_PER_MM).astype(np.float32)
+    # each stretch of the line against the paper beside it: a shadow across part of a 170 mm
+    # line made the lit segments look blank against one paper level for the whole band
+    gray = flatten(page.region(band, PX_PER_MM)).astype(np.float32)
     profile = cv2.GaussianBlur(gray, (0, 0), 1.0).mean(axis=1)
     contrast = float(np.percentile(profile, 90) - profile.min())
     # the strip must run the whole width, not be one dark smudge: darkest row, per 10 mm

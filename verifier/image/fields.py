@@ -315,22 +315,17 @@ def legalization_specs(fields: Mapping[str, object]) -> list[Spec]:
     code = fields.get("check_code")
     if isinstance(code, str) and code:
         x, y = layout.LEGAL_POSITIONS["signature"]
-        baseline = (
-            y
-            + layout.LEGAL_VALUE_OFFSET
-            + layout.LEGAL_CHECK_CODE_LINE * (layout.LEGAL_SIGNATURE_PITCH)
-        )
         specs.append(
             Spec(
                 key="check_code",
                 expected=(f"Check code: {_grouped(code)}",),
                 x=x,
-                baseline=baseline,
-                size_pt=layout.LEGAL_SIGNATURE_SIZE,
-                bold=False,
+                baseline=y + layout.LEGAL_CHECK_CODE_OFFSET,
+                size_pt=layout.LEGAL_CHECK_CODE_SIZE,
+                bold=True,
                 room=80.0,
-                above=2.9,
-                below=1.0,
+                above=3.8,
+                below=1.3,
                 whitelist=None,
                 kind="check_code",
             )
@@ -509,17 +504,14 @@ LINE_MIN = 0.80
 OCR_CONFIDENT = 60.0
 """Tesseract's mean word confidence from which a differing read is believed on its own."""
 MIN_CONTRAST = 100.0
-"""Paper-minus-ink grey levels below which nothing is read: printed values stand 180–215
-levels below the paper; the background guilloche alone (an erased value) 55–60."""
+"""Paper-minus-ink grey levels (of the region flattened to paper at 240,
+:func:`.paper.flatten`) below which nothing is read: printed values stand 150–215 below the
+paper on genuine captures, dim and shaded ones included; the background guilloche alone (an
+erased value) far less."""
 EXTRA_INK = 0.3
 """Ink (mm², pixels darker than half-way from paper to ink) beyond the value's end, where
 the print must be blank, that means something was added: a full stop at 10 pt is about
 0.2 mm², a small letter 0.6–1 mm²; genuine prints show 0."""
-BLURRED_MM = 0.16
-"""A photo whose measured blur (σ on the markers' edges, ``LocatedPage.blur_mm``) reaches
-this is blurred (sharp genuine phone photos 0.10–0.13 mm; defocus or shake 0.19–0.28): a
-differing OCR read no longer lowers the glyph bar (no GLYPH_CONFIRM), only a glyph failing
-on its own (GLYPH_MIN and GLYPH_DROP) counts."""
 BLUR_MM = 0.06
 """Gaussian sigma both ink maps are blurred with before comparing (print and lens blur)…"""
 BLUR_PHOTO_PX = 0.8
@@ -528,6 +520,20 @@ BLUR_PHOTO_PX = 0.8
 
 def blur_mm(page: LocatedPage) -> float:
     return max(BLUR_MM, BLUR_PHOTO_PX / max(page.px_per_mm, 1e-3))
+
+
+SHARP_MM = 0.12
+"""Marker-edge blur (σ, mm) of a sharp capture, which the thresholds above were measured on
+(sharp phone photos 0.10–0.13 mm)."""
+
+
+def excess_blur_mm(page: LocatedPage) -> float:
+    """The blur the photo has beyond a sharp capture's (σ, mm; 0 when not measured), which the
+    rendering is given too: a defocused or shaken photo (0.19–0.28 mm) lowered every genuine
+    glyph's score against a sharp rendering to 0.75–0.85, under the legible-line bar."""
+    if page.blur_mm is None:
+        return 0.0
+    return float(np.sqrt(max(0.0, page.blur_mm**2 - SHARP_MM**2)))
 
 
 @dataclass(frozen=True)
@@ -597,6 +603,7 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
             geo.margin_px,
             blur_mm(page) * geo.px_per_mm,
             vertical_margin_px=geo.vertical_margin_px,
+            photo_blur_px=excess_blur_mm(page) * geo.px_per_mm,
         )
         if best is None or comparison.score > best[0].score:
             best = (comparison, candidate, rendered)
@@ -610,7 +617,7 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
         gray.shape[0] - geo.vertical_margin_px + dy + pad,
     )
     reading = ocr.read_line(
-        np.ascontiguousarray(gray[rows]),
+        np.ascontiguousarray(ink.flat[rows]),
         lang=_lang(text),
         whitelist=spec.whitelist,
         single_char=spec.kind == "char",
@@ -674,8 +681,7 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
        median, or < GLYPH_CONFIRM and CONFIRM_DROP below the median where a confident read
        differs; a lone glyph: OCR must
        read another one) → mismatch — where OCR read something and also differs at a
-       failing glyph (two independent signals; else unreadable); on a blurred photo
-       (``blur_mm`` ≥ BLURRED_MM) the lower GLYPH_CONFIRM bar does not apply;
+       failing glyph (two independent signals; else unreadable);
     4. legible pixels that confirm every glyph, whole-value score ≥ LINE_MIN
        → OK (OCR misread a glyph the pixels confirm, e.g. T as 7);
     5. a confident OCR read (≥ OCR_CONFIDENT) at least two edits away, and pixels that do not
@@ -697,11 +703,12 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
     bad = {
         i for i, s in e.char_scores.items() if s < GLYPH_MIN and (single or s < median - GLYPH_DROP)
     }
-    blurred = e.photo_blur is not None and e.photo_blur >= BLURRED_MM
-    if e.read.confidence >= OCR_CONFIDENT and not blurred:
+    if e.read.confidence >= OCR_CONFIDENT:
         # where a confident read differs, a glyph need only fall short of GLYPH_CONFIRM and
         # CONFIRM_DROP below the median (a 6 redrawn as a 5 in the print's own font scored
-        # 0.83 among 0.98s; blur lowers all glyphs alike)
+        # 0.83 among 0.98s). This holds on blurred photos too, since the rendering carries
+        # their blur (excess_blur_mm): a 9 re-typed as 5 on a defocused photo scored 0.85
+        # among 0.99s while tesseract read the 5 at confidence 96
         confirm = min(GLYPH_CONFIRM, median - CONFIRM_DROP)
         bad |= {p for p in e.ocr_positions if e.char_scores.get(p, 1.0) < confirm}
     # OCR's differences where the pixels confirm the expected glyph are OCR's slips

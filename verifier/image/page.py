@@ -60,8 +60,8 @@ class LocatedPage:
     """Approximate resolution of the photo on the page (geometric mean over the page)."""
     blur_mm: float | None = None
     """The photo's blur (Gaussian σ, mm on the page) measured on the markers' edges, set by
-    the pipeline; None where it was not measured. The field checks ask for stronger glyph
-    evidence on a blurred photo (``fields.BLURRED_MM``)."""
+    the pipeline; None where it was not measured. The field checks blur their rendering of
+    the expected value by what this exceeds a sharp capture's (``fields.excess_blur_mm``)."""
 
     def region(
         self, rect: Rect, px_per_mm: float = CANONICAL_PX_PER_MM, *, colour: bool = False

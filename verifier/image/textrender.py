@@ -29,6 +29,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from legalize.documents import layout
 
+from .paper import flatten
+
 NOTO_DIR = Path("/usr/share/fonts/truetype/noto")
 OCRB_PATH = Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf")
 REFERENCE_PX = 200
@@ -158,19 +160,23 @@ def render(
 class InkMap:
     ink: NDArray[np.float32]
     contrast: float
-    """Paper level minus ink level, 0..255 grey."""
+    """Paper level minus ink level, 0..255 grey, after :func:`.paper.flatten` (so a ratio: ink at a
+    tenth of the paper's light is ~215 however bright the photo)."""
+    flat: NDArray[np.uint8]
+    """The region with its paper flattened (:func:`.paper.flatten`): what OCR is given."""
 
 
 def ink_map(gray: NDArray[np.uint8]) -> InkMap:
-    """Grey region → ink 0..1 between its paper level (80th percentile) and ink level (0.3th:
-    a lone letter in a long region is under 1 % of it, and the 1st percentile would be the
-    background guilloche)."""
-    values = gray.astype(np.float32)
+    """Grey region → ink 0..1 between its paper level (80th percentile of the flattened
+    region) and ink level (0.3th: a lone letter in a long region is under 1 % of it, and the
+    1st percentile would be the background guilloche)."""
+    flat = flatten(gray)
+    values = flat.astype(np.float32)
     paper = float(np.percentile(values, 80))
     ink = float(np.percentile(values, 0.3))
     contrast = paper - ink
     scaled = (paper - values) / max(contrast, 1.0)
-    return InkMap(np.clip(scaled, 0.0, 1.0).astype(np.float32), contrast)
+    return InkMap(np.clip(scaled, 0.0, 1.0).astype(np.float32), contrast, flat)
 
 
 def _blur(image: NDArray[np.float32], sigma_px: float) -> NDArray[np.float32]:
@@ -205,6 +211,7 @@ def compare(
     blur_px: float,
     *,
     vertical_margin_px: int | None = None,
+    photo_blur_px: float = 0.0,
 ) -> Comparison:
     """Best shift of the rendering within ``margin_px`` of the photo ink map, and the scores.
 
@@ -213,7 +220,10 @@ def compare(
     """
     vm = margin_px if vertical_margin_px is None else vertical_margin_px
     height, width = rendered.ink.shape
-    template = _blur(rendered.ink, blur_px)[vm : height - vm, margin_px : width - margin_px]
+    # the rendering also gets the blur the photo has and it lacks (``photo_blur_px``), so a
+    # blurred print is compared with a likewise blurred rendering, not with a sharp one
+    template_blur = float(np.hypot(blur_px, photo_blur_px))
+    template = _blur(rendered.ink, template_blur)[vm : height - vm, margin_px : width - margin_px]
     image = _blur(photo, blur_px)
     if template.size == 0 or float(template.std()) < 1e-3:
         return Comparison(0.0, tuple(0.0 for _ in rendered.boxes), (0, 0))

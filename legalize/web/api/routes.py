@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, jsonify, request, url_for
 
 from legalize.cases import batch, check, legalization, readmission, views
+from legalize.cases.checks_log import Method
 from legalize.cases.errors import NotFound
 from legalize.cases.views import CaseView, DocumentView
 from legalize.kinds import CaseKind, CaseState
@@ -17,6 +18,7 @@ from legalize.web.api import bp
 from legalize.web.api.schemas import API
 from legalize.web.api.spec import Operation, Param, query_params, validate
 from legalize.web.auth import api_client, client_actor, scope_required
+from legalize.web.checks import outcome_of_document, record_check
 from legalize.web.errors import WebError
 from legalize.web.state import db, end_transaction, now, state, trust_store
 from verifier.messages import localize
@@ -64,7 +66,9 @@ def document_json(doc: DocumentView) -> dict[str, Any]:
     }
 
 
-def case_json(view: CaseView) -> dict[str, Any]:
+def case_json(view: CaseView, gate: readmission.FilerSummary | None = None) -> dict[str, Any]:
+    """The case as the API shows it; ``gate`` (readmission) adds what the filer may learn of
+    the identity gate and the duplicate flags."""
     p = view.person
     return {
         "id": view.id,
@@ -87,8 +91,20 @@ def case_json(view: CaseView) -> dict[str, Any]:
         "crosscheck": view.crosscheck.get("outcome") if view.crosscheck else None,
         "reason": view.reason,
         "batch_id": view.batch_id,
+        "identity_check": (
+            {"outcome": gate.outcome, "settled": gate.settled} if gate is not None else None
+        ),
+        "duplicate_of": list(gate.duplicate_references) if gate is not None else [],
         "document": document_json(view.document) if view.document else None,
     }
+
+
+def client_case_json(client: ApiClient, view: CaseView) -> dict[str, Any]:
+    """:func:`case_json` with the gate as ``client`` may see it (a readmission case)."""
+    if view.kind != CaseKind.READMISSION.value:
+        return case_json(view)
+    summary = readmission.filer_summary(db(), view.id, f"api:{client.name}", now())
+    return case_json(view, summary)
 
 
 def visible_case(client: ApiClient, case_id: int) -> CaseView:
@@ -107,8 +123,8 @@ def visible_case(client: ApiClient, case_id: int) -> CaseView:
     raise WebError(404, "NOT_FOUND", f"no case {case_id}", "case_id")
 
 
-def created(view: CaseView) -> Response:
-    response = jsonify(case_json(view))
+def created(client: ApiClient, view: CaseView) -> Response:
+    response = jsonify(client_case_json(client, view))
     response.status_code = 201
     response.headers["Location"] = url_for("api.get_case", case_id=view.id)
     return response
@@ -141,7 +157,7 @@ def create_readmission() -> Response:
     req = readmission.parse_request(body, at)
     # The same person again from this client: 409 DUPLICATE_PERSON naming its request.
     view = readmission.file_request(db(), client_actor(client), req, at, refuse_own_duplicate=True)
-    return created(view)
+    return created(client, view)
 
 
 @API.route(
@@ -207,7 +223,7 @@ def create_legalization() -> Response:
     at = now()
     end_transaction()  # sanitizing the upload may take seconds: hold no transaction
     req = legalization.parse_request(body, None, at)
-    return created(legalization.file_application(db(), client_actor(client), req, at))
+    return created(client, legalization.file_application(db(), client_actor(client), req, at))
 
 
 # --- cases -------------------------------------------------------------------------------
@@ -279,7 +295,7 @@ def list_cases() -> Response:
     nxt: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
     return jsonify(
         {
-            "items": [case_json(v) for v in result.items],
+            "items": [client_case_json(client, v) for v in result.items],
             "total": result.total,
             "page": page,
             "per_page": per_page,
@@ -300,7 +316,8 @@ def list_cases() -> Response:
     ),
 )
 def get_case(case_id: int) -> Response:
-    return jsonify(case_json(visible_case(api_client(), case_id)))
+    client = api_client()
+    return jsonify(client_case_json(client, visible_case(client, case_id)))
 
 
 @API.route(
@@ -355,6 +372,7 @@ def document_status(number: str) -> Response:
     if len(number) > 20:
         raise WebError(422, "INVALID_INPUT", "number is too long", "number")
     doc = views.check_document(db(), number, args["check_code"])
+    record_check(outcome_of_document(Method.API, number, doc))
     if doc is None:
         raise WebError(
             404, "NOT_FOUND", "no document with this number and check code", "check_code"

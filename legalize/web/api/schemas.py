@@ -129,6 +129,29 @@ API.schema(
             "crosscheck": {"type": ["string", "null"], "description": "cross-check outcome"},
             "reason": {"type": ["string", "null"]},
             "batch_id": {"type": ["integer", "null"]},
+            "identity_check": {
+                "type": ["object", "null"],
+                "description": "readmission: the identity gate. A result other than match"
+                " holds the case before approval until an officer records which evidence"
+                " settled it (null for a legalization)",
+                "properties": {
+                    "outcome": {
+                        "type": ["string", "null"],
+                        "enum": ["match", "mismatch", "not_found", "on_watchlist", None],
+                    },
+                    "settled": {
+                        "type": "boolean",
+                        "description": "no decision is needed, or an officer recorded it",
+                    },
+                },
+            },
+            "duplicate_of": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "host references of your own open requests (or valid TTDs)"
+                " for the same person that hold this case until an officer settles it;"
+                " another filer's cases are never named",
+            },
             "document": {"oneOf": [{"$ref": "#/components/schemas/Document"}, {"type": "null"}]},
         },
     },

@@ -14,6 +14,7 @@ from legalize.web.staff import (  # noqa: E402, F401
     intake,
     login,
     paper,
+    risk,
     signatories,
     users,
     work,

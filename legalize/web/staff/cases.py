@@ -288,8 +288,8 @@ def stale_form(exc: CSRFError) -> Response:
             return _case_page(
                 case_id,
                 400,
-                refusal="This page had been open too long, so nothing was done (CSRF token "
-                "expired). It is shown again as it is now: check it and try once more.",
+                refusal="This page had been open too long, so nothing was done. It is shown"
+                " again as it is now: check it and try once more.",
                 refusal_code="CSRF_FAILED",
                 **_kept_forms(),
             )

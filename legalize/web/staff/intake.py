@@ -8,10 +8,10 @@ from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import legalization, readmission
-from legalize.cases.errors import InvalidInput
+from legalize.cases.errors import CaseError
 from legalize.kinds import Role
 from legalize.web.auth import current_user, roles_required, user_actor
-from legalize.web.pages import invalid_form, page
+from legalize.web.pages import attach_refusals, invalid_form, page, refused_form
 from legalize.web.staff import bp
 from legalize.web.staff.forms import LegalizationForm, ReadmissionForm
 from legalize.web.state import db, end_transaction, now
@@ -27,14 +27,8 @@ def readmission_new() -> WerkzeugResponse:
     return page("staff/readmission_new.html", form=ReadmissionForm())
 
 
-@bp.post("/readmissions/new")
-@roles_required(Role.ISSUING_OFFICER)
-def readmission_create() -> WerkzeugResponse:
-    form = ReadmissionForm()
-    if not form.validate_on_submit():
-        return invalid_form("staff/readmission_new.html", form)
-    at = now()
-    data = {
+def _readmission_data(form: ReadmissionForm) -> dict[str, Any]:
+    return {
         "host_country": form.host_country.data,
         "host_reference": form.host_reference.data,
         "port_of_entry": form.port_of_entry.data,
@@ -50,9 +44,29 @@ def readmission_create() -> WerkzeugResponse:
             "passport_number": form.passport_number.data or None,
         },
     }
-    request = readmission.parse_request(data, at)
-    view = readmission.file_request(db(), user_actor(current_user()), request, at)
-    flash(f"readmission request filed as case #{view.id}")
+
+
+@bp.post("/readmissions/new")
+@roles_required(Role.ISSUING_OFFICER)
+def readmission_create() -> WerkzeugResponse:
+    form = ReadmissionForm()
+    at = now()
+    if not form.validate_on_submit():
+        named: dict[str, str] = {}
+        if "csrf_token" not in form.errors:
+            # The rules' refusals of the other fields too, so every error shows at once.
+            try:
+                readmission.parse_request(_readmission_data(form), at)
+            except CaseError as exc:
+                named, _ = attach_refusals(form, exc, only_clean=True)
+        return invalid_form("staff/readmission_new.html", form, field_names=named)
+    try:
+        request = readmission.parse_request(_readmission_data(form), at)
+        view = readmission.file_request(db(), user_actor(current_user()), request, at)
+    except CaseError as exc:
+        db().rollback()
+        return refused_form("staff/readmission_new.html", form, exc)
+    flash(f"Readmission request {view.host_country} {view.host_reference} filed.")
     return redirect(url_for("staff.case_detail", case_id=view.id))
 
 
@@ -62,14 +76,8 @@ def legalization_new() -> WerkzeugResponse:
     return page("staff/legalization_new.html", form=LegalizationForm())
 
 
-@bp.post("/legalizations/new")
-@roles_required(Role.ISSUING_OFFICER)
-def legalization_create() -> WerkzeugResponse:
-    form = LegalizationForm()
-    if not form.validate_on_submit():
-        return invalid_form("staff/legalization_new.html", form)
-    at = now()
-    data = {
+def _legalization_data(form: LegalizationForm) -> dict[str, Any]:
+    return {
         "applicant": {
             "surname": form.surname.data,
             "given_names": form.given_names.data,
@@ -83,31 +91,39 @@ def legalization_create() -> WerkzeugResponse:
         "signer_capacity": form.signer_capacity.data,
         "signer_authority": form.signer_authority.data,
     }
+
+
+@bp.post("/legalizations/new")
+@roles_required(Role.ISSUING_OFFICER)
+def legalization_create() -> WerkzeugResponse:
+    form = LegalizationForm()
+    at = now()
+    data = _legalization_data(form)
+    if not form.validate_on_submit():
+        named: dict[str, str] = {}
+        if "csrf_token" not in form.errors:
+            # The rules' refusals of the other fields too, so every error shows at once;
+            # the document is checked (and sanitized) only once the form is complete.
+            try:
+                legalization.parse_request(data, None, at)
+            except CaseError as exc:
+                named, _ = attach_refusals(
+                    form, exc, FORM_FIELDS, only_clean=True, skip=("underlying",)
+                )
+        return invalid_form("staff/legalization_new.html", form, field_names=named)
     content = form.document.data.read() if form.document.data else None
     end_transaction()  # sanitizing the upload may take seconds: hold no transaction
     try:
         request = legalization.parse_request(data, content, at)
-    except InvalidInput as exc:
-        return _refused_legalization(form, exc)
-    view = legalization.file_application(db(), user_actor(current_user()), request, at)
-    flash(f"legalization application filed as case #{view.id}")
+        view = legalization.file_application(db(), user_actor(current_user()), request, at)
+    except CaseError as exc:
+        db().rollback()
+        return refused_form("staff/legalization_new.html", form, exc, FORM_FIELDS)
+    p = view.person
+    flash(f"Legalization application of {p.surname}, {p.given_names} filed.")
     return redirect(url_for("staff.case_detail", case_id=view.id))
 
 
 FORM_FIELDS = {"underlying": "document"}
 """The form's name for a field the rules name otherwise (the rest differ by the
 ``applicant.`` prefix only)."""
-
-
-def _refused_legalization(form: LegalizationForm, exc: InvalidInput) -> WerkzeugResponse:
-    """The form again, what was typed kept, each refusal beside its field in plain words (a
-    truncated PDF, a file that is no PDF, JPEG or PNG) — never a full-page error."""
-    named: dict[str, str] = {}
-    for error in exc.errors:
-        name = FORM_FIELDS.get(error.field, error.field.removeprefix("applicant."))
-        target = getattr(form, name, None)
-        if target is None:
-            raise exc
-        target.errors = [*target.errors, error.message]
-        named[name] = error.field
-    return invalid_form("staff/legalization_new.html", form, field_names=named)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import border, queues
+from legalize.cases import border, holds, queues
+from legalize.cases.queues import Queue
 from legalize.kinds import Role
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.pages import page
@@ -40,9 +42,12 @@ def work_counts() -> list[tuple[str, int, str]]:
 
 
 @bp.get("/")
-@roles_required(*ALL)
+@roles_required(*ALL, Role.RISK_ANALYST)
 def work() -> WerkzeugResponse:
     user = current_user()
+    if not any(user.has_role(r) for r in ALL):
+        # The risk analyst's only page: where sign-in lands them.
+        return redirect(url_for("staff.risk"))
     me = user_actor(user).id
     context: dict[str, Any] = {}
     if user.has_role(Role.APPROVING_OFFICER):
@@ -53,5 +58,13 @@ def work() -> WerkzeugResponse:
         context["mine"] = queues.prepared_by(db(), me)
     if user.has_role(Role.BORDER_OFFICER):
         context["arrivals"] = border.arrivals(db(), now().date())
+    context["holds"] = _holds(context.get("awaiting"), context.get("ready"))
     db().rollback()
     return page("staff/work.html", **context)
+
+
+def _holds(*shown: Queue | None) -> dict[int, tuple[str, ...]]:
+    """Case id → what holds it back (legalize.cases.holds, as on a batch's page), so the
+    queue says it before the case is opened."""
+    ids = [c.id for queue in shown if queue is not None for c in queue.items]
+    return holds.holds(db(), ids, now()) if ids else {}

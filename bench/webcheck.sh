@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Throughput and latency of the web check as production serves it (issue 11): gunicorn on
+# PostgreSQL with Redis counting the rate limits, driven by wrk on 127.0.0.1.
+#
+#   bash bench/webcheck.sh          (SECONDS_PER_ROUTE=10 CONNECTIONS=16 WORKERS=2 by default)
+#
+# Needs: wrk (Debian package `wrk`, a bench tool, not a test requirement), PostgreSQL at
+# PGURL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres; a temporary database
+# is created and dropped) and Redis at REDIS_URL (default redis://127.0.0.1:6379/0, keys
+# under a temporary prefix). It makes the dev PKI and the demo register (real sealed and
+# signed documents) in a temporary folder, then drives for a bounded time each:
+#   POST /                         the number-and-code check (CSRF token and session cookie)
+#   GET  /V/<seal>                 the QR link: seal verified offline + register status
+#   GET  /api/documents/N/status   the status API with a bearer token
+# and prints requests per second and the p50/p99 latency of each, with the load average
+# before and after (other work on the machine takes cores from both gunicorn and wrk).
+# Goal on a 2-core machine: /V/ >= 1,000 requests/s with p99 <= 50 ms.
+# The rate limits are set far above what wrk can send, so every request still counts its
+# limit in Redis (that cost is part of the figure) but none is refused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${VENV:-.venv}/bin"
+SECONDS_PER_ROUTE="${SECONDS_PER_ROUTE:-10}"
+CONNECTIONS="${CONNECTIONS:-16}"
+WORKERS="${WORKERS:-2}"
+THREADS="${THREADS:-4}"
+PGURL="${PGURL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+
+work="$(mktemp -d)"
+dbname="legalize_bench_$$"
+port=$((20000 + $$ % 20000))
+gunicorn_pid=""
+cleanup() {
+  [ -n "$gunicorn_pid" ] && kill "$gunicorn_pid" 2>/dev/null && wait "$gunicorn_pid" 2>/dev/null
+  "$BIN/python" - "$PGURL" "$dbname" <<'PY' || true
+import sys
+from sqlalchemy import create_engine, text
+engine = create_engine(sys.argv[1], isolation_level="AUTOCOMMIT")
+with engine.connect() as conn:
+    conn.execute(text(f'DROP DATABASE IF EXISTS "{sys.argv[2]}" WITH (FORCE)'))
+PY
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+export LEGALIZE_KEYS_DIR="$work/keys" LEGALIZE_INSTANCE_DIR="$work"
+export DATABASE_URL="${PGURL%/*}/$dbname"
+export LEGALIZE_RATE_PUBLIC="100000000/minute" LEGALIZE_RATE_API="100000000/minute"
+export LEGALIZE_RATE_PREFIX="bench-$$"
+unset LEGALIZE_ENV LEGALIZE_TSA_URL LEGALIZE_PKCS11_MODULE LEGALIZE_KEY_PASSPHRASE
+
+"$BIN/python" -m compileall -q legalize verifier
+"$BIN/legalize" keys init-dev >/dev/null
+# The register: a temporary database, migrated, with the demo documents and a status client.
+"$BIN/python" - "$PGURL" "$dbname" "$work" <<'PY'
+import json, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from sqlalchemy import create_engine, text
+from legalize.cases import views
+from legalize.cases.demo import seed_demo
+from legalize.cases.issuer import bind_issuer
+from legalize.config import Config
+from legalize.registry import accounts
+from legalize.registry.db import make_engine, make_session_factory, upgrade
+
+server, name, work = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+with create_engine(server, isolation_level="AUTOCOMMIT").connect() as conn:
+    conn.execute(text(f'CREATE DATABASE "{name}"'))
+config = Config.from_env()
+engine = make_engine(config.database_url)
+upgrade(engine)
+now = datetime.now(UTC)
+with make_session_factory(engine)() as session:
+    seed_demo(session, now, bind_issuer(config))
+    doc = next(
+        c.document for c in views.list_cases(session, limit=100).items
+        if c.kind == "readmission" and c.document is not None and c.document.status == "issued"
+    )
+    _, token = accounts.create_api_client(session, "bench", "DEU", ["status:read"], now)
+    session.commit()
+    path = "/" + doc.seal_text.split("://", 1)[1].split("/", 1)[1]
+    (work / "target.json").write_text(json.dumps(
+        {"number": doc.number, "check_code": doc.check_code, "seal_path": path, "token": token}
+    ))
+engine.dispose()
+PY
+field() { "$BIN/python" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/target.json" "$1"; }
+number="$(field number)"; check_code="$(field check_code)"; seal_path="$(field seal_path)"
+token="$(field token)"
+
+"$BIN/gunicorn" --bind "127.0.0.1:$port" --workers "$WORKERS" --worker-class gthread \
+  --threads "$THREADS" --log-level warning --preload 'legalize.web:create_app()' &
+gunicorn_pid=$!
+base="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do curl -fs -o /dev/null "$base/" && break; sleep 0.2; done
+
+# The form's CSRF token and the session cookie it belongs to, for wrk's POSTs.
+page="$(curl -fs -c "$work/cookies" "$base/")"
+csrf="$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" type="hidden" value="\([^"]*\)".*/\1/p' | head -1)"
+cookie="$(awk '$6 == "legalize_session" {print $6 "=" $7}' "$work/cookies")"
+cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "$cookie"
+wrk.body = "csrf_token=$csrf&number=$number&check_code=$check_code"
+LUA
+# Each route must answer as a checker sees it before it is timed.
+curl -fs -o /dev/null -b "$work/cookies" --data "csrf_token=$csrf&number=$number&check_code=$check_code" "$base/"
+curl -fs "$base$seal_path" | grep -q "The seal is genuine"
+curl -fs -H "Authorization: Bearer $token" "$base/api/documents/$number/status?check_code=$check_code" >/dev/null
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   cores: $(nproc)"
+echo "gunicorn: $WORKERS workers x $THREADS threads; wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_PER_ROUTE}s per route"
+printf '%-28s %10s %10s %10s %8s %12s\n' route "req/s" "p50 ms" "p99 ms" non-2xx "cpu ms/req"
+# CPU seconds (user + system) of the gunicorn workers so far: the CPU a request costs is
+# the figure a loaded machine does not distort (the wall-clock ones above depend on the load).
+worker_cpu() {
+  local total=0 pid
+  for pid in $(pgrep -P "$gunicorn_pid"); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+run() {
+  local label="$1"; shift
+  local out before after
+  before="$(worker_cpu)"
+  out="$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_ROUTE}s" --latency "$@")"
+  after="$(worker_cpu)"
+  printf '%s\n' "$out" | CPU_TICKS=$((after - before)) TICK_HZ="$(getconf CLK_TCK)" "$BIN/python" -c '
+import os, re, sys
+text, label = sys.stdin.read(), sys.argv[1]
+def ms(value):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+p50 = ms(re.search(r"^\s+50%\s+(\S+)", text, re.M).group(1))
+p99 = ms(re.search(r"^\s+99%\s+(\S+)", text, re.M).group(1))
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+count = int(re.search(r"(\d+) requests in", text).group(1))
+cpu = int(os.environ["CPU_TICKS"]) / int(os.environ["TICK_HZ"]) * 1000 / max(count, 1)
+print(f"{label:<28} {rps:>10.0f} {p50:>10.1f} {p99:>10.1f} {bad.group(1) if bad else 0:>8} {cpu:>12.2f}")
+' "$label"
+}
+run "POST / (number + code)" -s "$work/post.lua" "$base/"
+run "GET /V/<seal>" "$base$seal_path"
+run "GET /api/.../status" -H "Authorization: Bearer $token" \
+  "$base/api/documents/$number/status?check_code=$check_code"
+echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"

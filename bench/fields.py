@@ -24,9 +24,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-import fields_forgery as ff  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from legalize.documents.issue import issue_legalization, issue_ttd  # noqa: E402
@@ -37,6 +35,7 @@ from legalize.pki.devkeys import init_dev  # noqa: E402
 from legalize.seal.checkcode import new_check_code  # noqa: E402
 from legalize.seal.profiles import decode, read_profile  # noqa: E402
 from legalize.seal.qrtext import parse_qr_text  # noqa: E402
+from tests.helpers import fields_forgery as ff  # noqa: E402
 from verifier.image import fields  # noqa: E402
 from verifier.image.page import DocumentKind, LocatedPage  # noqa: E402
 

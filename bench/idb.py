@@ -31,15 +31,14 @@ import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from vectors.build import AT, CHECK_URL, build_pki, sample_ttd  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 from bench.forgesim import capture  # noqa: E402
 from legalize.documents import layout, qr  # noqa: E402
 from legalize.imaging.photo import face_image_jp2, photo_for_print  # noqa: E402
 from legalize.seal.profiles import TtdSeal, seal_ttd, seal_ttd_idb  # noqa: E402
 from legalize.seal.qrtext import qr_text  # noqa: E402
+from tests.vectors.build import AT, CHECK_URL, build_pki, sample_ttd  # noqa: E402
 from verifier.image.barcode import find_qr  # noqa: E402
 
 DPI = 300

@@ -34,7 +34,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # the test helpers that file an approved batch
 
 from bench import issue as bare  # noqa: E402
 
@@ -52,9 +51,8 @@ def _databases() -> tuple[str, str]:
 
 def _seed(url: str, flight: int, warm: int, at: datetime) -> tuple[int, int]:
     """Two batches of approved cases (warm-up, flight) in the database ``url``."""
-    from tasks_support import approved_batch
-
     from legalize.registry.db import make_engine, make_session_factory, upgrade
+    from tests.helpers.tasks_support import approved_batch
 
     engine = make_engine(url)
     upgrade(engine)
@@ -95,11 +93,10 @@ def _run_job(url: str, config: object, batch_id: int, at: datetime) -> float:
 
 def queue_rate(server: str, redis_url: str, keys: Path, processes: int, flight: int) -> float:
     """Documents per second issued by ``processes`` workers through the queue."""
-    from db import create_postgres_database, drop_postgres_database
-
     from legalize.config import Config
     from legalize.pki.devkeys import DEV_PASSPHRASE
     from legalize.tasks.queue import make_huey
+    from tests.helpers.db import create_postgres_database, drop_postgres_database
 
     url, name = create_postgres_database(server)
     queue_name = f"bench-{uuid.uuid4().hex[:8]}"
@@ -140,14 +137,13 @@ def split(server: str, keys: Path, documents: int) -> tuple[float, float]:
     a document's time is the register's (and the claim's), measured in the same minute."""
     from dataclasses import replace
 
-    from db import create_postgres_database, drop_postgres_database
-
     from legalize.cases.rules import Actor
     from legalize.config import Config
     from legalize.kinds import Role
     from legalize.pki.devkeys import DEV_PASSPHRASE
     from legalize.tasks import jobs, steps
     from legalize.tasks.queue import runtime_from_config
+    from tests.helpers.db import create_postgres_database, drop_postgres_database
 
     url, name = create_postgres_database(server)
     try:

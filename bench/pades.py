@@ -19,16 +19,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from pdf_attacks import make_pki, simple_pdf  # noqa: E402
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: E402
 from pyhanko.sign import fields  # noqa: E402
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner  # noqa: E402
 
 from legalize.documents.pades import _CmsSigner, sign_pdf  # noqa: E402
 from legalize.pki.trust import TrustStore  # noqa: E402
+from tests.helpers.pdf_attacks import make_pki, simple_pdf  # noqa: E402
 from verifier.pdf import verify_pdf  # noqa: E402
 
 AT = datetime(2026, 1, 15, 12, tzinfo=UTC)
@@ -57,7 +56,8 @@ def local_timestamper(issuer, issuer_key):  # type: ignore[no-untyped-def]
     from asn1crypto import x509 as asn1_x509
     from cryptography.hazmat.primitives import serialization
     from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
-    from tsa import make_tsa_certificate
+
+    from tests.helpers.tsa import make_tsa_certificate
 
     cert, key = make_tsa_certificate(issuer, issuer_key, AT)
     der = serialization.Encoding.DER

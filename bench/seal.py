@@ -31,9 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from vectors.build import AT, VALID_AT, build_pki, sample_ttd  # noqa: E402
+sys.path.insert(0, str(ROOT))
 
 from legalize.pki import ecdsa  # noqa: E402
 from legalize.pki.curves import CURVE_NAMES  # noqa: E402
@@ -41,6 +39,7 @@ from legalize.pki.signer import Signer  # noqa: E402
 from legalize.pki.trust import TrustStore  # noqa: E402
 from legalize.seal import idb, vds  # noqa: E402
 from legalize.seal.profiles import TtdSeal, seal_ttd, seal_ttd_idb  # noqa: E402
+from tests.vectors.build import AT, VALID_AT, build_pki, sample_ttd  # noqa: E402
 from verifier.seal import verify_seal  # noqa: E402
 
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from legalize.cli import main
 from legalize.registry import audit
+from tests.helpers.cli import Runner
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -123,20 +123,21 @@ def test_naive_time_refused(db_session: Session) -> None:
 
 
 def test_cli_verify(
-    db_engine: Engine, session_factory: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+    db_engine: Engine, session_factory: sessionmaker[Session], runner: Runner
 ) -> None:
     url = db_engine.url.render_as_string(hide_password=False)
     with session_factory() as session:
         _fill(session, 3)
-    assert main(["audit", "verify", "--database-url", url]) == 0
-    assert "3 entries" in capsys.readouterr().out
+    result = runner("audit", "verify", "--database-url", url)
+    assert result.status == 0 and "3 entries" in result.out
     with session_factory() as session:
         session.execute(text("UPDATE audit_log SET action = 'case.approved' WHERE seq = 2"))
         session.commit()
-    assert main(["audit", "verify", "--database-url", url]) == 1
-    assert "entry 2" in capsys.readouterr().out
-    assert main(["audit", "verify", "--database-url", url, "--json"]) == 1
-    out = json.loads(capsys.readouterr().out)
+    result = runner("audit", "verify", "--database-url", url)
+    assert result.status == 1 and "entry 2" in result.out
+    result = runner("audit", "verify", "--database-url", url, "--json")
+    assert result.status == 1
+    out = json.loads(result.out)
     assert out["first_broken_seq"] == 2 and out["ok"] is False
 
 
@@ -215,21 +216,22 @@ def test_bad_anchor_refused(text_: str) -> None:
 
 
 def test_cli_anchor(
-    db_engine: Engine, session_factory: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+    db_engine: Engine, session_factory: sessionmaker[Session], runner: Runner
 ) -> None:
     url = db_engine.url.render_as_string(hide_password=False)
     with session_factory() as session:
         _fill(session, 2)
-    assert main(["audit", "verify", "--database-url", url, "--json"]) == 0
-    anchor = json.loads(capsys.readouterr().out)["anchor"]
-    assert main(["audit", "verify", "--database-url", url, "--anchor", anchor]) == 0
+    result = runner("audit", "verify", "--database-url", url, "--json")
+    assert result.status == 0
+    anchor = json.loads(result.out)["anchor"]
+    assert runner("audit", "verify", "--database-url", url, "--anchor", anchor).status == 0
     wrong = anchor[:-1] + ("0" if anchor[-1] != "0" else "1")
-    assert main(["audit", "verify", "--database-url", url, "--anchor", wrong]) == 1
-    assert main(["audit", "verify", "--database-url", url, "--anchor", "nonsense"]) == 2
+    assert runner("audit", "verify", "--database-url", url, "--anchor", wrong).status == 1
+    assert runner("audit", "verify", "--database-url", url, "--anchor", "nonsense").status == 2
 
 
-def test_cli_verify_without_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_verify_without_schema(tmp_path: Path, runner: Runner) -> None:
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    assert main(["audit", "verify", "--database-url", url]) == 2
-    assert "cannot read the audit log" in capsys.readouterr().err
-    assert main(["audit", "verify", "--database-url", "mysql://x@y/z"]) == 2
+    result = runner("audit", "verify", "--database-url", url)
+    assert result.status == 2 and "cannot read the audit log" in result.err
+    assert runner("audit", "verify", "--database-url", "mysql://x@y/z").status == 2

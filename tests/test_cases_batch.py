@@ -6,15 +6,15 @@ import base64
 import json
 
 import pytest
-from cases_support import ALICE, BOB, HOST, T0, match_registers, plain_photo
 from sqlalchemy.orm import Session
 
 from legalize.cases import batch, readmission, views
 from legalize.cases.errors import Duplicate, Forbidden, InvalidInput
-from legalize.cases.issuer import UnsignedTestIssuer
 from legalize.cases.rules import Actor
 from legalize.kinds import Role
 from legalize.registry import audit
+from tests.helpers.cases_support import ALICE, BOB, HOST, T0, match_registers, plain_photo
+from tests.helpers.issuer import UnsignedTestIssuer
 
 
 def _csv(photo: bytes) -> bytes:

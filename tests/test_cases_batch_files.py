@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 import support
-from cases_support import ALICE, BOB, CAROL, HOST, T0, distinct_people
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from legalize.cases import batch, batch_files, flight, readmission, views
 from legalize.cases.batch_files import PhotoArchive, Upload, read_upload, template_csv
 from legalize.cases.errors import Forbidden, InvalidInput, InvalidTransition
-from legalize.cases.issuer import UnsignedTestIssuer
 from legalize.registry import audit
 from legalize.registry.audit import AuditEntry
 from legalize.registry.models import Case, Photo
+from tests.helpers.cases_support import ALICE, BOB, CAROL, HOST, T0, distinct_people
+from tests.helpers.issuer import UnsignedTestIssuer
 
 PORTRAIT = (Path(__file__).parent / "data" / "portraits" / "ok.jpg").read_bytes()
 
@@ -309,9 +309,8 @@ def _pdf_text(pdf: bytes) -> str:
 
 
 def test_holds_name_what_stops_each_open_case(db_session: Session) -> None:
-    from cases_support import plain_photo
-
     from legalize.cases import holds
+    from tests.helpers.cases_support import plain_photo
 
     people = distinct_people(db_session, 3)
     stranger = {**people[2], "nic_number": "", "surname": "Nobody", "passport_number": ""}

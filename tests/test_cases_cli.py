@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cases_support import ALICE, HOST, SLTD_CSV, T0, match_registers, plain_photo, request_body
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +14,15 @@ from legalize.cli import main
 from legalize.registry import audit
 from legalize.registry.accounts import create_user
 from legalize.registry.identity import import_sltd
+from tests.helpers.cases_support import (
+    ALICE,
+    HOST,
+    SLTD_CSV,
+    T0,
+    match_registers,
+    plain_photo,
+    request_body,
+)
 
 WATCHLISTED = {
     "surname": "Silva",
@@ -48,8 +56,11 @@ def _file(session: Session, reference: str, *rows: dict[str, object]) -> dict[st
 def staff(
     session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # No keys: `issue batch issue --unsigned-test-double` makes placeholder PDFs.
+    # No keys: the CLI's issuer is the test double (the product has none), placeholder PDFs.
     monkeypatch.setenv("LEGALIZE_KEYS_DIR", str(tmp_path / "no-keys"))
+    from tests.helpers.issuer import UnsignedTestIssuer
+
+    monkeypatch.setattr("legalize.cases.issuer.bind_issuer", lambda config: UnsignedTestIssuer())
     with session_factory() as s:
         for name, roles in (
             ("alice", ["issuing_officer"]),
@@ -133,7 +144,7 @@ def test_duplicate_blocks_cli_issuance_until_resolved_on_the_cli(
     with session_factory() as s:  # the same person again, under another reference
         second = _file(s, "CH-2", request_body("P-2"))
     capsys.readouterr()
-    issue = ("issue", "batch", "issue", batch_id, "--unsigned-test-double", "--as", "alice")
+    issue = ("issue", "batch", "issue", batch_id, "--as", "alice")
     assert _cli(db_engine, *issue) == 1  # found again at issuance
     assert "duplicates: DUPLICATE_UNRESOLVED" in capsys.readouterr().out
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from cases_support import T0, real_issuer, workflow_issuer
 from sqlalchemy.orm import Session
 
 from legalize.cases import views
 from legalize.cases.demo import SIGNATORIES, seed_demo
 from legalize.cases.legalization import list_signatories
 from legalize.registry import audit
+from tests.helpers.cases_support import T0, real_issuer, workflow_issuer
 
 
 def test_seed_demo_covers_every_state(db_session: Session, dev_pki: Any, backend: str) -> None:

@@ -7,19 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from cases_support import (
-    ADMIN,
-    ALICE,
-    BOB,
-    BOTH,
-    CAROL,
-    HOST,
-    SLTD_CSV,
-    T0,
-    match_registers,
-    plain_photo,
-    request_body,
-)
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -34,12 +21,25 @@ from legalize.cases.errors import (
     ReasonRequired,
 )
 from legalize.cases.gate import IdentityUnresolved
-from legalize.cases.issuer import UnsignedTestIssuer
 from legalize.cases.rules import Actor
 from legalize.kinds import Role
 from legalize.registry import audit
 from legalize.registry.identity import import_sltd
 from legalize.registry.models import Case, DuplicateLink
+from tests.helpers.cases_support import (
+    ADMIN,
+    ALICE,
+    BOB,
+    BOTH,
+    CAROL,
+    HOST,
+    SLTD_CSV,
+    T0,
+    match_registers,
+    plain_photo,
+    request_body,
+)
+from tests.helpers.issuer import UnsignedTestIssuer
 
 BEN = Actor("user:ben", frozenset({Role.APPROVING_OFFICER}))
 """A second approving officer: the further officer a watchlist hit needs."""

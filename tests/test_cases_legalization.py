@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from cases_support import ADMIN, ALICE, BOB, CAROL, T0, real_issuer
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,7 @@ from legalize.cases.errors import (
 from legalize.cases.legalization import MatchOutcome
 from legalize.cases.rules import Actor
 from legalize.registry import audit
+from tests.helpers.cases_support import ADMIN, ALICE, BOB, CAROL, T0, real_issuer
 from verifier.pdf import verify_pdf
 
 
@@ -223,7 +223,7 @@ def test_bad_applications_name_the_field(
 
 
 def test_foreign_authority_files_an_application(db_session: Session) -> None:
-    from cases_support import HOST
+    from tests.helpers.cases_support import HOST
 
     _signatory(db_session)
     case = legalization.file_application(

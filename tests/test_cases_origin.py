@@ -9,8 +9,6 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from authority_pki import Identity, make_ca, make_crl, make_signer, plain_pdf, sign
-from cases_support import ADMIN, ALICE, BOB, HOST, T0, workflow_issuer
 from PIL import Image
 from sqlalchemy.orm import Session
 
@@ -21,6 +19,8 @@ from legalize.cases.rules import Actor
 from legalize.kinds import Role
 from legalize.registry import audit
 from legalize.registry.models import Case
+from tests.helpers.authority_pki import Identity, make_ca, make_crl, make_signer, plain_pdf, sign
+from tests.helpers.cases_support import ADMIN, ALICE, BOB, HOST, T0, workflow_issuer
 
 AT = datetime.now(UTC).replace(microsecond=0)
 """The filing time: signatures are made now, so intake reads them at the same time."""
@@ -191,7 +191,7 @@ def test_the_issuing_authority_submits_itself(db_session: Session) -> None:
 
 
 def _readmission() -> dict[str, object]:
-    from cases_support import request_body
+    from tests.helpers.cases_support import request_body
 
     return request_body()
 

@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from cases_support import (
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from legalize.cases import readmission, views
+from legalize.cases.errors import (
+    DocumentRevoked,
+    DocumentUsed,
+    Duplicate,
+    Forbidden,
+    FourEyesViolation,
+    InvalidInput,
+    InvalidTransition,
+    IssuanceFailed,
+    ReasonRequired,
+)
+from legalize.cases.issuer import IssuedPdf
+from legalize.config import Config
+from legalize.documents.ttd import TtdData
+from legalize.registry import audit
+from legalize.registry.identity import import_nic, import_sltd
+from legalize.registry.models import Counter, Document
+from legalize.seal import checkcode
+from tests.helpers.cases_support import (
     ALICE,
     BOB,
     BOTH,
@@ -21,26 +43,7 @@ from cases_support import (
     real_issuer,
     request_body,
 )
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from legalize.cases import readmission, views
-from legalize.cases.errors import (
-    DocumentRevoked,
-    DocumentUsed,
-    Duplicate,
-    Forbidden,
-    FourEyesViolation,
-    InvalidInput,
-    InvalidTransition,
-    ReasonRequired,
-)
-from legalize.cases.issuer import UnsignedTestIssuer
-from legalize.config import Config
-from legalize.registry import audit
-from legalize.registry.identity import import_nic, import_sltd
-from legalize.registry.models import Counter, Document
-from legalize.seal import checkcode
+from tests.helpers.issuer import UnsignedTestIssuer
 from verifier.pdf import verify_pdf
 
 
@@ -197,9 +200,9 @@ def test_expiry_by_date(db_session: Session) -> None:
 def test_failed_issuance_changes_nothing_but_burns_the_number(db_session: Session) -> None:
     case_id = _approved_case(db_session)
     failing = UnsignedTestIssuer(fail_for=frozenset({"T26000001"}))
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(IssuanceFailed) as exc:
         readmission.issue(db_session, ALICE, case_id, T0, failing)
-    assert getattr(exc.value, "code", None) == "ISSUANCE_FAILED"
+    assert exc.value.code == "ISSUANCE_FAILED"
     assert views.get_case(db_session, case_id).state == "approved"
     assert db_session.scalars(select(Document)).all() == []
     again = readmission.issue(db_session, ALICE, case_id, T0, failing)
@@ -338,18 +341,13 @@ def test_transition_and_audit_entry_are_one_transaction(
 
 
 def test_issuer_with_wrong_hash_is_refused(db_session: Session) -> None:
-    from legalize.cases.issuer import IssuedPdf, LegalizationData, TtdData
-
-    class LyingIssuer:
-        def issue_ttd(self, data: TtdData, at: object) -> IssuedPdf:
+    class LyingIssuer(UnsignedTestIssuer):
+        def issue_ttd(self, data: TtdData, photo: bytes, at: datetime) -> IssuedPdf:
             return IssuedPdf(b"%PDF-1.7 x", "0" * 64, "TEST")
 
-        def issue_legalization(self, data: LegalizationData, at: object) -> IssuedPdf:
-            raise NotImplementedError
-
     case_id = _approved_case(db_session)
-    with pytest.raises(Exception) as exc:
-        readmission.issue(db_session, ALICE, case_id, T0, LyingIssuer())  # type: ignore[arg-type]
-    assert getattr(exc.value, "code", None) == "ISSUANCE_FAILED"
+    with pytest.raises(IssuanceFailed) as exc:
+        readmission.issue(db_session, ALICE, case_id, T0, LyingIssuer())
+    assert exc.value.code == "ISSUANCE_FAILED"
     assert views.get_case(db_session, case_id).state == "approved"
     assert db_session.scalars(select(Document)).all() == []

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cases_support import ALICE, BOB, HOST, T0, distinct_people, request_body
 from sqlalchemy.orm import Session
 
 from legalize.cases import readmission, views
-from legalize.cases.issuer import UnsignedTestIssuer
+from tests.helpers.cases_support import ALICE, BOB, HOST, T0, distinct_people, request_body
+from tests.helpers.issuer import UnsignedTestIssuer
 
 PORTRAIT = (Path(__file__).parent / "data" / "portraits" / "ok.jpg").read_bytes()
 

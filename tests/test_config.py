@@ -7,7 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import support
 
 from legalize.config import (
     RATE_VARIABLES,
@@ -17,6 +16,7 @@ from legalize.config import (
     secret_strength_problem,
 )
 from legalize.pki.devkeys import DEV_PASSPHRASE
+from tests.helpers import support
 
 STRONG = support.PRODUCTION_SECRET
 """A secret that passes the entropy rule (tests of production configs use it)."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from cases_support import HOST, T0, request_body
-from test_documents_ttd import DATA
 
 from legalize import countries
 from legalize.cases import batch, legalization, readmission
 from legalize.cases.errors import InvalidInput
 from legalize.registry.identity import _sltd_row  # the row check of the SLTD import
+from tests.helpers.cases_support import HOST, T0, request_body
+from tests.test_documents_ttd import DATA
 
 
 @pytest.mark.parametrize(

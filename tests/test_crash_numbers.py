@@ -12,31 +12,39 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from cases_support import ALICE, BOB, HOST, T0, match_registers, plain_photo, request_body
-from db import create_postgres_database, drop_postgres_database, postgres_server_url
 
 from legalize.cases import readmission, views
-from legalize.cases.issuer import UnsignedTestIssuer
 from legalize.cli import main
 from legalize.registry import audit
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.numbers import account_numbers
+from tests.helpers.cases_support import (
+    ALICE,
+    BOB,
+    HOST,
+    T0,
+    match_registers,
+    plain_photo,
+    request_body,
+)
+from tests.helpers.db import create_postgres_database, drop_postgres_database, postgres_server_url
+from tests.helpers.issuer import UnsignedTestIssuer
 
 CHILD = textwrap.dedent(
     """
     import sys, time
     from datetime import datetime, timezone
     from legalize.cases import readmission
-    from legalize.cases.issuer import UnsignedTestIssuer
     from legalize.cases.rules import Actor
     from legalize.kinds import Role
+    from tests.helpers.issuer import UnsignedTestIssuer
     from legalize.registry.db import make_engine, make_session_factory
 
     class Stalls(UnsignedTestIssuer):
-        def issue_ttd(self, data, at):
-            print("RENDERING", data.number, flush=True)
+        def issue_ttd(self, data, photo, at):
+            print("RENDERING", data.document_number, flush=True)
             time.sleep(120)  # killed here
-            return super().issue_ttd(data, at)
+            return super().issue_ttd(data, photo, at)
 
     url, case_id = sys.argv[1], int(sys.argv[2])
     alice = Actor("user:alice", frozenset({Role.ISSUING_OFFICER}))

@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import support
-from db import create_postgres_database, drop_postgres_database, postgres_server_url
 from sqlalchemy.orm import Session
 
 from legalize.cases.demo_credentials import DEMO_TOKEN, DEMO_USERS, demo_credentials
@@ -20,6 +18,8 @@ from legalize.config import Config, ConfigError
 from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.web import create_app
+from tests.helpers import support
+from tests.helpers.db import create_postgres_database, drop_postgres_database, postgres_server_url
 
 LEGALIZE = Path(sys.executable).parent / "legalize"
 AT = datetime(2026, 3, 1, tzinfo=UTC)

@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import Certificate, load_pem_x509_certificate
-from support import need_tool
 
 from legalize.documents.issue import IssuedDocument, issue_legalization, issue_ttd
 from legalize.documents.legalization import LegalizationData
@@ -27,6 +26,7 @@ from legalize.pki.trust import TrustStore
 from legalize.seal.checkcode import new_check_code
 from legalize.seal.profiles import LegalizationSeal, TtdSeal, decode, read_profile
 from legalize.seal.qrtext import parse_qr_text
+from tests.helpers.support import need_tool
 from verifier.pdf import verify_pdf
 from verifier.report import Verdict
 

@@ -14,12 +14,12 @@ import pikepdf
 import pytest
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
-from support import need_tool
 
 from legalize.documents import layout
 from legalize.documents.errors import DocumentError
 from legalize.documents.legalization import LegalizationData, render_legalization
 from legalize.documents.sanitize import SanitizedDocument, sanitize_underlying
+from tests.helpers.support import need_tool
 
 AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 QR_TEXT = "HTTPS://CHECK.LEGALIZE.EXAMPLE/V/" + "QRSTUVWXYZ234567ABCDEFGHIJKLMNOP" * 8

@@ -9,18 +9,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from pdf_attacks import MiniPki, make_pki, simple_pdf
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import validation
 from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
-from support import need_tool
-from test_pki_pkcs11 import hsm  # noqa: F401 - the SoftHSM2 token fixture
-from tsa import LocalTsa, serve_tsa
 
 from legalize.documents.pades import PadesError, SignedPdf, hash_for_key, sign_pdf
 from legalize.documents.timestamp import HttpTimeStamper, TimestampError
+from tests.helpers.pdf_attacks import MiniPki, make_pki, simple_pdf
+from tests.helpers.support import need_tool
+from tests.helpers.tsa import LocalTsa, serve_tsa
+from tests.test_pki_pkcs11 import hsm  # noqa: F401 - the SoftHSM2 token fixture
 
 AT = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -198,10 +198,9 @@ def test_pdfsig_and_qpdf_accept_signed_files(
 def test_pkcs11_signer_certifies(hsm, tmp_path, curve_name: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     from datetime import timedelta
 
-    from test_pki_pkcs11 import T0, _hsm_signer
-
     from legalize.pki.pkcs11 import Pkcs11Signer
     from legalize.pki.trust import TrustStore, export_trust_store
+    from tests.test_pki_pkcs11 import T0, _hsm_signer
     from verifier.pdf import verify_pdf
 
     signer = _hsm_signer(hsm, tmp_path / "keys", curve_name)
@@ -265,7 +264,7 @@ def test_validation_data_dropped_with_the_timestamp(pki: MiniPki, pdf: bytes) ->
 def test_curve_no_pdf_validator_reads_is_refused(hsm, tmp_path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     """brainpoolP320r1 is fine for seals (our own ECDSA code) but OpenSSL/NSS cannot verify
     it in a PDF: refuse rather than issue a document nobody can check."""
-    from test_pki_pkcs11 import T0, _hsm_signer
+    from tests.test_pki_pkcs11 import T0, _hsm_signer
 
     signer = _hsm_signer(hsm, tmp_path / "keys", "brainpoolP320r1")
     with pytest.raises(PadesError, match="curve"):

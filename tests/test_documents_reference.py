@@ -8,11 +8,11 @@ import subprocess
 import numpy as np
 import pytest
 from PIL import Image
-from support import need_tool
 
 from legalize.documents import layout
 from legalize.documents.errors import DocumentError
 from legalize.documents.reference import reference_page
+from tests.helpers.support import need_tool
 
 
 def raster(pdf: bytes) -> np.ndarray:
@@ -26,9 +26,8 @@ def raster(pdf: bytes) -> np.ndarray:
 
 
 def test_reference_shows_the_fixed_features_of_a_ttd() -> None:
-    from test_documents_ttd import AT, DATA, EXAMPLES, QR_TEXT
-
     from legalize.documents.ttd import render_ttd
+    from tests.test_documents_ttd import AT, DATA, EXAMPLES, QR_TEXT
 
     ref = raster(reference_page("ttd"))
     doc = raster(render_ttd(DATA, QR_TEXT, (EXAMPLES / "holder.jpg").read_bytes(), AT))

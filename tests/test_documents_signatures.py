@@ -7,11 +7,11 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import pdf_attacks as attacks
 import pytest
-from authority_pki import make_ca, make_crl, make_signer, plain_pdf, sign
 
 from legalize.documents.signatures import SignatureFinding, SignatureStatus, read_signatures
+from tests.helpers import pdf_attacks as attacks
+from tests.helpers.authority_pki import make_ca, make_crl, make_signer, plain_pdf, sign
 
 AT = datetime.now(UTC).replace(microsecond=0)
 CA = make_ca()

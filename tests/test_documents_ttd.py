@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pikepdf
 import pytest
-from support import need_tool
 
 from legalize.documents import guilloche, layout, mrz, qr
 from legalize.documents.errors import DocumentError, PhotoError
 from legalize.documents.ttd import TtdData, print_pixels, render_ttd
 from legalize.imaging.photo import PHOTO_PIXELS, photo_gray
+from tests.helpers.support import need_tool
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)

@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from cases_support import T0, real_issuer, workflow_issuer
 from sqlalchemy.orm import Session
 
 from legalize.cases import legalization, readmission
@@ -19,6 +18,7 @@ from legalize.cases.demo import ALICE, BOB, seed_demo
 from legalize.cases.legalization import MatchOutcome
 from legalize.imaging.portrait import check_portrait
 from legalize.registry import audit
+from tests.helpers.cases_support import T0, real_issuer, workflow_issuer
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -103,10 +103,9 @@ def test_readme_walkthrough_through_the_staff_pages(tmp_path: Path) -> None:
     """README "Try it with the examples", steps 1 and 2, as the forms post them."""
     import io
 
-    from web_app import make_env, seed, seeded_sqlite, staff_client
-
-    from legalize.cases.issuer import UnsignedTestIssuer
     from legalize.registry.db import make_engine, make_session_factory
+    from tests.helpers.issuer import UnsignedTestIssuer
+    from tests.helpers.web_app import make_env, seed, seeded_sqlite, staff_client
 
     template = tmp_path / "t.sqlite3"
     url, tokens = seeded_sqlite(tmp_path, (template, seed(f"sqlite:///{template}")))

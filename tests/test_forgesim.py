@@ -7,20 +7,15 @@ bench/forgery.py. One TTD and one legalization are issued for the whole module.
 from __future__ import annotations
 
 import random
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.append(str(ROOT))  # bench/ is not an installed package
-
-from bench.forgesim import capture, forge, visible  # noqa: E402
-from bench.forgesim.corpus import Corpus, Genuine, _issue, render_page  # noqa: E402
+# bench/ is not an installed package: pytest's pythonpath (the repository) finds it.
+from bench.forgesim import capture, forge, visible
+from bench.forgesim.corpus import Corpus, Genuine, _issue, render_page
 
 
 @pytest.fixture(scope="module")

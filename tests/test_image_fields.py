@@ -16,15 +16,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from fields_forgery import (
-    blurred,
-    captured,
-    edit_mrz_char,
-    edit_tail,
-    located,
-    paste_field,
-    rasterize,
-)
 from PIL import Image
 
 from legalize.documents import fonts
@@ -34,6 +25,15 @@ from legalize.documents.sanitize import sanitize_underlying
 from legalize.documents.ttd import TtdData
 from legalize.pki.trust import TrustStore
 from legalize.seal.checkcode import new_check_code
+from tests.helpers.fields_forgery import (
+    blurred,
+    captured,
+    edit_mrz_char,
+    edit_tail,
+    located,
+    paste_field,
+    rasterize,
+)
 from verifier.codes import Code
 from verifier.image import fields, textrender
 from verifier.image.page import DocumentKind, Fix, LocatedPage

@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
-from test_fuzz_sanitize import mutate
 
 from legalize.imaging.portrait import NO_FACE, UNREADABLE, PortraitError, check_portrait
+from tests.test_fuzz_sanitize import mutate
 
 
 def _images() -> list[bytes]:

@@ -74,7 +74,7 @@ def _detector() -> None:
     try:
         FaceDetector.default()
     except DetectorUnavailable as exc:
-        import support
+        from tests.helpers import support
 
         support.unavailable(str(exc))
 

@@ -10,7 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cases_support import (
+from sqlalchemy.orm import Session
+
+from legalize.cases import legalization, readmission
+from legalize.cases.errors import InvalidInput
+from tests.helpers.cases_support import (
     ALICE,
     BOB,
     HOST,
@@ -20,12 +24,8 @@ from cases_support import (
     real_issuer,
     request_body,
 )
-from sqlalchemy.orm import Session
-from test_cases_legalization import UNDERLYING, _body
-from web_app import bearer, make_env, seeded_sqlite
-
-from legalize.cases import legalization, readmission
-from legalize.cases.errors import InvalidInput
+from tests.helpers.web_app import bearer, make_env, seeded_sqlite
+from tests.test_cases_legalization import UNDERLYING, _body
 
 # The 18 kinds of hostile name the outside attack filed (all passed intake before).
 HOSTILE = {

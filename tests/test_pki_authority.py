@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import support
 from cryptography import x509
 
 from legalize.config import Config, ConfigError
@@ -25,6 +24,7 @@ from legalize.pki.keyfile import KeyFileSigner
 from legalize.pki.signer import Signer
 from legalize.pki.trust import TrustStore, export_trust_store
 from legalize.signers import load_signer
+from tests.helpers import support
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 PASS = "pass-for-tests"
@@ -276,7 +276,7 @@ def test_openssl_agrees(tmp_path: Path) -> None:
     """An independent implementation accepts our chain (any leaf curve) and our CRL."""
     import subprocess
 
-    from support import need_tool
+    from tests.helpers.support import need_tool
 
     openssl = need_tool("openssl")
     authority = Authority.create(tmp_path, at=T0, passphrase=PASS, iterations=1000)

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import support
 
 from legalize.cli import main
 from legalize.pki import trust as T
 from legalize.pki.authority import Authority
 from legalize.pki.trust import TrustStore
+from tests.helpers import support
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from asn1crypto import keys as asn1keys
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from support import need_tool
 
 from legalize.pki import curves, ecdsa, ecmath
+from tests.helpers.support import need_tool
 
 MESSAGE = b"header and message zone"
 

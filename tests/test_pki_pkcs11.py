@@ -14,7 +14,6 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from support import need_tool, unavailable
 
 from legalize.cli import main
 from legalize.config import Config
@@ -26,6 +25,7 @@ from legalize.pki.errors import Pkcs11Error, PkiError
 from legalize.pki.signer import Signer
 from legalize.pki.trust import TrustStore, export_trust_store
 from legalize.signers import load_signer
+from tests.helpers.support import need_tool, unavailable
 
 pytestmark = pytest.mark.softhsm
 

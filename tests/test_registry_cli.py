@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cases_support import ALICE, NIC_CSV, T0, match_registers, plain_photo
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +19,7 @@ from legalize.commands.registry import add_issue_batch
 from legalize.registry import audit
 from legalize.registry.accounts import create_user
 from legalize.registry.identity import NicEntry, SltdEntry
+from tests.helpers.cases_support import ALICE, NIC_CSV, T0, match_registers, plain_photo
 
 
 def _url(engine: Engine) -> str:
@@ -228,9 +228,8 @@ def test_expire_command(
 ) -> None:
     from datetime import timedelta
 
-    from cases_support import BOB, HOST, request_body
-
-    from legalize.cases.issuer import UnsignedTestIssuer
+    from tests.helpers.cases_support import BOB, HOST, request_body
+    from tests.helpers.issuer import UnsignedTestIssuer
 
     long_ago = T0 - timedelta(days=400)
     with session_factory() as session:

@@ -3,17 +3,29 @@ abandoned, each with why. A gap an auditor cannot explain looks like a hidden do
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
-from cases_support import ALICE, BOB, HOST, T0, match_registers, plain_photo, request_body
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from legalize.cases import readmission
 from legalize.cases.errors import CaseError
-from legalize.cases.issuer import IssuedPdf, LegalizationData, TtdData, UnsignedTestIssuer
+from legalize.cases.issuer import IssuedPdf
+from legalize.documents.ttd import TtdData
 from legalize.registry import audit
 from legalize.registry.models import Counter, Document
 from legalize.registry.numbers import account_numbers
+from tests.helpers.cases_support import (
+    ALICE,
+    BOB,
+    HOST,
+    T0,
+    match_registers,
+    plain_photo,
+    request_body,
+)
+from tests.helpers.issuer import UnsignedTestIssuer
 
 
 def _approved(session: Session, reference: str = "DE-N-1") -> int:
@@ -52,12 +64,12 @@ def test_the_losing_issue_of_a_concurrent_pair_records_its_number(
 
         raced = False
 
-        def issue_ttd(self, data: TtdData, at: object) -> IssuedPdf:
+        def issue_ttd(self, data: TtdData, photo: bytes, at: datetime) -> IssuedPdf:
             if not self.raced:
                 self.raced = True
                 with session_factory() as other:
                     readmission.issue(other, BOB, case_id, T0, UnsignedTestIssuer())
-            return super().issue_ttd(data, at)  # type: ignore[arg-type]
+            return super().issue_ttd(data, photo, at)
 
     with pytest.raises(CaseError):
         readmission.issue(db_session, ALICE, case_id, T0, RacingIssuer())
@@ -81,10 +93,7 @@ def test_an_exception_while_rendering_records_the_number(db_session: Session) ->
     case_id = _approved(db_session)
 
     class Broken(UnsignedTestIssuer):
-        def issue_ttd(self, data: TtdData, at: object) -> IssuedPdf:
-            raise RuntimeError("renderer crashed")
-
-        def issue_legalization(self, data: LegalizationData, at: object) -> IssuedPdf:
+        def issue_ttd(self, data: TtdData, photo: bytes, at: datetime) -> IssuedPdf:
             raise RuntimeError("renderer crashed")
 
     with pytest.raises(CaseError):
@@ -106,7 +115,7 @@ def test_a_crash_while_rendering_leaves_an_open_number_the_check_lists(
         pass
 
     class Dies(UnsignedTestIssuer):
-        def issue_ttd(self, data: TtdData, at: object) -> IssuedPdf:
+        def issue_ttd(self, data: TtdData, photo: bytes, at: datetime) -> IssuedPdf:
             raise Killed
 
     case_id = _approved(db_session)

@@ -7,7 +7,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from cases_support import (
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from legalize.cases import readmission
+from legalize.kinds import DocumentType
+from legalize.registry import audit
+from legalize.registry.counters import next_document_number
+from legalize.registry.models import Document
+from tests.helpers.cases_support import (
     ALICE,
     BOB,
     HOST,
@@ -17,15 +25,7 @@ from cases_support import (
     plain_photo,
     request_body,
 )
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
-
-from legalize.cases import readmission
-from legalize.cases.issuer import UnsignedTestIssuer
-from legalize.kinds import DocumentType
-from legalize.registry import audit
-from legalize.registry.counters import next_document_number
-from legalize.registry.models import Document
+from tests.helpers.issuer import UnsignedTestIssuer
 
 
 def _run_threads(count: int, work: Callable[[int], None]) -> None:
@@ -134,7 +134,7 @@ def test_concurrent_clearances_one_wins(
     session_factory: sessionmaker[Session], backend: str
 ) -> None:
     """The same TTD scanned at several desks at once: one clearance, the rest DOCUMENT_USED."""
-    from cases_support import CAROL
+    from tests.helpers.cases_support import CAROL
 
     with session_factory() as session:
         match_registers(session)

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from db import BACKENDS, drop_postgres_database, fresh_engine, postgres_server_url
 from sqlalchemy import inspect
 
 from legalize.registry.db import DatabaseError, make_engine, normalize_url, upgrade
 from legalize.registry.schema import load_models
+from tests.helpers.db import BACKENDS, drop_postgres_database, fresh_engine, postgres_server_url
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

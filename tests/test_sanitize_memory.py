@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from test_underlying_once import optional_content_pdf
+
+from tests.test_underlying_once import optional_content_pdf
 
 PEAK_GROWTH_BOUND_MB = 400
 """The bound stated in the README's security section: 9 files at once — 3 hostile 7700 × 7700

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import support
-from vectors.offline import expected, profile_fields, validation_time
 
 from legalize.pki.trust import TrustStore
+from tests.vectors.offline import expected, profile_fields, validation_time
 from verifier.seal import verify_seal
 
 ROOT = Path(__file__).resolve().parents[1]

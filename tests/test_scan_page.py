@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from flask import Flask
-from web_app import make_env, seeded_sqlite
 
 from legalize.pki.devkeys import DevPki
 from legalize.pki.trust import TrustStore
+from tests.helpers.web_app import make_env, seeded_sqlite
 
 
 @pytest.fixture

@@ -131,7 +131,7 @@ def test_a_new_profile_is_data(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_our_profiles_are_shown_with_the_catalog_names() -> None:
-    from vectors.build import sample_legalization, sample_ttd
+    from tests.vectors.build import sample_legalization, sample_ttd
 
     ttd = sample_ttd().fields()["decoded"]
     assert [(f["name"], f["label"]["ta"]) for f in ttd] == [  # type: ignore[union-attr, index]

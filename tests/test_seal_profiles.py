@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 import qrcode
 import qrcode.constants
-from vectors.build import AT, CHECK_URL, SealPki, build_pki, sample_legalization, sample_ttd
 
 from legalize.pki import curves, ecdsa
 from legalize.seal import c40, idb, profiles, vds
-from legalize.seal.errors import SealMalformed, SealUnreadable
+from legalize.seal.errors import SealError, SealMalformed, SealUnreadable
 from legalize.seal.profiles import (
     GenericSeal,
     LegalizationSeal,
@@ -27,6 +26,7 @@ from legalize.seal.profiles import (
 )
 from legalize.seal.qrtext import qr_text
 from legalize.seal.tlv import Tlv
+from tests.vectors.build import AT, CHECK_URL, SealPki, build_pki, sample_legalization, sample_ttd
 
 
 @pytest.fixture(scope="module")
@@ -83,20 +83,19 @@ def test_every_byte_flip_breaks_the_signature_or_the_format(make: str, pki: Seal
         "ttd3": lambda: seal_ttd(sample_ttd(), signer, AT, version=3),
         "leg": lambda: seal_legalization(sample_legalization(), signer, AT),
     }[make]()
+    verified = 0
     for i in range(len(seal)):
         tampered = bytearray(seal)
         tampered[i] ^= 0x01
         try:
             ok = _verifies(bytes(tampered), pki, "secp256r1")
-        except (SealMalformed, SealUnreadable, ecdsa.EcdsaError):
-            continue
-        except Exception as exc:  # unsupported version etc. are SealError too
-            assert isinstance(
-                exc, profiles.SealError if hasattr(profiles, "SealError") else Exception
-            )
-            continue
+        except (SealError, ecdsa.EcdsaError):
+            continue  # refused as malformed, unreadable or unsupported: not a seal that verifies
+        verified += 1
         # The header is signed too: a flip anywhere, signer reference included, must fail.
         assert not ok, f"byte {i} flipped and the signature still verifies"
+    # Most flips decode and reach the signature check (else the loop proves little).
+    assert verified > len(seal) // 2
 
 
 def test_unknown_tags_do_not_invalidate(pki: SealPki) -> None:
@@ -116,7 +115,7 @@ def test_unknown_tags_do_not_invalidate(pki: SealPki) -> None:
 
 
 def test_third_party_icao_etd_reads() -> None:
-    from test_seal_vds import ICAO_ETD
+    from tests.test_seal_vds import ICAO_ETD
 
     ttd = read_profile(decode(ICAO_ETD))
     assert isinstance(ttd, TtdSeal)
@@ -127,7 +126,7 @@ def test_third_party_icao_etd_reads() -> None:
 
 
 def test_unknown_profile_is_a_generic_view(pki: SealPki) -> None:
-    from vectors.build import _resign_unknown_profile
+    from tests.vectors.build import _resign_unknown_profile
 
     view = read_profile(decode(_resign_unknown_profile(pki.signers["secp256r1"])))
     assert isinstance(view, GenericSeal)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from vectors.build import VALID_AT, SealPki, build_pki, icao_visa
 
 from legalize.pki.trust import TrustStore
 from legalize.seal import vds
 from legalize.seal.profiles import decode, read_profile
 from legalize.seal.thirdparty import ThirdPartySeal
 from legalize.seal.tlv import Tlv
+from tests.vectors.build import VALID_AT, SealPki, build_pki, icao_visa
 from verifier.seal import verify_seal
 
 # BSI TR-03137 example: German supplementary sheet (FA06), signer UTTS, reference 5B.

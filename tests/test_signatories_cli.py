@@ -7,8 +7,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from authority_pki import make_ca, make_signer
-from cases_support import ADMIN, T0
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +15,8 @@ from legalize.cases import legalization
 from legalize.cli import main
 from legalize.registry import audit
 from legalize.registry.accounts import ApiClient
+from tests.helpers.authority_pki import make_ca, make_signer
+from tests.helpers.cases_support import ADMIN, T0
 
 
 def _url(engine: Engine) -> str:

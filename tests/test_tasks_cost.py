@@ -10,20 +10,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from cases_support import ALICE, T0
-from db import backend, db_engine, session_factory  # noqa: F401
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
-from tasks_support import approved_batch
 
-from legalize.cases.issuer import UnsignedTestIssuer
 from legalize.config import Config
 from legalize.registry import numbers
 from legalize.registry.audit import AuditEntry
 from legalize.registry.jobs import ItemOutcome, JobItem
 from legalize.registry.models import Document
 from legalize.tasks import jobs, steps
+from tests.helpers.cases_support import ALICE, T0
+from tests.helpers.db import backend, db_engine, session_factory  # noqa: F401
+from tests.helpers.issuer import UnsignedTestIssuer
+from tests.helpers.tasks_support import approved_batch
 
 MAX_STATEMENTS = 18
 """Per issued document, transaction control aside: 18 on PostgreSQL and SQLite (26 before

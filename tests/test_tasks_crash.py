@@ -20,10 +20,8 @@ from pathlib import Path
 
 import pytest
 import support
-from db import create_postgres_database, drop_postgres_database, postgres_server_url
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from tasks_support import approved_batch
 
 from legalize.cases.rules import Actor
 from legalize.cli import main
@@ -35,6 +33,8 @@ from legalize.registry.jobs import JobItem
 from legalize.registry.models import Case, Document
 from legalize.tasks import jobs
 from legalize.tasks.queue import JobQueue, make_huey
+from tests.helpers.db import create_postgres_database, drop_postgres_database, postgres_server_url
+from tests.helpers.tasks_support import approved_batch
 
 pytestmark = [pytest.mark.slow]
 

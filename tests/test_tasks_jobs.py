@@ -8,15 +8,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from cases_support import ALICE, BOB, T0
-from db import backend, db_engine, db_session, session_factory  # noqa: F401
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from tasks_support import approved_batch
 
 from legalize.cases import common, readmission
 from legalize.cases.errors import Forbidden
-from legalize.cases.issuer import UnsignedTestIssuer
 from legalize.config import Config
 from legalize.kinds import DocumentType
 from legalize.registry import audit, numbers
@@ -26,6 +22,10 @@ from legalize.registry.models import Case, Document
 from legalize.tasks import jobs, steps
 from legalize.tasks.queue import JobQueue
 from legalize.tasks.steps import Runtime
+from tests.helpers.cases_support import ALICE, BOB, T0
+from tests.helpers.db import backend, db_engine, db_session, session_factory  # noqa: F401
+from tests.helpers.issuer import UnsignedTestIssuer
+from tests.helpers.tasks_support import approved_batch
 
 DEAD = "elsewhere:1"
 
@@ -162,10 +162,10 @@ def test_a_failing_document_is_reported_and_the_rest_go_on(
     session_factory: sessionmaker[Session],  # noqa: F811
 ) -> None:
     class Broken(UnsignedTestIssuer):
-        def issue_ttd(self, data, at: datetime):  # type: ignore[no-untyped-def]
-            if data.number.endswith("1"):
+        def issue_ttd(self, data, photo: bytes, at: datetime):  # type: ignore[no-untyped-def]
+            if data.document_number.endswith("1"):
                 raise MemoryError("the renderer ran out")  # not a CaseError
-            return super().issue_ttd(data, at)
+            return super().issue_ttd(data, photo, at)
 
     rt = _runtime(session_factory, Broken())
     with session_factory() as s:

@@ -161,10 +161,9 @@ def test_cli_sync_becomes_the_default_trust_store(
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.chdir(tmp_path)  # no keys/dev/trust here
-    from vectors.build import sample_ttd
-
     from legalize.pki.keyfile import KeyFileSigner
     from legalize.seal.profiles import seal_ttd
+    from tests.vectors.build import sample_ttd
 
     signer = dev_pki.signers["TTD"]
     seal = seal_ttd(

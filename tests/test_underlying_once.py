@@ -14,15 +14,15 @@ from typing import Any
 
 import pikepdf
 import pytest
-from cases_support import ALICE, BOB, real_issuer
 from flask import g
 from sqlalchemy.orm import Session
-from test_cases_legalization import _body, _signatory
-from web_app import bearer, make_env, seeded_sqlite
 
 from legalize.cases import legalization
 from legalize.cases.errors import InvalidInput
 from legalize.documents import sanitize
+from tests.helpers.cases_support import ALICE, BOB, real_issuer
+from tests.helpers.web_app import bearer, make_env, seeded_sqlite
+from tests.test_cases_legalization import _body, _signatory
 
 
 def optional_content_pdf(draws: int = 1, side: int = 64) -> bytes:
@@ -114,7 +114,7 @@ def test_intake_errors_show_no_internals() -> None:
 
 
 def _t0() -> Any:
-    from cases_support import T0
+    from tests.helpers.cases_support import T0
 
     return T0
 

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pdf_attacks import ATTACKS, make_pki, simple_pdf
 
 from legalize.documents.pades import sign_pdf
 from legalize.pki.trust import SIGNER_CODES, TrustStore
 from legalize.seal.errors import SealError
+from tests.helpers.pdf_attacks import ATTACKS, make_pki, simple_pdf
 from verifier.cli import main
 from verifier.codes import REGISTER_CODES, Code
 from verifier.messages import (
@@ -35,9 +35,10 @@ VECTORS = Path(__file__).parent / "vectors"
 SOURCES = (
     *sorted((ROOT / "verifier").rglob("*.py")),
     ROOT / "legalize" / "cases" / "paper.py",
+    ROOT / "legalize" / "cases" / "check.py",
 )
-"""Where check names are written (the verifiers, and the register's checks of a photographed
-paper)."""
+"""Where check names are written (the verifiers, and the register's checks: of a seal, of a
+photographed paper)."""
 
 SCRIPTS = {"si": (0x0D80, 0x0DFF), "ta": (0x0B80, 0x0BFF)}
 """Unicode blocks: Sinhala, Tamil."""

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from pdf_attacks import ATTACKS, MiniPki, add_annotation, make_pki, simple_pdf
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
-from support import need_tool
-from tsa import LocalTsa, serve_tsa
 
 from legalize.documents.pades import _CmsSigner, sign_pdf
 from legalize.pki.trust import TrustStore
+from tests.helpers.pdf_attacks import ATTACKS, MiniPki, add_annotation, make_pki, simple_pdf
+from tests.helpers.support import need_tool
+from tests.helpers.tsa import LocalTsa, serve_tsa
 from verifier.codes import Code
 from verifier.pdf import verify_pdf
 from verifier.report import Status, Verdict
@@ -193,7 +193,7 @@ def test_forged_revision_sealed_with_a_timestamp(
 def test_shadow_attack_prepared_before_signing(pki: MiniPki, trust: TrustStore) -> None:
     """Rohlmann et al.: the signed file already holds the attacker's content, unreferenced;
     the update after signing only switches a reference. Still a change of a signed object."""
-    from pdf_attacks import shadow_prepare, shadow_switch
+    from tests.helpers.pdf_attacks import shadow_prepare, shadow_switch
 
     prepared = sign_pdf(shadow_prepare(simple_pdf()), pki.signer, AT, chain=[pki.root]).pdf
     _signature_checks_valid(verify_pdf(prepared, trust, AT))  # innocent as signed

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from vectors.build import (
+
+from legalize.pki.curves import CURVE_NAMES
+from legalize.pki.trust import TrustStore
+from legalize.seal import vds
+from legalize.seal.profiles import seal_legalization, seal_ttd, seal_ttd_idb
+from legalize.seal.qrtext import qr_text
+from legalize.seal.tlv import Tlv
+from tests.vectors.build import (
     AT,
     CHECK_URL,
     VALID_AT,
@@ -19,13 +26,6 @@ from vectors.build import (
     sample_legalization,
     sample_ttd,
 )
-
-from legalize.pki.curves import CURVE_NAMES
-from legalize.pki.trust import TrustStore
-from legalize.seal import vds
-from legalize.seal.profiles import seal_legalization, seal_ttd, seal_ttd_idb
-from legalize.seal.qrtext import qr_text
-from legalize.seal.tlv import Tlv
 from verifier.cli import main
 from verifier.report import Report, Status
 from verifier.seal import verify_seal

@@ -6,19 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from db import db_engine  # noqa: F401 - fixture
-from test_web_gate import DECISION, _body, _file, env  # noqa: F401 - fixture
-from web_app import WebEnv, bearer, staff_client
+import pytest
+
+from tests.helpers.db import db_engine  # noqa: F401 - fixture
+from tests.helpers.web_app import WebEnv, bearer, staff_client
+from tests.test_web_gate import DECISION, _body, _file, web_database  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.web(signed=True)
 
 
-def _case(env: WebEnv, case_id: int, token: str | None = None) -> dict[str, Any]:  # noqa: F811
+def _case(env: WebEnv, case_id: int, token: str | None = None) -> dict[str, Any]:
     r = env.app.test_client().get(f"/api/cases/{case_id}", headers=bearer(token or env.token))
     assert r.status_code == 200, r.get_json()
     body: dict[str, Any] = r.get_json()
     return body
 
 
-def test_case_json_shows_the_gate_to_the_filer(env: WebEnv) -> None:  # noqa: F811
+def test_case_json_shows_the_gate_to_the_filer(env: WebEnv) -> None:
     stolen = _file(
         env,
         "DE-W-1",
@@ -75,7 +79,7 @@ def test_case_json_shows_the_gate_to_the_filer(env: WebEnv) -> None:  # noqa: F8
     assert _case(env, first)["duplicate_of"] == [] and _case(env, second)["duplicate_of"] == []
 
 
-def test_openapi_documents_the_gate_fields(env: WebEnv) -> None:  # noqa: F811
+def test_openapi_documents_the_gate_fields(env: WebEnv) -> None:
     spec = env.app.test_client().get("/api/openapi.json").get_json()
     case = spec["components"]["schemas"]["Case"]["properties"]
     assert case["identity_check"]["properties"]["settled"]["type"] == "boolean"

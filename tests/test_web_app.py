@@ -9,8 +9,15 @@ from pathlib import Path
 
 import pyotp
 import pytest
-import support
-from web_app import (
+from flask.testing import FlaskClient
+
+from legalize.config import DEV_SECRET_KEY, Config, ConfigError
+from legalize.registry import accounts, audit
+from legalize.registry.db import make_engine, make_session_factory
+from legalize.registry.totp_cipher import TotpCipher
+from legalize.web import create_app
+from tests.helpers import support
+from tests.helpers.web_app import (
     CSRF_RE,
     PASSWORD,
     Tokens,
@@ -24,21 +31,10 @@ from web_app import (
     staff_client,
 )
 
-from legalize.config import DEV_SECRET_KEY, Config, ConfigError
-from legalize.registry import accounts, audit
-from legalize.registry.db import make_engine, make_session_factory
-from legalize.registry.totp_cipher import TotpCipher
-from legalize.web import create_app
+pytestmark = pytest.mark.web(rates={"signin": "5/minute", "public": "5/minute"})
 
 
-@pytest.fixture
-def env(tmp_path: Path, web_template: tuple[Path, Tokens]) -> WebEnv:
-    url, tokens = seeded_sqlite(tmp_path, web_template)
-    return make_env(url, tokens, rates={"signin": "5/minute", "public": "5/minute"})
-
-
-def test_login_sets_strict_session_cookie_and_logout_clears_it(env: WebEnv) -> None:
-    client = env.app.test_client()
+def test_login_sets_strict_session_cookie_and_logout_clears_it(client: FlaskClient) -> None:
     response = login(client, "alice")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/staff/")  # My work
@@ -100,8 +96,7 @@ def test_production_refuses_dev_settings(
         create_app(replace(good, **values))  # type: ignore[arg-type]
 
 
-def test_wrong_password_is_401_and_names_the_field(env: WebEnv) -> None:
-    client = env.app.test_client()
+def test_wrong_password_is_401_and_names_the_field(client: FlaskClient) -> None:
     response = login(client, "alice", "not the password")
     assert response.status_code == 401
     assert "password" in response.get_data(as_text=True)
@@ -109,8 +104,7 @@ def test_wrong_password_is_401_and_names_the_field(env: WebEnv) -> None:
     assert response.status_code == 401
 
 
-def test_login_is_rate_limited(env: WebEnv) -> None:
-    client = env.app.test_client()
+def test_login_is_rate_limited(client: FlaskClient) -> None:
     statuses = [login(client, "alice", "wrong password!").status_code for _ in range(6)]
     assert statuses[:5] == [401] * 5
     assert statuses[5] == 429
@@ -118,8 +112,7 @@ def test_login_is_rate_limited(env: WebEnv) -> None:
     assert login(client, "alice").status_code == 429
 
 
-def test_csrf_token_is_required(env: WebEnv) -> None:
-    client = env.app.test_client()
+def test_csrf_token_is_required(env: WebEnv, client: FlaskClient) -> None:
     response = client.post("/staff/login", data={"username": "alice", "password": PASSWORD})
     assert response.status_code == 400
     assert "csrf_token" in response.get_data(as_text=True)
@@ -180,8 +173,7 @@ def test_totp_verify_window_and_replay() -> None:
     assert not accounts.verify_totp(user, "12345", at, cipher)
 
 
-def test_security_headers(env: WebEnv) -> None:
-    client = env.app.test_client()
+def test_security_headers(client: FlaskClient) -> None:
     for url in ("/", "/staff/login", "/api/openapi.json"):
         response = client.get(url)
         csp = response.headers["Content-Security-Policy"]
@@ -284,8 +276,7 @@ def test_deactivated_user_is_signed_out(env: WebEnv) -> None:
     assert client.get("/staff/cases").status_code == 302
 
 
-def test_api_needs_a_valid_token(env: WebEnv) -> None:
-    client = env.app.test_client()
+def test_api_needs_a_valid_token(env: WebEnv, client: FlaskClient) -> None:
     response = client.get("/api/cases")
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "TOKEN_REQUIRED"
@@ -313,8 +304,7 @@ def test_api_token_is_stored_hashed(env: WebEnv) -> None:
     assert len(env.token) >= 43  # 256 bits in URL-safe Base64
 
 
-def test_openapi_document_lists_every_api_route(env: WebEnv) -> None:
-    client = env.app.test_client()
+def test_openapi_document_lists_every_api_route(env: WebEnv, client: FlaskClient) -> None:
     doc = client.get("/api/openapi.json").get_json()
     assert doc["openapi"] == "3.1.0"
     documented = {(method.upper(), path) for path, ops in doc["paths"].items() for method in ops}
@@ -343,8 +333,7 @@ def _openapi_path(rule: str) -> str:
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
-def test_public_check_is_rate_limited_and_does_not_enumerate(env: WebEnv) -> None:
-    client = env.app.test_client()
+def test_public_check_is_rate_limited_and_does_not_enumerate(client: FlaskClient) -> None:
     token = csrf_token(client, "/")
     answers = [
         client.post("/", data={"number": f"TTD{i}", "check_code": "X", "csrf_token": token})

@@ -12,10 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from authority_pki import make_ca, make_signer
 from cryptography.hazmat.primitives import serialization
 from flask.testing import FlaskClient
-from web_app import Tokens, WebEnv, bearer, csrf_token, make_env, seed, seeded_sqlite, staff_client
+
+from tests.helpers.authority_pki import make_ca, make_signer
+from tests.helpers.web_app import (
+    Tokens,
+    WebEnv,
+    bearer,
+    csrf_token,
+    make_env,
+    seed,
+    seeded_sqlite,
+    staff_client,
+)
 
 NO_INPUT = "no input: a plain page"
 
@@ -76,6 +86,35 @@ CASES: list[Bad] = [
     # public
     Bad("public.index", "POST", "/", 422, "number", data={"number": "", "check_code": "x"}),
     Bad("public.index", "POST", "/", 400, "csrf_token", data={"number": "a"}, csrf=False),
+    Bad("public.check_pdf", "POST", "/check/pdf", 422, "pdf", data={}),
+    Bad("public.check_photo", "POST", "/check/photo", 422, "paper", data={}),
+    Bad(
+        "public.check_photo",
+        "POST",
+        "/check/photo",
+        422,
+        "paper",
+        data={"paper": _file(b"GIF89a not a photo", "p.gif")},
+    ),
+    Bad("public.check_photo", "POST", "/check/photo", 400, "csrf_token", data={}, csrf=False),
+    Bad("public.check_pdf", "POST", "/check/pdf", 422, "pdf", data={"pdf": _file(b"", "a.pdf")}),
+    Bad(
+        "public.check_pdf",
+        "POST",
+        "/check/pdf",
+        422,
+        "pdf",
+        data={"pdf": _file(b"GIF89a not a pdf", "a.pdf")},
+    ),
+    Bad(
+        "public.check_pdf",
+        "POST",
+        "/check/pdf",
+        400,
+        "csrf_token",
+        data={"pdf": _file(b"%PDF-1.7", "a.pdf")},
+        csrf=False,
+    ),
     # the QR's URL (the seal after the check URL's path, upper or lower case)
     Bad("seal_link_V", "GET", "/V/" + "A" * 3000, 400, "seal"),
     Bad("seal_link_v", "GET", "/v/" + "A" * 3000, 400, "seal"),
@@ -701,10 +740,18 @@ CASES: list[Bad] = [
         422,
         "number",
     ),
+    Bad("api.check_seal", "POST", "/api/seal-checks", 415, "body", raw=b"seal=x"),
+    Bad("api.check_seal", "POST", "/api/seal-checks", 422, "seal", json={}),
+    Bad("api.check_seal", "POST", "/api/seal-checks", 422, "seal", json={"seal": "A" * 3000}),
+    Bad(
+        "api.check_seal", "POST", "/api/seal-checks", 422, "lang", json={"seal": "A", "lang": "fr"}
+    ),
 ]
 
 NO_INPUT_ROUTES = {
     ("GET", "public.index"),
+    ("GET", "public.check_pdf"),
+    ("GET", "public.check_photo"),
     ("GET", "static"),
     ("GET", "staff.login"),
     ("GET", "staff.login_totp"),

@@ -6,28 +6,15 @@ from __future__ import annotations
 import base64
 import io
 import time
-from pathlib import Path
 
-import pytest
 from flask.testing import FlaskClient
-from web_app import (
-    Tokens,
+
+from tests.helpers.web_app import (
     WebEnv,
     bearer,
-    make_env,
     portrait_jpeg,
-    seed,
-    seeded_sqlite,
     staff_client,
 )
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> WebEnv:
-    template = tmp_path / "t.sqlite3"
-    tokens: Tokens = seed(f"sqlite:///{template}")
-    url, tokens = seeded_sqlite(tmp_path, (template, tokens))
-    return make_env(url, tokens)
 
 
 def _wait(client: FlaskClient, batch_id: int, step: str) -> dict:  # type: ignore[type-arg]

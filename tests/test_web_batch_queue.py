@@ -10,13 +10,13 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from web_app import Tokens, bearer, make_env, seeded_sqlite, staff_client
 
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.jobs import Job
 from legalize.tasks.queue import JobQueue
 from legalize.tasks.steps import Runtime
 from legalize.web import create_app
+from tests.helpers.web_app import Tokens, bearer, make_env, seeded_sqlite, staff_client
 
 
 def _progress(client: FlaskClient, batch_id: int) -> dict:  # type: ignore[type-arg]

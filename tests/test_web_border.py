@@ -7,25 +7,25 @@ from __future__ import annotations
 import base64
 import html as html_lib
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
-from db import clear_tables, db_engine  # noqa: F401 - fixture
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
-from web_app import WebEnv, bearer, engine_url, make_env, portrait_jpeg, seed, staff_client
+
+from tests.helpers.web_app import (
+    Tokens,
+    WebEnv,
+    bearer,
+    portrait_jpeg,
+    staff_client,
+)
+
+pytestmark = pytest.mark.web(signed=True)
 
 
 @pytest.fixture
-def env(db_engine: Engine, dev_pki) -> Iterator[WebEnv]:  # type: ignore[no-untyped-def]  # noqa: F811
-    clear_tables(db_engine)
-    environment = make_env(
-        engine_url(db_engine), seed(engine_url(db_engine)), keys_dir=Path(dev_pki.dir)
-    )
-    yield environment
-    environment.app.extensions["legalize"].engine.dispose()
+def web_database(every_backend_database: tuple[str, Tokens]) -> tuple[str, Tokens]:
+    return every_backend_database  # on SQLite and PostgreSQL
 
 
 SILVA = {
@@ -279,3 +279,59 @@ def test_history_sentences() -> None:
     assert without_ids("case 54 was prepared already by user:alice") == (
         "This case was prepared already by alice"
     )
+
+
+def _seal_text(env: WebEnv, number: str) -> str:
+    from legalize.cases import views
+    from legalize.web.state import state
+
+    with state(env.app).sessions() as session:
+        doc = views.find_document(session, number)
+        assert doc is not None
+        return doc.seal_text
+
+
+def test_border_screen_verifies_the_scanned_seal(env: WebEnv) -> None:
+    """The screen judges the seal the scanner read, not the register's copy: a seal whose
+    signature no longer verifies is NOT VERIFIED though the number it names is valid."""
+    _, number = _issued(env)
+    text = _seal_text(env, number)
+    carol, token = staff_client(env.app, "carol")
+    genuine = carol.post("/staff/clear", data={"number": text, "csrf_token": token})
+    html = genuine.get_data(as_text=True)
+    assert genuine.status_code == 200
+    assert "<strong>VALID</strong> — not used" in html
+    assert "The seal scanned from the paper" in html and "register.record" in html
+    i = len(text) - 10  # inside the signature
+    forged = text[:i] + ("A" if text[i] != "A" else "B") + text[i + 1 :]
+    response = carol.post("/staff/clear", data={"number": forged, "csrf_token": token})
+    html = response.get_data(as_text=True)
+    assert 'class="border-verdict border-unverified"' in html, html[:3000]
+    assert "SEAL_SIGNATURE_INVALID" in html
+    assert "Clear: the holder has arrived" not in html  # nothing to clear on
+    assert "PERERA" not in html.upper().split("SEAL DETAILS")[0]  # nobody's data shown
+    # Typed, the number still answers from the register (its own seal).
+    typed = carol.post("/staff/clear", data={"number": number, "csrf_token": token})
+    assert "No seal scanned" in typed.get_data(as_text=True)
+
+
+def test_the_api_answers_a_scanned_seal_with_the_same_report(env: WebEnv) -> None:
+    _, number = _issued(env)
+    text = _seal_text(env, number)
+    api = env.app.test_client()
+    response = api.post("/api/seal-checks", json={"seal": text}, headers=bearer(env.token))
+    assert response.status_code == 200, response.get_json()
+    report = response.get_json()
+    assert report["verdict"] == "VALID"
+    assert [c["name"] for c in report["checks"]][-2:] == ["register.record", "register.status"]
+    carol, token = staff_client(env.app, "carol")
+    cleared = carol.post(f"/staff/clear/{number}", data={"csrf_token": token, "port": "CMB"})
+    assert cleared.status_code == 302
+    response = api.post(
+        "/api/seal-checks", json={"seal": text, "lang": "ta"}, headers=bearer(env.token)
+    )
+    report = response.get_json()
+    assert report["verdict"] == "INVALID"
+    status = next(c for c in report["checks"] if c["name"] == "register.status")
+    assert status["code"] == "DOCUMENT_USED" and "port" not in status["data"]
+    assert "பயன்படுத்தப்பட்டுள்ளது" in status["message"]  # the Tamil catalog's words

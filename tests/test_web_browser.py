@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import support
-from web_app import PASSWORD, WebEnv, bearer, make_env, seed, seeded_sqlite
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.helpers import support
+from tests.helpers.web_app import PASSWORD, WebEnv, bearer, make_env, seed, seeded_sqlite
 
 
 @pytest.fixture

@@ -11,9 +11,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from test_web_browser import _driver
-from web_app import PASSWORD, WebEnv, bearer, make_env, portrait_jpeg, seed, staff_client
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.helpers.web_app import (
+    PASSWORD,
+    WebEnv,
+    bearer,
+    make_env,
+    portrait_jpeg,
+    seed,
+    staff_client,
+)
+from tests.test_web_browser import _driver
 
 
 @pytest.fixture

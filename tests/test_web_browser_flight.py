@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_web_browser import _driver
-from test_web_flight import flight_files
-from web_app import PASSWORD, WebEnv, make_env, seed, seeded_sqlite
 from werkzeug.serving import BaseWSGIServer, make_server
+
+from tests.helpers.web_app import PASSWORD, WebEnv, make_env, seed, seeded_sqlite
+from tests.test_web_browser import _driver
+from tests.test_web_flight import flight_files
 
 
 @pytest.fixture

@@ -11,12 +11,20 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_web_browser import _driver
-from web_app import PASSWORD, WebEnv, bearer, make_env, portrait_jpeg, seed, staff_client
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.identity import import_sltd
+from tests.helpers.web_app import (
+    PASSWORD,
+    WebEnv,
+    bearer,
+    make_env,
+    portrait_jpeg,
+    seed,
+    staff_client,
+)
+from tests.test_web_browser import _driver
 
 SLTD_CSV = b"""document_number,issuing_country,status,reported_on
 N1234567,LKA,stolen,2025-03-01

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_web_browser import _driver
-from web_app import PASSWORD, WebEnv, make_env, seed
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.cases import views
 from legalize.cases.demo import seed_demo
 from legalize.registry.db import make_session_factory
 from legalize.web.language import NATIVE_NAMES
+from tests.helpers.web_app import PASSWORD, WebEnv, make_env, seed
+from tests.test_web_browser import _driver
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from authority_pki import make_ca, make_signer, plain_pdf, sign
-from test_web_browser import _driver
-from web_app import PASSWORD, WebEnv, bearer, make_env, seed, staff_client
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.cases import legalization, signatories
@@ -23,6 +20,9 @@ from legalize.cases.demo import demo_specimen_seal, demo_specimen_signature, dem
 from legalize.cases.rules import Actor
 from legalize.kinds import Role
 from legalize.registry.db import make_engine, make_session_factory
+from tests.helpers.authority_pki import make_ca, make_signer, plain_pdf, sign
+from tests.helpers.web_app import PASSWORD, WebEnv, bearer, make_env, seed, staff_client
+from tests.test_web_browser import _driver
 
 ADMIN = Actor("user:root", frozenset({Role.ADMINISTRATOR}))
 AUTHORITY = "Divisional Secretariat, Kandy Four Gravets"

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_web_browser import _driver
-from web_app import PASSWORD, WebEnv, csrf_token, make_env, seed
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.cases import checks_log
 from legalize.cases.checks_log import CheckOutcome, Method
+from tests.helpers.web_app import PASSWORD, WebEnv, csrf_token, make_env, seed
+from tests.test_web_browser import _driver
 
 HISTORY = (
     # (days ago, method, verdict, reasons, number, type, post)

@@ -21,11 +21,11 @@ import pytest
 import qrcode
 import support
 from PIL import Image
-from test_web_browser import _driver
-from web_app import WebEnv, bearer, make_env, portrait_jpeg, seed, staff_client
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.web.scan import SERVICE_WORKER  # noqa: F401 - the page's worker exists
+from tests.helpers.web_app import WebEnv, bearer, make_env, portrait_jpeg, seed, staff_client
+from tests.test_web_browser import _driver
 
 VENDOR = Path(__file__).resolve().parents[1] / "legalize" / "web" / "static" / "vendor"
 

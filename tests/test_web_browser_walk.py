@@ -19,12 +19,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_web_browser import _driver
-from web_app import PASSWORD, WebEnv, bearer, make_env, portrait_jpeg, seed, staff_client
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.identity import import_nic
+from tests.helpers.web_app import (
+    PASSWORD,
+    WebEnv,
+    bearer,
+    make_env,
+    portrait_jpeg,
+    seed,
+    staff_client,
+)
+from tests.test_web_browser import _driver
 
 MORE_NIC = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 197902020011,FERNANDO,RUWAN,1979-02-02,M,NEGOMBO

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import delete, select
-from web_app import PASSWORD, bearer, csrf_token, login
 
 from legalize.cases import views
 from legalize.cases.demo import seed_demo
@@ -24,6 +23,7 @@ from legalize.registry import accounts
 from legalize.registry.checks import PublicCheck
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.web import create_app
+from tests.helpers.web_app import PASSWORD, bearer, csrf_token, login
 
 
 @pytest.fixture(scope="module")
@@ -184,8 +184,12 @@ def test_other_staff_do_not_see_the_dashboard(
 def test_checks_are_recorded_on_postgresql(tmp_path: Path) -> None:
     """On PostgreSQL the public session is autocommit without a disk wait: the row is there
     once the answer is, and one client has one hash within the day."""
-    from db import create_postgres_database, drop_postgres_database, postgres_server_url
-    from web_app import make_env, seed
+    from tests.helpers.db import (
+        create_postgres_database,
+        drop_postgres_database,
+        postgres_server_url,
+    )
+    from tests.helpers.web_app import make_env, seed
 
     url, name = create_postgres_database(postgres_server_url())
     engines: list[Any] = []

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pytest
 import requests
-import support
-from db import create_postgres_database, drop_postgres_database, postgres_server_url
 from sqlalchemy import select
-from web_app import PASSWORD, photo_jpeg, seed
 
 from legalize.cases import readmission
 from legalize.cases.rules import Actor
 from legalize.kinds import Role
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.models import Case, Document
+from tests.helpers import support
+from tests.helpers.db import create_postgres_database, drop_postgres_database, postgres_server_url
+from tests.helpers.web_app import PASSWORD, photo_jpeg, seed
 
 CASES = 24
 ALICE = Actor("user:alice", frozenset({Role.ISSUING_OFFICER}))
@@ -132,10 +132,10 @@ def test_concurrent_issuance_under_gunicorn(tmp_path: Path, dev_pki) -> None:  #
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--pythonpath",
-                str(Path(__file__).parent),
+                str(Path(__file__).parent.parent),
                 "--log-level",
                 "warning",
-                "web_wsgi:app",
+                "tests.helpers.web_wsgi:app",
             ],
             env=env,
             stdout=subprocess.DEVNULL,

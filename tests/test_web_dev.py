@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-import support
 
 from legalize.cli import main
 from legalize.commands.dev import DEMO_TOKEN, DEMO_USERS
 from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory
+from tests.helpers import support
 
 LEGALIZE = Path(sys.executable).parent / "legalize"
 

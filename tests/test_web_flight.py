@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from db import create_postgres_database, drop_postgres_database, postgres_server_url
 from flask.testing import FlaskClient
-from test_web_batch import _wait
-from web_app import WebEnv, make_env, portrait_jpeg, seed, seeded_sqlite, staff_client
+
+from tests.helpers.db import create_postgres_database, drop_postgres_database, postgres_server_url
+from tests.helpers.web_app import WebEnv, make_env, portrait_jpeg, seed, seeded_sqlite, staff_client
+from tests.test_web_batch import _wait
 
 ROWS = [
     # the first two are in the NIC register the web tests seed; Fernando is not (the identity

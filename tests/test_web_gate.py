@@ -7,31 +7,26 @@ import argparse
 import base64
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from db import clear_tables, db_engine  # noqa: F401 - fixture
 from flask.testing import FlaskClient
-from sqlalchemy import Engine
-from web_app import (
-    WebEnv,
-    bearer,
-    engine_url,
-    make_env,
-    portrait_jpeg,
-    seed,
-    staff_client,
-    underlying_pdf,
-)
 
 from legalize.cli import main
 from legalize.commands.registry import add_issue_batch
 from legalize.registry import audit
-from legalize.registry.db import make_session_factory
+from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.identity import import_sltd
+from tests.helpers.web_app import (
+    Tokens,
+    WebEnv,
+    bearer,
+    portrait_jpeg,
+    staff_client,
+    underlying_pdf,
+)
 
 SLTD_CSV = b"""document_number,issuing_country,status,reported_on
 N1234567,LKA,stolen,2025-03-01
@@ -43,17 +38,18 @@ DECISION = {
 }
 
 
+pytestmark = pytest.mark.web(signed=True)
+
+
 @pytest.fixture
-def env(db_engine: Engine, dev_pki) -> Iterator[WebEnv]:  # type: ignore[no-untyped-def]  # noqa: F811
-    clear_tables(db_engine)
-    url = engine_url(db_engine)
-    tokens = seed(url)
-    with make_session_factory(db_engine)() as s:
+def web_database(every_backend_database: tuple[str, Tokens]) -> tuple[str, Tokens]:
+    url, _ = every_backend_database  # on SQLite and PostgreSQL, with the SLTD list below
+    engine = make_engine(url)
+    with make_session_factory(engine)() as s:
         assert import_sltd(s, SLTD_CSV, "sltd.csv", datetime.now(UTC)).errors == ()
         s.commit()
-    environment = make_env(url, tokens, keys_dir=Path(dev_pki.dir))
-    yield environment
-    environment.app.extensions["legalize"].engine.dispose()
+    engine.dispose()
+    return every_backend_database
 
 
 def _body(reference: str, **identity: Any) -> dict[str, Any]:

@@ -16,12 +16,12 @@ from babel.messages.extract import extract_from_file
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from flask import Flask
-from web_app import USERS, WebEnv, make_env, seed, staff_client
 
 from legalize.cases import views
 from legalize.cases.demo import seed_demo
 from legalize.registry.db import make_session_factory
 from legalize.web.language import COOKIE, TRANSLATIONS_DIR
+from tests.helpers.web_app import USERS, WebEnv, make_env, seed, staff_client
 from verifier.messages import LANGUAGES, message_for
 from verifier.report import Check
 

@@ -8,24 +8,22 @@ from __future__ import annotations
 import base64
 import io
 import re
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pikepdf
 import pytest
-from authority_pki import Identity, make_ca, make_signer, plain_pdf, sign
 from cryptography.hazmat.primitives import serialization
-from db import clear_tables, db_engine  # noqa: F401 - fixture
 from PIL import Image
-from sqlalchemy import Engine, select
-from web_app import WebEnv, bearer, engine_url, make_env, seed, staff_client
+from sqlalchemy import select
 
 from legalize.cases import legalization, signatories
 from legalize.cases.rules import Actor
 from legalize.kinds import Role
 from legalize.registry import accounts, audit
-from legalize.registry.db import make_session_factory
+from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.models import Case
+from tests.helpers.authority_pki import Identity, make_ca, make_signer, plain_pdf, sign
+from tests.helpers.web_app import Tokens, WebEnv, bearer, staff_client
 
 AUTHORITY = "Registrar General's Department, Colombo"
 ADMIN = Actor("user:root", frozenset({Role.ADMINISTRATOR}))
@@ -53,12 +51,12 @@ def _jpeg(size: tuple[int, int], dpi: int = 300) -> bytes:
 
 
 @pytest.fixture
-def env(db_engine: Engine) -> Iterator[WebEnv]:  # noqa: F811
-    clear_tables(db_engine)
-    url = engine_url(db_engine)
-    tokens = seed(url)
+def web_database(every_backend_database: tuple[str, Tokens]) -> tuple[str, Tokens]:
+    """On SQLite and PostgreSQL, with two authorized signatories and their certificates."""
+    url, _ = every_backend_database
     at = datetime.now(UTC)
-    with make_session_factory(db_engine)() as s:
+    engine = make_engine(url)
+    with make_session_factory(engine)() as s:
         registrar = legalization.add_signatory(
             s,
             ADMIN,
@@ -83,9 +81,8 @@ def env(db_engine: Engine) -> Iterator[WebEnv]:  # noqa: F811
             at=at,
         )
         signatories.add_certificate(s, ADMIN, dean.id, DEAN.der, at)
-    environment = make_env(url, tokens)
-    yield environment
-    environment.app.extensions["legalize"].engine.dispose()
+    engine.dispose()
+    return every_backend_database
 
 
 def _file(env: WebEnv, upload: bytes, name: str = "document.pdf", **change: str) -> int:

@@ -13,15 +13,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import support
 from flask import Flask
 from flask.testing import FlaskClient
-from web_app import PASSWORD, Tokens, csrf_token, login, make_env, seeded_sqlite
 
 from legalize.config import Config
 from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.web import create_app
+from tests.helpers import support
+from tests.helpers.web_app import PASSWORD, Tokens, csrf_token, login, make_env, seeded_sqlite
 
 REDIS = "redis://127.0.0.1:6379/0"
 SHARED = "192.0.2.80"

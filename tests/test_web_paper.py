@@ -17,8 +17,15 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 from flask.testing import FlaskClient
-from test_web_security_files import HTML, png_bomb
-from web_app import (
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import TestResponse, encode_multipart
+
+from legalize.config import Config, ConfigError
+from legalize.pki.devkeys import DevPki
+from legalize.registry import audit
+from legalize.registry.identity import import_nic
+from legalize.web.staff import paper as paper_web
+from tests.helpers.web_app import (
     Tokens,
     WebEnv,
     bearer,
@@ -28,15 +35,7 @@ from web_app import (
     seeded_sqlite,
     staff_client,
 )
-from werkzeug.datastructures import FileStorage, MultiDict
-from werkzeug.test import TestResponse, encode_multipart
-
-from legalize.cases.issuer import UnsignedTestIssuer
-from legalize.config import Config, ConfigError
-from legalize.pki.devkeys import DevPki
-from legalize.registry import audit
-from legalize.registry.identity import import_nic
-from legalize.web.staff import paper as paper_web
+from tests.test_web_security_files import HTML, png_bomb
 
 NIC_CSV = b"""nic_number,surname,given_names,birth_date,sex,birth_place
 199012345678,PERERA,KAMAL NUWAN,1990-05-14,M,KANDY
@@ -120,8 +119,6 @@ def world(
 ) -> Iterator[World]:
     url, tokens = seeded_sqlite(tmp_path_factory.mktemp("paper"), web_template)
     env = make_env(url, tokens, keys_dir=Path(dev_pki.dir), rates={"signin": "1000/minute"})
-    if isinstance(env.issuer, UnsignedTestIssuer):
-        pytest.skip("the documents' issuer is not installed")
     with env.app.extensions["legalize"].sessions() as s:
         import_nic(s, NIC_CSV, "nic.csv", datetime.now(UTC))
         s.commit()
@@ -293,3 +290,34 @@ def test_a_bad_bound_is_refused(value: str) -> None:
     with pytest.raises(ConfigError):
         Config.from_env({"LEGALIZE_PAPER_VERIFICATIONS": value})
     assert Config.from_env({"LEGALIZE_PAPER_VERIFICATIONS": "4"}).paper_verifications == 4
+
+
+def test_the_public_photo_check_needs_no_sign_in(world: World) -> None:
+    client = world.env.app.test_client()
+    page = client.get("/check/photo")
+    assert page.status_code == 200 and 'name="csrf_token"' in page.get_data(as_text=True)
+    token = csrf_token(client, "/check/photo")
+    status, html = _upload(client, "/check/photo", token, world.a.scan)
+    assert status == 200, html
+    _assert_valid(html)
+    assert '<img src="data:image/png;base64,' in html and "register.status" in html
+
+
+def test_the_public_photo_check_finds_a_forged_paper(world: World) -> None:
+    from PIL import Image, ImageDraw
+
+    page = Image.open(io.BytesIO(world.a.scan)).convert("RGB")
+    width, height = page.size
+    # someone pasted over the left part of the page, where the holder's photo is printed
+    ImageDraw.Draw(page).rectangle(
+        (width * 0.08, height * 0.25, width * 0.35, height * 0.6), fill=(200, 170, 150)
+    )
+    forged = io.BytesIO()
+    page.save(forged, "PNG")
+    client = world.env.app.test_client()
+    token = csrf_token(client, "/check/photo")
+    status, html = _upload(client, "/check/photo", token, forged.getvalue())
+    assert status == 200
+    assert _verdict(html) == "INVALID"
+    status, html = _upload(client, "/check/photo", token, b"GIF89a no picture")
+    assert status == 422 and "IMAGE_FORMAT_UNSUPPORTED" in html

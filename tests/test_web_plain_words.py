@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_app import (
+
+from legalize.registry.db import make_engine, make_session_factory
+from legalize.registry.identity import import_sltd
+from legalize.web.refusals import without_ids
+from tests.helpers.web_app import (
     PASSWORD,
     WebEnv,
     bearer,
@@ -26,10 +30,6 @@ from web_app import (
     seeded_sqlite,
     staff_client,
 )
-
-from legalize.registry.db import make_engine, make_session_factory
-from legalize.registry.identity import import_sltd
-from legalize.web.refusals import without_ids
 
 LEAKS = re.compile(
     r"\bcase \d+|#\d+|\buser:|\bapi:|\b[a-z]+_[a-z_]+:|\b(?:identity|applicant)\.[a-z_]+"

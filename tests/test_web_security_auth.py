@@ -11,8 +11,15 @@ from pathlib import Path
 
 import pyotp
 import pytest
-import support
-from web_app import (
+from flask.testing import FlaskClient
+
+from legalize.config import Config
+from legalize.registry import accounts
+from legalize.registry.db import make_engine, make_session_factory
+from legalize.registry.totp_cipher import TotpCipher
+from legalize.web import create_app
+from tests.helpers import support
+from tests.helpers.web_app import (
     PASSWORD,
     Tokens,
     WebEnv,
@@ -25,17 +32,7 @@ from web_app import (
     staff_client,
 )
 
-from legalize.config import Config
-from legalize.registry import accounts
-from legalize.registry.db import make_engine, make_session_factory
-from legalize.registry.totp_cipher import TotpCipher
-from legalize.web import create_app
-
-
-@pytest.fixture
-def env(tmp_path: Path, web_template: tuple[Path, Tokens]) -> WebEnv:
-    url, tokens = seeded_sqlite(tmp_path, web_template)
-    return make_env(url, tokens, rates={"totp": "3/hour", "signin": "100/minute"})
+pytestmark = pytest.mark.web(rates={"totp": "3/hour", "signin": "100/minute"})
 
 
 def _user_id(env: WebEnv, name: str) -> int:
@@ -175,7 +172,7 @@ def _url_for_rule(rule: str) -> str:
     return re.sub(r"<[^>]+>", "LK0000001", url)
 
 
-def test_every_cookie_post_route_requires_a_csrf_token(env: WebEnv) -> None:
+def test_every_cookie_post_route_requires_a_csrf_token(env: WebEnv, client: FlaskClient) -> None:
     """Walk the URL map: every state-changing route outside the bearer-token API refuses a
     signed-in browser's post without a token, before doing anything."""
     checked = []
@@ -427,10 +424,9 @@ def test_a_session_ends_eight_hours_after_sign_in_however_active(
     assert client.get("/staff/cases").status_code == 302
 
 
-def test_no_page_is_stored_by_caches(env: WebEnv) -> None:
+def test_no_page_is_stored_by_caches(client: FlaskClient) -> None:
     """Every dynamic answer is no-store: staff and API pages carry personal data, the QR link
     carries the seal (holder data) in its URL, the public check a number and its status."""
-    client = env.app.test_client()
     for url in ("/", "/V/NOTASEAL", "/v/NOTASEAL", "/staff/login", "/api/openapi.json"):
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
     with client.get("/static/site.css") as static:  # a file response: close it

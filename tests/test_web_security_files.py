@@ -9,17 +9,14 @@ import base64
 import io
 import time
 import zlib
-from pathlib import Path
 from struct import pack
 
 import pytest
-from web_app import (
-    Tokens,
+
+from tests.helpers.web_app import (
     WebEnv,
     bearer,
-    make_env,
     portrait_jpeg,
-    seeded_sqlite,
     staff_client,
     underlying_pdf,
 )
@@ -28,10 +25,7 @@ HTML = b"<html><script>alert(document.cookie)</script></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'
 
 
-@pytest.fixture
-def env(tmp_path: Path, web_template: tuple[Path, Tokens]) -> WebEnv:
-    url, tokens = seeded_sqlite(tmp_path, web_template)
-    return make_env(url, tokens, rates={"signin": "100/minute"})
+pytestmark = pytest.mark.web(rates={"signin": "100/minute"})
 
 
 def png_bomb(width: int = 30_000, height: int = 30_000) -> bytes:

@@ -5,24 +5,25 @@ sign-in redirect target. Each must be a clear 4xx, never a 500."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from db import clear_tables, db_engine  # noqa: F401 - fixture
-from sqlalchemy import Engine
-from web_app import PASSWORD, WebEnv, bearer, csrf_token, engine_url, make_env, seed, staff_client
+
+from tests.helpers.web_app import (
+    PASSWORD,
+    Tokens,
+    WebEnv,
+    bearer,
+    csrf_token,
+    staff_client,
+)
 
 HUGE_IDS = [2**31, 10**20]
 
 
 @pytest.fixture
-def env(db_engine: Engine) -> Iterator[WebEnv]:  # noqa: F811
-    clear_tables(db_engine)
-    url = engine_url(db_engine)
-    environment = make_env(url, seed(url))
-    yield environment
-    environment.app.extensions["legalize"].engine.dispose()
+def web_database(every_backend_database: tuple[str, Tokens]) -> tuple[str, Tokens]:
+    return every_backend_database  # on SQLite and PostgreSQL
 
 
 @pytest.mark.parametrize("case_id", HUGE_IDS)

@@ -52,6 +52,14 @@ class Code(StrEnum):
     DOCUMENT_MISMATCH = "DOCUMENT_MISMATCH"
     DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
 
+    # --- the register's answer to a seal (legalize.cases.check)
+    DOCUMENT_NOT_IN_REGISTER = "DOCUMENT_NOT_IN_REGISTER"
+    """A genuine seal of our state for a number the register never issued."""
+    SEAL_NOT_IN_REGISTER = "SEAL_NOT_IN_REGISTER"
+    """A genuine seal for a number the register issued with a different seal."""
+    DOCUMENT_OF_ANOTHER_STATE = "DOCUMENT_OF_ANOTHER_STATE"
+    """SKIPPED: a genuine seal of another state, whose own register alone can answer."""
+
     # --- a photo or scan of the paper (verifier.image)
     IMAGE_UNREADABLE = "IMAGE_UNREADABLE"
     PAGE_NOT_FOUND = "PAGE_NOT_FOUND"
@@ -106,7 +114,15 @@ _PDF_SIGNER: Final = {
 }
 
 REGISTER_CODES: Final = frozenset(
-    {Code.DOCUMENT_REVOKED, Code.DOCUMENT_USED, Code.DOCUMENT_MISMATCH, Code.DOCUMENT_NOT_FOUND}
+    {
+        Code.DOCUMENT_REVOKED,
+        Code.DOCUMENT_USED,
+        Code.DOCUMENT_MISMATCH,
+        Code.DOCUMENT_NOT_IN_REGISTER,
+        Code.SEAL_NOT_IN_REGISTER,
+        Code.DOCUMENT_OF_ANOTHER_STATE,
+        Code.DOCUMENT_NOT_FOUND,
+    }
 )
 """Codes the register and the staff pages answer (legalize.cases), not the offline verifiers;
 their messages are in the catalogs so every screen words them alike."""

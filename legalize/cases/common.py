@@ -15,9 +15,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +33,7 @@ from legalize.cases.errors import (
     NotFound,
 )
 from legalize.cases.identity import ClaimedIdentity
-from legalize.cases.issuer import IssuedPdf, LegalizationData, TtdData
+from legalize.cases.issuer import IssuedPdf
 from legalize.cases.rules import (
     SYSTEM,
     Action,
@@ -374,24 +373,9 @@ def expire_due(session: Session, at: datetime, actor: Actor | None = None) -> li
     return expired
 
 
-Render = Callable[[str, str, str], IssuedPdf]
-"""(number, check_code, web_token) -> the final PDF."""
-
-Data = TypeVar("Data", TtdData, LegalizationData)
-
-
-def renderer(
-    template: Data, produce: Callable[[Data, datetime], IssuedPdf], at: datetime
-) -> Render:
-    """The :data:`Render` of a document showing ``template`` with the number, check code and
-    web token filled in. ``template`` holds plain values only: it is rendered after the
-    transaction that read them ended."""
-
-    def render(number: str, check_code: str, token: str) -> IssuedPdf:
-        data = replace(template, number=number, check_code=check_code, web_token=token)
-        return produce(data, at)
-
-    return render
+Render = Callable[[str, str], IssuedPdf]
+"""(number, check_code) -> the final PDF. Called after the transaction that read the case
+ended: it must hold plain values only, not rows."""
 
 
 OnIssued = Callable[[Session], None]
@@ -442,7 +426,7 @@ def register_issue(
     check_code, token = new_check_code(), new_web_token()
     # 2. Render and sign with no transaction open.
     try:
-        issued = render(number, check_code, token)
+        issued = render(number, check_code)
         if hashlib.sha256(issued.pdf).hexdigest() != issued.sha256.lower():
             raise IssuanceFailed(f"document {number}: the issuer's SHA-256 does not match its PDF")
     except Exception as exc:

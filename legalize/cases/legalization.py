@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from legalize.cases import common, origin
 from legalize.cases.errors import InvalidInput, InvalidTransition, NotFound
 from legalize.cases.identity import ClaimedIdentity
-from legalize.cases.issuer import Issuer, LegalizationData
+from legalize.cases.issuer import IssuedPdf, Issuer
 from legalize.cases.readmission import parse_identity
 from legalize.cases.rules import Action, Actor, require_role
 from legalize.cases.validation import (
@@ -32,7 +32,13 @@ from legalize.cases.validation import (
 )
 from legalize.cases.views import CaseView, case_view
 from legalize.documents.errors import UnderlyingDocumentError
-from legalize.documents.sanitize import UNSUPPORTED_TYPE, SanitizedDocument, sanitize_underlying
+from legalize.documents.legalization import LegalizationData
+from legalize.documents.sanitize import (
+    UNSUPPORTED_TYPE,
+    SanitizedDocument,
+    sanitize_underlying,
+    stored,
+)
 from legalize.documents.signatures import SignatureFinding, read_signatures
 from legalize.kinds import CaseKind, DocumentType, Role
 from legalize.registry import audit
@@ -43,6 +49,8 @@ MAX_SPECIMEN_BYTES = 2 * 1024 * 1024
 CERTIFYING_AUTHORITY = "MINISTRY OF FOREIGN AFFAIRS, CONSULAR AFFAIRS DIVISION"
 LEGALIZATION_PLACE = "COLOMBO"
 """Apostille item 5; the seal carries at most 20 bytes of it."""
+DOCUMENT_COUNTRY_NAME = "DEMOCRATIC SOCIALIST REPUBLIC OF SRI LANKA"
+"""Apostille item 1 for documents of Sri Lanka (the only state whose documents we legalize)."""
 
 
 @dataclass(frozen=True)
@@ -435,27 +443,33 @@ def issue(
     def build(session: Session, case: Case) -> tuple[common.Render, date | None]:
         if case.kind != CaseKind.LEGALIZATION.value or case.underlying is None:
             raise InvalidTransition(f"case {case.id} is not a legalization")
-        assert case.underlying_date is not None
         template = LegalizationData(
             number="",
-            check_code="",
-            issued_on=at.date(),
-            issuing_country=issuing_country,
-            issuing_post=issuing_post,
+            country=DOCUMENT_COUNTRY_NAME,
+            signed_by=case.signer_name or "",
+            capacity=case.signer_capacity or "",
+            seal_of=case.signer_authority or "",
+            place=issuing_post,
+            date=at.date(),
             certified_by=certified_by,
-            signer_name=case.signer_name or "",
-            signer_capacity=case.signer_capacity or "",
-            signer_authority=case.signer_authority or "",
-            underlying=case.underlying,
-            underlying_media_type=case.underlying_media_type or "",
-            underlying_sha256=case.underlying_sha256 or "",
-            underlying_rasterized=case.underlying_rasterized,
-            underlying_date=case.underlying_date,
-            underlying_title=case.underlying_title or "",
-            destination_country=case.destination_country,
-            web_token="",
+            check_code="",
+            document_title=case.underlying_title or "",
         )
-        return common.renderer(template, issuer.issue_legalization, at), None
+        upload, media_type, rasterized = (
+            case.underlying,
+            case.underlying_media_type or "",
+            case.underlying_rasterized,
+        )
+
+        def render(number: str, check_code: str) -> IssuedPdf:
+            if rasterized is not None:  # sanitized at filing: used as stored, never again
+                underlying = stored(upload, rasterized)
+            else:  # a case filed before the sanitized document was stored
+                underlying = sanitize_underlying(upload, media_type)
+            data = replace(template, number=number, check_code=check_code)
+            return issuer.issue_legalization(data, underlying, at, issuing_country=issuing_country)
+
+        return render, None
 
     return common.issue_case(session, actor, case_id, at, DocumentType.LEGALIZATION, build)
 

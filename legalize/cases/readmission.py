@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, undefer
 from legalize.cases import common, duplicates, gate
 from legalize.cases.errors import Duplicate, DuplicatePerson, Forbidden, InvalidInput, NotFound
 from legalize.cases.identity import ClaimedIdentity, CrossCheck, cross_check
-from legalize.cases.issuer import Issuer, TtdData
+from legalize.cases.issuer import IssuedPdf, Issuer
 from legalize.cases.rules import Action, Actor, require_role
 from legalize.cases.validation import (
     MAX_NAME,
@@ -34,6 +34,7 @@ from legalize.cases.validation import (
     require_reason,
 )
 from legalize.cases.views import CaseView, DocumentView, case_view, person_view
+from legalize.documents.ttd import TtdData
 from legalize.imaging.face import FaceDetector
 from legalize.imaging.portrait import PortraitError, PortraitResult, check_portrait
 from legalize.kinds import CaseKind, DocumentType, Role
@@ -502,26 +503,30 @@ def ttd_builder(
         ).one_or_none()
         p = case.person
         expires = at.date() + timedelta(days=validity_days)
+        if photo is None:  # prepare requires one; refused before a number is taken
+            raise InvalidInput("the holder photo is missing", field="photo", code="PHOTO_MISSING")
+        image = photo.image
         template = TtdData(
-            number="",
-            check_code="",
+            document_number="",
             surname=p.surname,
             given_names=p.given_names,
             birth_date=p.birth_date,
-            birth_place=p.birth_place,
+            place_of_birth=p.birth_place,
             sex=p.sex,
             nationality=p.nationality,
-            nic_number=p.nic_number,
-            photo=photo.image if photo else None,
-            issued_on=at.date(),
-            expires_on=expires,
-            issuing_country=issuing_country,
+            issue_date=at.date(),
+            expiry_date=expires,
             issuing_post=issuing_post,
-            host_country=case.host_country or "",
-            host_reference=case.host_reference or "",
-            web_token="",
+            check_code="",
+            issuing_state=issuing_country,
+            personal_number=p.nic_number or "",
         )
-        return common.renderer(template, issuer.issue_ttd, at), expires
+
+        def render(number: str, check_code: str) -> IssuedPdf:
+            data = replace(template, document_number=number, check_code=check_code)
+            return issuer.issue_ttd(data, image, at)
+
+        return render, expires
 
     return build
 

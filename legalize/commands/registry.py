@@ -74,12 +74,6 @@ def add_issue_batch(issue_sub: Any) -> None:
             help="hand the step to the task queue's workers (`legalize worker`, on any "
             "machine) and follow its progress; stopping this command does not stop the job",
         )
-        if name == "issue":
-            s.add_argument(
-                "--unsigned-test-double",
-                action="store_true",
-                help="DEV ONLY: make unsigned placeholder PDFs when the real issuer is missing",
-            )
     for sp in [f, fl, *(steps.choices[n] for n in ("prepare", "approve", "issue"))]:
         sp.add_argument("--as", dest="username", required=True, help="the staff user acting")
         sp.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
@@ -212,7 +206,7 @@ def _batch_step(
     session: Session, actor: Actor, args: argparse.Namespace, at: datetime, config: Config
 ) -> BatchReport:
     from legalize.cases import batch, batch_files
-    from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
+    from legalize.cases.issuer import IssuerUnavailable, bind_issuer
     from legalize.registry.identity import ImportFileError, import_file
 
     if args.batch_step == "file":
@@ -237,13 +231,10 @@ def _batch_step(
         return batch.prepare_batch(session, actor, args.batch_id, at, progress=_print_progress)
     if args.batch_step == "approve":
         return batch.approve_batch(session, actor, args.batch_id, at, progress=_print_progress)
-    issuer: Issuer
     try:
         issuer = bind_issuer(config)
     except IssuerUnavailable as exc:
-        if not args.unsigned_test_double or config.production:
-            raise CommandError(f"{exc} (dev: --unsigned-test-double)") from exc
-        issuer = UnsignedTestIssuer()
+        raise CommandError(f"{exc} (dev: legalize keys init-dev)") from exc
     return batch.issue_batch(
         session,
         actor,

@@ -370,3 +370,18 @@ def _result(pdf: bytes, level: str, error: str | None) -> SignedPdf:
     return SignedPdf(
         pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), level=level, timestamp_error=error
     )
+
+
+def signing_location(pdf: bytes) -> str | None:
+    """The ``/Location`` of the first signature of our own ``pdf`` (the issuing post of a TTD,
+    the place of a legalization: the register keeps it nowhere else), or None."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        for embedded in reader.embedded_signatures:
+            location = embedded.sig_object.get("/Location")
+            return str(location) if location else None
+    except (PdfError, ValueError, KeyError):
+        return None
+    return None

@@ -123,6 +123,7 @@ def create_app(
     app.before_request(refuse_nul_characters)  # after CSRFProtect's own check
     app.after_request(add_security_headers)
 
+    from legalize.web import photo_check  # noqa: F401  (its route joins the public blueprint)
     from legalize.web.api import bp as api_bp
     from legalize.web.public import bp as public_bp
     from legalize.web.scan import bp as scan_bp

@@ -25,8 +25,8 @@ from legalize.web.errors import WebError
 from legalize.web.pages import page
 from legalize.web.public import public_status
 from legalize.web.security import SCAN_CONTENT_SECURITY_POLICY
-from legalize.web.staff.clearance import NUMBER_MAX, trust_store
-from legalize.web.state import public_db
+from legalize.web.staff.clearance import NUMBER_MAX
+from legalize.web.state import public_db, trust_store
 
 bp = Blueprint("scan", __name__)
 

@@ -1,17 +1,18 @@
 """The page a phone camera opens from the QR code: ``<path of LEGALIZE_CHECK_URL><seal>``.
 
 The QR holds the web-check URL in capitals followed by the seal in Base32 (DESIGN §3), so any
-phone camera opens this page. It verifies the seal offline against the published trust store
-(the check a border officer's verifier makes) and, when the seal is genuine, adds the
-register's status of the document it names — with the least data: type, number, status,
-dates, and for a legalization the underlying document's signer (what the Apostille registers
-show). The holder's personal data is not repeated here.
+phone camera opens this page. It shows the report of :func:`legalize.cases.check.check_seal`:
+the seal verified offline against the published trust store (the check a border officer's
+verifier makes) and the register's answer as checks of the same report, whose verdict the page
+states. When the register vouches for the seal, the document's status is shown with the least
+data: type, number, status, dates, and for a legalization the underlying document's signer
+(what the Apostille registers show).
 
-A seal that verifies but differs from the one the register holds for its number is reported
-as such: only a stolen signing key could make one, and the register's answer must not lend it
-credibility. "Differs" compares what the signature covers (header and message zone), not the
-signature: anyone can turn a genuine ECDSA signature (r, s) into (r, n - s), which verifies
-just as well, and a compressed IDB can be re-compressed — neither is a different seal.
+Beside the verdict the page shows what the QR itself carries, signed — for a TTD the holder's
+name, birth date, nationality, document number and expiry; for a legalization the Apostille
+fields — so the checker can compare the person or the paper in front of them. The phone that
+scanned the QR holds these already; the page only reads them out, and only from a seal whose
+signature verified (an unsigned text must not look like data we vouch for).
 """
 
 from __future__ import annotations
@@ -21,19 +22,17 @@ from urllib.parse import urlsplit
 from flask import Flask
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import views
+from legalize.cases import check, views
 from legalize.cases.checks_log import Method
-from legalize.cases.views import DocumentView
-from legalize.seal.errors import SealError
-from legalize.seal.profiles import decode
-from legalize.seal.qrtext import parse_qr_text
+from legalize.kinds import DocumentType
 from legalize.web.checks import limit_public_check, outcome_of_seal, record_check
 from legalize.web.errors import WebError
 from legalize.web.pages import page
-from legalize.web.public import public_status
-from legalize.web.staff.clearance import seal_report
-from legalize.web.state import now, public_db
-from verifier.report import Status
+from legalize.web.public import APOSTILLE_FIELDS, public_status
+from legalize.web.staff.clearance import seal_face
+from legalize.web.state import now, public_db, state, trust_store
+from verifier.codes import Code
+from verifier.report import Report, Status
 
 PAYLOAD_MAX = 2048
 """Characters of a seal in a URL; our largest is about 500, any VDS fits well within this."""
@@ -58,44 +57,69 @@ def register(app: Flask, check_url: str) -> None:
         )
 
 
-def same_seal(stored_text: str | None, payload: str) -> bool:
-    """Whether two QR texts carry the same signed content (the bytes the signature covers)."""
-    if not stored_text:
-        return False
-    try:
-        stored = decode(parse_qr_text(stored_text))
-        given = decode(parse_qr_text(payload))
-    except SealError:
-        return False
-    return type(stored) is type(given) and stored.signed_bytes == given.signed_bytes
+TTD_FIELDS = (
+    ("surname", "Surname"),
+    ("given_names", "Given names"),
+    ("date_of_birth", "Date of birth"),
+    ("nationality", "Nationality"),
+    ("document_number", "Document number"),
+    ("expiry_date", "Valid until"),
+)
+"""What a TTD's seal carries that the checker compares with the person (ICAO 9303 order)."""
+
+
+def sealed_data(report: Report) -> list[tuple[str, str]]:
+    """The labelled fields the verified seal carries, in print order; [] when the signature
+    did not verify."""
+    signature = report.check("seal.signature")
+    if signature is None or signature.status is not Status.VALID:
+        return []
+    data = report.data
+    labels = TTD_FIELDS if "document_number" in data else APOSTILLE_FIELDS
+    shown = [(label, str(data[key])) for key, label in labels if data.get(key)]
+    if data.get("document_sha256"):
+        shown.append(("SHA-256 of the underlying document", str(data["document_sha256"])))
+    if "date_of_birth" in data:
+        shown = [(k, _mrz_date(v) if k == "Date of birth" else v) for k, v in shown]
+    return shown
+
+
+def _mrz_date(value: str) -> str:
+    """An MRZ birth date YYMMDD as YY-MM-DD (the century is not in the MRZ)."""
+    return f"{value[0:2]}-{value[2:4]}-{value[4:6]}" if len(value) == 6 else value
 
 
 def seal_link(payload: str) -> WerkzeugResponse:
     limit_public_check()
     if len(payload) > PAYLOAD_MAX:
         raise WebError(400, "SEAL_UNREADABLE", "this link holds no seal", "seal")
-    report = seal_report(payload, now())
-    if report is None:
+    trust = trust_store()
+    if trust is None:
         raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published")
-    signature = report.check("seal.signature")
-    genuine = signature is not None and signature.status is Status.VALID
+    session = public_db()
+    report = check.check_seal(
+        session, payload, trust, now(), issuing_country=state().config.issuing_country
+    )
+    record = report.check(check.RECORD)
     result = None
-    mismatch = False
-    doc: DocumentView | None = None
-    if genuine:
-        number = report.data.get("document_number") or report.data.get("number")
-        doc = views.find_document(public_db(), str(number)) if isinstance(number, str) else None
-        if doc is not None and same_seal(doc.seal_text, payload):
-            result = public_status(doc)
-        elif doc is not None:
-            mismatch = True
+    doc = None
+    if record is not None and record.status is Status.VALID:
+        doc = views.find_document(session, str(record.data["number"]))
+        result = public_status(doc) if doc is not None else None
+    mismatch = record is not None and record.code == Code.SEAL_NOT_IN_REGISTER
     record_check(outcome_of_seal(Method.QR_LINK, report, doc, mismatch))
-    problems = [c for c in report.checks if c.status in (Status.INVALID, Status.ERROR)]
+    problems = [
+        c
+        for c in report.checks
+        if c.status in (Status.INVALID, Status.ERROR)
+        or (c.status is Status.SKIPPED and c.code == Code.DOCUMENT_OF_ANOTHER_STATE)
+    ]
     return page(
         "public/seal.html",
         verdict=report.verdict.value,
-        genuine=genuine,
         problems=problems,
         result=result,
-        mismatch=mismatch,
+        sealed=sealed_data(report),
+        face=seal_face(report),
+        legalization=report.data.get("profile") == DocumentType.LEGALIZATION.profile,
     )

@@ -11,7 +11,9 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from legalize.cases.check import published_trust
 from legalize.config import Config
+from legalize.pki.trust import TrustStore
 
 
 def utc_now() -> datetime:
@@ -87,6 +89,16 @@ def end_transaction() -> None:
 
 def now() -> datetime:
     return state().clock()
+
+
+def trust_store() -> TrustStore | None:
+    """The trust store published in the app's keys folder, loaded once per app; None when
+    there is none (pages then say they cannot verify seals)."""
+    services = state().services
+    if "trust" not in services:
+        services["trust"] = published_trust(state().config.keys_dir)
+    found: TrustStore | None = services["trust"]
+    return found
 
 
 def close_db(_exc: BaseException | None = None) -> None:

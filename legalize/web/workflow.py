@@ -8,21 +8,14 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from legalize.cases import legalization, readmission
-from legalize.cases.issuer import (
-    IssuedPdf,
-    Issuer,
-    IssuerUnavailable,
-    LegalizationData,
-    TtdData,
-    bind_issuer,
-)
+from legalize.cases.issuer import IssuedPdf, Issuer, IssuerUnavailable, bind_issuer
 from legalize.cases.rules import Actor
 from legalize.cases.views import CaseView
 from legalize.kinds import CaseKind
@@ -31,6 +24,11 @@ from legalize.tasks.queue import JobQueue
 from legalize.tasks.steps import Runtime
 from legalize.web.errors import WebError
 from legalize.web.state import state
+
+if TYPE_CHECKING:
+    from legalize.documents.legalization import LegalizationData
+    from legalize.documents.sanitize import SanitizedDocument
+    from legalize.documents.ttd import TtdData
 
 
 class SerialIssuer:
@@ -46,13 +44,22 @@ class SerialIssuer:
         self.inner = inner
         self._lock = threading.Lock()
 
-    def issue_ttd(self, data: TtdData, at: datetime) -> IssuedPdf:
+    def issue_ttd(self, data: TtdData, photo: bytes, at: datetime) -> IssuedPdf:
         with self._lock:
-            return self.inner.issue_ttd(data, at)
+            return self.inner.issue_ttd(data, photo, at)
 
-    def issue_legalization(self, data: LegalizationData, at: datetime) -> IssuedPdf:
+    def issue_legalization(
+        self,
+        data: LegalizationData,
+        underlying: SanitizedDocument,
+        at: datetime,
+        *,
+        issuing_country: str,
+    ) -> IssuedPdf:
         with self._lock:
-            return self.inner.issue_legalization(data, at)
+            return self.inner.issue_legalization(
+                data, underlying, at, issuing_country=issuing_country
+            )
 
 
 _BIND_LOCK = threading.Lock()

@@ -60,6 +60,29 @@ MESSAGES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         # --- named by DESIGN §6 for the register and the staff pages (REGISTER_CODES) ------
         "DOCUMENT_REVOKED": ("The issuing authority has revoked this document.",),
         "DOCUMENT_USED": ("This document has already been used.",),
+        "DOCUMENT_NOT_IN_REGISTER": (
+            "The register of the issuing authority holds no document {number}.",
+            "The register of the issuing authority holds no such document.",
+        ),
+        "SEAL_NOT_IN_REGISTER": (
+            "The register holds a different seal for document {number}: report this document "
+            "to the issuing authority.",
+            "The register holds a different seal for this document: report it to the issuing "
+            "authority.",
+        ),
+        "DOCUMENT_OF_ANOTHER_STATE": (
+            "The seal was issued by {issuing_country}: only that state's register can tell the "
+            "document's status.",
+            "The seal was issued by another state: only that state's register can tell the "
+            "document's status.",
+        ),
+        "OK/register.record": (
+            "The register of the issuing authority holds this very seal for document {number}.",
+            "The register of the issuing authority holds this very seal.",
+        ),
+        "OK/register.status": (
+            "The register holds the document as issued: not used, revoked or expired.",
+        ),
         "DOCUMENT_MISMATCH": (
             "The paper photographed ({in_photo}) is not the document looked up ({looked_up}): "
             "it is another document.",

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Response, jsonify, request, url_for
 
-from legalize.cases import batch, legalization, readmission, views
+from legalize.cases import batch, check, legalization, readmission, views
 from legalize.cases.checks_log import Method
 from legalize.cases.errors import NotFound
 from legalize.cases.views import CaseView, DocumentView
@@ -20,7 +20,8 @@ from legalize.web.api.spec import Operation, Param, query_params, validate
 from legalize.web.auth import api_client, client_actor, scope_required
 from legalize.web.checks import outcome_of_document, record_check
 from legalize.web.errors import WebError
-from legalize.web.state import db, end_transaction, now
+from legalize.web.state import db, end_transaction, now, state, trust_store
+from verifier.messages import localize
 
 CASE_ID = Param("case_id", "path", {"type": "integer", "minimum": 1})
 PDF = "application/pdf"
@@ -385,6 +386,34 @@ def document_status(number: str) -> Response:
             "expires_on": _iso(doc.expires_on),
         }
     )
+
+
+@API.route(
+    bp,
+    Operation(
+        "post",
+        "/seal-checks",
+        "check_seal",
+        "Verify a scanned seal and add the register's answer: the report whose verdict is VALID"
+        " only for a genuine seal the register issued and lists as valid (not used, revoked or"
+        " expired). Reason codes as in the verifier (DOCUMENT_USED, DOCUMENT_REVOKED,"
+        " DOCUMENT_NOT_IN_REGISTER, SEAL_NOT_IN_REGISTER, …); messages in lang.",
+        scopes=(Scope.STATUS_READ,),
+        body="SealCheckRequest",
+        responses={200: ("the report", "Report", "application/json")},
+    ),
+)
+@scope_required(Scope.STATUS_READ)
+def check_seal() -> Response:
+    body = json_body("SealCheckRequest")
+    trust = trust_store()
+    if trust is None:
+        raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published")
+    report = check.check_seal(
+        db(), body["seal"], trust, now(), issuing_country=state().config.issuing_country
+    )
+    db().rollback()  # end the read transaction
+    return jsonify(localize(report, body.get("lang", "en")).to_dict())
 
 
 @API.route(

@@ -218,3 +218,50 @@ API.schema(
         },
     },
 )
+API.schema(
+    "SealCheckRequest",
+    {
+        "type": "object",
+        "required": ["seal"],
+        "additionalProperties": False,
+        "properties": {
+            "seal": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 2048,
+                "description": "the QR text as scanned (the check URL and the seal, or the seal)",
+            },
+            "lang": {"type": "string", "enum": ["en", "si", "ta"], "default": "en"},
+        },
+    },
+)
+API.schema(
+    "Report",
+    {
+        "type": "object",
+        "description": "the verification report: the seal verified offline, then the"
+        " register's answer as checks (register.record, register.status); the verdict is VALID"
+        " only when every check passed",
+        "properties": {
+            "verdict": {"type": "string", "enum": ["VALID", "INVALID", "INDETERMINATE"]},
+            "checks": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "category": {"type": "string"},
+                        "status": {
+                            "type": "string",
+                            "enum": ["VALID", "INVALID", "ERROR", "SKIPPED"],
+                        },
+                        "code": {"type": "string"},
+                        "message": {"type": "string"},
+                        "data": {"type": "object"},
+                    },
+                },
+            },
+            "data": {"type": "object", "description": "the seal's decoded fields"},
+        },
+    },
+)

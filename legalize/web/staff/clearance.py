@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import datetime
 from typing import Any
 
 from flask import Response, flash, redirect, session, url_for
@@ -16,7 +15,6 @@ from legalize.cases import border, readmission, views
 from legalize.cases.errors import CaseError
 from legalize.imaging.photo import face_image_png
 from legalize.kinds import DocumentType, Role
-from legalize.pki.trust import TrustStore, TrustStoreError
 from legalize.seal.errors import SealError
 from legalize.seal.profiles import read_profile
 from legalize.seal.qrtext import strip_url
@@ -27,33 +25,14 @@ from legalize.web.pages import page
 from legalize.web.refusals import plain
 from legalize.web.staff import bp
 from legalize.web.staff.forms import ClearForm, ClearLookupForm, PaperForm
-from legalize.web.state import db, now, state
+from legalize.web.state import db, now, state, trust_store
 from verifier.report import Report
-from verifier.seal import to_container, verify_seal
+from verifier.seal import to_container
 
 NUMBER_MAX = 20
 NUMBER_RE = re.compile(r"[A-Z0-9]{1,20}")
 PORT_KEY = "border_port"
 """The session remembers the officer's port: typed once per shift, not once per traveller."""
-
-
-def trust_store() -> TrustStore | None:
-    """The published trust store of the keys folder (cached per app), or None."""
-    services = state().services
-    if "trust" not in services:
-        try:
-            services["trust"] = TrustStore.load(state().config.keys_dir / "trust")
-        except TrustStoreError:
-            services["trust"] = None
-    found: TrustStore | None = services["trust"]
-    return found
-
-
-def seal_report(seal_text: str, at: datetime) -> Report | None:
-    trust = trust_store()
-    if trust is None:
-        return None
-    return verify_seal(seal_text, trust, at)
 
 
 def seal_face(report: Report | None) -> str | None:
@@ -83,38 +62,56 @@ def mrz_lines(seal_text: str) -> list[str]:
     return []
 
 
-def _number_from(text: str) -> str | None:
-    """A typed number as is; a scanned QR text → the number its seal names (None: no seal)."""
+def _scanned(text: str) -> bool:
+    """A scanner types the whole QR text (URL and seal); an officer types a number."""
     text = text.strip()
-    if len(text) <= NUMBER_MAX and "/" not in text:
-        return text.upper()
+    return len(text) > NUMBER_MAX or "/" in text
+
+
+def _number_from(text: str) -> str | None:
+    """The number a scanned QR text's seal names (None: no seal in it)."""
     fields = _seal_fields(text)
     number = (fields or {}).get("document_number") or (fields or {}).get("number")
     return number.upper() if isinstance(number, str) else None
 
 
+def look_up(text: str) -> tuple[border.BorderView, str]:
+    """The screen's verdict for what the officer scanned or typed, and the number it names.
+
+    A scanned seal is verified itself (not the register's copy) with the register's answer
+    as checks of its report; without a trust store the register answers alone."""
+    trust, at, country = trust_store(), now(), state().config.issuing_country
+    if _scanned(text):
+        if trust is not None:
+            found = border.scan(db(), text.strip(), trust, at, issuing_country=country)
+            return found, found.document.number if found.document else ""
+        number = _number_from(text)
+        if number is None:
+            return border.NOT_FOUND, ""
+    else:
+        number = text.strip().upper()
+    if not NUMBER_RE.fullmatch(number):
+        return border.NOT_FOUND, number
+    return border.typed(db(), number, trust, at, issuing_country=country), number
+
+
 def clear_page(
-    number: str | None, status: int = 200, form: ClearLookupForm | None = None, **extra: Any
+    text: str, status: int = 200, form: ClearLookupForm | None = None, **extra: Any
 ) -> Response:
-    """The clearance screen for ``number`` (None: the scanned text held no seal of ours)."""
-    found = (
-        border.look_up(db(), number, now())
-        if number and NUMBER_RE.fullmatch(number)
-        else border.BorderView(border.Verdict.NOT_OURS, None, None, None, None)
-    )
+    """The clearance screen for ``text``: a scanned QR text or a typed document number."""
+    found, number = look_up(text)
     db().rollback()  # end the read transaction
     doc = found.document
     if found.verdict is border.Verdict.NOT_OURS and status == 200:
         status = 404
-    report = seal_report(doc.seal_text, now()) if doc else None
     context: dict[str, Any] = {
-        "form": form or ClearLookupForm(number=number or ""),
+        "form": form or ClearLookupForm(number=number),
         "found": found,
-        "looked_up": number or "",
+        "looked_up": number,
         "doc": doc,
         "case": found.case,
-        "report": report,
-        "seal_face": seal_face(report),
+        "report": found.report,
+        "seal_face": seal_face(found.report),
         "mrz": mrz_lines(doc.seal_text) if doc else [],
         "clear_form": extra.pop("clear_form", None) or ClearForm(port=session.get(PORT_KEY, "")),
         "paper_form": PaperForm() if doc else None,
@@ -136,9 +133,10 @@ def clear_lookup() -> WerkzeugResponse:
     if not form.validate_on_submit():
         status = 400 if "csrf_token" in form.errors else 422
         return page("staff/clear.html", status=status, form=form)
-    number = _number_from(form.number.data or "")
+    text = form.number.data or ""
     # Text that holds no seal is bad input (422); a number the register lacks is not ours (404).
-    return clear_page(number, 200 if number else 422, form=form)
+    holds_seal = not _scanned(text) or _seal_fields(text) is not None
+    return clear_page(text, 200 if holds_seal else 422, form=form)
 
 
 @bp.get("/clear/<number>/photo")

@@ -28,11 +28,11 @@ from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError, error_response
 from legalize.web.staff import bp
 from legalize.web.staff.cases import case_page
-from legalize.web.staff.clearance import NUMBER_MAX, clear_page, trust_store
+from legalize.web.staff.clearance import NUMBER_MAX, clear_page
 from legalize.web.staff.forms import (
     PaperForm,
 )
-from legalize.web.state import db, now, state
+from legalize.web.state import db, now, state, trust_store
 from verifier.report import Report, Status
 
 WAIT_SECONDS = 2.0

@@ -16,12 +16,13 @@ from flask.testing import FlaskClient
 from PIL import Image, ImageDraw
 from sqlalchemy import Engine
 
-from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
+from legalize.cases.issuer import Issuer, bind_issuer
 from legalize.config import Config, RateLimits
 from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.identity import import_nic
 from legalize.web import create_app
+from tests.helpers.issuer import UnsignedTestIssuer, placeholder_pdf
 
 PASSWORD = "correct horse battery"
 USERS = {
@@ -56,11 +57,12 @@ def engine_url(engine: Engine) -> str:
 
 
 def make_issuer(config: Config) -> Issuer:
-    """The real issuer (legalize.documents) when it is there, else the unsigned test double."""
-    try:
+    """The real issuer (seal, render, PAdES) when the config names a keys folder that exists —
+    its failure to bind is an error, never a silent fallback — else the unsigned test double
+    (tests of pages and rules, where the PDF does not matter)."""
+    if config.keys_dir.is_dir():
         return bind_issuer(config)
-    except IssuerUnavailable:
-        return UnsignedTestIssuer()
+    return UnsignedTestIssuer()
 
 
 SEED_NIC = b"""nic_number,surname,given_names,birth_date,sex,birth_place
@@ -155,7 +157,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-PORTRAIT = Path(__file__).parent / "data" / "portraits" / "ok.jpg"
+PORTRAIT = Path(__file__).parent.parent / "data" / "portraits" / "ok.jpg"
 
 
 def portrait_jpeg() -> bytes:
@@ -173,6 +175,4 @@ def photo_jpeg() -> bytes:
 
 
 def underlying_pdf() -> bytes:
-    from legalize.cases.issuer import _placeholder_pdf
-
-    return _placeholder_pdf("Birth certificate No 1234 - Registrar of Births, Colombo")
+    return placeholder_pdf("Birth certificate No 1234 - Registrar of Births, Colombo")

@@ -6,15 +6,16 @@ import io
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import support
 from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
-from legalize.cases.issuer import Issuer, IssuerUnavailable, UnsignedTestIssuer, bind_issuer
+from legalize.cases.issuer import Issuer, IssuerUnavailable, bind_issuer
 from legalize.cases.rules import Actor
 from legalize.config import Config
 from legalize.kinds import Role
 from legalize.registry.identity import import_nic
+from tests.helpers import support
+from tests.helpers.issuer import UnsignedTestIssuer
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import base64
 from datetime import datetime, timedelta
 
-from cases_support import ALICE, BOB, HOST, distinct_people, plain_photo, request_body
 from sqlalchemy.orm import Session
 
 from legalize.cases import batch, readmission
+from tests.helpers.cases_support import ALICE, BOB, HOST, distinct_people, plain_photo, request_body
 
 
 def approved_batch(

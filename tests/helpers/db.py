@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import support
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from legalize.registry.db import make_engine, make_session_factory, normalize_url, upgrade
 from legalize.registry.schema import load_models
+from tests.helpers import support
 
 BACKENDS = ("sqlite", "postgresql")
 

@@ -1,0 +1,247 @@
+"""The register's answer to a check, as checks of the verifier's report (DESIGN §2, §6).
+
+The offline verifier knows only the seal (or the paper) in front of it; the register knows what
+became of the document the seal names. :func:`check_seal` verifies the SCANNED seal against the
+trust store and adds the register's answer as two more checks of the same
+:class:`~verifier.report.Report`, so the one verdict rule (:func:`verifier.report.verdict_of`)
+decides — no page or API view judges "genuine" or "valid" on its own:
+
+* ``register.record`` — the register holds this very seal for the number it names (``OK``);
+  ``DOCUMENT_NOT_IN_REGISTER`` for a seal of our state the register never issued;
+  ``SEAL_NOT_IN_REGISTER`` when the register holds a different seal for that number (only a
+  stolen signing key makes one); ``DOCUMENT_OF_ANOTHER_STATE`` (skipped, so the verdict stays
+  INDETERMINATE) for a genuine seal of another state, whose own register alone can answer;
+* ``register.status`` — :func:`status_check`: ``DOCUMENT_USED``, ``DOCUMENT_REVOKED``,
+  ``DOCUMENT_EXPIRED`` or ``OK``.
+
+The register is consulted only when the seal's signature verified: a forged seal must not
+borrow the register's answer. "Same seal" compares what the signature covers (header and
+message zone), not the signature: anyone can turn a genuine ECDSA signature (r, s) into
+(r, n - s), which verifies just as well, and a compressed IDB can be re-compressed — neither is
+a different seal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from legalize.cases.views import DocumentView, document_by_pdf_hash, find_document
+from legalize.kinds import DocumentType
+from legalize.pki.devkeys import TRUST_DIR
+from legalize.pki.trust import TrustStore, TrustStoreError
+from legalize.registry import audit
+from legalize.seal.errors import SealError
+from legalize.seal.profiles import decode
+from legalize.seal.qrtext import parse_qr_text
+from verifier.codes import Code
+from verifier.report import Category, Check, Report, Status, fail, ok, skipped
+from verifier.seal import verify_seal
+
+RECORD: Final = "register.record"
+STATUS: Final = "register.status"
+ISSUED_PDF: Final = "register.pdf"
+
+_CLOSED: Final[Mapping[str, tuple[Code, str]]] = {
+    "used": (Code.DOCUMENT_USED, "This document has already been used"),
+    "revoked": (Code.DOCUMENT_REVOKED, "The issuing authority has revoked this document"),
+    "expired": (Code.DOCUMENT_EXPIRED, "The document has expired"),
+}
+
+
+def published_trust(keys_dir: Path) -> TrustStore | None:
+    """The trust store the service publishes (``<keys_dir>/trust``: root, signer certificates,
+    CRLs), or None when there is none to verify seals with."""
+    try:
+        return TrustStore.load(keys_dir / TRUST_DIR)
+    except TrustStoreError:
+        return None
+
+
+def sealed_number(data: Mapping[str, Any]) -> str | None:
+    """The document number a verified seal's fields name, if any."""
+    number = data.get("document_number") or data.get("number")
+    return number.strip().upper() if isinstance(number, str) and number.strip() else None
+
+
+def same_seal(stored_text: str | None, scanned_text: str) -> bool:
+    """Whether two QR texts carry the same signed content (the bytes the signature covers)."""
+    if not stored_text:
+        return False
+    try:
+        stored = decode(parse_qr_text(stored_text))
+        given = decode(parse_qr_text(scanned_text))
+    except SealError:
+        return False
+    return type(stored) is type(given) and stored.signed_bytes == given.signed_bytes
+
+
+def check_seal(
+    session: Session, seal_text: str, trust: TrustStore, at: datetime, *, issuing_country: str
+) -> Report:
+    """The report on the scanned ``seal_text`` at ``at``: the offline verification and the
+    register's two checks. ``issuing_country``: the state whose register this is (a genuine
+    seal of another state is not ours to answer for). Never raises for bad input; the read
+    transaction is left to the caller."""
+    offline = verify_seal(seal_text, trust, at)
+    signature = offline.check("seal.signature")
+    if signature is None or signature.status is not Status.VALID:
+        why = "The seal's signature did not verify: the register is not consulted."
+        checks = [skipped(RECORD, Category.BINDING, why), skipped(STATUS, Category.STATUS, why)]
+        return Report.of([*offline.checks, *checks], offline.data)
+    record, doc = _record_check(session, seal_text, offline.data, issuing_country)
+    if doc is None or record.status is not Status.VALID:
+        status = skipped(STATUS, Category.STATUS, "The register holds no record of this seal.")
+    else:
+        status = status_check(session, doc, at, with_port=False)
+    return Report.of([*offline.checks, record, status], offline.data)
+
+
+def _record_check(
+    session: Session, seal_text: str, data: Mapping[str, Any], issuing_country: str
+) -> tuple[Check, DocumentView | None]:
+    number = sealed_number(data)
+    state = data.get("issuing_country")
+    if state != issuing_country:
+        return Check(
+            RECORD,
+            Category.BINDING,
+            Status.SKIPPED,
+            Code.DOCUMENT_OF_ANOTHER_STATE,
+            f"The seal was issued by {state}: only that state's register can tell the "
+            "document's status.",
+            {"issuing_country": state},
+        ), None
+    doc = find_document(session, number) if number is not None else None
+    facts: dict[str, Any] = {"number": number}
+    if doc is None or DocumentType.of_profile(str(data.get("profile"))) != doc.type:
+        return fail(
+            RECORD,
+            Category.BINDING,
+            Code.DOCUMENT_NOT_IN_REGISTER,
+            f"The register holds no document {number} of this kind.",
+            facts,
+        ), None
+    if not same_seal(doc.seal_text, seal_text):
+        return fail(
+            RECORD,
+            Category.BINDING,
+            Code.SEAL_NOT_IN_REGISTER,
+            f"The register holds a different seal for document {number}: report this document "
+            "to the issuing authority.",
+            facts,
+        ), doc
+    return ok(RECORD, Category.BINDING, f"The register issued {number}.", facts, type=doc.type), doc
+
+
+def _use(session: Session, doc: DocumentView, with_port: bool) -> dict[str, Any]:
+    """When (and, if asked and the clearance said so, where) the document was used."""
+    facts: dict[str, Any] = {"used_at": doc.status_changed_at.strftime("%Y-%m-%d %H:%M UTC")}
+    if not with_port:
+        return facts
+    for entry in reversed(audit.entries_for(session, "case", doc.case_id)):
+        if entry.action == "document.used":
+            port = entry.details_dict.get("port")
+            if isinstance(port, str) and port:
+                facts["port"] = port
+            break
+    return facts
+
+
+def status_check(
+    session: Session, doc: DocumentView, at: datetime, *, with_port: bool = True
+) -> Check:
+    """The register's status of ``doc`` at ``at`` as a check. ``with_port``: say where a used
+    TTD was cleared (staff screens; the public answer does not tell where a holder travelled)."""
+    name, category = STATUS, Category.STATUS
+    if doc.status in _CLOSED:
+        code, message = _CLOSED[doc.status]
+        facts: dict[str, Any] = {"status": doc.status}
+        if doc.status == "used":
+            facts.update(_use(session, doc, with_port))
+            message += f" (cleared {facts['used_at']}" + (
+                f" at {facts['port']})" if "port" in facts else ")"
+            )
+        elif doc.status == "revoked":
+            message += f" ({doc.status_changed_at.strftime('%Y-%m-%d')})"
+        return fail(name, category, code, message + ".", facts)
+    if doc.status != "issued":
+        return fail(
+            name,
+            category,
+            Code.DOCUMENT_REVOKED,
+            f"The register holds the document as {doc.status}, not as issued.",
+            {"status": doc.status},
+        )
+    if doc.expires_on is not None and at.date() > doc.expires_on:
+        return fail(
+            name,
+            category,
+            Code.DOCUMENT_EXPIRED,
+            f"The document expired on {doc.expires_on.isoformat()}.",
+            {"status": doc.status, "expiry_date": doc.expires_on.isoformat()},
+        )
+    return ok(
+        name,
+        category,
+        "The register holds the document as issued"
+        + (", not used." if doc.type == DocumentType.TTD else ", not revoked."),
+        {"status": doc.status},
+    )
+
+
+def check_pdf_copy(session: Session, pdf: bytes, report: Report, at: datetime) -> Report:
+    """``report`` (``verify_pdf`` on ``pdf``) with the register's comparison added:
+    ``register.pdf`` — ``OK`` when ``pdf`` is byte for byte the PDF we issued (its SHA-256 is
+    the register's); ``DOCUMENT_MISMATCH`` when the seal names one of our documents but the file
+    is another (changed after issuance: the message names the verifier's failed integrity and
+    binding checks, which say what changed); ``DOCUMENT_NOT_IN_REGISTER`` otherwise — and the
+    register's status of the document. The read transaction is left to the caller."""
+    digest = hashlib.sha256(pdf).hexdigest()
+    doc = document_by_pdf_hash(session, digest)
+    if doc is not None:
+        copy = ok(
+            ISSUED_PDF,
+            Category.BINDING,
+            f"Exactly the document we issued as {doc.number}.",
+            {"number": doc.number, "sha256": digest},
+        )
+        return Report.of(
+            [*report.checks, copy, status_check(session, doc, at, with_port=False)], report.data
+        )
+    number = sealed_number(report.data)
+    doc = find_document(session, number) if number is not None else None
+    if doc is None:
+        missing = fail(
+            ISSUED_PDF,
+            Category.BINDING,
+            Code.DOCUMENT_NOT_IN_REGISTER,
+            "The register holds no document this file could be.",
+            {"sha256": digest, "number": number},
+        )
+        why = "The register holds no record of this file."
+        return Report.of(
+            [*report.checks, missing, skipped(STATUS, Category.STATUS, why)], report.data
+        )
+    changes = [
+        c
+        for c in report.checks
+        if c.status in (Status.INVALID, Status.ERROR)
+        and c.category in (Category.INTEGRITY, Category.BINDING)
+    ]
+    what = "; ".join(c.message for c in changes) or "its bytes differ from the file issued."
+    changed = fail(
+        ISSUED_PDF,
+        Category.BINDING,
+        Code.DOCUMENT_MISMATCH,
+        f"Changed after issuance: this is not the PDF we issued as {doc.number}. {what}",
+        {"number": doc.number, "sha256": digest, "changes": [c.name for c in changes]},
+    )
+    return Report.of(
+        [*report.checks, changed, status_check(session, doc, at, with_port=False)], report.data
+    )

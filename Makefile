@@ -4,8 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 # tesseract-ocr-eng/-sin/-tam: the models verifier/image/ocr.py loads (the tesserocr wheel bundles the
 # library; without a wheel for the platform pip builds it against libtesseract-dev libleptonica-dev pkg-config)
-# nodejs npm: `make vendor` installs the QR decoder polyfill of /scan from package-lock.json; node runs its JS tests
-SYSTEM_PACKAGES := softhsm2 openssl poppler-utils qpdf fonts-noto-core fonts-ocr-b libzbar0 tesseract-ocr tesseract-ocr-eng tesseract-ocr-sin tesseract-ocr-tam libnss3-tools chromium chromium-driver nodejs npm
+# Node.js and npm (`make vendor` installs the QR decoder polyfill of /scan from package-lock.json; node runs its
+# JS tests): sysdeps.sh installs Debian's nodejs + npm only where no `npm` is on the PATH, because Debian's npm
+# conflicts with a Node.js from elsewhere (NodeSource's bundles its own npm: apt then refuses the whole list)
+SYSTEM_PACKAGES := softhsm2 openssl poppler-utils qpdf fonts-noto-core fonts-ocr-b libzbar0 tesseract-ocr tesseract-ocr-eng tesseract-ocr-sin tesseract-ocr-tam libnss3-tools chromium chromium-driver
 PYTEST_ARGS ?=
 
 .PHONY: run test lint sysdeps venv vendor bench clean translations

@@ -3,6 +3,11 @@
 # Otherwise say what is missing; tests that need a missing tool skip on a developer's machine
 # and fail in CI (LEGALIZE_REQUIRE_ALL=1).
 set -euo pipefail
+wanted=("$@")
+# Debian's npm conflicts with a Node.js installed another way (NodeSource's nodejs bundles npm);
+# ask for Debian's only where there is no npm at all.
+command -v npm >/dev/null || wanted+=(nodejs npm)
+set -- "${wanted[@]}"
 missing=()
 for pkg in "$@"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

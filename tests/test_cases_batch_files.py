@@ -11,7 +11,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import support
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from legalize.cases.errors import Forbidden, InvalidInput, InvalidTransition
 from legalize.registry import audit
 from legalize.registry.audit import AuditEntry
 from legalize.registry.models import Case, Photo
+from tests.helpers import support
 from tests.helpers.cases_support import ALICE, BOB, CAROL, HOST, T0, distinct_people
 from tests.helpers.issuer import UnsignedTestIssuer
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import support
 
 from legalize.pki.trust import TrustStore
+from tests.helpers import support
 from tests.vectors.offline import expected, profile_fields, validation_time
 from verifier.seal import verify_seal
 

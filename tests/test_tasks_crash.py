@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import support
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +32,7 @@ from legalize.registry.jobs import JobItem
 from legalize.registry.models import Case, Document
 from legalize.tasks import jobs
 from legalize.tasks.queue import JobQueue, make_huey
+from tests.helpers import support
 from tests.helpers.db import create_postgres_database, drop_postgres_database, postgres_server_url
 from tests.helpers.tasks_support import approved_batch
 

@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 import qrcode
-import support
 from PIL import Image
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.web.scan import SERVICE_WORKER  # noqa: F401 - the page's worker exists
+from tests.helpers import support
 from tests.helpers.web_app import WebEnv, bearer, make_env, portrait_jpeg, seed, staff_client
 from tests.test_web_browser import _driver
 

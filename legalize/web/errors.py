@@ -62,8 +62,14 @@ def case_status(exc: case_errors.CaseError) -> int:
 
 
 def wants_json() -> bool:
-    # /scan/status: the camera page's script reads the register's answer as JSON.
-    return request.path.startswith("/api/") or request.path in ("/api", "/scan/status")
+    # /scan/status: the camera page's script reads the register's answer as JSON; /trust/ is
+    # fetched by programs (`verifier trust sync`, other states' verifiers), which want the
+    # reason ("no signed trust list is published here"), not the people's 404 page.
+    return request.path.startswith(("/api/", "/trust/")) or request.path in (
+        "/api",
+        "/scan/status",
+        "/trust",
+    )
 
 
 def error_response(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from legalize.cases.check import published_trust
@@ -75,6 +75,10 @@ def _public_sessions(st: AppState) -> sessionmaker[Session] | None:
         isolation_level="AUTOCOMMIT",
         connect_args={"options": "-c synchronous_commit=off"},
     )
+    # The public pool lives and dies with the app's engine: whoever disposes of that one (a
+    # test's teardown, the fork guard) closes these connections too, instead of leaving them
+    # to the garbage collector (a ResourceWarning, and a connection the server keeps open).
+    event.listen(st.engine, "engine_disposed", lambda _conn: engine.dispose())
     return make_session_factory(engine)
 
 

@@ -24,7 +24,7 @@ from legalize.config import Config, ConfigError
 from legalize.pki.devkeys import DevPki
 from legalize.registry import audit
 from legalize.registry.identity import import_nic
-from legalize.web.staff import paper as paper_web
+from legalize.web import paper_check
 from tests.helpers.web_app import (
     Tokens,
     WebEnv,
@@ -269,7 +269,7 @@ def test_bad_input_gets_a_clear_answer(
 def test_busy_past_the_concurrency_bound_is_a_503(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(paper_web, "WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(paper_check, "WAIT_SECONDS", 0.05)
     services = world.env.app.extensions["legalize"].services
     taken = threading.BoundedSemaphore(1)
     taken.acquire()

@@ -3,8 +3,9 @@ accepted) → the image verifier's report, the register's answer and the annotat
 
 A verification costs about a second of CPU. :class:`PhotoChecks` is the one seam between the
 page and where that second runs: today :class:`BoundedPhotoChecks` runs it in the request
-under the staff paper check's per-process slots (``Config.paper_verifications``: one bound
-for both), answering 503 + Retry-After when they stay busy. The task queue
+under the paper check's per-process slots (:mod:`legalize.web.paper_check`;
+``Config.paper_verifications``: one bound for both), answering 503 + Retry-After when they
+stay busy. The task queue
 (``legalize.tasks``) can take it over behind the same interface with a progress page and a
 JSON poll; it does not yet, because its jobs are batch steps kept in the register, and a photo
 must not be stored (see the README). The picture is checked in memory and forgotten.
@@ -12,7 +13,6 @@ must not be stored (see the README). The picture is checked in memory and forgot
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Protocol
 
@@ -24,9 +24,16 @@ from legalize.cases.checks_log import CheckOutcome, Method
 from legalize.web.checks import limit_public_check, record_check
 from legalize.web.errors import WebError
 from legalize.web.pages import page
+from legalize.web.paper_check import (
+    Busy,
+    PaperForm,
+    PaperResult,
+    busy_response,
+    page_status,
+    read_upload,
+    verify_bounded,
+)
 from legalize.web.public import bp
-from legalize.web.staff.forms import PaperForm
-from legalize.web.staff.paper import Busy, PaperResult, _busy, _slots, _status, _upload
 from legalize.web.state import db, now, public_db, trust_store
 
 
@@ -40,27 +47,12 @@ class BoundedPhotoChecks:
     """In the request, at most ``Config.paper_verifications`` at once per process."""
 
     def check(self, data: bytes, at: datetime) -> PaperResult:
-        from verifier.image import annotated_png, verify_image  # OpenCV: loaded on first use
-
         trust = trust_store()
         if trust is None:
             raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published")
-        slots = _slots()
-        if not slots.acquire(timeout=2.0):
-            raise Busy()
-        try:
-            found = verify_image(data, trust, at)
-            report = paper.with_register_by_seal(public_db(), found.report, at)
-            picture = None
-            if found.page is not None:
-                try:
-                    png = annotated_png(report, found.page)
-                    picture = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-                except Exception:  # no picture is still a report
-                    picture = None
-        finally:
-            slots.release()
-        return PaperResult(report=report, picture=picture)
+        return verify_bounded(
+            data, trust, at, lambda report: paper.with_register_by_seal(public_db(), report, at)
+        )
 
 
 CHECKS: PhotoChecks = BoundedPhotoChecks()
@@ -71,12 +63,12 @@ def check_photo() -> WerkzeugResponse:
     if request.method == "GET":
         return page("public/check_photo.html", form=PaperForm())
     limit_public_check()
-    upload = _upload()
+    upload = read_upload()
     db().rollback()
     try:
         result = upload if isinstance(upload, PaperResult) else CHECKS.check(upload, now())
     except Busy:
-        return _busy()
+        return busy_response()
     if result.report is not None:
         number = result.report.data.get("document_number") or result.report.data.get("number")
         verdict = result.report.verdict.value.lower()
@@ -84,7 +76,7 @@ def check_photo() -> WerkzeugResponse:
         record_check(CheckOutcome(Method.PHOTO, verdict, codes, number or None))
     return page(
         "public/check_photo.html",
-        status=_status(result),
+        status=page_status(result),
         form=PaperForm(formdata=None),
         paper=result,
     )

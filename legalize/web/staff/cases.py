@@ -29,13 +29,13 @@ from legalize.web import workflow
 from legalize.web.auth import current_user, load_user, roles_required, user_actor
 from legalize.web.errors import WebError, case_status, error_response
 from legalize.web.pages import page
+from legalize.web.paper_check import PaperForm
 from legalize.web.refusals import plain
 from legalize.web.staff import bp
 from legalize.web.staff.forms import (
     ActionForm,
     DuplicateResolutionForm,
     IdentityDecisionForm,
-    PaperForm,
     PhotoForm,
     PhotoOverrideForm,
     ReasonForm,

@@ -22,9 +22,10 @@ from legalize.web import workflow
 from legalize.web.auth import current_user, roles_required, user_actor
 from legalize.web.errors import WebError
 from legalize.web.pages import page
+from legalize.web.paper_check import PaperForm
 from legalize.web.refusals import plain
 from legalize.web.staff import bp
-from legalize.web.staff.forms import ClearForm, ClearLookupForm, PaperForm
+from legalize.web.staff.forms import ClearForm, ClearLookupForm
 from legalize.web.state import db, now, state, trust_store
 from verifier.report import Report
 from verifier.seal import to_container

@@ -176,15 +176,6 @@ class PhotoOverrideForm(FlaskForm):
     )
 
 
-class PaperForm(FlaskForm):
-    """A photo or scan of the printed paper, checked against its seal and the register."""
-
-    paper = FileField(
-        "Photo or scan of the paper (JPEG, PNG, HEIC, WebP, TIFF or PDF)",
-        validators=[FileRequired()],
-    )
-
-
 class PhotoForm(FlaskForm):
     photo = FileField("Holder photo (JPEG or PNG)", validators=[FileRequired()])
 

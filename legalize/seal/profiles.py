@@ -152,9 +152,7 @@ class TtdSeal:
         line1, line2 = self.mrz_lines
         names = line1[5:].split("<<", 1)
         return {
-            # Another state's ICAO ETD reads through the same code (our TTD extends it), but
-            # only a seal with our extension is our TTD: say which profile the reader holds.
-            "profile": DocumentType.TTD.profile if self.check_code is not None else "ICAO_ETD",
+            "profile": DocumentType.TTD.profile,
             "issuing_country": self.issuing_country,
             "issue_date": self.issue_date.isoformat(),
             "document_code": self.document_code,

@@ -4,10 +4,8 @@ the holder and the MRZ. The screenshot goes to the test's tmp directory."""
 
 from __future__ import annotations
 
-import base64
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,9 +14,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from tests.helpers.web_app import (
     PASSWORD,
     WebEnv,
-    bearer,
+    issued_ttd,
     make_env,
-    portrait_jpeg,
     seed,
     staff_client,
 )
@@ -29,40 +26,7 @@ from tests.test_web_browser import _driver
 def live(tmp_path: Path, dev_pki) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
     url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
     env: WebEnv = make_env(url, seed(url), keys_dir=Path(dev_pki.dir))
-    filed = env.app.test_client().post(
-        "/api/readmissions",
-        json={
-            "host_reference": "DE-BORDER-1",
-            "port_of_entry": "CMB",
-            "travel_date": datetime.now(UTC).date().isoformat(),
-            "photo": base64.b64encode(portrait_jpeg()).decode(),
-            "identity": {
-                "surname": "Perera",
-                "given_names": "Kamal",
-                "birth_date": "1990-05-14",
-                "sex": "M",
-                "birth_place": "Kandy",
-                "nic_number": "199012345678",
-            },
-        },
-        headers=bearer(env.token),
-    )
-    assert filed.status_code == 201, filed.get_json()
-    case_id = filed.get_json()["id"]
-    alice, a_token = staff_client(env.app, "alice")
-    bob, b_token = staff_client(env.app, "bob")
-    for client, token, step in (
-        (alice, a_token, "prepare"),
-        (bob, b_token, "approve"),
-        (bob, b_token, "issue"),
-    ):
-        done = client.post(f"/staff/cases/{case_id}/{step}", data={"csrf_token": token})
-        assert done.status_code == 302, done.get_data(as_text=True)
-    number = (
-        env.app.test_client()
-        .get(f"/api/cases/{case_id}", headers=bearer(env.token))
-        .get_json()["document"]["number"]
-    )
+    number = issued_ttd(env, "DE-BORDER-1")
     carol, c_token = staff_client(env.app, "carol")
     cleared = carol.post(f"/staff/clear/{number}", data={"csrf_token": c_token, "port": "CMB"})
     assert cleared.status_code == 302

@@ -9,11 +9,9 @@ is added once the network is back. Screenshots go to the test's tmp directory.""
 
 from __future__ import annotations
 
-import base64
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.web.scan import SERVICE_WORKER  # noqa: F401 - the page's worker exists
 from tests.helpers import support
-from tests.helpers.web_app import WebEnv, bearer, make_env, portrait_jpeg, seed, staff_client
+from tests.helpers.web_app import WebEnv, issued_ttd, make_env, seed
 from tests.test_web_browser import _driver
 
 VENDOR = Path(__file__).resolve().parents[1] / "legalize" / "web" / "static" / "vendor"
@@ -57,42 +55,9 @@ class Live:
             self.server = None
 
 
-def issued_ttd(env: WebEnv) -> tuple[str, str]:
+def issued_ttd_and_seal(env: WebEnv) -> tuple[str, str]:
     """File, prepare, approve and issue a TTD; its number and the QR text the register holds."""
-    filed = env.app.test_client().post(
-        "/api/readmissions",
-        json={
-            "host_reference": "DE-SCAN-1",
-            "port_of_entry": "CMB",
-            "travel_date": datetime.now(UTC).date().isoformat(),
-            "photo": base64.b64encode(portrait_jpeg()).decode(),
-            "identity": {
-                "surname": "Perera",
-                "given_names": "Kamal",
-                "birth_date": "1990-05-14",
-                "sex": "M",
-                "birth_place": "Kandy",
-                "nic_number": "199012345678",
-            },
-        },
-        headers=bearer(env.token),
-    )
-    assert filed.status_code == 201, filed.get_json()
-    case_id = filed.get_json()["id"]
-    alice, a_token = staff_client(env.app, "alice")
-    bob, b_token = staff_client(env.app, "bob")
-    for client, token, step in (
-        (alice, a_token, "prepare"),
-        (bob, b_token, "approve"),
-        (bob, b_token, "issue"),
-    ):
-        done = client.post(f"/staff/cases/{case_id}/{step}", data={"csrf_token": token})
-        assert done.status_code == 302, done.get_data(as_text=True)
-    number = str(
-        env.app.test_client()
-        .get(f"/api/cases/{case_id}", headers=bearer(env.token))
-        .get_json()["document"]["number"]
-    )
+    number = issued_ttd(env, "DE-SCAN-1")
     from legalize.cases import views
 
     with env.app.extensions["legalize"].sessions() as session:
@@ -127,7 +92,7 @@ def live(tmp_path: Path, dev_pki: Any) -> Iterator[Live]:
         support.unavailable("the QR decoder polyfill is not built (make vendor: npm ci)")
     url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
     env = make_env(url, seed(url), keys_dir=Path(dev_pki.dir))
-    number, seal_text = issued_ttd(env)
+    number, seal_text = issued_ttd_and_seal(env)
     running = Live(env, number, seal_text, 0)
     running.start()
     try:

@@ -3,6 +3,7 @@ demo users and an API client, sign-in through the real login form, CSRF tokens f
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 import shutil
@@ -176,3 +177,39 @@ def photo_jpeg() -> bytes:
 
 def underlying_pdf() -> bytes:
     return placeholder_pdf("Birth certificate No 1234 - Registrar of Births, Colombo")
+
+
+def issued_ttd(env: WebEnv, host_reference: str) -> str:
+    """File a TTD request through the API, prepare it (alice), approve and issue it (bob):
+    the number of the TTD issued, as a browser test's officers would have it."""
+    filed = env.app.test_client().post(
+        "/api/readmissions",
+        json={
+            "host_reference": host_reference,
+            "port_of_entry": "CMB",
+            "travel_date": datetime.now(UTC).date().isoformat(),
+            "photo": base64.b64encode(portrait_jpeg()).decode(),
+            "identity": {
+                "surname": "Perera",
+                "given_names": "Kamal",
+                "birth_date": "1990-05-14",
+                "sex": "M",
+                "birth_place": "Kandy",
+                "nic_number": "199012345678",
+            },
+        },
+        headers=bearer(env.token),
+    )
+    assert filed.status_code == 201, filed.get_json()
+    case_id = filed.get_json()["id"]
+    alice, a_token = staff_client(env.app, "alice")
+    bob, b_token = staff_client(env.app, "bob")
+    for client, token, step in (
+        (alice, a_token, "prepare"),
+        (bob, b_token, "approve"),
+        (bob, b_token, "issue"),
+    ):
+        done = client.post(f"/staff/cases/{case_id}/{step}", data={"csrf_token": token})
+        assert done.status_code == 302, done.get_data(as_text=True)
+    case = env.app.test_client().get(f"/api/cases/{case_id}", headers=bearer(env.token))
+    return str(case.get_json()["document"]["number"])

@@ -13,6 +13,7 @@ import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from tests.helpers import support
+from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import PASSWORD, WebEnv, bearer, make_env, seed, seeded_sqlite
 
 
@@ -91,7 +92,7 @@ def test_login_and_case_list_in_a_real_browser(live: tuple[str, WebEnv]) -> None
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         login_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
-        wait.until(ec.staleness_of(login_page))  # the next page, not the login page's h1
+        wait.until(page_replaced(login_page))  # the next page, not the login page's h1
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
         assert driver.find_element(By.CSS_SELECTOR, "h1").text == "Cases"
         rows = driver.find_elements(By.CSS_SELECTOR, "table tbody tr")

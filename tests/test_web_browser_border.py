@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import (
     PASSWORD,
     WebEnv,
@@ -62,7 +63,7 @@ def test_border_screen_of_a_used_document_in_a_browser(
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         login_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
-        wait.until(ec.staleness_of(login_page))  # the next page, not the login page's h1
+        wait.until(page_replaced(login_page))  # the next page, not the login page's h1
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
         assert driver.find_element(By.CSS_SELECTOR, "h1").text == "My work"
         driver.get(f"{base}/staff/clear")
@@ -70,7 +71,7 @@ def test_border_screen_of_a_used_document_in_a_browser(
         driver.find_element(By.ID, "number").send_keys(number)
         page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "form.scan-bar button[type=submit]").click()
-        wait.until(ec.staleness_of(page))
+        wait.until(page_replaced(page))
         banner = wait.until(ec.presence_of_element_located((By.ID, "verdict")))
         assert banner.text.startswith("USED on ")
         assert "at CMB by carol" in banner.text

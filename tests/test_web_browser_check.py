@@ -24,6 +24,7 @@ from legalize.cases.issuer import bind_issuer
 from legalize.config import Config, RateLimits
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.web import create_app
+from tests.helpers.browser import page_replaced
 from tests.test_web_browser import _driver
 
 
@@ -98,7 +99,7 @@ def test_public_checks_in_a_real_browser(live: tuple[str, dict[str, Doc]], tmp_p
     def submit(selector: str) -> None:
         before = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, selector).click()
-        wait.until(ec.staleness_of(before))
+        wait.until(page_replaced(before))
 
     def verdict() -> str:
         return str(wait.until(ec.presence_of_element_located((By.ID, "verdict"))).text)

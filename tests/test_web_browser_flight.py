@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import PASSWORD, WebEnv, make_env, seed, seeded_sqlite
 from tests.test_web_browser import _driver
 from tests.test_web_flight import flight_files
@@ -70,13 +71,13 @@ def test_charter_flight_in_a_browser(live: str, tmp_path: Path) -> None:
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         login_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
-        wait.until(ec.staleness_of(login_page))
+        wait.until(page_replaced(login_page))
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
 
     def click(selector: str) -> None:
         page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, selector).click()
-        wait.until(ec.staleness_of(page))
+        wait.until(page_replaced(page))
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
 
     def step(label: str, expected: str) -> None:

@@ -15,6 +15,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.identity import import_sltd
+from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import (
     PASSWORD,
     WebEnv,
@@ -99,7 +100,7 @@ def test_watchlist_case_blocked_then_decided_in_a_browser(
         driver.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
         # the signed-in page, not the login page still showing (its h1 would satisfy the
         # next wait and the case would be requested before the session cookie is set)
-        wait.until(ec.staleness_of(login_page))
+        wait.until(page_replaced(login_page))
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
         driver.get(f"{base}/staff/cases/{case_id}")
         wait.until(ec.presence_of_element_located((By.ID, "identity-check")))
@@ -107,7 +108,7 @@ def test_watchlist_case_blocked_then_decided_in_a_browser(
     def click(selector: str) -> None:
         page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, selector).click()
-        wait.until(ec.staleness_of(page))  # the next page, not the old one still showing
+        wait.until(page_replaced(page))  # the next page, not the old one still showing
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
 
     try:

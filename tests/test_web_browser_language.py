@@ -18,6 +18,7 @@ from legalize.cases import views
 from legalize.cases.demo import seed_demo
 from legalize.registry.db import make_session_factory
 from legalize.web.language import NATIVE_NAMES
+from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import PASSWORD, WebEnv, make_env, seed
 from tests.test_web_browser import _driver
 
@@ -73,7 +74,7 @@ def test_switch_language_in_a_browser(live: tuple[str, WebEnv, str], tmp_path: P
     def switch_to(lang: str) -> None:
         page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.LINK_TEXT, NATIVE_NAMES[lang]).click()
-        wait.until(ec.staleness_of(page))
+        wait.until(page_replaced(page))
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == lang
 
@@ -113,7 +114,7 @@ def test_switch_language_in_a_browser(live: tuple[str, WebEnv, str], tmp_path: P
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
-        wait.until(ec.staleness_of(page))
+        wait.until(page_replaced(page))
         driver.get(f"{base}/staff/clear")
         wait.until(ec.presence_of_element_located((By.ID, "number")))
         switch_to("si")

@@ -21,6 +21,7 @@ from legalize.cases.rules import Actor
 from legalize.kinds import Role
 from legalize.registry.db import make_engine, make_session_factory
 from tests.helpers.authority_pki import make_ca, make_signer, plain_pdf, sign
+from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import PASSWORD, WebEnv, bearer, make_env, seed, staff_client
 from tests.test_web_browser import _driver
 
@@ -142,7 +143,7 @@ def test_legalization_review_in_a_browser(live: tuple[str, dict[str, int]], tmp_
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         login_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
-        wait.until(ec.staleness_of(login_page))
+        wait.until(page_replaced(login_page))
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
 
         # 1. A scanned paper document: the page and the specimens side by side, one scale.

@@ -15,6 +15,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.cases import checks_log
 from legalize.cases.checks_log import CheckOutcome, Method
+from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import PASSWORD, WebEnv, csrf_token, make_env, seed
 from tests.test_web_browser import _driver
 
@@ -87,7 +88,7 @@ def test_risk_dashboard_in_a_browser(live: str, tmp_path: Path) -> None:
         driver.find_element(By.ID, "password").send_keys(PASSWORD)
         login_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.CSS_SELECTOR, "form.narrow button[type=submit]").click()
-        wait.until(ec.staleness_of(login_page))
+        wait.until(page_replaced(login_page))
         heading = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
         assert heading.text == "Forgery watch: public checks"
         assert driver.current_url.endswith("/staff/risk")

@@ -23,6 +23,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.identity import import_nic
+from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import (
     PASSWORD,
     WebEnv,
@@ -148,7 +149,7 @@ class Browser:
 
         page = self.driver.find_element(By.TAG_NAME, "html")
         self.find(css).click()
-        self.wait.until(ec.staleness_of(page))
+        self.wait.until(page_replaced(page))
         self.wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "h1")))
 
     def open(self, path: str) -> None:

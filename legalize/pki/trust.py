@@ -154,6 +154,15 @@ class TrustStore:
         self.crls: tuple[x509.CertificateRevocationList, ...] = tuple(c for c, _ in accepted)
         self.skipped: tuple[SkippedFile, ...] = tuple(skipped_list)
         self._profiles: dict[bytes, _Profile] = {}
+        fingerprint = hashlib.sha256()
+        for der in sorted(self._der):
+            fingerprint.update(hashlib.sha256(der).digest())
+        fingerprint.update(b"crls")
+        for crl_der in sorted(c.public_bytes(serialization.Encoding.DER) for c in self.crls):
+            fingerprint.update(hashlib.sha256(crl_der).digest())
+        self.version: str = fingerprint.hexdigest()
+        """SHA-256 over the certificates and accepted CRLs: two stores with one version
+        answer every seal alike, so a cache of seal readings is keyed by it."""
         self.trust_list: trustlist.TrustList | None = None
         """The folder's signed trust list (issue time, next update, verified), if it has one."""
 

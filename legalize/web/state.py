@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from legalize.cases.check import published_trust
@@ -56,30 +56,80 @@ def public_db() -> Session:
     log rows, never a document). On the hot /V/ path those round trips were most of a
     request's time. On SQLite it is the request's session (:func:`db`)."""
     if "public_session" not in g:
+        engine = _public_engine()
         services = state().services
-        if "public_sessions" not in services:
-            services["public_sessions"] = _public_sessions(state())
-        factory: sessionmaker[Session] | None = services["public_sessions"]
-        g.public_session = factory() if factory is not None else db()
+        if engine is not None and "public_sessions" not in services:
+            from legalize.registry.db import make_session_factory
+
+            services["public_sessions"] = make_session_factory(engine)
+        g.public_session = services["public_sessions"]() if engine is not None else db()
     session: Session = g.public_session
     return session
 
 
-def _public_sessions(st: AppState) -> sessionmaker[Session] | None:
+def public_connection() -> Connection:
+    """The public check's connection without the ORM (the QR link, the check log), from the
+    same autocommit pool as :func:`public_db`: every statement commits by itself. On SQLite
+    the request session's connection, in its transaction: :func:`commit_public` ends it."""
+    engine = _public_engine()
+    if engine is None:
+        return db().connection()
+    if "public_connection" not in g:
+        g.public_connection = engine.connect()
+    connection: Connection = g.public_connection
+    return connection
+
+
+def reconnect_public() -> Connection:
+    """A fresh public connection after the database dropped the one in use (restarted, or
+    the connection killed): the public pool skips the ping per checkout, so the one request
+    that finds a dead connection retries once with this instead of failing."""
+    stale: Connection | None = g.pop("public_connection", None)
+    if stale is not None:
+        stale.close()
+    return public_connection()
+
+
+def commit_public() -> None:
+    """End the public writes: nothing to do on PostgreSQL (autocommit); commits the request's
+    session on SQLite."""
+    if _public_engine() is None:
+        db().commit()
+
+
+def rollback_public() -> None:
+    if _public_engine() is None:
+        db().rollback()
+
+
+def _public_engine() -> Engine | None:
+    """The public pool (PostgreSQL only), made on first use and kept with the app."""
+    services = state().services
+    if "public_engine" not in services:
+        services["public_engine"] = _make_public_engine(state())
+    engine: Engine | None = services["public_engine"]
+    return engine
+
+
+def _make_public_engine(st: AppState) -> Engine | None:
     if st.engine.dialect.name != "postgresql":
         return None
-    from legalize.registry.db import make_engine, make_session_factory
+    from legalize.registry.db import make_engine
 
     engine = make_engine(
         st.config.database_url,
         isolation_level="AUTOCOMMIT",
         connect_args={"options": "-c synchronous_commit=off"},
+        # No "SELECT 1" round trip before every request's statements: a connection the
+        # server dropped is found by the statement itself, which the QR link retries once
+        # (reconnect_public); SQLAlchemy then discards the pool's older connections too.
+        pool_pre_ping=False,
     )
     # The public pool lives and dies with the app's engine: whoever disposes of that one (a
     # test's teardown, the fork guard) closes these connections too, instead of leaving them
     # to the garbage collector (a ResourceWarning, and a connection the server keeps open).
     event.listen(st.engine, "engine_disposed", lambda _conn: engine.dispose())
-    return make_session_factory(engine)
+    return engine
 
 
 def end_transaction() -> None:
@@ -110,3 +160,6 @@ def close_db(_exc: BaseException | None = None) -> None:
         session: Session | None = g.pop(name, None)
         if session is not None:
             session.close()
+    connection: Connection | None = g.pop("public_connection", None)
+    if connection is not None:
+        connection.close()

@@ -166,7 +166,7 @@ def seal_answer(
         status = skipped(STATUS, Category.STATUS, "The register holds no record of this seal.")
         found = None
     else:
-        status = _status(doc, at, {})
+        status = register_status(doc, at)
         found = doc
     return Report.of([*offline.checks, record, status], offline.data), found
 
@@ -231,12 +231,14 @@ def status_check(
 ) -> Check:
     """The register's status of ``doc`` at ``at`` as a check. ``with_port``: say where a used
     TTD was cleared (staff screens; the public answer does not tell where a holder travelled)."""
-    return _status(doc, at, _use(session, doc, with_port) if doc.status == "used" else {})
+    return register_status(doc, at, _use(session, doc, with_port) if doc.status == "used" else None)
 
 
-def _status(doc: DocumentView, at: datetime, used: dict[str, Any]) -> Check:
-    """:func:`status_check` given the facts of the use (:func:`_use`, for a used document;
-    without them the time is taken from the register's status change)."""
+def register_status(
+    doc: DocumentView, at: datetime, used: Mapping[str, Any] | None = None
+) -> Check:
+    """:func:`status_check` without the database: ``used`` are the facts of a used
+    document's clearance (:func:`_use`); without them only its time is told, never the port."""
     name, category = STATUS, Category.STATUS
     if doc.status in _CLOSED:
         code, message = _CLOSED[doc.status]

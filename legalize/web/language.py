@@ -89,8 +89,11 @@ def reason(check: Check) -> str:
 def vary_on_language(response: Response) -> Response:
     """A page differs by cookie and Accept-Language: a shared cache must not mix them."""
     if response.mimetype == "text/html":
-        response.vary.add("Cookie")
-        response.vary.add("Accept-Language")
+        if "Vary" in response.headers:
+            response.vary.add("Cookie")
+            response.vary.add("Accept-Language")
+        else:  # the usual case, without parsing and re-joining the header
+            response.headers["Vary"] = "Cookie, Accept-Language"
     return response
 
 

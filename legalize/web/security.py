@@ -8,6 +8,7 @@ public pages, the API. The limits are settings (:class:`legalize.config.RateLimi
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from flask import Flask, Response, current_app, request
@@ -83,7 +84,13 @@ def _limit(name: LimitName, key: str | None) -> tuple[str, RateLimitItem, tuple[
     text: str = getattr(config.rates, name)
     who = key if key is not None else (get_remote_address() or "unknown")
     # Direct hits bypass Flask-Limiter's key_prefix: name the prefix in the key ourselves.
-    return text, parse(text), (config.rates.prefix, name, who)
+    return text, _parsed(text), (config.rates.prefix, name, who)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> RateLimitItem:
+    """A limit's text parsed once (it is a setting; every public check counts against one)."""
+    return parse(text)
 
 
 def refuse_nul_characters() -> None:

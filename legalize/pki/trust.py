@@ -32,13 +32,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from asn1crypto import pem
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
-from legalize.pki import oids, trustlist
+from legalize.pki import der, oids, trustlist
 from legalize.pki.certificates import signer_id_of
 from legalize.pki.crl import BACKDATED_REASONS, revocation_reason
 from legalize.pki.ecdsa import PublicKey
@@ -441,6 +440,8 @@ def export_trust_store(
     With the root's ``passphrase`` and ``at``, also a signed ``trust-list.json`` over the folder
     (DESIGN §4); without, an old list is removed, since it would no longer match.
     """
+    from cryptography.hazmat.primitives import serialization
+
     from legalize.pki.authority import Authority
 
     authority = source if isinstance(source, Authority) else Authority.open(Path(source))
@@ -476,12 +477,12 @@ def _parse(
 ) -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
     certificates: list[x509.Certificate] = []
     crls: list[x509.CertificateRevocationList] = []
-    if pem.detect(data):
-        for kind, _headers, der in pem.unarmor(data, multiple=True):
+    if der.is_pem(data):
+        for kind, body in der.unarmor(data):
             if kind in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
-                certificates.append(x509.load_der_x509_certificate(der))
+                certificates.append(x509.load_der_x509_certificate(body))
             elif kind == "X509 CRL":
-                crls.append(x509.load_der_x509_crl(der))
+                crls.append(x509.load_der_x509_crl(body))
             else:
                 raise ValueError(f"PEM block {kind!r} is neither a certificate nor a CRL")
         return certificates, crls
@@ -500,7 +501,7 @@ def _crl_number(crl: x509.CertificateRevocationList) -> int:
 
 
 def _der(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.DER)
+    return der.of_certificate(cert)
 
 
 def _is_ca(cert: x509.Certificate) -> bool:

@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -124,8 +125,9 @@ class TrustStore:
         self._by_subject: dict[bytes, list[x509.Certificate]] = {}
         for cert in self.certificates:
             self._by_subject.setdefault(cert.subject.public_bytes(), []).append(cert)
+        self._self_signed: dict[bytes, bool] = {}
         self.roots: tuple[x509.Certificate, ...] = tuple(
-            c for c in self.certificates if _is_ca(c) and _self_signed(c)
+            c for c in self.certificates if _is_ca(c) and self._is_self_signed(c)
         )
         # Lookup indexes: a verifier asks once per seal, a store may hold many states' signers.
         self._by_serial: dict[int, list[x509.Certificate]] = {}
@@ -153,8 +155,8 @@ class TrustStore:
         self.crls: tuple[x509.CertificateRevocationList, ...] = tuple(c for c, _ in accepted)
         self.skipped: tuple[SkippedFile, ...] = tuple(skipped_list)
         self._profiles: dict[bytes, _Profile] = {}
-        self.trust_list: trustlist.TrustList | None = None
-        """The folder's signed trust list (issue time, next update, verified), if it has one."""
+        self.folder: Path | None = None
+        """The folder it was loaded from (:meth:`load`)."""
 
     @classmethod
     def load(cls, path: str | Path) -> TrustStore:
@@ -195,14 +197,26 @@ class TrustStore:
             if id(c) in refused
         ]
         store.skipped = tuple(skipped) + tuple(named)
-        listed = trustlist.read_trust_list(folder, store.roots)
+        store.folder = folder
+        return store
+
+    @cached_property
+    def trust_list(self) -> trustlist.TrustList | None:
+        """The folder's signed trust list (issue time, next update, verified), if it has one.
+
+        Checked when first asked for (publishing the store, ``legalize trust``): verifying a
+        seal does not need it, and checking it costs a signature and every signer's chain, a
+        good part of a command-line verifier's start-up (issue 9).
+        """
+        if self.folder is None:
+            return None
+        listed = trustlist.read_trust_list(self.folder, self.roots)
         # Readers that trust the summary alone (the browser) must see what the files say.
         summary = listed.signers if listed is not None else None
-        if listed is not None and summary is not None and list(summary) != store.signer_summary():
+        if listed is not None and summary is not None and list(summary) != self.signer_summary():
             problem = "the signer summary disagrees with the certificates and CRLs"
             listed = replace(listed, verified=False, problems=(*listed.problems, problem))
-        store.trust_list = listed
-        return store
+        return listed
 
     # -- lookups --------------------------------------------------------------------------
 
@@ -379,7 +393,7 @@ class TrustStore:
         chain = [cert]
         current = cert
         for _ in range(MAX_CHAIN):
-            if _self_signed(current):
+            if self._is_self_signed(current):
                 if _der(current) in self._der:
                     return chain, f"root {current.subject.rfc4514_string()}"
                 return None, "self-signed certificate that is not in the trust store"
@@ -404,6 +418,15 @@ class TrustStore:
             chain.append(issuer)
             current = issuer
         return None, "certificate chain too long"
+
+    def _is_self_signed(self, cert: x509.Certificate) -> bool:
+        """Remembered: every chain ends at the same few roots, and each check is a signature
+        verification (P-384 for ours)."""
+        key = _der(cert)
+        known = self._self_signed.get(key)
+        if known is None:
+            known = self._self_signed[key] = _self_signed(cert)
+        return known
 
     def _newest_crl(self, issuer: x509.Certificate) -> x509.CertificateRevocationList | None:
         """The issuer's newest CRL: highest CRL number (RFC 5280 makes it monotonic), then date."""

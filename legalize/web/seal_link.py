@@ -33,7 +33,14 @@ from legalize.web.errors import WebError
 from legalize.web.pages import page
 from legalize.web.public import APOSTILLE_FIELDS, public_status
 from legalize.web.staff.clearance import seal_face
-from legalize.web.state import now, public_connection, reconnect_public, state, trust_store
+from legalize.web.state import (
+    now,
+    public_connection,
+    reconnect_public,
+    seal_readings,
+    state,
+    trust_store,
+)
 from verifier.codes import Code
 from verifier.report import Report, Status
 
@@ -100,7 +107,7 @@ def seal_link(payload: str) -> WerkzeugResponse:
     if trust is None:
         raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published")
     st = state()
-    readings: check.SealReadings = st.services.setdefault("seal_readings", check.SealReadings())
+    readings = seal_readings()
     at = now()
 
     def answer(connection: Connection) -> tuple[Report, DocumentView | None]:

@@ -11,7 +11,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from legalize.cases.check import published_trust
+from legalize.cases.check import SealReadings, published_trust
 from legalize.config import Config
 from legalize.pki.trust import TrustStore
 
@@ -152,6 +152,13 @@ def trust_store() -> TrustStore | None:
     if "trust" not in services:
         services["trust"] = published_trust(state().config.keys_dir)
     found: TrustStore | None = services["trust"]
+    return found
+
+
+def seal_readings() -> SealReadings:
+    """The process's cache of offline seal readings (:class:`~legalize.cases.check.SealReadings`),
+    shared by the QR link and the API's seal check."""
+    found: SealReadings = state().services.setdefault("seal_readings", SealReadings())
     return found
 
 

@@ -22,7 +22,7 @@ from tests.test_web_browser import _driver
 HISTORY = (
     # (days ago, method, verdict, reasons, number, type, post)
     (6, Method.QR_LINK, "valid", (), "TA0000011", "ttd", "Dubai"),
-    (5, Method.NUMBER, "invalid", ("DOCUMENT_NOT_FOUND",), "TA0000012", "ttd", None),
+    (5, Method.NUMBER, "invalid", ("DOCUMENT_NOT_IN_REGISTER",), "TA0000012", "ttd", None),
     (
         4,
         Method.PDF,

@@ -123,7 +123,10 @@ def test_each_public_check_is_recorded_once_without_the_address(
     assert (genuine.document_number, genuine.document_type) == (issued.number, "ttd")
     assert genuine.issuing_post  # the signer certificate's OU
     assert forged.reasons and forged.verdict == "invalid"
-    assert (wrong_code.reasons, wrong_code.document_number) == ("DOCUMENT_NOT_FOUND", issued.number)
+    assert (wrong_code.reasons, wrong_code.document_number) == (
+        "DOCUMENT_NOT_IN_REGISTER",
+        issued.number,
+    )
     assert revoked_row.reasons == "DOCUMENT_REVOKED"
     assert api.document_number == issued.number and api.reasons == ""
     assert (scan.document_number, scan.document_type) == (issued.number, "ttd")
@@ -152,7 +155,7 @@ def test_the_dashboard_shows_charts_failures_and_an_alert(
     assert "<script" not in html and "style=" not in html
     assert html.count("<svg") == 5
     assert re.search(rf"Document <strong>{issued.number}</strong>: 5 failed checks", html)
-    assert "DOCUMENT_NOT_FOUND" in html
+    assert "DOCUMENT_NOT_IN_REGISTER" in html
     assert "5 checks, 5 failed" in html
     csp = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -207,9 +210,9 @@ def test_checks_are_recorded_on_postgresql(tmp_path: Path) -> None:
         assert missing.status_code == 404
         rows = _rows(env.app)
         assert [(r.method, r.document_number, r.reasons) for r in rows] == [
-            ("number", "TA0000001", "DOCUMENT_NOT_FOUND"),
-            ("number", "TA0000001", "DOCUMENT_NOT_FOUND"),
-            ("api", "TA0000002", "DOCUMENT_NOT_FOUND"),
+            ("number", "TA0000001", "DOCUMENT_NOT_IN_REGISTER"),
+            ("number", "TA0000001", "DOCUMENT_NOT_IN_REGISTER"),
+            ("api", "TA0000002", "DOCUMENT_NOT_IN_REGISTER"),
         ]
         assert rows[0].client_hash == rows[1].client_hash
         engines.append(env.app.extensions["legalize"].engine)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -230,18 +230,11 @@ def fail(
     return Check(name, category, Status.INVALID, code, message, {**(data or {}), **more})
 
 
-def passed_with(
-    name: str,
-    category: Category,
-    code: Code,
-    message: str,
-    data: Mapping[str, Any] | None = None,
-    **more: Any,
-) -> Check:
+def passed_with(name: str, category: Category, code: Code, message: str, **data: Any) -> Check:
     """A passed check (VALID) with a reservation ``code`` other than ``OK``: the verdict
     holds, and the message says what was less certain (e.g. a page located without its
     corner markers)."""
-    return Check(name, category, Status.VALID, code, message, {**(data or {}), **more})
+    return replace(ok(name, category, message, data), code=code)
 
 
 def skipped(

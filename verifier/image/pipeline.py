@@ -336,7 +336,7 @@ def _page_check(fit: locate.PageFit | None, why_not: str, hits: list[locate.Mark
         f"Only {len(found)} corner markers were visible ({why_not}); the page was located by "
         f"{how}, to a few millimetres instead of a tenth: the checks of the print are less "
         "certain. For a full check, photograph the page with all four corner squares in view.",
-        data,
+        **data,
     )
 
 

@@ -23,7 +23,7 @@ from legalize.registry.models import Case, Photo
 from legalize.tasks.queue import JobQueue
 from legalize.tasks.steps import Runtime
 from legalize.web.errors import WebError
-from legalize.web.state import state
+from legalize.web.state import state, trust_store
 
 if TYPE_CHECKING:
     from legalize.documents.legalization import LegalizationData
@@ -93,7 +93,10 @@ def queue() -> JobQueue:
         found = services.get("queue")
         if found is None:
             st = state(app)
-            runtime = Runtime(st.config, st.sessions, lambda: issuer(app), st.clock)
+            # trust_store(): the app's own (a task in immediate mode runs inside the request)
+            runtime = Runtime(
+                st.config, st.sessions, lambda: issuer(app), st.clock, trust=trust_store
+            )
             found = services["queue"] = JobQueue(st.config, lambda: runtime)
     made: JobQueue = found
     return made

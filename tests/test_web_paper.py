@@ -145,7 +145,7 @@ def _upload(client: FlaskClient, url: str, token: str | None, data: bytes) -> tu
         location = response.headers["Location"]
         assert location.startswith(url) and location.split("#")[0] != url, location
         response = client.get(location)
-        assert "http-equiv=\"refresh\"" not in response.get_data(as_text=True)
+        assert 'http-equiv="refresh"' not in response.get_data(as_text=True)
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -199,16 +199,25 @@ def test_the_case_page_checks_the_paper_for_office_staff(world: World) -> None:
     bob, token = staff_client(world.env.app, "bob")
     page = bob.get(f"/staff/cases/{world.a.case_id}").get_data(as_text=True)
     assert f'action="{url}#paper"' in page  # the browser scrolls to the report
-    status, html = _upload(bob, url, token, world.a.scan)
-    assert status == 200
+
+    def checked() -> list[audit.AuditEntry]:
+        with world.env.app.extensions["legalize"].sessions() as s:
+            return [
+                e
+                for e in audit.entries_for(s, "case", world.a.case_id)
+                if e.action == "document.paper_checked"
+            ]
+
+    before = len(checked())
+    response = _post(bob, url, token, world.a.scan)
+    assert response.status_code == 303
+    check_page = response.headers["Location"].split("#")[0]
+    html = bob.get(check_page).get_data(as_text=True)
     assert "<h1>Readmission " in html  # the case page itself
-    with world.env.app.extensions["legalize"].sessions() as s:
-        entries = [
-            e
-            for e in audit.entries_for(s, "case", world.a.case_id)
-            if e.action == "document.paper_checked"
-        ]
-    assert entries and entries[-1].actor == "user:bob"
+    bob.get(check_page)
+    entries = checked()
+    assert len(entries) == before + 1  # audited once, when the answer was stored
+    assert entries[-1].actor == "user:bob"
     details = entries[-1].details_dict
     assert set(details) == {"number", "verdict", "codes"}  # no picture, nothing personal
     assert details["number"] == world.a.number
@@ -313,7 +322,10 @@ def test_the_check_page_is_only_for_the_browser_that_sent_the_photo(world: World
     # Another browser holding the link sees nothing; neither do the staff pages' addresses.
     other = world.env.app.test_client()
     assert other.get(location).status_code == 404
-    assert other.get(f"/check/photo/{token}.json").get_json()["error"]["code"] == "NOT_FOUND"
+    assert (
+        other.get(f"/check/photo/{token}.json").get_json()["error"]["code"]
+        == "PHOTO_CHECK_NOT_FOUND"
+    )
     carol, _ = staff_client(world.env.app, "carol")
     assert carol.get(f"/staff/clear/{world.a.number}/paper/{token}").status_code == 404
     assert client.get(location).status_code == 200

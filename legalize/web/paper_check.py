@@ -134,7 +134,7 @@ def answer(token: str, kind: Kind, number: str | None = None) -> Answer:
     if found is None or found.asked.kind is not kind or found.asked.number != number:
         raise WebError(
             404,
-            "NOT_FOUND",
+            "PHOTO_CHECK_NOT_FOUND",
             "No such photo check: answers are kept for an hour, and shown only in the browser "
             "that sent the photo. Upload the photo again.",
             "token",

@@ -120,6 +120,11 @@ def test_the_page_says_checking_until_a_worker_answers(site: Site) -> None:
     assert "Checking the photo" in html and "<progress" in html and REFRESH in html
     assert "paper-verdict" not in html
     assert "<script" not in html  # the reload is the browser's own (CSP: no inline script)
+    # It reloads the check's page with the fragment kept: the target alternates, since a
+    # refresh to the very address the browser is at (#paper included) reloads nothing.
+    assert f'content="1; url=/check/photo/{token}?again=1#paper"' in html
+    again = client.get(f"/check/photo/{token}?again=1").get_data(as_text=True)
+    assert f'content="1; url=/check/photo/{token}#paper"' in again
     poll = client.get(f"/check/photo/{token}.json").get_json()
     assert poll == {"state": "queued", "done": False, "verdict": None, "error": None}
     assert site.logged() == before  # nothing is known yet

@@ -17,7 +17,7 @@ import base64
 from dataclasses import dataclass
 from typing import Any, Final
 
-from flask import session
+from flask import request, session
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
@@ -165,8 +165,14 @@ def progress(found: Answer) -> dict[str, Any]:
 
 
 def page_context(paper: PaperResult) -> dict[str, Any]:
-    """The page's extra context: the self-reload while the check runs."""
-    return {"paper": paper, "refresh_seconds": REFRESH_SECONDS if paper.pending else None}
+    """The page's extra context: while the check runs, the ``<meta http-equiv=refresh>``
+    value that reloads it. The target alternates between the page's address with and without
+    ``?again=1``, keeping ``#paper``: a refresh to the address the browser is at would keep
+    only the fragment and, in Chromium, reload nothing."""
+    if not paper.pending:
+        return {"paper": paper, "refresh": None}
+    again = "" if request.args.get("again") else "?again=1"
+    return {"paper": paper, "refresh": f"{REFRESH_SECONDS}; url={request.path}{again}#paper"}
 
 
 def page_status(result: PaperResult) -> int:

@@ -7,7 +7,8 @@ refuses what can be refused at once (no file, not a picture, too big, a decompre
 check is made), stores the picture for a worker (:mod:`legalize.cases.photo_checks`, a random
 token), adds the token to the submitter's session and answers 303 to the check's page. That
 page says "checking…" and reloads itself (``<meta http-equiv=refresh>``: no script) until the
-worker's answer is there; ``<page>.json`` answers the same for a script. Only the session that
+worker's answer is there; for the public check, ``/check/photo/<token>.json`` answers the same
+for a script. Only the session that
 uploaded a picture sees its answer, for an hour at most; nothing of the picture is logged.
 """
 

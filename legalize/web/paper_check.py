@@ -117,13 +117,7 @@ def start(data: bytes, asked: Asked) -> str:
     try:
         workflow.queue().check_photo(token)
     except Exception as exc:
-        raise WebError(
-            503,
-            "QUEUE_UNAVAILABLE",
-            f"the photo is received but the task queue cannot be reached ({type(exc).__name__}); "
-            "try again in a moment",
-            "paper",
-        ) from exc
+        raise workflow.queue_unavailable(exc, "the photo is received", "paper") from exc
     return token
 
 

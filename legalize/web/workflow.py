@@ -102,6 +102,18 @@ def queue() -> JobQueue:
     return made
 
 
+def queue_unavailable(exc: Exception, recorded: str, field: str | None = None) -> WebError:
+    """The 503 for work that is on record (``recorded`` says what) but could not be queued:
+    a worker's recovery queues it once the queue is back."""
+    return WebError(
+        503,
+        "QUEUE_UNAVAILABLE",
+        f"{recorded} but the task queue cannot be reached ({type(exc).__name__}); "
+        "it starts when the queue is back",
+        field,
+    )
+
+
 def _kind(session: Session, case_id: int) -> str:
     kind = session.scalar(select(Case.kind).where(Case.id == case_id))
     session.rollback()  # the workflow functions open their own transaction

@@ -26,6 +26,7 @@ from legalize.registry.models import Document
 from legalize.seal.profiles import read_profile, seal_ttd
 from legalize.seal.qrtext import qr_text
 from legalize.web import create_app
+from legalize.web.state import state
 from tests.helpers.db import clear_tables
 from tests.helpers.web_app import engine_url
 from tests.vectors.build import CHECK_URL, sample_ttd
@@ -67,7 +68,7 @@ def site(dev_pki, db_engine: Engine) -> Iterator[tuple[Flask, dict[str, Any]]]: 
     clock = Clock(at + timedelta(minutes=5))
     app = create_app(config, services={"issuer": issuer}, clock=clock)
     yield app, {"text": doc.seal_text, "number": doc.number, "clock": clock, "engine": db_engine}
-    app.extensions["legalize"].engine.dispose()
+    state(app).close()
 
 
 def _path(qr: str) -> str:

@@ -1,4 +1,9 @@
-"""What one application instance holds: its config, database and clock (no globals)."""
+"""What one application instance holds: its config, database engines and clock (no globals).
+
+The web tier's engines are made here and nowhere else (:meth:`AppState.open`), and closed by
+one call (:meth:`AppState.close`): the pooled engine of the pages and the API, and on
+PostgreSQL the public check's autocommit engine (:func:`public_db`).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from legalize.cases.check import SealReadings, published_trust
 from legalize.config import Config
 from legalize.pki.trust import TrustStore
+from legalize.registry.db import make_engine, make_session_factory
 
 
 def utc_now() -> datetime:
@@ -25,13 +31,47 @@ class AppState:
     config: Config
     """The configuration the app was built with."""
     engine: Engine
-    """The one engine of this process (pooled)."""
+    """The pooled engine of the pages, the API and the staff's work."""
     sessions: sessionmaker[Session]
     """Session factory; one session per request, closed at teardown."""
+    public_engine: Engine | None
+    """The public check's engine (PostgreSQL only; see :func:`public_db`); None on SQLite,
+    where the public check uses the request's session."""
+    public_sessions: sessionmaker[Session] | None
+    """Session factory on :attr:`public_engine`; None with it."""
     clock: Callable[[], datetime]
     """Current time, aware UTC; a parameter so tests can move it."""
     services: dict[str, Any]
     """Lazily built shared objects (e.g. the issuer with its signers), keyed by name."""
+
+    @classmethod
+    def open(
+        cls,
+        config: Config,
+        clock: Callable[[], datetime] = utc_now,
+        services: dict[str, Any] | None = None,
+    ) -> AppState:
+        """Both engines for ``config.database_url`` (no connection is made until one is
+        used)."""
+        engine = make_engine(config.database_url)
+        public = _public_engine(config) if engine.dialect.name == "postgresql" else None
+        return cls(
+            config=config,
+            engine=engine,
+            sessions=make_session_factory(engine),
+            public_engine=public,
+            public_sessions=make_session_factory(public) if public is not None else None,
+            clock=clock,
+            services=dict(services or {}),
+        )
+
+    def close(self) -> None:
+        """Close every pooled connection of both engines (app shutdown, a test's teardown,
+        before gunicorn forks). The engines stay usable: a later session opens new
+        connections."""
+        if self.public_engine is not None:
+            self.public_engine.dispose()
+        self.engine.dispose()
 
 
 def state(app: Flask | None = None) -> AppState:
@@ -56,13 +96,8 @@ def public_db() -> Session:
     log rows, never a document). On the hot /V/ path those round trips were most of a
     request's time. On SQLite it is the request's session (:func:`db`)."""
     if "public_session" not in g:
-        engine = _public_engine()
-        services = state().services
-        if engine is not None and "public_sessions" not in services:
-            from legalize.registry.db import make_session_factory
-
-            services["public_sessions"] = make_session_factory(engine)
-        g.public_session = services["public_sessions"]() if engine is not None else db()
+        factory = state().public_sessions
+        g.public_session = factory() if factory is not None else db()
     session: Session = g.public_session
     return session
 
@@ -71,7 +106,7 @@ def public_connection() -> Connection:
     """The public check's connection without the ORM (the QR link, the check log), from the
     same autocommit pool as :func:`public_db`: every statement commits by itself. On SQLite
     the request session's connection, in its transaction: :func:`commit_public` ends it."""
-    engine = _public_engine()
+    engine = state().public_engine
     if engine is None:
         return db().connection()
     if "public_connection" not in g:
@@ -93,31 +128,19 @@ def reconnect_public() -> Connection:
 def commit_public() -> None:
     """End the public writes: nothing to do on PostgreSQL (autocommit); commits the request's
     session on SQLite."""
-    if _public_engine() is None:
+    if state().public_engine is None:
         db().commit()
 
 
 def rollback_public() -> None:
-    if _public_engine() is None:
+    if state().public_engine is None:
         db().rollback()
 
 
-def _public_engine() -> Engine | None:
-    """The public pool (PostgreSQL only), made on first use and kept with the app."""
-    services = state().services
-    if "public_engine" not in services:
-        services["public_engine"] = _make_public_engine(state())
-    engine: Engine | None = services["public_engine"]
-    return engine
-
-
-def _make_public_engine(st: AppState) -> Engine | None:
-    if st.engine.dialect.name != "postgresql":
-        return None
-    from legalize.registry.db import make_engine
-
-    engine = make_engine(
-        st.config.database_url,
+def _public_engine(config: Config) -> Engine:
+    """PostgreSQL connections in autocommit with ``synchronous_commit`` off (:func:`public_db`)."""
+    return make_engine(
+        config.database_url,
         isolation_level="AUTOCOMMIT",
         connect_args={"options": "-c synchronous_commit=off"},
         # No "SELECT 1" round trip before every request's statements: a connection the
@@ -125,11 +148,6 @@ def _make_public_engine(st: AppState) -> Engine | None:
         # (reconnect_public); SQLAlchemy then discards the pool's older connections too.
         pool_pre_ping=False,
     )
-    # The public pool lives and dies with the app's engine: whoever disposes of that one (a
-    # test's teardown, the fork guard) closes these connections too, instead of leaving them
-    # to the garbage collector (a ResourceWarning, and a connection the server keeps open).
-    event.listen(st.engine, "engine_disposed", lambda _conn: engine.dispose())
-    return engine
 
 
 def end_transaction() -> None:

@@ -54,7 +54,8 @@ def record_check(outcome: CheckOutcome) -> None:
     and rolled back, and the page is shown all the same."""
     at = now()
     try:
-        checks_log.record(public_connection(), outcome, client_source(), at)
+        source = client_source()  # first: the day's first salt commits the session
+        checks_log.record(public_connection(), outcome, source, at)
         commit_public()
     except SQLAlchemyError:
         log.exception("a public check was not recorded")

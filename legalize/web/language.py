@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, current_app, request
 from flask_babel import Babel, get_locale, gettext
 
-from verifier.messages import LANGUAGES, message_for
+from verifier.messages import LANGUAGES, catalog, message_for, placeholders
 from verifier.report import Check
 
 TRANSLATIONS_DIR: Final = Path(__file__).resolve().parents[1] / "translations"
@@ -83,6 +83,21 @@ def reason(check: Check) -> str:
     if lang == DEFAULT and check.message:
         return check.message
     return message_for(check, lang)
+
+
+def reason_templates(lang: str) -> dict[str, str]:
+    """The reason catalog of ``lang`` for a verifier that runs in the browser (``/scan``):
+    key (``CODE`` or ``CODE/check.name``) → the entry's template without placeholders (the
+    browser's checks carry no data to fill them). Empty in English, as :func:`reason`: the
+    check's own message is shown."""
+    if lang == DEFAULT:
+        return {}
+    chosen = {}
+    for key, templates in catalog(lang).items():
+        plain = [t for t in templates if not placeholders(t)]
+        if plain:
+            chosen[key] = plain[-1]
+    return chosen
 
 
 def N_(text: str) -> str:

@@ -12,6 +12,7 @@ from legalize.cases.gate import EVIDENCE
 from legalize.cases.holds import DUPLICATE, IDENTITY, NO_PHOTO, PHOTO_FAILED
 from legalize.cases.views import STAGES
 from legalize.kinds import STAFF_ROLES
+from legalize.registry.identity import SLTD_STATUSES
 from legalize.web.language import N_
 
 STAGE_WORDS = (
@@ -34,8 +35,12 @@ ROLE_WORDS = (
     N_("risk analyst"),
 )
 STEP_WORDS = (N_("Prepare"), N_("Approve"), N_("Issue"))
-HOLD_WORDS = (N_("no photo"), N_("photo check failed"), N_("identity to decide"))
-HOLD_WORDS_2 = (N_("possible duplicate"),)
+HOLD_WORDS = (
+    N_("no photo"),
+    N_("photo check failed"),
+    N_("identity to decide"),
+    N_("possible duplicate"),
+)
 BASIS_WORDS = (
     N_("same NIC number"),
     N_("same passport number"),
@@ -51,7 +56,7 @@ EVIDENCE_WORDS = (
     N_("identity document supplied by the host country checked"),
     N_("watchlist entry withdrawn by the reporting authority"),
 )
-WATCHLIST_WORDS = (N_("stolen"), N_("lost"), N_("invalid"))
+WATCHLIST_WORDS = (N_("stolen"), N_("lost"), N_("revoked"), N_("invalid"))
 FIELD_WORDS = (
     N_("surname"),
     N_("given names"),
@@ -63,6 +68,25 @@ FIELD_WORDS = (
     N_("passport number"),
 )
 SPECIMEN_WORDS = (N_("signature"), N_("seal"))
+SEAL_DATA_WORDS = (
+    N_("cert reference"),
+    N_("check code"),
+    N_("date of birth"),
+    N_("document code"),
+    N_("document number"),
+    N_("document ref"),
+    N_("expiry date"),
+    N_("format"),
+    N_("header version"),
+    N_("issue date"),
+    N_("issuing country"),
+    N_("profile"),
+    N_("signature date"),
+    N_("signer"),
+    N_("signer id"),
+)
+"""The data keys of a seal's report as the border page's seal details name them (with
+``FIELD_WORDS``): ``date_of_birth`` → "date of birth"."""
 SEAL_FIELDS = (
     N_("Surname"),
     N_("Given names"),
@@ -84,9 +108,10 @@ SEAL_FIELDS = (
 LISTS = {
     "stages": (STAGES, STAGE_WORDS),
     "roles": (tuple(r.value.replace("_", " ") for r in STAFF_ROLES), ROLE_WORDS),
-    "holds": ((NO_PHOTO, PHOTO_FAILED, IDENTITY, DUPLICATE), HOLD_WORDS + HOLD_WORDS_2),
+    "holds": ((NO_PHOTO, PHOTO_FAILED, IDENTITY, DUPLICATE), HOLD_WORDS),
     "basis": (tuple(BASIS_TEXT.values()), BASIS_WORDS),
     "evidence": (tuple(EVIDENCE.values()), EVIDENCE_WORDS),
+    "watchlist": (SLTD_STATUSES, WATCHLIST_WORDS),
 }
 """The library's lists beside the words marked here: tests/test_web_language.py fails when the
 library adds a word this module does not mark."""

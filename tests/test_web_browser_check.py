@@ -24,6 +24,7 @@ from legalize.cases.issuer import bind_issuer
 from legalize.config import Config, RateLimits
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.web import create_app
+from legalize.web.state import state
 from tests.helpers.browser import page_replaced
 from tests.test_web_browser import _driver
 
@@ -66,7 +67,7 @@ def live(dev_pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        app.extensions["legalize"].engine.dispose()
+        state(app).close()
 
 
 def _page(pdf: bytes, dpi: int) -> np.ndarray:  # type: ignore[type-arg]

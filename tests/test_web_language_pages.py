@@ -21,8 +21,8 @@ from flask.testing import FlaskClient
 from legalize import countries
 from legalize.cases import views
 from legalize.cases.demo import seed_demo
-from legalize.registry.db import make_session_factory
 from legalize.web.language import COOKIE
+from legalize.web.state import state
 from tests.helpers.web_app import WebEnv, make_env, seed, staff_client
 
 TRANSLATED = ("si", "ta")
@@ -128,14 +128,14 @@ def site(dev_pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
         keys_dir=Path(dev_pki.dir),
         rates={"public": "10000/minute", "signin": "1000/minute", "signin_user": "1000/hour"},
     )
-    with make_session_factory(env.app.extensions["legalize"].engine)() as session:
+    with state(env.app).sessions() as session:
         seed_demo(session, dev_pki.at + timedelta(hours=1), env.issuer)
     yield env
-    env.app.extensions["legalize"].engine.dispose()
+    state(env.app).close()
 
 
 def _cases(env: WebEnv) -> list[views.CaseView]:
-    with make_session_factory(env.app.extensions["legalize"].engine)() as session:
+    with state(env.app).sessions() as session:
         return list(views.list_cases(session, limit=100).items)
 
 

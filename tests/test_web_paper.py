@@ -25,6 +25,7 @@ from legalize.pki.devkeys import DevPki
 from legalize.registry import audit
 from legalize.registry.identity import import_nic
 from legalize.web import paper_check
+from legalize.web.state import state
 from tests.helpers.web_app import (
     Tokens,
     WebEnv,
@@ -119,11 +120,11 @@ def world(
 ) -> Iterator[World]:
     url, tokens = seeded_sqlite(tmp_path_factory.mktemp("paper"), web_template)
     env = make_env(url, tokens, keys_dir=Path(dev_pki.dir), rates={"signin": "1000/minute"})
-    with env.app.extensions["legalize"].sessions() as s:
+    with state(env.app).sessions() as s:
         import_nic(s, NIC_CSV, "nic.csv", datetime.now(UTC))
         s.commit()
     yield World(env, _issue(env, "P-A"), _issue(env, "P-B"), _issue(env, "P-C"))
-    env.app.extensions["legalize"].engine.dispose()
+    state(env.app).close()
 
 
 def _post(client: FlaskClient, url: str, token: str | None, data: bytes) -> TestResponse:
@@ -197,7 +198,7 @@ def test_the_case_page_checks_the_paper_for_office_staff(world: World) -> None:
     status, html = _upload(bob, url, token, world.a.scan)
     assert status == 200
     assert "<h1>Readmission " in html  # the case page itself
-    with world.env.app.extensions["legalize"].sessions() as s:
+    with state(world.env.app).sessions() as s:
         entries = [
             e
             for e in audit.entries_for(s, "case", world.a.case_id)
@@ -270,7 +271,7 @@ def test_busy_past_the_concurrency_bound_is_a_503(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(paper_check, "WAIT_SECONDS", 0.05)
-    services = world.env.app.extensions["legalize"].services
+    services = state(world.env.app).services
     taken = threading.BoundedSemaphore(1)
     taken.acquire()
     monkeypatch.setitem(services, "paper_slots", taken)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -230,13 +230,30 @@ def fail(
     return Check(name, category, Status.INVALID, code, message, {**(data or {}), **more})
 
 
+def passed_with(name: str, category: Category, code: Code, message: str, **data: Any) -> Check:
+    """A passed check (VALID) with a reservation ``code`` other than ``OK``: the verdict
+    holds, and the message says what was less certain (e.g. a page located without its
+    corner markers)."""
+    return replace(ok(name, category, message, data), code=code)
+
+
 def skipped(
-    name: str, category: Category, reason: str, code: Code = Code.PRECONDITION_FAILED
+    name: str,
+    category: Category,
+    reason: str,
+    code: Code = Code.PRECONDITION_FAILED,
+    data: Mapping[str, Any] | None = None,
+    **more: Any,
 ) -> Check:
-    """A check that did not run: by default because an earlier one failed."""
-    return Check(name, category, Status.SKIPPED, code, reason)
+    """A check that did not run: by default because an earlier one failed; else ``code``
+    says why (e.g. the photo too coarse to read the print)."""
+    return Check(name, category, Status.SKIPPED, code, reason, {**(data or {}), **more})
 
 
-def not_applicable(name: str, category: Category, reason: str) -> Check:
+def not_applicable(
+    name: str, category: Category, reason: str, data: Mapping[str, Any] | None = None, **more: Any
+) -> Check:
     """A check that does not apply to this document (it does not hold the verdict back)."""
-    return Check(name, category, Status.SKIPPED, Code.NOT_APPLICABLE, reason)
+    return Check(
+        name, category, Status.SKIPPED, Code.NOT_APPLICABLE, reason, {**(data or {}), **more}
+    )

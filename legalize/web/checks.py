@@ -80,7 +80,7 @@ def _salt(day: date) -> bytes:
 def outcome_of_document(method: Method, number: str, doc: DocumentView | None) -> CheckOutcome:
     """A check by number (and check code) answered from the register."""
     if doc is None:
-        return CheckOutcome(method, "invalid", (Code.DOCUMENT_NOT_FOUND.value,), number)
+        return CheckOutcome(method, "invalid", (Code.DOCUMENT_NOT_IN_REGISTER.value,), number)
     code = _STATUS_CODES.get(doc.status)
     return CheckOutcome(
         method,

@@ -65,6 +65,21 @@ def test_report_json_shape() -> None:
     assert report.codes == ("SEAL_SIGNATURE_INVALID",)
 
 
+def test_a_report_read_back_from_its_json_is_the_same_report() -> None:
+    checks = [
+        ok("seal.signature", Category.INTEGRITY, "fine", {"signer": "LKTD"}),
+        fail("register.number", Category.BINDING, Code.DOCUMENT_MISMATCH, "another", {"n": 1}),
+        skipped("photo.match", Category.BINDING, "no face"),
+    ]
+    report = Report.of(checks, {"document_number": "T26000001"})
+    again = Report.from_dict(json.loads(report.to_json()))
+    assert again == report
+    assert again.verdict is Verdict.INVALID and again.codes == ("DOCUMENT_MISMATCH",)
+    # the verdict is the rule's, never the stored text's
+    forged = {**report.to_dict(), "verdict": "VALID"}
+    assert Report.from_dict(forged).verdict is Verdict.INVALID
+
+
 # --- the check constructors ------------------------------------------------------------------
 
 

@@ -93,6 +93,9 @@ CASES: list[Bad] = [
         data={"paper": _file(b"GIF89a not a photo", "p.gif")},
     ),
     Bad("public.check_photo", "POST", "/check/photo", 400, "csrf_token", data={}, csrf=False),
+    # a check's page: no such check (never made, expired, or another browser's) is a plain 404
+    Bad("public.check_photo_result", "GET", "/check/photo/" + "A" * 43, 404, "token"),
+    Bad("public.check_photo_result", "GET", "/check/photo/not-a-token", 404, "token"),
     Bad("public.check_pdf", "POST", "/check/pdf", 422, "pdf", data={"pdf": _file(b"", "a.pdf")}),
     Bad(
         "public.check_pdf",
@@ -255,6 +258,14 @@ CASES: list[Bad] = [
         "case_id",
         user="bob",
         data={"paper": _file(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "p.png")},
+    ),
+    Bad(
+        "staff.case_paper_result",
+        "GET",
+        f"/staff/cases/{CASE}/paper/" + "A" * 43,
+        404,
+        "case_id",
+        user="bob",
     ),
     Bad(
         "staff.case_photo_override",
@@ -500,6 +511,22 @@ CASES: list[Bad] = [
         "number",
         user="carol",
         data={},
+    ),
+    Bad(
+        "staff.clear_paper_result",
+        "GET",
+        "/staff/clear/" + "X" * 30 + "/paper/" + "A" * 43,
+        422,
+        "number",
+        user="carol",
+    ),
+    Bad(
+        "staff.clear_paper_result",
+        "GET",
+        "/staff/clear/TTD0000000/paper/" + "A" * 43,
+        404,
+        "number",
+        user="carol",
     ),
     # users
     Bad(
@@ -767,6 +794,8 @@ NO_INPUT_ROUTES = {
 # JSON and file routes whose bad input is asserted in their own modules, in their own shape
 # (a JSON error without a form to name the field beside; a 404 for a name never published).
 COVERED_ELSEWHERE = {
+    # tests/test_photo_queue.py::test_an_expired_check_is_a_plain_404_and_is_deleted
+    ("GET", "public.check_photo_progress"),
     ("GET", "scan.status"),  # tests/test_scan_page.py::test_status_refuses_bad_input_as_json
     ("GET", "trust_publication.file"),  # tests/test_trust_publication.py
 }

@@ -66,6 +66,18 @@ class Check:
             "data": dict(self.data),
         }
 
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any]) -> Check:
+        """The check :meth:`to_dict` wrote (a report kept as JSON, read back for display)."""
+        return cls(
+            name=str(value["name"]),
+            category=Category(value["category"]),
+            status=Status(value["status"]),
+            code=str(value["code"]),
+            message=str(value["message"]),
+            data=dict(value.get("data") or {}),
+        )
+
 
 def verdict_of(checks: Iterable[Check]) -> Verdict:
     """The one rule for the verdict: any INVALID check fails the document; otherwise any ERROR
@@ -113,6 +125,13 @@ class Report:
             "checks": [c.to_dict() for c in self.checks],
             "data": _jsonable(self.data),
         }
+
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any]) -> Report:
+        """The report :meth:`to_dict` wrote; the verdict is recomputed from its checks by the
+        one rule, never taken from the stored text."""
+        checks = [Check.from_dict(c) for c in value.get("checks") or []]
+        return cls.of(checks, value.get("data") or {})
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=False)

@@ -54,13 +54,18 @@ def record_check(outcome: CheckOutcome) -> None:
     at = now()
     session = public_db()
     try:
-        salt = _salt(at.date())
-        source = checks_log.client_hash(salt, request.remote_addr or "unknown")
-        checks_log.record(session, outcome, source, at)
+        checks_log.record(session, outcome, client_source(), at)
         session.commit()
     except SQLAlchemyError:
         log.exception("a public check was not recorded")
         session.rollback()
+
+
+def client_source() -> str:
+    """This client as the check log knows it: its address's hash under the day's salt. A
+    check answered later (a photo, on the task queue) carries it to where it is recorded."""
+    salt = _salt(now().date())
+    return checks_log.client_hash(salt, request.remote_addr or "unknown")
 
 
 def _salt(day: date) -> bytes:

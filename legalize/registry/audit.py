@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Text, func, select
+from sqlalchemy import BigInteger, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from legalize.registry.base import Base
@@ -157,20 +157,7 @@ def append(
     if at.tzinfo is None:
         raise AuditError("audit time must be timezone-aware")
     details_text = _check_details(details or {})
-    head, head_hash = _lock_head(session)
-    prev_hash = GENESIS_HASH
-    if head.value:
-        if head_hash is None:
-            # The lock waited for another append: PostgreSQL re-read the head row but not
-            # the joined entry (the statement's snapshot predates it). Read it now.
-            prev = session.get(AuditEntry, head.value)
-            if prev is None:
-                raise AuditError(
-                    f"audit chain head {head.value} is missing; run `legalize audit verify`"
-                )
-            head_hash = prev.hash
-        prev_hash = head_hash
-    seq = head.value + 1
+    seq, prev_hash = _advance_head(session)
     entry = AuditEntry(
         seq=seq,
         at=at,
@@ -185,25 +172,43 @@ def append(
         seq, at, actor, action, subject_type, str(subject_id), details_text, prev_hash
     )
     session.add(entry)
-    head.value = seq
     session.flush()
     return entry
 
 
-def _lock_head(session: Session) -> tuple[Counter, str | None]:
-    """The chain head counter, locked, with its entry's hash read by the same statement
-    (every issued document appends twice: a second round trip each time adds up)."""
-    stmt = (
-        select(Counter, AuditEntry.hash)
-        .outerjoin(AuditEntry, AuditEntry.seq == Counter.value)
-        .where(Counter.name == HEAD_COUNTER)
-        .with_for_update(of=Counter)
+def _advance_head(session: Session) -> tuple[int, str]:
+    """Move the chain head on by one, locking it until the transaction ends: (the new
+    entry's seq, the hash it chains onto). One statement in the common case — the UPDATE
+    takes the row lock and returns the previous entry's hash — because every issued document
+    appends twice and each round trip adds up."""
+    previous = (
+        select(AuditEntry.hash).where(AuditEntry.seq == Counter.value - 1).scalar_subquery()
     )
-    row = session.execute(stmt).one_or_none()
-    if row is not None:
-        return row[0], row[1]
-    head = lock_counter(session, HEAD_COUNTER)  # the first entry ever: creates the row
-    return head, None
+    row = session.execute(
+        update(Counter)
+        .where(Counter.name == HEAD_COUNTER)
+        .values(value=Counter.value + 1)
+        .returning(Counter.value, previous)
+        .execution_options(synchronize_session="fetch")
+    ).one_or_none()
+    if row is None:  # the first entry ever: make the row (lock_counter copes with a race)
+        head = lock_counter(session, HEAD_COUNTER)
+        head.value += 1
+        session.flush()
+        seq, prev_hash = head.value, None
+    else:
+        seq, prev_hash = int(row[0]), row[1]
+    if seq == 1:
+        return seq, GENESIS_HASH
+    if prev_hash is None:
+        # The UPDATE waited for another append's lock: PostgreSQL re-read the head row but
+        # the subquery still sees the statement's snapshot, which predates that entry (or
+        # the row was just made). Read it now.
+        prev = session.get(AuditEntry, seq - 1)
+        if prev is None:
+            raise AuditError(f"audit chain head {seq - 1} is missing; run `legalize audit verify`")
+        prev_hash = prev.hash
+    return seq, str(prev_hash)
 
 
 def verify_chain(

@@ -181,9 +181,7 @@ def _advance_head(session: Session) -> tuple[int, str]:
     entry's seq, the hash it chains onto). One statement in the common case — the UPDATE
     takes the row lock and returns the previous entry's hash — because every issued document
     appends twice and each round trip adds up."""
-    previous = (
-        select(AuditEntry.hash).where(AuditEntry.seq == Counter.value - 1).scalar_subquery()
-    )
+    previous = select(AuditEntry.hash).where(AuditEntry.seq == Counter.value - 1).scalar_subquery()
     row = session.execute(
         update(Counter)
         .where(Counter.name == HEAD_COUNTER)

@@ -155,9 +155,13 @@ def fail(session: Session, job_id: int, error: str) -> None:
 def claim(session: Session, item_id: int, worker: str, at: datetime) -> Claim | None:
     """Take a pending item for ``worker``; None when it is not pending (done, or another
     worker has it: a message delivered twice)."""
+    job = _of(Job.id == JobItem.job_id)
+    case = _of(Case.id == JobItem.case_id)
     with unit_of_work(session):
         commit_without_flush(session)
-        taken = session.execute(
+        # One statement: the winner of the UPDATE gets what it needs of the item, its job
+        # and its case back (a second round trip per document otherwise).
+        row = session.execute(
             update(JobItem)
             .where(JobItem.id == item_id)
             .where(JobItem.outcome == ItemOutcome.PENDING.value)
@@ -167,28 +171,42 @@ def claim(session: Session, item_id: int, worker: str, at: datetime) -> Claim | 
                 claimed_at=at,
                 attempts=JobItem.attempts + 1,
             )
-        )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            .returning(
+                JobItem.job_id,
+                JobItem.case_id,
+                JobItem.line,
+                JobItem.attempts,
+                job(Job.kind),
+                job(Job.actor_id),
+                job(Job.actor_roles),
+                case(Case.state),
+                case(Case.prepared_by),
+                case(Case.approved_by),
+            )
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
+        if row is None:
             return None
-        item, job, case = session.execute(
-            select(JobItem, Job, Case)
-            .join(Job, Job.id == JobItem.job_id)
-            .join(Case, Case.id == JobItem.case_id)
-            .where(JobItem.id == item_id)
-            .execution_options(populate_existing=True)
-        ).one()
-        actor = Actor(job.actor_id, frozenset(Role(r) for r in job.actor_roles))
+        job_id, case_id, line, attempts, step, actor_id, roles, state, prepared, approved = row
+        actor = Actor(actor_id, frozenset(Role(r) for r in roles))
+        seen = batch.CaseStatus(state, prepared, approved)
         return Claim(
-            item.id,
-            job.id,
-            job.kind,
-            item.case_id,
-            item.line,
-            item.attempts,
+            item_id,
+            job_id,
+            step,
+            case_id,
+            line,
+            attempts,
             actor,
-            batch.ready_for(job.kind, case),
-            batch.past(job.kind, case),
+            batch.ready_for(step, seen),
+            batch.past(step, seen),
         )
+
+
+def _of(join: Any) -> Callable[[Any], Any]:
+    """A column of the row ``join`` names, as a scalar subquery (a RETURNING clause may name
+    only the updated table on SQLite)."""
+    return lambda column: select(column).where(join).scalar_subquery()
 
 
 def finish(

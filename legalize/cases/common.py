@@ -13,12 +13,12 @@ with why; :mod:`legalize.registry.numbers`), so no gap is unexplained.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,7 @@ from legalize.kinds import CaseKind, CaseState, DocumentType
 from legalize.registry import audit, numbers
 from legalize.registry.counters import next_document_number
 from legalize.registry.db import commit_without_flush
-from legalize.registry.models import Case, Document, Person
+from legalize.registry.models import Case, Document, DuplicateLink, Person
 
 
 def check_time(at: datetime) -> None:
@@ -214,12 +214,19 @@ def flag_duplicates(session: Session, actor: Actor, case_id: int, at: datetime) 
         pass  # the other case's step linked the pair at the same moment: the link is there
 
 
-def require_clear(session: Session, case: Case, approver: str | None, at: datetime) -> None:
+def require_clear(
+    session: Session,
+    case: Case,
+    approver: str | None,
+    at: datetime,
+    links: Sequence[DuplicateLink] | None = None,
+) -> None:
     """The identity gate and the duplicate check (legalize.cases.gate, .duplicates); for a
-    legalization, the origin check (legalize.cases.origin)."""
+    legalization, the origin check (legalize.cases.origin). ``links``: the case's duplicate
+    links if the caller read them already under the same lock."""
     if case.kind == CaseKind.READMISSION.value:
         gate.require_settled(session, case, approver)
-        duplicates.require_none_blocking(session, case, at)
+        duplicates.require_none_blocking(session, case, at, links)
     else:
         origin.require_no_alert(session, case)
 
@@ -489,10 +496,11 @@ def _take_number(
         # commit makes it durable before any document carries the number.
         commit_without_flush(session)
         case = lock_case(session, case_id)
-        if search and duplicates.unlinked(session, case, at):
+        links = duplicates.links_of(session, case) if search else None
+        if search and duplicates.unlinked(session, case, at, links):
             raise _NewDuplicates
         require_state(case, Action.ISSUE)
-        require_clear(session, case, case.approved_by, at)
+        require_clear(session, case, case.approved_by, at, links)
         render, expires_on = build(session, case)
         number = next_document_number(session, doc_type, at)
         record(session, actor, numbers.TAKEN, case, at, number=number, type=doc_type.value)
@@ -526,8 +534,7 @@ def _register(
     on_issued: OnIssued | None,
 ) -> Case:
     with unit_of_work(session):
-        case = lock_case(session, case_id)
-        require_state(case, Action.ISSUE)
+        case, before = _mark_issued(session, actor, case_id, at)
         doc = Document(
             number=number,
             type=doc_type.value,
@@ -544,17 +551,41 @@ def _register(
             status_changed_at=at,
         )
         session.add(doc)
-        case.issued_by = actor.id
-        move(
+        session.flush()
+        record(
             session,
             actor,
-            case,
-            CaseState.ISSUED,
-            at,
             numbers.ISSUED,
+            case,
+            at,
+            **{"from": before, "to": CaseState.ISSUED.value},
             number=number,
             pdf_sha256=doc.pdf_sha256,
         )
         if on_issued is not None:
             on_issued(session)
     return case
+
+
+def _mark_issued(session: Session, actor: Actor, case_id: int, at: datetime) -> tuple[Case, str]:
+    """Re-check the case and mark it issued, under its row lock; (the case, its state
+    before). One conditional UPDATE for an approved case — it takes the lock and checks the
+    state in the same round trip — and the ordinary lock and rule otherwise, which refuse
+    with the state's own code (or allow a state the rules may one day add)."""
+    case = session.scalars(
+        update(Case)
+        .where(Case.id == case_id)
+        .where(Case.state == CaseState.APPROVED.value)
+        .values(state=CaseState.ISSUED.value, issued_by=actor.id, updated_at=at)
+        .returning(Case)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if case is not None:
+        return case, CaseState.APPROVED.value
+    case = lock_case(session, case_id)
+    require_state(case, Action.ISSUE)
+    before = case.state
+    case.state = CaseState.ISSUED.value
+    case.issued_by = actor.id
+    case.updated_at = at
+    return case, before

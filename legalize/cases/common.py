@@ -148,15 +148,12 @@ def record(
     at: datetime,
     **details: Any,
 ) -> None:
-    audit.append(
-        session,
-        actor=actor.id,
-        action=action,
-        subject_type="case",
-        subject_id=case.id,
-        at=at,
-        details={"kind": case.kind, **details},
-    )
+    audit.append_many(session, [entry(actor, action, case, at, **details)])
+
+
+def entry(actor: Actor, action: str, case: Case, at: datetime, **details: Any) -> audit.NewEntry:
+    """The audit entry :func:`record` writes (several go in at once with audit.append_many)."""
+    return audit.NewEntry(actor.id, action, "case", case.id, at, {"kind": case.kind, **details})
 
 
 def move(
@@ -430,8 +427,37 @@ def register_issue(
         number, render, expires_on = _take_number(
             session, actor, case_id, at, doc_type, build, search=False
         )
-    check_code, token = new_check_code(), new_web_token()
     # 2. Render and sign with no transaction open.
+    issued, check_code, token = produce(session, actor, case_id, at, number, render)
+    # 3. Register document, state and audit entry together, re-checking the case under lock.
+    try:
+        return _register(
+            session,
+            actor,
+            case_id,
+            at,
+            doc_type,
+            number,
+            issued,
+            check_code,
+            token,
+            expires_on,
+            on_issued,
+        )
+    except Exception as exc:
+        # Lost a race (the case was issued or closed meanwhile) or the register refused it:
+        # the number will never carry a document; say so, then report the first error.
+        abandon(session, actor, case_id, at, number, exc)
+        raise
+
+
+def produce(
+    session: Session, actor: Actor, case_id: int, at: datetime, number: str, render: Render
+) -> tuple[IssuedPdf, str, str]:
+    """Render and sign the document numbered ``number`` (no transaction open): the PDF, its
+    check code and web token. A failure is put on record against the number (its own
+    transaction; the case is unchanged) and raised as IssuanceFailed (a CaseError as is)."""
+    check_code, token = new_check_code(), new_web_token()
     try:
         issued = render(number, check_code)
         if hashlib.sha256(issued.pdf).hexdigest() != issued.sha256.lower():
@@ -452,27 +478,7 @@ def register_issue(
         if isinstance(exc, CaseError):
             raise
         raise IssuanceFailed(f"document {number} could not be produced: {exc}") from exc
-    # 3. Register document, state and audit entry together, re-checking the case under lock.
-    try:
-        return _register(
-            session,
-            actor,
-            case_id,
-            at,
-            doc_type,
-            number,
-            issued,
-            check_code,
-            token,
-            expires_on,
-            on_issued,
-        )
-    except Exception as exc:
-        # Lost a race (the case was issued or closed meanwhile) or the register refused it:
-        # the number will never carry a document; say so, then report the first error.
-        reason = f"{exc.code}: {exc.message}" if isinstance(exc, CaseError) else type(exc).__name__
-        _abandon(session, actor, case_id, at, number, reason)
-        raise
+    return issued, check_code, token
 
 
 def _take_number(
@@ -507,11 +513,15 @@ def _take_number(
     return number, render, expires_on
 
 
-def _abandon(
-    session: Session, actor: Actor, case_id: int, at: datetime, number: str, reason: str
+def abandon(
+    session: Session, actor: Actor, case_id: int, at: datetime, number: str, error: Exception
 ) -> None:
-    """Record a taken number's end (its own transaction). If even that fails, the number stays
-    open in ``legalize audit numbers`` and the caller's error is the one reported."""
+    """Record that a taken number will never carry a document because of ``error`` (its own
+    transaction). If even that fails, the number stays open in ``legalize audit numbers``
+    and the caller's error is the one reported."""
+    reason = (
+        f"{error.code}: {error.message}" if isinstance(error, CaseError) else type(error).__name__
+    )
     try:
         with unit_of_work(session):
             case = lock_case(session, case_id)
@@ -535,36 +545,51 @@ def _register(
 ) -> Case:
     with unit_of_work(session):
         case, before = _mark_issued(session, actor, case_id, at)
-        doc = Document(
-            number=number,
-            type=doc_type.value,
-            status=CaseState.ISSUED.value,
-            case_id=case.id,
-            seal_text=issued.seal_text,
-            pdf_sha256=issued.sha256.lower(),
-            pdf=issued.pdf,
-            check_code=check_code,
-            web_token=token,
-            issued_at=at,
-            issued_on=at.date(),
-            expires_on=expires_on,
-            status_changed_at=at,
-        )
+        doc = document_row(case, doc_type, number, issued, check_code, token, at, expires_on)
         session.add(doc)
         session.flush()
-        record(
-            session,
-            actor,
-            numbers.ISSUED,
-            case,
-            at,
-            **{"from": before, "to": CaseState.ISSUED.value},
-            number=number,
-            pdf_sha256=doc.pdf_sha256,
-        )
+        record(session, actor, numbers.ISSUED, case, at, **issued_details(before, doc))
         if on_issued is not None:
             on_issued(session)
     return case
+
+
+def document_row(
+    case: Case,
+    doc_type: DocumentType,
+    number: str,
+    issued: IssuedPdf,
+    check_code: str,
+    token: str,
+    at: datetime,
+    expires_on: date | None,
+) -> Document:
+    """The register's row of a document issued at ``at``."""
+    return Document(
+        number=number,
+        type=doc_type.value,
+        status=CaseState.ISSUED.value,
+        case_id=case.id,
+        seal_text=issued.seal_text,
+        pdf_sha256=issued.sha256.lower(),
+        pdf=issued.pdf,
+        check_code=check_code,
+        web_token=token,
+        issued_at=at,
+        issued_on=at.date(),
+        expires_on=expires_on,
+        status_changed_at=at,
+    )
+
+
+def issued_details(before: str, doc: Document) -> dict[str, Any]:
+    """What the ``document.issued`` entry says."""
+    return {
+        "from": before,
+        "to": CaseState.ISSUED.value,
+        "number": doc.number,
+        "pdf_sha256": doc.pdf_sha256,
+    }
 
 
 def _mark_issued(session: Session, actor: Actor, case_id: int, at: datetime) -> tuple[Case, str]:

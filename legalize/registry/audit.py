@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -143,6 +143,18 @@ def _check_details(details: Mapping[str, Any]) -> str:
         raise AuditError(f"audit details are not JSON: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to append (:func:`append_many`)."""
+
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str | int
+    at: datetime
+    details: Mapping[str, Any] | None = None
+
+
 def append(
     session: Session,
     *,
@@ -154,59 +166,78 @@ def append(
     details: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Add an entry in the caller's transaction (flushed; the caller commits or rolls back)."""
-    if at.tzinfo is None:
-        raise AuditError("audit time must be timezone-aware")
-    details_text = _check_details(details or {})
-    seq, prev_hash = _advance_head(session)
-    entry = AuditEntry(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        details=details_text,
-        prev_hash=prev_hash,
-    )
-    entry.hash = entry_hash(
-        seq, at, actor, action, subject_type, str(subject_id), details_text, prev_hash
-    )
-    session.add(entry)
+    new = NewEntry(actor, action, subject_type, subject_id, at, details)
+    return append_many(session, [new])[0]
+
+
+def append_many(session: Session, new: Sequence[NewEntry]) -> list[AuditEntry]:
+    """Add entries in this order in the caller's transaction (flushed): the chain head moves
+    once for all of them (documents issued together)."""
+    checked = []
+    for e in new:
+        if e.at.tzinfo is None:
+            raise AuditError("audit time must be timezone-aware")
+        checked.append((e, _check_details(e.details or {})))
+    if not checked:
+        return []
+    seq, prev_hash = _advance_head(session, len(checked))
+    entries = []
+    for e, details_text in checked:
+        subject_id = str(e.subject_id)
+        entry = AuditEntry(
+            seq=seq,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            subject_type=e.subject_type,
+            subject_id=subject_id,
+            details=details_text,
+            prev_hash=prev_hash,
+        )
+        entry.hash = entry_hash(
+            seq, e.at, e.actor, e.action, e.subject_type, subject_id, details_text, prev_hash
+        )
+        entries.append(entry)
+        seq, prev_hash = seq + 1, entry.hash
+    session.add_all(entries)
     session.flush()
-    return entry
+    return entries
 
 
-def _advance_head(session: Session) -> tuple[int, str]:
-    """Move the chain head on by one, locking it until the transaction ends: (the new
-    entry's seq, the hash it chains onto). One statement in the common case — the UPDATE
+def _advance_head(session: Session, by: int) -> tuple[int, str]:
+    """Move the chain head on by ``by``, locking it until the transaction ends: (the first
+    new entry's seq, the hash it chains onto). One statement in the common case — the UPDATE
     takes the row lock and returns the previous entry's hash — because every issued document
     appends twice and each round trip adds up."""
-    previous = select(AuditEntry.hash).where(AuditEntry.seq == Counter.value - 1).scalar_subquery()
+    previous = select(AuditEntry.hash).where(AuditEntry.seq == Counter.value - by).scalar_subquery()
     row = session.execute(
         update(Counter)
         .where(Counter.name == HEAD_COUNTER)
-        .values(value=Counter.value + 1)
+        .values(value=Counter.value + by)
         .returning(Counter.value, previous)
         .execution_options(synchronize_session="fetch")
     ).one_or_none()
     if row is None:  # the first entry ever: make the row (lock_counter copes with a race)
         head = lock_counter(session, HEAD_COUNTER)
-        head.value += 1
+        head.value += by
         session.flush()
-        seq, prev_hash = head.value, None
+        last, prev_hash = head.value, None
     else:
-        seq, prev_hash = int(row[0]), row[1]
-    if seq == 1:
-        return seq, GENESIS_HASH
+        last, prev_hash = int(row[0]), row[1]
+    first = last - by + 1
+    if first == 1:
+        return first, GENESIS_HASH
     if prev_hash is None:
         # The UPDATE waited for another append's lock: PostgreSQL re-read the head row but
         # the subquery still sees the statement's snapshot, which predates that entry (or
         # the row was just made). Read it now.
-        prev = session.get(AuditEntry, seq - 1)
+        prev = session.get(AuditEntry, first - 1)
         if prev is None:
-            raise AuditError(f"audit chain head {seq - 1} is missing; run `legalize audit verify`")
+            raise AuditError(
+                f"audit chain head {first - 1} is missing; run `legalize audit verify`"
+            )
         prev_hash = prev.hash
-    return seq, str(prev_hash)
+    return first, str(prev_hash)
 
 
 def verify_chain(

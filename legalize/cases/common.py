@@ -148,7 +148,16 @@ def record(
     at: datetime,
     **details: Any,
 ) -> None:
-    audit.append_many(session, [entry(actor, action, case, at, **details)])
+    e = entry(actor, action, case, at, **details)
+    audit.append(
+        session,
+        actor=e.actor,
+        action=e.action,
+        subject_type=e.subject_type,
+        subject_id=e.subject_id,
+        at=e.at,
+        details=e.details,
+    )
 
 
 def entry(actor: Actor, action: str, case: Case, at: datetime, **details: Any) -> audit.NewEntry:

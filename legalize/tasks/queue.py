@@ -41,6 +41,11 @@ def make_huey(config: Config) -> Huey:
     return MemoryHuey(config.queue_name, immediate=True, results=False)
 
 
+GROUP = 5
+"""Items per task when a job starts: the issue step registers their documents together
+(legalize.cases.group_issue). Work put back after a crash is queued one item per task."""
+
+
 class JobQueue:
     """The tasks on one Huey instance. ``runtime`` gives the task's database, issuer and
     clock; it is called in the process that runs the task (a worker, or the caller in
@@ -54,9 +59,13 @@ class JobQueue:
         def run_item(item_id: int) -> None:
             steps.run_item(runtime(), item_id, steps.worker_id())
 
+        def run_items(item_ids: list[int]) -> None:
+            steps.run_items(runtime(), item_ids, steps.worker_id())
+
         def start_job(job_id: int) -> None:
-            for item_id in steps.start_job(runtime(), job_id):
-                self._run_item(item_id)
+            items = steps.start_job(runtime(), job_id)
+            for at in range(0, len(items), GROUP):
+                self._run_items(items[at : at + GROUP])
 
         def put_back() -> None:
             found = steps.recover(runtime())
@@ -67,6 +76,7 @@ class JobQueue:
 
         # Calling a task wrapper queues the call (immediate mode: runs it at once).
         self._run_item: Any = huey.task(name="run_item")(run_item)
+        self._run_items: Any = huey.task(name="run_items")(run_items)
         self._start_job: Any = huey.task(name="start_job")(start_job)
         self._recover: Any = huey.task(name="recover")(put_back)
         huey.periodic_task(crontab(minute="*"), name="recover_every_minute")(put_back)

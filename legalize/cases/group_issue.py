@@ -3,9 +3,10 @@
 
 Two transactions for the whole group instead of two per document:
 
-1. under the lock of every case of the group (taken in id order), each case's rules (its
-   state, the identity gate, the duplicates) and what its document shows; then the numbers
-   of the cases that passed (one counter step) and their reservations (one chain-head step);
+1. under the lock of every case of the group (taken by one statement, in id order), each
+   case's rules (its state, the identity gate, the duplicates) and what its document shows;
+   then the numbers of the cases that passed (one counter step) and their reservations
+   (one chain-head step);
 2. after rendering and signing each document with no transaction open: the cases that are
    still approved marked issued (one conditional UPDATE), their register rows with the PDFs,
    their ``document.issued`` entries and the caller's own record (``on_issued``, e.g. the
@@ -26,7 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from legalize.cases import duplicates
@@ -43,7 +44,7 @@ from legalize.cases.common import (
     require_clear,
     unit_of_work,
 )
-from legalize.cases.errors import CaseError, InvalidTransition
+from legalize.cases.errors import CaseError, InvalidTransition, NotFound
 from legalize.cases.issuer import IssuedPdf
 from legalize.cases.rules import Action, Actor, require_role, require_state
 from legalize.kinds import CaseKind, CaseState, DocumentType
@@ -134,9 +135,23 @@ def _take_numbers(
     with unit_of_work(session):
         commit_without_flush(session)
         cases: list[Case] = []
+        # Every case of the group locked by one statement, in id order (two groups, or a
+        # group and an officer's issuance, then wait for each other in the same order).
+        locked = {
+            case.id: case
+            for case in session.scalars(
+                select(Case)
+                .where(Case.id.in_(case_ids))
+                .order_by(Case.id)
+                .with_for_update(of=Case)
+                .execution_options(populate_existing=True)
+            )
+        }
         for case_id in case_ids:
             try:
-                case = lock_case(session, case_id)
+                case = locked.get(case_id)
+                if case is None:
+                    raise NotFound(f"no case {case_id}", field="case_id")
                 if case.kind != CaseKind.READMISSION.value:
                     alone.append(case_id)
                     continue

@@ -1,0 +1,125 @@
+"""Documents issued in groups (legalize.cases.group_issue through legalize.tasks.steps.run_items)
+on SQLite and PostgreSQL: each case of a group is refused or fails on its own, the others go
+on, and every number taken is accounted for; a group costs the register a bounded number of
+statements and three transactions, whatever its size."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from legalize.cases import readmission
+from legalize.cases.issuer import IssuedPdf
+from legalize.config import Config
+from legalize.documents.ttd import TtdData
+from legalize.kinds import DocumentType
+from legalize.registry import audit, numbers
+from legalize.registry.counters import format_number
+from legalize.registry.jobs import ItemOutcome, JobItem
+from legalize.registry.models import Case, Document
+from legalize.tasks import jobs, steps
+from legalize.tasks.queue import GROUP
+from tests.helpers.cases_support import ALICE, BOB, T0
+from tests.helpers.db import backend, db_engine, session_factory  # noqa: F401
+from tests.helpers.issuer import UnsignedTestIssuer
+from tests.helpers.tasks_support import approved_batch
+from tests.test_tasks_cost import MAX_TRANSACTIONS, counted
+
+MAX_GROUP_STATEMENTS = {"postgresql": 27, "sqlite": 31}
+"""For a group of GROUP (5) documents, transaction control aside: the claim (1); the cases
+locked (1), then per case its duplicate links, the duplicate search and its photo (3 each),
+the numbers (1) and their reservations (2); the cases marked issued (1), the register rows
+(1 on PostgreSQL; SQLAlchemy inserts them one by one on SQLite), their entries (2) and the
+items' outcomes (1). 13 per document issued alone."""
+
+
+def _number(value: int) -> str:
+    return format_number(DocumentType.TTD, T0.year, value)
+
+
+def _items(sessions: sessionmaker[Session], count: int) -> tuple[list[int], list[int]]:
+    with sessions() as s:
+        batch_id, case_ids = approved_batch(s, count, T0)
+        items = jobs.fan_out(s, jobs.request(s, ALICE, batch_id, "issue", T0), T0)
+        return case_ids, items
+
+
+def test_each_case_of_a_group_is_refused_or_fails_on_its_own(
+    session_factory: sessionmaker[Session],  # noqa: F811
+) -> None:
+    case_ids, items = _items(session_factory, 4)
+    assert case_ids == sorted(case_ids)  # the group takes its numbers in case order
+    # Issued by hand before the group was claimed: not ready, skipped (on its own path).
+    with session_factory() as s:
+        readmission.issue(s, BOB, case_ids[0], T0, UnsignedTestIssuer())  # number 1
+    # Numbers 2, 3, 4 go to the group's cases 1, 2, 3: the issuer fails on number 2, and
+    # an officer issues case 2 by hand while the group's document 3 is being rendered.
+    failing = UnsignedTestIssuer(fail_for=frozenset({_number(2)}))
+
+    class Racing:
+        def issue_ttd(self, data: TtdData, photo: bytes, at: datetime) -> IssuedPdf:
+            if data.document_number == _number(3):
+                with session_factory() as other:
+                    readmission.issue(other, BOB, case_ids[2], T0, UnsignedTestIssuer())
+            return failing.issue_ttd(data, photo, at)
+
+    rt = steps.Runtime(Config(), session_factory, lambda: Racing(), lambda: T0)  # type: ignore[arg-type,return-value]
+    outcomes = steps.run_items(rt, items, "here:1")
+    assert [outcomes[i] for i in items] == [
+        ItemOutcome.SKIPPED,
+        ItemOutcome.FAILED,
+        ItemOutcome.FAILED,
+        ItemOutcome.DONE,
+    ]
+    assert steps.run_items(rt, items, "here:1") == {}  # delivered twice: nothing to do
+    with session_factory() as s:
+        failures = {
+            i: [f["code"] for f in s.get(JobItem, i).failures]  # type: ignore[union-attr]
+            for i in items
+        }
+        assert failures[items[1]] == ["ISSUANCE_FAILED"]
+        assert failures[items[2]] == ["INVALID_STATE"]
+        states = {c: s.get(Case, c).state for c in case_ids}  # type: ignore[union-attr]
+        assert states == {
+            case_ids[0]: "issued",
+            case_ids[1]: "approved",  # untouched: its document failed
+            case_ids[2]: "issued",  # by hand, once
+            case_ids[3]: "issued",
+        }
+        docs = dict(
+            s.execute(select(Document.case_id, func.count()).group_by(Document.case_id)).all()
+        )
+        assert docs == {case_ids[0]: 1, case_ids[2]: 1, case_ids[3]: 1}
+        fates = {
+            e.details_dict.get("number"): e.action
+            for e in s.scalars(select(audit.AuditEntry).order_by(audit.AuditEntry.seq))
+            if e.action in numbers.FINAL
+        }
+        assert fates[_number(2)] == numbers.FAILED
+        assert fates[_number(3)] == numbers.ABANDONED  # lost the race to the officer
+        assert fates[_number(4)] == numbers.ISSUED
+        assert numbers.account_numbers(s).open == ()
+        assert audit.verify_chain(s).ok
+
+
+def test_a_group_costs_the_register_a_bounded_number_of_statements(
+    session_factory: sessionmaker[Session],  # noqa: F811
+    backend: str,  # noqa: F811
+) -> None:
+    _cases, items = _items(session_factory, 1 + GROUP)
+    issuer = UnsignedTestIssuer()
+    rt = steps.Runtime(Config(), session_factory, lambda: issuer, lambda: T0)
+    engine = session_factory.kw["bind"]
+    # The first document makes the counter rows; the group is what a flight costs.
+    assert steps.run_item(rt, items[0], "here:1") == ItemOutcome.DONE
+    with counted(engine) as tally:
+        outcomes = steps.run_items(rt, items[1:], "here:1")
+    assert set(outcomes.values()) == {ItemOutcome.DONE} and len(outcomes) == GROUP
+    assert len(tally.statements) <= MAX_GROUP_STATEMENTS[backend], "\n".join(tally.statements)
+    assert tally.commits <= MAX_TRANSACTIONS, tally.statements
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(Document)) == 1 + GROUP
+        assert numbers.account_numbers(s).open == ()
+        assert audit.verify_chain(s).ok

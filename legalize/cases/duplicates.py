@@ -108,7 +108,23 @@ def candidates(session: Session, case: Case, at: datetime) -> list[tuple[Case, t
 def links_of(session: Session, case: Case) -> list[DuplicateLink]:
     """The case's links, read once for :func:`unlinked` and :func:`require_none_blocking`
     under the same lock (issuance asks both; none for a case of another kind)."""
-    return _links(session, case.id) if case.kind == CaseKind.READMISSION.value else []
+    return links_of_many(session, [case])[case.id]
+
+
+def links_of_many(session: Session, cases: Sequence[Case]) -> dict[int, list[DuplicateLink]]:
+    """:func:`links_of` for several cases by one statement (documents issued together)."""
+    ids = [c.id for c in cases if c.kind == CaseKind.READMISSION.value]
+    found: dict[int, list[DuplicateLink]] = {c.id: [] for c in cases}
+    if not ids:
+        return found
+    for link in session.scalars(
+        select(DuplicateLink)
+        .where(or_(DuplicateLink.case_id.in_(ids), DuplicateLink.other_case_id.in_(ids)))
+        .order_by(DuplicateLink.id)
+    ):
+        for case_id in {link.case_id, link.other_case_id}.intersection(ids):
+            found[case_id].append(link)
+    return found
 
 
 def _links(session: Session, case_id: int) -> list[DuplicateLink]:

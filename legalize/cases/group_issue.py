@@ -147,6 +147,7 @@ def _take_numbers(
                 .execution_options(populate_existing=True)
             )
         }
+        all_links = duplicates.links_of_many(session, list(locked.values()))
         for case_id in case_ids:
             try:
                 case = locked.get(case_id)
@@ -155,7 +156,7 @@ def _take_numbers(
                 if case.kind != CaseKind.READMISSION.value:
                     alone.append(case_id)
                     continue
-                links = duplicates.links_of(session, case)
+                links = all_links[case_id]
                 if duplicates.unlinked(session, case, at, links):
                     alone.append(case_id)
                     continue

@@ -262,7 +262,7 @@ def split(server: str, keys: Path, documents: int) -> tuple[Figure, Figure]:
     from legalize.kinds import Role
     from legalize.pki.devkeys import DEV_PASSPHRASE
     from legalize.tasks import jobs, steps
-    from legalize.tasks.queue import GROUP, runtime_from_config
+    from legalize.tasks.queue import grouped, runtime_from_config
     from tests.helpers.db import create_postgres_database, drop_postgres_database
 
     url, name = create_postgres_database(server)
@@ -287,8 +287,8 @@ def split(server: str, keys: Path, documents: int) -> tuple[Figure, Figure]:
         officer = Actor("user:bench", frozenset(Role(r) for r in OFFICER_ROLES))
         with rt.sessions() as s:
             items = jobs.fan_out(s, jobs.request(s, officer, batch_id, "issue", at), at)
-        # As a worker runs them: GROUP items per task (documents registered together).
-        groups = [items[at : at + GROUP] for at in range(0, len(items), GROUP)]
+        # As a worker runs them: in groups (documents registered together).
+        groups = grouped(items)
         steps.run_items(rt, groups[0], "bench:1")  # warm-up: fonts, templates, connection
         spent.update(wall=0.0, cpu=0.0)
         meter = CpuMeter(server, name)
@@ -317,6 +317,7 @@ def main() -> None:
     server, redis_url = _databases()
     from legalize.pki.devkeys import init_dev
     from legalize.registry.db import normalize_url
+    from legalize.tasks.queue import GROUP
 
     server = normalize_url(server)
     cores = os.cpu_count() or 1
@@ -327,7 +328,7 @@ def main() -> None:
         bare_keys = Path(tmp) / "bare-keys"
         init_dev(bare_keys, bare.AT - timedelta(days=1))
         print(f"a flight of {flight} on PostgreSQL and Redis, {cores} cores, load {_load()}")
-        render, whole = split(server, keys, 45)
+        render, whole = split(server, keys, 40 + GROUP)
         print(
             f"bare pipeline (rendering and signing the flight's own documents, one process):"
             f" {render.cpu:.1f} ms CPU, {render.wall:.1f} ms wall per document"

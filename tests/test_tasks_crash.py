@@ -166,7 +166,7 @@ def test_sigkill_mid_flight_then_restart(database: str, dev_pki, tmp_path: Path)
             assert audit.verify_chain(s).ok
             cut = numbers.account_numbers(s).open
         # The numbers of the group being signed when it died (documents are issued in groups
-        # of GROUP: legalize.cases.group_issue), each reserved for a case left untouched.
+        # of at most GROUP: legalize.cases.group_issue), each reserved for an untouched case.
         assert 1 <= len(cut) <= GROUP
         assert all(n.reserved and states[int(n.case_id or 0)] == ("approved", 0) for n in cut)
 

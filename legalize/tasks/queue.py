@@ -41,9 +41,23 @@ def make_huey(config: Config) -> Huey:
     return MemoryHuey(config.queue_name, immediate=True, results=False)
 
 
-GROUP = 5
-"""Items per task when a job starts: the issue step registers their documents together
-(legalize.cases.group_issue). Work put back after a crash is queued one item per task."""
+GROUP = 10
+"""At most this many items per task when a job starts: the issue step registers their
+documents together (legalize.cases.group_issue). Work put back after a crash is queued one
+item per task."""
+
+
+def grouped(items: list[int]) -> list[list[int]]:
+    """The items in batch order, cut into the fewest groups of at most GROUP, of sizes that
+    differ by one at most (12 items: two tasks of 6, not 10 and 2, for two workers)."""
+    count = -(-len(items) // GROUP)
+    size, extra = divmod(len(items), count) if count else (0, 0)
+    groups, at = [], 0
+    for k in range(count):
+        end = at + size + (1 if k < extra else 0)
+        groups.append(items[at:end])
+        at = end
+    return groups
 
 
 class JobQueue:
@@ -63,9 +77,8 @@ class JobQueue:
             steps.run_items(runtime(), item_ids, steps.worker_id())
 
         def start_job(job_id: int) -> None:
-            items = steps.start_job(runtime(), job_id)
-            for at in range(0, len(items), GROUP):
-                self._run_items(items[at : at + GROUP])
+            for group in grouped(steps.start_job(runtime(), job_id)):
+                self._run_items(group)
 
         def put_back() -> None:
             found = steps.recover(runtime())

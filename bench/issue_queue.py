@@ -28,9 +28,10 @@ Two measures of that cost, printed side by side:
 - Wall time per document per core used, over the bare pipeline's wall time: what a user
   sees, but on a shared machine it mostly measures the load.
 
-For reference, bench/issue.py's ``ours`` (a smaller photo) on the same number of processes
-for SECONDS (default 8) right after each flight; the load average shows how busy the
-machine was.
+For reference, bench/issue.py's ``ours`` (a smaller photo, no database) on the same number of
+processes for SECONDS (default 8) right after each flight: its documents per second and its
+CPU per document, which grows when two processes share two busy cores (the queue's CPU
+figures for 2 and 4 workers grow with it); the load average shows how busy the machine was.
 """
 
 from __future__ import annotations
@@ -345,18 +346,19 @@ def main() -> None:
         )
         print(
             "  workers  queue /s  CPU ms/doc (workers + PostgreSQL)  overhead CPU"
-            "  wall ms/doc/core  overhead wall  bare /s  load"
+            "  wall ms/doc/core  overhead wall  bare /s  bare CPU ms/doc  load"
         )
         for processes in (1, 2, 4):
             run = queue_run(server, redis_url, keys, processes, flight)
             used = min(processes, cores)
             per_core = run.wall * used
-            against = bare.rate(str(bare_keys), "ours", seconds, used)
+            against, against_cpu = bare.rate_and_cpu(str(bare_keys), "ours", seconds, used)
             cpu = f"{run.cpu:.1f} ({run.client:.1f} + {run.postgres:.1f})"
             print(
                 f"  {processes:7d}  {1000 / run.wall:8.1f}  {cpu:>33}"
                 f"  {run.cpu / render.cpu - 1:+12.0%}  {per_core:16.1f}"
-                f"  {per_core / render.wall - 1:+13.0%}  {against:7.1f}  {_load()}"
+                f"  {per_core / render.wall - 1:+13.0%}  {against:7.1f}  {against_cpu:15.1f}"
+                f"  {_load()}"
             )
         print("overhead: per document, over the bare pipeline's figure, minus one (goal <= +25 %)")
 

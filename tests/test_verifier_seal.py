@@ -71,6 +71,15 @@ def test_valid_ttd_report(pki: SealPki, store: TrustStore) -> None:
     assert report.data["photo_hash"] == sample_ttd().photo_hash.hex()  # type: ignore[union-attr]
 
 
+def test_a_seal_is_verified_without_the_trust_list(pki: SealPki) -> None:
+    """The folder's signed list and its summary of every signer are not a seal's business:
+    a command-line verifier does not pay for checking them (issue 9)."""
+    fresh = TrustStore.load(pki.trust_dir)
+    report = verify_seal(seal_ttd(sample_ttd(), pki.signers["secp256r1"], AT), fresh, VALID_AT)
+    assert report.verdict.value == "VALID"
+    assert "trust_list" not in vars(fresh)
+
+
 def test_valid_legalization_report(pki: SealPki, store: TrustStore) -> None:
     seal = seal_legalization(sample_legalization(), pki.signers["LEG"], AT)
     report = verify_seal(seal, store, VALID_AT)

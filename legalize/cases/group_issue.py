@@ -3,8 +3,9 @@
 
 Two transactions for the whole group instead of two per document:
 
-1. under the lock of every case of the group (taken by one statement, in id order), each
-   case's rules (its state, the identity gate, the duplicates) and what its document shows;
+1. under the lock of every case of the group (taken by one statement, in id order), with
+   their duplicate links read by one statement, each case's rules (its state, the identity
+   gate, the duplicates) and what its document shows;
    then the numbers of the cases that passed (one counter step) and their reservations
    (one chain-head step);
 2. after rendering and signing each document with no transaction open: the cases that are

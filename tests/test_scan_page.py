@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -13,13 +11,8 @@ from flask import Flask
 
 from legalize.pki.devkeys import DevPki
 from legalize.pki.trust import TrustStore
-from tests.helpers.web_app import make_env, seeded_sqlite
 
-
-@pytest.fixture
-def app(dev_pki: DevPki, tmp_path: Path, web_template: Any) -> Flask:
-    url, tokens = seeded_sqlite(tmp_path, web_template)
-    return make_env(url, tokens, keys_dir=Path(dev_pki.dir)).app
+pytestmark = pytest.mark.web(signed=True)  # the dev PKI's keys folder: its published root
 
 
 def test_scan_page_pins_the_root_and_runs_no_inline_script(app: Flask, dev_pki: DevPki) -> None:

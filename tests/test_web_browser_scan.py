@@ -21,6 +21,7 @@ from PIL import Image
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.web.scan import SERVICE_WORKER  # noqa: F401 - the page's worker exists
+from legalize.web.state import state
 from tests.helpers import support
 from tests.helpers.web_app import WebEnv, issued_ttd, make_env, seed
 from tests.test_web_browser import _driver
@@ -60,7 +61,7 @@ def issued_ttd_and_seal(env: WebEnv) -> tuple[str, str]:
     number = issued_ttd(env, "DE-SCAN-1")
     from legalize.cases import views
 
-    with env.app.extensions["legalize"].sessions() as session:
+    with state(env.app).sessions() as session:
         doc = views.find_document(session, number)
         assert doc is not None and doc.seal_text
         return number, doc.seal_text
@@ -99,7 +100,7 @@ def live(tmp_path: Path, dev_pki: Any) -> Iterator[Live]:
         yield running
     finally:
         running.stop()
-        env.app.extensions["legalize"].engine.dispose()
+        state(env.app).close()
 
 
 def camera_driver(video: Path) -> Any:
@@ -214,9 +215,9 @@ def test_scan_offline_after_a_first_visit(live: Live, tmp_path: Path) -> None:
         verdict = scan_and_wait(driver, wait)
         assert verdict.get_attribute("data-verdict") == "VALID"
         assert fields_shown(driver)["Document number"] == live.number
-        state = driver.find_element(By.ID, "trust-state").text
-        assert state.startswith("Offline, using the copy kept on this device.")
-        assert "current until" in state and "day" in state
+        trust_state = driver.find_element(By.ID, "trust-state").text
+        assert trust_state.startswith("Offline, using the copy kept on this device.")
+        assert "current until" in trust_state and "day" in trust_state
         register = driver.find_element(By.ID, "scan-register")
         wait.until(lambda d: "Offline" in register.text)
         driver.save_screenshot(str(tmp_path / "scan-offline.png"))

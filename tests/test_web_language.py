@@ -19,8 +19,8 @@ from flask import Flask
 
 from legalize.cases import views
 from legalize.cases.demo import seed_demo
-from legalize.registry.db import make_session_factory
 from legalize.web.language import COOKIE, TRANSLATIONS_DIR
+from legalize.web.state import state
 from tests.helpers.web_app import USERS, WebEnv, make_env, seed, staff_client
 from verifier.messages import LANGUAGES, message_for
 from verifier.report import Check
@@ -74,14 +74,14 @@ def site(dev_pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
         keys_dir=Path(dev_pki.dir),
         rates={"public": "10000/minute", "signin": "1000/minute", "signin_user": "1000/hour"},
     )
-    with make_session_factory(env.app.extensions["legalize"].engine)() as session:
+    with state(env.app).sessions() as session:
         seed_demo(session, dev_pki.at + timedelta(hours=1), env.issuer)
     yield env
-    env.app.extensions["legalize"].engine.dispose()
+    state(env.app).close()
 
 
 def _documents(app: Flask) -> list[views.DocumentView]:
-    with make_session_factory(app.extensions["legalize"].engine)() as session:
+    with state(app).sessions() as session:
         cases = views.list_cases(session, limit=100).items
     return [c.document for c in cases if c.document is not None and c.document.seal_text]
 

@@ -87,16 +87,29 @@ class JobQueue:
             for item_id in found.items:
                 self._run_item(item_id)
 
+        def check_photo(token: str) -> None:
+            steps.check_photo(runtime(), token)
+
+        def photo_housekeeping() -> None:
+            for token in steps.photo_housekeeping(runtime()):
+                self._check_photo(token)
+
         # Calling a task wrapper queues the call (immediate mode: runs it at once).
         self._run_item: Any = huey.task(name="run_item")(run_item)
         self._run_items: Any = huey.task(name="run_items")(run_items)
         self._start_job: Any = huey.task(name="start_job")(start_job)
         self._recover: Any = huey.task(name="recover")(put_back)
         huey.periodic_task(crontab(minute="*"), name="recover_every_minute")(put_back)
+        self._check_photo: Any = huey.task(name="check_photo")(check_photo)
+        huey.periodic_task(crontab(minute="*"), name="photo_housekeeping")(photo_housekeeping)
 
     def start(self, job_id: int) -> None:
         """Queue the job (legalize.tasks.jobs.request recorded it)."""
         self._start_job(job_id)
+
+    def check_photo(self, token: str) -> None:
+        """Queue the photo check ``token`` (legalize.cases.photo_checks.create stored it)."""
+        self._check_photo(token)
 
     def recover(self) -> None:
         """Queue a search for work a dead worker left behind."""

@@ -15,14 +15,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from legalize.cases import batch
+from legalize.cases import batch, photo_checks
+from legalize.cases.check import published_trust
 from legalize.cases.common import lock_case, unit_of_work
 from legalize.cases.errors import CaseError
 from legalize.cases.issuer import Issuer
 from legalize.config import Config
+from legalize.pki.trust import TrustStore
 from legalize.registry import numbers
 from legalize.registry.jobs import ItemOutcome
 from legalize.registry.models import Case, Person
+from legalize.registry.photo_checks import PhotoCheckState
 from legalize.tasks import jobs
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,9 @@ class Runtime:
     issuer: Callable[[], Issuer]
     """The issuer, bound on first use (only the issue step needs signers)."""
     clock: Callable[[], datetime]
+    trust: Callable[[], TrustStore | None] | None = None
+    """The trust store photo checks verify seals with; None: the one published in the keys
+    folder (``legalize.cases.check.published_trust``), loaded once per process."""
 
 
 def worker_id() -> str:
@@ -162,6 +168,30 @@ def _issue_together(
             log.warning("item %s was handed to another worker while this one ran it", claim.item_id)
         outcomes[claim.item_id] = outcome
     return outcomes
+
+
+def check_photo(rt: Runtime, token: str) -> PhotoCheckState | None:
+    """Verify one uploaded photo of the paper (legalize.cases.photo_checks.run)."""
+    with rt.sessions() as session:
+        return photo_checks.run(session, token, _trust(rt), rt.clock)
+
+
+def photo_housekeeping(rt: Runtime) -> list[str]:
+    """Delete expired photo checks, fail cut-off ones; the tokens to queue again."""
+    with rt.sessions() as session:
+        return photo_checks.stalled(session, rt.clock())
+
+
+_PUBLISHED: dict[str, TrustStore | None] = {}
+
+
+def _trust(rt: Runtime) -> TrustStore | None:
+    if rt.trust is not None:
+        return rt.trust()
+    key = str(rt.config.keys_dir)
+    if key not in _PUBLISHED:  # once per process: reading the certificates and CRLs costs
+        _PUBLISHED[key] = published_trust(rt.config.keys_dir)
+    return _PUBLISHED[key]
 
 
 def recover(rt: Runtime, alive: Callable[[str], bool | None] = process_alive) -> jobs.Recovery:

@@ -20,10 +20,11 @@ from numpy.typing import NDArray
 
 from legalize.documents.layout import TTD_GHOST, TTD_PHOTO, Rect
 from legalize.imaging.photo import MATCH_THRESHOLD, hamming, photo_gray, photo_hash
+from legalize.kinds import DocumentType
 from verifier.codes import Code
-from verifier.report import Category, Check, Status, skipped
+from verifier.report import Category, Check, fail, not_applicable, ok, skipped
 
-from .page import CANONICAL_PX_PER_MM, DocumentKind, Fix, LocatedPage
+from .page import CANONICAL_PX_PER_MM, Fix, LocatedPage
 
 GHOST_THRESHOLD = 56
 """Hamming distance (of 256) at or below which the ghost image counts as the seal's photo."""
@@ -62,9 +63,9 @@ def _stretch(gray: NDArray[np.uint8]) -> NDArray[np.uint8]:
 def check_photo(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[Check]:
     """``print.photo`` and ``print.ghost`` (TTD only)."""
     names = (("print.photo", TTD_PHOTO), ("print.ghost", TTD_GHOST))
-    if page.kind is not DocumentKind.TTD:
+    if page.kind is not DocumentType.TTD:
         return [
-            skipped(n, Category.BINDING, "A legalization carries no photo.", Code.NOT_APPLICABLE)
+            not_applicable(n, Category.BINDING, "A legalization carries no photo.")
             for n, _ in names
         ]
     value = seal_fields.get("photo_hash")
@@ -89,11 +90,9 @@ def check_photo(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[Ch
         what = "photograph" if name == "print.photo" else "ghost image"
         if distance <= threshold:
             checks.append(
-                Check(
+                ok(
                     name,
                     Category.BINDING,
-                    Status.VALID,
-                    Code.OK,
                     f"The printed {what} matches the photo the seal certifies "
                     f"({distance} of {len(expected) * 8} bits differ).",
                     data,
@@ -101,10 +100,9 @@ def check_photo(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[Ch
             )
         else:
             checks.append(
-                Check(
+                fail(
                     name,
                     Category.BINDING,
-                    Status.INVALID,
                     code,
                     f"The printed {what} is not the photo the seal certifies "
                     f"({distance} of {len(expected) * 8} bits differ; at most {threshold} "

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from flask import request, session
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
@@ -140,7 +141,7 @@ def answer(token: str, kind: Kind, number: str | None = None) -> Answer:
 def result(found: Answer) -> PaperResult:
     """What the page shows of a check."""
     if found.state is PhotoCheckState.FAILED:
-        return PaperResult(problem=found.error or "The check could not be carried out.")
+        return PaperResult(problem=found.error or gettext("The check could not be carried out."))
     if found.pending or found.report is None:
         return PaperResult(pending=True, token=found.token)
     picture = None

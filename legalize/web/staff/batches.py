@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, jsonify, redirect, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import batch, batch_files, rules
@@ -129,5 +130,7 @@ def batch_step(batch_id: int, step: str) -> WerkzeugResponse:
         # The job is on record as queued; a worker's recovery starts it once the queue is
         # back. Say so instead of a 500.
         raise workflow.queue_unavailable(exc, f"{step} is recorded") from exc
-    flash(f"{step.capitalize()} started; this page shows the progress")
+    flash(
+        gettext("%(step)s started; this page shows the progress", step=gettext(step.capitalize()))
+    )
     return redirect(url_for("staff.batch_status", batch_id=batch_id))

@@ -27,7 +27,6 @@ from typing import Any
 
 from cryptography import x509
 
-from legalize import countries
 from legalize.kinds import DocumentType
 from legalize.pki import ecdsa
 from legalize.pki.trust import TrustStore
@@ -422,6 +421,10 @@ def _relabel_etd(checks: list[Check], fields: dict[str, Any]) -> None:
     """Another state's ICAO emergency travel document: the profile says what it is, an ETD of
     the state in the seal's header, not our TTD (whose reader decoded it)."""
     fields["profile"] = ETD_PROFILE
+    # Imported here: the country table (pycountry and a data file) is needed only for another
+    # state's ETD, and every other seal check starts faster without it (bench/startup.sh).
+    from legalize import countries
+
     state = str(fields.get("issuing_country") or "").rstrip("<")
     country = countries.name(state) if state else "another state"
     for i, check in enumerate(checks):

@@ -38,12 +38,13 @@ class Person(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     surname: Mapped[str] = mapped_column(String(100))
     given_names: Mapped[str] = mapped_column(String(100))
-    birth_date: Mapped[date] = mapped_column(Date)
+    # Indexed with nic_number and passport_number: the duplicate search's OR of the three.
+    birth_date: Mapped[date] = mapped_column(Date, index=True)
     sex: Mapped[str] = mapped_column(String(1))
     birth_place: Mapped[str] = mapped_column(String(100), default="")
     nationality: Mapped[str] = mapped_column(String(3), default="LKA")
     nic_number: Mapped[str | None] = mapped_column(String(12), nullable=True, index=True)
-    passport_number: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    passport_number: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
 
 
 class Batch(Base):
@@ -121,7 +122,7 @@ class Case(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
     state: Mapped[str] = mapped_column(String(20), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     filed_by: Mapped[str] = mapped_column(String(100))
     filed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

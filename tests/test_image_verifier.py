@@ -82,8 +82,7 @@ def test_a_genuine_capture_is_valid(corpus: Corpus, how: str, which: str) -> Non
         assert photo.data["distance"] <= photo.data["threshold"]
         # the print agrees with the ghost image window by window
         local = photo.data["local"]
-        assert local["ncc_min"] >= local["ncc_threshold"], explain(report)
-        assert local["energy_max"] <= local["energy_threshold"], explain(report)
+        assert local["failing_mm2"] <= local["failing_threshold_mm2"], explain(report)
 
 
 DEGRADED = {
@@ -204,9 +203,8 @@ def test_a_painted_photo_the_hash_lets_pass_is_caught_by_the_ghost(corpus: Corpu
     assert report.verdict is Verdict.INVALID, explain(report)
     assert photo.status is Status.INVALID and photo.code == "PHOTO_MISMATCH"
     local = photo.data["local"]
-    assert (
-        local["ncc_min"] < local["ncc_threshold"] or local["energy_max"] > local["energy_threshold"]
-    )
+    assert local["failing_mm2"] > local["failing_threshold_mm2"], explain(report)
+    assert local["ncc_min"] < local["ncc_threshold"], explain(report)
     # the window it names overlaps the painted band (page millimetres)
     x, y, w, h = local["worst_region"]
     assert x < band.x + band.w and band.x < x + w and y < band.y + band.h and band.y < y + h
@@ -227,7 +225,22 @@ def test_a_folded_sheet_that_bulges_is_not_a_photo_mismatch(corpus: Corpus) -> N
     assert ghost.data["distance_at_fit"] > ghost.data["threshold"], explain(report)
     assert max(abs(v) for v in photo.data["shift_mm"]) >= 0.25, explain(report)
     assert report.verdict is Verdict.VALID, explain(report)
-    assert photo.data["local"]["ncc_min"] >= photo.data["local"]["ncc_threshold"]
+    assert photo.data["local"]["failing_mm2"] <= photo.data["local"]["failing_threshold_mm2"]
+
+
+def test_a_shaken_photo_of_a_detailed_portrait_is_not_an_edit(corpus: Corpus) -> None:
+    # hand shake of 6 px and a shadow on the camera-man portrait: a few windows of the print
+    # and the pale ghost disagree (crushed shadows, the shake), which a one-window rule called
+    # PHOTO_MISMATCH; a painted band makes a patch three times the area disagree
+    shot = capture.phone_12mp(corpus.ttds[1].page(), random.Random("7:genuine:TTD:8:p"))
+    assert shot.params["motion_px"] >= 6  # the premise: a shaken photo
+    report = check(corpus, shot.jpeg)
+    photo = report.check("print.photo")
+    assert photo is not None
+    local = photo.data["local"]
+    assert local["ncc_min"] < local["ncc_threshold"], explain(report)  # windows do disagree
+    assert local["failing_mm2"] <= local["failing_threshold_mm2"], explain(report)
+    assert report.verdict is Verdict.VALID, explain(report)
 
 
 @pytest.mark.parametrize("kind", sorted(LEG_EXPECTED))

@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 SYSTEM_PACKAGES := softhsm2 openssl poppler-utils qpdf fonts-noto-core fonts-ocr-b libzbar0 tesseract-ocr tesseract-ocr-eng tesseract-ocr-sin tesseract-ocr-tam libnss3-tools chromium chromium-driver
 PYTEST_ARGS ?=
 
-.PHONY: run test lint sysdeps venv vendor bench clean translations
+.PHONY: run test lint sysdeps venv vendor bench clean translations catalog
 
 run: venv
 	$(VENV)/bin/legalize dev run
@@ -45,6 +45,11 @@ $(VENV)/.installed: pyproject.toml
 # (committed; see scripts/translations.sh).
 translations: venv
 	bash scripts/translations.sh $(VENV)
+
+# The seal profile catalog's compiled form (legalize/data/seal_profiles.json, committed): the
+# package reads it instead of the TOML, which costs a verifier's start-up (issue 9).
+catalog: venv
+	$(VENV)/bin/python -m legalize.seal.catalog
 
 bench: venv
 	$(PY) bench/seal.py

@@ -31,13 +31,14 @@ from legalize.documents.issue import issue_legalization, issue_ttd  # noqa: E402
 from legalize.documents.legalization import LegalizationData  # noqa: E402
 from legalize.documents.sanitize import sanitize_underlying  # noqa: E402
 from legalize.documents.ttd import TtdData  # noqa: E402
+from legalize.kinds import DocumentType  # noqa: E402
 from legalize.pki.devkeys import init_dev  # noqa: E402
 from legalize.seal.checkcode import new_check_code  # noqa: E402
 from legalize.seal.profiles import decode, read_profile  # noqa: E402
 from legalize.seal.qrtext import parse_qr_text  # noqa: E402
 from tests.helpers import fields_forgery as ff  # noqa: E402
 from verifier.image import fields  # noqa: E402
-from verifier.image.page import DocumentKind, LocatedPage  # noqa: E402
+from verifier.image.page import LocatedPage  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 URL = "HTTPS://CHECK.LEGALIZE.EXAMPLE/V/"
@@ -64,9 +65,9 @@ def _tail(text: str) -> str:
     return ""
 
 
-def issue_all(at: datetime) -> list[tuple[DocumentKind, bytes, dict[str, Any]]]:
+def issue_all(at: datetime) -> list[tuple[DocumentType, bytes, dict[str, Any]]]:
     pki = init_dev(Path(tempfile.mkdtemp()) / "keys", at)
-    docs: list[tuple[DocumentKind, bytes, dict[str, Any]]] = []
+    docs: list[tuple[DocumentType, bytes, dict[str, Any]]] = []
     photo = (EXAMPLES / "holder.jpg").read_bytes()
     for number, surname, given, born, sex in HOLDERS:
         data = TtdData(
@@ -76,7 +77,7 @@ def issue_all(at: datetime) -> list[tuple[DocumentKind, bytes, dict[str, Any]]]:
         )  # fmt: skip
         doc = issue_ttd(data, photo, pki.signer("TTD"), at, check_url=URL)
         seal = read_profile(decode(parse_qr_text(doc.seal_text))).fields()
-        docs.append((DocumentKind.TTD, doc.pdf, seal))
+        docs.append((DocumentType.TTD, doc.pdf, seal))
     underlying = sanitize_underlying((EXAMPLES / "underlying.pdf").read_bytes(), "u.pdf")
     for number, signed_by, capacity, seal_of, place in LEGALIZATIONS:
         legal = LegalizationData(
@@ -88,14 +89,14 @@ def issue_all(at: datetime) -> list[tuple[DocumentKind, bytes, dict[str, Any]]]:
             issuing_country="LKA", document_country="LKA",
         )  # fmt: skip
         seal = read_profile(decode(parse_qr_text(doc.seal_text))).fields()
-        docs.append((DocumentKind.LEGALIZATION, doc.pdf, seal))
+        docs.append((DocumentType.LEGALIZATION, doc.pdf, seal))
     return docs
 
 
 CAPTURES = {"scan 300 dpi": 300, "scan 150 dpi": 150, "phone 12 MP": 360}
 
 
-def page_of(image: Image.Image, kind: DocumentKind, capture: str) -> LocatedPage:
+def page_of(image: Image.Image, kind: DocumentType, capture: str) -> LocatedPage:
     return ff.captured(image, kind) if capture.startswith("phone") else ff.located(image, kind)
 
 
@@ -122,11 +123,11 @@ def main() -> None:
             fields.check_fields(page, seal)  # warm: models, fonts
             started = time.perf_counter()
             checks = fields.check_fields(page, seal)
-            if kind is DocumentKind.TTD:
+            if kind is DocumentType.TTD:
                 mrz = fields.check_mrz(page, seal)
                 mrz_genuine.append(mrz.data["min_margin"])
                 checks.append(mrz)
-            if kind is DocumentKind.TTD and capture.startswith("phone"):
+            if kind is DocumentType.TTD and capture.startswith("phone"):
                 page_ms.append((time.perf_counter() - started) * 1000)
             for check in checks:
                 if check.code == "NOT_APPLICABLE":
@@ -140,7 +141,7 @@ def main() -> None:
                     ocr_exact[capture] += check.data["ocr_distance"] == 0
             specs = (
                 fields.ttd_specs(seal)
-                if kind is DocumentKind.TTD
+                if kind is DocumentType.TTD
                 else fields.legalization_specs(seal)
             )
             for spec in specs:
@@ -161,7 +162,7 @@ def main() -> None:
                     last = max(evidence.char_scores) if evidence.char_scores else None
                     if last is not None:
                         forged_glyph[capture].append(evidence.char_scores[last])
-            if kind is DocumentKind.TTD:
+            if kind is DocumentType.TTD:
                 lines = seal["printed_mrz"]
                 original = lines[1][8]
                 forged = ff.edit_mrz_char(scan, 1, 8, "5" if original != "5" else "6")

@@ -187,26 +187,35 @@ def naive(i: int) -> bytes:
     return out.getvalue()
 
 
-def _worker(args: tuple[str, str, float, int]) -> tuple[int, float]:
+def _worker(args: tuple[str, str, float, int]) -> tuple[int, float, float]:
+    """(documents made, seconds, seconds of this process's CPU) in the timed window."""
     keys, which, seconds, offset = args
     _setup(keys)
     make = ours if which == "ours" else naive
     make(offset)  # warm-up outside the timed window
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     count = 0
     while time.perf_counter() - start < seconds:
         make(offset + count + 1)
         count += 1
-    return count, time.perf_counter() - start
+    return count, time.perf_counter() - start, time.process_time() - cpu
 
 
 def rate(keys: str, which: str, seconds: float, processes: int) -> float:
+    return rate_and_cpu(keys, which, seconds, processes)[0]
+
+
+def rate_and_cpu(keys: str, which: str, seconds: float, processes: int) -> tuple[float, float]:
+    """Documents per second on ``processes`` processes, and ms of CPU per document (which
+    grows when the processes share busy cores: bench/issue_queue.py prints it beside)."""
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(processes) as pool:
         results = pool.map(
             _worker, [(keys, which, seconds, 100_000 * (p + 1)) for p in range(processes)]
         )
-    return sum(count / elapsed for count, elapsed in results)
+    made = sum(count for count, _elapsed, _cpu in results)
+    per_doc = 1000 * sum(cpu for _count, _elapsed, cpu in results) / max(made, 1)
+    return sum(count / elapsed for count, elapsed, _cpu in results), per_doc
 
 
 def main() -> None:

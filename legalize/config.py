@@ -168,9 +168,6 @@ class Config:
     totp_key: str | None = None
     """Key that encrypts the users' TOTP secrets in the database; when unset, a key derived
     (HKDF) from ``secret_key``. Set it to rotate the session key without re-enrolling TOTP."""
-    paper_verifications: int = 2
-    """Photo-of-the-paper verifications (about 1 s of CPU each) one process runs at once; past
-    them a request waits briefly, then is answered 503 (until the task queue takes them)."""
     sanitizations: int = 2
     """Underlying documents one process sanitizes at once (each may hold about 100 MB while
     it decodes an image and a core while it renders); past them a filing waits its turn."""
@@ -221,9 +218,6 @@ class Config:
             ),
             instance_dir=Path(env.get("LEGALIZE_INSTANCE_DIR", str(cls.instance_dir))),
             totp_key=env.get("LEGALIZE_TOTP_KEY") or None,
-            paper_verifications=_count(
-                env.get("LEGALIZE_PAPER_VERIFICATIONS", "2"), "LEGALIZE_PAPER_VERIFICATIONS", 1, 16
-            ),
             sanitizations=_count(
                 env.get("LEGALIZE_SANITIZATIONS", "2"), "LEGALIZE_SANITIZATIONS", 1, 16
             ),

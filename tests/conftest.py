@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
 from legalize.pki.devkeys import DevPki
+from legalize.web.state import state
 from tests.helpers.cli import CliResult, Runner
 from tests.helpers.web_app import Tokens, WebEnv, engine_url, make_env, seed, seeded_sqlite
 
@@ -88,7 +89,7 @@ def env(
         rates=dict(options.get("rates") or {}),
     )
     yield environment
-    environment.app.extensions["legalize"].engine.dispose()
+    state(environment.app).close()
 
 
 @pytest.fixture

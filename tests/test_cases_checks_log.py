@@ -39,12 +39,12 @@ def _board(session: Session, days: int = 7, **thresholds: int) -> checks_log.Das
 
 
 def test_a_row_keeps_the_check_and_only_a_hash_of_the_address(db_session: Session) -> None:
-    _check(db_session, AT, Method.NUMBER, "invalid", ("DOCUMENT_NOT_FOUND",), "TA0000042")
+    _check(db_session, AT, Method.NUMBER, "invalid", ("DOCUMENT_NOT_IN_REGISTER",), "TA0000042")
     row = db_session.scalars(select(PublicCheck)).one()
     assert (row.method, row.verdict, row.reasons, row.document_number) == (
         "number",
         "invalid",
-        "DOCUMENT_NOT_FOUND",
+        "DOCUMENT_NOT_IN_REGISTER",
         "TA0000042",
     )
     assert row.checked_at == AT
@@ -125,7 +125,7 @@ def test_repeated_failures_from_one_source_raise_an_alert(db_session: Session) -
             AT - timedelta(minutes=i),
             Method.NUMBER,
             "invalid",
-            ("DOCUMENT_NOT_FOUND",),
+            ("DOCUMENT_NOT_IN_REGISTER",),
             f"TA{i}",
             address="203.0.113.9",
         )

@@ -18,6 +18,7 @@ from legalize.config import Config, ConfigError
 from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.web import create_app
+from legalize.web.state import state
 from tests.helpers import support
 from tests.helpers.db import create_postgres_database, drop_postgres_database, postgres_server_url
 
@@ -72,10 +73,10 @@ def test_production_refuses_to_start_with_demo_credentials(tmp_path: Path) -> No
     url, name = create_postgres_database(server)
     try:
         # An empty database (no tables), then a migrated one without users: both start.
-        create_app(_production(url, tmp_path)).extensions["legalize"].engine.dispose()
+        state(create_app(_production(url, tmp_path))).close()
         engine = make_engine(url)
         upgrade(engine)
-        create_app(_production(url, tmp_path)).extensions["legalize"].engine.dispose()
+        state(create_app(_production(url, tmp_path))).close()
         with make_session_factory(engine)() as s:
             seed_users(s, AT)
         with pytest.raises(ConfigError, match="demo"):

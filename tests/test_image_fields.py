@@ -23,6 +23,7 @@ from legalize.documents.issue import issue_legalization, issue_ttd
 from legalize.documents.legalization import LegalizationData
 from legalize.documents.sanitize import sanitize_underlying
 from legalize.documents.ttd import TtdData
+from legalize.kinds import DocumentType
 from legalize.pki.trust import TrustStore
 from legalize.seal.checkcode import new_check_code
 from tests.helpers.fields_forgery import (
@@ -36,7 +37,7 @@ from tests.helpers.fields_forgery import (
 )
 from verifier.codes import Code
 from verifier.image import fields, textrender
-from verifier.image.page import DocumentKind, Fix, LocatedPage
+from verifier.image.page import Fix, LocatedPage
 from verifier.report import Check, Status, Verdict, verdict_of
 from verifier.seal import verify_seal
 
@@ -48,7 +49,7 @@ SINHALA_BOLD = str(textrender.NOTO_DIR / "NotoSansSinhala-Bold.ttf")
 
 @dataclass(frozen=True)
 class Issued:
-    kind: DocumentKind
+    kind: DocumentType
     pdf: bytes
     seal: dict[str, Any]
     """The decoded seal fields as verify_seal reports them."""
@@ -64,7 +65,7 @@ class Issued:
     def specs(self) -> dict[str, fields.Spec]:
         made = (
             fields.ttd_specs(self.seal)
-            if self.kind is DocumentKind.TTD
+            if self.kind is DocumentType.TTD
             else fields.legalization_specs(self.seal)
         )
         return {s.key: s for s in made}
@@ -98,7 +99,7 @@ def _ttd(dev_pki, at: datetime, number: str, surname: str, given: str, born: dat
     )
     photo = (EXAMPLES / "holder.jpg").read_bytes()
     doc = issue_ttd(data, photo, dev_pki.signer("TTD"), at, check_url=CHECK_URL)
-    return Issued(DocumentKind.TTD, doc.pdf, _seal_fields(dev_pki, doc.seal_text, at))
+    return Issued(DocumentType.TTD, doc.pdf, _seal_fields(dev_pki, doc.seal_text, at))
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +150,7 @@ def legalization(dev_pki, at: datetime) -> Issued:  # type: ignore[no-untyped-de
         issuing_country="LKA",
         document_country="LKA",
     )
-    return Issued(DocumentKind.LEGALIZATION, doc.pdf, _seal_fields(dev_pki, doc.seal_text, at))
+    return Issued(DocumentType.LEGALIZATION, doc.pdf, _seal_fields(dev_pki, doc.seal_text, at))
 
 
 def _page(doc: Issued, capture: str, image: Image.Image | None = None) -> LocatedPage:
@@ -226,13 +227,13 @@ def test_genuine_print_matches_the_seal(
     checks = [*fields.check_fields(page, doc.seal), fields.check_mrz(page, doc.seal)]
     by_name = _by_name(checks)
     for check in checks:
-        if doc.kind is DocumentKind.TTD or check.name != "print.mrz":  # a certificate: no MRZ
+        if doc.kind is DocumentType.TTD or check.name != "print.mrz":  # a certificate: no MRZ
             _assert_region(check)
         if check.code == Code.NOT_APPLICABLE:
             continue
         assert check.status is Status.VALID, (check.name, check.code, dict(check.data))
         assert check.data["thresholds"]
-    if doc.kind is DocumentKind.TTD:
+    if doc.kind is DocumentType.TTD:
         expected = {
             "surname",
             "given_names",
@@ -264,7 +265,7 @@ def test_genuine_print_matches_the_seal(
         assert by_name["print.mrz"].code == Code.NOT_APPLICABLE
     assert {n for n, c in by_name.items() if c.status is Status.VALID} == {
         f"print.field.{k}" for k in expected
-    } | ({"print.mrz"} if doc.kind is DocumentKind.TTD else set())
+    } | ({"print.mrz"} if doc.kind is DocumentType.TTD else set())
     assert {n for n, c in by_name.items() if c.code == Code.NOT_APPLICABLE} >= {
         f"print.field.{k}" for k in unbound
     }
@@ -360,7 +361,7 @@ def test_one_mrz_character_changed(line: int, index: int, capture: str, ttd: Iss
 
 
 def test_blurred_photo_is_unreadable_not_a_forgery(ttd: Issued) -> None:
-    page = located(blurred(ttd.raster(150), 3.0), DocumentKind.TTD)
+    page = located(blurred(ttd.raster(150), 3.0), DocumentType.TTD)
     checks = [*fields.check_fields(page, ttd.seal), fields.check_mrz(page, ttd.seal)]
     assert not [c.name for c in checks if c.status is Status.INVALID]
     unreadable = [c for c in checks if c.code == Code.FIELD_UNREADABLE]
@@ -399,12 +400,12 @@ def test_page_located_without_markers_searches_wider(
     homography = np.diag([scale, scale, 1.0]) @ np.array(
         [[1.0, 0.0, offset[0]], [0.0, 1.0, offset[1]], [0.0, 0.0, 1.0]]
     )
-    page = replace(located(ttd.raster(150), DocumentKind.TTD, homography), fix=Fix.QR_CORNERS)
+    page = replace(located(ttd.raster(150), DocumentType.TTD, homography), fix=Fix.QR_CORNERS)
     checks = fields.check_fields(page, ttd.seal)
     assert verdict_of(checks) is Verdict.VALID, [(c.name, c.code) for c in checks]
     spec = ttd.specs()["document_number"]
     forged = edit_tail(ttd.raster(150), spec, "5")
-    page = replace(located(forged, DocumentKind.TTD, homography), fix=Fix.QR_CORNERS)
+    page = replace(located(forged, DocumentType.TTD, homography), fix=Fix.QR_CORNERS)
     check = _by_name(fields.check_fields(page, ttd.seal))["print.field.document_number"]
     assert check.code == Code.FIELD_MISMATCH and check.data["positions"] == [8]
 

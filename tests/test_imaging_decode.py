@@ -35,6 +35,7 @@ from legalize.imaging.decode import (
     decode_image,
     exif_orientation,
     load_capture,
+    probe_capture,
 )
 from legalize.imaging.portrait import DEFAULT_POLICY
 
@@ -388,3 +389,42 @@ def test_hostile_bytes_never_escape_as_another_exception() -> None:
                 data[int(index)] = int(rng.integers(0, 256))
             with contextlib.suppress(ImageInputError):
                 load_capture(bytes(data))
+
+
+# --- what the web request refuses before a worker decodes anything ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (png_header(30_000, 30_000), IMAGE_TOO_MANY_PIXELS),
+        (png_header(200, 2000), IMAGE_TOO_SMALL),
+        (b"GIF89a" + bytes(100), IMAGE_FORMAT_UNSUPPORTED),
+        (b"\x89PNG\r\n\x1a\n" + bytes(64), IMAGE_UNREADABLE),
+        (b"%PDF-1.7\n%garbage only\n", IMAGE_UNREADABLE),
+        (b"\xff\xd8\xff" + bytes(CAPTURE_LIMITS.max_bytes), IMAGE_TOO_LARGE),
+    ],
+    ids=["bomb", "small", "gif", "png-no-header", "pdf-garbage", "too-many-bytes"],
+)
+def test_probe_refuses_from_the_header_what_decoding_would(data: bytes, code: str) -> None:
+    with pytest.raises(ImageInputError) as caught:
+        probe_capture(data)
+    assert caught.value.code == code
+    expect(code, data)  # the decoder gives the same answer
+
+
+def test_probe_decodes_no_pixel_and_names_the_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Valid headers over pixel data that cannot decode: only decoding finds that out.
+    truncated = encode(pattern(800, 600), "JPEG")[:700]
+    assert probe_capture(truncated) == "JPEG"
+    expect(IMAGE_UNREADABLE, truncated)
+    assert probe_capture(pdf_page()) == "PDF"
+    assert probe_capture(encode(pattern(800, 600), "PNG")) == "PNG"
+
+    def no_decoding(self: Image.Image) -> None:
+        raise AssertionError("the probe decoded pixels")
+
+    monkeypatch.setattr(Image.Image, "load", no_decoding)
+    assert probe_capture(png_header(7000, 7000)) == "PNG"  # 49 Mpx: within the limit
+    with pytest.raises(AssertionError, match="decoded pixels"):
+        load_capture(png_header(7000, 7000))  # the stand-in is what decoding calls

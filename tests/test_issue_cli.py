@@ -18,7 +18,9 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 @pytest.fixture
-def env(dev_pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # type: ignore[no-untyped-def]
+def workdir(dev_pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:  # type: ignore[no-untyped-def]
+    """A folder for the command's files, with its environment naming the dev PKI and a SQLite
+    register there (a CLI's working folder, not the web tests' ``env``)."""
     monkeypatch.setenv("LEGALIZE_KEYS_DIR", str(dev_pki.dir))
     monkeypatch.setenv("LEGALIZE_KEY_PASSPHRASE", dev_pki.passphrase)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'register.sqlite3'}")
@@ -31,11 +33,13 @@ def _issued(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
     return out
 
 
-def test_examples_issue_and_verify(env: Path, dev_pki, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    ttd = env / "ttd.pdf"
+def test_examples_issue_and_verify(
+    workdir: Path, dev_pki, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    ttd = workdir / "ttd.pdf"
     assert main(["issue", "ttd", "--json", str(EXAMPLES / "ttd.json"), "--out", str(ttd)]) == 0
     first = _issued(capsys)
-    leg = env / "legal.pdf"
+    leg = workdir / "legal.pdf"
     args = ["issue", "legalization", "--json", str(EXAMPLES / "legalization.json")]
     args += ["--document", str(EXAMPLES / "underlying.pdf"), "--out", str(leg)]
     assert main(args) == 0
@@ -68,36 +72,37 @@ def test_examples_issue_and_verify(env: Path, dev_pki, capsys: pytest.CaptureFix
     ],
 )
 def test_bad_requests_get_a_clear_error(
-    env: Path, content: str, message: str, capsys: pytest.CaptureFixture[str]
+    workdir: Path, content: str, message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    request = env / "bad.json"
+    request = workdir / "bad.json"
     request.write_text(content)
-    assert main(["issue", "ttd", "--json", str(request), "--out", str(env / "x.pdf")]) == 1
+    assert main(["issue", "ttd", "--json", str(request), "--out", str(workdir / "x.pdf")]) == 1
     assert message in capsys.readouterr().err
-    assert not (env / "x.pdf").exists()
+    assert not (workdir / "x.pdf").exists()
 
 
 def test_missing_photo_and_document_are_named(
-    env: Path, capsys: pytest.CaptureFixture[str]
+    workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = env / "req"
+    folder = workdir / "req"
     folder.mkdir()
     shutil.copy(EXAMPLES / "ttd.json", folder / "ttd.json")  # names holder.jpg, not copied
     assert (
-        main(["issue", "ttd", "--json", str(folder / "ttd.json"), "--out", str(env / "t.pdf")]) == 1
+        main(["issue", "ttd", "--json", str(folder / "ttd.json"), "--out", str(workdir / "t.pdf")])
+        == 1
     )
     assert "photo" in capsys.readouterr().err
     args = ["issue", "legalization", "--json", str(EXAMPLES / "legalization.json")]
-    args += ["--document", str(env / "nothing.pdf"), "--out", str(env / "l.pdf")]
+    args += ["--document", str(workdir / "nothing.pdf"), "--out", str(workdir / "l.pdf")]
     assert main(args) == 1
     assert "document" in capsys.readouterr().err
 
 
-def test_hostile_underlying_is_refused(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bad = env / "bad.pdf"
+def test_hostile_underlying_is_refused(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = workdir / "bad.pdf"
     bad.write_bytes(b"%PDF-1.7\nnot really a PDF\n")
     args = ["issue", "legalization", "--json", str(EXAMPLES / "legalization.json")]
-    args += ["--document", str(bad), "--out", str(env / "l.pdf")]
+    args += ["--document", str(bad), "--out", str(workdir / "l.pdf")]
     assert main(args) == 1
     assert capsys.readouterr().err.startswith("legalize: ")
-    assert not (env / "l.pdf").exists()
+    assert not (workdir / "l.pdf").exists()

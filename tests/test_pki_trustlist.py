@@ -37,6 +37,15 @@ def test_dev_trust_list(dev_pki: DevPki) -> None:
     assert store.skipped == ()  # the list is not junk
 
 
+def test_the_list_is_checked_when_first_asked_for(store_dir: Path) -> None:
+    store = TrustStore.load(store_dir)
+    assert "trust_list" not in vars(store)  # loading (for a seal's check) leaves it unread
+    listed = store.trust_list
+    assert listed is not None and listed.verified, listed
+    assert store.trust_list is listed  # checked once
+    assert TrustStore([*store.certificates]).trust_list is None  # no folder, no list
+
+
 def test_changed_file(store_dir: Path) -> None:
     crt = next(store_dir.glob("LKTD-*.crt"))
     crt.write_bytes(crt.read_bytes() + b"\n")  # still a valid PEM, but not what was signed

@@ -259,6 +259,30 @@ def test_issue_batch_is_in_the_legalize_cli(
     assert "no active user 'nobody'" in capsys.readouterr().err
 
 
+def test_expire_deletes_photo_checks_past_their_hour(
+    db_engine: Engine, session_factory: sessionmaker[Session], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from legalize.cases import photo_checks
+    from legalize.cases.photo_checks import Asked, Kind
+    from legalize.registry.photo_checks import PhotoCheck
+
+    now = datetime.now(UTC)
+    asked = Asked(Kind.PUBLIC, client_hash="0" * 32)
+    with session_factory() as session:
+        # in this order: an upload deletes what expired before it
+        new = photo_checks.create(session, b"picture", asked, now - timedelta(minutes=5))
+        old = photo_checks.create(session, b"picture", asked, now - timedelta(hours=2))
+    assert main(["registry", "expire", "--database-url", _url(db_engine)]) == 0
+    assert "1 photo checks past their hour deleted" in capsys.readouterr().out
+    with session_factory() as session:
+        assert set(session.scalars(select(PhotoCheck.token)).all()) == {new}
+    assert old != new
+
+
 def test_expire_purges_public_checks_past_the_retention(
     db_engine: Engine,
     session_factory: sessionmaker[Session],

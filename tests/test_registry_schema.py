@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from legalize.registry.db import DatabaseError, make_engine, normalize_url, upgrade
 from legalize.registry.schema import load_models
@@ -59,3 +60,41 @@ def test_normalize_url(given: str, expected: str) -> None:
 def test_bad_urls_refused(url: str) -> None:
     with pytest.raises(DatabaseError):
         make_engine(url)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0007_rewrites_logged_not_found_as_not_in_register(backend: str, tmp_path: Path) -> None:
+    """Checks logged before the two "no such document" codes became one read as the one."""
+    engine, name = fresh_engine(backend, tmp_path)
+    logged = {
+        1: "DOCUMENT_NOT_FOUND",
+        2: "DOCUMENT_NOT_FOUND DOCUMENT_NOT_IN_REGISTER",  # both: one code, once
+        3: "DOCUMENT_NOT_FOUND SEAL_SIGNATURE_INVALID",
+        4: "DOCUMENT_NOT_FOUNDX SIGNER_UNKNOWN",  # a longer code is not this one
+        5: "",
+    }
+    try:
+        upgrade(engine, "0006")
+        with engine.begin() as conn:
+            for row_id, reasons in logged.items():
+                conn.execute(
+                    text(
+                        "INSERT INTO public_checks (id, checked_at, method, verdict, reasons,"
+                        " client_hash) VALUES (:id, :at, 'number', 'invalid', :reasons, 'h')"
+                    ),
+                    {"id": row_id, "at": datetime(2026, 12, 1, tzinfo=UTC), "reasons": reasons},
+                )
+        upgrade(engine)
+        with engine.connect() as conn:
+            after = dict(conn.execute(text("SELECT id, reasons FROM public_checks")).all())
+        assert after == {
+            1: "DOCUMENT_NOT_IN_REGISTER",
+            2: "DOCUMENT_NOT_IN_REGISTER",
+            3: "DOCUMENT_NOT_IN_REGISTER SEAL_SIGNATURE_INVALID",
+            4: "DOCUMENT_NOT_FOUNDX SIGNER_UNKNOWN",
+            5: "",
+        }
+    finally:
+        engine.dispose()
+        if name is not None:
+            drop_postgres_database(postgres_server_url(), name)

@@ -15,6 +15,7 @@ from verifier.report import (
     guarded,
     not_applicable,
     ok,
+    passed_with,
     skipped,
     verdict_of,
 )
@@ -64,6 +65,21 @@ def test_report_json_shape() -> None:
     assert report.codes == ("SEAL_SIGNATURE_INVALID",)
 
 
+def test_a_report_read_back_from_its_json_is_the_same_report() -> None:
+    checks = [
+        ok("seal.signature", Category.INTEGRITY, "fine", {"signer": "LKTD"}),
+        fail("register.number", Category.BINDING, Code.DOCUMENT_MISMATCH, "another", {"n": 1}),
+        skipped("photo.match", Category.BINDING, "no face"),
+    ]
+    report = Report.of(checks, {"document_number": "T26000001"})
+    again = Report.from_dict(json.loads(report.to_json()))
+    assert again == report
+    assert again.verdict is Verdict.INVALID and again.codes == ("DOCUMENT_MISMATCH",)
+    # the verdict is the rule's, never the stored text's
+    forged = {**report.to_dict(), "verdict": "VALID"}
+    assert Report.from_dict(forged).verdict is Verdict.INVALID
+
+
 # --- the check constructors ------------------------------------------------------------------
 
 
@@ -89,3 +105,24 @@ def test_skips_not_applicable_and_precondition() -> None:
     assert (pre.status, pre.code) == (Status.SKIPPED, Code.PRECONDITION_FAILED)
     assert verdict_of([ok("a", Category.FORMAT, "m"), na]) is Verdict.VALID
     assert verdict_of([ok("a", Category.FORMAT, "m"), pre]) is Verdict.INDETERMINATE
+
+
+def test_skips_and_reservations_carry_their_details() -> None:
+    unreadable = skipped(
+        "print.mrz", Category.BINDING, "blurred", Code.FIELD_UNREADABLE, {"px": 3}, region="mrz"
+    )
+    na = not_applicable("print.field.x", Category.BINDING, "not sealed", region="box")
+    aligned = passed_with(
+        "page.locate", Category.FORMAT, Code.PAGE_ALIGNED_WITHOUT_MARKERS, "no markers", fix="qr"
+    )
+    assert (unreadable.status, unreadable.code) == (Status.SKIPPED, Code.FIELD_UNREADABLE)
+    assert dict(unreadable.data) == {"px": 3, "region": "mrz"}
+    assert dict(na.data) == {"region": "box"} and na.code == Code.NOT_APPLICABLE
+    # a reservation keeps the check VALID (the verdict holds) under its own code
+    assert (aligned.status, aligned.code, dict(aligned.data)) == (
+        Status.VALID,
+        Code.PAGE_ALIGNED_WITHOUT_MARKERS,
+        {"fix": "qr"},
+    )
+    assert verdict_of([ok("a", Category.FORMAT, "m"), aligned]) is Verdict.VALID
+    assert verdict_of([aligned, unreadable]) is Verdict.INDETERMINATE

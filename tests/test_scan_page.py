@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -13,13 +12,8 @@ from flask import Flask
 
 from legalize.pki.devkeys import DevPki
 from legalize.pki.trust import TrustStore
-from tests.helpers.web_app import make_env, seeded_sqlite
 
-
-@pytest.fixture
-def app(dev_pki: DevPki, tmp_path: Path, web_template: Any) -> Flask:
-    url, tokens = seeded_sqlite(tmp_path, web_template)
-    return make_env(url, tokens, keys_dir=Path(dev_pki.dir)).app
+pytestmark = pytest.mark.web(signed=True)  # the dev PKI's keys folder: its published root
 
 
 def test_scan_page_pins_the_root_and_runs_no_inline_script(app: Flask, dev_pki: DevPki) -> None:
@@ -30,7 +24,15 @@ def test_scan_page_pins_the_root_and_runs_no_inline_script(app: Flask, dev_pki: 
     pin = hashlib.sha256(root.public_bytes(serialization.Encoding.DER)).hexdigest()
     assert f'data-root-sha256="{pin}"' in html
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.DOTALL)
-    assert scripts and all('src="/static/' in attrs and not body.strip() for attrs, body in scripts)
+    # Every script that runs is our own file; the one inline block is JSON data (scan.js's
+    # words in the reader's language), which a browser never executes.
+    data = [(a, body) for a, body in scripts if 'type="application/json"' in a]
+    code = [(a, body) for a, body in scripts if 'type="application/json"' not in a]
+    assert code and all('src="/static/' in attrs and not body.strip() for attrs, body in code)
+    assert [a for a, _ in data] == [' type="application/json" id="scan-messages"']
+    words = json.loads(data[0][1])
+    assert words["words"]["verdict_VALID"].startswith("Genuine seal")
+    assert "<" not in data[0][1]  # tojson escapes it: the block cannot end early
     csp = page.headers["Content-Security-Policy"]
     assert "script-src 'self' 'wasm-unsafe-eval';" in csp  # the decoder's wasm, no JS eval
     assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp

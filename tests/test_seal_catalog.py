@@ -4,6 +4,7 @@ is refused with a reason; a new profile is a table of data, not code."""
 from __future__ import annotations
 
 import copy
+import json
 import tomllib
 from datetime import date
 from importlib import resources
@@ -12,14 +13,35 @@ from typing import Any
 import pytest
 
 from legalize.seal import c40, thirdparty
-from legalize.seal.catalog import LANGUAGES, CatalogError, catalog, parse
+from legalize.seal.catalog import (
+    COMPILED,
+    LANGUAGES,
+    SOURCE,
+    CatalogError,
+    catalog,
+    compile_toml,
+    parse,
+)
 from legalize.seal.errors import SealMalformed
 from legalize.seal.profiles import LEGALIZATION_LIMITS
 from legalize.seal.tlv import Tlv
 
-RAW: dict[str, Any] = tomllib.loads(
-    resources.files("legalize").joinpath("data/seal_profiles.toml").read_text("utf-8")
-)
+PACKAGE = resources.files("legalize")
+RAW: dict[str, Any] = tomllib.loads(PACKAGE.joinpath(SOURCE).read_text("utf-8"))
+
+
+def test_the_compiled_catalog_is_the_toml() -> None:
+    """The package reads the JSON; after an edit of the TOML, `make catalog` writes it anew."""
+    compiled = PACKAGE.joinpath(COMPILED).read_text("utf-8")
+    assert compiled == compile_toml(PACKAGE.joinpath(SOURCE).read_bytes()), "run `make catalog`"
+    assert json.loads(compiled) == RAW
+
+
+def test_compiling_refuses_a_broken_toml() -> None:
+    with pytest.raises(CatalogError, match=r"seal_profiles\.toml"):
+        compile_toml(b"format = 1\n[[profile]\n")
+    with pytest.raises(CatalogError, match="unknown catalog format"):
+        compile_toml(b"format = 2\n")
 
 
 def test_shipped_catalog_is_complete() -> None:

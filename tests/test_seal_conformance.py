@@ -78,6 +78,12 @@ def test_idb_emergency_travel_document_with_face_image(store: TrustStore) -> Non
     assert report.verdict.value == "VALID", report.to_text()
     assert report.data["face_image"]["format"] == "jpeg2000"
     assert base64.b64decode(report.data["face_image"]["base64"]) == seal.face_image
+    # Another state's ETD, not our TTD: its signer is not of our PKI (the TTD reader decoded it)
+    assert report.data["profile"] == "ICAO_ETD"
+    profile = report.check("seal.profile")
+    assert profile is not None and profile.status.value == "VALID"
+    assert profile.message == "Profile ICAO_ETD: an emergency travel document of Germany."
+    assert profile.data == {"issuing_country": "D"}
     expired = verify_seal(IDB["EmergencyTravelDocument"], store, datetime(2026, 4, 24, tzinfo=UTC))
     assert _failing(expired) == ["DOCUMENT_EXPIRED"]
 

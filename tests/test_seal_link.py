@@ -23,6 +23,7 @@ from legalize.seal.profiles import TtdSeal, decode, read_profile, seal_ttd
 from legalize.seal.qrtext import parse_qr_text, qr_text
 from legalize.web import create_app
 from legalize.web.seal_link import prefix_of
+from legalize.web.state import state
 from tests.helpers.db import clear_tables
 from tests.helpers.web_app import csrf_token, engine_url
 
@@ -52,7 +53,7 @@ def site(dev_pki, db_engine: Engine) -> Iterator[tuple[Flask, dict[str, str]]]: 
     engine.dispose()
     app = create_app(config, services={"issuer": issuer})
     yield app, texts
-    app.extensions["legalize"].engine.dispose()
+    state(app).close()
 
 
 def _path(text: str) -> str:

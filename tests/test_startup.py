@@ -21,6 +21,17 @@ from legalize.console import BROKEN_PIPE_STATUS
 EXAMPLES = Path(__file__).parent.parent / "examples"
 HEAVY = ("cv2", "numpy", "aiohttp", "reportlab", "sqlalchemy", "flask", "PIL", "argon2")
 """Libraries no verification of a seal or a PDF and no ``--help`` needs."""
+SEAL_UNNEEDED = (
+    "asn1crypto",
+    "tomllib",
+    "importlib.resources",
+    "cryptography.hazmat.primitives.serialization",
+    "verifier.messages.si",
+    "verifier.messages.ta",
+)
+"""What ``verifier seal`` (in English) did import before issue 9 and does without: its keys,
+signatures and document types are read by legalize.pki.der, the profile catalog from its
+compiled JSON, certificate bytes without the SSH-key code, no other language's messages."""
 
 
 def _after(code: str, env: dict[str, str] | None = None) -> dict[str, object]:
@@ -89,6 +100,21 @@ def test_verifier_seal_loads_no_image_pdf_or_network_code(issued: dict[str, Path
     )
     assert result["status"] == 0  # the seal verified: the imports below were enough
     assert _loaded(result, (*HEAVY, "pyhanko", "legalize.pki.authority")) == []
+    assert _loaded(result, SEAL_UNNEEDED) == []
+
+
+def test_verifier_seal_in_another_language_loads_that_catalog_only(
+    issued: dict[str, Path],
+) -> None:
+    result = _after(
+        "from verifier.cli import main\n"
+        f"status = main(['seal', '--file', {str(issued['seal'])!r},"
+        f" '--trust-store', {str(issued['trust'])!r}, '--lang', 'ta'])"
+    )
+    assert result["status"] == 0
+    assert _loaded(result, ("verifier.messages.ta", "verifier.messages.si")) == [
+        "verifier.messages.ta"
+    ]
 
 
 def test_verifier_pdf_loads_pyhankos_validation_only(issued: dict[str, Path]) -> None:

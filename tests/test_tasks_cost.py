@@ -25,10 +25,10 @@ from tests.helpers.db import backend, db_engine, session_factory  # noqa: F401
 from tests.helpers.issuer import UnsignedTestIssuer
 from tests.helpers.tasks_support import approved_batch
 
-MAX_STATEMENTS = 18
-"""Per issued document, transaction control aside: 18 on PostgreSQL and SQLite (26 before
-issue 9's cost work): the claim (2), the number's transaction with the case rules (9), the
-register's with the item's outcome (7). Raise it only with a reason in docs/tasks.md."""
+MAX_STATEMENTS = 13
+"""Per issued document, transaction control aside: 13 on PostgreSQL and SQLite (26, then 18
+before): the claim (1), the number's transaction with the case rules (7), the register's
+with the item's outcome (5). Raise it only with a reason in docs/tasks.md."""
 MAX_TRANSACTIONS = 3
 """Claim; number taken; register row, audit entry and item outcome together (5 before)."""
 

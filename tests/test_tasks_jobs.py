@@ -91,6 +91,29 @@ def test_a_message_delivered_twice_issues_once(
         assert not jobs.finish(s, items[1], "there:2", ItemOutcome.DONE, [], T0)
 
 
+def test_a_claim_reads_its_job_and_its_case_as_they_are_when_claimed(
+    session_factory: sessionmaker[Session],  # noqa: F811
+) -> None:
+    """The claim's one UPDATE … RETURNING brings back who asked, the step, the row's line and
+    whether the case is ready for the step now (another officer may have moved it since)."""
+    with session_factory() as s:
+        batch_id, case_ids = approved_batch(s, 2, T0)
+        job_id, items = _issue_job(s, batch_id)
+        readmission.issue(s, BOB, case_ids[1], T0, UnsignedTestIssuer())  # by hand, meanwhile
+        first = jobs.claim(s, items[0], "here:1", T0)
+        second = jobs.claim(s, items[1], "here:1", T0)
+    assert first is not None and second is not None
+    assert (first.job_id, first.step, first.case_id, first.attempts) == (
+        job_id,
+        "issue",
+        case_ids[0],
+        1,
+    )
+    assert first.actor == ALICE and (first.line, second.line) == (1, 2)
+    assert (first.ready, first.past) == (True, False)
+    assert (second.ready, second.past) == (False, True)
+
+
 def test_a_dead_workers_item_is_handed_over_and_its_number_accounted_for(
     session_factory: sessionmaker[Session],  # noqa: F811
 ) -> None:

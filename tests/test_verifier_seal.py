@@ -71,6 +71,15 @@ def test_valid_ttd_report(pki: SealPki, store: TrustStore) -> None:
     assert report.data["photo_hash"] == sample_ttd().photo_hash.hex()  # type: ignore[union-attr]
 
 
+def test_a_seal_is_verified_without_the_trust_list(pki: SealPki) -> None:
+    """The folder's signed list and its summary of every signer are not a seal's business:
+    a command-line verifier does not pay for checking them (issue 9)."""
+    fresh = TrustStore.load(pki.trust_dir)
+    report = verify_seal(seal_ttd(sample_ttd(), pki.signers["secp256r1"], AT), fresh, VALID_AT)
+    assert report.verdict.value == "VALID"
+    assert "trust_list" not in vars(fresh)
+
+
 def test_valid_legalization_report(pki: SealPki, store: TrustStore) -> None:
     seal = seal_legalization(sample_legalization(), pki.signers["LEG"], AT)
     report = verify_seal(seal, store, VALID_AT)
@@ -398,3 +407,25 @@ def test_published_vectors(capsys: pytest.CaptureFixture[str]) -> None:
     )
     capsys.readouterr()
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ttd-vds4-p256",  # with our extension (photo hash, check code)
+        "ttd-idb-icao",  # ICAO's ETD message without our extension: still ours, by its signer
+        "signer-not-allowed",  # our legalization signer: ours, and SIGNER_NOT_ALLOWED
+        "wrong-cert-reference",  # no signer certificate: nothing says otherwise
+    ],
+)
+def test_our_ttds_keep_their_profile_whatever_they_carry(name: str) -> None:
+    """Only a TTD seal whose signer is not of our PKI reads as another state's ICAO_ETD
+    (tests/test_seal_conformance.py); ours are TTDs with or without our extension."""
+    manifest = json.loads((VECTORS / "manifest.json").read_text())
+    store = TrustStore.load(VECTORS / manifest["trust_store"])
+    (vector,) = [v for v in manifest["vectors"] if v["name"] == name]
+    data = bytes.fromhex(vector["value"]) if vector["input"] == "hex" else vector["value"]
+    report = verify_seal(data, store, datetime(2026, 2, 1, 12, tzinfo=UTC))
+    profile = report.check("seal.profile")
+    assert report.data["profile"] == "TTD", report.to_text()
+    assert profile is not None and profile.message == "Profile TTD."

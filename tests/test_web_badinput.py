@@ -7,8 +7,8 @@ route cannot be added without saying what bad input it gets and what it answers.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,13 +17,9 @@ from flask.testing import FlaskClient
 
 from tests.helpers.authority_pki import make_ca, make_signer
 from tests.helpers.web_app import (
-    Tokens,
     WebEnv,
     bearer,
     csrf_token,
-    make_env,
-    seed,
-    seeded_sqlite,
     staff_client,
 )
 
@@ -97,6 +93,9 @@ CASES: list[Bad] = [
         data={"paper": _file(b"GIF89a not a photo", "p.gif")},
     ),
     Bad("public.check_photo", "POST", "/check/photo", 400, "csrf_token", data={}, csrf=False),
+    # a check's page: no such check (never made, expired, or another browser's) is a plain 404
+    Bad("public.check_photo_result", "GET", "/check/photo/" + "A" * 43, 404, "token"),
+    Bad("public.check_photo_result", "GET", "/check/photo/not-a-token", 404, "token"),
     Bad("public.check_pdf", "POST", "/check/pdf", 422, "pdf", data={"pdf": _file(b"", "a.pdf")}),
     Bad(
         "public.check_pdf",
@@ -259,6 +258,14 @@ CASES: list[Bad] = [
         "case_id",
         user="bob",
         data={"paper": _file(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "p.png")},
+    ),
+    Bad(
+        "staff.case_paper_result",
+        "GET",
+        f"/staff/cases/{CASE}/paper/" + "A" * 43,
+        404,
+        "case_id",
+        user="bob",
     ),
     Bad(
         "staff.case_photo_override",
@@ -504,6 +511,22 @@ CASES: list[Bad] = [
         "number",
         user="carol",
         data={},
+    ),
+    Bad(
+        "staff.clear_paper_result",
+        "GET",
+        "/staff/clear/" + "X" * 30 + "/paper/" + "A" * 43,
+        422,
+        "number",
+        user="carol",
+    ),
+    Bad(
+        "staff.clear_paper_result",
+        "GET",
+        "/staff/clear/TTD0000000/paper/" + "A" * 43,
+        404,
+        "number",
+        user="carol",
     ),
     # users
     Bad(
@@ -771,39 +794,42 @@ NO_INPUT_ROUTES = {
 # JSON and file routes whose bad input is asserted in their own modules, in their own shape
 # (a JSON error without a form to name the field beside; a 404 for a name never published).
 COVERED_ELSEWHERE = {
+    # tests/test_photo_queue.py::test_an_expired_check_is_a_plain_404_and_is_deleted
+    ("GET", "public.check_photo_progress"),
     ("GET", "scan.status"),  # tests/test_scan_page.py::test_status_refuses_bad_input_as_json
     ("GET", "trust_publication.file"),  # tests/test_trust_publication.py
 }
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> WebEnv:
-    tmp = tmp_path_factory.mktemp("badinput")
-    template = tmp / "t.sqlite3"
-    tokens: Tokens = seed(f"sqlite:///{template}")
-    url, tokens = seeded_sqlite(tmp, (template, tokens))
-    environment = make_env(url, tokens, rates={"signin": "1000/minute", "public": "1000/minute"})
-    filed = environment.app.test_client().post(
+pytestmark = pytest.mark.web(rates={"signin": "1000/minute", "public": "1000/minute"})
+
+
+@pytest.fixture(autouse=True)
+def filed(env: WebEnv) -> None:
+    """Case :data:`CASE`, a draft readmission the staff routes below name."""
+    response = env.app.test_client().post(
         "/api/readmissions",
         json={"host_reference": "BAD-INPUT-1", "identity": IDENTITY},
-        headers=bearer(tokens.token),
+        headers=bearer(env.token),
     )
-    assert filed.status_code == 201 and filed.get_json()["id"] == CASE
-    return environment
+    assert response.status_code == 201 and response.get_json()["id"] == CASE
 
 
-_clients: dict[str, tuple[FlaskClient, str]] = {}
+@pytest.fixture
+def clients(env: WebEnv) -> Callable[[str | None], tuple[FlaskClient, str]]:
+    """A client and its CSRF token per user (None: anonymous), signed in once per test."""
+    made: dict[str | None, tuple[FlaskClient, str]] = {}
 
+    def client_of(user: str | None) -> tuple[FlaskClient, str]:
+        if user not in made:
+            if user is None:
+                client = env.app.test_client()
+                made[user] = (client, csrf_token(client, "/"))
+            else:
+                made[user] = staff_client(env.app, user)
+        return made[user]
 
-def _client(env: WebEnv, user: str | None) -> tuple[FlaskClient, str]:
-    key = f"{id(env)}:{user}"
-    if key not in _clients:
-        if user is None:
-            client = env.app.test_client()
-            _clients[key] = (client, csrf_token(client, "/"))
-        else:
-            _clients[key] = staff_client(env.app, user)
-    return _clients[key]
+    return client_of
 
 
 def test_every_route_is_covered(env: WebEnv) -> None:
@@ -819,7 +845,9 @@ def test_every_route_is_covered(env: WebEnv) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_is_a_4xx_naming_the_field(env: WebEnv, case: Bad) -> None:
+def test_bad_input_is_a_4xx_naming_the_field(
+    env: WebEnv, clients: Callable[[str | None], tuple[FlaskClient, str]], case: Bad
+) -> None:
     if case.endpoint.startswith("api."):
         token = {"host": env.token, "legal": env.legal_token}[case.token]
         client = env.app.test_client()
@@ -839,7 +867,7 @@ def test_bad_input_is_a_4xx_naming_the_field(env: WebEnv, case: Bad) -> None:
         assert body["error"]["field"] == case.field
         assert body["error"]["message"]
         return
-    client, token = _client(env, case.user)
+    client, token = clients(case.user)
     data = {k: (_copy(v)) for k, v in (case.data or {}).items()}
     if case.csrf and case.method == "POST":
         data["csrf_token"] = token
@@ -871,7 +899,9 @@ GARBAGE = [
 
 
 @pytest.mark.parametrize("garbage", range(len(GARBAGE)))
-def test_garbage_never_gives_a_500(env: WebEnv, garbage: int, tmp_path: Path) -> None:
+def test_garbage_never_gives_a_500(
+    env: WebEnv, clients: Callable[[str | None], tuple[FlaskClient, str]], garbage: int
+) -> None:
     """Every POST route, as every role, with garbage form data and a garbage JSON body."""
     for rule in env.app.url_map.iter_rules():
         if "POST" not in rule.methods:
@@ -881,7 +911,7 @@ def test_garbage_never_gives_a_500(env: WebEnv, garbage: int, tmp_path: Path) ->
         url = url.replace("<any(prepare, approve, issue):step>", "prepare")
         url = url.replace("<int:signatory_id>", "1").replace("<sha256>", "0" * 64)
         for user in ("root", "carol", "dave", None):
-            client, token = _client(env, user)
+            client, token = clients(user)
             data = dict(GARBAGE[garbage], csrf_token=token)
             response = client.post(url, data=data)
             assert response.status_code < 500, (url, user, response.status_code)

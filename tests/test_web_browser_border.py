@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from legalize.web.state import state
 from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import (
     PASSWORD,
@@ -39,7 +40,7 @@ def live(tmp_path: Path, dev_pki) -> Iterator[tuple[str, str]]:  # type: ignore[
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        env.app.extensions["legalize"].engine.dispose()
+        state(env.app).close()
 
 
 def test_border_screen_of_a_used_document_in_a_browser(

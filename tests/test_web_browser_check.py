@@ -6,7 +6,9 @@ directory (the path is printed)."""
 
 from __future__ import annotations
 
+import os
 import random
+import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -24,7 +26,9 @@ from legalize.cases.issuer import bind_issuer
 from legalize.config import Config, RateLimits
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.web import create_app
+from legalize.web.state import state
 from tests.helpers.browser import page_replaced
+from tests.test_tasks_crash import Worker
 from tests.test_web_browser import _driver
 
 
@@ -37,13 +41,17 @@ class Doc:
 
 @pytest.fixture(scope="module")
 def live(dev_pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Doc]]]:  # type: ignore[no-untyped-def]
-    database = f"sqlite:///{tmp_path_factory.mktemp('browser_check') / 'register.sqlite3'}"
+    folder = tmp_path_factory.mktemp("browser_check")
+    database = f"sqlite:///{folder / 'register.sqlite3'}"
+    # The photo checks go to the embedded queue, read by a real `legalize worker` process.
     config = replace(
         Config(),
         database_url=database,
         keys_dir=Path(dev_pki.dir),
         key_passphrase=dev_pki.passphrase,
         rates=RateLimits(public="1000/minute"),
+        queue="sqlite",
+        instance_dir=folder / "instance",
     )
     engine = make_engine(database)
     upgrade(engine)
@@ -61,12 +69,24 @@ def live(dev_pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    settings = {
+        "DATABASE_URL": database,
+        "LEGALIZE_QUEUE": "sqlite",
+        "LEGALIZE_KEYS_DIR": str(dev_pki.dir),
+        "LEGALIZE_KEY_PASSPHRASE": dev_pki.passphrase,
+        "LEGALIZE_INSTANCE_DIR": str(folder / "instance"),
+    }
+    env = {**os.environ, **settings, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    for name in ("LEGALIZE_ENV", "REDIS_URL", "LEGALIZE_QUEUE_NAME"):
+        env.pop(name, None)
+    worker = Worker(env, folder / "worker.log")
     try:
         yield f"http://127.0.0.1:{server.server_port}", docs
     finally:
+        worker.kill(signal.SIGTERM)
         server.shutdown()
         thread.join(timeout=10)
-        app.extensions["legalize"].engine.dispose()
+        state(app).close()
 
 
 def _page(pdf: bytes, dpi: int) -> np.ndarray:  # type: ignore[type-arg]
@@ -166,6 +186,9 @@ def test_public_checks_in_a_real_browser(live: tuple[str, dict[str, Doc]], tmp_p
             driver.get(f"{base}/check/photo")
             driver.find_element(By.ID, "paper").send_keys(str(file))
             submit("form.paper-upload button[type=submit]")
+            # The check's own page: "checking…" until the worker has answered, reloading
+            # itself, then the report.
+            assert "/check/photo/" in driver.current_url, driver.current_url
             shown = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".paper-verdict")))
             assert f"paper-{expect}" in str(shown.get_attribute("class")), (
                 name,

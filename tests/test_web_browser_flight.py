@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from legalize.web.state import state
 from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import PASSWORD, WebEnv, make_env, seed, seeded_sqlite
 from tests.test_web_browser import _driver
@@ -38,7 +39,7 @@ def live(tmp_path: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        env.app.extensions["legalize"].engine.dispose()
+        state(env.app).close()
 
 
 def _downloaded(folder: Path, name: str, timeout: float = 30) -> Path:

@@ -15,6 +15,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.identity import import_sltd
+from legalize.web.state import state
 from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import (
     PASSWORD,
@@ -74,7 +75,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, WebEnv, int]]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        env.app.extensions["legalize"].engine.dispose()
+        state(env.app).close()
 
 
 def test_watchlist_case_blocked_then_decided_in_a_browser(

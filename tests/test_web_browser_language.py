@@ -16,8 +16,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.cases import views
 from legalize.cases.demo import seed_demo
-from legalize.registry.db import make_session_factory
 from legalize.web.language import NATIVE_NAMES
+from legalize.web.state import state
 from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import PASSWORD, WebEnv, make_env, seed
 from tests.test_web_browser import _driver
@@ -30,7 +30,7 @@ def live(dev_pki, tmp_path: Path) -> Iterator[tuple[str, WebEnv, str]]:  # type:
     """A live server over the demo register; the QR path of an issued TTD."""
     url = f"sqlite:///{tmp_path / 'register.sqlite3'}"
     env = make_env(url, seed(url), keys_dir=Path(dev_pki.dir))
-    with make_session_factory(env.app.extensions["legalize"].engine)() as session:
+    with state(env.app).sessions() as session:
         seed_demo(session, dev_pki.at + timedelta(hours=1), env.issuer)
         texts = [
             c.document.seal_text
@@ -47,7 +47,7 @@ def live(dev_pki, tmp_path: Path) -> Iterator[tuple[str, WebEnv, str]]:  # type:
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        env.app.extensions["legalize"].engine.dispose()
+        state(env.app).close()
 
 
 def _fonts_of(driver: Any, selector: str) -> set[str]:

@@ -20,6 +20,7 @@ from legalize.cases.demo import demo_specimen_seal, demo_specimen_signature, dem
 from legalize.cases.rules import Actor
 from legalize.kinds import Role
 from legalize.registry.db import make_engine, make_session_factory
+from legalize.web.state import state
 from tests.helpers.authority_pki import make_ca, make_signer, plain_pdf, sign
 from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import PASSWORD, WebEnv, bearer, make_env, seed, staff_client
@@ -104,7 +105,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, dict[str, int]]]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        env.app.extensions["legalize"].engine.dispose()
+        state(env.app).close()
 
 
 def test_legalization_review_in_a_browser(live: tuple[str, dict[str, int]], tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.cases import checks_log
 from legalize.cases.checks_log import CheckOutcome, Method
+from legalize.web.state import state
 from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import PASSWORD, WebEnv, csrf_token, make_env, seed
 from tests.test_web_browser import _driver
@@ -22,7 +23,7 @@ from tests.test_web_browser import _driver
 HISTORY = (
     # (days ago, method, verdict, reasons, number, type, post)
     (6, Method.QR_LINK, "valid", (), "TA0000011", "ttd", "Dubai"),
-    (5, Method.NUMBER, "invalid", ("DOCUMENT_NOT_FOUND",), "TA0000012", "ttd", None),
+    (5, Method.NUMBER, "invalid", ("DOCUMENT_NOT_IN_REGISTER",), "TA0000012", "ttd", None),
     (
         4,
         Method.PDF,
@@ -44,7 +45,7 @@ def live(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'web.sqlite3'}"
     env: WebEnv = make_env(url, seed(url))
     now = datetime.now(UTC)
-    with env.app.extensions["legalize"].sessions() as session:
+    with state(env.app).sessions() as session:
         for days, method, verdict, reasons, number, kind, post in HISTORY:
             at = now - timedelta(days=days)
             for i in range(3 if verdict == "valid" else 1):
@@ -67,7 +68,7 @@ def live(tmp_path: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        env.app.extensions["legalize"].engine.dispose()
+        state(env.app).close()
 
 
 def test_risk_dashboard_in_a_browser(live: str, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from PIL import Image
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.web.scan import SERVICE_WORKER  # noqa: F401 - the page's worker exists
+from legalize.web.state import state
 from tests.helpers import support
 from tests.helpers.web_app import WebEnv, issued_ttd, make_env, seed
 from tests.test_web_browser import _driver
@@ -60,7 +61,7 @@ def issued_ttd_and_seal(env: WebEnv) -> tuple[str, str]:
     number = issued_ttd(env, "DE-SCAN-1")
     from legalize.cases import views
 
-    with env.app.extensions["legalize"].sessions() as session:
+    with state(env.app).sessions() as session:
         doc = views.find_document(session, number)
         assert doc is not None and doc.seal_text
         return number, doc.seal_text
@@ -99,7 +100,7 @@ def live(tmp_path: Path, dev_pki: Any) -> Iterator[Live]:
         yield running
     finally:
         running.stop()
-        env.app.extensions["legalize"].engine.dispose()
+        state(env.app).close()
 
 
 def camera_driver(video: Path) -> Any:
@@ -214,9 +215,9 @@ def test_scan_offline_after_a_first_visit(live: Live, tmp_path: Path) -> None:
         verdict = scan_and_wait(driver, wait)
         assert verdict.get_attribute("data-verdict") == "VALID"
         assert fields_shown(driver)["Document number"] == live.number
-        state = driver.find_element(By.ID, "trust-state").text
-        assert state.startswith("Offline, using the copy kept on this device.")
-        assert "current until" in state and "day" in state
+        trust_state = driver.find_element(By.ID, "trust-state").text
+        assert trust_state.startswith("Offline, using the copy kept on this device.")
+        assert "current until" in trust_state and "day" in trust_state
         register = driver.find_element(By.ID, "scan-register")
         wait.until(lambda d: "Offline" in register.text)
         driver.save_screenshot(str(tmp_path / "scan-offline.png"))
@@ -229,6 +230,83 @@ def test_scan_offline_after_a_first_visit(live: Live, tmp_path: Path) -> None:
         trust = driver.find_element(By.ID, "trust-state")
         wait.until(lambda d: trust.text.startswith("Trust list signed by the root"))
         driver.save_screenshot(str(tmp_path / "scan-back-online.png"))
+    finally:
+        driver.quit()
+    print(f"screenshots in {tmp_path}")
+
+
+def _tamil(msgid: str) -> str:
+    """``msgid`` as the Tamil catalog the page is served from says it."""
+    from babel.messages.pofile import read_po
+
+    from legalize.web.language import TRANSLATIONS_DIR
+
+    with (TRANSLATIONS_DIR / "ta" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        message = read_po(f, locale="ta").get(msgid)
+    assert message is not None and message.string and not message.fuzzy, msgid
+    return str(message.string)
+
+
+def test_scan_in_tamil(live: Live, tmp_path: Path) -> None:
+    """What scan.js writes comes from the page's language (a JSON data block the CSP allows):
+    the trust list's state, the verdict, the field labels, the register's status and a
+    problem's reason, all in Tamil."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from legalize.web.language import reason_templates
+
+    tamil_reasons = set(reason_templates("ta").values())
+    driver = _driver()
+    try:
+        driver.set_window_size(1000, 1400)
+        wait = WebDriverWait(driver, 60)
+        driver.get(f"{live.base}/scan?lang=ta")
+        trust = driver.find_element(By.ID, "trust-state")
+        prefix = _tamil(
+            "Trust list signed by the root, issued %(issued)s UTC (%(age)s), current until"
+            " %(next)s."
+        ).split("%(")[0]
+        wait.until(lambda d: trust.text.startswith(prefix))
+        assert "Trust list" not in trust.text
+
+        driver.find_element(By.ID, "scan-text").send_keys(live.seal_text)
+        driver.find_element(By.CSS_SELECTOR, "#scan-form button[type=submit]").click()
+        verdict = driver.find_element(By.ID, "scan-verdict")
+        wait.until(lambda d: verdict.get_attribute("data-verdict"))
+        assert verdict.get_attribute("data-verdict") == "VALID"
+        assert verdict.text == _tamil("Genuine seal: signed by a trusted issuer and unchanged.")
+        fields = fields_shown(driver)
+        assert fields[_tamil("Document number")] == live.number
+        assert fields[_tamil("Document")] == _tamil("Temporary travel document")
+        register = driver.find_element(By.ID, "scan-register")
+        wait.until(lambda d: register.get_attribute("data-status"))
+        status = _tamil("Register: %(status)s (checked %(moment)s UTC).").split("%(")[0]
+        assert register.text.startswith(status + _tamil("valid")), register.text
+        driver.save_screenshot(str(tmp_path / "scan-ta-valid.png"))
+
+        # A seal whose signed content was changed: the problem's reason from the Tamil catalog.
+        head, _, tail = live.seal_text.rpartition("/")
+        changed = head + "/" + tail[:40] + ("A" if tail[40] != "A" else "B") + tail[41:]
+        box = driver.find_element(By.ID, "scan-text")
+        box.clear()
+        box.send_keys(changed)
+        driver.find_element(By.CSS_SELECTOR, "#scan-form button[type=submit]").click()
+        wait.until(lambda d: verdict.get_attribute("data-verdict") != "VALID")
+        assert verdict.text == _tamil(
+            {
+                "INVALID": "Not a valid seal: do not rely on this document.",
+                "INDETERMINATE": "The seal could not be fully checked on this device.",
+            }[verdict.get_attribute("data-verdict")]
+        )
+        problems = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#scan-problems li")]
+        assert problems
+        for line in problems:
+            code, _, text = line.partition(": ")
+            assert code.isupper() and text in tamil_reasons, line
+        driver.save_screenshot(str(tmp_path / "scan-ta-changed.png"))
+        logs = driver.get_log("browser")
+        assert not [e for e in logs if "Content Security Policy" in e.get("message", "")], logs
     finally:
         driver.quit()
     print(f"screenshots in {tmp_path}")

@@ -23,6 +23,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.identity import import_nic
+from legalize.web.state import state
 from tests.helpers.browser import page_replaced
 from tests.helpers.web_app import (
     PASSWORD,
@@ -116,7 +117,7 @@ def live(tmp_path: Path, dev_pki: Any) -> Iterator[Live]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
-        env.app.extensions["legalize"].engine.dispose()
+        state(env.app).close()
     print(f"screenshots in {shots}")
 
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -23,6 +22,7 @@ from legalize.registry import accounts
 from legalize.registry.checks import PublicCheck
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.web import create_app
+from legalize.web.state import state
 from tests.helpers.web_app import PASSWORD, bearer, csrf_token, login
 
 
@@ -58,18 +58,18 @@ def site(
     engine.dispose()
     app = create_app(config, services={"issuer": issuer})
     yield app, docs, token
-    app.extensions["legalize"].engine.dispose()
+    state(app).close()
 
 
 def _rows(app: Flask) -> list[PublicCheck]:
-    with app.extensions["legalize"].sessions() as session:
+    with state(app).sessions() as session:
         rows = list(session.scalars(select(PublicCheck).order_by(PublicCheck.id)))
         session.expunge_all()
         return rows
 
 
 def _clear(app: Flask) -> None:
-    with app.extensions["legalize"].sessions() as session:
+    with state(app).sessions() as session:
         session.execute(delete(PublicCheck))
         session.commit()
 
@@ -123,7 +123,10 @@ def test_each_public_check_is_recorded_once_without_the_address(
     assert (genuine.document_number, genuine.document_type) == (issued.number, "ttd")
     assert genuine.issuing_post  # the signer certificate's OU
     assert forged.reasons and forged.verdict == "invalid"
-    assert (wrong_code.reasons, wrong_code.document_number) == ("DOCUMENT_NOT_FOUND", issued.number)
+    assert (wrong_code.reasons, wrong_code.document_number) == (
+        "DOCUMENT_NOT_IN_REGISTER",
+        issued.number,
+    )
     assert revoked_row.reasons == "DOCUMENT_REVOKED"
     assert api.document_number == issued.number and api.reasons == ""
     assert (scan.document_number, scan.document_type) == (issued.number, "ttd")
@@ -152,7 +155,7 @@ def test_the_dashboard_shows_charts_failures_and_an_alert(
     assert "<script" not in html and "style=" not in html
     assert html.count("<svg") == 5
     assert re.search(rf"Document <strong>{issued.number}</strong>: 5 failed checks", html)
-    assert "DOCUMENT_NOT_FOUND" in html
+    assert "DOCUMENT_NOT_IN_REGISTER" in html
     assert "5 checks, 5 failed" in html
     csp = page.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -192,10 +195,11 @@ def test_checks_are_recorded_on_postgresql(tmp_path: Path) -> None:
     from tests.helpers.web_app import make_env, seed
 
     url, name = create_postgres_database(postgres_server_url())
-    engines: list[Any] = []
+    apps: list[Flask] = []
     try:
         tokens = seed(url)
         env = make_env(url, tokens)
+        apps.append(env.app)
         client = env.app.test_client()
         form = {"number": "TA0000001", "check_code": "NOPE", "csrf_token": csrf_token(client, "/")}
         assert [client.post("/", data=form).status_code for _ in range(2)] == [404, 404]
@@ -207,18 +211,19 @@ def test_checks_are_recorded_on_postgresql(tmp_path: Path) -> None:
         assert missing.status_code == 404
         rows = _rows(env.app)
         assert [(r.method, r.document_number, r.reasons) for r in rows] == [
-            ("number", "TA0000001", "DOCUMENT_NOT_FOUND"),
-            ("number", "TA0000001", "DOCUMENT_NOT_FOUND"),
-            ("api", "TA0000002", "DOCUMENT_NOT_FOUND"),
+            ("number", "TA0000001", "DOCUMENT_NOT_IN_REGISTER"),
+            ("number", "TA0000001", "DOCUMENT_NOT_IN_REGISTER"),
+            ("api", "TA0000002", "DOCUMENT_NOT_IN_REGISTER"),
         ]
         assert rows[0].client_hash == rows[1].client_hash
-        engines.append(env.app.extensions["legalize"].engine)
-        public = env.app.extensions["legalize"].services.get("public_sessions")
-        assert public is not None  # PostgreSQL: the autocommit sessions were used
-        engines.append(public.kw["bind"])
+        public = state(env.app).public_engine
+        # PostgreSQL: the autocommit engine answered (its pool holds the connections it used)
+        assert public is not None and public.pool.checkedin() >= 1
+        state(env.app).close()  # one call closes both engines' connections
+        assert (public.pool.checkedin(), state(env.app).engine.pool.checkedin()) == (0, 0)
     finally:
-        for engine in engines:
-            engine.dispose()
+        for app in apps:
+            state(app).close()
         drop_postgres_database(postgres_server_url(), name)
 
 

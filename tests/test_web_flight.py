@@ -8,14 +8,11 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.helpers.db import create_postgres_database, drop_postgres_database, postgres_server_url
-from tests.helpers.web_app import WebEnv, make_env, portrait_jpeg, seed, seeded_sqlite, staff_client
+from tests.helpers.web_app import Tokens, WebEnv, portrait_jpeg, staff_client
 from tests.test_web_batch import _wait
 
 ROWS = [
@@ -28,21 +25,9 @@ ROWS = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[WebEnv]:
-    if request.param == "sqlite":
-        template = tmp_path / "t.sqlite3"
-        url, tokens = seeded_sqlite(tmp_path, (template, seed(f"sqlite:///{template}")))
-        yield make_env(url, tokens)
-        return
-    server = postgres_server_url()
-    url, name = create_postgres_database(server)
-    try:
-        environment = make_env(url, seed(url))
-        yield environment
-        environment.app.extensions["legalize"].engine.dispose()
-    finally:
-        drop_postgres_database(server, name)
+@pytest.fixture
+def web_database(every_backend_database: tuple[str, Tokens]) -> tuple[str, Tokens]:
+    return every_backend_database  # on SQLite and PostgreSQL
 
 
 def flight_files(template: str) -> tuple[bytes, bytes]:

@@ -18,6 +18,7 @@ from legalize.registry import audit
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.identity import import_nic
 from legalize.web.staff.cases import PREVIEW_WIDTH
+from legalize.web.state import state
 from tests.helpers.web_app import (
     Tokens,
     WebEnv,
@@ -140,7 +141,7 @@ def test_readmission_through_http(env: WebEnv) -> None:
     assert [c["id"] for c in listing["items"]] == [case_id]
 
     # 6. A border officer scans the QR, sees the data and photo, and clears it.
-    with env.app.extensions["legalize"].sessions() as s:
+    with state(env.app).sessions() as s:
         found = views.find_document(s, number)
         assert found is not None
         seal_text = found.seal_text
@@ -169,7 +170,7 @@ def test_readmission_through_http(env: WebEnv) -> None:
     assert status.get_json()["status"] == "used"
 
     # Every step is in the audit log, and the chain verifies.
-    with env.app.extensions["legalize"].sessions() as s:
+    with state(env.app).sessions() as s:
         actions = [e.action for e in audit.entries_for(s, "case", case_id)]
         assert audit.verify_chain(s).ok
     for action in (
@@ -237,7 +238,7 @@ def test_legalization_through_http(env: WebEnv) -> None:
     assert issued.status_code == 302, issued.get_data(as_text=True)
     pdf = bob.get(f"/staff/cases/{case_id}/document.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
-    with env.app.extensions["legalize"].sessions() as s:
+    with state(env.app).sessions() as s:
         view = views.get_case(s, case_id)
     assert view.document is not None
     assert hashlib.sha256(pdf.data).hexdigest() == view.document.pdf_sha256
@@ -351,7 +352,7 @@ def test_failed_photo_needs_an_override_with_reason(env: WebEnv) -> None:
     assert (
         alice.post(f"/staff/cases/{case_id}/prepare", data={"csrf_token": token}).status_code == 302
     )
-    with env.app.extensions["legalize"].sessions() as s:
+    with state(env.app).sessions() as s:
         actions = [e.action for e in audit.entries_for(s, "case", case_id)]
     assert "photo.override" in actions
 

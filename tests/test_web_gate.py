@@ -19,6 +19,7 @@ from legalize.commands.registry import add_issue_batch
 from legalize.registry import audit
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.identity import import_sltd
+from legalize.web.state import state
 from tests.helpers.web_app import (
     Tokens,
     WebEnv,
@@ -120,7 +121,7 @@ def test_watchlist_case_blocked_then_decided_on_the_pages(env: WebEnv) -> None:
     assert "police report CMB/2025/118" in page
     assert _post(bob, f"/staff/cases/{case_id}/approve", b_token).status_code == 302
     assert _post(bob, f"/staff/cases/{case_id}/issue", b_token).status_code == 302
-    with make_session_factory(env.app.extensions["legalize"].engine)() as s:
+    with state(env.app).sessions() as s:
         actions = [e.action for e in audit.entries_for(s, "case", case_id)]
         assert actions.index("identity.decided") < actions.index("case.approved")
         assert audit.verify_chain(s).ok

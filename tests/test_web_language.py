@@ -12,15 +12,18 @@ from typing import Any
 
 import pytest
 from babel.dates import format_date
-from babel.messages.extract import extract_from_file
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from babel.util import pathmatch
 from flask import Flask
 
 from legalize.cases import views
 from legalize.cases.demo import seed_demo
-from legalize.registry.db import make_session_factory
+from legalize.web import words
 from legalize.web.language import COOKIE, TRANSLATIONS_DIR
+from legalize.web.state import state
 from tests.helpers.web_app import USERS, WebEnv, make_env, seed, staff_client
 from verifier.messages import LANGUAGES, message_for
 from verifier.report import Check
@@ -74,14 +77,14 @@ def site(dev_pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
         keys_dir=Path(dev_pki.dir),
         rates={"public": "10000/minute", "signin": "1000/minute", "signin_user": "1000/hour"},
     )
-    with make_session_factory(env.app.extensions["legalize"].engine)() as session:
+    with state(env.app).sessions() as session:
         seed_demo(session, dev_pki.at + timedelta(hours=1), env.issuer)
     yield env
-    env.app.extensions["legalize"].engine.dispose()
+    state(env.app).close()
 
 
 def _documents(app: Flask) -> list[views.DocumentView]:
-    with make_session_factory(app.extensions["legalize"].engine)() as session:
+    with state(app).sessions() as session:
         cases = views.list_cases(session, limit=100).items
     return [c.document for c in cases if c.document is not None and c.document.seal_text]
 
@@ -200,6 +203,80 @@ def test_every_public_string_has_a_translation(lang: str) -> None:
     assert not missing, f"no {lang} translation (run make translations, then translate): {missing}"
     assert not fuzzy, f"fuzzy {lang} entries: {fuzzy}"
     assert not broken, f"{lang} translations whose placeholders differ: {broken}"
+
+
+def _key(message_id: Any) -> str | tuple[str, str]:
+    return message_id if isinstance(message_id, str) else (message_id[0], message_id[1])
+
+
+def _template_catalog() -> Any:
+    with (TRANSLATIONS_DIR / "messages.pot").open("rb") as f:
+        return read_po(f)
+
+
+def _marked_in_sources() -> set[str | tuple[str, str]]:
+    """Every string the sources mark, extracted as scripts/translations.sh does (babel.cfg's
+    method map, the default keywords and ``lazy_gettext``)."""
+    with (ROOT / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    keywords = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
+    found: set[str | tuple[str, str]] = set()
+    for path in sorted([*(ROOT / "legalize").rglob("*.py"), *TEMPLATES.rglob("*.html")]):
+        relative = path.relative_to(ROOT).as_posix()
+        for pattern, method in method_map:
+            if pathmatch(pattern, relative):
+                options = options_map.get(pattern, {})
+                for _, message, _, _ in extract_from_file(
+                    method, path, keywords=keywords, options=options
+                ):
+                    found.add(_key(message))
+                break
+    return found
+
+
+def test_the_template_catalog_holds_every_marked_string() -> None:
+    """messages.pot is current: a string marked since the last ``make translations`` is
+    not in it, so nobody would translate it."""
+    in_pot = {_key(m.id) for m in _template_catalog() if m.id}
+    marked = _marked_in_sources()
+    assert len(marked) > 500
+    assert not marked - in_pot, f"run make translations: {sorted(marked - in_pot, key=str)}"
+    assert not in_pot - marked, f"stale entries: {sorted(in_pot - marked, key=str)}"
+
+
+@pytest.mark.parametrize("lang", TRANSLATED)
+def test_every_catalog_string_has_a_translation(lang: str) -> None:
+    """Every entry of messages.pot — public and staff pages, form labels and messages,
+    flash messages, refusals, /scan's script words — has a non-fuzzy translation in ``lang``
+    with the same placeholders."""
+    catalog = _catalog(lang)
+    missing, fuzzy, broken = [], [], []
+    for entry in _template_catalog():
+        if not entry.id:
+            continue
+        message = catalog.get(entry.id)
+        strings = () if message is None else message.string
+        strings = (strings,) if isinstance(strings, str) else tuple(strings)
+        if message is None or not strings or not all(strings):
+            missing.append(entry.id)
+        elif message.fuzzy:
+            fuzzy.append(entry.id)
+        else:
+            ids = (entry.id,) if isinstance(entry.id, str) else tuple(entry.id)
+            wanted = set(PLACEHOLDER.findall(ids[-1]))
+            if any(set(PLACEHOLDER.findall(s)) != wanted for s in strings):
+                broken.append(entry.id)
+    assert not missing, f"no {lang} translation (run make translations, then translate): {missing}"
+    assert not fuzzy, f"fuzzy {lang} entries: {fuzzy}"
+    assert not broken, f"{lang} translations whose placeholders differ: {broken}"
+
+
+def test_the_closed_lists_words_are_all_marked() -> None:
+    """The library's lists the pages show through the ``word`` filter (states, roles, holds,
+    duplicate bases, identity evidence): a word the library adds and legalize.web.words does
+    not mark would stay English."""
+    for name, (library, marked) in words.LISTS.items():
+        assert set(library) <= set(marked), (name, set(library) - set(marked))
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)

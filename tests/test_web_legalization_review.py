@@ -22,6 +22,7 @@ from legalize.kinds import Role
 from legalize.registry import accounts, audit
 from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.models import Case
+from legalize.web.state import state
 from tests.helpers.authority_pki import Identity, make_ca, make_signer, plain_pdf, sign
 from tests.helpers.web_app import Tokens, WebEnv, bearer, staff_client
 
@@ -144,7 +145,7 @@ def test_an_origin_alert_blocks_approval_on_the_page(env: WebEnv) -> None:
     text = refused.get_data(as_text=True)
     assert 'data-code="ORIGIN_ALERT"' in text and 'data-field="origin"' in text
     assert "Approval is blocked" in text
-    with make_session_factory(env.app.extensions["legalize"].engine)() as s:
+    with state(env.app).sessions() as s:
         case = s.get(Case, case_id)
         assert case is not None and case.state == "draft"
         assert audit.entries_for(s, "case", case_id)[-1].action == "case.origin_refused"
@@ -226,7 +227,7 @@ def _api_body(upload: bytes) -> dict[str, object]:
 
 
 def test_the_issuing_authority_submits_through_its_own_client(env: WebEnv) -> None:
-    engine = env.app.extensions["legalize"].engine
+    engine = state(env.app).engine
     with make_session_factory(engine)() as s:
         registrar = s.scalars(
             select(legalization.Signatory).where(legalization.Signatory.name == "N. Fernando")

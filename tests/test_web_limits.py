@@ -28,7 +28,12 @@ SHARED = "192.0.2.80"
 """The border post's one address (its NAT), shared by its officers and any public checker."""
 
 
-ARGUMENTS = {"payload": "NOT-A-SEAL", "filename": "site.css", "name": "no-such-file"}
+ARGUMENTS = {
+    "payload": "NOT-A-SEAL",
+    "filename": "site.css",
+    "name": "no-such-file",
+    "token": "A" * 43,  # a photo check that does not exist: the 404 page carries the headers too
+}
 
 
 def _public_routes(app: Flask) -> list[str]:

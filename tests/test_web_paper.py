@@ -1,14 +1,15 @@
-"""A photo of the printed paper on the staff pages (legalize.web.staff.paper, legalize.cases.paper):
-real TTDs issued with the dev keys, page 1 rasterized as a scan, uploaded on the clearance page and
-the case page; the register's answer (DOCUMENT_MISMATCH, DOCUMENT_USED), bad input, the roles,
-CSRF, the concurrency bound and the audit entry (no picture stored)."""
+"""A photo of the printed paper on the staff pages (legalize.web.staff.paper, legalize.cases.paper)
+and the public photo check: real TTDs issued with the dev keys, page 1 rasterized as a scan,
+uploaded on the clearance page, the case page and /check/photo; the register's answer
+(DOCUMENT_MISMATCH, DOCUMENT_USED), bad input answered at once, the roles, CSRF and the audit
+entry. The queue runs in the caller here (immediate mode): the upload's 303 leads to the
+answer. tests/test_photo_queue.py covers the progress page, expiry and failures."""
 
 from __future__ import annotations
 
 import base64
 import io
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,11 +21,10 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import TestResponse, encode_multipart
 
-from legalize.config import Config, ConfigError
 from legalize.pki.devkeys import DevPki
 from legalize.registry import audit
 from legalize.registry.identity import import_nic
-from legalize.web import paper_check
+from legalize.web.state import state
 from tests.helpers.web_app import (
     Tokens,
     WebEnv,
@@ -119,11 +119,11 @@ def world(
 ) -> Iterator[World]:
     url, tokens = seeded_sqlite(tmp_path_factory.mktemp("paper"), web_template)
     env = make_env(url, tokens, keys_dir=Path(dev_pki.dir), rates={"signin": "1000/minute"})
-    with env.app.extensions["legalize"].sessions() as s:
+    with state(env.app).sessions() as s:
         import_nic(s, NIC_CSV, "nic.csv", datetime.now(UTC))
         s.commit()
     yield World(env, _issue(env, "P-A"), _issue(env, "P-B"), _issue(env, "P-C"))
-    env.app.extensions["legalize"].engine.dispose()
+    state(env.app).close()
 
 
 def _post(client: FlaskClient, url: str, token: str | None, data: bytes) -> TestResponse:
@@ -140,7 +140,13 @@ def _post(client: FlaskClient, url: str, token: str | None, data: bytes) -> Test
 
 
 def _upload(client: FlaskClient, url: str, token: str | None, data: bytes) -> tuple[int, str]:
+    """The upload, and the check's page it is sent to (answered at once: immediate mode)."""
     response = _post(client, url, token, data)
+    if response.status_code == 303:
+        location = response.headers["Location"]
+        assert location.startswith(url) and location.split("#")[0] != url, location
+        response = client.get(location)
+        assert 'http-equiv="refresh"' not in response.get_data(as_text=True)
     return response.status_code, response.get_data(as_text=True)
 
 
@@ -162,7 +168,7 @@ def test_a_scan_of_the_genuine_paper_is_valid_on_the_clearance_page(world: World
     _assert_valid(html)
     assert '<img src="data:image/png;base64,' in html
     assert "<details>" in html and "register.number" in html and "register.status" in html
-    assert "not stored" in html
+    assert "The photo is deleted once checked" in html
     # the register data is shown beside it, and the clear button is still there
     assert "PERERA" in html.upper()
     assert f"/staff/clear/{world.a.number}" in html
@@ -194,16 +200,25 @@ def test_the_case_page_checks_the_paper_for_office_staff(world: World) -> None:
     bob, token = staff_client(world.env.app, "bob")
     page = bob.get(f"/staff/cases/{world.a.case_id}").get_data(as_text=True)
     assert f'action="{url}#paper"' in page  # the browser scrolls to the report
-    status, html = _upload(bob, url, token, world.a.scan)
-    assert status == 200
+
+    def checked() -> list[audit.AuditEntry]:
+        with state(world.env.app).sessions() as s:
+            return [
+                e
+                for e in audit.entries_for(s, "case", world.a.case_id)
+                if e.action == "document.paper_checked"
+            ]
+
+    before = len(checked())
+    response = _post(bob, url, token, world.a.scan)
+    assert response.status_code == 303
+    check_page = response.headers["Location"].split("#")[0]
+    html = bob.get(check_page).get_data(as_text=True)
     assert "<h1>Readmission " in html  # the case page itself
-    with world.env.app.extensions["legalize"].sessions() as s:
-        entries = [
-            e
-            for e in audit.entries_for(s, "case", world.a.case_id)
-            if e.action == "document.paper_checked"
-        ]
-    assert entries and entries[-1].actor == "user:bob"
+    bob.get(check_page)
+    entries = checked()
+    assert len(entries) == before + 1  # audited once, when the answer was stored
+    assert entries[-1].actor == "user:bob"
     details = entries[-1].details_dict
     assert set(details) == {"number", "verdict", "codes"}  # no picture, nothing personal
     assert details["number"] == world.a.number
@@ -266,30 +281,22 @@ def test_bad_input_gets_a_clear_answer(
         assert 'data-field="paper"' in html and "<code>paper</code>" not in html
 
 
-def test_busy_past_the_concurrency_bound_is_a_503(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(paper_check, "WAIT_SECONDS", 0.05)
-    services = world.env.app.extensions["legalize"].services
-    taken = threading.BoundedSemaphore(1)
-    taken.acquire()
-    monkeypatch.setitem(services, "paper_slots", taken)
+def test_bad_input_creates_no_check(world: World) -> None:
+    """Refused in the request: no picture is stored, no job is queued."""
+    from sqlalchemy import func, select
+
+    from legalize.registry.photo_checks import PhotoCheck
+
+    def stored() -> int:
+        with state(world.env.app).sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(PhotoCheck)) or 0)
+
+    before = stored()
     carol, token = staff_client(world.env.app, "carol")
-    response = _post(carol, f"/staff/clear/{world.a.number}/paper", token, world.a.scan)
-    assert response.status_code == 503
-    assert response.headers["Retry-After"]
-    assert "try again in a moment" in response.get_data(as_text=True).lower()
-
-
-def test_the_default_bound_comes_from_the_config(world: World) -> None:
-    assert world.env.config.paper_verifications == 2
-
-
-@pytest.mark.parametrize("value", ["0", "17", "two"])
-def test_a_bad_bound_is_refused(value: str) -> None:
-    with pytest.raises(ConfigError):
-        Config.from_env({"LEGALIZE_PAPER_VERIFICATIONS": value})
-    assert Config.from_env({"LEGALIZE_PAPER_VERIFICATIONS": "4"}).paper_verifications == 4
+    for bad in (png_bomb(30_000, 30_000), b"GIF89a" + b"\x00" * 100, b""):
+        response = _post(carol, f"/staff/clear/{world.a.number}/paper", token, bad)
+        assert response.status_code == 422
+    assert stored() == before
 
 
 def test_the_public_photo_check_needs_no_sign_in(world: World) -> None:
@@ -301,6 +308,41 @@ def test_the_public_photo_check_needs_no_sign_in(world: World) -> None:
     assert status == 200, html
     _assert_valid(html)
     assert '<img src="data:image/png;base64,' in html and "register.status" in html
+
+
+def test_the_check_page_is_only_for_the_browser_that_sent_the_photo(world: World) -> None:
+    client = world.env.app.test_client()
+    posted = _post(client, "/check/photo", csrf_token(client, "/check/photo"), world.a.scan)
+    assert posted.status_code == 303
+    location = posted.headers["Location"]
+    token = location.rsplit("/", 1)[1]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token), location
+    poll = client.get(f"/check/photo/{token}.json")
+    assert poll.status_code == 200 and poll.headers["Cache-Control"] == "no-store"
+    assert poll.get_json() == {"state": "done", "done": True, "verdict": "VALID", "error": None}
+    # Another browser holding the link sees nothing; neither do the staff pages' addresses.
+    other = world.env.app.test_client()
+    assert other.get(location).status_code == 404
+    assert (
+        other.get(f"/check/photo/{token}.json").get_json()["error"]["code"]
+        == "PHOTO_CHECK_NOT_FOUND"
+    )
+    carol, _ = staff_client(world.env.app, "carol")
+    assert carol.get(f"/staff/clear/{world.a.number}/paper/{token}").status_code == 404
+    assert client.get(location).status_code == 200
+
+
+def test_the_staff_check_page_belongs_to_its_document(world: World) -> None:
+    carol, token = staff_client(world.env.app, "carol")
+    posted = _post(carol, f"/staff/clear/{world.a.number}/paper", token, world.a.scan)
+    assert posted.status_code == 303
+    location = posted.headers["Location"]
+    assert location.endswith("#paper")
+    check = location.split("#")[0].rsplit("/", 1)[1]
+    assert carol.get(location.split("#")[0]).status_code == 200
+    assert carol.get(f"/staff/clear/{world.b.number}/paper/{check}").status_code == 404
+    assert carol.get(f"/check/photo/{check}").status_code == 404
+    assert carol.get(f"/staff/clear/{world.a.number}/paper/{'x' * 43}").status_code == 404
 
 
 def test_the_public_photo_check_finds_a_forged_paper(world: World) -> None:

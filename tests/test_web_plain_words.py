@@ -9,10 +9,8 @@ import base64
 import io
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,12 +20,11 @@ from legalize.registry.identity import import_sltd
 from legalize.web.refusals import without_ids
 from tests.helpers.web_app import (
     PASSWORD,
+    Tokens,
     WebEnv,
     bearer,
     csrf_token,
-    make_env,
     portrait_jpeg,
-    seeded_sqlite,
     staff_client,
 )
 
@@ -55,8 +52,9 @@ def assert_plain(html: str) -> str:
 
 
 @pytest.fixture
-def env(tmp_path: Path, web_template: Any) -> Iterator[WebEnv]:
-    url, tokens = seeded_sqlite(tmp_path, web_template)
+def web_database(web_database: tuple[str, Tokens]) -> tuple[str, Tokens]:
+    """The canonical register, plus a passport reported stolen (the SLTD refusal's words)."""
+    url, _ = web_database
     engine = make_engine(url)
     with make_session_factory(engine)() as s:
         sltd = (
@@ -65,9 +63,7 @@ def env(tmp_path: Path, web_template: Any) -> Iterator[WebEnv]:
         assert import_sltd(s, sltd, "sltd.csv", datetime.now(UTC)).errors == ()
         s.commit()
     engine.dispose()
-    environment = make_env(url, tokens)
-    yield environment
-    environment.app.extensions["legalize"].engine.dispose()
+    return web_database
 
 
 def _form(**over: Any) -> dict[str, Any]:

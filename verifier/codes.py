@@ -50,11 +50,12 @@ class Code(StrEnum):
     DOCUMENT_REVOKED = "DOCUMENT_REVOKED"
     DOCUMENT_USED = "DOCUMENT_USED"
     DOCUMENT_MISMATCH = "DOCUMENT_MISMATCH"
-    DOCUMENT_NOT_FOUND = "DOCUMENT_NOT_FOUND"
 
     # --- the register's answer to a seal (legalize.cases.check)
     DOCUMENT_NOT_IN_REGISTER = "DOCUMENT_NOT_IN_REGISTER"
-    """A genuine seal of our state for a number the register never issued."""
+    """The register holds no such document: a genuine seal of our state for a number it never
+    issued, or a number and check code typed on the public check that match no document.
+    (Once also logged as ``DOCUMENT_NOT_FOUND``; migration 0007 rewrote those rows.)"""
     SEAL_NOT_IN_REGISTER = "SEAL_NOT_IN_REGISTER"
     """A genuine seal for a number the register issued with a different seal."""
     DOCUMENT_OF_ANOTHER_STATE = "DOCUMENT_OF_ANOTHER_STATE"
@@ -121,7 +122,6 @@ REGISTER_CODES: Final = frozenset(
         Code.DOCUMENT_NOT_IN_REGISTER,
         Code.SEAL_NOT_IN_REGISTER,
         Code.DOCUMENT_OF_ANOTHER_STATE,
-        Code.DOCUMENT_NOT_FOUND,
     }
 )
 """Codes the register and the staff pages answer (legalize.cases), not the offline verifiers;

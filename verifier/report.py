@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -66,6 +66,18 @@ class Check:
             "data": dict(self.data),
         }
 
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any]) -> Check:
+        """The check :meth:`to_dict` wrote (a report kept as JSON, read back for display)."""
+        return cls(
+            name=str(value["name"]),
+            category=Category(value["category"]),
+            status=Status(value["status"]),
+            code=str(value["code"]),
+            message=str(value["message"]),
+            data=dict(value.get("data") or {}),
+        )
+
 
 def verdict_of(checks: Iterable[Check]) -> Verdict:
     """The one rule for the verdict: any INVALID check fails the document; otherwise any ERROR
@@ -113,6 +125,13 @@ class Report:
             "checks": [c.to_dict() for c in self.checks],
             "data": _jsonable(self.data),
         }
+
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any]) -> Report:
+        """The report :meth:`to_dict` wrote; the verdict is recomputed from its checks by the
+        one rule, never taken from the stored text."""
+        checks = [Check.from_dict(c) for c in value.get("checks") or []]
+        return cls.of(checks, value.get("data") or {})
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=False)
@@ -230,13 +249,30 @@ def fail(
     return Check(name, category, Status.INVALID, code, message, {**(data or {}), **more})
 
 
+def passed_with(name: str, category: Category, code: Code, message: str, **data: Any) -> Check:
+    """A passed check (VALID) with a reservation ``code`` other than ``OK``: the verdict
+    holds, and the message says what was less certain (e.g. a page located without its
+    corner markers)."""
+    return replace(ok(name, category, message, data), code=code)
+
+
 def skipped(
-    name: str, category: Category, reason: str, code: Code = Code.PRECONDITION_FAILED
+    name: str,
+    category: Category,
+    reason: str,
+    code: Code = Code.PRECONDITION_FAILED,
+    data: Mapping[str, Any] | None = None,
+    **more: Any,
 ) -> Check:
-    """A check that did not run: by default because an earlier one failed."""
-    return Check(name, category, Status.SKIPPED, code, reason)
+    """A check that did not run: by default because an earlier one failed; else ``code``
+    says why (e.g. the photo too coarse to read the print)."""
+    return Check(name, category, Status.SKIPPED, code, reason, {**(data or {}), **more})
 
 
-def not_applicable(name: str, category: Category, reason: str) -> Check:
+def not_applicable(
+    name: str, category: Category, reason: str, data: Mapping[str, Any] | None = None, **more: Any
+) -> Check:
     """A check that does not apply to this document (it does not hold the verdict back)."""
-    return Check(name, category, Status.SKIPPED, Code.NOT_APPLICABLE, reason)
+    return Check(
+        name, category, Status.SKIPPED, Code.NOT_APPLICABLE, reason, {**(data or {}), **more}
+    )

@@ -25,6 +25,7 @@ from typing import Any
 
 from cryptography import x509
 
+from legalize import countries
 from legalize.kinds import DocumentType
 from legalize.pki import ecdsa
 from legalize.pki.trust import TrustStore
@@ -52,6 +53,10 @@ from verifier.report import (
     ok,
     skipped,
 )
+
+ETD_PROFILE = "ICAO_ETD"
+"""The catalog's name (legalize/data/seal_profiles.toml) of the ICAO emergency travel document
+profile our TTD extends: the profile of another state's ETD."""
 
 
 def to_container(data: bytes | str) -> Container:
@@ -335,4 +340,39 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
     checks.append(guarded("seal.signature", Category.INTEGRITY, signature_check))
     checks.append(guarded("seal.trust", Category.TRUST, trust_check))
     checks.append(guarded("document.validity", Category.STATUS, lambda: _validity(profile, at)))
+    signer = chosen[0] if chosen else certs[0] if certs else None
+    # Without any signer certificate nothing tells ours from another state's: the seal keeps
+    # the label of the reader that decoded it (and fails seal.signer).
+    if isinstance(profile, TtdSeal) and signer is not None and not _ours(signer, trust, at):
+        _relabel_etd(checks, fields)
     return Report.of(checks, fields)
+
+
+def _ours(cert: x509.Certificate, trust: TrustStore, at: datetime) -> bool:
+    """Whether ``cert`` is a signer of our PKI: it chains to an anchor of the trust store and
+    carries the document-type extension (``legalize.pki.oids``, under our own arc: another
+    state's certificates do not carry it). Which types it names is seal.trust's finding (a
+    TTD seal by our legalization signer is ours, and SIGNER_NOT_ALLOWED).
+
+    The seal itself cannot tell: our TTD is the ICAO ETD profile plus our extension, and a
+    TTD of ours may lack the extension (the ICAO form of our IDB, a PDF rendered without a
+    check code), so the signer decides, not the seal's features."""
+    status = trust.validate_signer(cert, at, None)
+    types = status.data.get("doc_types")
+    return status.data.get("anchor") is not None and types is not None
+
+
+def _relabel_etd(checks: list[Check], fields: dict[str, Any]) -> None:
+    """Another state's ICAO emergency travel document: the profile says what it is, an ETD of
+    the state in the seal's header, not our TTD (whose reader decoded it)."""
+    fields["profile"] = ETD_PROFILE
+    state = str(fields.get("issuing_country") or "").rstrip("<")
+    country = countries.name(state) if state else "another state"
+    for i, check in enumerate(checks):
+        if check.name == "seal.profile" and check.code == Code.OK:
+            checks[i] = ok(
+                "seal.profile",
+                Category.FORMAT,
+                f"Profile {ETD_PROFILE}: an emergency travel document of {country}.",
+                issuing_country=state or None,
+            )

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from legalize.cases import common, duplicates, readmission
+from legalize.cases import common, duplicates, group_issue, readmission
 from legalize.cases.batch_files import PhotoArchive, with_photo
 from legalize.cases.errors import CaseError, Duplicate, Forbidden, InvalidInput, NotFound
 from legalize.cases.issuer import Issuer
@@ -419,24 +419,37 @@ STEP_ACTIONS: dict[str, Action] = {
 _ISSUED_OR_LATER = frozenset(
     s.value for s in (CaseState.ISSUED, CaseState.USED, CaseState.EXPIRED, CaseState.REVOKED)
 )
-_READY: dict[str, Callable[[Case], bool]] = {
+
+
+class CaseStatus(NamedTuple):
+    """What decides whether a case is ready for a step or past it (a :class:`Case` has the
+    same attributes; a worker's claim reads just these)."""
+
+    state: str
+    prepared_by: str | None
+    approved_by: str | None
+
+
+_Status = Case | CaseStatus
+
+_READY: dict[str, Callable[[_Status], bool]] = {
     "prepare": lambda c: c.state == CaseState.DRAFT.value and c.prepared_by is None,
     "approve": lambda c: c.state == CaseState.DRAFT.value and c.prepared_by is not None,
     "issue": lambda c: c.state == CaseState.APPROVED.value,
 }
-_PAST: dict[str, Callable[[Case], bool]] = {
+_PAST: dict[str, Callable[[_Status], bool]] = {
     "prepare": lambda c: c.prepared_by is not None,
     "approve": lambda c: c.approved_by is not None,
     "issue": lambda c: c.state in _ISSUED_OR_LATER,
 }
 
 
-def ready_for(step: str, case: Case) -> bool:
+def ready_for(step: str, case: _Status) -> bool:
     """Whether ``case`` is in the state ``step`` starts from."""
     return _READY[step](case)
 
 
-def past(step: str, case: Case) -> bool:
+def past(step: str, case: _Status) -> bool:
     """Whether ``case`` has been through ``step`` (by anyone, at any time)."""
     return _PAST[step](case)
 
@@ -474,6 +487,32 @@ def carry_out(
         )
     else:
         raise ValueError(f"no batch step {step!r}")
+
+
+def issue_together(
+    session: Session,
+    actor: Actor,
+    case_ids: list[int],
+    at: datetime,
+    issuer: Issuer,
+    on_issued: group_issue.OnIssuedMany,
+    *,
+    issuing_country: str = "LKA",
+    issuing_post: str = readmission.DEFAULT_POST,
+) -> dict[int, Exception | None]:
+    """The issue step on several cases at once (legalize.cases.group_issue): for each case,
+    None when its document is registered, else the refusal or failure. ``on_issued`` runs in
+    the transaction that registers the documents, with their cases' ids."""
+    return readmission.issue_many_quietly(
+        session,
+        actor,
+        case_ids,
+        at,
+        issuer,
+        on_issued,
+        issuing_country=issuing_country,
+        issuing_post=issuing_post,
+    )
 
 
 def _each(

@@ -108,14 +108,13 @@ def _record_check(
     number = sealed_number(data)
     state = data.get("issuing_country")
     if state != issuing_country:
-        return Check(
+        return skipped(
             RECORD,
             Category.BINDING,
-            Status.SKIPPED,
-            Code.DOCUMENT_OF_ANOTHER_STATE,
             f"The seal was issued by {state}: only that state's register can tell the "
             "document's status.",
-            {"issuing_country": state},
+            Code.DOCUMENT_OF_ANOTHER_STATE,
+            issuing_country=state,
         ), None
     doc = find_document(session, number) if number is not None else None
     facts: dict[str, Any] = {"number": number}

@@ -13,12 +13,12 @@ with why; :mod:`legalize.registry.numbers`), so no gap is unexplained.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,7 @@ from legalize.kinds import CaseKind, CaseState, DocumentType
 from legalize.registry import audit, numbers
 from legalize.registry.counters import next_document_number
 from legalize.registry.db import commit_without_flush
-from legalize.registry.models import Case, Document, Person
+from legalize.registry.models import Case, Document, DuplicateLink, Person
 
 
 def check_time(at: datetime) -> None:
@@ -148,15 +148,21 @@ def record(
     at: datetime,
     **details: Any,
 ) -> None:
+    e = entry(actor, action, case, at, **details)
     audit.append(
         session,
-        actor=actor.id,
-        action=action,
-        subject_type="case",
-        subject_id=case.id,
-        at=at,
-        details={"kind": case.kind, **details},
+        actor=e.actor,
+        action=e.action,
+        subject_type=e.subject_type,
+        subject_id=e.subject_id,
+        at=e.at,
+        details=e.details,
     )
+
+
+def entry(actor: Actor, action: str, case: Case, at: datetime, **details: Any) -> audit.NewEntry:
+    """The audit entry :func:`record` writes (several go in at once with audit.append_many)."""
+    return audit.NewEntry(actor.id, action, "case", case.id, at, {"kind": case.kind, **details})
 
 
 def move(
@@ -214,12 +220,19 @@ def flag_duplicates(session: Session, actor: Actor, case_id: int, at: datetime) 
         pass  # the other case's step linked the pair at the same moment: the link is there
 
 
-def require_clear(session: Session, case: Case, approver: str | None, at: datetime) -> None:
+def require_clear(
+    session: Session,
+    case: Case,
+    approver: str | None,
+    at: datetime,
+    links: Sequence[DuplicateLink] | None = None,
+) -> None:
     """The identity gate and the duplicate check (legalize.cases.gate, .duplicates); for a
-    legalization, the origin check (legalize.cases.origin)."""
+    legalization, the origin check (legalize.cases.origin). ``links``: the case's duplicate
+    links if the caller read them already under the same lock."""
     if case.kind == CaseKind.READMISSION.value:
         gate.require_settled(session, case, approver)
-        duplicates.require_none_blocking(session, case, at)
+        duplicates.require_none_blocking(session, case, at, links)
     else:
         origin.require_no_alert(session, case)
 
@@ -423,8 +436,37 @@ def register_issue(
         number, render, expires_on = _take_number(
             session, actor, case_id, at, doc_type, build, search=False
         )
-    check_code, token = new_check_code(), new_web_token()
     # 2. Render and sign with no transaction open.
+    issued, check_code, token = produce(session, actor, case_id, at, number, render)
+    # 3. Register document, state and audit entry together, re-checking the case under lock.
+    try:
+        return _register(
+            session,
+            actor,
+            case_id,
+            at,
+            doc_type,
+            number,
+            issued,
+            check_code,
+            token,
+            expires_on,
+            on_issued,
+        )
+    except Exception as exc:
+        # Lost a race (the case was issued or closed meanwhile) or the register refused it:
+        # the number will never carry a document; say so, then report the first error.
+        abandon(session, actor, case_id, at, number, exc)
+        raise
+
+
+def produce(
+    session: Session, actor: Actor, case_id: int, at: datetime, number: str, render: Render
+) -> tuple[IssuedPdf, str, str]:
+    """Render and sign the document numbered ``number`` (no transaction open): the PDF, its
+    check code and web token. A failure is put on record against the number (its own
+    transaction; the case is unchanged) and raised as IssuanceFailed (a CaseError as is)."""
+    check_code, token = new_check_code(), new_web_token()
     try:
         issued = render(number, check_code)
         if hashlib.sha256(issued.pdf).hexdigest() != issued.sha256.lower():
@@ -445,27 +487,7 @@ def register_issue(
         if isinstance(exc, CaseError):
             raise
         raise IssuanceFailed(f"document {number} could not be produced: {exc}") from exc
-    # 3. Register document, state and audit entry together, re-checking the case under lock.
-    try:
-        return _register(
-            session,
-            actor,
-            case_id,
-            at,
-            doc_type,
-            number,
-            issued,
-            check_code,
-            token,
-            expires_on,
-            on_issued,
-        )
-    except Exception as exc:
-        # Lost a race (the case was issued or closed meanwhile) or the register refused it:
-        # the number will never carry a document; say so, then report the first error.
-        reason = f"{exc.code}: {exc.message}" if isinstance(exc, CaseError) else type(exc).__name__
-        _abandon(session, actor, case_id, at, number, reason)
-        raise
+    return issued, check_code, token
 
 
 def _take_number(
@@ -489,21 +511,26 @@ def _take_number(
         # commit makes it durable before any document carries the number.
         commit_without_flush(session)
         case = lock_case(session, case_id)
-        if search and duplicates.unlinked(session, case, at):
+        links = duplicates.links_of(session, case) if search else None
+        if search and duplicates.unlinked(session, case, at, links):
             raise _NewDuplicates
         require_state(case, Action.ISSUE)
-        require_clear(session, case, case.approved_by, at)
+        require_clear(session, case, case.approved_by, at, links)
         render, expires_on = build(session, case)
         number = next_document_number(session, doc_type, at)
         record(session, actor, numbers.TAKEN, case, at, number=number, type=doc_type.value)
     return number, render, expires_on
 
 
-def _abandon(
-    session: Session, actor: Actor, case_id: int, at: datetime, number: str, reason: str
+def abandon(
+    session: Session, actor: Actor, case_id: int, at: datetime, number: str, error: Exception
 ) -> None:
-    """Record a taken number's end (its own transaction). If even that fails, the number stays
-    open in ``legalize audit numbers`` and the caller's error is the one reported."""
+    """Record that a taken number will never carry a document because of ``error`` (its own
+    transaction). If even that fails, the number stays open in ``legalize audit numbers``
+    and the caller's error is the one reported."""
+    reason = (
+        f"{error.code}: {error.message}" if isinstance(error, CaseError) else type(error).__name__
+    )
     try:
         with unit_of_work(session):
             case = lock_case(session, case_id)
@@ -526,35 +553,73 @@ def _register(
     on_issued: OnIssued | None,
 ) -> Case:
     with unit_of_work(session):
-        case = lock_case(session, case_id)
-        require_state(case, Action.ISSUE)
-        doc = Document(
-            number=number,
-            type=doc_type.value,
-            status=CaseState.ISSUED.value,
-            case_id=case.id,
-            seal_text=issued.seal_text,
-            pdf_sha256=issued.sha256.lower(),
-            pdf=issued.pdf,
-            check_code=check_code,
-            web_token=token,
-            issued_at=at,
-            issued_on=at.date(),
-            expires_on=expires_on,
-            status_changed_at=at,
-        )
+        case, before = _mark_issued(session, actor, case_id, at)
+        doc = document_row(case, doc_type, number, issued, check_code, token, at, expires_on)
         session.add(doc)
-        case.issued_by = actor.id
-        move(
-            session,
-            actor,
-            case,
-            CaseState.ISSUED,
-            at,
-            numbers.ISSUED,
-            number=number,
-            pdf_sha256=doc.pdf_sha256,
-        )
+        session.flush()
+        record(session, actor, numbers.ISSUED, case, at, **issued_details(before, doc))
         if on_issued is not None:
             on_issued(session)
     return case
+
+
+def document_row(
+    case: Case,
+    doc_type: DocumentType,
+    number: str,
+    issued: IssuedPdf,
+    check_code: str,
+    token: str,
+    at: datetime,
+    expires_on: date | None,
+) -> Document:
+    """The register's row of a document issued at ``at``."""
+    return Document(
+        number=number,
+        type=doc_type.value,
+        status=CaseState.ISSUED.value,
+        case_id=case.id,
+        seal_text=issued.seal_text,
+        pdf_sha256=issued.sha256.lower(),
+        pdf=issued.pdf,
+        check_code=check_code,
+        web_token=token,
+        issued_at=at,
+        issued_on=at.date(),
+        expires_on=expires_on,
+        status_changed_at=at,
+    )
+
+
+def issued_details(before: str, doc: Document) -> dict[str, Any]:
+    """What the ``document.issued`` entry says."""
+    return {
+        "from": before,
+        "to": CaseState.ISSUED.value,
+        "number": doc.number,
+        "pdf_sha256": doc.pdf_sha256,
+    }
+
+
+def _mark_issued(session: Session, actor: Actor, case_id: int, at: datetime) -> tuple[Case, str]:
+    """Re-check the case and mark it issued, under its row lock; (the case, its state
+    before). One conditional UPDATE for an approved case — it takes the lock and checks the
+    state in the same round trip — and the ordinary lock and rule otherwise, which refuse
+    with the state's own code (or allow a state the rules may one day add)."""
+    case = session.scalars(
+        update(Case)
+        .where(Case.id == case_id)
+        .where(Case.state == CaseState.APPROVED.value)
+        .values(state=CaseState.ISSUED.value, issued_by=actor.id, updated_at=at)
+        .returning(Case)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if case is not None:
+        return case, CaseState.APPROVED.value
+    case = lock_case(session, case_id)
+    require_state(case, Action.ISSUE)
+    before = case.state
+    case.state = CaseState.ISSUED.value
+    case.issued_by = actor.id
+    case.updated_at = at
+    return case, before

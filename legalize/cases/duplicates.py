@@ -9,6 +9,7 @@ an officer records why both stand. The functions here run inside the caller's tr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,6 +105,28 @@ def candidates(session: Session, case: Case, at: datetime) -> list[tuple[Case, t
     return found
 
 
+def links_of(session: Session, case: Case) -> list[DuplicateLink]:
+    """The case's links, read once for :func:`unlinked` and :func:`require_none_blocking`
+    under the same lock (issuance asks both; none for a case of another kind)."""
+    return links_of_many(session, [case])[case.id]
+
+
+def links_of_many(session: Session, cases: Sequence[Case]) -> dict[int, list[DuplicateLink]]:
+    """:func:`links_of` for several cases by one statement (documents issued together)."""
+    ids = [c.id for c in cases if c.kind == CaseKind.READMISSION.value]
+    found: dict[int, list[DuplicateLink]] = {c.id: [] for c in cases}
+    if not ids:
+        return found
+    for link in session.scalars(
+        select(DuplicateLink)
+        .where(or_(DuplicateLink.case_id.in_(ids), DuplicateLink.other_case_id.in_(ids)))
+        .order_by(DuplicateLink.id)
+    ):
+        for case_id in {link.case_id, link.other_case_id}.intersection(ids):
+            found[case_id].append(link)
+    return found
+
+
 def _links(session: Session, case_id: int) -> list[DuplicateLink]:
     return list(
         session.scalars(
@@ -163,17 +186,24 @@ def flag(
     return new
 
 
-def unlinked(session: Session, case: Case, at: datetime) -> bool:
-    """Whether :func:`flag` would link anything now (a read; no lock needed)."""
+def unlinked(
+    session: Session, case: Case, at: datetime, links: Sequence[DuplicateLink] | None = None
+) -> bool:
+    """Whether :func:`flag` would link anything now (a read; no lock needed). ``links``:
+    the case's links if the caller read them already (:func:`links_of`)."""
     if case.kind != CaseKind.READMISSION.value:
         return False
-    linked = {_other(link, case.id) for link in _links(session, case.id)}
+    if links is None:
+        links = _links(session, case.id)
+    linked = {_other(link, case.id) for link in links}
     return any(other.id not in linked for other, _basis in candidates(session, case, at))
 
 
-def views(session: Session, case: Case, at: datetime) -> tuple[DuplicateView, ...]:
+def views(
+    session: Session, case: Case, at: datetime, links: Sequence[DuplicateLink] | None = None
+) -> tuple[DuplicateView, ...]:
     out = []
-    for link in _links(session, case.id):
+    for link in _links(session, case.id) if links is None else links:
         other = session.get(Case, _other(link, case.id))
         assert other is not None
         live = _live(session, case, at) and _live(session, other, at)
@@ -194,8 +224,10 @@ def views(session: Session, case: Case, at: datetime) -> tuple[DuplicateView, ..
     return tuple(out)
 
 
-def require_none_blocking(session: Session, case: Case, at: datetime) -> None:
-    blocking = [v for v in views(session, case, at) if v.blocking]
+def require_none_blocking(
+    session: Session, case: Case, at: datetime, links: Sequence[DuplicateLink] | None = None
+) -> None:
+    blocking = [v for v in views(session, case, at, links) if v.blocking]
     if blocking:
         refs = ", ".join(
             f"{v.other_host_country or ''} {v.other_host_reference or ''}".strip() or "a case"

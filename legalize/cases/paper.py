@@ -23,8 +23,6 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from legalize.cases.check import sealed_number, status_check
-from legalize.cases.common import unit_of_work
-from legalize.cases.rules import Actor
 from legalize.cases.views import DocumentView
 from legalize.registry import audit
 from verifier.codes import Code
@@ -58,23 +56,23 @@ def with_register(session: Session, doc: DocumentView, report: Report, at: datet
 
 
 def record_check(
-    session: Session, actor: Actor, doc: DocumentView, report: Report, at: datetime
+    session: Session, actor_id: str, doc: DocumentView, report: Report, at: datetime
 ) -> None:
-    """Audit the check (who, which document, verdict, codes); commits. No image, ever."""
-    with unit_of_work(session):
-        audit.append(
-            session,
-            actor=actor.id,
-            action=AUDIT_ACTION,
-            subject_type="case",
-            subject_id=doc.case_id,
-            at=at,
-            details={
-                "number": doc.number,
-                "verdict": report.verdict.value,
-                "codes": list(report.codes),
-            },
-        )
+    """Audit the check (who, which document, verdict, codes) in the caller's transaction (the
+    one that stores the answer: :mod:`legalize.cases.photo_checks`). No image, ever."""
+    audit.append(
+        session,
+        actor=actor_id,
+        action=AUDIT_ACTION,
+        subject_type="case",
+        subject_id=doc.case_id,
+        at=at,
+        details={
+            "number": doc.number,
+            "verdict": report.verdict.value,
+            "codes": list(report.codes),
+        },
+    )
 
 
 def with_register_by_seal(session: Session, report: Report, at: datetime) -> Report:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
-from legalize.cases import common, duplicates, gate
+from legalize.cases import common, duplicates, gate, group_issue
 from legalize.cases.errors import Duplicate, DuplicatePerson, Forbidden, InvalidInput, NotFound
 from legalize.cases.identity import ClaimedIdentity, CrossCheck, cross_check
 from legalize.cases.issuer import IssuedPdf, Issuer
@@ -488,6 +488,25 @@ def issue_quietly(
     document (legalize.cases.common.register_issue)."""
     build = ttd_builder(at, issuer, issuing_country, issuing_post, TTD_VALIDITY_DAYS)
     common.register_issue(session, actor, case_id, at, DocumentType.TTD, build, on_issued)
+
+
+def issue_many_quietly(
+    session: Session,
+    actor: Actor,
+    case_ids: list[int],
+    at: datetime,
+    issuer: Issuer,
+    on_issued: group_issue.OnIssuedMany,
+    *,
+    issuing_country: str = "LKA",
+    issuing_post: str = DEFAULT_POST,
+) -> dict[int, Exception | None]:
+    """:func:`issue_quietly` for several cases together (legalize.cases.group_issue): for
+    each, None when issued, else why not."""
+    build = ttd_builder(at, issuer, issuing_country, issuing_post, TTD_VALIDITY_DAYS)
+    return group_issue.register_issues(
+        session, actor, case_ids, at, DocumentType.TTD, build, on_issued
+    )
 
 
 def ttd_builder(

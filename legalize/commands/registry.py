@@ -39,7 +39,8 @@ def register(reg: argparse.ArgumentParser) -> None:
     p = reg_sub.add_parser(
         "expire",
         help="mark issued documents past their expiry date as expired, and delete public "
-        "checks past LEGALIZE_CHECKS_RETENTION_DAYS and past days' address salts (run daily)",
+        "checks past LEGALIZE_CHECKS_RETENTION_DAYS, past days' address salts and photo "
+        "checks past their hour (run daily)",
     )
     p.add_argument("--database-url", help="default: DATABASE_URL or the embedded SQLite")
     p.set_defaults(handler=run_expire)
@@ -276,6 +277,7 @@ def run_upgrade(args: argparse.Namespace) -> int:
 
 
 def run_expire(args: argparse.Namespace) -> int:
+    from legalize.cases import photo_checks
     from legalize.cases.checks_log import purge
     from legalize.cases.common import expire_due
 
@@ -287,6 +289,8 @@ def run_expire(args: argparse.Namespace) -> int:
     with open_session(args.database_url, migrate=False) as session:
         numbers = expire_due(session, at)
         purged = purge(session, at, retention)
+        # Workers and uploads delete them too; this catches a site where neither ran since.
+        photos = photo_checks.purge(session, at)
         session.commit()
     for number in numbers:
         print(f"expired {number}")
@@ -295,6 +299,7 @@ def run_expire(args: argparse.Namespace) -> int:
         f"{purged.checks} public checks older than {retention} days deleted, "
         f"{purged.salts} past days' address salts deleted"
     )
+    print(f"{photos} photo checks past their hour deleted")
     return 0
 
 

@@ -174,6 +174,99 @@ def load_capture(data: bytes, limits: Limits = CAPTURE_LIMITS) -> NDArray[np.uin
     return decode_image(data, limits, CAPTURE_FORMATS)
 
 
+_DECODER_ERRORS = (
+    OSError,  # truncated or corrupt data (Pillow's decoders)
+    SyntaxError,  # Pillow's way of saying "not this format" or a broken header
+    ValueError,
+    EOFError,
+    LookupError,
+    TypeError,  # Pillow's metadata parsers (EXIF, ICC, text chunks) meet hostile values
+    ArithmeticError,  # with whatever their code raises (found by fuzzing)
+    struct.error,
+    RuntimeError,  # pillow-heif (libheif) errors
+    Warning,  # Pillow warns about corrupt metadata and goes on; under pytest it raises
+)
+
+
+def probe_capture(data: bytes, limits: Limits = CAPTURE_LIMITS) -> str:
+    """What :func:`load_capture` refuses before decoding any pixel, found in milliseconds:
+    size, format, the header's dimensions (decompression bombs), a PDF without a first page.
+    The format's name; raises :class:`ImageInputError`. A picture that passes may still fail
+    to decode (corrupt pixel data): only decoding it tells."""
+    if len(data) > limits.max_bytes:
+        raise ImageInputError(
+            IMAGE_TOO_LARGE, f"the file is too large: {len(data)} bytes; at most {limits.max_bytes}"
+        )
+    fmt = sniff(data)
+    if fmt is None or fmt not in CAPTURE_FORMATS:
+        raise ImageInputError(
+            IMAGE_FORMAT_UNSUPPORTED, f"the file is {'not a picture' if fmt is None else fmt}"
+        )
+    if fmt == PDF:
+        with PDFIUM_LOCK:
+            try:
+                document = pdfium.PdfDocument(data)
+            except (pdfium.PdfiumError, ValueError, OSError) as exc:
+                raise ImageInputError(
+                    IMAGE_UNREADABLE, f"the PDF cannot be opened: {exc}"
+                ) from None
+            try:
+                _first_page_size(document)
+            except (pdfium.PdfiumError, ValueError, OSError) as exc:
+                raise ImageInputError(
+                    IMAGE_UNREADABLE, f"the PDF page cannot be read: {exc}"
+                ) from None
+            finally:
+                document.close()
+        return fmt
+    try:
+        _open_checked(data, fmt, limits).close()
+    except ImageInputError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageInputError(IMAGE_TOO_MANY_PIXELS, f"the picture is too large: {exc}") from None
+    except _DECODER_ERRORS as exc:
+        raise ImageInputError(
+            IMAGE_UNREADABLE, f"the {fmt} picture cannot be read: {exc}"
+        ) from None
+    return fmt
+
+
+def _open_checked(data: bytes, fmt: str, limits: Limits) -> Image.Image:
+    """The picture opened (header only) once its dimensions are within ``limits``."""
+    img: Image.Image = Image.open(io.BytesIO(data), formats=[fmt])
+    width, height = img.size
+    if width * height > limits.max_pixels:
+        img.close()
+        raise ImageInputError(
+            IMAGE_TOO_MANY_PIXELS,
+            f"the picture is too large: {width}×{height} px, "
+            f"{width * height / 1e6:.0f} million pixels; at most "
+            f"{limits.max_pixels / 1e6:.0f} million",
+        )
+    if min(width, height) < limits.min_side:
+        img.close()
+        raise ImageInputError(
+            IMAGE_TOO_SMALL,
+            f"the picture is too small: {width}×{height} px; at least {limits.min_side} px a side",
+        )
+    return img
+
+
+def _first_page_size(document: pdfium.PdfDocument) -> tuple[float, float]:
+    """The first page's size in points; raises :class:`ImageInputError` without one."""
+    if len(document) == 0:
+        raise ImageInputError(IMAGE_UNREADABLE, "the PDF has no pages")
+    page = document[0]
+    try:
+        width_pt, height_pt = (float(v) for v in page.get_size())
+    finally:
+        page.close()
+    if not (math.isfinite(width_pt) and math.isfinite(height_pt) and min(width_pt, height_pt) >= 1):
+        raise ImageInputError(IMAGE_UNREADABLE, "the PDF's first page has no size")
+    return width_pt, height_pt
+
+
 def _decode_raster(data: bytes, fmt: str, limits: Limits) -> NDArray[np.uint8]:
     try:
         # Pillow refuses headers past twice its own pixel limit (DecompressionBombError) and
@@ -181,21 +274,8 @@ def _decode_raster(data: bytes, fmt: str, limits: Limits) -> NDArray[np.uint8]:
         # caught below. Ours is lower and checked from the header before anything is decoded.
         # No warnings.catch_warnings here: it changes process-wide state and is not
         # thread-safe.
-        img: Image.Image = Image.open(io.BytesIO(data), formats=[fmt])
+        img = _open_checked(data, fmt, limits)
         width, height = img.size
-        if width * height > limits.max_pixels:
-            raise ImageInputError(
-                IMAGE_TOO_MANY_PIXELS,
-                f"the picture is too large: {width}×{height} px, "
-                f"{width * height / 1e6:.0f} million pixels; at most "
-                f"{limits.max_pixels / 1e6:.0f} million",
-            )
-        if min(width, height) < limits.min_side:
-            raise ImageInputError(
-                IMAGE_TOO_SMALL,
-                f"the picture is too small: {width}×{height} px; at least {limits.min_side} px "
-                "a side",
-            )
         bound = limits.max_decoded_pixels
         if bound is not None and width * height > bound:
             _reduce_before_decoding(img, fmt, bound)
@@ -218,18 +298,7 @@ def _decode_raster(data: bytes, fmt: str, limits: Limits) -> NDArray[np.uint8]:
         raise ImageInputError(IMAGE_TOO_MANY_PIXELS, f"the picture is too large: {exc}") from None
     except MemoryError:
         raise ImageInputError(IMAGE_TOO_MANY_PIXELS, "the picture is too large to decode") from None
-    except (
-        OSError,  # truncated or corrupt data (Pillow's decoders)
-        SyntaxError,  # Pillow's way of saying "not this format" or a broken header
-        ValueError,
-        EOFError,
-        LookupError,
-        TypeError,  # Pillow's metadata parsers (EXIF, ICC, text chunks) meet hostile values
-        ArithmeticError,  # with whatever their code raises (found by fuzzing)
-        struct.error,
-        RuntimeError,  # pillow-heif (libheif) errors
-        Warning,  # Pillow warns about corrupt metadata and goes on; under pytest it raises
-    ) as exc:
+    except _DECODER_ERRORS as exc:
         raise ImageInputError(
             IMAGE_UNREADABLE, f"the {fmt} picture cannot be decoded: {exc}"
         ) from exc
@@ -357,17 +426,9 @@ def render_pdf_page(data: bytes, limits: Limits) -> NDArray[np.uint8]:
         except (pdfium.PdfiumError, ValueError, OSError) as exc:
             raise ImageInputError(IMAGE_UNREADABLE, f"the PDF cannot be opened: {exc}") from None
         try:
-            if len(document) == 0:
-                raise ImageInputError(IMAGE_UNREADABLE, "the PDF has no pages")
+            width_pt, height_pt = _first_page_size(document)
             page = document[0]
             try:
-                width_pt, height_pt = (float(v) for v in page.get_size())
-                if not (
-                    math.isfinite(width_pt)
-                    and math.isfinite(height_pt)
-                    and min(width_pt, height_pt) >= 1
-                ):
-                    raise ImageInputError(IMAGE_UNREADABLE, "the PDF's first page has no size")
                 scale = min(
                     PDF_DPI / 72,
                     PDF_MAX_SIDE / max(width_pt, height_pt),

@@ -29,14 +29,12 @@ import secrets
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
-from asn1crypto import keys as asn1_keys
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from legalize.pki import oids
+from legalize.pki import der, oids
 from legalize.pki.ecdsa import PublicKey
 from legalize.pki.errors import PkiError
 
@@ -236,7 +234,12 @@ def _root_hash(key: ec.EllipticCurvePrivateKey) -> hashes.SHA256 | hashes.SHA384
 def _replace_public_key(
     cert: x509.Certificate, public_key: PublicKey, root_key: ec.EllipticCurvePrivateKey
 ) -> x509.Certificate:
-    parsed = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    # Imported here: only issuing on the two brainpool curves needs it, and verifiers, which
+    # import this module for signer_id_of, start faster without it (issue 9).
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+
+    parsed = asn1_x509.Certificate.load(der.of_certificate(cert))
     tbs = parsed["tbs_certificate"]
     tbs["subject_public_key_info"] = asn1_keys.PublicKeyInfo.load(public_key.spki_der)
     tbs_der = tbs.dump(force=True)

@@ -11,28 +11,28 @@ Seals (:mod:`legalize.seal`) and trust validation use this module; it imports no
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from asn1crypto import core as asn1core
-from asn1crypto import keys as asn1keys
-from asn1crypto import x509 as asn1x509
-from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
 
-from legalize.pki import ecmath
+from legalize.pki import der, ecmath
 from legalize.pki.curves import CURVES, Curve, curve, curve_by_oid, default_hash, hash_algorithm
 from legalize.pki.curves import hash_name as canonical_hash
 from legalize.pki.ecmath import Point
 from legalize.pki.errors import EcdsaError as EcdsaError  # the error of this module
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 _EC_PUBLIC_KEY = "1.2.840.10045.2.1"
 
@@ -57,6 +57,8 @@ class PublicKey:
 
     @classmethod
     def from_key(cls, key: ec.EllipticCurvePublicKey) -> PublicKey:
+        from cryptography.hazmat.primitives import serialization  # not on a verifier's path
+
         return cls.from_der(
             key.public_bytes(
                 serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -72,23 +74,14 @@ class PublicKey:
     def of_point(cls, curve_name: str, point: Point) -> PublicKey:
         """The key with this point, written as a named-curve SubjectPublicKeyInfo."""
         c = curve(curve_name)
-        info = asn1keys.PublicKeyInfo(
-            {
-                "algorithm": asn1keys.PublicKeyAlgorithm(
-                    {
-                        "algorithm": "ec",
-                        "parameters": asn1keys.ECDomainParameters(name="named", value=c.oid),
-                    }
-                ),
-                "public_key": ecmath.encode_point(c, point),
-            }
-        )
-        return cls.from_der(bytes(info.dump()))
+        algorithm = der.encode(der.SEQUENCE, der.encode_oid(_EC_PUBLIC_KEY) + der.encode_oid(c.oid))
+        bits = der.encode(der.BIT_STRING, b"\x00" + ecmath.encode_point(c, point))
+        return cls.from_der(der.encode(der.SEQUENCE, algorithm + bits))
 
     def key_identifier(self) -> bytes:
         """RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits."""
-        bits = asn1keys.PublicKeyInfo.load(self.spki_der)["public_key"].contents[1:]
-        return hashlib.sha1(bytes(bits), usedforsecurity=False).digest()
+        bits = _spki_parts(self.spki_der)[1]
+        return hashlib.sha1(bits, usedforsecurity=False).digest()
 
     def verify(self, data: bytes, signature: bytes, hash_name: str | None = None) -> bool:
         """True when ``signature`` (raw r‖s, or DER) is a valid ECDSA signature of ``data``,
@@ -113,10 +106,14 @@ _ECDSA = {name: ec.ECDSA(hash_algorithm(name)) for name in ("sha224", "sha256", 
 """One signature-algorithm object per hash, made once (the verify path is hot)."""
 
 
-def _explicit_curve(params: asn1keys.SpecifiedECDomain) -> Curve:
-    """Map explicit domain parameters to a named curve: the parameters must equal a known
-    curve's exactly, else the key is refused."""
+def _explicit_curve(encoded: bytes) -> Curve:
+    """Map explicit domain parameters (a SpecifiedECDomain, DER) to a named curve: the
+    parameters must equal a known curve's exactly, else the key is refused. Rare (some
+    states' certificates): asn1crypto is imported only for it."""
+    from asn1crypto import keys as asn1keys
+
     try:
+        params: asn1keys.SpecifiedECDomain = asn1keys.SpecifiedECDomain.load(encoded, strict=True)
         p = int(params["field_id"]["parameters"].native)
         a = int.from_bytes(params["curve"]["a"].native, "big")
         b = int.from_bytes(params["curve"]["b"].native, "big")
@@ -132,26 +129,40 @@ def _explicit_curve(params: asn1keys.SpecifiedECDomain) -> Curve:
     raise EcdsaError("explicit EC parameters match no supported curve")
 
 
+def _spki_parts(spki_der: bytes) -> tuple[list[der.Element], bytes]:
+    """(the AlgorithmIdentifier's elements, the subjectPublicKey's bits) of an SPKI."""
+    try:
+        info = der.children(der.single(spki_der, der.SEQUENCE).content)
+        if len(info) != 2 or info[0].tag != der.SEQUENCE or info[1].tag != der.BIT_STRING:
+            raise der.DerError("not a SubjectPublicKeyInfo")
+        algorithm = der.children(info[0].content)
+        bits = info[1].content
+        if not algorithm or not bits or bits[0] != 0:
+            raise der.DerError("not a SubjectPublicKeyInfo")
+        return algorithm, bits[1:]  # BIT STRING: skip the unused-bits byte
+    except der.DerError as exc:
+        raise EcdsaError("unreadable SubjectPublicKeyInfo") from exc
+
+
 @lru_cache(maxsize=256)
 def _parse_spki(spki_der: bytes) -> PublicKey:
     # Cached: a verifier sees the same few signer keys over and over.
+    algorithm, raw = _spki_parts(spki_der)
     try:
-        info = asn1keys.PublicKeyInfo.load(spki_der, strict=True)
-        algorithm = info["algorithm"]
-        if algorithm["algorithm"].dotted != _EC_PUBLIC_KEY:
+        if der.oid(algorithm[0]) != _EC_PUBLIC_KEY:
             raise EcdsaError("not an EC public key")
-        params = algorithm["parameters"]
-        if params.name == "named":
-            c = curve_by_oid(params.chosen.dotted)
-        elif params.name == "specified":
-            c = _explicit_curve(params.chosen)
-        else:
-            raise EcdsaError("EC key without curve parameters")
-        raw = bytes(info["public_key"].contents)[1:]  # BIT STRING: skip the unused-bits byte
-    except EcdsaError:
-        raise
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except der.DerError as exc:
         raise EcdsaError("unreadable SubjectPublicKeyInfo") from exc
+    params = algorithm[1] if len(algorithm) == 2 else None
+    if params is not None and params.tag == der.OID:
+        try:
+            c = curve_by_oid(der.oid(params))
+        except der.DerError as exc:
+            raise EcdsaError("unreadable SubjectPublicKeyInfo") from exc
+    elif params is not None and params.tag == der.SEQUENCE:
+        c = _explicit_curve(params.encoded)
+    else:
+        raise EcdsaError("EC key without curve parameters")
     point = ecmath.decode_point(c, raw)
     native = None
     if c.in_cryptography:
@@ -248,13 +259,8 @@ def _split_signature(c: Curve, signature: bytes) -> list[tuple[int, int]]:
             )
         )
     if signature[:1] == b"\x30":
-        try:
-            seq = asn1core.Sequence.load(signature, strict=True)
-            items = [seq[0], seq[1]] if len(seq) == 2 else []
-            if items and all(isinstance(i, asn1core.Integer) for i in items):
-                out.append((int(items[0].native), int(items[1].native)))
-        except (ValueError, TypeError, IndexError):
-            pass
+        with contextlib.suppress(ValueError):  # not DER either: no candidate
+            out.append(decode_dss_signature(signature))
     return out
 
 
@@ -268,17 +274,24 @@ def verify_raw(
 
 @lru_cache(maxsize=256)
 def spki_of_certificate_der(cert_der: bytes) -> bytes:
-    """The SubjectPublicKeyInfo bytes of a DER certificate, read with asn1crypto so that keys
-    on curves ``cryptography`` cannot load (brainpoolP224r1/P320r1, explicit parameters)
-    still come out."""
+    """The SubjectPublicKeyInfo bytes of a DER certificate, read here (not by ``cryptography``)
+    so that keys on curves ``cryptography`` cannot load (brainpoolP224r1/P320r1, explicit
+    parameters) still come out as they are written."""
     try:
-        cert = asn1x509.Certificate.load(cert_der, strict=True)
-        return bytes(cert["tbs_certificate"]["subject_public_key_info"].dump())
-    except (ValueError, TypeError, KeyError) as exc:
+        cert = der.children(der.single(cert_der, der.SEQUENCE).content)
+        if len(cert) != 3 or cert[0].tag != der.SEQUENCE:
+            raise der.DerError("not a certificate")
+        tbs = der.children(cert[0].content)
+        # version [0] (optional), serial, signature, issuer, validity, subject, the key
+        index = 6 if tbs and tbs[0].tag == der.EXPLICIT_0 else 5
+        if len(tbs) <= index or tbs[index].tag != der.SEQUENCE:
+            raise der.DerError("no SubjectPublicKeyInfo")
+        return tbs[index].encoded
+    except der.DerError as exc:
         raise EcdsaError("unreadable certificate") from exc
 
 
 @lru_cache(maxsize=256)
 def spki_of_certificate(cert: x509.Certificate) -> bytes:
     """Cached per certificate object: a verifier sees the same few signers again and again."""
-    return spki_of_certificate_der(cert.public_bytes(serialization.Encoding.DER))
+    return spki_of_certificate_der(der.of_certificate(cert))

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from asn1crypto import core
 from cryptography import x509
 
 from legalize.kinds import CERT_CODES
+from legalize.pki import der
 from legalize.pki.errors import PkiError
 
 ARC: Final = "2.25.63880298687055939778358506605698657146"
@@ -39,17 +39,13 @@ EXT_DOCUMENT_TYPES: Final = x509.ObjectIdentifier(f"{ARC}.2.1")
 """Extension listing the document types the signer may sign."""
 
 
-class _DocTypes(core.SequenceOf):  # type: ignore[misc]
-    _child_spec = core.PrintableString
-
-
 def document_types_extension(doc_types: tuple[str, ...]) -> x509.UnrecognizedExtension:
     """Our document-type extension value for ``doc_types``."""
     for doc_type in doc_types:
         if doc_type not in CERT_CODES:
             raise PkiError(f"unknown document type {doc_type!r}; known: {', '.join(CERT_CODES)}")
-    der = _DocTypes([core.PrintableString(t) for t in doc_types]).dump()
-    return x509.UnrecognizedExtension(EXT_DOCUMENT_TYPES, der)
+    items = b"".join(der.encode(der.PRINTABLE_STRING, t.encode("ascii")) for t in doc_types)
+    return x509.UnrecognizedExtension(EXT_DOCUMENT_TYPES, der.encode(der.SEQUENCE, items))
 
 
 def document_types(cert: x509.Certificate) -> frozenset[str] | None:
@@ -65,7 +61,9 @@ def document_types(cert: x509.Certificate) -> frozenset[str] | None:
     if not isinstance(value, x509.UnrecognizedExtension):
         return frozenset()
     try:
-        parsed = _DocTypes.load(value.value)
-        return frozenset(str(item.native) for item in parsed)
-    except (ValueError, TypeError):
+        items = der.children(der.single(value.value, der.SEQUENCE).content)
+    except der.DerError:
         return frozenset()
+    if any(item.tag != der.PRINTABLE_STRING for item in items):
+        return frozenset()
+    return frozenset(item.content.decode("latin-1") for item in items)

@@ -29,16 +29,16 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from asn1crypto import pem
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
-from legalize.pki import oids, trustlist
+from legalize.pki import der, oids, trustlist
 from legalize.pki.certificates import signer_id_of
 from legalize.pki.crl import BACKDATED_REASONS, revocation_reason
 from legalize.pki.ecdsa import PublicKey
@@ -125,8 +125,9 @@ class TrustStore:
         self._by_subject: dict[bytes, list[x509.Certificate]] = {}
         for cert in self.certificates:
             self._by_subject.setdefault(cert.subject.public_bytes(), []).append(cert)
+        self._self_signed: dict[bytes, bool] = {}
         self.roots: tuple[x509.Certificate, ...] = tuple(
-            c for c in self.certificates if _is_ca(c) and _self_signed(c)
+            c for c in self.certificates if _is_ca(c) and self._is_self_signed(c)
         )
         # Lookup indexes: a verifier asks once per seal, a store may hold many states' signers.
         self._by_serial: dict[int, list[x509.Certificate]] = {}
@@ -154,8 +155,8 @@ class TrustStore:
         self.crls: tuple[x509.CertificateRevocationList, ...] = tuple(c for c, _ in accepted)
         self.skipped: tuple[SkippedFile, ...] = tuple(skipped_list)
         self._profiles: dict[bytes, _Profile] = {}
-        self.trust_list: trustlist.TrustList | None = None
-        """The folder's signed trust list (issue time, next update, verified), if it has one."""
+        self.folder: Path | None = None
+        """The folder it was loaded from (:meth:`load`)."""
 
     @classmethod
     def load(cls, path: str | Path) -> TrustStore:
@@ -196,14 +197,26 @@ class TrustStore:
             if id(c) in refused
         ]
         store.skipped = tuple(skipped) + tuple(named)
-        listed = trustlist.read_trust_list(folder, store.roots)
+        store.folder = folder
+        return store
+
+    @cached_property
+    def trust_list(self) -> trustlist.TrustList | None:
+        """The folder's signed trust list (issue time, next update, verified), if it has one.
+
+        Checked when first asked for (publishing the store, ``legalize trust``): verifying a
+        seal does not need it, and checking it costs a signature and every signer's chain, a
+        good part of a command-line verifier's start-up (issue 9).
+        """
+        if self.folder is None:
+            return None
+        listed = trustlist.read_trust_list(self.folder, self.roots)
         # Readers that trust the summary alone (the browser) must see what the files say.
         summary = listed.signers if listed is not None else None
-        if listed is not None and summary is not None and list(summary) != store.signer_summary():
+        if listed is not None and summary is not None and list(summary) != self.signer_summary():
             problem = "the signer summary disagrees with the certificates and CRLs"
             listed = replace(listed, verified=False, problems=(*listed.problems, problem))
-        store.trust_list = listed
-        return store
+        return listed
 
     # -- lookups --------------------------------------------------------------------------
 
@@ -380,7 +393,7 @@ class TrustStore:
         chain = [cert]
         current = cert
         for _ in range(MAX_CHAIN):
-            if _self_signed(current):
+            if self._is_self_signed(current):
                 if _der(current) in self._der:
                     return chain, f"root {current.subject.rfc4514_string()}"
                 return None, "self-signed certificate that is not in the trust store"
@@ -405,6 +418,15 @@ class TrustStore:
             chain.append(issuer)
             current = issuer
         return None, "certificate chain too long"
+
+    def _is_self_signed(self, cert: x509.Certificate) -> bool:
+        """Remembered: every chain ends at the same few roots, and each check is a signature
+        verification (P-384 for ours)."""
+        key = _der(cert)
+        known = self._self_signed.get(key)
+        if known is None:
+            known = self._self_signed[key] = _self_signed(cert)
+        return known
 
     def _newest_crl(self, issuer: x509.Certificate) -> x509.CertificateRevocationList | None:
         """The issuer's newest CRL: highest CRL number (RFC 5280 makes it monotonic), then date."""
@@ -441,6 +463,8 @@ def export_trust_store(
     With the root's ``passphrase`` and ``at``, also a signed ``trust-list.json`` over the folder
     (DESIGN §4); without, an old list is removed, since it would no longer match.
     """
+    from cryptography.hazmat.primitives import serialization
+
     from legalize.pki.authority import Authority
 
     authority = source if isinstance(source, Authority) else Authority.open(Path(source))
@@ -476,12 +500,12 @@ def _parse(
 ) -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
     certificates: list[x509.Certificate] = []
     crls: list[x509.CertificateRevocationList] = []
-    if pem.detect(data):
-        for kind, _headers, der in pem.unarmor(data, multiple=True):
+    if der.is_pem(data):
+        for kind, body in der.unarmor(data):
             if kind in ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"):
-                certificates.append(x509.load_der_x509_certificate(der))
+                certificates.append(x509.load_der_x509_certificate(body))
             elif kind == "X509 CRL":
-                crls.append(x509.load_der_x509_crl(der))
+                crls.append(x509.load_der_x509_crl(body))
             else:
                 raise ValueError(f"PEM block {kind!r} is neither a certificate nor a CRL")
         return certificates, crls
@@ -500,7 +524,7 @@ def _crl_number(crl: x509.CertificateRevocationList) -> int:
 
 
 def _der(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.DER)
+    return der.of_certificate(cert)
 
 
 def _is_ca(cert: x509.Certificate) -> bool:

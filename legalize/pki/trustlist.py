@@ -31,9 +31,10 @@ from typing import Any, Final
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from legalize.pki import der
 from legalize.pki.errors import PkiError
 
 FILE_NAME: Final = "trust-list.json"
@@ -115,7 +116,7 @@ def write_trust_list(
     signature = root_key.sign(_canonical(document), ec.ECDSA(_HASHES[algorithm]))
     document["signature"] = {
         "algorithm": algorithm,
-        "signer_sha256": _sha256(root_cert.public_bytes(serialization.Encoding.DER)),
+        "signer_sha256": _sha256(der.of_certificate(root_cert)),
         "value": base64.b64encode(signature).decode(),
     }
     target = folder / FILE_NAME
@@ -177,7 +178,7 @@ def _signed_by_root(
     except (KeyError, TypeError, ValueError):
         return False
     for root in roots:
-        if _sha256(root.public_bytes(serialization.Encoding.DER)) != wanted:
+        if _sha256(der.of_certificate(root)) != wanted:
             continue
         try:
             key = root.public_key()

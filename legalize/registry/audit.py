@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Text, func, select
+from sqlalchemy import BigInteger, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from legalize.registry.base import Base
@@ -143,6 +143,18 @@ def _check_details(details: Mapping[str, Any]) -> str:
         raise AuditError(f"audit details are not JSON: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to append (:func:`append_many`)."""
+
+    actor: str
+    action: str
+    subject_type: str
+    subject_id: str | int
+    at: datetime
+    details: Mapping[str, Any] | None = None
+
+
 def append(
     session: Session,
     *,
@@ -154,56 +166,78 @@ def append(
     details: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
     """Add an entry in the caller's transaction (flushed; the caller commits or rolls back)."""
-    if at.tzinfo is None:
-        raise AuditError("audit time must be timezone-aware")
-    details_text = _check_details(details or {})
-    head, head_hash = _lock_head(session)
-    prev_hash = GENESIS_HASH
-    if head.value:
-        if head_hash is None:
-            # The lock waited for another append: PostgreSQL re-read the head row but not
-            # the joined entry (the statement's snapshot predates it). Read it now.
-            prev = session.get(AuditEntry, head.value)
-            if prev is None:
-                raise AuditError(
-                    f"audit chain head {head.value} is missing; run `legalize audit verify`"
-                )
-            head_hash = prev.hash
-        prev_hash = head_hash
-    seq = head.value + 1
-    entry = AuditEntry(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        details=details_text,
-        prev_hash=prev_hash,
-    )
-    entry.hash = entry_hash(
-        seq, at, actor, action, subject_type, str(subject_id), details_text, prev_hash
-    )
-    session.add(entry)
-    head.value = seq
+    new = NewEntry(actor, action, subject_type, subject_id, at, details)
+    return append_many(session, [new])[0]
+
+
+def append_many(session: Session, new: Sequence[NewEntry]) -> list[AuditEntry]:
+    """Add entries in this order in the caller's transaction (flushed): the chain head moves
+    once for all of them (documents issued together)."""
+    checked = []
+    for e in new:
+        if e.at.tzinfo is None:
+            raise AuditError("audit time must be timezone-aware")
+        checked.append((e, _check_details(e.details or {})))
+    if not checked:
+        return []
+    seq, prev_hash = _advance_head(session, len(checked))
+    entries = []
+    for e, details_text in checked:
+        subject_id = str(e.subject_id)
+        entry = AuditEntry(
+            seq=seq,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            subject_type=e.subject_type,
+            subject_id=subject_id,
+            details=details_text,
+            prev_hash=prev_hash,
+        )
+        entry.hash = entry_hash(
+            seq, e.at, e.actor, e.action, e.subject_type, subject_id, details_text, prev_hash
+        )
+        entries.append(entry)
+        seq, prev_hash = seq + 1, entry.hash
+    session.add_all(entries)
     session.flush()
-    return entry
+    return entries
 
 
-def _lock_head(session: Session) -> tuple[Counter, str | None]:
-    """The chain head counter, locked, with its entry's hash read by the same statement
-    (every issued document appends twice: a second round trip each time adds up)."""
-    stmt = (
-        select(Counter, AuditEntry.hash)
-        .outerjoin(AuditEntry, AuditEntry.seq == Counter.value)
+def _advance_head(session: Session, by: int) -> tuple[int, str]:
+    """Move the chain head on by ``by``, locking it until the transaction ends: (the first
+    new entry's seq, the hash it chains onto). One statement in the common case — the UPDATE
+    takes the row lock and returns the previous entry's hash — because every issued document
+    appends twice and each round trip adds up."""
+    previous = select(AuditEntry.hash).where(AuditEntry.seq == Counter.value - by).scalar_subquery()
+    row = session.execute(
+        update(Counter)
         .where(Counter.name == HEAD_COUNTER)
-        .with_for_update(of=Counter)
-    )
-    row = session.execute(stmt).one_or_none()
-    if row is not None:
-        return row[0], row[1]
-    head = lock_counter(session, HEAD_COUNTER)  # the first entry ever: creates the row
-    return head, None
+        .values(value=Counter.value + by)
+        .returning(Counter.value, previous)
+        .execution_options(synchronize_session="fetch")
+    ).one_or_none()
+    if row is None:  # the first entry ever: make the row (lock_counter copes with a race)
+        head = lock_counter(session, HEAD_COUNTER)
+        head.value += by
+        session.flush()
+        last, prev_hash = head.value, None
+    else:
+        last, prev_hash = int(row[0]), row[1]
+    first = last - by + 1
+    if first == 1:
+        return first, GENESIS_HASH
+    if prev_hash is None:
+        # The UPDATE waited for another append's lock: PostgreSQL re-read the head row but
+        # the subquery still sees the statement's snapshot, which predates that entry (or
+        # the row was just made). Read it now.
+        prev = session.get(AuditEntry, first - 1)
+        if prev is None:
+            raise AuditError(
+                f"audit chain head {first - 1} is missing; run `legalize audit verify`"
+            )
+        prev_hash = prev.hash
+    return first, str(prev_hash)
 
 
 def verify_chain(

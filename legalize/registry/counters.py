@@ -43,31 +43,41 @@ def lock_counter(session: Session, name: str) -> Counter:
     return session.scalars(stmt.execution_options(populate_existing=True)).one()
 
 
-def next_value(session: Session, name: str) -> int:
-    """Advance the counter ``name`` (created at 0 if missing); its new value. The UPDATE
-    takes the row lock itself, so the common case is one statement, not a locking SELECT
-    and an UPDATE."""
+def next_value(session: Session, name: str, by: int = 1) -> int:
+    """Advance the counter ``name`` (created at 0 if missing) by ``by``; its new value (the
+    values handed out are the ``by`` up to it). The UPDATE takes the row lock itself, so the
+    common case is one statement, not a locking SELECT and an UPDATE."""
+    if by < 1:
+        raise ValueError("a counter advances by at least one")
     stepped = session.execute(
         update(Counter)
         .where(Counter.name == name)
-        .values(value=Counter.value + 1)
+        .values(value=Counter.value + by)
         .returning(Counter.value)
         .execution_options(synchronize_session="fetch")
     ).scalar_one_or_none()
     if stepped is not None:
         return int(stepped)
     counter = lock_counter(session, name)  # its first use: make the row
-    counter.value += 1
+    counter.value += by
     session.flush()
     return counter.value
 
 
 def next_document_number(session: Session, doc_type: DocumentType, at: datetime) -> str:
     """The next number of ``doc_type`` for the year of ``at``, e.g. ``T26000042``."""
-    value = next_value(session, f"document:{doc_type.value}:{at.year}")
-    if value >= NUMBER_LIMIT:
+    return next_document_numbers(session, doc_type, at, 1)[0]
+
+
+def next_document_numbers(
+    session: Session, doc_type: DocumentType, at: datetime, count: int
+) -> list[str]:
+    """The next ``count`` numbers of ``doc_type`` for the year of ``at``, in order (one
+    statement for a group of documents issued together)."""
+    last = next_value(session, f"document:{doc_type.value}:{at.year}", count)
+    if last >= NUMBER_LIMIT:
         raise CounterExhausted(f"{doc_type.value} numbers of {at.year} are used up")
-    return format_number(doc_type, at.year, value)
+    return [format_number(doc_type, at.year, v) for v in range(last - count + 1, last + 1)]
 
 
 def format_number(doc_type: DocumentType, year: int, value: int) -> str:

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "legalize.registry.accounts",
     "legalize.registry.jobs",
     "legalize.registry.checks",
+    "legalize.registry.photo_checks",
 )
 
 

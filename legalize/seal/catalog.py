@@ -8,15 +8,22 @@ and Tamil. IDB messages are described the same way, keyed by message type; a mes
 coding ``PROFILE`` holds the TLVs of a VDS profile (the ICAO visa and ETD messages). Adding a
 state's profile means adding data here, not code; the loader refuses a file that breaks the
 format, so a typo fails at start-up, not on a border officer's screen.
+
+The package reads the catalog's compiled form, ``legalize/data/seal_profiles.json``: the same
+tables as JSON, written by ``make catalog`` (:func:`compile_toml`) and committed like the
+translations' .mo files. Importing and running tomllib costs a command-line ``verifier seal``
+about a tenth of its start-up, JSON a fraction of a millisecond (issue 9);
+tests/test_seal_catalog.py fails when the JSON is not the TOML's.
 """
 
 from __future__ import annotations
 
-import tomllib
+import json
+import pkgutil
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -189,20 +196,57 @@ def parse(data: Mapping[str, Any]) -> Catalog:
     return Catalog(MappingProxyType(profiles), MappingProxyType(messages))
 
 
-def load(path: Path) -> Catalog:
+SOURCE = "data/seal_profiles.toml"
+COMPILED = "data/seal_profiles.json"
+"""Both relative to the ``legalize`` package."""
+
+
+def _read_toml(text: bytes, name: str) -> dict[str, Any]:
+    import tomllib  # only to compile or load a TOML file: see the module docstring
+
     try:
-        with path.open("rb") as file:
-            data = tomllib.load(file)
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"{path.name}: {exc}") from None
-    return parse(data)
+        return tomllib.loads(text.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{name}: {exc}") from None
+
+
+def load(path: Path) -> Catalog:
+    """A catalog TOML file other than the shipped one."""
+    return parse(_read_toml(path.read_bytes(), path.name))
+
+
+def compile_toml(text: bytes) -> str:
+    """The compiled form of a catalog TOML file: its tables as JSON, in the file's order (a
+    profile's ``extends`` names one defined before it). Refuses a file :func:`parse` refuses."""
+    data = _read_toml(text, "seal_profiles.toml")
+    parse(data)
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def _package_data(name: str) -> bytes:
+    data = pkgutil.get_data("legalize", name)
+    if data is None:  # pragma: no cover - a loader that cannot read package data
+        raise CatalogError(f"cannot read {name} of the legalize package")
+    return data
 
 
 @cache
 def catalog() -> Catalog:
-    """The catalog shipped with the package (read once)."""
-    text = resources.files("legalize").joinpath("data/seal_profiles.toml").read_bytes()
+    """The catalog shipped with the package (read once, from its compiled form)."""
     try:
-        return parse(tomllib.loads(text.decode("utf-8")))
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(f"seal_profiles.toml: {exc}") from None
+        data = json.loads(_package_data(COMPILED))
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"seal_profiles.json: {exc}; run `make catalog`") from None
+    return parse(data)
+
+
+def main() -> int:
+    """``python -m legalize.seal.catalog``: write the compiled form of the shipped TOML."""
+    target = Path(__file__).resolve().parent.parent / COMPILED
+    target.write_text(compile_toml(_package_data(SOURCE)), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -155,11 +155,22 @@ def fail(session: Session, job_id: int, error: str) -> None:
 def claim(session: Session, item_id: int, worker: str, at: datetime) -> Claim | None:
     """Take a pending item for ``worker``; None when it is not pending (done, or another
     worker has it: a message delivered twice)."""
+    taken = claim_many(session, [item_id], worker, at)
+    return taken[0] if taken else None
+
+
+def claim_many(session: Session, item_ids: list[int], worker: str, at: datetime) -> list[Claim]:
+    """Take those of the items that are pending for ``worker`` (in one transaction and one
+    statement); the claims, in the order of ``item_ids``."""
+    job = _of(Job.id == JobItem.job_id)
+    case = _of(Case.id == JobItem.case_id)
     with unit_of_work(session):
         commit_without_flush(session)
-        taken = session.execute(
+        # One statement: the winner of the UPDATE gets what it needs of the item, its job
+        # and its case back (a second round trip per document otherwise).
+        rows = session.execute(
             update(JobItem)
-            .where(JobItem.id == item_id)
+            .where(JobItem.id.in_(item_ids))
             .where(JobItem.outcome == ItemOutcome.PENDING.value)
             .values(
                 outcome=ItemOutcome.CLAIMED.value,
@@ -167,28 +178,44 @@ def claim(session: Session, item_id: int, worker: str, at: datetime) -> Claim | 
                 claimed_at=at,
                 attempts=JobItem.attempts + 1,
             )
-        )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        item, job, case = session.execute(
-            select(JobItem, Job, Case)
-            .join(Job, Job.id == JobItem.job_id)
-            .join(Case, Case.id == JobItem.case_id)
-            .where(JobItem.id == item_id)
-            .execution_options(populate_existing=True)
-        ).one()
-        actor = Actor(job.actor_id, frozenset(Role(r) for r in job.actor_roles))
-        return Claim(
-            item.id,
-            job.id,
-            job.kind,
-            item.case_id,
-            item.line,
-            item.attempts,
+            .returning(
+                JobItem.id,
+                JobItem.job_id,
+                JobItem.case_id,
+                JobItem.line,
+                JobItem.attempts,
+                job(Job.kind),
+                job(Job.actor_id),
+                job(Job.actor_roles),
+                case(Case.state),
+                case(Case.prepared_by),
+                case(Case.approved_by),
+            )
+            .execution_options(synchronize_session=False)
+        ).all()
+    claims = {}
+    for row in rows:
+        item_id, job_id, case_id, line, attempts, step, actor_id, roles, *status = row
+        actor = Actor(actor_id, frozenset(Role(r) for r in roles))
+        seen = batch.CaseStatus(*status)
+        claims[item_id] = Claim(
+            item_id,
+            job_id,
+            step,
+            case_id,
+            line,
+            attempts,
             actor,
-            batch.ready_for(job.kind, case),
-            batch.past(job.kind, case),
+            batch.ready_for(step, seen),
+            batch.past(step, seen),
         )
+    return [claims[i] for i in item_ids if i in claims]
+
+
+def _of(join: Any) -> Callable[[Any], Any]:
+    """A column of the row ``join`` names, as a scalar subquery (a RETURNING clause may name
+    only the updated table on SQLite)."""
+    return lambda column: select(column).where(join).scalar_subquery()
 
 
 def finish(
@@ -224,6 +251,23 @@ def record_outcome(
         .values(outcome=outcome.value, failures=failures, finished_at=at)
     )
     return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def record_done(session: Session, item_ids: list[int], worker: str, at: datetime) -> set[int]:
+    """Those of the items still claimed by ``worker`` recorded ``done``, in the caller's
+    transaction (the documents of a group: one statement for all); their ids."""
+    if not item_ids:
+        return set()
+    done = session.scalars(
+        update(JobItem)
+        .where(JobItem.id.in_(item_ids))
+        .where(JobItem.outcome == ItemOutcome.CLAIMED.value)
+        .where(JobItem.claimed_by == worker)
+        .values(outcome=ItemOutcome.DONE.value, failures=[], finished_at=at)
+        .returning(JobItem.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(done)
 
 
 def progress(session: Session, batch_id: int) -> JobProgress | None:

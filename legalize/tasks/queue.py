@@ -41,6 +41,25 @@ def make_huey(config: Config) -> Huey:
     return MemoryHuey(config.queue_name, immediate=True, results=False)
 
 
+GROUP = 10
+"""At most this many items per task when a job starts: the issue step registers their
+documents together (legalize.cases.group_issue). Work put back after a crash is queued one
+item per task."""
+
+
+def grouped(items: list[int]) -> list[list[int]]:
+    """The items in batch order, cut into the fewest groups of at most GROUP, of sizes that
+    differ by one at most (12 items: two tasks of 6, not 10 and 2, for two workers)."""
+    count = -(-len(items) // GROUP)
+    size, extra = divmod(len(items), count) if count else (0, 0)
+    groups, at = [], 0
+    for k in range(count):
+        end = at + size + (1 if k < extra else 0)
+        groups.append(items[at:end])
+        at = end
+    return groups
+
+
 class JobQueue:
     """The tasks on one Huey instance. ``runtime`` gives the task's database, issuer and
     clock; it is called in the process that runs the task (a worker, or the caller in
@@ -54,9 +73,12 @@ class JobQueue:
         def run_item(item_id: int) -> None:
             steps.run_item(runtime(), item_id, steps.worker_id())
 
+        def run_items(item_ids: list[int]) -> None:
+            steps.run_items(runtime(), item_ids, steps.worker_id())
+
         def start_job(job_id: int) -> None:
-            for item_id in steps.start_job(runtime(), job_id):
-                self._run_item(item_id)
+            for group in grouped(steps.start_job(runtime(), job_id)):
+                self._run_items(group)
 
         def put_back() -> None:
             found = steps.recover(runtime())
@@ -65,15 +87,29 @@ class JobQueue:
             for item_id in found.items:
                 self._run_item(item_id)
 
+        def check_photo(token: str) -> None:
+            steps.check_photo(runtime(), token)
+
+        def photo_housekeeping() -> None:
+            for token in steps.photo_housekeeping(runtime()):
+                self._check_photo(token)
+
         # Calling a task wrapper queues the call (immediate mode: runs it at once).
         self._run_item: Any = huey.task(name="run_item")(run_item)
+        self._run_items: Any = huey.task(name="run_items")(run_items)
         self._start_job: Any = huey.task(name="start_job")(start_job)
         self._recover: Any = huey.task(name="recover")(put_back)
         huey.periodic_task(crontab(minute="*"), name="recover_every_minute")(put_back)
+        self._check_photo: Any = huey.task(name="check_photo")(check_photo)
+        huey.periodic_task(crontab(minute="*"), name="photo_housekeeping")(photo_housekeeping)
 
     def start(self, job_id: int) -> None:
         """Queue the job (legalize.tasks.jobs.request recorded it)."""
         self._start_job(job_id)
+
+    def check_photo(self, token: str) -> None:
+        """Queue the photo check ``token`` (legalize.cases.photo_checks.create stored it)."""
+        self._check_photo(token)
 
     def recover(self) -> None:
         """Queue a search for work a dead worker left behind."""

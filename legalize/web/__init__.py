@@ -25,7 +25,6 @@ from legalize.cases.demo_credentials import demo_credentials
 from legalize.config import Config, ConfigError
 from legalize.documents.sanitize import set_concurrency
 from legalize.kinds import Role
-from legalize.registry.db import make_engine, make_session_factory
 from legalize.web import refusals
 from legalize.web.errors import register_error_handlers
 from legalize.web.language import init_language
@@ -90,20 +89,13 @@ def create_app(
     )
     app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the order we write (OpenAPI)
-    engine = make_engine(config.database_url)
-    sessions = make_session_factory(engine)
+    app_state = AppState.open(config, clock or utc_now, services)
     if config.production:
         try:
-            refuse_demo_credentials(sessions)
+            refuse_demo_credentials(app_state.sessions)
         finally:
-            engine.dispose()  # no connection of this check outlives it (gunicorn may fork)
-    app.extensions["legalize"] = AppState(
-        config=config,
-        engine=engine,
-        sessions=sessions,
-        clock=clock or utc_now,
-        services=dict(services or {}),
-    )
+            app_state.close()  # no connection of this check outlives it (gunicorn may fork)
+    app.extensions["legalize"] = app_state
 
     csrf = CSRFProtect(app)
     init_limiter(app, config)

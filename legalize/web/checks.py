@@ -54,13 +54,18 @@ def record_check(outcome: CheckOutcome) -> None:
     at = now()
     session = public_db()
     try:
-        salt = _salt(at.date())
-        source = checks_log.client_hash(salt, request.remote_addr or "unknown")
-        checks_log.record(session, outcome, source, at)
+        checks_log.record(session, outcome, client_source(), at)
         session.commit()
     except SQLAlchemyError:
         log.exception("a public check was not recorded")
         session.rollback()
+
+
+def client_source() -> str:
+    """This client as the check log knows it: its address's hash under the day's salt. A
+    check answered later (a photo, on the task queue) carries it to where it is recorded."""
+    salt = _salt(now().date())
+    return checks_log.client_hash(salt, request.remote_addr or "unknown")
 
 
 def _salt(day: date) -> bytes:
@@ -80,7 +85,7 @@ def _salt(day: date) -> bytes:
 def outcome_of_document(method: Method, number: str, doc: DocumentView | None) -> CheckOutcome:
     """A check by number (and check code) answered from the register."""
     if doc is None:
-        return CheckOutcome(method, "invalid", (Code.DOCUMENT_NOT_FOUND.value,), number)
+        return CheckOutcome(method, "invalid", (Code.DOCUMENT_NOT_IN_REGISTER.value,), number)
     code = _STATUS_CODES.get(doc.status)
     return CheckOutcome(
         method,

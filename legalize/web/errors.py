@@ -65,6 +65,9 @@ def wants_json() -> bool:
     # /scan/status: the camera page's script reads the register's answer as JSON; /trust/ is
     # fetched by programs (`verifier trust sync`, other states' verifiers), which want the
     # reason ("no signed trust list is published here"), not the people's 404 page.
+    # A photo check's poll (/check/photo/<token>.json) is read by a script too.
+    if request.path.startswith("/check/photo/") and request.path.endswith(".json"):
+        return True
     return request.path.startswith(("/api/", "/trust/")) or request.path in (
         "/api",
         "/scan/status",

@@ -21,9 +21,9 @@ from typing import Final
 from urllib.parse import urlencode
 
 from flask import Flask, Response, current_app, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
 
-from verifier.messages import LANGUAGES, message_for
+from verifier.messages import LANGUAGES, catalog, message_for, placeholders
 from verifier.report import Check
 
 TRANSLATIONS_DIR: Final = Path(__file__).resolve().parents[1] / "translations"
@@ -85,6 +85,35 @@ def reason(check: Check) -> str:
     return message_for(check, lang)
 
 
+def reason_templates(lang: str) -> dict[str, str]:
+    """The reason catalog of ``lang`` for a verifier that runs in the browser (``/scan``):
+    key (``CODE`` or ``CODE/check.name``) → the entry's template without placeholders (the
+    browser's checks carry no data to fill them). Empty in English, as :func:`reason`: the
+    check's own message is shown."""
+    if lang == DEFAULT:
+        return {}
+    chosen = {}
+    for key, templates in catalog(lang).items():
+        plain = [t for t in templates if not placeholders(t)]
+        if plain:
+            chosen[key] = plain[-1]
+    return chosen
+
+
+def N_(text: str) -> str:
+    """Marks a word for the catalogs (``N_`` is a marker pybabel extract knows by default)
+    without translating it here: the page translates it with the ``word`` filter; what the
+    API and the logs say stays English."""
+    return text
+
+
+def word(text: object) -> str:
+    """A word from a closed list (a state, a role, a column; marked with :func:`N_` in
+    ``legalize.web.words``) in the reader's language; anything else unchanged. Not ``_()``:
+    Jinja's ``_`` %-formats its string, which a value holding ``%`` would break."""
+    return gettext(str(text)) if text else ""
+
+
 def vary_on_language(response: Response) -> Response:
     """A page differs by cookie and Accept-Language: a shared cache must not mix them."""
     if response.mimetype == "text/html":
@@ -102,5 +131,6 @@ def init_language(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["language_links"] = switch_links
     app.jinja_env.filters["reason"] = reason
+    app.jinja_env.filters["word"] = word
     app.after_request(remember_choice)
     app.after_request(vary_on_language)

@@ -6,19 +6,27 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import gettext, lazy_gettext
+
 from legalize.cases.errors import CaseError
+from legalize.web.language import N_
 
 PLAIN = {
-    "FOUR_EYES": "Another officer must do this: four eyes — nobody approves what they filed or "
-    "prepared, and a decision on a stolen or revoked document needs a third officer.",
-    "DOCUMENT_USED": "This travel document has been used already: its holder was cleared at "
-    "the border. It cannot be used again.",
-    "DOCUMENT_EXPIRED": "This document has expired.",
-    "DOCUMENT_REVOKED": "This document has been revoked.",
-    "ROLE_REQUIRED": "Your role does not allow this.",
-    "NOT_FOUND": "Not found: it may have been removed or mistyped.",
-    "ISSUANCE_FAILED": "The document could not be issued just now; nothing was changed. "
-    "Try again in a moment.",
+    "FOUR_EYES": lazy_gettext(
+        "Another officer must do this: four eyes — nobody approves what they filed or "
+        "prepared, and a decision on a stolen or revoked document needs a third officer."
+    ),
+    "DOCUMENT_USED": lazy_gettext(
+        "This travel document has been used already: its holder was cleared at "
+        "the border. It cannot be used again."
+    ),
+    "DOCUMENT_EXPIRED": lazy_gettext("This document has expired."),
+    "DOCUMENT_REVOKED": lazy_gettext("This document has been revoked."),
+    "ROLE_REQUIRED": lazy_gettext("Your role does not allow this."),
+    "NOT_FOUND": lazy_gettext("Not found: it may have been removed or mistyped."),
+    "ISSUANCE_FAILED": lazy_gettext(
+        "The document could not be issued just now; nothing was changed. Try again in a moment."
+    ),
 }
 """Codes whose own message is technical: the sentence an officer reads instead."""
 
@@ -27,12 +35,12 @@ STALE = {"INVALID_STATE"}
 
 _MOVED_ON = re.compile(r"^case \d+ is (\w+); cannot (\w+)$")
 DONE = {
-    "prepare": "prepared",
-    "approve": "approved",
-    "reject": "rejected",
-    "issue": "issued",
-    "revoke": "revoked",
-    "clear": "cleared",
+    "prepare": N_("prepared"),
+    "approve": N_("approved"),
+    "reject": N_("rejected"),
+    "issue": N_("issued"),
+    "revoke": N_("revoked"),
+    "clear": N_("cleared"),
 }
 
 _IDS = re.compile(r"\b(?:case|batch|document of case)\s+#?\d+\b|#\d+\b", re.IGNORECASE)
@@ -54,17 +62,24 @@ def plain(exc: CaseError) -> str:
 def plain_text(code: str, message: str) -> str:
     """:func:`plain` of a refusal kept as code and message (a batch step's failures)."""
     if code in PLAIN:
-        return PLAIN[code]
+        return str(PLAIN[code])
     moved = _MOVED_ON.match(message)
     if moved and moved.group(2) in DONE:
         state, action = moved.groups()
-        text = f"This case is {state} now, so it can no longer be {DONE[action]}"
+        text: str = gettext(
+            "This case is %(state)s now, so it can no longer be %(done)s",
+            state=gettext(state),
+            done=gettext(DONE[action]),
+        )
     else:
         text = without_ids(message)
     if code in STALE:
-        return (
-            f"{text}. The case changed since this page was loaded (perhaps in another tab): "
-            "it is shown as it is now."
+        return str(
+            gettext(
+                "%(refusal)s. The case changed since this page was loaded (perhaps in another tab):"
+                " it is shown as it is now.",
+                refusal=text,
+            )
         )
     return text
 

@@ -1,4 +1,9 @@
-"""What one application instance holds: its config, database and clock (no globals)."""
+"""What one application instance holds: its config, database engines and clock (no globals).
+
+The web tier's engines are made here and nowhere else (:meth:`AppState.open`), and closed by
+one call (:meth:`AppState.close`): the pooled engine of the pages and the API, and on
+PostgreSQL the public check's autocommit engine (:func:`public_db`).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from legalize.cases.check import published_trust
 from legalize.config import Config
 from legalize.pki.trust import TrustStore
+from legalize.registry.db import make_engine, make_session_factory
 
 
 def utc_now() -> datetime:
@@ -25,13 +31,47 @@ class AppState:
     config: Config
     """The configuration the app was built with."""
     engine: Engine
-    """The one engine of this process (pooled)."""
+    """The pooled engine of the pages, the API and the staff's work."""
     sessions: sessionmaker[Session]
     """Session factory; one session per request, closed at teardown."""
+    public_engine: Engine | None
+    """The public check's engine (PostgreSQL only; see :func:`public_db`); None on SQLite,
+    where the public check uses the request's session."""
+    public_sessions: sessionmaker[Session] | None
+    """Session factory on :attr:`public_engine`; None with it."""
     clock: Callable[[], datetime]
     """Current time, aware UTC; a parameter so tests can move it."""
     services: dict[str, Any]
     """Lazily built shared objects (e.g. the issuer with its signers), keyed by name."""
+
+    @classmethod
+    def open(
+        cls,
+        config: Config,
+        clock: Callable[[], datetime] = utc_now,
+        services: dict[str, Any] | None = None,
+    ) -> AppState:
+        """Both engines for ``config.database_url`` (no connection is made until one is
+        used)."""
+        engine = make_engine(config.database_url)
+        public = _public_engine(config) if engine.dialect.name == "postgresql" else None
+        return cls(
+            config=config,
+            engine=engine,
+            sessions=make_session_factory(engine),
+            public_engine=public,
+            public_sessions=make_session_factory(public) if public is not None else None,
+            clock=clock,
+            services=dict(services or {}),
+        )
+
+    def close(self) -> None:
+        """Close every pooled connection of both engines (app shutdown, a test's teardown,
+        before gunicorn forks). The engines stay usable: a later session opens new
+        connections."""
+        if self.public_engine is not None:
+            self.public_engine.dispose()
+        self.engine.dispose()
 
 
 def state(app: Flask | None = None) -> AppState:
@@ -56,30 +96,19 @@ def public_db() -> Session:
     log rows, never a document). On the hot /V/ path those round trips were most of a
     request's time. On SQLite it is the request's session (:func:`db`)."""
     if "public_session" not in g:
-        services = state().services
-        if "public_sessions" not in services:
-            services["public_sessions"] = _public_sessions(state())
-        factory: sessionmaker[Session] | None = services["public_sessions"]
+        factory = state().public_sessions
         g.public_session = factory() if factory is not None else db()
     session: Session = g.public_session
     return session
 
 
-def _public_sessions(st: AppState) -> sessionmaker[Session] | None:
-    if st.engine.dialect.name != "postgresql":
-        return None
-    from legalize.registry.db import make_engine, make_session_factory
-
-    engine = make_engine(
-        st.config.database_url,
+def _public_engine(config: Config) -> Engine:
+    """PostgreSQL connections in autocommit with ``synchronous_commit`` off (:func:`public_db`)."""
+    return make_engine(
+        config.database_url,
         isolation_level="AUTOCOMMIT",
         connect_args={"options": "-c synchronous_commit=off"},
     )
-    # The public pool lives and dies with the app's engine: whoever disposes of that one (a
-    # test's teardown, the fork guard) closes these connections too, instead of leaving them
-    # to the garbage collector (a ResourceWarning, and a connection the server keeps open).
-    event.listen(st.engine, "engine_disposed", lambda _conn: engine.dispose())
-    return make_session_factory(engine)
 
 
 def end_transaction() -> None:

@@ -23,7 +23,7 @@ from legalize.registry.models import Case, Photo
 from legalize.tasks.queue import JobQueue
 from legalize.tasks.steps import Runtime
 from legalize.web.errors import WebError
-from legalize.web.state import state
+from legalize.web.state import state, trust_store
 
 if TYPE_CHECKING:
     from legalize.documents.legalization import LegalizationData
@@ -93,10 +93,25 @@ def queue() -> JobQueue:
         found = services.get("queue")
         if found is None:
             st = state(app)
-            runtime = Runtime(st.config, st.sessions, lambda: issuer(app), st.clock)
+            # trust_store(): the app's own (a task in immediate mode runs inside the request)
+            runtime = Runtime(
+                st.config, st.sessions, lambda: issuer(app), st.clock, trust=trust_store
+            )
             found = services["queue"] = JobQueue(st.config, lambda: runtime)
     made: JobQueue = found
     return made
+
+
+def queue_unavailable(exc: Exception, recorded: str, field: str | None = None) -> WebError:
+    """The 503 for work that is on record (``recorded`` says what) but could not be queued:
+    a worker's recovery queues it once the queue is back."""
+    return WebError(
+        503,
+        "QUEUE_UNAVAILABLE",
+        f"{recorded} but the task queue cannot be reached ({type(exc).__name__}); "
+        "it starts when the queue is back",
+        field,
+    )
 
 
 def _kind(session: Session, case_id: int) -> str:

@@ -17,8 +17,9 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from legalize.documents import layout
+from legalize.kinds import DocumentType
 from verifier.image import fields, textrender
-from verifier.image.page import DocumentKind, Fix, LocatedPage
+from verifier.image.page import Fix, LocatedPage
 
 DEJAVU_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 INK = (20, 26, 56)
@@ -35,7 +36,7 @@ def rasterize(pdf: bytes, dpi: float) -> Image.Image:
 
 
 def located(
-    image: Image.Image, kind: DocumentKind, homography: NDArray[np.float64] | None = None
+    image: Image.Image, kind: DocumentType, homography: NDArray[np.float64] | None = None
 ) -> LocatedPage:
     """A page whose homography is known: the raster's own scale unless given."""
     rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
@@ -56,7 +57,7 @@ def located(
     return LocatedPage(rgb, gray, homography, kind, Fix.MARKERS, 0.05, ppm)
 
 
-def captured(image: Image.Image, kind: DocumentKind, *, seed: int = 1) -> LocatedPage:
+def captured(image: Image.Image, kind: DocumentType, *, seed: int = 1) -> LocatedPage:
     """A phone-like capture: a small perspective warp, blur, noise and JPEG at quality 80."""
     rng = np.random.default_rng(seed)
     src = np.array(

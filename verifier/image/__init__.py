@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from .annotate import annotated, annotated_png
 from .debug import Debug
-from .page import DocumentKind, Fix, LocatedPage
+from .page import Fix, LocatedPage
 from .pipeline import ImageVerification, verify_image
 
 __all__ = [
     "Debug",
-    "DocumentKind",
     "Fix",
     "ImageVerification",
     "LocatedPage",

@@ -24,8 +24,9 @@ from legalize.documents.layout import (
     TTD_ROSETTE,
     Rect,
 )
+from legalize.kinds import DocumentType
 
-from .page import DocumentKind, LocatedPage
+from .page import LocatedPage
 
 if TYPE_CHECKING:
     from .locate import MarkerHit
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
 MAX_SIDE = 2400
 """Debug copies of the whole photo are scaled down to this (a 48 MP photo is 150 MB as PNG)."""
 
-_REGIONS: dict[DocumentKind, dict[str, Rect]] = {
-    DocumentKind.TTD: {
+_REGIONS: dict[DocumentType, dict[str, Rect]] = {
+    DocumentType.TTD: {
         "photo": TTD_PHOTO,
         "ghost": TTD_GHOST,
         "qr": TTD_QR,
@@ -43,7 +44,7 @@ _REGIONS: dict[DocumentKind, dict[str, Rect]] = {
         "microtext": TTD_MICROTEXT.grown(1.0),
         "mrz": TTD_MRZ,
     },
-    DocumentKind.LEGALIZATION: {
+    DocumentType.LEGALIZATION: {
         "qr": LEGAL_QR,
         "rosette": LEGAL_ROSETTE,
         "fine-lines": LEGAL_FINE_LINES,

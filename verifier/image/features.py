@@ -35,10 +35,11 @@ from legalize.documents.layout import (
     TTD_ROSETTE,
     Rect,
 )
+from legalize.kinds import DocumentType
 from verifier.codes import Code
-from verifier.report import Category, Check, Status, skipped
+from verifier.report import Category, Check, fail, ok, skipped
 
-from .page import DocumentKind, Fix, LocatedPage
+from .page import Fix, LocatedPage
 from .paper import flatten
 
 PX_PER_MM = 8.0
@@ -62,9 +63,9 @@ MIN_PX_PER_MM = 4.0
 """Below this photo resolution (a page photographed from too far, a small upload) the
 features cannot be judged: the check says so rather than guessing."""
 
-_ROSETTE = {DocumentKind.TTD: TTD_ROSETTE, DocumentKind.LEGALIZATION: LEGAL_ROSETTE}
-_FINE_LINES = {DocumentKind.TTD: TTD_FINE_LINES, DocumentKind.LEGALIZATION: LEGAL_FINE_LINES}
-_MICROTEXT = {DocumentKind.TTD: TTD_MICROTEXT, DocumentKind.LEGALIZATION: LEGAL_MICROTEXT}
+_ROSETTE = {DocumentType.TTD: TTD_ROSETTE, DocumentType.LEGALIZATION: LEGAL_ROSETTE}
+_FINE_LINES = {DocumentType.TTD: TTD_FINE_LINES, DocumentType.LEGALIZATION: LEGAL_FINE_LINES}
+_MICROTEXT = {DocumentType.TTD: TTD_MICROTEXT, DocumentType.LEGALIZATION: LEGAL_MICROTEXT}
 
 
 def _box(rect: Rect) -> list[float]:
@@ -112,25 +113,24 @@ def _margin_mm(page: LocatedPage) -> float:
 def _too_coarse(page: LocatedPage, name: str, rect: Rect) -> Check | None:
     if page.px_per_mm >= MIN_PX_PER_MM:
         return None
-    return Check(
+    return skipped(
         name,
         Category.BINDING,
-        Status.SKIPPED,
-        Code.PRINT_FEATURES_UNREADABLE,
         f"The photo shows the page at {page.px_per_mm:.1f} pixels per millimetre; at least "
         f"{MIN_PX_PER_MM:.0f} are needed to see the print features. Photograph the whole "
         "page closer, filling the frame.",
+        Code.PRINT_FEATURES_UNREADABLE,
         {"region": _box(rect), "px_per_mm": round(page.px_per_mm, 2)},
     )
 
 
 def _judged(
-    name: str, passed: bool, ok: str, bad: str, data: Mapping[str, object], *, code: str
+    name: str, passed: bool, good: str, bad: str, data: Mapping[str, object], *, code: Code
 ) -> Check:
-    """A feature check's result: VALID with ``ok`` or INVALID ``code`` with ``bad``."""
+    """A feature check's result: VALID with ``good`` or INVALID ``code`` with ``bad``."""
     if passed:
-        return Check(name, Category.BINDING, Status.VALID, Code.OK, ok, data)
-    return Check(name, Category.BINDING, Status.INVALID, code, bad, data)
+        return ok(name, Category.BINDING, good, data)
+    return fail(name, Category.BINDING, code, bad, data)
 
 
 def check_rosette(page: LocatedPage, number: str) -> Check:

@@ -45,11 +45,12 @@ from numpy.typing import NDArray
 from legalize.documents import layout
 from legalize.documents.layout import Rect
 from legalize.documents.mrz import MrzError, name_field, transliterate
+from legalize.kinds import DocumentType
 from legalize.seal import checkcode
 from verifier.codes import Code
 from verifier.image import mrz, ocr, textrender
-from verifier.image.page import DocumentKind, Fix, LocatedPage
-from verifier.report import Category, Check, Status, guarded, skipped
+from verifier.image.page import Fix, LocatedPage
+from verifier.report import Category, Check, fail, guarded, not_applicable, ok, skipped
 
 CAP_HEIGHT_EM = 0.714
 """Noto Sans capital height (1462/2048 em)."""
@@ -785,44 +786,33 @@ def field_check(evidence: Evidence) -> Check:
     }
     label = _label(e.spec.key)
     if code == Code.OK:
-        return Check(
-            name,
-            Category.BINDING,
-            Status.VALID,
-            Code.OK,
-            f"The printed {label} matches the seal.",
-            data,
-        )
+        return ok(name, Category.BINDING, f"The printed {label} matches the seal.", data)
     if code == Code.FIELD_MISMATCH:
         data["expected"] = e.text
         data["positions"] = positions
-        return Check(
+        return fail(
             name,
             Category.BINDING,
-            Status.INVALID,
             Code.FIELD_MISMATCH,
             f"The printed {label} differs from the signed data in the seal "
             f"(character{'s' if len(positions) != 1 else ''} "
             f"{', '.join(str(p + 1) for p in positions)}).",
             data,
         )
-    return Check(
+    return skipped(
         name,
         Category.BINDING,
-        Status.SKIPPED,
-        Code.FIELD_UNREADABLE,
         f"The printed {label} could not be read well enough to compare it with the seal. "
         + _UNREADABLE_ADVICE,
+        Code.FIELD_UNREADABLE,
         data,
     )
 
 
 def _unbound(key: str, region: Rect) -> Check:
-    return Check(
+    return not_applicable(
         f"print.field.{key}",
         Category.BINDING,
-        Status.SKIPPED,
-        Code.NOT_APPLICABLE,
         f"The {_label(key)} is printed but not carried in the seal, so it cannot be checked; "
         "compare it with the holder's other documents.",
         {"region": _rect(region)},
@@ -832,7 +822,7 @@ def _unbound(key: str, region: Rect) -> Check:
 def check_fields(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[Check]:
     """One ``print.field.<key>`` check per printed value the seal determines, and a
     NOT_APPLICABLE one for each printed value it does not carry."""
-    if page.kind is DocumentKind.TTD:
+    if page.kind is DocumentType.TTD:
         specs = ttd_specs(seal_fields)
         unbound = [(key, layout.ttd_field(*layout.TTD_FIELDS[key])) for key in UNBOUND_TTD]
     else:
@@ -860,16 +850,14 @@ def check_fields(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[C
 def check_mrz(page: LocatedPage, seal_fields: Mapping[str, object]) -> Check:
     """``print.mrz``: the printed TD3 MRZ, cell by cell, against the seal's (TTD only)."""
     name = "print.mrz"
-    if page.kind is not DocumentKind.TTD:
-        return skipped(name, Category.BINDING, "A legalization has no MRZ.", Code.NOT_APPLICABLE)
+    if page.kind is not DocumentType.TTD:
+        return not_applicable(name, Category.BINDING, "A legalization has no MRZ.")
     lines = mrz.printed_lines(seal_fields)
     region = Rect(layout.TTD_MRZ.x, layout.TTD_MRZ.y, layout.TTD_MRZ.w, layout.TTD_MRZ.h)
     if lines is None:
-        return Check(
+        return not_applicable(
             name,
             Category.BINDING,
-            Status.SKIPPED,
-            Code.NOT_APPLICABLE,
             "The seal does not carry the printed MRZ (only the ICAO profile's shorter TD2 "
             "form), so the printed MRZ cannot be compared character by character.",
             {"region": _rect(region)},
@@ -904,10 +892,9 @@ def check_mrz(page: LocatedPage, seal_fields: Mapping[str, object]) -> Check:
         data["scores"] = [[round(c.expected_score, 3), round(c.best_score, 3)] for c in mismatched]
         data["milliseconds"] = round((time.perf_counter() - started) * 1000.0, 1)
         where = ", ".join(f"line {c.line + 1} position {c.index + 1}" for c in mismatched[:6])
-        return Check(
+        return fail(
             name,
             Category.BINDING,
-            Status.INVALID,
             Code.MRZ_MISMATCH,
             f"The printed MRZ differs from the one in the seal ({where}).",
             data,
@@ -915,15 +902,12 @@ def check_mrz(page: LocatedPage, seal_fields: Mapping[str, object]) -> Check:
     data["milliseconds"] = round((time.perf_counter() - started) * 1000.0, 1)
     if margin is None or len(unreadable) > mrz.UNREADABLE_CELLS:
         data["unreadable_positions"] = [[c.line, c.index] for c in unreadable]
-        return Check(
+        return skipped(
             name,
             Category.BINDING,
-            Status.SKIPPED,
-            Code.FIELD_UNREADABLE,
             "The printed MRZ could not be read well enough to compare it with the seal. "
             + _UNREADABLE_ADVICE,
+            Code.FIELD_UNREADABLE,
             data,
         )
-    return Check(
-        name, Category.BINDING, Status.VALID, Code.OK, "The printed MRZ matches the seal.", data
-    )
+    return ok(name, Category.BINDING, "The printed MRZ matches the seal.", data)

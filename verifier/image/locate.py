@@ -37,16 +37,17 @@ from legalize.documents.layout import (
     Marker,
     Rect,
 )
+from legalize.kinds import DocumentType
 
-from .page import DocumentKind, Fix
+from .page import Fix
 
-MARKERS_BY_KIND: Mapping[DocumentKind, tuple[Marker, ...]] = {
-    DocumentKind.TTD: TTD_MARKERS,
-    DocumentKind.LEGALIZATION: LEGALIZATION_MARKERS,
+MARKERS_BY_KIND: Mapping[DocumentType, tuple[Marker, ...]] = {
+    DocumentType.TTD: TTD_MARKERS,
+    DocumentType.LEGALIZATION: LEGALIZATION_MARKERS,
 }
-QR_SQUARE: Mapping[DocumentKind, Rect] = {
-    DocumentKind.TTD: TTD_QR,
-    DocumentKind.LEGALIZATION: LEGAL_QR,
+QR_SQUARE: Mapping[DocumentType, Rect] = {
+    DocumentType.TTD: TTD_QR,
+    DocumentType.LEGALIZATION: LEGAL_QR,
 }
 DETECT_MAX_SIDE = 2000
 """Markers are searched on a copy at most this wide (a 10 mm marker is still ~45 px on a
@@ -68,7 +69,7 @@ class MarkerHit:
 
 @dataclass(frozen=True)
 class PageFit:
-    kind: DocumentKind | None
+    kind: DocumentType | None
     fix: Fix
     homography: NDArray[np.float64]
     """Page mm → photo px."""
@@ -139,13 +140,13 @@ def marker_corners_mm(marker: Marker) -> NDArray[np.float64]:
     )
 
 
-def kind_of(hits: Sequence[MarkerHit]) -> DocumentKind | None:
+def kind_of(hits: Sequence[MarkerHit]) -> DocumentType | None:
     """The document the markers belong to: the kind most of them name."""
     ttd = sum(1 for h in hits if h.id < 4)
     legal = len(hits) - ttd
     if ttd == legal:
         return None
-    return DocumentKind.TTD if ttd > legal else DocumentKind.LEGALIZATION
+    return DocumentType.TTD if ttd > legal else DocumentType.LEGALIZATION
 
 
 def _fit(
@@ -168,7 +169,7 @@ def _fit(
 
 
 def marker_points(
-    kind: DocumentKind, hits: Sequence[MarkerHit]
+    kind: DocumentType, hits: Sequence[MarkerHit]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], tuple[int, ...]]:
     """The corners of ``kind``'s markers among ``hits``: page mm, photo px (both (4n, 2)),
     and the ids used."""
@@ -197,7 +198,7 @@ def fit_markers(hits: Sequence[MarkerHit]) -> PageFit:
     return PageFit(kind, Fix.MARKERS, homography, residual, used)
 
 
-def qr_symbol_corners_mm(kind: DocumentKind, text: str) -> NDArray[np.float64]:
+def qr_symbol_corners_mm(kind: DocumentType, text: str) -> NDArray[np.float64]:
     """Where the layout prints the symbol of ``text`` (its outer corners, no quiet zone),
     in the order zxing reports a symbol's corners: top-left, top-right, bottom-right,
     bottom-left."""
@@ -213,7 +214,7 @@ def qr_symbol_corners_mm(kind: DocumentKind, text: str) -> NDArray[np.float64]:
 
 
 def fit_with_qr(
-    kind: DocumentKind,
+    kind: DocumentType,
     hits: Sequence[MarkerHit],
     qr_corners_px: NDArray[np.float64],
     text: str,
@@ -278,7 +279,7 @@ PAGE_CORNERS_MM = np.array(
 
 
 def fit_outline(
-    kind: DocumentKind,
+    kind: DocumentType,
     outline: NDArray[np.float64],
     anchor_mm: NDArray[np.float64],
     anchor_px: NDArray[np.float64],

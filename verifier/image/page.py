@@ -19,15 +19,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from legalize.documents.layout import PAGE_HEIGHT, PAGE_WIDTH, Rect
+from legalize.kinds import DocumentType
 
 CANONICAL_PX_PER_MM = 8.0
 """Resolution of the canonical rectified page (203 dpi, 1680 × 2376 px). At this resolution
 the 35 × 45 mm photo box is exactly the 280 × 360 pixels issuance normalises and hashes."""
-
-
-class DocumentKind(StrEnum):
-    TTD = "ttd"
-    LEGALIZATION = "legalization"
 
 
 class Fix(StrEnum):
@@ -51,7 +47,9 @@ class LocatedPage:
     """Its luminance, (h, w) uint8."""
     homography: NDArray[np.float64]
     """3 × 3: page millimetres (x, y, 1) → photo pixels."""
-    kind: DocumentKind
+    kind: DocumentType
+    """Which of our documents the page is (its corner markers say; one enum for the whole
+    code base, :mod:`legalize.kinds`)."""
     fix: Fix
     residual_mm: float | None
     """Mean distance between the marker corners found and where the homography puts them,

@@ -32,10 +32,11 @@ from numpy.typing import NDArray
 
 from legalize.documents.layout import TTD_GHOST, TTD_PHOTO, Rect
 from legalize.imaging.photo import MATCH_THRESHOLD, hamming, photo_gray, photo_hash
+from legalize.kinds import DocumentType
 from verifier.codes import Code
-from verifier.report import Category, Check, Status, skipped
+from verifier.report import Category, Check, fail, not_applicable, ok, skipped
 
-from .page import CANONICAL_PX_PER_MM, DocumentKind, Fix, LocatedPage
+from .page import CANONICAL_PX_PER_MM, Fix, LocatedPage
 
 GHOST_THRESHOLD = 56
 """Hamming distance (of 256) at or below which the ghost image counts as the seal's photo."""
@@ -222,9 +223,9 @@ def compare_local(page: LocatedPage, photo_rect: Rect, ghost_rect: Rect) -> Loca
 def check_photo(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[Check]:
     """``print.photo`` and ``print.ghost`` (TTD only)."""
     names = (("print.photo", TTD_PHOTO), ("print.ghost", TTD_GHOST))
-    if page.kind is not DocumentKind.TTD:
+    if page.kind is not DocumentType.TTD:
         return [
-            skipped(n, Category.BINDING, "A legalization carries no photo.", Code.NOT_APPLICABLE)
+            not_applicable(n, Category.BINDING, "A legalization carries no photo.")
             for n, _ in names
         ]
     value = seal_fields.get("photo_hash")
@@ -270,11 +271,9 @@ def check_photo(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[Ch
     checks = [_photo_check(photo_distance, bits, local, photo_data)]
     if ghost_ok:
         checks.append(
-            Check(
+            ok(
                 "print.ghost",
                 Category.BINDING,
-                Status.VALID,
-                Code.OK,
                 "The printed ghost image matches the photo the seal certifies "
                 f"({ghost_distance} of {bits} bits differ).",
                 ghost_data,
@@ -282,10 +281,9 @@ def check_photo(page: LocatedPage, seal_fields: Mapping[str, object]) -> list[Ch
         )
     else:
         checks.append(
-            Check(
+            fail(
                 "print.ghost",
                 Category.BINDING,
-                Status.INVALID,
                 Code.GHOST_MISMATCH,
                 f"The printed ghost image is not the photo the seal certifies ({ghost_distance} "
                 f"of {bits} bits differ; at most {GHOST_THRESHOLD} for the same photo).",
@@ -303,32 +301,27 @@ def _photo_check(
     distance: int, bits: int, local: LocalComparison | None, data: dict[str, object]
 ) -> Check:
     if distance > MATCH_THRESHOLD:
-        return Check(
+        return fail(
             "print.photo",
             Category.BINDING,
-            Status.INVALID,
             Code.PHOTO_MISMATCH,
             f"The printed photograph is not the photo the seal certifies ({distance} of {bits} "
             f"bits differ; at most {MATCH_THRESHOLD} for the same photo).",
             data,
         )
     if local is not None and not local.passed:
-        return Check(
+        return fail(
             "print.photo",
             Category.BINDING,
-            Status.INVALID,
             Code.PHOTO_MISMATCH,
             "Part of the printed photograph differs from the ghost image, which matches the "
-            f"photo the seal certifies (detail correlation {local.ncc_min:.2f}, at least "
-            f"{LOCAL_NCC_MIN} expected; detail energy ratio {local.energy_max:.2f}, at most "
-            f"{LOCAL_ENERGY_MAX}): the photograph has been edited.",
+            f"photo the seal certifies ({local.failing_mm2:.0f} mm² disagree, at most "
+            f"{LOCAL_AREA_MAX:.0f} on a genuine print): the photograph has been edited.",
             data,
         )
-    return Check(
+    return ok(
         "print.photo",
         Category.BINDING,
-        Status.VALID,
-        Code.OK,
         f"The printed photograph matches the photo the seal certifies ({distance} of {bits} "
         "bits differ)" + ("; every part of it agrees with the ghost image." if local else "."),
         data,

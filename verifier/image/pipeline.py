@@ -29,18 +29,18 @@ import numpy as np
 from numpy.typing import NDArray
 
 from legalize.imaging.decode import ImageInputError, load_capture
+from legalize.kinds import DocumentType
 from legalize.pki.trust import TrustStore
 from verifier.codes import Code
-from verifier.report import Category, Check, Report, Status, guarded, skipped
+from verifier.report import Category, Check, Report, fail, guarded, ok, passed_with, skipped
 from verifier.seal import verify_seal
 
 from . import barcode, features, fields, locate, photo, sharpness
 from .debug import Debug
-from .page import DocumentKind, Fix, LocatedPage
+from .page import Fix, LocatedPage
 
 RETAKE = "Photograph the whole page, flat, in good light, with all four corner squares in view."
 
-_PROFILE_KIND = {"TTD": DocumentKind.TTD, "LEGALIZATION": DocumentKind.LEGALIZATION}
 # the checks the steps after the seal add, so a report always names every one of them
 _LATER = (
     ("page.kind", Category.BINDING),
@@ -72,10 +72,10 @@ class ImageVerification:
     """Where the QR was read, photo pixels (the annotated picture marks it)."""
 
 
-def _unable(name: str, category: Category, code: str, message: str, **data: Any) -> Check:
+def _unable(name: str, category: Category, code: Code, message: str, **data: Any) -> Check:
     """A check that could not run: the verdict becomes INDETERMINATE and the message says
     what the user can do about it."""
-    return Check(name, category, Status.SKIPPED, code, message, data)
+    return skipped(name, category, message, code, data)
 
 
 def _skip_rest(checks: list[Check], names: tuple[tuple[str, Category], ...], why: str) -> None:
@@ -130,11 +130,9 @@ def verify_image(
     height, width = gray.shape
     info["image"] = {"width": width, "height": height}
     checks.append(
-        Check(
+        ok(
             "image.load",
             Category.FORMAT,
-            Status.VALID,
-            Code.OK,
             f"A {width} × {height} image.",
             {"width": width, "height": height},
         )
@@ -175,7 +173,7 @@ def verify_image(
 
     seal_report = verify_seal(chosen.text, trust, at)
     seal_fields = dict(seal_report.data)
-    profile_kind = _PROFILE_KIND.get(str(seal_fields.get("profile")))
+    profile_kind = DocumentType.of_profile(str(seal_fields.get("profile")))
 
     # 2b. no marker fix: the QR (and any markers) or the sheet's outline locate the page
     if page is None and profile_kind is not None:
@@ -189,11 +187,9 @@ def verify_image(
         square = locate.QR_SQUARE[page.kind]
         qr_data["region"] = [square.x, square.y, square.w, square.h]
     checks.append(
-        Check(
+        ok(
             "qr.read",
             Category.FORMAT,
-            Status.VALID,
-            Code.OK,
             "The QR code was read" + (" from the rectified page." if chosen.rectified else "."),
             qr_data,
         )
@@ -253,7 +249,7 @@ def _guarded_many(name: str, step: Callable[[], list[Check]]) -> list[Check]:
 
     def run() -> Check:
         result.extend(step())
-        return Check(name, Category.BINDING, Status.VALID, Code.OK, "")
+        return ok(name, Category.BINDING, "")
 
     crashed = guarded(name, Category.BINDING, run)
     if crashed.code == Code.CHECK_ERROR:
@@ -288,7 +284,7 @@ def _choose_qr(hits: list[barcode.QrHit], page: LocatedPage | None) -> barcode.Q
 
 def _fallback(
     gray: NDArray[np.uint8],
-    kind: DocumentKind,
+    kind: DocumentType,
     hits: list[locate.MarkerHit],
     qr_hit: barcode.QrHit,
 ) -> locate.PageFit | None:
@@ -325,42 +321,36 @@ def _page_check(fit: locate.PageFit | None, why_not: str, hits: list[locate.Mark
         "residual_mm": None if fit.residual_mm is None else round(fit.residual_mm, 3),
     }
     if fit.fix is Fix.MARKERS:
-        return Check(
+        return ok(
             "page.locate",
             Category.FORMAT,
-            Status.VALID,
-            Code.OK,
             f"The page was located by {len(fit.markers)} corner markers "
             f"({fit.residual_mm:.2f} mm residual).",
             data,
         )
     how = "the sheet's outline" if fit.fix is Fix.PAGE_CONTOUR else "the QR code's corners"
-    return Check(
+    return passed_with(
         "page.locate",
         Category.FORMAT,
-        Status.VALID,
         Code.PAGE_ALIGNED_WITHOUT_MARKERS,
         f"Only {len(found)} corner markers were visible ({why_not}); the page was located by "
         f"{how}, to a few millimetres instead of a tenth: the checks of the print are less "
         "certain. For a full check, photograph the page with all four corner squares in view.",
-        data,
+        **data,
     )
 
 
-def _kind_check(seen: DocumentKind, sealed: DocumentKind) -> Check:
+def _kind_check(seen: DocumentType, sealed: DocumentType) -> Check:
     if seen is sealed:
-        return Check(
+        return ok(
             "page.kind",
             Category.BINDING,
-            Status.VALID,
-            Code.OK,
             f"The page and its seal are both of a {seen.value}.",
             {"page": seen.value, "seal": sealed.value},
         )
-    return Check(
+    return fail(
         "page.kind",
         Category.BINDING,
-        Status.INVALID,
         Code.DOCUMENT_KIND_MISMATCH,
         f"The page is a {seen.value} but its QR carries the seal of a {sealed.value}: the QR "
         "was taken from another document.",

@@ -19,14 +19,13 @@ A catalog maps a key to a tuple of templates:
 
 from __future__ import annotations
 
+import importlib
 import string
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from types import MappingProxyType
 from typing import Any, Final
 
-from verifier.messages import en, si, ta
 from verifier.report import Check, Report
 
 __all__ = [
@@ -42,11 +41,29 @@ __all__ = [
 Catalog = Mapping[str, tuple[str, ...]]
 """Key (``CODE`` or ``CODE/check.name``) → templates, most specific first."""
 
-CATALOGS: Final[Mapping[str, Catalog]] = MappingProxyType(
-    {"en": en.MESSAGES, "si": si.MESSAGES, "ta": ta.MESSAGES}
-)
-LANGUAGES: Final = tuple(CATALOGS)
-"""Language codes (ISO 639-1) in the order the CLI offers them; ``en`` is the default."""
+LANGUAGES: Final = ("en", "si", "ta")
+"""Language codes (ISO 639-1) in the order the CLI offers them; ``en`` is the default. Each
+is the module of its catalog (``verifier/messages/si.py``)."""
+
+
+class _Catalogs(Mapping[str, Catalog]):
+    """Each language's catalog, imported when first asked for: a report read in English
+    never loads the Sinhala and Tamil ones (a command-line verifier starts faster, issue 9)."""
+
+    def __getitem__(self, lang: str) -> Catalog:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        messages: Catalog = importlib.import_module(f"{__name__}.{lang}").MESSAGES
+        return messages
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
+CATALOGS: Final[Mapping[str, Catalog]] = _Catalogs()
 
 SEPARATOR: Final = "/"
 _SEAL_PREFIX = "seal."

@@ -88,7 +88,6 @@ MESSAGES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
             "it is another document.",
             "The paper photographed is not the document looked up: it is another document.",
         ),
-        "DOCUMENT_NOT_FOUND": ("No document with this number and check code is in the register.",),
         "PHOTO_MISMATCH": ("The photograph does not match the one the seal certifies.",),
         "FIELD_MISMATCH": ("The printed details do not match the details in the seal.",),
         # --- a photo or scan of the paper (verifier image) ---------------------------------

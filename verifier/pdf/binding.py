@@ -11,6 +11,7 @@ signature signed, never from a later one. The seal is verified by
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 
 from legalize.kinds import DocumentType
@@ -66,14 +67,7 @@ def seal_checks(state: PdfState) -> list[Check]:
     state.doc_type = kind.cert_code if kind is not None else None
     state.data.update(report.data)
     return [
-        Check(
-            c.name if c.name.startswith("seal.") else f"seal.{c.name}",
-            c.category,
-            c.status,
-            c.code,
-            c.message,
-            c.data,
-        )
+        c if c.name.startswith("seal.") else replace(c, name=f"seal.{c.name}")
         for c in report.checks
     ]
 

@@ -16,19 +16,13 @@ from flask import Response
 from legalize.cases.batch import BatchView
 from legalize.cases.errors import CaseError
 from legalize.web.errors import case_status
+from legalize.web.language import N_
 from legalize.web.pages import page
 from legalize.web.refusals import plain, plain_text
 from legalize.web.staff.forms import BatchForm
 
 STEP_DONE = {"prepare": "prepared", "approve": "approved", "issue": "issued"}
 """The past tense a finished step's line uses."""
-
-
-def N_(text: str) -> str:
-    """Marks a word for the catalogs (``N_`` is a marker pybabel extract knows by default)
-    without translating it here: the page translates it (``_(e.column)``); the JSON poll
-    keeps it in English."""
-    return text
 
 
 COLUMNS = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, jsonify, redirect, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import batch, batch_files, rules
@@ -128,11 +129,8 @@ def batch_step(batch_id: int, step: str) -> WerkzeugResponse:
     except Exception as exc:
         # The job is on record as queued; a worker's recovery starts it once the queue is
         # back. Say so instead of a 500.
-        raise WebError(
-            503,
-            "QUEUE_UNAVAILABLE",
-            f"{step} is recorded but the task queue cannot be reached ({type(exc).__name__}); "
-            "it starts when the queue is back",
-        ) from exc
-    flash(f"{step.capitalize()} started; this page shows the progress")
+        raise workflow.queue_unavailable(exc, f"{step} is recorded") from exc
+    flash(
+        gettext("%(step)s started; this page shows the progress", step=gettext(step.capitalize()))
+    )
     return redirect(url_for("staff.batch_status", batch_id=batch_id))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec
 
 from flask import Response, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -28,6 +29,7 @@ from legalize.registry.models import Case
 from legalize.web import workflow
 from legalize.web.auth import current_user, load_user, roles_required, user_actor
 from legalize.web.errors import WebError, case_status, error_response
+from legalize.web.language import N_
 from legalize.web.pages import page
 from legalize.web.paper_check import PaperForm
 from legalize.web.refusals import plain
@@ -48,10 +50,10 @@ PREVIEW_WIDTH = 496
 """Pixels of the page-1 preview: the width templates/staff/case.html shows it at."""
 
 CROSSCHECK_WORDS = {
-    "match": "clean match with the NIC register",
-    "mismatch": "the NIC register differs from the claimed identity — see the alert",
-    "not_found": "no NIC register record found — see the alert",
-    "on_watchlist": "the travel document is on the stolen/lost list — see the alert",
+    "match": N_("clean match with the NIC register"),
+    "mismatch": N_("the NIC register differs from the claimed identity — see the alert"),
+    "not_found": N_("no NIC register record found — see the alert"),
+    "on_watchlist": N_("the travel document is on the stolen/lost list — see the alert"),
 }
 PAGE_SIZE = 25
 OFFICE = (Role.ISSUING_OFFICER, Role.APPROVING_OFFICER, Role.ADMINISTRATOR)
@@ -288,8 +290,10 @@ def stale_form(exc: CSRFError) -> Response:
             return _case_page(
                 case_id,
                 400,
-                refusal="This page had been open too long, so nothing was done. It is shown"
-                " again as it is now: check it and try once more.",
+                refusal=gettext(
+                    "This page had been open too long, so nothing was done. It is shown"
+                    " again as it is now: check it and try once more."
+                ),
                 refusal_code="CSRF_FAILED",
                 **_kept_forms(),
             )
@@ -328,7 +332,7 @@ def _done(case_id: int, message: str) -> WerkzeugResponse:
 def case_prepare(case_id: int) -> WerkzeugResponse:
     _action_form()
     common.prepare(db(), user_actor(current_user()), case_id, now())
-    return _done(case_id, "prepared; waiting for another officer's approval")
+    return _done(case_id, gettext("prepared; waiting for another officer's approval"))
 
 
 @bp.post("/cases/<int:case_id>/crosscheck")
@@ -337,7 +341,13 @@ def case_prepare(case_id: int) -> WerkzeugResponse:
 def case_crosscheck(case_id: int) -> WerkzeugResponse:
     _action_form()
     outcome = workflow.cross_check(db(), user_actor(current_user()), case_id, now())
-    return _done(case_id, f"identity cross-check: {CROSSCHECK_WORDS.get(outcome, outcome)}")
+    return _done(
+        case_id,
+        gettext(
+            "identity cross-check: %(outcome)s",
+            outcome=gettext(CROSSCHECK_WORDS.get(outcome, outcome)),
+        ),
+    )
 
 
 @bp.post("/cases/<int:case_id>/match-signer")
@@ -346,7 +356,7 @@ def case_crosscheck(case_id: int) -> WerkzeugResponse:
 def case_match_signer(case_id: int) -> WerkzeugResponse:
     _action_form()
     outcome = workflow.match_signer(db(), user_actor(current_user()), case_id, now())
-    return _done(case_id, f"signatory match: {outcome}")
+    return _done(case_id, gettext("signatory match: %(outcome)s", outcome=outcome))
 
 
 @bp.post("/cases/<int:case_id>/approve")
@@ -355,7 +365,7 @@ def case_match_signer(case_id: int) -> WerkzeugResponse:
 def case_approve(case_id: int) -> WerkzeugResponse:
     _action_form()
     common.approve(db(), user_actor(current_user()), case_id, now())
-    return _done(case_id, "approved")
+    return _done(case_id, gettext("approved"))
 
 
 @bp.post("/cases/<int:case_id>/reject")
@@ -366,7 +376,7 @@ def case_reject(case_id: int) -> WerkzeugResponse:
     if not form.validate_on_submit():
         return _invalid_on_case(case_id, form)
     common.reject(db(), user_actor(current_user()), case_id, form.reason.data or "", now())
-    return _done(case_id, "rejected")
+    return _done(case_id, gettext("rejected"))
 
 
 @bp.post("/cases/<int:case_id>/issue")
@@ -376,7 +386,7 @@ def case_issue(case_id: int) -> WerkzeugResponse:
     _action_form()
     view = workflow.issue(db(), user_actor(current_user()), case_id, now())
     number = view.document.number if view.document else "?"
-    return _done(case_id, f"issued document {number}")
+    return _done(case_id, gettext("issued document %(number)s", number=number))
 
 
 @bp.post("/cases/<int:case_id>/revoke")
@@ -388,7 +398,7 @@ def case_revoke(case_id: int) -> WerkzeugResponse:
         return _invalid_on_case(case_id, form)
     doc = _document(views.get_case(db(), case_id))
     common.revoke(db(), user_actor(current_user()), doc.number, form.reason.data or "", now())
-    return _done(case_id, f"Document {doc.number} revoked.")
+    return _done(case_id, gettext("Document %(number)s revoked.", number=doc.number))
 
 
 @bp.post("/cases/<int:case_id>/photo")
@@ -401,7 +411,12 @@ def case_photo_upload(case_id: int) -> WerkzeugResponse:
     result = workflow.attach_photo(
         db(), user_actor(current_user()), case_id, form.photo.data.read(), now()
     )
-    return _done(case_id, f"photo stored; portrait checks {'passed' if result else 'FAILED'}")
+    return _done(
+        case_id,
+        gettext("photo stored; portrait checks passed")
+        if result
+        else gettext("photo stored; portrait checks FAILED"),
+    )
 
 
 @bp.post("/cases/<int:case_id>/photo-override")
@@ -414,7 +429,7 @@ def case_photo_override(case_id: int) -> WerkzeugResponse:
     workflow.override_photo(
         db(), user_actor(current_user()), case_id, form.reason.data or "", now()
     )
-    return _done(case_id, "photo accepted with your reason (audited)")
+    return _done(case_id, gettext("photo accepted with your reason (audited)"))
 
 
 @bp.post("/cases/<int:case_id>/identity-decision")
@@ -435,7 +450,7 @@ def case_identity_decision(case_id: int) -> WerkzeugResponse:
         },
         now(),
     )
-    return _done(case_id, "identity decision recorded (audited)")
+    return _done(case_id, gettext("identity decision recorded (audited)"))
 
 
 @bp.post("/cases/<int:case_id>/duplicates/<int:other_id>/resolve")
@@ -448,7 +463,7 @@ def case_duplicate_resolve(case_id: int, other_id: int) -> WerkzeugResponse:
     readmission.resolve_duplicate(
         db(), user_actor(current_user()), case_id, other_id, form.reason.data or "", now()
     )
-    return _done(case_id, "recorded why both cases stand (audited)")
+    return _done(case_id, gettext("recorded why both cases stand (audited)"))
 
 
 def _invalid_on_case(case_id: int, form: FlaskForm) -> Response:

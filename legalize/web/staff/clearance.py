@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from flask import Response, flash, redirect, session, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import border, readmission, views
@@ -174,5 +175,9 @@ def clear_document(number: str) -> WerkzeugResponse:
         # Refused (used already, expired, revoked): the screen says so, with the verdict.
         return clear_page(number, 409, refusal=plain(exc), refusal_code=exc.code)
     session[PORT_KEY] = port
-    flash(f"Cleared at {port}: document {doc.number} is now used.")
+    flash(
+        gettext(
+            "Cleared at %(port)s: document %(number)s is now used.", port=port, number=doc.number
+        )
+    )
     return redirect(url_for("staff.clear"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -38,51 +39,63 @@ class IcaoCountry:
 
 
 COUNTRY = IcaoCountry()
+REQUIRED = DataRequired(message=lazy_gettext("This field is required."))
+"""WTForms' own message, in the catalogs: WTForms ships no Sinhala or Tamil."""
 SEX_CHOICES = [
-    SelectChoice("", "— choose —"),
-    *(SelectChoice(v, label) for v, label in (("M", "M (male)"), ("F", "F (female)"), ("X", "X"))),
+    SelectChoice("", lazy_gettext("— choose —")),
+    *(
+        SelectChoice(v, label)
+        for v, label in (
+            ("M", lazy_gettext("M (male)")),
+            ("F", lazy_gettext("F (female)")),
+            ("X", "X"),
+        )
+    ),
 ]
 """No default: a placeholder the form refuses, so nobody files a sex they did not choose."""
-SEX_REQUIRED = DataRequired(message="choose the sex as the travel document shows it")
+SEX_REQUIRED = DataRequired(message=lazy_gettext("choose the sex as the travel document shows it"))
 
 
 class LoginForm(FlaskForm):
-    username = StringField("User name", validators=[DataRequired(), Length(max=64)])
+    username = StringField(lazy_gettext("User name"), validators=[REQUIRED, Length(max=64)])
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)]
+        lazy_gettext("Password"), validators=[REQUIRED, Length(max=MAX_PASSWORD_LENGTH)]
     )
 
 
 class TotpForm(FlaskForm):
     code = StringField(
-        "6-digit code",
-        validators=[DataRequired(), Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message="six digits")],
+        lazy_gettext("6-digit code"),
+        validators=[
+            REQUIRED,
+            Regexp(r"^\s*\d{3}\s?\d{3}\s*$", message=lazy_gettext("six digits")),
+        ],
     )
 
 
 class UserForm(FlaskForm):
-    username = StringField("User name", validators=[DataRequired(), Length(min=3, max=64)])
+    username = StringField(lazy_gettext("User name"), validators=[REQUIRED, Length(min=3, max=64)])
     password = PasswordField(
-        "Password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        lazy_gettext("Password"),
+        validators=[REQUIRED, Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
     )
-    roles = SelectMultipleField("Roles", choices=ROLE_CHOICES, validators=[DataRequired()])
-    totp = BooleanField("Require a TOTP code at sign-in")
+    roles = SelectMultipleField(lazy_gettext("Roles"), choices=ROLE_CHOICES, validators=[REQUIRED])
+    totp = BooleanField(lazy_gettext("Require a TOTP code at sign-in"))
 
 
 class UserEditForm(FlaskForm):
-    roles = SelectMultipleField("Roles", choices=ROLE_CHOICES, validators=[DataRequired()])
-    active = BooleanField("Active")
+    roles = SelectMultipleField(lazy_gettext("Roles"), choices=ROLE_CHOICES, validators=[REQUIRED])
+    active = BooleanField(lazy_gettext("Active"))
     password = PasswordField(
-        "New password (leave empty to keep)",
+        lazy_gettext("New password (leave empty to keep)"),
         validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
     )
     totp = SelectField(
-        "Second factor",
+        lazy_gettext("Second factor"),
         choices=[
-            SelectChoice("keep", "keep as is"),
-            SelectChoice("new", "new TOTP secret"),
-            SelectChoice("off", "no TOTP"),
+            SelectChoice("keep", lazy_gettext("keep as is")),
+            SelectChoice("new", lazy_gettext("new TOTP secret")),
+            SelectChoice("off", lazy_gettext("no TOTP")),
         ],
         default="keep",
     )
@@ -91,7 +104,7 @@ class UserEditForm(FlaskForm):
 class ReasonForm(FlaskForm):
     """Reject or revoke: a reason is required (the cases rules require it too)."""
 
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(lazy_gettext("Reason"), validators=[REQUIRED, Length(max=1000)])
 
 
 class ActionForm(FlaskForm):
@@ -102,11 +115,13 @@ class ClearForm(FlaskForm):
     """Clear a TTD at the officer's port (recorded in the audit entry of the clearance)."""
 
     port = StringField(
-        "Your port",
+        lazy_gettext("Your port"),
         validators=[
-            DataRequired(message="name your port of entry, e.g. CMB"),
+            DataRequired(message=lazy_gettext("name your port of entry, e.g. CMB")),
             Length(max=40),
-            Regexp(r"^[A-Za-z0-9 .()'-]+$", message="letters, digits, spaces, . ( ) ' -"),
+            Regexp(
+                r"^[A-Za-z0-9 .()'-]+$", message=lazy_gettext("letters, digits, spaces, . ( ) ' -")
+            ),
         ],
     )
 
@@ -114,88 +129,108 @@ class ClearForm(FlaskForm):
 class RevokeForm(FlaskForm):
     """Revocation: a reason, and a tick that the officer means it."""
 
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(lazy_gettext("Reason"), validators=[REQUIRED, Length(max=1000)])
     confirm = BooleanField(
-        "I confirm",
-        validators=[DataRequired(message="tick “I confirm” to revoke the document")],
+        lazy_gettext("I confirm"),
+        validators=[DataRequired(message=lazy_gettext("tick “I confirm” to revoke the document"))],
     )
 
 
 class ClearLookupForm(FlaskForm):
     number = StringField(
-        "Document number or scanned QR text", validators=[DataRequired(), Length(max=2000)]
+        lazy_gettext("Document number or scanned QR text"),
+        validators=[REQUIRED, Length(max=2000)],
     )
 
 
 class ReadmissionForm(FlaskForm):
-    host_country = StringField("Host country", validators=[DataRequired(), COUNTRY])
-    host_reference = StringField("Host reference", validators=[DataRequired(), Length(max=64)])
-    surname = StringField("Surname", validators=[DataRequired(), Length(max=100)])
-    given_names = StringField("Given names", validators=[DataRequired(), Length(max=100)])
-    birth_date = DateField("Date of birth", validators=[DataRequired()])
-    sex = SelectField("Sex", choices=SEX_CHOICES, validators=[SEX_REQUIRED])
-    birth_place = StringField("Place of birth", validators=[Optional(), Length(max=100)])
-    nic_number = StringField("NIC number", validators=[Optional(), Length(max=12)])
-    passport_number = StringField("Passport number", validators=[Optional(), Length(max=20)])
-    port_of_entry = StringField("Port of entry", validators=[DataRequired(), Length(max=100)])
-    travel_date = DateField("Travel date", validators=[DataRequired()])
-    photo = FileField("Photo (JPEG or PNG)", validators=[FileRequired()])
+    host_country = StringField(lazy_gettext("Host country"), validators=[REQUIRED, COUNTRY])
+    host_reference = StringField(
+        lazy_gettext("Host reference"), validators=[REQUIRED, Length(max=64)]
+    )
+    surname = StringField(lazy_gettext("Surname"), validators=[REQUIRED, Length(max=100)])
+    given_names = StringField(lazy_gettext("Given names"), validators=[REQUIRED, Length(max=100)])
+    birth_date = DateField(lazy_gettext("Date of birth"), validators=[REQUIRED])
+    sex = SelectField(lazy_gettext("Sex"), choices=SEX_CHOICES, validators=[SEX_REQUIRED])
+    birth_place = StringField(
+        lazy_gettext("Place of birth"), validators=[Optional(), Length(max=100)]
+    )
+    nic_number = StringField(lazy_gettext("NIC number"), validators=[Optional(), Length(max=12)])
+    passport_number = StringField(
+        lazy_gettext("Passport number"), validators=[Optional(), Length(max=20)]
+    )
+    port_of_entry = StringField(
+        lazy_gettext("Port of entry"), validators=[REQUIRED, Length(max=100)]
+    )
+    travel_date = DateField(lazy_gettext("Travel date"), validators=[REQUIRED])
+    photo = FileField(lazy_gettext("Photo (JPEG or PNG)"), validators=[FileRequired()])
 
 
 class LegalizationForm(FlaskForm):
-    surname = StringField("Applicant surname", validators=[DataRequired(), Length(max=100)])
-    given_names = StringField("Given names", validators=[DataRequired(), Length(max=100)])
-    birth_date = DateField("Date of birth", validators=[DataRequired()])
-    sex = SelectField("Sex", choices=SEX_CHOICES, validators=[SEX_REQUIRED])
-    destination_country = StringField("Destination country", validators=[DataRequired(), COUNTRY])
-    underlying_title = StringField("Document title", validators=[DataRequired(), Length(max=200)])
-    underlying_date = DateField("Document date", validators=[DataRequired()])
-    signer_name = StringField("Signed by", validators=[DataRequired(), Length(max=200)])
+    surname = StringField(lazy_gettext("Applicant surname"), validators=[REQUIRED, Length(max=100)])
+    given_names = StringField(lazy_gettext("Given names"), validators=[REQUIRED, Length(max=100)])
+    birth_date = DateField(lazy_gettext("Date of birth"), validators=[REQUIRED])
+    sex = SelectField(lazy_gettext("Sex"), choices=SEX_CHOICES, validators=[SEX_REQUIRED])
+    destination_country = StringField(
+        lazy_gettext("Destination country"), validators=[REQUIRED, COUNTRY]
+    )
+    underlying_title = StringField(
+        lazy_gettext("Document title"), validators=[REQUIRED, Length(max=200)]
+    )
+    underlying_date = DateField(lazy_gettext("Document date"), validators=[REQUIRED])
+    signer_name = StringField(lazy_gettext("Signed by"), validators=[REQUIRED, Length(max=200)])
     signer_capacity = StringField(
-        "Acting in the capacity of", validators=[DataRequired(), Length(max=200)]
+        lazy_gettext("Acting in the capacity of"), validators=[REQUIRED, Length(max=200)]
     )
     signer_authority = StringField(
-        "Bears the seal of", validators=[DataRequired(), Length(max=200)]
+        lazy_gettext("Bears the seal of"), validators=[REQUIRED, Length(max=200)]
     )
-    document = FileField("Underlying document (PDF)", validators=[FileRequired()])
+    document = FileField(lazy_gettext("Underlying document (PDF)"), validators=[FileRequired()])
 
 
 class BatchForm(FlaskForm):
-    host_country = StringField("Host country", validators=[DataRequired(), COUNTRY])
-    reference = StringField("Batch reference", validators=[DataRequired(), Length(max=64)])
+    host_country = StringField(lazy_gettext("Host country"), validators=[REQUIRED, COUNTRY])
+    reference = StringField(lazy_gettext("Batch reference"), validators=[REQUIRED, Length(max=64)])
     file = FileField(
-        "Requests: the CSV file (or one ZIP holding the CSV and the photos)",
+        lazy_gettext("Requests: the CSV file (or one ZIP holding the CSV and the photos)"),
         validators=[FileRequired()],
     )
-    photos = FileField("Photos: a ZIP of the JPEG or PNG files the CSV names (optional)")
+    photos = FileField(
+        lazy_gettext("Photos: a ZIP of the JPEG or PNG files the CSV names (optional)")
+    )
 
 
 class PhotoOverrideForm(FlaskForm):
     reason = TextAreaField(
-        "Reason for accepting the photo", validators=[DataRequired(), Length(max=1000)]
+        lazy_gettext("Reason for accepting the photo"),
+        validators=[REQUIRED, Length(max=1000)],
     )
 
 
 class PhotoForm(FlaskForm):
-    photo = FileField("Holder photo (JPEG or PNG)", validators=[FileRequired()])
+    photo = FileField(lazy_gettext("Holder photo (JPEG or PNG)"), validators=[FileRequired()])
 
 
 class SignatoryForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    capacity = StringField("Capacity (acting as)", validators=[DataRequired(), Length(max=200)])
-    authority = StringField("Authority (seal of)", validators=[DataRequired(), Length(max=200)])
-    valid_from = DateField("Authorized from", validators=[DataRequired()])
-    valid_until = DateField("Authorized until (empty: open)", validators=[Optional()])
-    specimen = FileField("Specimen signature (PNG or JPEG, optional)")
-    seal_image = FileField("Specimen seal or stamp (PNG or JPEG, optional)")
+    name = StringField(lazy_gettext("Name"), validators=[REQUIRED, Length(max=200)])
+    capacity = StringField(
+        lazy_gettext("Capacity (acting as)"), validators=[REQUIRED, Length(max=200)]
+    )
+    authority = StringField(
+        lazy_gettext("Authority (seal of)"), validators=[REQUIRED, Length(max=200)]
+    )
+    valid_from = DateField(lazy_gettext("Authorized from"), validators=[REQUIRED])
+    valid_until = DateField(lazy_gettext("Authorized until (empty: open)"), validators=[Optional()])
+    specimen = FileField(lazy_gettext("Specimen signature (PNG or JPEG, optional)"))
+    seal_image = FileField(lazy_gettext("Specimen seal or stamp (PNG or JPEG, optional)"))
 
 
 class CertificateForm(FlaskForm):
     """A certificate the signatory's authority signs its documents with."""
 
     certificate = FileField(
-        "Signing certificate (PEM or DER)",
-        validators=[FileRequired(message="choose the certificate file")],
+        lazy_gettext("Signing certificate (PEM or DER)"),
+        validators=[FileRequired(message=lazy_gettext("choose the certificate file"))],
     )
 
 
@@ -203,19 +238,21 @@ class IdentityDecisionForm(FlaskForm):
     """The identity gate: which evidence settled a cross-check that was not a clean match."""
 
     evidence = SelectField(
-        "Evidence that settled it",
+        lazy_gettext("Evidence that settled it"),
         choices=[
-            SelectChoice("", "— choose —"),
-            *(SelectChoice(k, v) for k, v in EVIDENCE.items()),
+            SelectChoice("", lazy_gettext("— choose —")),
+            *(SelectChoice(k, lazy_gettext(v)) for k, v in EVIDENCE.items()),
         ],
-        validators=[DataRequired(message="choose the evidence")],
+        validators=[DataRequired(message=lazy_gettext("choose the evidence"))],
     )
     evidence_reference = StringField(
-        "Reference (document, file or interview record)",
-        validators=[DataRequired(), Length(max=200)],
+        lazy_gettext("Reference (document, file or interview record)"),
+        validators=[REQUIRED, Length(max=200)],
     )
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(lazy_gettext("Reason"), validators=[REQUIRED, Length(max=1000)])
 
 
 class DuplicateResolutionForm(FlaskForm):
-    reason = TextAreaField("Why both cases stand", validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(
+        lazy_gettext("Why both cases stand"), validators=[REQUIRED, Length(max=1000)]
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import legalization, readmission
@@ -66,7 +67,13 @@ def readmission_create() -> WerkzeugResponse:
     except CaseError as exc:
         db().rollback()
         return refused_form("staff/readmission_new.html", form, exc)
-    flash(f"Readmission request {view.host_country} {view.host_reference} filed.")
+    flash(
+        gettext(
+            "Readmission request %(country)s %(reference)s filed.",
+            country=view.host_country,
+            reference=view.host_reference,
+        )
+    )
     return redirect(url_for("staff.case_detail", case_id=view.id))
 
 
@@ -120,7 +127,13 @@ def legalization_create() -> WerkzeugResponse:
         db().rollback()
         return refused_form("staff/legalization_new.html", form, exc, FORM_FIELDS)
     p = view.person
-    flash(f"Legalization application of {p.surname}, {p.given_names} filed.")
+    flash(
+        gettext(
+            "Legalization application of %(surname)s, %(given_names)s filed.",
+            surname=p.surname,
+            given_names=p.given_names,
+        )
+    )
     return redirect(url_for("staff.case_detail", case_id=view.id))
 
 

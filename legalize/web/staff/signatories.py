@@ -4,6 +4,7 @@ service may legalize, in which capacity, for which authority, and when."""
 from __future__ import annotations
 
 from flask import Response, flash, redirect, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.cases import legalization, review
@@ -62,7 +63,7 @@ def signatory_create() -> WerkzeugResponse:
         specimen=specimen or None,
         seal_image=seal or None,
     )
-    flash(f"signatory {view.name} added")
+    flash(gettext("signatory %(name)s added", name=view.name))
     return redirect(url_for("staff.signatories"))
 
 
@@ -95,7 +96,7 @@ def signatory_certificate_add(signatory_id: int) -> WerkzeugResponse:
     except CaseError as exc:
         db().rollback()
         return _refused(case_status(exc), exc.message, exc.field or "certificate")
-    flash(f"certificate {view.subject} added")
+    flash(gettext("certificate %(subject)s added", subject=view.subject))
     return redirect(url_for("staff.signatories"))
 
 
@@ -105,7 +106,7 @@ def signatory_certificate_remove(signatory_id: int, sha256: str) -> WerkzeugResp
     if not ActionForm().validate_on_submit():
         raise WebError(400, "CSRF_FAILED", "the form expired; reload the page", "csrf_token")
     certificates.remove_certificate(db(), user_actor(current_user()), signatory_id, sha256, now())
-    flash("certificate removed")
+    flash(gettext("certificate removed"))
     return redirect(url_for("staff.signatories"))
 
 

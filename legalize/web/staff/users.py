@@ -8,6 +8,7 @@ import io
 import qrcode
 from flask import flash, redirect, url_for
 from flask import session as session_cookie
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from legalize.kinds import Role
@@ -52,7 +53,7 @@ def user_create() -> WerkzeugResponse:
     except accounts.AccountError:
         session.rollback()
         raise
-    flash(f"user {user.username} created")
+    flash(gettext("user %(name)s created", name=user.username))
     return redirect(url_for("staff.user_detail", user_id=user.id))
 
 
@@ -141,5 +142,5 @@ def user_update(user_id: int) -> WerkzeugResponse:
         raise
     if form.totp.data == "new":
         session_cookie[TOTP_SHOWN_FOR] = user.id
-    flash(f"user {user.username} saved")
+    flash(gettext("user %(name)s saved", name=user.username))
     return redirect(url_for("staff.user_detail", user_id=user.id))

@@ -15,6 +15,23 @@ const say = (text) => {
   $("scan-message").textContent = text;
 };
 
+// The words this script writes, in the page's language: the server hands them over in a JSON
+// data block (legalize.web.scan.scan_messages; a data block is not executed, so the CSP allows
+// it). Placeholders are %(name)s, as in the gettext catalogs they come from.
+const MESSAGES = JSON.parse($("scan-messages").textContent);
+const t = (key, values = {}) =>
+  MESSAGES.words[key].replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
+const label = (english) => MESSAGES.labels[english] || english;
+/** A problem's reason in the page's language: the verifier catalog's entry, most specific key
+ * first (verifier.messages), else the check's own English message. */
+function reason(check) {
+  const keys = [`${check.code}/${check.name}`];
+  if (check.name.startsWith("seal.")) keys.push(`${check.code}/${check.name.slice(5)}`);
+  keys.push(check.code);
+  const key = keys.find((k) => k in MESSAGES.reasons);
+  return key ? MESSAGES.reasons[key] : check.message;
+}
+
 // --- the trust list -----------------------------------------------------------------------
 
 /** The checked trust list (fetched; the service worker answers from its cache offline). */
@@ -34,7 +51,7 @@ async function loadTrust() {
 function showTrust(trust) {
   const state = $("trust-state");
   if (!trust.verified) {
-    state.textContent = `The trust list could not be checked (${trust.problems.join("; ")}): seals cannot be verified here.`;
+    state.textContent = t("trust_unchecked", { problems: trust.problems.join("; ") });
     state.classList.add("stale");
     return;
   }
@@ -42,15 +59,16 @@ function showTrust(trust) {
   const next = trust.nextUpdate.toISOString().slice(0, 10);
   const days = Math.floor((Date.now() - trust.issuedAt) / 86400000);
   // Offline the service worker answered from the copy it keeps: say so.
-  const where = navigator.onLine ? "" : "Offline, using the copy kept on this device. ";
+  const where = navigator.onLine ? "" : `${t("trust_offline")} `;
+  const age = days === 1 ? t("age_one") : t("age_many", { days });
   state.textContent = where + (trust.stale
-    ? `The trust list is out of date: issued ${issued} UTC, its next update was due ${next}. Revocations since then are not known here; connect to the network and reload.`
-    : `Trust list signed by the root, issued ${issued} UTC (${days} day${days === 1 ? "" : "s"} ago), current until ${next}.`);
+    ? t("trust_stale", { issued, next })
+    : t("trust_current", { issued, age, next }));
   state.classList.toggle("stale", trust.stale);
 }
 
 const trustReady = loadTrust()
-  .catch((error) => ({ verified: false, problems: [`not available (${error.message})`], signers: [] }))
+  .catch((error) => ({ verified: false, problems: [t("trust_unavailable", { error: error.message })], signers: [] }))
   .then((trust) => {
     showTrust(trust);
     return trust;
@@ -58,12 +76,6 @@ const trustReady = loadTrust()
 
 // --- showing a result ---------------------------------------------------------------------
 
-const VERDICTS = {
-  VALID: "Genuine seal: signed by a trusted issuer and unchanged.",
-  INVALID: "Not a valid seal: do not rely on this document.",
-  INDETERMINATE: "The seal could not be fully checked on this device.",
-};
-const STATUS_WORDS = { issued: "valid", used: "used", revoked: "revoked", expired: "expired" };
 
 /** 850714 → 1985-07-14 (MRZ birth dates carry two digits of the year). */
 function birthDate(yymmdd) {
@@ -76,7 +88,7 @@ function birthDate(yymmdd) {
 function shownFields(fields) {
   if (fields.profile === "TTD") {
     return [
-      ["Document", "Temporary travel document"],
+      ["Document", label("Temporary travel document")],
       ["Name", `${fields.surname}, ${fields.given_names}`],
       ["Date of birth", birthDate(fields.date_of_birth)],
       ["Sex", fields.sex],
@@ -89,7 +101,7 @@ function shownFields(fields) {
   }
   if (fields.profile === "LEGALIZATION") {
     return [
-      ["Document", "Legalization"],
+      ["Document", label("Legalization")],
       ["Number", fields.number],
       ["Country of the document", fields.country],
       ["Signed by", fields.signed_by],
@@ -106,7 +118,7 @@ function shownFields(fields) {
 function show(report) {
   $("scan-result").hidden = false;
   const verdict = $("scan-verdict");
-  verdict.textContent = VERDICTS[report.verdict];
+  verdict.textContent = t(`verdict_${report.verdict}`);
   verdict.className = `scan-verdict ${report.verdict.toLowerCase()}`;
   verdict.dataset.verdict = report.verdict;
   const list = $("scan-fields");
@@ -114,7 +126,7 @@ function show(report) {
   for (const [name, value] of shownFields(report.fields)) {
     const dt = document.createElement("dt");
     const dd = document.createElement("dd");
-    dt.textContent = name;
+    dt.textContent = label(name);
     dd.textContent = value;
     list.append(dt, dd);
   }
@@ -122,7 +134,7 @@ function show(report) {
   problems.replaceChildren();
   for (const check of report.checks.filter((c) => c.status !== "VALID" && c.code !== "NOT_APPLICABLE")) {
     const li = document.createElement("li");
-    li.textContent = `${check.code}: ${check.message}`;
+    li.textContent = `${check.code}: ${reason(check)}`;
     problems.append(li);
   }
   // A photo to compare exists only on the paper of a TTD.
@@ -147,18 +159,19 @@ async function addRegisterStatus(report) {
   try {
     const answer = await fetch(url, { cache: "no-store" });
     if (answer.status === 404) {
-      target.textContent = "The register has no document with this number and check code. Report it to the issuing authority.";
+      target.textContent = t("register_none");
       target.className = "scan-register verdict-bad";
       return;
     }
     if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
     const status = await answer.json();
-    const word = STATUS_WORDS[status.status] || status.status;
-    target.textContent = `Register: ${word} (checked ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC).`;
+    const word = `status_${status.status}` in MESSAGES.words ? t(`status_${status.status}`) : status.status;
+    const moment = new Date().toISOString().slice(0, 16).replace("T", " ");
+    target.textContent = t("register_status", { status: word, moment });
     target.className = `scan-register ${status.status === "issued" ? "verdict-ok" : "verdict-bad"}`;
     target.dataset.status = status.status;
   } catch {
-    target.textContent = "Offline: the register's status (used, revoked) is added when the network is back.";
+    target.textContent = t("register_offline");
     target.className = "scan-register";
     pendingStatus = report;
   }
@@ -203,23 +216,23 @@ async function qrDetector() {
 }
 
 const CAMERA_ERRORS = {
-  NotAllowedError: "Camera permission was denied. Allow the camera for this site in the browser's settings and try again, or paste the QR text below.",
-  SecurityError: "Camera permission was denied. Allow the camera for this site in the browser's settings and try again, or paste the QR text below.",
-  NotFoundError: "No camera was found on this device. Paste the QR text below instead.",
-  OverconstrainedError: "No suitable camera was found on this device. Paste the QR text below instead.",
-  NotReadableError: "The camera is in use by another application. Close it and try again.",
+  NotAllowedError: "camera_denied",
+  SecurityError: "camera_denied",
+  NotFoundError: "camera_none",
+  OverconstrainedError: "camera_unsuitable",
+  NotReadableError: "camera_busy",
 };
 
 async function startCamera() {
   if (!navigator.mediaDevices?.getUserMedia) {
-    say("This browser gives the page no camera (it needs HTTPS and camera support). Paste the QR text below instead.");
+    say(t("camera_unsupported"));
     return;
   }
   let stream;
   try {
     stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
   } catch (error) {
-    say(CAMERA_ERRORS[error.name] || `The camera could not be started (${error.name}).`);
+    say(CAMERA_ERRORS[error.name] ? t(CAMERA_ERRORS[error.name]) : t("camera_failed", { error: error.name }));
     root.dataset.cameraError = error.name;
     return;
   }
@@ -227,12 +240,12 @@ async function startCamera() {
   video.srcObject = stream;
   video.hidden = false;
   await video.play();
-  say("Looking for a QR code…");
+  say(t("looking"));
   let detector;
   try {
     detector = await qrDetector();
   } catch (error) {
-    say(`The QR decoder could not be loaded (${error.message}). Paste the QR text below instead.`);
+    say(t("decoder_unavailable", { error: error.message }));
     stream.getTracks().forEach((t) => t.stop());
     return;
   }
@@ -245,13 +258,13 @@ async function startCamera() {
       const found = video.readyState >= 2 ? await detector.detect(video) : [];
       if (found.length) {
         stop();
-        say("QR code read.");
+        say(t("qr_read"));
         $("scan-text").value = found[0].rawValue;
         await check(found[0].rawValue);
         return;
       }
     } catch (error) {
-      say(`The QR decoder failed (${error.message}).`);
+      say(t("decoder_failed", { error: error.message }));
       stop();
       return;
     }

@@ -3,6 +3,7 @@
 # PostgreSQL with Redis counting the rate limits, driven by wrk on 127.0.0.1.
 #
 #   bash bench/webcheck.sh          (SECONDS_PER_ROUTE=10 CONNECTIONS=16 WORKERS=2 by default)
+#   ROUTES=v WORKER_CLASS=sync WORKERS=3 bash bench/webcheck.sh    (only /V/, sync workers)
 #
 # Needs: wrk (Debian package `wrk`, a bench tool, not a test requirement), PostgreSQL at
 # PGURL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres; a temporary database
@@ -24,6 +25,8 @@ SECONDS_PER_ROUTE="${SECONDS_PER_ROUTE:-10}"
 CONNECTIONS="${CONNECTIONS:-16}"
 WORKERS="${WORKERS:-2}"
 THREADS="${THREADS:-4}"
+WORKER_CLASS="${WORKER_CLASS:-gthread}"
+ROUTES="${ROUTES:-post v api}"
 PGURL="${PGURL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
@@ -91,7 +94,7 @@ field() { "$BIN/python" -c "import json,sys; print(json.load(open(sys.argv[1]))[
 number="$(field number)"; check_code="$(field check_code)"; seal_path="$(field seal_path)"
 token="$(field token)"
 
-"$BIN/gunicorn" --bind "127.0.0.1:$port" --workers "$WORKERS" --worker-class gthread \
+"$BIN/gunicorn" --bind "127.0.0.1:$port" --workers "$WORKERS" --worker-class "$WORKER_CLASS" \
   --threads "$THREADS" --log-level warning --preload 'legalize.web:create_app()' &
 gunicorn_pid=$!
 base="http://127.0.0.1:$port"
@@ -113,7 +116,7 @@ curl -fs "$base$seal_path" | grep -q "The seal is genuine"
 curl -fs -H "Authorization: Bearer $token" "$base/api/documents/$number/status?check_code=$check_code" >/dev/null
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   cores: $(nproc)"
-echo "gunicorn: $WORKERS workers x $THREADS threads; wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_PER_ROUTE}s per route"
+echo "gunicorn: $WORKERS $WORKER_CLASS workers x $THREADS threads; wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_PER_ROUTE}s per route"
 printf '%-28s %10s %10s %10s %8s %12s\n' route "req/s" "p50 ms" "p99 ms" non-2xx "cpu ms/req"
 # CPU seconds (user + system) of the gunicorn workers so far: the CPU a request costs is
 # the figure a loaded machine does not distort (the wall-clock ones above depend on the load).
@@ -145,8 +148,13 @@ cpu = int(os.environ["CPU_TICKS"]) / int(os.environ["TICK_HZ"]) * 1000 / max(cou
 print(f"{label:<28} {rps:>10.0f} {p50:>10.1f} {p99:>10.1f} {bad.group(1) if bad else 0:>8} {cpu:>12.2f}")
 ' "$label"
 }
-run "POST / (number + code)" -s "$work/post.lua" "$base/"
-run "GET /V/<seal>" "$base$seal_path"
-run "GET /api/.../status" -H "Authorization: Bearer $token" \
-  "$base/api/documents/$number/status?check_code=$check_code"
+for route in $ROUTES; do
+  case "$route" in
+    post) run "POST / (number + code)" -s "$work/post.lua" "$base/" ;;
+    v) run "GET /V/<seal>" "$base$seal_path" ;;
+    api) run "GET /api/.../status" -H "Authorization: Bearer $token" \
+      "$base/api/documents/$number/status?check_code=$check_code" ;;
+    *) echo "unknown route $route (post, v, api)" >&2; exit 2 ;;
+  esac
+done
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"

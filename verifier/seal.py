@@ -20,12 +20,13 @@ SIGNER_NOT_ALLOWED, DOCUMENT_EXPIRED, DOCUMENT_NOT_YET_VALID.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from cryptography import x509
 
-from legalize import countries
 from legalize.kinds import DocumentType
 from legalize.pki import ecdsa
 from legalize.pki.trust import TrustStore
@@ -240,8 +241,37 @@ def _validity(profile: Profile | None, at: datetime) -> Check:
 
 def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
     """Verify a seal; never raises for bad input (it becomes a check with its reason code)."""
-    if at.tzinfo is None:
-        raise ValueError("at must be timezone-aware")
+    return report_at(read_seal(data, trust), trust, at)
+
+
+@dataclass(frozen=True)
+class SealReading:
+    """What :func:`verify_seal` finds in a seal that does not depend on the time: the
+    format, profile, signer and signature checks, the decoded fields and the certificate whose
+    signature verified. A function of the seal and the trust store alone, so a caller that
+    sees one seal often (the web check's QR link) may keep it per seal text and trust store
+    (:attr:`TrustStore.version`) and only run :func:`report_at` per request. Read-only."""
+
+    checks: tuple[Check, ...]
+    fields: Mapping[str, Any]
+    profile: Profile | None = None
+    signer: x509.Certificate | None = None
+    """The certificate whose signature verified (None: none did)."""
+    had_candidates: bool = False
+    """Whether the trust store (or the seal) named any signer certificate."""
+    candidate: x509.Certificate | None = None
+    """The signer that verified, else the first certificate the seal names (whose PKI tells
+    our TTD from another state's ETD); None when it names none."""
+    readable: bool = True
+
+    @property
+    def genuine(self) -> bool:
+        """The signature verified against a certificate the seal names."""
+        return self.signer is not None
+
+
+def read_seal(data: bytes | str, trust: TrustStore) -> SealReading:
+    """The time-independent part of :func:`verify_seal`; never raises for bad input."""
     checks: list[Check] = []
     fields: dict[str, Any] = {}
 
@@ -260,7 +290,7 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
             ("document.validity", Category.STATUS),
         ):
             checks.append(skipped(name, category, "The seal could not be read."))
-        return Report.of(checks, fields)
+        return SealReading(tuple(checks), fields, readable=False)
     fields.update(_header_data(container))
     checks.append(ok("seal.format", Category.FORMAT, f"A well-formed {fields['format']} seal."))
 
@@ -322,11 +352,35 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
             chosen.append(cert)
         return check
 
+    checks.append(guarded("seal.signer", Category.TRUST, signer_check))
+    checks.append(guarded("seal.signature", Category.INTEGRITY, signature_check))
+    return SealReading(
+        tuple(checks),
+        fields,
+        profile,
+        chosen[0] if chosen else None,
+        bool(certs),
+        chosen[0] if chosen else certs[0] if certs else None,
+    )
+
+
+def report_at(reading: SealReading, trust: TrustStore, at: datetime) -> Report:
+    """The report of a read seal at ``at``: the signer's validity and revocation
+    (``seal.trust``) and the document's (``document.validity``) added to the reading's
+    checks. ``trust`` must be the store the seal was read against."""
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    fields = dict(reading.fields)
+    if not reading.readable:
+        return Report.of(reading.checks, fields)
+    signer, profile = reading.signer, reading.profile
+
     def trust_check() -> Check:
-        if not chosen:
-            reason = "No signer certificate." if not certs else "The signature did not verify."
+        if signer is None:
+            why = "No signer certificate." if not reading.had_candidates else None
+            reason = why or "The signature did not verify."
             return skipped("seal.trust", Category.TRUST, reason)
-        status = trust.validate_signer(chosen[0], at, _doc_type(profile))
+        status = trust.validate_signer(signer, at, _doc_type(profile))
         fields["signer"] = {
             k: v for k, v in status.data.items() if k in ("subject", "serial", "not_after")
         }
@@ -336,14 +390,15 @@ def verify_seal(data: bytes | str, trust: TrustStore, at: datetime) -> Report:
             "seal.trust", Category.TRUST, Code(status.code), status.message, **dict(status.data)
         )
 
-    checks.append(guarded("seal.signer", Category.TRUST, signer_check))
-    checks.append(guarded("seal.signature", Category.INTEGRITY, signature_check))
-    checks.append(guarded("seal.trust", Category.TRUST, trust_check))
-    checks.append(guarded("document.validity", Category.STATUS, lambda: _validity(profile, at)))
-    signer = chosen[0] if chosen else certs[0] if certs else None
+    checks = [
+        *reading.checks,
+        guarded("seal.trust", Category.TRUST, trust_check),
+        guarded("document.validity", Category.STATUS, lambda: _validity(profile, at)),
+    ]
     # Without any signer certificate nothing tells ours from another state's: the seal keeps
     # the label of the reader that decoded it (and fails seal.signer).
-    if isinstance(profile, TtdSeal) and signer is not None and not _ours(signer, trust, at):
+    candidate = reading.candidate
+    if isinstance(profile, TtdSeal) and candidate is not None and not _ours(candidate, trust, at):
         _relabel_etd(checks, fields)
     return Report.of(checks, fields)
 
@@ -366,6 +421,10 @@ def _relabel_etd(checks: list[Check], fields: dict[str, Any]) -> None:
     """Another state's ICAO emergency travel document: the profile says what it is, an ETD of
     the state in the seal's header, not our TTD (whose reader decoded it)."""
     fields["profile"] = ETD_PROFILE
+    # Imported here: the country table (pycountry and a data file) is needed only for another
+    # state's ETD, and every other seal check starts faster without it (bench/startup.sh).
+    from legalize import countries
+
     state = str(fields.get("issuing_country") or "").rstrip("<")
     country = countries.name(state) if state else "another state"
     for i, check in enumerate(checks):

@@ -24,11 +24,14 @@ a different seal.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from legalize.cases.views import DocumentView, document_by_pdf_hash, find_document
@@ -38,10 +41,10 @@ from legalize.pki.trust import TrustStore, TrustStoreError
 from legalize.registry import audit
 from legalize.seal.errors import SealError
 from legalize.seal.profiles import decode
-from legalize.seal.qrtext import parse_qr_text
+from legalize.seal.qrtext import parse_qr_text, strip_url
 from verifier.codes import Code
 from verifier.report import Category, Check, Report, Status, fail, ok, skipped
-from verifier.seal import verify_seal
+from verifier.seal import SealReading, read_seal, report_at
 
 RECORD: Final = "register.record"
 STATUS: Final = "register.status"
@@ -73,6 +76,8 @@ def same_seal(stored_text: str | None, scanned_text: str) -> bool:
     """Whether two QR texts carry the same signed content (the bytes the signature covers)."""
     if not stored_text:
         return False
+    if strip_url(stored_text) == strip_url(scanned_text):
+        return True  # one text decodes to one seal (the link's path is the QR's payload)
     try:
         stored = decode(parse_qr_text(stored_text))
         given = decode(parse_qr_text(scanned_text))
@@ -81,29 +86,93 @@ def same_seal(stored_text: str | None, scanned_text: str) -> bool:
     return type(stored) is type(given) and stored.signed_bytes == given.signed_bytes
 
 
+class SealReadings:
+    """The offline reading of the seals checked lately (:func:`verifier.seal.read_seal`:
+    decoding, profile, signer lookup and ECDSA verification), at most ``size`` of them, the
+    least recently used dropped first; shared by the threads of one process.
+
+    Keyed by the seal text and the trust store's :attr:`~legalize.pki.trust.TrustStore.version`,
+    so another trust store never sees a reading made against this one. Only genuine seals
+    (the signature verified) are kept: a forger's stream of made-up seals cannot push the
+    genuine ones out, and a forged seal is verified afresh every time. What depends on the
+    time — the signer's validity and revocation, the document's expiry — and the register's
+    answer are never cached (:func:`verifier.seal.report_at`, :func:`check_seal`)."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, str], SealReading] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def read(self, seal_text: str, trust: TrustStore) -> SealReading:
+        key = (seal_text, trust.version)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        reading = read_seal(seal_text, trust)
+        if reading.genuine:
+            with self._lock:
+                self._items[key] = reading
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+        return reading
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 def check_seal(
-    session: Session, seal_text: str, trust: TrustStore, at: datetime, *, issuing_country: str
+    session: Session | Connection,
+    seal_text: str,
+    trust: TrustStore,
+    at: datetime,
+    *,
+    issuing_country: str,
+    readings: SealReadings | None = None,
 ) -> Report:
     """The report on the scanned ``seal_text`` at ``at``: the offline verification and the
     register's two checks. ``issuing_country``: the state whose register this is (a genuine
     seal of another state is not ours to answer for). Never raises for bad input; the read
     transaction is left to the caller."""
-    offline = verify_seal(seal_text, trust, at)
+    return seal_answer(
+        session, seal_text, trust, at, issuing_country=issuing_country, readings=readings
+    )[0]
+
+
+def seal_answer(
+    session: Session | Connection,
+    seal_text: str,
+    trust: TrustStore,
+    at: datetime,
+    *,
+    issuing_country: str,
+    readings: SealReadings | None = None,
+) -> tuple[Report, DocumentView | None]:
+    """:func:`check_seal`'s report and the register's document the seal names, when the
+    register holds this very seal (so a caller need not look it up again). ``readings``: a
+    cache of offline readings (:class:`SealReadings`); the register is read every time."""
+    reading = (
+        readings.read(seal_text, trust) if readings is not None else read_seal(seal_text, trust)
+    )
+    offline = report_at(reading, trust, at)
     signature = offline.check("seal.signature")
     if signature is None or signature.status is not Status.VALID:
         why = "The seal's signature did not verify: the register is not consulted."
         checks = [skipped(RECORD, Category.BINDING, why), skipped(STATUS, Category.STATUS, why)]
-        return Report.of([*offline.checks, *checks], offline.data)
+        return Report.of([*offline.checks, *checks], offline.data), None
     record, doc = _record_check(session, seal_text, offline.data, issuing_country)
     if doc is None or record.status is not Status.VALID:
         status = skipped(STATUS, Category.STATUS, "The register holds no record of this seal.")
+        found = None
     else:
-        status = status_check(session, doc, at, with_port=False)
-    return Report.of([*offline.checks, record, status], offline.data)
+        status = register_status(doc, at)
+        found = doc
+    return Report.of([*offline.checks, record, status], offline.data), found
 
 
 def _record_check(
-    session: Session, seal_text: str, data: Mapping[str, Any], issuing_country: str
+    session: Session | Connection, seal_text: str, data: Mapping[str, Any], issuing_country: str
 ) -> tuple[Check, DocumentView | None]:
     number = sealed_number(data)
     state = data.get("issuing_country")
@@ -138,9 +207,13 @@ def _record_check(
     return ok(RECORD, Category.BINDING, f"The register issued {number}.", facts, type=doc.type), doc
 
 
+def _use_time(doc: DocumentView) -> dict[str, Any]:
+    return {"used_at": doc.status_changed_at.strftime("%Y-%m-%d %H:%M UTC")}
+
+
 def _use(session: Session, doc: DocumentView, with_port: bool) -> dict[str, Any]:
     """When (and, if asked and the clearance said so, where) the document was used."""
-    facts: dict[str, Any] = {"used_at": doc.status_changed_at.strftime("%Y-%m-%d %H:%M UTC")}
+    facts = _use_time(doc)
     if not with_port:
         return facts
     for entry in reversed(audit.entries_for(session, "case", doc.case_id)):
@@ -157,12 +230,20 @@ def status_check(
 ) -> Check:
     """The register's status of ``doc`` at ``at`` as a check. ``with_port``: say where a used
     TTD was cleared (staff screens; the public answer does not tell where a holder travelled)."""
+    return register_status(doc, at, _use(session, doc, with_port) if doc.status == "used" else None)
+
+
+def register_status(
+    doc: DocumentView, at: datetime, used: Mapping[str, Any] | None = None
+) -> Check:
+    """:func:`status_check` without the database: ``used`` are the facts of a used
+    document's clearance (:func:`_use`); without them only its time is told, never the port."""
     name, category = STATUS, Category.STATUS
     if doc.status in _CLOSED:
         code, message = _CLOSED[doc.status]
         facts: dict[str, Any] = {"status": doc.status}
         if doc.status == "used":
-            facts.update(_use(session, doc, with_port))
+            facts.update(used or _use_time(doc))
             message += f" (cleared {facts['used_at']}" + (
                 f" at {facts['port']})" if "port" in facts else ")"
             )

@@ -8,11 +8,11 @@ the public check except what the caller asks for explicitly (:func:`get_case`).
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from legalize.cases.errors import InvalidInput, NotFound
@@ -261,10 +261,22 @@ def list_cases(
     return CasePage(items, int(total), offset, limit)
 
 
-def find_document(session: Session, number: str) -> DocumentView | None:
-    doc = session.scalars(
-        select(Document).where(Document.number == number.strip().upper())
-    ).one_or_none()
+_DOCUMENT_VIEW_COLUMNS = tuple(Document.__table__.c[f.name] for f in fields(DocumentView))
+_DOCUMENT_BY_NUMBER = select(*_DOCUMENT_VIEW_COLUMNS).where(
+    Document.__table__.c.number == bindparam("number")
+)
+"""One indexed SELECT of the view's columns (not the PDF): the public check's lookup."""
+
+
+def find_document(session: Session | Connection, number: str) -> DocumentView | None:
+    """The document with ``number``. On a Session through the ORM (it flushes the session's
+    pending changes first); on a Connection — the public check's autocommit one, run on every
+    QR link opened — one plain SELECT without the ORM's cost per row."""
+    number = number.strip().upper()
+    if isinstance(session, Connection):
+        row = session.execute(_DOCUMENT_BY_NUMBER, {"number": number}).one_or_none()
+        return DocumentView(*row) if row is not None else None
+    doc = session.scalars(select(Document).where(Document.number == number)).one_or_none()
     return document_view(doc) if doc else None
 
 

@@ -201,6 +201,19 @@ class TrustStore:
         return store
 
     @cached_property
+    def version(self) -> str:
+        """SHA-256 over the certificates' and accepted CRLs' fingerprints: two stores with
+        one version answer every seal alike, so a cache of seal readings is keyed by it
+        (computed when first asked for: a command-line verifier never needs it)."""
+        digest = hashlib.sha256()
+        for fingerprint in sorted(c.fingerprint(hashes.SHA256()) for c in self.certificates):
+            digest.update(fingerprint)
+        digest.update(b"crls")
+        for fingerprint in sorted(c.fingerprint(hashes.SHA256()) for c in self.crls):
+            digest.update(fingerprint)
+        return digest.hexdigest()
+
+    @cached_property
     def trust_list(self) -> trustlist.TrustList | None:
         """The folder's signed trust list (issue time, next update, verified), if it has one.
 

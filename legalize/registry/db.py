@@ -49,7 +49,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             raise DatabaseError("PostgreSQL is used through psycopg 3: postgresql+psycopg://…")
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
     raise DatabaseError(f"unsupported database backend {backend!r} (SQLite or PostgreSQL)")
 
 

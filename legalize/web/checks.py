@@ -22,7 +22,7 @@ from legalize.cases.views import DocumentView
 from legalize.kinds import CaseState, DocumentType, Role
 from legalize.web.auth import load_user
 from legalize.web.security import rate_limit
-from legalize.web.state import db, now, public_db, state
+from legalize.web.state import commit_public, db, now, public_connection, rollback_public, state
 from verifier.codes import Code
 from verifier.report import Report
 
@@ -48,17 +48,18 @@ def limit_public_check() -> None:
 
 
 def record_check(outcome: CheckOutcome) -> None:
-    """Log the check (on :func:`~legalize.web.state.public_db`). The log must not cost the
-    checker the answer: a failed write is logged and rolled back, and the page is shown all
-    the same."""
+    """Log the check: one INSERT on :func:`~legalize.web.state.public_connection`, made
+    before the answer is sent (not batched in memory, where a worker's crash or restart would
+    lose rows unseen). The log must not cost the checker the answer: a failed write is logged
+    and rolled back, and the page is shown all the same."""
     at = now()
-    session = public_db()
     try:
-        checks_log.record(session, outcome, client_source(), at)
-        session.commit()
+        source = client_source()  # first: the day's first salt commits the session
+        checks_log.record(public_connection(), outcome, source, at)
+        commit_public()
     except SQLAlchemyError:
         log.exception("a public check was not recorded")
-        session.rollback()
+        rollback_public()
 
 
 def client_source() -> str:

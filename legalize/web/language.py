@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlencode
 
-from flask import Flask, Response, current_app, request
-from flask_babel import Babel, get_locale, gettext
+from babel.support import NullTranslations
+from flask import Flask, Response, current_app, g, request
+from flask_babel import Babel, get_locale, get_translations, gettext
 
 from verifier.messages import LANGUAGES, catalog, message_for, placeholders
 from verifier.report import Check
@@ -117,15 +118,35 @@ def word(text: object) -> str:
 def vary_on_language(response: Response) -> Response:
     """A page differs by cookie and Accept-Language: a shared cache must not mix them."""
     if response.mimetype == "text/html":
-        response.vary.add("Cookie")
-        response.vary.add("Accept-Language")
+        if "Vary" in response.headers:
+            response.vary.add("Cookie")
+            response.vary.add("Accept-Language")
+        else:  # the usual case, without parsing and re-joining the header
+            response.headers["Vary"] = "Cookie, Accept-Language"
     return response
+
+
+def _translations() -> NullTranslations:
+    """The request's catalog (Flask-Babel's, for the request's language), looked up once."""
+    found: NullTranslations | None = g.get("_legalize_translations")
+    if found is None:
+        found = g._legalize_translations = get_translations()
+    return found
 
 
 def init_language(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT
     Babel(app, locale_selector=select_language)
+    # Flask-Babel's template callables find the request's catalog anew for every string (a
+    # page has a dozen or more); these find it once per request and keep it on ``g``.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # jinja2.ext.i18n
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     # {% trans %} blocks as one line, the same msgid babel.cfg extracts (trimmed = true)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals["current_language"] = current_language

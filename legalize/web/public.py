@@ -144,7 +144,11 @@ def public_status(
     (the holder, or someone the holder showed the paper); a QR link or a scan does not."""
     legal = doc.type == DocumentType.LEGALIZATION.value
     case = views.get_case(public_db(), doc.case_id) if legal else None
-    found = check.status_check(public_db(), doc, at or now(), with_port=with_port)
+    found = (
+        check.status_check(public_db(), doc, at or now(), with_port=True)
+        if with_port
+        else check.register_status(doc, at or now())
+    )
     terms = status_terms(found, doc)
     return PublicStatus(
         number=doc.number,

@@ -20,17 +20,27 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from legalize.cases import check, views
+from legalize.cases import check
 from legalize.cases.checks_log import Method
+from legalize.cases.views import DocumentView
 from legalize.kinds import DocumentType
 from legalize.web.checks import limit_public_check, outcome_of_seal, record_check
 from legalize.web.errors import WebError
 from legalize.web.pages import page
 from legalize.web.public import APOSTILLE_FIELDS, public_status
 from legalize.web.staff.clearance import seal_face
-from legalize.web.state import now, public_db, state, trust_store
+from legalize.web.state import (
+    now,
+    public_connection,
+    reconnect_public,
+    seal_readings,
+    state,
+    trust_store,
+)
 from verifier.codes import Code
 from verifier.report import Report, Status
 
@@ -96,16 +106,28 @@ def seal_link(payload: str) -> WerkzeugResponse:
     trust = trust_store()
     if trust is None:
         raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published")
-    session = public_db()
-    report = check.check_seal(
-        session, payload, trust, now(), issuing_country=state().config.issuing_country
-    )
+    st = state()
+    readings = seal_readings()
+    at = now()
+
+    def answer(connection: Connection) -> tuple[Report, DocumentView | None]:
+        return check.seal_answer(
+            connection,
+            payload,
+            trust,
+            at,
+            issuing_country=st.config.issuing_country,
+            readings=readings,
+        )
+
+    try:
+        report, doc = answer(public_connection())
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        report, doc = answer(reconnect_public())
     record = report.check(check.RECORD)
-    result = None
-    doc = None
-    if record is not None and record.status is Status.VALID:
-        doc = views.find_document(session, str(record.data["number"]))
-        result = public_status(doc) if doc is not None else None
+    result = public_status(doc) if doc is not None else None
     mismatch = record is not None and record.code == Code.SEAL_NOT_IN_REGISTER
     record_check(outcome_of_seal(Method.QR_LINK, report, doc, mismatch))
     problems = [

@@ -8,6 +8,7 @@ public pages, the API. The limits are settings (:class:`legalize.config.RateLimi
 
 from __future__ import annotations
 
+import functools
 from typing import Literal
 
 from flask import Flask, Response, current_app, request
@@ -83,7 +84,13 @@ def _limit(name: LimitName, key: str | None) -> tuple[str, RateLimitItem, tuple[
     text: str = getattr(config.rates, name)
     who = key if key is not None else (get_remote_address() or "unknown")
     # Direct hits bypass Flask-Limiter's key_prefix: name the prefix in the key ourselves.
-    return text, parse(text), (config.rates.prefix, name, who)
+    return text, _parsed(text), (config.rates.prefix, name, who)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> RateLimitItem:
+    """A limit's text parsed once (it is a setting; every public check counts against one)."""
+    return parse(text)
 
 
 def refuse_nul_characters() -> None:
@@ -104,23 +111,31 @@ def refuse_nul_characters() -> None:
             raise WebError(400, "INVALID_INPUT", f"{field} contains a NUL character", field)
 
 
-def add_security_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
+_FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
     # same-origin, not no-referrer: Flask-WTF checks the Referer of HTTPS form posts
     # (WTF_CSRF_SSL_STRICT); other sites still never see our URLs.
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
-    response.headers["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=()"
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(self), microphone=(), geolocation=()"),
+)
+"""The headers every response carries whatever the request, built once."""
+
+
+def add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    for name, value in _FIXED_HEADERS:
+        headers[name] = value
     # In production always: TLS usually ends at a proxy that speaks plain HTTP to gunicorn,
     # where request.is_secure is False and the header was never sent.
     config: Config = current_app.extensions["legalize"].config
-    if request.is_secure or config.production:
-        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    if config.production or request.is_secure:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
     if not request.path.startswith(CACHEABLE_PREFIXES):
         # Case data must not sit in shared caches or the browser's back-forward cache; nor
         # the public answers: the QR link's URL holds the seal (the holder's data), the check
         # page a number and its status, and every page a session's CSRF token.
-        response.headers["Cache-Control"] = "no-store"
+        headers["Cache-Control"] = "no-store"
     return response

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from legalize.cases.check import published_trust
+from legalize.cases.check import SealReadings, published_trust
 from legalize.config import Config
 from legalize.pki.trust import TrustStore
 from legalize.registry.db import make_engine, make_session_factory
@@ -102,12 +102,51 @@ def public_db() -> Session:
     return session
 
 
+def public_connection() -> Connection:
+    """The public check's connection without the ORM (the QR link, the check log), from the
+    same autocommit pool as :func:`public_db`: every statement commits by itself. On SQLite
+    the request session's connection, in its transaction: :func:`commit_public` ends it."""
+    engine = state().public_engine
+    if engine is None:
+        return db().connection()
+    if "public_connection" not in g:
+        g.public_connection = engine.connect()
+    connection: Connection = g.public_connection
+    return connection
+
+
+def reconnect_public() -> Connection:
+    """A fresh public connection after the database dropped the one in use (restarted, or
+    the connection killed): the public pool skips the ping per checkout, so the one request
+    that finds a dead connection retries once with this instead of failing."""
+    stale: Connection | None = g.pop("public_connection", None)
+    if stale is not None:
+        stale.close()
+    return public_connection()
+
+
+def commit_public() -> None:
+    """End the public writes: nothing to do on PostgreSQL (autocommit); commits the request's
+    session on SQLite."""
+    if state().public_engine is None:
+        db().commit()
+
+
+def rollback_public() -> None:
+    if state().public_engine is None:
+        db().rollback()
+
+
 def _public_engine(config: Config) -> Engine:
     """PostgreSQL connections in autocommit with ``synchronous_commit`` off (:func:`public_db`)."""
     return make_engine(
         config.database_url,
         isolation_level="AUTOCOMMIT",
         connect_args={"options": "-c synchronous_commit=off"},
+        # No "SELECT 1" round trip before every request's statements: a connection the
+        # server dropped is found by the statement itself, which the QR link retries once
+        # (reconnect_public); SQLAlchemy then discards the pool's older connections too.
+        pool_pre_ping=False,
     )
 
 
@@ -134,8 +173,18 @@ def trust_store() -> TrustStore | None:
     return found
 
 
+def seal_readings() -> SealReadings:
+    """The process's cache of offline seal readings (:class:`~legalize.cases.check.SealReadings`),
+    shared by the QR link and the API's seal check."""
+    found: SealReadings = state().services.setdefault("seal_readings", SealReadings())
+    return found
+
+
 def close_db(_exc: BaseException | None = None) -> None:
     for name in ("public_session", "db_session"):
         session: Session | None = g.pop(name, None)
         if session is not None:
             session.close()
+    connection: Connection | None = g.pop("public_connection", None)
+    if connection is not None:
+        connection.close()

@@ -20,7 +20,7 @@ from legalize.web.api.spec import Operation, Param, query_params, validate
 from legalize.web.auth import api_client, client_actor, scope_required
 from legalize.web.checks import outcome_of_document, record_check
 from legalize.web.errors import WebError
-from legalize.web.state import db, end_transaction, now, state, trust_store
+from legalize.web.state import db, end_transaction, now, seal_readings, state, trust_store
 from verifier.messages import localize
 
 CASE_ID = Param("case_id", "path", {"type": "integer", "minimum": 1})
@@ -410,7 +410,12 @@ def check_seal() -> Response:
     if trust is None:
         raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published")
     report = check.check_seal(
-        db(), body["seal"], trust, now(), issuing_country=state().config.issuing_country
+        db(),
+        body["seal"],
+        trust,
+        now(),
+        issuing_country=state().config.issuing_country,
+        readings=seal_readings(),
     )
     db().rollback()  # end the read transaction
     return jsonify(localize(report, body.get("lang", "en")).to_dict())

@@ -15,14 +15,17 @@ VALID counts as flagged), the share caught by a check aimed at that forgery (``A
 forgery flagged only by a check that also fires on genuine captures is not really caught)
 and how many of the flagged were only INDETERMINATE; for genuine captures
 the false-alarm rate (not VALID) and the INDETERMINATE count; the median and 90th percentile
-of the seconds ``verify_image`` took (only that call is timed; one process). Exit status 2
-when the verifier cannot be imported.
+of the seconds ``verify_image`` took (only that call is timed; one process), as wall time and
+as the process's CPU time (all its threads: what one core would spend, and much less disturbed
+than wall time by other work on a shared machine); the load average before and after. Exit
+status 2 when the verifier cannot be imported.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -88,6 +91,11 @@ def load_verifier() -> Callable[..., Any] | None:
     return verify_image  # type: ignore[no-any-return]
 
 
+def _load() -> list[float]:
+    """The 1, 5 and 15 minute load averages (times under load say little on their own)."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, min(len(ordered) - 1, round(q * len(ordered)) - 1))]
@@ -106,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     verify_image = load_verifier()
     if verify_image is None:
         return 2
+    load_start = _load()
     started = time.perf_counter()
     corpus = build_corpus(args.cache)
     trust = corpus.trust_store()
@@ -140,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
                     captures["upload"] = upload_from_phone(phone, phone_rng)
             for name, capture in captures.items():
                 t0 = time.perf_counter()
+                c0 = time.process_time()
                 try:
                     report = verify_image(capture.jpeg, trust, corpus.at).report
                     verdict = str(getattr(report.verdict, "value", report.verdict))
@@ -155,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                 except Exception as exc:  # a crash is a finding, not the end of the run
                     verdict, codes = "CRASH", [f"{type(exc).__name__}: {exc}"]
                 seconds = time.perf_counter() - t0
+                cpu = time.process_time() - c0
                 record = {
                     "capture": name,
                     "case": case,
@@ -165,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                     "verdict": verdict,
                     "codes": codes,
                     "seconds": round(seconds, 4),
+                    "cpu_seconds": round(cpu, 4),
                     "capture_params": capture.params,
                     "page_corners": [[round(x, 1), round(y, 1)] for x, y in capture.corners],
                 }
@@ -180,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
     summary = summarise(results, wanted)
+    summary["load_average"] = {"start": load_start, "end": _load()}
     print_table(summary)
+    print(f"load average (1, 5, 15 min): start {load_start}, end {summary['load_average']['end']}")
     print(f"\ntotal wall time {time.perf_counter() - started:.0f} s")
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "results": results}, indent=1))
@@ -212,10 +226,13 @@ def summarise(results: list[dict[str, Any]], wanted: list[str]) -> dict[str, Any
         for row in rows.values():
             row["codes"] = dict(row["codes"].most_common())
         seconds = [r["seconds"] for r in mine]
+        cpu = [r["cpu_seconds"] for r in mine]
         out[name] = {
             "rows": dict(rows),
             "median_s": statistics.median(seconds) if seconds else None,
             "p90_s": percentile(seconds, 0.9) if seconds else None,
+            "median_cpu_s": statistics.median(cpu) if cpu else None,
+            "p90_cpu_s": percentile(cpu, 0.9) if cpu else None,
             "images": len(seconds),
         }
     return out
@@ -223,9 +240,12 @@ def summarise(results: list[dict[str, Any]], wanted: list[str]) -> dict[str, Any
 
 def print_table(summary: dict[str, Any]) -> None:
     for name, part in summary.items():
+        if name not in CAPTURE_NAMES:
+            continue
         print(
             f"\n{CAPTURE_NAMES[name]}: {part['images']} images, verify_image median "
-            f"{part['median_s']:.2f} s, p90 {part['p90_s']:.2f} s"
+            f"{part['median_s']:.2f} s, p90 {part['p90_s']:.2f} s (CPU time of the process: "
+            f"median {part['median_cpu_s']:.2f} s, p90 {part['p90_cpu_s']:.2f} s)"
         )
         print(
             f"  {'case':<36} {'n':>3} {'flagged':>7} {'rate':>5} {'aimed':>5} {'INDET':>5} "

@@ -80,6 +80,9 @@ def test_a_genuine_capture_is_valid(corpus: Corpus, how: str, which: str) -> Non
         photo = report.check("print.photo")
         assert photo is not None and photo.status is Status.VALID
         assert photo.data["distance"] <= photo.data["threshold"]
+        # the print agrees with the ghost image window by window
+        local = photo.data["local"]
+        assert local["failing_mm2"] <= local["failing_threshold_mm2"], explain(report)
 
 
 DEGRADED = {
@@ -158,6 +161,12 @@ LEG_EXPECTED = {
 }
 
 
+PAINTED_SEED = 2
+"""edit_photo's painted band on the third TTD: a hash distance of 34, under the threshold."""
+BULGED = (2, 1014)
+"""(TTD, phone seed): a creased sheet bulging by more than 8 px at 300 dpi."""
+
+
 def _forged(corpus: Corpus, doc: Genuine, kind: str, seed: int) -> np.ndarray:
     return forge.forge(kind, doc, corpus, random.Random(seed)).page
 
@@ -178,6 +187,60 @@ def test_each_ttd_forgery_is_caught_on_a_phone_photo(corpus: Corpus, kind: str) 
     report = check(corpus, phone(page, 22))
     assert report.verdict is Verdict.INVALID, explain(report)
     assert failed(report) & TTD_EXPECTED[kind], explain(report)
+
+
+def test_a_painted_photo_the_hash_lets_pass_is_caught_by_the_ghost(corpus: Corpus) -> None:
+    # the eyes-to-mouth band smeared and painted with eyes and a mouth: the whole-photo hash
+    # moved 34 of 256 bits, under the threshold of 40, and the paper passed as VALID; the ghost
+    # image (left alone, and itself the seal's photo) disagrees with the print in that band
+    page, band = forge.edit_photo(corpus.ttds[2].page(), random.Random(PAINTED_SEED))
+    report = check(corpus, scan(page, PAINTED_SEED + 100))
+    photo = report.check("print.photo")
+    ghost = report.check("print.ghost")
+    assert photo is not None and ghost is not None
+    assert photo.data["distance"] <= photo.data["threshold"], explain(report)  # the premise
+    assert ghost.status is Status.VALID, explain(report)
+    assert report.verdict is Verdict.INVALID, explain(report)
+    assert photo.status is Status.INVALID and photo.code == "PHOTO_MISMATCH"
+    local = photo.data["local"]
+    assert local["failing_mm2"] > local["failing_threshold_mm2"], explain(report)
+    assert local["ncc_min"] < local["ncc_threshold"], explain(report)
+    # the window it names overlaps the painted band (page millimetres)
+    x, y, w, h = local["worst_region"]
+    assert x < band.x + band.w and band.x < x + w and y < band.y + band.h and band.y < y + h
+
+
+def test_a_folded_sheet_that_bulges_is_not_a_photo_mismatch(corpus: Corpus) -> None:
+    # the sheet folded in three and bulging by ~1 mm: the photo sat 0.3-0.5 mm away from where
+    # the marker fit put it, which moved its hash past 40 bits (and the ghost's past 56); the
+    # box is now searched within 0.75 mm
+    shot = capture.phone_12mp(corpus.ttds[BULGED[0]].page(), random.Random(BULGED[1]))
+    assert shot.params["bulge_px"] > 8 and shot.params["creased"] == 1  # the premise
+    report = check(corpus, shot.jpeg)
+    photo = report.check("print.photo")
+    ghost = report.check("print.ghost")
+    assert photo is not None and ghost is not None
+    # where the marker fit puts them, both hashes are past their thresholds (42 and 66 bits)
+    assert photo.data["distance_at_fit"] > photo.data["threshold"], explain(report)
+    assert ghost.data["distance_at_fit"] > ghost.data["threshold"], explain(report)
+    assert max(abs(v) for v in photo.data["shift_mm"]) >= 0.25, explain(report)
+    assert report.verdict is Verdict.VALID, explain(report)
+    assert photo.data["local"]["failing_mm2"] <= photo.data["local"]["failing_threshold_mm2"]
+
+
+def test_a_shaken_photo_of_a_detailed_portrait_is_not_an_edit(corpus: Corpus) -> None:
+    # hand shake of 6 px and a shadow on the camera-man portrait: a few windows of the print
+    # and the pale ghost disagree (crushed shadows, the shake), which a one-window rule called
+    # PHOTO_MISMATCH; a painted band makes a patch three times the area disagree
+    shot = capture.phone_12mp(corpus.ttds[1].page(), random.Random("7:genuine:TTD:8:p"))
+    assert shot.params["motion_px"] >= 6  # the premise: a shaken photo
+    report = check(corpus, shot.jpeg)
+    photo = report.check("print.photo")
+    assert photo is not None
+    local = photo.data["local"]
+    assert local["ncc_min"] < local["ncc_threshold"], explain(report)  # windows do disagree
+    assert local["failing_mm2"] <= local["failing_threshold_mm2"], explain(report)
+    assert report.verdict is Verdict.VALID, explain(report)
 
 
 @pytest.mark.parametrize("kind", sorted(LEG_EXPECTED))

@@ -7,7 +7,6 @@ import io
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -15,17 +14,12 @@ from flask.testing import EnvironBuilder
 from sqlalchemy import Engine
 
 from legalize.cases import views
-from legalize.cases.demo import seed_demo
-from legalize.cases.issuer import bind_issuer
-from legalize.config import Config, RateLimits
-from legalize.registry.db import make_engine, make_session_factory
 from legalize.seal.profiles import TtdSeal, decode, read_profile, seal_ttd
 from legalize.seal.qrtext import parse_qr_text, qr_text
-from legalize.web import create_app
 from legalize.web.seal_link import prefix_of
 from legalize.web.state import state
 from tests.helpers.db import clear_tables
-from tests.helpers.web_app import csrf_token, engine_url
+from tests.helpers.web_app import csrf_token, demo_site, engine_url, qr_path
 
 
 @pytest.fixture(scope="module")
@@ -33,32 +27,9 @@ def site(dev_pki, db_engine: Engine) -> Iterator[tuple[Flask, dict[str, str]]]: 
     """An app over a register seeded with the demo cases (real sealed, signed documents), on
     SQLite and PostgreSQL; the documents' QR texts by status."""
     clear_tables(db_engine)
-    database = engine_url(db_engine)
-    config = replace(
-        Config(),
-        database_url=database,
-        keys_dir=Path(dev_pki.dir),
-        key_passphrase=dev_pki.passphrase,
-        rates=RateLimits(public="1000/minute"),
-    )
-    engine = make_engine(database)
-    issuer = bind_issuer(config)
-    at = dev_pki.at + timedelta(hours=1)
-    with make_session_factory(engine)() as session:
-        seed_demo(session, at, issuer)
-        texts: dict[str, str] = {}
-        for case in views.list_cases(session, limit=100).items:
-            if case.document is not None and case.document.seal_text:
-                texts.setdefault(f"{case.kind}:{case.document.status}", case.document.seal_text)
-    engine.dispose()
-    app = create_app(config, services={"issuer": issuer})
-    yield app, texts
+    app, docs = demo_site(dev_pki, engine_url(db_engine))
+    yield app, {key: str(doc.seal_text) for key, doc in docs.items()}
     state(app).close()
-
-
-def _path(text: str) -> str:
-    """What a phone opens for a QR text: the URL's path."""
-    return "/" + text.split("://", 1)[1].split("/", 1)[1]
 
 
 def test_prefix_follows_the_check_url() -> None:
@@ -72,7 +43,7 @@ def test_genuine_ttd_shows_the_sealed_data_beside_the_register_status(
 ) -> None:
     app, texts = site
     text = texts["readmission:issued"]
-    page = app.test_client().get(_path(text))
+    page = app.test_client().get(qr_path(text))
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "The seal is genuine" in html and 'class="verdict-full verdict-ok"' in html
@@ -86,7 +57,7 @@ def test_genuine_ttd_shows_the_sealed_data_beside_the_register_status(
     # the demo TTD's seal carries no face image: nothing to compare the holder with here
     assert "Compare the holder with the photo" not in html
     # some camera apps lower-case the path
-    assert app.test_client().get(_path(text).lower()).status_code == 200
+    assert app.test_client().get(qr_path(text).lower()).status_code == 200
 
 
 def test_used_and_revoked_documents_say_so(site: tuple[Flask, dict[str, str]]) -> None:
@@ -95,14 +66,14 @@ def test_used_and_revoked_documents_say_so(site: tuple[Flask, dict[str, str]]) -
         ("used", ">used on ", "DOCUMENT_USED"),
         ("revoked", ">revoked on ", "DOCUMENT_REVOKED"),
     ):
-        html = app.test_client().get(_path(texts[f"readmission:{status}"])).get_data(as_text=True)
+        html = app.test_client().get(qr_path(texts[f"readmission:{status}"])).get_data(as_text=True)
         assert shown in html, status
         assert 'data-verdict="INVALID"' in html and f"<code>{code}</code>" in html, status
 
 
 def test_legalization_shows_the_underlying_signer(site: tuple[Flask, dict[str, str]]) -> None:
     app, texts = site
-    html = app.test_client().get(_path(texts["legalization:issued"])).get_data(as_text=True)
+    html = app.test_client().get(qr_path(texts["legalization:issued"])).get_data(as_text=True)
     assert "The seal is genuine" in html
     assert "Underlying document signed by" in html
     assert "not its content" in html
@@ -118,7 +89,7 @@ def test_damaged_or_foreign_text_is_not_a_valid_seal(
     damage: str, site: tuple[Flask, dict[str, str]]
 ) -> None:
     app, texts = site
-    path = _path(texts["readmission:issued"])
+    path = qr_path(texts["readmission:issued"])
     prefix, payload = path.rsplit("/", 1)
     if damage == "flip":
         payload = payload[:60] + ("A" if payload[60] != "A" else "B") + payload[61:]
@@ -151,7 +122,7 @@ def test_a_genuine_seal_the_register_does_not_hold_is_flagged(
     )
     html = (
         app.test_client()
-        .get(_path(qr_text(other, text.split("/V/")[0] + "/V/")))
+        .get(qr_path(qr_text(other, text.split("/V/")[0] + "/V/")))
         .get_data(as_text=True)
     )
     assert "register holds a different seal" in html
@@ -191,7 +162,7 @@ def test_a_malleated_signature_is_the_same_seal(
     trust = dev_pki.trust_store()
     at = dev_pki.at + timedelta(hours=2)
     assert verify_seal(qr_text(other, prefix), trust, at).verdict.value == "VALID"
-    html = app.test_client().get(_path(qr_text(other, prefix))).get_data(as_text=True)
+    html = app.test_client().get(qr_path(qr_text(other, prefix))).get_data(as_text=True)
     assert "register holds a different seal" not in html
     assert "Status in the register" in html and ">valid<" in html
     assert 'data-verdict="VALID"' in html

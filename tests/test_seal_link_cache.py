@@ -5,7 +5,6 @@ the time-dependent checks, or a reading made against another trust store."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,20 +14,14 @@ from cryptography import x509
 from flask import Flask
 from sqlalchemy import Engine, text, update
 
-from legalize.cases import views
 from legalize.cases.check import SealReadings
-from legalize.cases.demo import seed_demo
-from legalize.cases.issuer import bind_issuer
-from legalize.config import Config, RateLimits
 from legalize.pki.trust import TrustStore
-from legalize.registry.db import make_engine, make_session_factory
 from legalize.registry.models import Document
 from legalize.seal.profiles import read_profile, seal_ttd
 from legalize.seal.qrtext import qr_text
-from legalize.web import create_app
 from legalize.web.state import state
 from tests.helpers.db import clear_tables
-from tests.helpers.web_app import engine_url
+from tests.helpers.web_app import demo_site, engine_url, qr_path
 from tests.vectors.build import CHECK_URL, sample_ttd
 from verifier.seal import read_seal, report_at, to_container, verify_seal
 
@@ -46,33 +39,11 @@ def site(dev_pki, db_engine: Engine) -> Iterator[tuple[Flask, dict[str, Any]]]: 
     """An app over the demo register on SQLite and PostgreSQL, with a clock the test moves;
     an issued TTD's QR text and number."""
     clear_tables(db_engine)
-    database = engine_url(db_engine)
-    config = replace(
-        Config(),
-        database_url=database,
-        keys_dir=Path(dev_pki.dir),
-        key_passphrase=dev_pki.passphrase,
-        rates=RateLimits(public="1000/minute"),
-    )
-    engine = make_engine(database)
-    issuer = bind_issuer(config)
-    at = dev_pki.at + timedelta(hours=1)
-    with make_session_factory(engine)() as session:
-        seed_demo(session, at, issuer)
-        doc = next(
-            c.document
-            for c in views.list_cases(session, limit=100).items
-            if c.kind == "readmission" and c.document is not None and c.document.status == "issued"
-        )
-    engine.dispose()
-    clock = Clock(at + timedelta(minutes=5))
-    app = create_app(config, services={"issuer": issuer}, clock=clock)
+    clock = Clock(dev_pki.at + timedelta(hours=1, minutes=5))
+    app, docs = demo_site(dev_pki, engine_url(db_engine), clock=clock)
+    doc = docs["readmission:issued"]
     yield app, {"text": doc.seal_text, "number": doc.number, "clock": clock, "engine": db_engine}
     state(app).close()
-
-
-def _path(qr: str) -> str:
-    return "/" + qr.split("://", 1)[1].split("/", 1)[1]
 
 
 def _verdict(html: str) -> str:
@@ -89,7 +60,7 @@ def test_a_status_change_shows_at_once_though_the_seal_reading_is_cached(
 ) -> None:
     app, doc = site
     client = app.test_client()
-    first = client.get(_path(doc["text"])).get_data(as_text=True)
+    first = client.get(qr_path(doc["text"])).get_data(as_text=True)
     assert _verdict(first) == "VALID" and ">valid<" in first
     assert len(_readings(app)) == 1
     with doc["engine"].begin() as conn:  # the register revokes it (another worker, say)
@@ -98,7 +69,7 @@ def test_a_status_change_shows_at_once_though_the_seal_reading_is_cached(
             .where(Document.number == doc["number"])
             .values(status="revoked", status_changed_at=doc["clock"].at)
         )
-    second = client.get(_path(doc["text"])).get_data(as_text=True)
+    second = client.get(qr_path(doc["text"])).get_data(as_text=True)
     assert _verdict(second) == "INVALID"
     assert "DOCUMENT_REVOKED" in second and ">valid<" not in second
     assert len(_readings(app)) == 1  # the same cached reading answered
@@ -109,10 +80,10 @@ def test_the_time_dependent_checks_are_made_on_every_request(
 ) -> None:
     app, doc = site
     client = app.test_client()
-    assert _verdict(client.get(_path(doc["text"])).get_data(as_text=True)) == "VALID"
+    assert _verdict(client.get(qr_path(doc["text"])).get_data(as_text=True)) == "VALID"
     expiry = read_profile(to_container(doc["text"])).fields()["expiry_date"]
     doc["clock"].at = datetime.fromisoformat(expiry).replace(tzinfo=UTC) + timedelta(days=2)
-    later = client.get(_path(doc["text"])).get_data(as_text=True)
+    later = client.get(qr_path(doc["text"])).get_data(as_text=True)
     assert _verdict(later) == "INVALID" and "DOCUMENT_EXPIRED" in later
 
 
@@ -121,16 +92,16 @@ def test_another_trust_store_does_not_use_the_readings_of_the_first(
 ) -> None:  # type: ignore[no-untyped-def]
     app, doc = site
     client = app.test_client()
-    assert _verdict(client.get(_path(doc["text"])).get_data(as_text=True)) == "VALID"
+    assert _verdict(client.get(qr_path(doc["text"])).get_data(as_text=True)) == "VALID"
     full: TrustStore = app.extensions["legalize"].services["trust"]
     ttd_signer = x509.load_pem_x509_certificate(Path(dev_pki.signers["TTD"].cert).read_bytes())
     without = TrustStore([c for c in full.certificates if c != ttd_signer], full.crls)
     assert without.version != full.version
     app.extensions["legalize"].services["trust"] = without  # the published store changed
-    html = client.get(_path(doc["text"])).get_data(as_text=True)
+    html = client.get(qr_path(doc["text"])).get_data(as_text=True)
     assert _verdict(html) == "INVALID" and "SIGNER_UNKNOWN" in html
     app.extensions["legalize"].services["trust"] = full
-    assert _verdict(client.get(_path(doc["text"])).get_data(as_text=True)) == "VALID"
+    assert _verdict(client.get(qr_path(doc["text"])).get_data(as_text=True)) == "VALID"
 
 
 def test_a_dropped_database_connection_costs_no_checker_an_answer(
@@ -142,7 +113,7 @@ def test_a_dropped_database_connection_costs_no_checker_an_answer(
     if doc["engine"].dialect.name != "postgresql":
         pytest.skip("SQLite connections are not dropped by a server")
     client = app.test_client()
-    assert client.get(_path(doc["text"])).status_code == 200
+    assert client.get(qr_path(doc["text"])).status_code == 200
     with doc["engine"].connect() as conn:
         killed = conn.execute(
             text(
@@ -151,7 +122,7 @@ def test_a_dropped_database_connection_costs_no_checker_an_answer(
             )
         ).scalar_one()
     assert killed >= 1
-    again = client.get(_path(doc["text"]))
+    again = client.get(qr_path(doc["text"]))
     assert again.status_code == 200 and _verdict(again.get_data(as_text=True)) == "VALID"
 
 

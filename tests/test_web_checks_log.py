@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from legalize.cases import views
-from legalize.cases.demo import seed_demo
-from legalize.cases.issuer import bind_issuer
-from legalize.config import Config, RateLimits
 from legalize.registry import accounts
 from legalize.registry.checks import PublicCheck
-from legalize.registry.db import make_engine, make_session_factory, upgrade
-from legalize.web import create_app
 from legalize.web.state import state
-from tests.helpers.web_app import PASSWORD, bearer, csrf_token, login
+from tests.helpers.web_app import PASSWORD, bearer, csrf_token, demo_site, login, qr_path
 
 
 @pytest.fixture(scope="module")
@@ -33,31 +28,16 @@ def site(
     """An app over the demo register (real sealed documents), a risk analyst ``rita``, an
     issuing officer ``ivan`` and a status API client; the documents by kind and status."""
     database = f"sqlite:///{tmp_path_factory.mktemp('checks_log') / 'register.sqlite3'}"
-    config = replace(
-        Config(),
-        database_url=database,
-        keys_dir=Path(dev_pki.dir),
-        key_passphrase=dev_pki.passphrase,
-        rates=RateLimits(public="1000/minute"),
-    )
-    engine = make_engine(database)
-    upgrade(engine)
-    issuer = bind_issuer(config)
-    at = dev_pki.at + timedelta(hours=1)
-    docs: dict[str, views.DocumentView] = {}
-    with make_session_factory(engine)() as session:
-        seed_demo(session, at, issuer)
-        for case in views.list_cases(session, limit=100).items:
-            if case.document is not None and case.document.seal_text:
-                docs.setdefault(f"{case.kind}:{case.document.status}", case.document)
+    tokens: list[str] = []
+
+    def people(session: Session) -> None:
         now = datetime.now(UTC)
         accounts.create_user(session, "rita", PASSWORD, ["risk_analyst"], now)
         accounts.create_user(session, "ivan", PASSWORD, ["issuing_officer"], now)
-        _, token = accounts.create_api_client(session, "nl-ind", "NLD", ["status:read"], now)
-        session.commit()
-    engine.dispose()
-    app = create_app(config, services={"issuer": issuer})
-    yield app, docs, token
+        tokens.append(accounts.create_api_client(session, "nl-ind", "NLD", ["status:read"], now)[1])
+
+    app, docs = demo_site(dev_pki, database, prepare=people)
+    yield app, docs, tokens[0]
     state(app).close()
 
 
@@ -74,10 +54,6 @@ def _clear(app: Flask) -> None:
         session.commit()
 
 
-def _path(text: str) -> str:
-    return "/" + text.split("://", 1)[1].split("/", 1)[1]
-
-
 def test_each_public_check_is_recorded_once_without_the_address(
     site: tuple[Flask, dict[str, views.DocumentView], str],
 ) -> None:
@@ -87,11 +63,11 @@ def test_each_public_check_is_recorded_once_without_the_address(
     revoked = next(d for k, d in docs.items() if k.endswith(":revoked"))
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "192.0.2.44"
-    assert client.get(_path(issued.seal_text)).status_code == 200
+    assert client.get(qr_path(issued.seal_text)).status_code == 200
     tampered = issued.seal_text[:-6] + (
         "AAAAAA" if not issued.seal_text.endswith("A") else "BBBBBB"
     )
-    assert client.get(_path(tampered)).status_code == 200
+    assert client.get(qr_path(tampered)).status_code == 200
     form = {
         "number": issued.number,
         "check_code": "WRONG-CODE",
@@ -242,7 +218,7 @@ def test_a_check_that_cannot_be_recorded_is_answered_all_the_same(
         raise OperationalError("INSERT", {}, Exception("disk full"))
 
     monkeypatch.setattr("legalize.cases.checks_log.record", broken)
-    page = app.test_client().get(_path(issued.seal_text))
+    page = app.test_client().get(qr_path(issued.seal_text))
     assert page.status_code == 200 and "The seal is genuine" in page.get_data(as_text=True)
     assert "a public check was not recorded" in caplog.text
     assert _rows(app) == []

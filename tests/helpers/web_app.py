@@ -7,8 +7,9 @@ import base64
 import io
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image, ImageDraw
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from legalize.cases import views
+from legalize.cases.demo import seed_demo
 from legalize.cases.issuer import Issuer, bind_issuer
+from legalize.cases.views import DocumentView
 from legalize.config import Config, RateLimits
 from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory, upgrade
@@ -213,3 +218,45 @@ def issued_ttd(env: WebEnv, host_reference: str) -> str:
         assert done.status_code == 302, done.get_data(as_text=True)
     case = env.app.test_client().get(f"/api/cases/{case_id}", headers=bearer(env.token))
     return str(case.get_json()["document"]["number"])
+
+
+def demo_site(
+    dev_pki: Any,
+    database: str,
+    *,
+    clock: Callable[[], datetime] | None = None,
+    prepare: Callable[[Session], None] | None = None,
+) -> tuple[Flask, dict[str, DocumentView]]:
+    """An app over a register seeded with the demo cases (real sealed, signed documents),
+    its public limit raised for tests; the issued documents by ``kind:status`` (the first of
+    each). ``prepare`` adds what a test module needs (users, clients) before the app starts.
+    The caller closes the app (``state(app).close()``)."""
+    config = replace(
+        Config(),
+        database_url=database,
+        keys_dir=Path(dev_pki.dir),
+        key_passphrase=dev_pki.passphrase,
+        rates=RateLimits(public="1000/minute"),
+    )
+    engine = make_engine(database)
+    upgrade(engine)
+    issuer = bind_issuer(config)
+    docs: dict[str, DocumentView] = {}
+    try:
+        with make_session_factory(engine)() as session:
+            seed_demo(session, dev_pki.at + timedelta(hours=1), issuer)
+            for case in views.list_cases(session, limit=100).items:
+                if case.document is not None and case.document.seal_text:
+                    docs.setdefault(f"{case.kind}:{case.document.status}", case.document)
+            if prepare is not None:
+                prepare(session)
+                session.commit()
+    finally:
+        engine.dispose()
+    app = create_app(config, services={"issuer": issuer}, clock=clock)
+    return app, docs
+
+
+def qr_path(text: str) -> str:
+    """What a phone opens for a QR text: the URL's path."""
+    return "/" + text.split("://", 1)[1].split("/", 1)[1]

@@ -280,6 +280,30 @@ def find_document(session: Session | Connection, number: str) -> DocumentView | 
     return document_view(doc) if doc else None
 
 
+@dataclass(frozen=True)
+class SignerOnRecord:
+    """Who signed a legalization's underlying document, as the case records it."""
+
+    name: str | None
+    capacity: str | None
+    authority: str | None
+
+
+_SIGNER_OF_CASE = select(
+    Case.__table__.c.signer_name,
+    Case.__table__.c.signer_capacity,
+    Case.__table__.c.signer_authority,
+).where(Case.__table__.c.id == bindparam("case_id"))
+"""One SELECT by primary key: the public answer on a legalization needs these three fields
+of its case, not the case view's five statements (photos, history, links)."""
+
+
+def signer_of_case(session: Session | Connection, case_id: int) -> SignerOnRecord | None:
+    """The signer recorded on case ``case_id``; None when there is no such case."""
+    row = session.execute(_SIGNER_OF_CASE, {"case_id": case_id}).one_or_none()
+    return SignerOnRecord(*row) if row is not None else None
+
+
 def _normalize_code(code: str) -> str:
     try:
         return checkcode.compact(code)

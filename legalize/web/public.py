@@ -143,7 +143,7 @@ def public_status(
     """``with_port``: say where a used TTD was cleared — only to whoever typed the check code
     (the holder, or someone the holder showed the paper); a QR link or a scan does not."""
     legal = doc.type == DocumentType.LEGALIZATION.value
-    case = views.get_case(public_db(), doc.case_id) if legal else None
+    signer = views.signer_of_case(public_db(), doc.case_id) if legal else None
     found = (
         check.status_check(public_db(), doc, at or now(), with_port=True)
         if with_port
@@ -161,9 +161,9 @@ def public_status(
         status_port=terms[2],
         issued_on=doc.issued_on,
         expires_on=doc.expires_on,
-        signer_name=case.signer_name if case else None,
-        signer_capacity=case.signer_capacity if case else None,
-        signer_authority=case.signer_authority if case else None,
+        signer_name=signer.name if signer else None,
+        signer_capacity=signer.capacity if signer else None,
+        signer_authority=signer.authority if signer else None,
     )
 
 

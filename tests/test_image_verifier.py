@@ -21,6 +21,7 @@ from PIL import Image
 
 from bench.forgesim import capture, forge
 from bench.forgesim.corpus import Corpus, Genuine, build_corpus
+from legalize.documents.layout import LEGAL_FINE_LINES
 from verifier.image import verify_image
 from verifier.image.annotate import annotated_png
 from verifier.image.debug import Debug
@@ -455,3 +456,42 @@ def test_a_degraded_genuine_phone_capture_is_never_field_mismatch(corpus: Corpus
     # …and since the paper is flattened and the rendering blurred alike, not even unreadable
     unreadable = [c.name for c in report.checks if c.code == "FIELD_UNREADABLE"]
     assert not unreadable, explain(report)
+
+
+# --- the fine-line band -----------------------------------------------------------------------
+
+SHADED_BAND = {
+    # bench/forgery.py's rngs for two genuine legalization photos it once flagged
+    # PRINT_FEATURE_MISSING: the band's tiles read a shadow's edge as a dark wash
+    "7:genuine, one marker covered:LEG:8": "a thumb over a marker, a shadow (tiles 0.15–0.48)",
+    "11:genuine:LEG:6": "defocus (r 3 px), bulging, shaded (tiles 0.17–0.78)",
+}
+
+
+@pytest.mark.parametrize("rngs", sorted(SHADED_BAND))
+def test_a_shaded_or_covered_fine_line_band_is_not_missing(corpus: Corpus, rngs: str) -> None:
+    rng = random.Random(rngs)
+    page = corpus.legalizations[0].page()
+    if "covered" in rngs:
+        page = capture.cover_marker(page, rng.randrange(4), rng)
+    shot = capture.phone_12mp(page, random.Random(f"{rngs}:p"))
+    report = check(corpus, shot.jpeg)
+    lines = report.check("print.fine_lines")
+    assert lines is not None and lines.status is Status.VALID, explain(report)
+    assert lines.data["score"] >= 0.7, SHADED_BAND[rngs]
+
+
+@pytest.mark.parametrize("how", ["scan", "phone"])
+def test_an_erased_fine_line_band_is_missing_on_a_sharp_capture(corpus: Corpus, how: str) -> None:
+    # the shading the check now ignores must not hide a band that is not there
+    page = corpus.legalizations[1].page().copy()
+    band = LEGAL_FINE_LINES
+    px = forge.visible.DPI / 25.4
+    rows = slice(round(band.y * px), round((band.y + band.h) * px))
+    cols = slice(round(band.x * px), round((band.x + band.w) * px))
+    page[rows, cols] = np.percentile(page[rows, cols].reshape(-1, 3), 99, axis=0).astype(np.uint8)
+    report = check(corpus, scan(page, 8) if how == "scan" else phone(page, 9))
+    assert report.data["image"]["blur_mm"] < 0.2  # the premise: a sharp capture
+    assert "PRINT_FEATURE_MISSING" in failed(report), explain(report)
+    lines = report.check("print.fine_lines")
+    assert lines is not None and lines.data["score"] < 0.3

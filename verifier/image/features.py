@@ -53,7 +53,8 @@ ROSETTE_MIN = 0.5
 ROSETTE_MARGIN = 0.15
 FINE_LINES_MIN = 0.5
 """Median tile score of the fine-line band: genuine scans 0.95–0.96, 12 MP phone photos and
-2 MP uploads 0.83–0.93, a page re-made on plain paper 0.05 or less."""
+2 MP uploads 0.83–0.93 (shaded and defocused 12 MP photos 0.88–0.92 since the shading is taken
+out), a page re-made on plain paper 0.05 or less, an erased band 0.2 or less."""
 FINE_LINE_TILES = 8
 SHADING_MM = 2.0
 """Scale (σ) of the light's variation taken out of the fine-line tiles before correlating: a

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,10 @@ from babel.util import pathmatch
 from flask import Flask
 
 from legalize.cases import views
-from legalize.cases.demo import seed_demo
 from legalize.web import words
 from legalize.web.language import COOKIE, TRANSLATIONS_DIR
 from legalize.web.state import state
-from tests.helpers.web_app import USERS, WebEnv, make_env, seed, staff_client
+from tests.helpers.web_app import USERS, WebEnv, demo_env, staff_client
 from verifier.messages import LANGUAGES, message_for
 from verifier.report import Check
 
@@ -70,15 +68,7 @@ def _html_lang(html: str) -> str:
 def site(dev_pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:  # type: ignore[no-untyped-def]
     """The test users and the demo register: real issued, used, revoked and expired
     documents with their seals, so the public pages show every status."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('language') / 'register.sqlite3'}"
-    env = make_env(
-        url,
-        seed(url),
-        keys_dir=Path(dev_pki.dir),
-        rates={"public": "10000/minute", "signin": "1000/minute", "signin_user": "1000/hour"},
-    )
-    with state(env.app).sessions() as session:
-        seed_demo(session, dev_pki.at + timedelta(hours=1), env.issuer)
+    env = demo_env(dev_pki, tmp_path_factory.mktemp("language"))
     yield env
     state(env.app).close()
 

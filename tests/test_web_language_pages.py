@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
 from legalize import countries
 from legalize.cases import views
-from legalize.cases.demo import seed_demo
 from legalize.web.language import COOKIE
 from legalize.web.state import state
-from tests.helpers.web_app import WebEnv, make_env, seed, staff_client
+from tests.helpers.web_app import WebEnv, demo_env, staff_client
 
 TRANSLATED = ("si", "ta")
 LOOKED_UP = "not a seal"
@@ -121,15 +118,7 @@ def _without_data(text: str, data: set[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def site(dev_pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:  # type: ignore[no-untyped-def]
-    url = f"sqlite:///{tmp_path_factory.mktemp('language-pages') / 'register.sqlite3'}"
-    env = make_env(
-        url,
-        seed(url),
-        keys_dir=Path(dev_pki.dir),
-        rates={"public": "10000/minute", "signin": "1000/minute", "signin_user": "1000/hour"},
-    )
-    with state(env.app).sessions() as session:
-        seed_demo(session, dev_pki.at + timedelta(hours=1), env.issuer)
+    env = demo_env(dev_pki, tmp_path_factory.mktemp("language-pages"))
     yield env
     state(env.app).close()
 

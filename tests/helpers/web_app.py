@@ -28,6 +28,7 @@ from legalize.registry import accounts
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.identity import import_nic
 from legalize.web import create_app
+from legalize.web.state import state
 from tests.helpers.issuer import UnsignedTestIssuer, placeholder_pdf
 
 PASSWORD = "correct horse battery"
@@ -260,3 +261,19 @@ def demo_site(
 def qr_path(text: str) -> str:
     """What a phone opens for a QR text: the URL's path."""
     return "/" + text.split("://", 1)[1].split("/", 1)[1]
+
+
+def demo_env(dev_pki: Any, folder: Path) -> WebEnv:
+    """The test users and the demo register (real issued, used, revoked and expired documents
+    with their seals) on SQLite in ``folder``, with limits no page walk reaches. The caller
+    closes the app (``state(env.app).close()``)."""
+    url = f"sqlite:///{folder / 'register.sqlite3'}"
+    env = make_env(
+        url,
+        seed(url),
+        keys_dir=Path(dev_pki.dir),
+        rates={"public": "10000/minute", "signin": "1000/minute", "signin_user": "1000/hour"},
+    )
+    with state(env.app).sessions() as session:
+        seed_demo(session, dev_pki.at + timedelta(hours=1), env.issuer)
+    return env

@@ -133,6 +133,49 @@ def _blurred(image: NDArray[np.generic], sigma: float) -> NDArray[np.float32]:
     return np.asarray(cv2.GaussianBlur(source, (0, 0), sigma), dtype=np.float32)
 
 
+def _ghost_warp(
+    photo: NDArray[np.float32], ghost: NDArray[np.float32], motion: int, start: NDArray[np.float32]
+) -> NDArray[np.float32]:
+    """The warp (ECC, ``motion`` from ``start``) that lays the ghost on the photo; ``start``
+    when it does not converge (a flat or very different image: compared as located)."""
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-4)
+    try:
+        _, found = cv2.findTransformECC(photo, ghost, start.copy(), motion, criteria, None)
+    except cv2.error:
+        return start
+    return np.asarray(found, dtype=np.float32)
+
+
+def _warped(ghost: NDArray[np.float32], warp: NDArray[np.float32]) -> NDArray[np.float32]:
+    size = (ghost.shape[1], ghost.shape[0])
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    moved = cv2.warpAffine(ghost, warp, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(moved, dtype=np.float32)
+
+
+def _windows(
+    photo: NDArray[np.float32], ghost: NDArray[np.float32]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Per window (the photo's margin left out): how far past its bar the worse of the two
+    measures is (> 0 disagrees), the detail's correlation and the |log| energy ratio."""
+    a = photo - _blurred(photo, _LOCAL_DETAIL_SIGMA)
+    b = ghost - _blurred(ghost, _LOCAL_DETAIL_SIGMA)
+    m = _LOCAL_MARGIN
+    aa, bb, ab = (_blurred(x, _LOCAL_WINDOW_SIGMA)[m:-m, m:-m] for x in (a * a, b * b, a * b))
+    # the ghost is paler: its detail is brought to the photo's by the photo-wide energy ratio
+    gain = float(np.sqrt(aa.sum() / max(float(bb.sum()), 1e-6)))
+    bb, ab = bb * gain**2, ab * gain
+    # detail weaker than a few percent of the photo's contrast is noise, JPEG and paper
+    low, high = np.percentile(photo, (5, 95))
+    floor = (LOCAL_FLOOR * max(float(high - low), 1.0)) ** 2
+    judged = np.maximum(aa, bb) > floor
+    ncc = np.where(judged, ab / np.sqrt(aa * bb + 1e-6), 1.0)
+    ratio = np.where(judged, np.abs(np.log((aa + floor) / (bb + floor))), 0.0)
+    # the worse of the two measures, as the share of its range past its bar
+    badness = np.maximum((LOCAL_NCC_MIN - ncc) / (1 - LOCAL_NCC_MIN), ratio / LOCAL_ENERGY_MAX - 1)
+    return badness, ncc, ratio
+
+
 @dataclass(frozen=True)
 class LocalComparison:
     """The printed photo against the ghost image, window by window."""
@@ -175,34 +218,19 @@ def compare_local(page: LocatedPage, photo_rect: Rect, ghost_rect: Rect) -> Loca
     ghost_u8 = photo_gray(page.region(ghost_rect, scale * photo_rect.w / ghost_rect.w, colour=True))
     size = (photo.shape[1], photo.shape[0])
     ghost = _blurred(cv2.resize(ghost_u8, size, interpolation=cv2.INTER_AREA), 2.0)
-    warp = np.eye(2, 3, dtype=np.float32)
-    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-4)
-    try:
-        _, found = cv2.findTransformECC(photo, ghost, warp, cv2.MOTION_AFFINE, criteria, None)
-        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-        moved = cv2.warpAffine(ghost, found, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
-        ghost = np.asarray(moved, dtype=np.float32)
-    except cv2.error:
-        pass  # no convergence (a flat or very different image): compare as located
-
-    a = photo - _blurred(photo, _LOCAL_DETAIL_SIGMA)
-    b = ghost - _blurred(ghost, _LOCAL_DETAIL_SIGMA)
-    m = _LOCAL_MARGIN
-    aa, bb, ab = (_blurred(x, _LOCAL_WINDOW_SIGMA)[m:-m, m:-m] for x in (a * a, b * b, a * b))
-    # the ghost is paler: its detail is brought to the photo's by the photo-wide energy ratio
-    gain = float(np.sqrt(aa.sum() / max(float(bb.sum()), 1e-6)))
-    bb, ab = bb * gain**2, ab * gain
-    # detail weaker than a few percent of the photo's contrast is noise, JPEG and paper
-    low, high = np.percentile(photo, (5, 95))
-    floor = (LOCAL_FLOOR * max(float(high - low), 1.0)) ** 2
-    judged = np.maximum(aa, bb) > floor
-    ncc = np.where(judged, ab / np.sqrt(aa * bb + 1e-6), 1.0)
-    ratio = np.where(judged, np.abs(np.log((aa + floor) / (bb + floor))), 0.0)
-    ncc_judged, ratio_judged = ncc, ratio
-    # the worst window: whichever measure is further past its bar
-    badness = np.maximum(
-        (LOCAL_NCC_MIN - ncc_judged) / (1 - LOCAL_NCC_MIN), ratio_judged / LOCAL_ENERGY_MAX - 1
+    # the ghost laid on the photo by a shift, and by an affine map (the sheet may bulge
+    # differently under each); the better of the two is judged. An affine map alone once
+    # converged on a 6 % shear — pulled by a shadow's edge and a crease across the print —
+    # and made a genuine photo's lower corners disagree (83 mm², none with the shift alone);
+    # neither can make an edited patch agree, since both move the whole ghost
+    shift = _ghost_warp(photo, ghost, cv2.MOTION_TRANSLATION, np.eye(2, 3, dtype=np.float32))
+    affine = _ghost_warp(photo, ghost, cv2.MOTION_AFFINE, shift)
+    windows = min(
+        (_windows(photo, _warped(ghost, warp)) for warp in (shift, affine)),
+        key=lambda w: (float(np.count_nonzero(w[0] > 0)), float(w[0].max())),
     )
+    badness, ncc_judged, ratio_judged = windows
+    m = _LOCAL_MARGIN
     y, x = np.unravel_index(int(np.argmax(badness)), badness.shape)
     half = 2 * _LOCAL_WINDOW_SIGMA / scale
     worst = Rect(

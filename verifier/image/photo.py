@@ -201,11 +201,11 @@ def compare_local(page: LocatedPage, photo_rect: Rect, ghost_rect: Rect) -> Loca
     it by only 28–34 of 256 bits on scans, under the threshold. The ghost is a copy of the same
     photo whose hash has been checked against the seal, and a forger who edits the photo
     leaves it alone (or must edit both alike). So the two are brought to the same scale, the
-    ghost is aligned on the photo (ECC, affine: the sheet may bulge differently under each),
-    both are reduced to their detail (minus a 1.5 mm blur: shading, creases' soft sides and
-    the two tone curves go) and compared in windows of about 5 mm: a painted or swapped
-    region has detail that does not correlate, or much more or less of it, over an area no
-    genuine capture showed.
+    ghost is laid on the photo (ECC, by a shift and by an affine map — the sheet may bulge
+    differently under each — judging the better of the two), both are reduced to their
+    detail (minus a 1.5 mm blur: shading, creases' soft sides and the two tone curves go) and
+    compared in windows of about 5 mm: a painted or swapped region has detail that does not
+    correlate, or much more or less of it, over an area no genuine capture showed.
     """
     scale = LOCAL_PX_PER_MM
     # the capture blurs both prints alike in millimetres, which is 1.5 times as much of the

@@ -231,16 +231,16 @@ def test_a_folded_sheet_that_bulges_is_not_a_photo_mismatch(corpus: Corpus) -> N
 
 
 def test_a_shaken_photo_of_a_detailed_portrait_is_not_an_edit(corpus: Corpus) -> None:
-    # hand shake of 6 px and a shadow on the camera-man portrait: a few windows of the print
-    # and the pale ghost disagree (crushed shadows, the shake), which a one-window rule called
-    # PHOTO_MISMATCH; a painted band makes a patch three times the area disagree
+    # hand shake of 6 px and a shadow on the camera-man portrait: with the ghost laid on by an
+    # affine fit alone a few windows disagreed (worst correlation < 0.3), which a one-window rule
+    # called PHOTO_MISMATCH; the better of a shift and an affine fit leaves none (0.80), and a
+    # painted band still makes 128 mm² or more disagree
     shot = capture.phone_12mp(corpus.ttds[1].page(), random.Random("7:genuine:TTD:8:p"))
     assert shot.params["motion_px"] >= 6  # the premise: a shaken photo
     report = check(corpus, shot.jpeg)
     photo = report.check("print.photo")
     assert photo is not None
     local = photo.data["local"]
-    assert local["ncc_min"] < local["ncc_threshold"], explain(report)  # windows do disagree
     assert local["failing_mm2"] <= local["failing_threshold_mm2"], explain(report)
     assert report.verdict is Verdict.VALID, explain(report)
 

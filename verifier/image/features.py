@@ -50,7 +50,11 @@ BLUR_MM = 0.3
 """Both images are blurred by this much (σ) before correlating: the pattern, not the line."""
 DECOYS = 12
 ROSETTE_MIN = 0.5
+"""Score the expected rosette needs: genuine 12 MP photos and 2 MP uploads 0.94–0.99 (shaded
+ones included, since the slow variation is taken out), a background lifted from another
+document 0.08–0.32, a page made without our template 0.10 or less."""
 ROSETTE_MARGIN = 0.15
+"""Lead it needs over the best decoy: genuine 0.60–0.85 (bench seed 7, 80 captures)."""
 FINE_LINES_MIN = 0.5
 """Median tile score of the fine-line band: genuine scans 0.95–0.96, 12 MP phone photos and
 2 MP uploads 0.83–0.93 (shaded and defocused 12 MP photos 0.88–0.92 since the shading is taken

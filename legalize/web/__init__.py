@@ -28,7 +28,12 @@ from legalize.kinds import Role
 from legalize.web import refusals
 from legalize.web.errors import register_error_handlers
 from legalize.web.language import init_language
-from legalize.web.security import add_security_headers, init_limiter, refuse_nul_characters
+from legalize.web.security import (
+    SessionCookies,
+    add_security_headers,
+    init_limiter,
+    refuse_nul_characters,
+)
 from legalize.web.state import AppState, close_db, utc_now
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -87,6 +92,7 @@ def create_app(
         WTF_CSRF_SSL_STRICT=config.production,
         PREFERRED_URL_SCHEME="https" if config.production else "http",
     )
+    app.session_interface = SessionCookies()
     app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the order we write (OpenAPI)
     app_state = AppState.open(config, clock or utc_now, services)

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from babel.support import NullTranslations
 from flask import Flask, Response, current_app, g, request
-from flask_babel import Babel, get_locale, get_translations, gettext
+from flask_babel import Babel, get_locale, get_translations
 
 from verifier.messages import LANGUAGES, catalog, message_for, placeholders
 from verifier.report import Check
@@ -46,8 +46,12 @@ def select_language() -> str:
 
 
 def current_language() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else DEFAULT
+    """The request's language code, found once per request (a page asks several times)."""
+    found: str | None = g.get("_legalize_language")
+    if found is None:
+        locale = get_locale()
+        found = g._legalize_language = locale.language if locale is not None else DEFAULT
+    return found
 
 
 def switch_links() -> list[tuple[str, str, str, bool]]:
@@ -112,7 +116,7 @@ def word(text: object) -> str:
     """A word from a closed list (a state, a role, a column; marked with :func:`N_` in
     ``legalize.web.words``) in the reader's language; anything else unchanged. Not ``_()``:
     Jinja's ``_`` %-formats its string, which a value holding ``%`` would break."""
-    return gettext(str(text)) if text else ""
+    return _translations().ugettext(str(text)) if text else ""
 
 
 def vary_on_language(response: Response) -> Response:

@@ -242,7 +242,11 @@ def _check_photo(image: bytes, at: datetime, face_detector: FaceDetector | None)
         raise InvalidInput(exc.message, field="photo", code=f"PHOTO_{exc.code}") from exc
     checks = {
         "passed": result.ok,
-        "issues": [{"code": i.code, "message": i.message} for i in result.issues],
+        # The phrase beside its English: the case page says the finding in its reader's language.
+        "issues": [
+            {"code": i.code, "message": i.message, "phrase": i.message.stored()}
+            for i in result.issues
+        ],
         "cropped": result.cropped_jpeg is not None,
         "measurements": {k: round(v, 4) for k, v in result.measurements.items()},
     }

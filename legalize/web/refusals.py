@@ -9,7 +9,7 @@ import re
 from flask_babel import gettext, lazy_gettext
 
 from legalize.cases.errors import CaseError
-from legalize.web.language import N_
+from legalize.phrases import N_
 
 PLAIN = {
     "FOUR_EYES": lazy_gettext(

@@ -15,8 +15,8 @@ from flask import Response
 
 from legalize.cases.batch import BatchView
 from legalize.cases.errors import CaseError
+from legalize.phrases import N_
 from legalize.web.errors import case_status
-from legalize.web.language import N_
 from legalize.web.pages import page
 from legalize.web.refusals import plain, plain_text
 from legalize.web.staff.forms import BatchForm

@@ -3,9 +3,11 @@ words a reader sees (text, and the alt, placeholder, aria-label and title attrib
 
 An English phrase is a run of three or more Latin-alphabet words. What may stay English is
 listed in ``ALLOWED`` with its reason: data, not page words (names, titles, authorities,
-reasons typed by officers, country names as ICAO Doc 9303 writes them), and the few texts
-whose one home is English library code (legalize.cases: the origin check's sentences, the
-history lines, the batch rules' refusals) — docs/languages.md lists them."""
+reasons typed by officers, country names as ICAO Doc 9303 writes them). An element marked
+``translate="no"`` holds data (a name, an authority, a certificate subject, an officer's typed
+reason) and is skipped: HTML's own mark for "not page words". The sentences library code
+writes (the case history, the origin check, the portrait findings) are phrases the pages
+translate (legalize.phrases), so no element is skipped for them."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from flask.testing import FlaskClient
 
 from legalize import countries
 from legalize.cases import views
+from legalize.registry import audit
 from legalize.web.language import COOKIE
 from legalize.web.state import state
 from tests.helpers.web_app import WebEnv, demo_env, staff_client
@@ -35,19 +38,7 @@ SKIPPED_ELEMENTS = {"script", "style", "code", "pre", "datalist", "svg", "time"}
 (ICAO Doc 9303 names, English by the standard), charts (their labels are reason codes and
 dates), machine-readable times."""
 
-LIBRARY_TEXT: tuple[tuple[str, str, str, str], ...] = (
-    ("ol", "class", "history", "the case history's lines: legalize.cases.history writes them"),
-    ("section", "id", "origin-check", "the origin check's findings: legalize.cases.origin"),
-    ("a", "href", "#origin-check", "the origin check's headline again, on the case page"),
-    ("ul", "class", "portrait-issues", "the portrait checker's findings: legalize.photos"),
-)
-"""(tag, attribute, value, reason): elements whose words come from English library code, their
-one home (library code imports no Flask-Babel; docs/languages.md lists them). An element
-marked ``translate="no"`` holds data (a name, an authority, a certificate subject, an
-officer's typed reason) and is skipped as well: HTML's own mark for "not page words"."""
-
 ALLOWED: tuple[tuple[str, str], ...] = (
-    (r"^the API client [\w.-]+$", "who acted, from legalize.cases.history.who (the person filter)"),
     (r"(?:(?:JPEG|PNG|HEIC|HEIF|WebP|TIFF|PDF)[ ,/]*)+", "file format names, not words"),
 )
 """(pattern, reason): an English run matching a pattern in full is allowed. Register data
@@ -69,11 +60,7 @@ class _Text(HTMLParser):
             self.depth += tag == self.skipped
             return
         given = dict(attrs)
-        library = any(
-            tag == t and value in (given.get(attribute) or "").split()
-            for t, attribute, value, _ in LIBRARY_TEXT
-        )
-        if tag in SKIPPED_ELEMENTS or library or given.get("translate") == "no":
+        if tag in SKIPPED_ELEMENTS or given.get("translate") == "no":
             if tag not in VOID_ELEMENTS:
                 self.skipped, self.depth = tag, 1
             return
@@ -146,6 +133,11 @@ def _data_words(env: WebEnv) -> set[str]:
             c.reason,
         ):
             found.add(value or "")
+    with state(env.app).sessions() as session:  # what officers typed, quoted in the history
+        for c in _cases(env):
+            for entry in audit.entries_for(session, "case", c.id):
+                details = entry.details_dict
+                found |= {str(details.get(k) or "") for k in ("reason", "evidence_reference")}
     found |= {LOOKED_UP.upper(), "legalize"}  # what the officer typed; the product's name
     return {d for d in found if d and len(d) > 2}
 
@@ -237,8 +229,9 @@ def test_no_english_phrase_on_any_page(site: WebEnv, lang: str) -> None:
 
 
 def test_the_detector_finds_english_and_passes_data() -> None:
-    """The check itself can fail: an English sentence is found, in text and in an alt; a
-    name from the register and a product name are not."""
+    """The check itself can fail: an English sentence is found, in text and in an alt, and in
+    the case history (no longer skipped: the library's sentences are translated); a name from
+    the register and text marked ``translate="no"`` are not."""
     html = (
         '<p>ලේඛනය: This field is required.</p><img alt="Photo of the holder">'
         "<p>Jane Mary Doe</p><code>not shown as words</code>"
@@ -248,4 +241,6 @@ def test_the_detector_finds_english_and_passes_data() -> None:
     assert english_runs(html, {"Jane Mary Doe"}) == [
         "This field is required",
         "Photo of the holder",
+        "Filed by the API client",
+        "the API client de-bamf",
     ]

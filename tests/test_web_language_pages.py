@@ -11,17 +11,21 @@ translate (legalize.phrases), so no element is skipped for them."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
 from flask.testing import FlaskClient
 
 from legalize import countries
-from legalize.cases import views
+from legalize.cases import photo_checks, views
+from legalize.cases.photo_checks import Asked, Kind
 from legalize.registry import audit
 from legalize.web.language import COOKIE
+from legalize.web.paper_check import SESSION_KEY
 from legalize.web.state import state
 from tests.helpers.web_app import WebEnv, demo_env, staff_client
 
@@ -142,6 +146,46 @@ def _data_words(env: WebEnv) -> set[str]:
     return {d for d in found if d and len(d) > 2}
 
 
+def _picture() -> bytes:
+    """A photo of no document (no QR): the verifier answers at once, "QR not found"."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (1000, 750), (120, 140, 110))
+    ImageDraw.Draw(img).rectangle((250, 180, 750, 560), fill=(200, 190, 170))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _photo_check_pages(
+    env: WebEnv, client: FlaskClient, token: str, post: str, asked: Asked
+) -> Iterator[tuple[str, str]]:
+    """A photo check's pages: its answer (the test app's queue runs the check at once) and
+    its progress page while no worker has answered (a check put on record, not queued)."""
+    sent = client.post(
+        post,
+        data={"csrf_token": token, "paper": (io.BytesIO(_picture()), "page.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 303, (post, sent.status_code)
+    answer = sent.headers["Location"]
+    page = client.get(answer)
+    assert page.status_code == 200, (answer, page.status_code)
+    html = page.get_data(as_text=True)
+    assert "paper-verdict" in html, answer
+    yield f"{post} answer", html
+    with state(env.app).sessions() as session:
+        waiting = photo_checks.create(session, _picture(), asked, datetime.now(UTC))
+    with client.session_transaction() as kept:
+        kept[SESSION_KEY] = [*kept.get(SESSION_KEY, []), waiting]
+    progress = answer.split("#")[0].rsplit("/", 1)[0] + f"/{waiting}"
+    page = client.get(progress)
+    assert page.status_code == 200, (progress, page.status_code)
+    html = page.get_data(as_text=True)
+    assert "<progress" in html, progress
+    yield f"{post} progress", html
+
+
 def _seal_path(text: str) -> str:
     return "/" + text.split("://", 1)[1].split("/", 1)[1]
 
@@ -157,6 +201,11 @@ def _get(client: FlaskClient, url: str, lang: str) -> str:
 def _public_pages(env: WebEnv, client: FlaskClient, lang: str) -> Iterator[tuple[str, str]]:
     for url in ("/", "/check/pdf", "/check/photo", "/scan", "/V/NOTASEAL", "/nowhere"):
         yield url, _get(client, url, lang)
+    form = client.get("/check/photo").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    assert token
+    public = Asked(Kind.PUBLIC, client_hash="language-pages")
+    yield from _photo_check_pages(env, client, token.group(1), "/check/photo", public)
     for c in _cases(env):
         if c.document is None or not c.document.seal_text:
             continue
@@ -205,6 +254,18 @@ def _staff_pages(env: WebEnv, lang: str) -> Iterator[tuple[str, str]]:
             assert page.status_code < 500, (username, url, page.status_code)
             if page.status_code == 200:
                 yield f"{username} {url}", page.get_data(as_text=True)
+        if username == "carol":
+            ttd = next(c for c in cases if c.document and c.document.type == "ttd")
+            assert ttd.document is not None
+            number = ttd.document.number
+            asked = Asked(Kind.CLEARANCE, number, "user:carol")
+            yield from _photo_check_pages(env, client, token, f"/staff/clear/{number}/paper", asked)
+        if username == "bob":
+            issued = next(c for c in cases if c.document)
+            assert issued.document is not None
+            asked = Asked(Kind.CASE, issued.document.number, "user:bob")
+            post = f"/staff/cases/{issued.id}/paper"
+            yield from _photo_check_pages(env, client, token, post, asked)
         if username == "carol":
             numbers = [c.document.number for c in cases if c.document]
             for number in [*numbers, "XX0000000", LOOKED_UP]:

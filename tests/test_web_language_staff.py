@@ -3,7 +3,9 @@ and the staff dates, read in Sinhala and Tamil; and the library phrases they res
 
 from __future__ import annotations
 
+import base64
 import copy
+import io
 import re
 from collections.abc import Iterator
 from html import unescape
@@ -15,7 +17,7 @@ from legalize.cases import views
 from legalize.phrases import P_, Phrase, listing, word
 from legalize.web.language import COOKIE
 from legalize.web.state import state
-from tests.helpers.web_app import WebEnv, demo_env, staff_client
+from tests.helpers.web_app import WebEnv, demo_env, portrait_jpeg, staff_client
 from tests.test_web_language import _translate
 from tests.test_web_language_pages import english_runs
 
@@ -94,6 +96,39 @@ def test_a_staff_date_in_sinhala_names_the_month_in_sinhala(site: WebEnv) -> Non
     assert born.strftime("%d %b %Y").upper() in client.get(f"/staff/cases/{case.id}").get_data(
         as_text=True
     )
+
+
+def test_a_batch_row_refused_by_the_rules_reads_in_tamil(site: WebEnv) -> None:
+    """The rules' refusal ("identity.birth_date is in the future") kept with the batch as a
+    phrase: in Tamil the catalog's sentence around the column's Tamil name."""
+    photo = base64.b64encode(portrait_jpeg()).decode()
+    csv = (
+        "host_reference,surname,given_names,birth_date,sex,photo\n"
+        f"LANG-1,Perera,Kamal,1990-05-14,M,{photo}\n"
+        f"LANG-2,Silva,Nimali,2999-12-01,F,{photo}\n"
+    ).encode()
+    client, token = staff_client(site.app, "alice")
+    sent = client.post(
+        "/staff/batches/new",
+        data={
+            "host_country": "DEU",
+            "reference": "LANG-ROWS",
+            "csrf_token": token,
+            "file": (io.BytesIO(csv), "rows.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    url = sent.headers["Location"]
+    assert "Date of birth is in the future" in client.get(url).get_data(as_text=True)
+
+    client.set_cookie(COOKIE, "ta")
+    html = client.get(url).get_data(as_text=True)
+    column = _translate("ta", "Date of birth")
+    assert _translate("ta", "%(field)s is in the future") % {"field": column} in html
+    assert "is in the future" not in html
+    poll = client.get(f"{url}/progress.json").get_json()
+    assert poll["errors"][0]["code"] == "INVALID_INPUT" and "phrase" not in poll["errors"][0]
 
 
 # --- the phrases ------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from legalize.documents.ttd import TtdData
 from legalize.imaging.face import FaceDetector
 from legalize.imaging.portrait import PortraitError, PortraitResult, check_portrait
 from legalize.kinds import CaseKind, DocumentType, Role
+from legalize.phrases import P_
 from legalize.registry.identity import (
     EmbeddedNationalIdRegistry,
     EmbeddedTravelDocumentWatchlist,
@@ -91,7 +92,7 @@ def parse_request(data: Mapping[str, Any], at: datetime) -> ReadmissionRequest:
     port = f.text("port_of_entry", required=False, limit=100)
     travel = f.date("travel_date", required=False)
     if travel is not None and travel < at.date():
-        f.fail("travel_date", "travel_date is in the past")
+        f.fail("travel_date", P_("%(field)s is in the past", field=f.name("travel_date")))
     photo = f.binary("photo", required=False, limit=MAX_PHOTO_BYTES)
     ident_data = data.get("identity")
     if isinstance(ident_data, Mapping):
@@ -99,7 +100,7 @@ def parse_request(data: Mapping[str, Any], at: datetime) -> ReadmissionRequest:
         identity = parse_identity(ident_data, at, sub)
         f.errors.extend(sub.errors)
     else:
-        f.fail("identity", "identity must be an object", "REQUIRED")
+        f.fail("identity", P_("%(field)s must be an object", field=f.name("identity")), "REQUIRED")
         identity = None
     f.raise_if_any()
     assert identity is not None
@@ -231,7 +232,7 @@ def _check_photo(image: bytes, at: datetime, face_detector: FaceDetector | None)
     """The portrait checks — run before any transaction opens (they take a while)."""
     media = image_media_type(image)
     if media is None:
-        raise InvalidInput("the photo must be a JPEG or PNG image", field="photo")
+        raise InvalidInput(P_("the photo must be a JPEG or PNG image"), field="photo")
     if len(image) > MAX_PHOTO_BYTES:
         raise InvalidInput(
             f"the photo is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MiB", field="photo"
@@ -319,7 +320,7 @@ def override_photo(
         case = common.lock_draft(session, actor, case_id, CaseKind.READMISSION)
         photo = session.scalars(select(Photo).where(Photo.case_id == case.id)).one_or_none()
         if photo is None:
-            raise InvalidInput("there is no photo to override", field="photo")
+            raise InvalidInput(P_("there is no photo to override"), field="photo")
         photo.override_reason = reason
         photo.overridden_by = actor.id
         case.updated_at = at
@@ -527,7 +528,9 @@ def ttd_builder(
         p = case.person
         expires = at.date() + timedelta(days=validity_days)
         if photo is None:  # prepare requires one; refused before a number is taken
-            raise InvalidInput("the holder photo is missing", field="photo", code="PHOTO_MISSING")
+            raise InvalidInput(
+                P_("the holder photo is missing"), field="photo", code="PHOTO_MISSING"
+            )
         image = photo.image
         template = TtdData(
             document_number="",

@@ -131,6 +131,24 @@ def test_a_batch_row_refused_by_the_rules_reads_in_tamil(site: WebEnv) -> None:
     assert poll["errors"][0]["code"] == "INVALID_INPUT" and "phrase" not in poll["errors"][0]
 
 
+def test_a_refusal_of_the_rules_on_a_form_reads_in_sinhala(site: WebEnv) -> None:
+    """A CaseError whose message is a phrase ("the batch file has no rows"), shown beside the
+    upload form, in the reader's language."""
+    client, token = staff_client(site.app, "alice")
+    client.set_cookie(COOKIE, "si")
+    data = {
+        "host_country": "DEU",
+        "reference": "LANG-EMPTY",
+        "csrf_token": token,
+        "file": (io.BytesIO(b"host_reference,surname,given_names,birth_date,sex\n"), "e.csv"),
+    }
+    page = client.post("/staff/batches/new", data=data, content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422, html
+    assert _translate("si", "the batch file has no rows") in html
+    assert "has no rows" not in html
+
+
 # --- the phrases ------------------------------------------------------------------------------
 
 

@@ -143,7 +143,11 @@ def file_request(
     foreign = actor.has(Role.FOREIGN_AUTHORITY) and not actor.has(Role.ISSUING_OFFICER)
     if foreign and actor.country != request.host_country:
         raise Forbidden(
-            f"this client files for {actor.country}, not {request.host_country}",
+            P_(
+                "this client files for %(own)s, not %(other)s",
+                own=actor.country or "",
+                other=request.host_country,
+            ),
             field="host_country",
         )
     reg, wl = _registers(session, registry, watchlist)
@@ -157,8 +161,11 @@ def file_request(
             )
             if exists is not None:
                 raise Duplicate(
-                    f"a request of {request.host_country} with reference"
-                    f" {request.host_reference} is on file already",
+                    P_(
+                        "a request of %(country)s with reference %(reference)s is on file already",
+                        country=request.host_country,
+                        reference=request.host_reference,
+                    ),
                     field="host_reference",
                 )
             result = cross_check(request.identity, reg, wl)
@@ -190,8 +197,10 @@ def file_request(
             own = [other for other, _ in flagged if other.filed_by == actor.id]
             if refuse_own_duplicate and own:
                 raise DuplicatePerson(
-                    "this person has an open request of yours already: "
-                    + ", ".join(str(o.host_reference) for o in own),
+                    P_(
+                        "this person has an open request of yours already: %(references)s",
+                        references=", ".join(str(o.host_reference) for o in own),
+                    ),
                     field="identity",
                     details={"other_references": [o.host_reference for o in own]},
                 )
@@ -199,7 +208,11 @@ def file_request(
                 _store_photo(session, actor, case, checked, at)
     except IntegrityError as exc:  # a concurrent filing of the same reference won
         raise Duplicate(
-            f"{request.host_country} reference {request.host_reference} exists",
+            P_(
+                "%(country)s reference %(reference)s exists",
+                country=request.host_country,
+                reference=request.host_reference,
+            ),
             field="host_reference",
         ) from exc
     return case_view(session, case)
@@ -235,7 +248,8 @@ def _check_photo(image: bytes, at: datetime, face_detector: FaceDetector | None)
         raise InvalidInput(P_("the photo must be a JPEG or PNG image"), field="photo")
     if len(image) > MAX_PHOTO_BYTES:
         raise InvalidInput(
-            f"the photo is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MiB", field="photo"
+            P_("the photo is larger than %(limit)s MiB", limit=MAX_PHOTO_BYTES // (1024 * 1024)),
+            field="photo",
         )
     try:
         result = check_portrait(image, at=at, detector=face_detector)

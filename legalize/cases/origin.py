@@ -231,8 +231,11 @@ def require_no_alert(session: Session, case: Case) -> None:
     result = assess(session, case)
     if result.blocks:
         raise OriginAlert(
-            f"{result.headline} Approval is blocked: reject the application, or ask the "
-            "applicant for the genuine document.",
+            P_(
+                "%(headline)s Approval is blocked: reject the application, or ask the applicant "
+                "for the genuine document.",
+                headline=result.headline,
+            ),
             field="origin",
         )
 

@@ -27,7 +27,7 @@ from legalize.documents.sanitize import set_concurrency
 from legalize.kinds import Role
 from legalize.web import refusals
 from legalize.web.errors import register_error_handlers
-from legalize.web.language import init_language
+from legalize.web.language import init_language, say
 from legalize.web.security import (
     SessionCookies,
     add_security_headers,
@@ -112,12 +112,9 @@ def create_app(
     app.jinja_env.globals["icao_countries"] = countries.countries
     app.jinja_env.filters["country_name"] = countries.name
     # People by their display name (user:alice → alice), messages without internal ids.
-    app.jinja_env.filters["person"] = history.who
+    app.jinja_env.filters["person"] = lambda actor: say(history.who(actor))
     app.jinja_env.filters["plain_words"] = refusals.without_ids
     app.jinja_env.globals["plain_not_found"] = refusals.PLAIN["NOT_FOUND"]
-    # Dates as an officer reads them on a travel document (14 MAY 1990), times in UTC.
-    app.jinja_env.filters["day"] = lambda d: d.strftime("%d %b %Y").upper()
-    app.jinja_env.filters["moment"] = lambda t: t.strftime("%d %b %Y %H:%M").upper() + " UTC"
     app.before_request(refuse_nul_characters)  # after CSRFProtect's own check
     app.after_request(add_security_headers)
 

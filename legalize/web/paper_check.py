@@ -20,7 +20,6 @@ from typing import Any, Final
 
 from flask import request, session
 from flask_babel import gettext
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from legalize.cases import photo_checks
@@ -29,6 +28,7 @@ from legalize.imaging.decode import ImageInputError, probe_capture
 from legalize.registry.photo_checks import PhotoCheckState
 from legalize.web import workflow
 from legalize.web.errors import WebError
+from legalize.web.form_messages import Form
 from legalize.web.state import db, now, trust_store
 from verifier.report import Report, Status
 
@@ -68,7 +68,7 @@ class PaperResult:
         return [c for c in self.report.checks if c.status in (Status.VALID, Status.SKIPPED)]
 
 
-class PaperForm(FlaskForm):
+class PaperForm(Form):
     """A photo or scan of the printed paper, checked against its seal and the register."""
 
     paper = FileField(

@@ -146,8 +146,8 @@ def add_security_headers(response: Response) -> Response:
 class SessionCookies(SecureCookieSessionInterface):
     """Flask's signed session cookie, with its serializer made once per secret key instead of
     for every request: each public check (most carry no cookie at all) opened a session and
-    built the serializer anew, about 2 % of a QR link's time. A changed key (or fallback list)
-    makes a new one."""
+    built the serializer anew, about 1 % of a QR link's instructions. A changed key (or
+    fallback list) makes a new one."""
 
     def __init__(self) -> None:
         self._made: tuple[object, URLSafeTimedSerializer | None] | None = None

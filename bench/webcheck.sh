@@ -127,12 +127,34 @@ worker_cpu() {
   done
   echo "$total"
 }
+# CPU ticks of every process by name (postgres backends, redis-server, ...): where the two
+# cores went during a route, the answer to "what limits it".
+cpu_by_name() {
+  cat /proc/[0-9]*/stat 2>/dev/null | awk '{
+    match($0, /\(.*\)/); name = substr($0, RSTART + 1, RLENGTH - 2)
+    rest = substr($0, RSTART + RLENGTH + 1); split(rest, f, " ")
+    ticks[name] += f[12] + f[13]
+  } END { for (n in ticks) print n "\t" ticks[n] }' | LC_ALL=C sort
+}
+split_report() {
+  local before="$1" after="$2" count="$3" wrk_ticks="$4" workers="$5"
+  LC_ALL=C join -t $'\t' -a2 -e 0 -o 0,1.2,2.2 "$before" "$after" | awk -F'\t' -v n="$count" \
+    -v hz="$(getconf CLK_TCK)" -v wrk="$wrk_ticks" -v workers="$workers" '
+    $1 ~ /^postgres/ { pg += $3 - $2 } $1 == "redis-server" { redis += $3 - $2 }
+    END { ms = 1000 / hz / n
+      printf "  CPU ms/req: gunicorn workers %.2f, postgres %.2f, redis %.2f, wrk %.2f", workers * ms, pg * ms, redis * ms, wrk * ms
+      printf " (all processes of those names: quiet machine only)\n" }'
+}
 run() {
   local label="$1"; shift
   local out before after
+  cpu_by_name >"$work/cpu.before"
   before="$(worker_cpu)"
-  out="$(wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_ROUTE}s" --latency "$@")"
+  TIMEFORMAT='%U %S'
+  { time wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_ROUTE}s" --latency "$@" >"$work/wrk.out"; } 2>"$work/wrk.time"
+  out="$(cat "$work/wrk.out")"
   after="$(worker_cpu)"
+  cpu_by_name >"$work/cpu.after"
   printf '%s\n' "$out" | CPU_TICKS=$((after - before)) TICK_HZ="$(getconf CLK_TCK)" "$BIN/python" -c '
 import os, re, sys
 text, label = sys.stdin.read(), sys.argv[1]
@@ -147,6 +169,10 @@ count = int(re.search(r"(\d+) requests in", text).group(1))
 cpu = int(os.environ["CPU_TICKS"]) / int(os.environ["TICK_HZ"]) * 1000 / max(count, 1)
 print(f"{label:<28} {rps:>10.0f} {p50:>10.1f} {p99:>10.1f} {bad.group(1) if bad else 0:>8} {cpu:>12.2f}")
 ' "$label"
+  local count wrk_ticks
+  count="$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$work/wrk.out")"
+  wrk_ticks="$(awk -v hz="$(getconf CLK_TCK)" '{printf "%d", ($1 + $2) * hz}' "$work/wrk.time")"
+  split_report "$work/cpu.before" "$work/cpu.after" "${count:-1}" "$wrk_ticks" $((after - before))
 }
 for route in $ROUTES; do
   case "$route" in

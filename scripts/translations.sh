@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 venv="${1:-.venv}"
 pybabel="$venv/bin/pybabel"
 dir=legalize/translations
-"$pybabel" extract -F babel.cfg -k lazy_gettext --no-location --sort-output \
+"$pybabel" extract -F babel.cfg -k lazy_gettext -k P_ --no-location --sort-output \
   --project legalize --copyright-holder "legalize" -o "$dir/messages.pot" .
 for lang in si ta; do
   if [ -f "$dir/$lang/LC_MESSAGES/messages.po" ]; then

@@ -74,10 +74,17 @@ class Site:
     """A web worker whose queue (the embedded SQLite one) no worker reads: checks stay
     queued until a test runs the worker's task itself."""
 
-    def __init__(self, tmp_path: Path, template: tuple[Path, Tokens], pki: DevPki) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        template: tuple[Path, Tokens],
+        pki: DevPki,
+        instance_dir: Path | None = None,
+    ) -> None:
         url, tokens = seeded_sqlite(tmp_path, template)
         env = make_env(url, tokens, keys_dir=Path(pki.dir), rates={"public": "1000/minute"})
-        self.config = replace(env.config, queue="sqlite", instance_dir=tmp_path / "instance")
+        folder = instance_dir or tmp_path / "instance"
+        self.config = replace(env.config, queue="sqlite", instance_dir=folder)
         self.app: Flask = create_app(self.config, services={"issuer": env.issuer})
         self.sessions = self.app.extensions["legalize"].sessions
 
@@ -282,3 +289,25 @@ def test_a_real_worker_answers(database: str, dev_pki: DevPki, tmp_path: Path) -
     finally:
         worker.kill(signal.SIGTERM)
         app.extensions["legalize"].engine.dispose()
+
+
+def test_a_photo_sent_while_the_queue_is_down_waits_on_record_and_is_answered_later(
+    tmp_path: Path, web_template: tuple[Path, Tokens], dev_pki: DevPki
+) -> None:
+    """The queue cannot be reached: no 500 and no 503 without an address to come back to —
+    the reader is told, sent to the check's page, and the answer appears there once a
+    worker's housekeeping has queued the check again."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the queue's folder would go")
+    down = Site(tmp_path, web_template, dev_pki, instance_dir=blocked / "instance")
+    client = down.app.test_client()
+    token = _start(client)
+    page = client.get(f"/check/photo/{token}").get_data(as_text=True)
+    assert "cannot be reached just now" in page and REFRESH in page
+    row = down.row(token)
+    assert row is not None and row.state == PhotoCheckState.QUEUED.value and row.upload
+    later = down.runtime(clock=lambda: datetime.now(UTC) + photo_checks.STALL * 2)
+    assert steps.photo_housekeeping(later) == [token]  # the queue is back: queued again
+    down.work(token)
+    assert client.get(f"/check/photo/{token}.json").get_json()["state"] == "done"
+    assert "cannot be reached" not in client.get(f"/check/photo/{token}").get_data(as_text=True)

@@ -93,14 +93,15 @@ def test_another_trust_store_does_not_use_the_readings_of_the_first(
     app, doc = site
     client = app.test_client()
     assert _verdict(client.get(qr_path(doc["text"])).get_data(as_text=True)) == "VALID"
-    full: TrustStore = app.extensions["legalize"].services["trust"]
+    full = app.extensions["legalize"].services["published_trust"].store()
+    assert isinstance(full, TrustStore)
     ttd_signer = x509.load_pem_x509_certificate(Path(dev_pki.signers["TTD"].cert).read_bytes())
     without = TrustStore([c for c in full.certificates if c != ttd_signer], full.crls)
     assert without.version != full.version
     app.extensions["legalize"].services["trust"] = without  # the published store changed
     html = client.get(qr_path(doc["text"])).get_data(as_text=True)
     assert _verdict(html) == "INVALID" and "SIGNER_UNKNOWN" in html
-    app.extensions["legalize"].services["trust"] = full
+    del app.extensions["legalize"].services["trust"]  # the published one again
     assert _verdict(client.get(qr_path(doc["text"])).get_data(as_text=True)) == "VALID"
 
 

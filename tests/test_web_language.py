@@ -206,10 +206,10 @@ def _template_catalog() -> Any:
 
 def _marked_in_sources() -> set[str | tuple[str, str]]:
     """Every string the sources mark, extracted as scripts/translations.sh does (babel.cfg's
-    method map, the default keywords and ``lazy_gettext``)."""
+    method map, the default keywords, ``lazy_gettext`` and ``P_``)."""
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
-    keywords = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
+    keywords = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "P_": None}
     found: set[str | tuple[str, str]] = set()
     for path in sorted([*(ROOT / "legalize").rglob("*.py"), *TEMPLATES.rglob("*.html")]):
         relative = path.relative_to(ROOT).as_posix()

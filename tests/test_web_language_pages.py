@@ -3,22 +3,29 @@ words a reader sees (text, and the alt, placeholder, aria-label and title attrib
 
 An English phrase is a run of three or more Latin-alphabet words. What may stay English is
 listed in ``ALLOWED`` with its reason: data, not page words (names, titles, authorities,
-reasons typed by officers, country names as ICAO Doc 9303 writes them), and the few texts
-whose one home is English library code (legalize.cases: the origin check's sentences, the
-history lines, the batch rules' refusals) — docs/languages.md lists them."""
+reasons typed by officers, country names as ICAO Doc 9303 writes them). An element marked
+``translate="no"`` holds data (a name, an authority, a certificate subject, an officer's typed
+reason) and is skipped: HTML's own mark for "not page words". The sentences library code
+writes (the case history, the origin check, the portrait findings) are phrases the pages
+translate (legalize.phrases), so no element is skipped for them."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
 import pytest
 from flask.testing import FlaskClient
 
 from legalize import countries
-from legalize.cases import views
+from legalize.cases import photo_checks, views
+from legalize.cases.photo_checks import Asked, Kind
+from legalize.registry import audit
 from legalize.web.language import COOKIE
+from legalize.web.paper_check import SESSION_KEY
 from legalize.web.state import state
 from tests.helpers.web_app import WebEnv, demo_env, staff_client
 
@@ -35,19 +42,7 @@ SKIPPED_ELEMENTS = {"script", "style", "code", "pre", "datalist", "svg", "time"}
 (ICAO Doc 9303 names, English by the standard), charts (their labels are reason codes and
 dates), machine-readable times."""
 
-LIBRARY_TEXT: tuple[tuple[str, str, str, str], ...] = (
-    ("ol", "class", "history", "the case history's lines: legalize.cases.history writes them"),
-    ("section", "id", "origin-check", "the origin check's findings: legalize.cases.origin"),
-    ("a", "href", "#origin-check", "the origin check's headline again, on the case page"),
-    ("ul", "class", "portrait-issues", "the portrait checker's findings: legalize.photos"),
-)
-"""(tag, attribute, value, reason): elements whose words come from English library code, their
-one home (library code imports no Flask-Babel; docs/languages.md lists them). An element
-marked ``translate="no"`` holds data (a name, an authority, a certificate subject, an
-officer's typed reason) and is skipped as well: HTML's own mark for "not page words"."""
-
 ALLOWED: tuple[tuple[str, str], ...] = (
-    (r"^the API client [\w.-]+$", "who acted, from legalize.cases.history.who (the person filter)"),
     (r"(?:(?:JPEG|PNG|HEIC|HEIF|WebP|TIFF|PDF)[ ,/]*)+", "file format names, not words"),
 )
 """(pattern, reason): an English run matching a pattern in full is allowed. Register data
@@ -69,11 +64,7 @@ class _Text(HTMLParser):
             self.depth += tag == self.skipped
             return
         given = dict(attrs)
-        library = any(
-            tag == t and value in (given.get(attribute) or "").split()
-            for t, attribute, value, _ in LIBRARY_TEXT
-        )
-        if tag in SKIPPED_ELEMENTS or library or given.get("translate") == "no":
+        if tag in SKIPPED_ELEMENTS or given.get("translate") == "no":
             if tag not in VOID_ELEMENTS:
                 self.skipped, self.depth = tag, 1
             return
@@ -146,8 +137,53 @@ def _data_words(env: WebEnv) -> set[str]:
             c.reason,
         ):
             found.add(value or "")
+    with state(env.app).sessions() as session:  # what officers typed, quoted in the history
+        for c in _cases(env):
+            for entry in audit.entries_for(session, "case", c.id):
+                details = entry.details_dict
+                found |= {str(details.get(k) or "") for k in ("reason", "evidence_reference")}
     found |= {LOOKED_UP.upper(), "legalize"}  # what the officer typed; the product's name
     return {d for d in found if d and len(d) > 2}
+
+
+def _picture() -> bytes:
+    """A photo of no document (no QR): the verifier answers at once, "QR not found"."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (1000, 750), (120, 140, 110))
+    ImageDraw.Draw(img).rectangle((250, 180, 750, 560), fill=(200, 190, 170))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _photo_check_pages(
+    env: WebEnv, client: FlaskClient, token: str, post: str, asked: Asked
+) -> Iterator[tuple[str, str]]:
+    """A photo check's pages: its answer (the test app's queue runs the check at once) and
+    its progress page while no worker has answered (a check put on record, not queued)."""
+    sent = client.post(
+        post,
+        data={"csrf_token": token, "paper": (io.BytesIO(_picture()), "page.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 303, (post, sent.status_code)
+    answer = sent.headers["Location"]
+    page = client.get(answer)
+    assert page.status_code == 200, (answer, page.status_code)
+    html = page.get_data(as_text=True)
+    assert "paper-verdict" in html, answer
+    yield f"{post} answer", html
+    with state(env.app).sessions() as session:
+        waiting = photo_checks.create(session, _picture(), asked, datetime.now(UTC))
+    with client.session_transaction() as kept:
+        kept[SESSION_KEY] = [*kept.get(SESSION_KEY, []), waiting]
+    progress = answer.split("#")[0].rsplit("/", 1)[0] + f"/{waiting}"
+    page = client.get(progress)
+    assert page.status_code == 200, (progress, page.status_code)
+    html = page.get_data(as_text=True)
+    assert "<progress" in html, progress
+    yield f"{post} progress", html
 
 
 def _seal_path(text: str) -> str:
@@ -165,6 +201,11 @@ def _get(client: FlaskClient, url: str, lang: str) -> str:
 def _public_pages(env: WebEnv, client: FlaskClient, lang: str) -> Iterator[tuple[str, str]]:
     for url in ("/", "/check/pdf", "/check/photo", "/scan", "/V/NOTASEAL", "/nowhere"):
         yield url, _get(client, url, lang)
+    form = client.get("/check/photo").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form)
+    assert token
+    public = Asked(Kind.PUBLIC, client_hash="language-pages")
+    yield from _photo_check_pages(env, client, token.group(1), "/check/photo", public)
     for c in _cases(env):
         if c.document is None or not c.document.seal_text:
             continue
@@ -214,6 +255,18 @@ def _staff_pages(env: WebEnv, lang: str) -> Iterator[tuple[str, str]]:
             if page.status_code == 200:
                 yield f"{username} {url}", page.get_data(as_text=True)
         if username == "carol":
+            ttd = next(c for c in cases if c.document and c.document.type == "ttd")
+            assert ttd.document is not None
+            number = ttd.document.number
+            asked = Asked(Kind.CLEARANCE, number, "user:carol")
+            yield from _photo_check_pages(env, client, token, f"/staff/clear/{number}/paper", asked)
+        if username == "bob":
+            issued = next(c for c in cases if c.document)
+            assert issued.document is not None
+            asked = Asked(Kind.CASE, issued.document.number, "user:bob")
+            post = f"/staff/cases/{issued.id}/paper"
+            yield from _photo_check_pages(env, client, token, post, asked)
+        if username == "carol":
             numbers = [c.document.number for c in cases if c.document]
             for number in [*numbers, "XX0000000", LOOKED_UP]:
                 found = client.post("/staff/clear", data={"csrf_token": token, "number": number})
@@ -237,8 +290,9 @@ def test_no_english_phrase_on_any_page(site: WebEnv, lang: str) -> None:
 
 
 def test_the_detector_finds_english_and_passes_data() -> None:
-    """The check itself can fail: an English sentence is found, in text and in an alt; a
-    name from the register and a product name are not."""
+    """The check itself can fail: an English sentence is found, in text and in an alt, and in
+    the case history (no longer skipped: the library's sentences are translated); a name from
+    the register and text marked ``translate="no"`` are not."""
     html = (
         '<p>ලේඛනය: This field is required.</p><img alt="Photo of the holder">'
         "<p>Jane Mary Doe</p><code>not shown as words</code>"
@@ -248,4 +302,6 @@ def test_the_detector_finds_english_and_passes_data() -> None:
     assert english_runs(html, {"Jane Mary Doe"}) == [
         "This field is required",
         "Photo of the holder",
+        "Filed by the API client",
+        "the API client de-bamf",
     ]

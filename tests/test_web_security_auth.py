@@ -448,3 +448,18 @@ def test_non_ascii_digits_name_no_row(env: WebEnv, digits: str) -> None:
     client, _ = staff_client(env.app, "root")
     for url in (f"/staff/cases/{digits}", f"/staff/users/{digits}", f"/staff/batches/{digits}"):
         assert client.get(url).status_code == 404, url
+
+
+def test_a_changed_secret_key_ends_sessions_and_a_fallback_keeps_them(env: WebEnv) -> None:
+    """The session cookie's serializer is made once per key (legalize.web.security.
+    SessionCookies), not per request: a rotated key must still be seen at once — the old
+    cookie refused, or accepted while the old key is listed as a fallback."""
+    alice, _ = staff_client(env.app, "alice")
+    assert alice.get("/staff/cases").status_code == 200
+    old = env.app.secret_key
+    env.app.secret_key = "another secret key, rotated"
+    env.app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert alice.get("/staff/cases").status_code == 200  # and re-signed with the new key
+    env.app.secret_key = "a third key, the others forgotten"
+    env.app.config["SECRET_KEY_FALLBACKS"] = []
+    assert alice.get("/staff/cases").status_code == 302

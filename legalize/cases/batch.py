@@ -24,6 +24,7 @@ from legalize.cases.rules import Action, Actor, require_role
 from legalize.cases.validation import REFERENCE_RE, Fields
 from legalize.cases.views import STAGES
 from legalize.kinds import CaseState, Role
+from legalize.phrases import P_, Phrase
 from legalize.registry import audit
 from legalize.registry.identity import (
     ImportFileError,
@@ -73,6 +74,7 @@ class RowFailure:
         return self.code in TECHNICAL
 
     def as_dict(self) -> dict[str, Any]:
+        kept = {"phrase": self.message.stored()} if isinstance(self.message, Phrase) else {}
         return {
             "line": self.line,
             "field": self.field,
@@ -80,7 +82,23 @@ class RowFailure:
             "message": self.message,
             "name": self.name,
             "case_id": self.case_id,
+            **kept,
         }
+
+    @classmethod
+    def from_dict(cls, kept: Mapping[str, Any], case_id: int | None = None) -> RowFailure:
+        """A failure as :meth:`as_dict` kept it (a batch's refused rows), its phrase again
+        when it has one (a row kept before phrases were: the English message)."""
+        phrase = kept.get("phrase")
+        message = Phrase.from_stored(phrase) if isinstance(phrase, dict) else None
+        return cls(
+            kept["line"],
+            kept.get("field"),
+            kept["code"],
+            message if message is not None else kept["message"],
+            kept.get("name"),
+            case_id,
+        )
 
 
 @dataclass(frozen=True)
@@ -213,9 +231,9 @@ def read_batch_file(data: bytes, filename: str) -> list[tuple[int, Mapping[str, 
     except ImportFileError as exc:
         raise InvalidInput(str(exc), field="file") from exc
     if len(rows) > MAX_ROWS:
-        raise InvalidInput(f"a batch holds at most {MAX_ROWS} rows", field="file")
+        raise InvalidInput(P_("a batch holds at most %(num)s rows", num=MAX_ROWS), field="file")
     if not rows:
-        raise InvalidInput("the batch file has no rows", field="file")
+        raise InvalidInput(P_("the batch file has no rows"), field="file")
     return rows
 
 
@@ -328,7 +346,7 @@ def file_batch(
         try:
             request = readmission.parse_request(_nest(with_photo(row, photos), host_country), at)
             if request.host_country != host_country:
-                raise InvalidInput("row is for another country", field="host_country")
+                raise InvalidInput(P_("row is for another country"), field="host_country")
             case = readmission.file_request(
                 session,
                 actor,
@@ -652,10 +670,7 @@ def get_batch(session: Session, batch_id: int) -> BatchView:
         batch.filed_at,
         batch.rows_total,
         batch.rows_failed,
-        tuple(
-            RowFailure(e["line"], e.get("field"), e["code"], e["message"], e.get("name"), None)
-            for e in batch.errors
-        ),
+        tuple(RowFailure.from_dict(e) for e in batch.errors),
         states,
         tuple(c.case_id for c in cases),
         tuple(cases),

@@ -22,6 +22,7 @@ from typing import Any
 
 from legalize.cases.errors import InvalidInput
 from legalize.cases.validation import MAX_PHOTO_BYTES
+from legalize.phrases import P_
 
 TEMPLATE_COLUMNS = (
     "host_reference",
@@ -73,12 +74,22 @@ class PhotoArchive:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self._zip.infolist()
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise InvalidInput(f"{name} is not a readable ZIP file", field="photos") from exc
+            raise InvalidInput(
+                P_("%(name)s is not a readable ZIP file", name=name), field="photos"
+            ) from exc
         if len(infos) > MAX_ARCHIVE_FILES:
-            raise InvalidInput(f"{name} holds more than {MAX_ARCHIVE_FILES} files", field="photos")
+            raise InvalidInput(
+                P_("%(name)s holds more than %(num)s files", name=name, num=MAX_ARCHIVE_FILES),
+                field="photos",
+            )
         if sum(i.file_size for i in infos) > MAX_ARCHIVE_BYTES:
             raise InvalidInput(
-                f"{name} unpacks to more than {MAX_ARCHIVE_BYTES // 2**20} MiB", field="photos"
+                P_(
+                    "%(name)s unpacks to more than %(limit)s MiB",
+                    name=name,
+                    limit=MAX_ARCHIVE_BYTES // 2**20,
+                ),
+                field="photos",
             )
         self.name = name
         self._by_path: dict[str, zipfile.ZipInfo] = {}
@@ -106,24 +117,34 @@ class PhotoArchive:
             found = self._by_base.get(posixpath.basename(wanted).lower(), [])
             if len(found) > 1:
                 raise InvalidInput(
-                    f"more than one file named “{name}” in {self.name}; give its folder too",
+                    P_(
+                        "more than one file named “%(name)s” in %(archive)s; give its folder too",
+                        name=name,
+                        archive=self.name,
+                    ),
                     field="photo_file",
                     code="PHOTO_FILE_AMBIGUOUS",
                 )
             if not found:
                 raise InvalidInput(
-                    f"no file “{name}” in {self.name}",
+                    P_("no file “%(name)s” in %(archive)s", name=name, archive=self.name),
                     field="photo_file",
                     code="PHOTO_FILE_MISSING",
                 )
             info = found[0]
         if not info.filename.lower().endswith(PHOTO_SUFFIXES):
             raise InvalidInput(
-                f"“{name}” is not a JPEG or PNG file (.jpg, .jpeg, .png)", field="photo_file"
+                P_("“%(name)s” is not a JPEG or PNG file (.jpg, .jpeg, .png)", name=name),
+                field="photo_file",
             )
         if info.file_size > MAX_PHOTO_BYTES:
             raise InvalidInput(
-                f"“{name}” is larger than {MAX_PHOTO_BYTES // 2**20} MiB", field="photo_file"
+                P_(
+                    "“%(name)s” is larger than %(limit)s MiB",
+                    name=name,
+                    limit=MAX_PHOTO_BYTES // 2**20,
+                ),
+                field="photo_file",
             )
         return self._read(info, limit=MAX_PHOTO_BYTES)
 
@@ -134,7 +155,11 @@ class PhotoArchive:
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as exc:
             # RuntimeError: an encrypted member; NotImplementedError: an unknown compression
             raise InvalidInput(
-                f"“{info.filename}” cannot be read from {self.name}",
+                P_(
+                    "“%(name)s” cannot be read from %(archive)s",
+                    name=info.filename,
+                    archive=self.name,
+                ),
                 field="photo_file",
                 code="PHOTO_FILE_UNREADABLE",
             ) from exc
@@ -164,21 +189,28 @@ def read_upload(files: list[Upload]) -> BatchUpload:
     other = [f for f in files if f not in tables and f not in zips]
     if other:
         raise InvalidInput(
-            f"{other[0].filename}: upload a .csv or .json file and, for photos, a .zip",
+            P_(
+                "%(name)s: upload a .csv or .json file and, for photos, a .zip",
+                name=other[0].filename,
+            ),
             field="file",
         )
     if len(tables) > 1 or len(zips) > 1:
-        raise InvalidInput("upload one batch file and at most one ZIP of photos", field="file")
+        raise InvalidInput(P_("upload one batch file and at most one ZIP of photos"), field="file")
     archive = PhotoArchive(zips[0].data, name=zips[0].filename) if zips else None
     if tables:
         return BatchUpload(tables[0].data, tables[0].filename, archive)
     if archive is None:
-        raise InvalidInput("no batch file: upload a CSV file or a ZIP with one", field="file")
+        raise InvalidInput(P_("no batch file: upload a CSV file or a ZIP with one"), field="file")
     inside = [m for m in archive.members() if m.lower().endswith(BATCH_SUFFIXES)]
     if len(inside) != 1:
         raise InvalidInput(
-            f"{archive.name} must hold exactly one .csv or .json file beside the photos"
-            f" (it holds {len(inside)})",
+            P_(
+                "%(archive)s must hold exactly one .csv or .json file beside the photos (it "
+                "holds %(num)s)",
+                archive=archive.name,
+                num=len(inside),
+            ),
             field="file",
         )
     return BatchUpload(archive.read_member(inside[0]), inside[0], archive)
@@ -192,15 +224,17 @@ def with_photo(row: Mapping[str, Any], photos: PhotoArchive | None) -> dict[str,
     if name is None or (isinstance(name, str) and not name.strip()):
         return body
     if not isinstance(name, str):
-        raise InvalidInput("photo_file must be a file name", field="photo_file")
+        raise InvalidInput(
+            P_("%(field)s must be a file name", field="photo_file"), field="photo_file"
+        )
     if body.get("photo") not in (None, "", b""):
         raise InvalidInput(
-            "give the photo either as a file (photo_file) or as Base64 (photo), not both",
+            P_("give the photo either as a file (photo_file) or as Base64 (photo), not both"),
             field="photo_file",
         )
     if photos is None:
         raise InvalidInput(
-            f"the row names the photo “{name}” but no ZIP of photos was uploaded",
+            P_("the row names the photo “%(name)s” but no ZIP of photos was uploaded", name=name),
             field="photo_file",
             code="PHOTO_FILE_MISSING",
         )

@@ -24,9 +24,11 @@ a different seal.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -64,6 +66,68 @@ def published_trust(keys_dir: Path) -> TrustStore | None:
         return TrustStore.load(keys_dir / TRUST_DIR)
     except TrustStoreError:
         return None
+
+
+TRUST_RECHECK_SECONDS: Final = 5.0
+"""How often a running service looks whether the published trust store changed: a signer
+revoked with ``legalize keys revoke`` (a new CRL in ``<keys>/trust``) is refused by every
+worker within this time, without a restart. Looking costs a few ``stat`` calls."""
+
+
+class PublishedTrust:
+    """The trust store published in ``<keys_dir>/trust``, re-read when a file in it changes
+    (name, size, modification time), looked at no more than every ``recheck_seconds``; None
+    while there is none. One per process, shared by its threads (the web app, the task
+    worker's photo checks).
+
+    A writer replacing files while they are read (a CRL half written) cannot leave a stale
+    store behind: the folder is looked at before and after reading it, and a read during
+    which it changed is not taken as the folder's state, so the next look reads it again."""
+
+    def __init__(
+        self,
+        keys_dir: Path,
+        recheck_seconds: float = TRUST_RECHECK_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._keys_dir = keys_dir
+        self._recheck = recheck_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._looked_at: float | None = None
+        self._seen: tuple[tuple[str, int, int], ...] | None = None
+        self._store: TrustStore | None = None
+
+    def store(self) -> TrustStore | None:
+        now = self._clock()
+        looked = self._looked_at
+        if looked is not None and now - looked < self._recheck:
+            return self._store
+        with self._lock:
+            if self._looked_at is not None and now - self._looked_at < self._recheck:
+                return self._store  # another thread looked meanwhile
+            files = _listing(self._keys_dir / TRUST_DIR)
+            if files != self._seen:
+                store = published_trust(self._keys_dir)
+                unchanged = _listing(self._keys_dir / TRUST_DIR) == files
+                self._store, self._seen = store, files if unchanged else None
+            self._looked_at = now
+            return self._store
+
+
+def _listing(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    """Every file under ``folder`` with its size and modification time (ns); () when there is
+    no folder."""
+    found: list[tuple[str, int, int]] = []
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue  # removed while listed: the next look sees the folder as it is
+            found.append((os.path.relpath(path, folder), st.st_size, st.st_mtime_ns))
+    return tuple(sorted(found))
 
 
 def sealed_number(data: Mapping[str, Any]) -> str | None:

@@ -45,6 +45,7 @@ from legalize.cases.rules import (
 from legalize.cases.validation import require_reason
 from legalize.cases.views import CaseView, DocumentView, case_view, document_view
 from legalize.kinds import CaseKind, CaseState, DocumentType
+from legalize.phrases import P_
 from legalize.registry import audit, numbers
 from legalize.registry.counters import next_document_number
 from legalize.registry.db import commit_without_flush
@@ -349,7 +350,7 @@ def clear_document(
         require_role(actor, Action.CLEAR)
         doc, case = _lock_document(session, number)
         if doc.type != DocumentType.TTD.value:
-            raise InvalidTransition("only a temporary travel document is cleared at the border")
+            raise InvalidTransition(P_("only a temporary travel document is cleared at the border"))
         require_state(case, Action.CLEAR)
         if doc.expires_on is not None and at.date() > doc.expires_on:
             raise DocumentExpired(f"document {doc.number} expired on {doc.expires_on}")

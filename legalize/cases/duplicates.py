@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from legalize.cases.errors import InvalidTransition
 from legalize.kinds import CaseKind, CaseState
+from legalize.phrases import P_
 from legalize.registry import audit
 from legalize.registry.identity import normalize_name
 from legalize.registry.models import Case, Document, DuplicateLink, Person
@@ -238,8 +239,11 @@ def require_none_blocking(
             for v in blocking
         )
         raise DuplicateUnresolved(
-            f"this person may already have an open case or a valid TTD ({refs}); reject one"
-            " or record why both stand",
+            P_(
+                "this person may already have an open case or a valid TTD (%(references)s); "
+                "reject one or record why both stand",
+                references=refs,
+            ),
             field="duplicates",
         )
 
@@ -252,9 +256,13 @@ def resolve(
         (lk for lk in _links(session, case.id) if _other(lk, case.id) == other_case_id), None
     )
     if link is None:
-        raise InvalidTransition("these cases are not flagged as duplicates", field="other_case_id")
+        raise InvalidTransition(
+            P_("these cases are not flagged as duplicates"), field="other_case_id"
+        )
     if link.resolution is not None:
-        raise InvalidTransition("why both cases stand is on record already", field="other_case_id")
+        raise InvalidTransition(
+            P_("why both cases stand is on record already"), field="other_case_id"
+        )
     link.resolved_by = actor
     link.resolved_at = at
     link.resolution = reason

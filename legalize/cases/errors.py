@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from legalize.phrases import P_
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -15,6 +17,8 @@ class FieldError:
     """Dotted name of the input, e.g. ``identity.birth_date``."""
     code: str
     message: str
+    """English; a :class:`~legalize.phrases.Phrase` (its ``field`` value the field's name)
+    where the rules wrote one, so a page can say it in its reader's language."""
 
 
 class CaseError(Exception):
@@ -56,7 +60,7 @@ class InvalidInput(CaseError):
 class ReasonRequired(InvalidInput):
     code = "REASON_REQUIRED"
 
-    def __init__(self, message: str = "a reason is required") -> None:
+    def __init__(self, message: str = P_("a reason is required")) -> None:
         super().__init__(message, field="reason")
 
 

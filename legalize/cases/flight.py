@@ -27,6 +27,7 @@ from legalize.cases.errors import InvalidTransition, NotFound
 from legalize.cases.rules import Action, Actor, require_role
 from legalize.documents.manifest import Manifest, ManifestRow, render_manifest
 from legalize.kinds import CaseState
+from legalize.phrases import P_
 from legalize.registry import audit
 from legalize.registry.models import Batch, Case, Document, Person
 
@@ -93,7 +94,7 @@ def flight_package(
         ).all()
         if not found:
             raise InvalidTransition(
-                "no travel document of this batch is issued and valid yet",
+                P_("no travel document of this batch is issued and valid yet"),
                 field="batch_id",
                 code="NOTHING_ISSUED",
             )

@@ -28,6 +28,7 @@ from legalize.cases.errors import Forbidden, FourEyesViolation, InvalidTransitio
 from legalize.cases.rules import Actor
 from legalize.cases.validation import Fields, require_reason
 from legalize.kinds import CaseKind, CaseState, Role
+from legalize.phrases import N_, P_, word
 from legalize.registry.models import Case, IdentityDecision
 
 EVIDENCE: dict[str, str] = {
@@ -43,9 +44,9 @@ EVIDENCE: dict[str, str] = {
 """The evidence an officer may name (code → what the page shows)."""
 
 OUTCOME_TEXT = {
-    "not_found": "No NIC register record was found for this person",
-    "mismatch": "The NIC register record differs from the claimed identity",
-    "on_watchlist": "The last travel document is on the stolen/lost travel document list",
+    "not_found": N_("No NIC register record was found for this person"),
+    "mismatch": N_("The NIC register record differs from the claimed identity"),
+    "on_watchlist": N_("The last travel document is on the stolen/lost travel document list"),
 }
 MAX_REFERENCE = 200
 
@@ -137,26 +138,31 @@ def may_decide(actor: Actor, case: Case) -> bool:
 
 def _require_decider(actor: Actor, case: Case) -> None:
     if case.kind != CaseKind.READMISSION.value:
-        raise InvalidTransition("only a readmission case has an identity cross-check")
+        raise InvalidTransition(P_("only a readmission case has an identity cross-check"))
     if case.state not in (CaseState.DRAFT.value, CaseState.APPROVED.value):
         # Approved: a case approved before the gate existed is decided before issuance.
         raise InvalidTransition(
-            f"the case is {case.state}; the identity is decided before issuance"
+            P_(
+                "the case is %(state)s; the identity is decided before issuance",
+                state=word(case.state),
+            )
         )
     if not needs_decision(case):
-        raise InvalidTransition("the cross-check is a clean match; there is nothing to decide")
+        raise InvalidTransition(P_("the cross-check is a clean match; there is nothing to decide"))
     if outcome(case) == "on_watchlist":
         if not (actor.has(Role.APPROVING_OFFICER) or actor.has(Role.ADMINISTRATOR)):
             raise Forbidden(
-                "a watchlist hit is decided by an approving officer or an administrator"
+                P_("a watchlist hit is decided by an approving officer or an administrator")
             )
         if actor.id in (case.filed_by, case.prepared_by, case.approved_by):
             raise FourEyesViolation(
-                "a watchlist hit is decided by an officer who neither filed, prepared nor"
-                " approved the case"
+                P_(
+                    "a watchlist hit is decided by an officer who neither filed, prepared nor "
+                    "approved the case"
+                )
             )
     elif not (actor.has(Role.ISSUING_OFFICER) or actor.has(Role.APPROVING_OFFICER)):
-        raise Forbidden("the identity is decided by an issuing or an approving officer")
+        raise Forbidden(P_("the identity is decided by an issuing or an approving officer"))
 
 
 def record_decision(
@@ -195,24 +201,33 @@ def require_settled(session: Session, case: Case, approver: str | None) -> None:
     of a case whose identity is not settled by a valid decision."""
     if not needs_decision(case):
         return
-    what = OUTCOME_TEXT.get(outcome(case) or "", "The identity has not been cross-checked")
+    what = word(
+        OUTCOME_TEXT.get(outcome(case) or "", N_("The identity has not been cross-checked"))
+    )
     decision = current(session, case)
     if decision is None:
         raise IdentityUnresolved(
-            f"{what}: an officer must record which evidence settled it before approval",
+            P_(
+                "%(outcome)s: an officer must record which evidence settled it before approval",
+                outcome=what,
+            ),
             field="identity",
         )
     if outcome(case) == "on_watchlist":
         if decision.decided_by in (case.prepared_by, case.filed_by):
             raise IdentityUnresolved(
-                "a watchlist hit must be decided by an officer other than the one who prepared"
-                " or filed the case",
+                P_(
+                    "a watchlist hit must be decided by an officer other than the one who "
+                    "prepared or filed the case"
+                ),
                 field="identity",
             )
         if approver is not None and decision.decided_by == approver:
             raise FourEyesViolation(
-                "a watchlist hit needs a further officer: the approver cannot be the officer"
-                " who decided it",
+                P_(
+                    "a watchlist hit needs a further officer: the approver cannot be the officer "
+                    "who decided it"
+                ),
                 field="identity",
             )
 

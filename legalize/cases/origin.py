@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from legalize.cases.errors import InvalidTransition
 from legalize.documents.signatures import SignatureFinding, SignatureStatus
 from legalize.kinds import CaseKind
+from legalize.phrases import P_, Phrase, word
 from legalize.registry.models import Case, Signatory, SignatoryCertificate
 
 
@@ -66,9 +67,9 @@ BLOCKING = frozenset(
 @dataclass(frozen=True)
 class OriginView:
     outcome: Origin
-    headline: str
+    headline: Phrase
     """What the reviewer reads first, in plain words."""
-    details: tuple[str, ...]
+    details: tuple[Phrase, ...]
     signatures: tuple[SignatureFinding, ...]
     signed_by: str | None
     """The registered signatory whose certificate signed (name, capacity, authority)."""
@@ -113,7 +114,7 @@ def assess(session: Session, case: Case) -> OriginView:
     submitted_by = _who(submitter) if submitter is not None else None
 
     def view(
-        outcome: Origin, headline: str, *details: str, signed_by: str | None = None
+        outcome: Origin, headline: Phrase, *details: Phrase, signed_by: str | None = None
     ) -> OriginView:
         return OriginView(outcome, headline, details, signatures, signed_by, submitted_by)
 
@@ -121,14 +122,24 @@ def assess(session: Session, case: Case) -> OriginView:
     if bad:
         return view(
             Origin.SIGNATURE_INVALID,
-            "A digital signature on the uploaded document does not verify.",
-            *(f"{f.signer_subject or 'Unknown signer'}: {f.message}" for f in bad),
+            P_("A digital signature on the uploaded document does not verify."),
+            *(
+                P_(
+                    "%(signer)s: %(finding)s",
+                    signer=f.signer_subject or P_("Unknown signer"),
+                    finding=word(f.message),
+                )
+                for f in bad
+            ),
         )
     if submitter is not None and norm(submitter.authority) != claimed:
         return view(
             Origin.SUBMITTER_NOT_CLAIMED_AUTHORITY,
-            f"Submitted by the client of {submitter.authority}, but the document names "
-            f"{case.signer_authority}.",
+            P_(
+                "Submitted by the client of %(submitter)s, but the document names %(claimed)s.",
+                submitter=submitter.authority,
+                claimed=case.signer_authority or "",
+            ),
         )
     ours: list[tuple[SignatureFinding, Signatory]] = []
     for f in signatures:
@@ -137,57 +148,79 @@ def assess(session: Session, case: Case) -> OriginView:
             ours.append((f, row.signatory))
     others = [f for f in signatures if all(f is not g for g, _ in ours)]
     if others and (claimed_has_certificates or any(f.signer_sha256 in registered for f in others)):
-        details = []
+        details: list[Phrase] = []
         for f in others:
             row = registered.get(f.signer_sha256)
             if row is not None:
                 details.append(
-                    f"Signed with the registered certificate of {_who(row.signatory)}, "
-                    f"not of {case.signer_authority}."
+                    P_(
+                        "Signed with the registered certificate of %(signatory)s, not of "
+                        "%(claimed)s.",
+                        signatory=_who(row.signatory),
+                        claimed=case.signer_authority or "",
+                    )
                 )
             else:
                 details.append(
-                    f"Signed by “{f.signer_subject}”, a certificate the register does not hold "
-                    f"for {case.signer_authority}."
+                    P_(
+                        "Signed by “%(subject)s”, a certificate the register does not hold for "
+                        "%(claimed)s.",
+                        subject=f.signer_subject,
+                        claimed=case.signer_authority or "",
+                    )
                 )
         return view(
             Origin.SIGNER_NOT_CLAIMED_AUTHORITY,
-            f"The document is digitally signed, but not by {case.signer_authority}.",
+            P_(
+                "The document is digitally signed, but not by %(claimed)s.",
+                claimed=case.signer_authority or "",
+            ),
             *details,
         )
     if submitter is not None:
         return view(
             Origin.SUBMITTED_BY_AUTHORITY,
-            f"Submitted by the issuing authority itself ({submitter.authority}) through its "
-            "own API client: the strongest evidence of origin.",
+            P_(
+                "Submitted by the issuing authority itself (%(authority)s) through its own API "
+                "client: the strongest evidence of origin.",
+                authority=submitter.authority,
+            ),
             signed_by=_who(ours[0][1]) if ours else None,
         )
     if ours:
         f, s = ours[0]
         return view(
             Origin.SIGNED_BY_CLAIMED_AUTHORITY,
-            f"Digitally signed by the claimed authority: {s.authority}.",
-            f"Signer certificate “{f.signer_subject}” is registered for {_who(s)}.",
+            P_("Digitally signed by the claimed authority: %(authority)s.", authority=s.authority),
+            P_(
+                "Signer certificate “%(subject)s” is registered for %(signatory)s.",
+                subject=f.signer_subject,
+                signatory=_who(s),
+            ),
             (
-                "Revocation data in the file was checked: not revoked."
+                P_("Revocation data in the file was checked: not revoked.")
                 if f.revocation_checked
-                else "The file carries no revocation data for the signer."
+                else P_("The file carries no revocation data for the signer.")
             ),
             signed_by=_who(s),
         )
     if others:
         return view(
             Origin.SIGNED_BY_UNREGISTERED_CERTIFICATE,
-            "Digitally signed, but by a certificate the register does not hold: no evidence "
-            "of origin. Compare the document with the specimen.",
-            *(f"Signer: “{f.signer_subject}”." for f in others),
+            P_(
+                "Digitally signed, but by a certificate the register does not hold: no "
+                "evidence of origin. Compare the document with the specimen."
+            ),
+            *(P_("Signer: “%(subject)s”.", subject=f.signer_subject) for f in others),
         )
     if found is None:
-        return view(Origin.NOT_CHECKED, "Filed before digital signatures were read.")
+        return view(Origin.NOT_CHECKED, P_("Filed before digital signatures were read."))
     return view(
         Origin.NOT_SIGNED,
-        "Not digitally signed (paper or a scan): compare the signature and seal with the "
-        "registered specimens.",
+        P_(
+            "Not digitally signed (paper or a scan): compare the signature and seal with the "
+            "registered specimens."
+        ),
     )
 
 
@@ -198,8 +231,11 @@ def require_no_alert(session: Session, case: Case) -> None:
     result = assess(session, case)
     if result.blocks:
         raise OriginAlert(
-            f"{result.headline} Approval is blocked: reject the application, or ask the "
-            "applicant for the genuine document.",
+            P_(
+                "%(headline)s Approval is blocked: reject the application, or ask the applicant "
+                "for the genuine document.",
+                headline=result.headline,
+            ),
             field="origin",
         )
 

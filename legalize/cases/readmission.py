@@ -38,6 +38,7 @@ from legalize.documents.ttd import TtdData
 from legalize.imaging.face import FaceDetector
 from legalize.imaging.portrait import PortraitError, PortraitResult, check_portrait
 from legalize.kinds import CaseKind, DocumentType, Role
+from legalize.phrases import P_
 from legalize.registry.identity import (
     EmbeddedNationalIdRegistry,
     EmbeddedTravelDocumentWatchlist,
@@ -91,7 +92,7 @@ def parse_request(data: Mapping[str, Any], at: datetime) -> ReadmissionRequest:
     port = f.text("port_of_entry", required=False, limit=100)
     travel = f.date("travel_date", required=False)
     if travel is not None and travel < at.date():
-        f.fail("travel_date", "travel_date is in the past")
+        f.fail("travel_date", P_("%(field)s is in the past", field=f.name("travel_date")))
     photo = f.binary("photo", required=False, limit=MAX_PHOTO_BYTES)
     ident_data = data.get("identity")
     if isinstance(ident_data, Mapping):
@@ -99,7 +100,7 @@ def parse_request(data: Mapping[str, Any], at: datetime) -> ReadmissionRequest:
         identity = parse_identity(ident_data, at, sub)
         f.errors.extend(sub.errors)
     else:
-        f.fail("identity", "identity must be an object", "REQUIRED")
+        f.fail("identity", P_("%(field)s must be an object", field=f.name("identity")), "REQUIRED")
         identity = None
     f.raise_if_any()
     assert identity is not None
@@ -142,7 +143,11 @@ def file_request(
     foreign = actor.has(Role.FOREIGN_AUTHORITY) and not actor.has(Role.ISSUING_OFFICER)
     if foreign and actor.country != request.host_country:
         raise Forbidden(
-            f"this client files for {actor.country}, not {request.host_country}",
+            P_(
+                "this client files for %(own)s, not %(other)s",
+                own=actor.country or "",
+                other=request.host_country,
+            ),
             field="host_country",
         )
     reg, wl = _registers(session, registry, watchlist)
@@ -156,8 +161,11 @@ def file_request(
             )
             if exists is not None:
                 raise Duplicate(
-                    f"a request of {request.host_country} with reference"
-                    f" {request.host_reference} is on file already",
+                    P_(
+                        "a request of %(country)s with reference %(reference)s is on file already",
+                        country=request.host_country,
+                        reference=request.host_reference,
+                    ),
                     field="host_reference",
                 )
             result = cross_check(request.identity, reg, wl)
@@ -189,8 +197,10 @@ def file_request(
             own = [other for other, _ in flagged if other.filed_by == actor.id]
             if refuse_own_duplicate and own:
                 raise DuplicatePerson(
-                    "this person has an open request of yours already: "
-                    + ", ".join(str(o.host_reference) for o in own),
+                    P_(
+                        "this person has an open request of yours already: %(references)s",
+                        references=", ".join(str(o.host_reference) for o in own),
+                    ),
                     field="identity",
                     details={"other_references": [o.host_reference for o in own]},
                 )
@@ -198,7 +208,11 @@ def file_request(
                 _store_photo(session, actor, case, checked, at)
     except IntegrityError as exc:  # a concurrent filing of the same reference won
         raise Duplicate(
-            f"{request.host_country} reference {request.host_reference} exists",
+            P_(
+                "%(country)s reference %(reference)s exists",
+                country=request.host_country,
+                reference=request.host_reference,
+            ),
             field="host_reference",
         ) from exc
     return case_view(session, case)
@@ -231,10 +245,11 @@ def _check_photo(image: bytes, at: datetime, face_detector: FaceDetector | None)
     """The portrait checks — run before any transaction opens (they take a while)."""
     media = image_media_type(image)
     if media is None:
-        raise InvalidInput("the photo must be a JPEG or PNG image", field="photo")
+        raise InvalidInput(P_("the photo must be a JPEG or PNG image"), field="photo")
     if len(image) > MAX_PHOTO_BYTES:
         raise InvalidInput(
-            f"the photo is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MiB", field="photo"
+            P_("the photo is larger than %(limit)s MiB", limit=MAX_PHOTO_BYTES // (1024 * 1024)),
+            field="photo",
         )
     try:
         result = check_portrait(image, at=at, detector=face_detector)
@@ -242,7 +257,11 @@ def _check_photo(image: bytes, at: datetime, face_detector: FaceDetector | None)
         raise InvalidInput(exc.message, field="photo", code=f"PHOTO_{exc.code}") from exc
     checks = {
         "passed": result.ok,
-        "issues": [{"code": i.code, "message": i.message} for i in result.issues],
+        # The phrase beside its English: the case page says the finding in its reader's language.
+        "issues": [
+            {"code": i.code, "message": i.message, "phrase": i.message.stored()}
+            for i in result.issues
+        ],
         "cropped": result.cropped_jpeg is not None,
         "measurements": {k: round(v, 4) for k, v in result.measurements.items()},
     }
@@ -315,7 +334,7 @@ def override_photo(
         case = common.lock_draft(session, actor, case_id, CaseKind.READMISSION)
         photo = session.scalars(select(Photo).where(Photo.case_id == case.id)).one_or_none()
         if photo is None:
-            raise InvalidInput("there is no photo to override", field="photo")
+            raise InvalidInput(P_("there is no photo to override"), field="photo")
         photo.override_reason = reason
         photo.overridden_by = actor.id
         case.updated_at = at
@@ -523,7 +542,9 @@ def ttd_builder(
         p = case.person
         expires = at.date() + timedelta(days=validity_days)
         if photo is None:  # prepare requires one; refused before a number is taken
-            raise InvalidInput("the holder photo is missing", field="photo", code="PHOTO_MISSING")
+            raise InvalidInput(
+                P_("the holder photo is missing"), field="photo", code="PHOTO_MISSING"
+            )
         image = photo.image
         template = TtdData(
             document_number="",

@@ -20,6 +20,7 @@ from legalize.cases import common
 from legalize.cases.errors import InvalidInput, NotFound
 from legalize.cases.legalization import CertificateView
 from legalize.cases.rules import Action, Actor, require_role
+from legalize.phrases import P_
 from legalize.registry import audit
 from legalize.registry.models import Signatory, SignatoryCertificate
 
@@ -30,7 +31,7 @@ def parse_certificate(data: bytes) -> x509.Certificate:
     """A certificate given as PEM or DER; InvalidInput (field ``certificate``) otherwise."""
     if not data or len(data) > MAX_CERTIFICATE_BYTES:
         raise InvalidInput(
-            "the certificate must be a PEM or DER file of at most 64 KiB", field="certificate"
+            P_("the certificate must be a PEM or DER file of at most 64 KiB"), field="certificate"
         )
     try:
         if data.lstrip().startswith(b"-----BEGIN"):
@@ -38,7 +39,7 @@ def parse_certificate(data: bytes) -> x509.Certificate:
         return x509.load_der_x509_certificate(data)
     except ValueError:
         raise InvalidInput(
-            "the file is not an X.509 certificate (PEM or DER)", field="certificate"
+            P_("the file is not an X.509 certificate (PEM or DER)"), field="certificate"
         ) from None
 
 
@@ -83,7 +84,7 @@ def add_certificate(
         )
         if existing is not None:
             raise InvalidInput(
-                "this certificate is registered for the signatory already", field="certificate"
+                P_("this certificate is registered for the signatory already"), field="certificate"
             )
         row = SignatoryCertificate(
             signatory_id=signatory_id,

@@ -19,6 +19,7 @@ from legalize.cases.errors import FieldError, InvalidInput, ReasonRequired
 from legalize.documents.mrz import MrzError, transliterate
 from legalize.documents.ttd import REPERTOIRE
 from legalize.imaging.decode import PHOTO_LIMITS
+from legalize.phrases import P_
 from legalize.registry.identity import NIC_RE
 
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:-]{0,63}$")
@@ -99,26 +100,37 @@ class Fields:
         value = self.data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.fail(key, f"{self.name(key)} is required", "REQUIRED")
+                self.fail(key, P_("%(field)s is required", field=self.name(key)), "REQUIRED")
             return ""
         if not isinstance(value, str):
-            self.fail(key, f"{self.name(key)} must be text")
+            self.fail(key, P_("%(field)s must be text", field=self.name(key)))
             return ""
         # before white space is collapsed: Python splits on C1 NEL and the separators \x1c-\x1f
         hidden = hidden_character(unicodedata.normalize("NFKC", value).translate(_LINE_BREAKS))
         value = normalise_text(value)
         if len(value) > limit:
-            self.fail(key, f"{self.name(key)} is longer than {limit} characters")
+            self.fail(
+                key,
+                P_(
+                    "%(field)s is longer than %(limit)s characters",
+                    field=self.name(key),
+                    limit=limit,
+                ),
+            )
             return ""
         if hidden is not None:
             self.fail(
                 key,
-                f"{self.name(key)} contains an invisible or control character ({hidden})",
+                P_(
+                    "%(field)s contains an invisible or control character (%(character)s)",
+                    field=self.name(key),
+                    character=hidden,
+                ),
                 "INVALID_CHARACTERS",
             )
             return ""
         if pattern is not None and not pattern.match(value):
-            self.fail(key, f"{self.name(key)} has an invalid format")
+            self.fail(key, P_("%(field)s has an invalid format", field=self.name(key)))
             return ""
         return value
 
@@ -138,8 +150,12 @@ class Fields:
             shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in bad[:3])
             self.fail(
                 key,
-                f"{self.name(key)} may use Latin letters only, as printed on the document "
-                f"(not {shown})",
+                P_(
+                    "%(field)s may use Latin letters only, as printed on the document (not "
+                    "%(characters)s)",
+                    field=self.name(key),
+                    characters=shown,
+                ),
                 "INVALID_CHARACTERS",
             )
             return ""
@@ -149,7 +165,10 @@ class Fields:
             except MrzError:
                 self.fail(
                     key,
-                    f"{self.name(key)} cannot be written in the machine-readable zone",
+                    P_(
+                        "%(field)s cannot be written in the machine-readable zone",
+                        field=self.name(key),
+                    ),
                     "INVALID_CHARACTERS",
                 )
                 return ""
@@ -159,7 +178,14 @@ class Fields:
         """Required text that the seal carries: at most ``max_bytes`` in UTF-8."""
         value = self.text(key)
         if value and len(value.encode("utf-8")) > max_bytes:
-            self.fail(key, f"{self.name(key)} is longer than the seal carries ({max_bytes} bytes)")
+            self.fail(
+                key,
+                P_(
+                    "%(field)s is longer than the seal carries (%(limit)s bytes)",
+                    field=self.name(key),
+                    limit=max_bytes,
+                ),
+            )
             return ""
         return value
 
@@ -179,15 +205,23 @@ class Fields:
         value = self.data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.fail(key, f"{self.name(key)} is required", "REQUIRED")
+                self.fail(key, P_("%(field)s is required", field=self.name(key)), "REQUIRED")
             return ""
         if not isinstance(value, str) or len(value) > MAX_TEXT:
-            self.fail(key, f"{self.name(key)} must be an ICAO country code", "UNKNOWN_COUNTRY")
+            self.fail(
+                key,
+                P_("%(field)s must be an ICAO country code", field=self.name(key)),
+                "UNKNOWN_COUNTRY",
+            )
             return ""
         try:
             return countries.normalize(value)
         except countries.UnknownCountry as exc:
-            self.fail(key, f"{self.name(key)}: {exc}", "UNKNOWN_COUNTRY")
+            self.fail(
+                key,
+                P_("%(field)s: %(reason)s", field=self.name(key), reason=str(exc)),
+                "UNKNOWN_COUNTRY",
+            )
             return ""
 
     def date(self, key: str, *, required: bool = True) -> date | None:
@@ -196,21 +230,28 @@ class Fields:
             return value
         if value is None or value == "":
             if required:
-                self.fail(key, f"{self.name(key)} is required", "REQUIRED")
+                self.fail(key, P_("%(field)s is required", field=self.name(key)), "REQUIRED")
             return None
         if not isinstance(value, str):
-            self.fail(key, f"{self.name(key)} must be a date YYYY-MM-DD")
+            self.fail(key, P_("%(field)s must be a date YYYY-MM-DD", field=self.name(key)))
             return None
         try:
             return date.fromisoformat(value.strip())
         except ValueError:
-            self.fail(key, f"{self.name(key)} must be a date YYYY-MM-DD")
+            self.fail(key, P_("%(field)s must be a date YYYY-MM-DD", field=self.name(key)))
             return None
 
     def choice(self, key: str, choices: tuple[str, ...], *, required: bool = True) -> str:
         value = self.text(key, required=required, limit=20).upper()
         if value and value not in choices:
-            self.fail(key, f"{self.name(key)} must be one of {', '.join(choices)}")
+            self.fail(
+                key,
+                P_(
+                    "%(field)s must be one of %(choices)s",
+                    field=self.name(key),
+                    choices=", ".join(choices),
+                ),
+            )
             return ""
         return value
 
@@ -219,26 +260,33 @@ class Fields:
         value = self.data.get(key)
         if value is None or value in ("", b""):
             if required:
-                self.fail(key, f"{self.name(key)} is required", "REQUIRED")
+                self.fail(key, P_("%(field)s is required", field=self.name(key)), "REQUIRED")
             return None
         if isinstance(value, str):
             try:
                 value = base64.b64decode(value, validate=True)
             except (binascii.Error, ValueError):
-                self.fail(key, f"{self.name(key)} must be Base64")
+                self.fail(key, P_("%(field)s must be Base64", field=self.name(key)))
                 return None
         if not isinstance(value, bytes):
-            self.fail(key, f"{self.name(key)} must be a file")
+            self.fail(key, P_("%(field)s must be a file", field=self.name(key)))
             return None
         if len(value) > limit:
-            self.fail(key, f"{self.name(key)} is larger than {limit // (1024 * 1024)} MiB")
+            self.fail(
+                key,
+                P_(
+                    "%(field)s is larger than %(limit)s MiB",
+                    field=self.name(key),
+                    limit=limit // (1024 * 1024),
+                ),
+            )
             return None
         return value
 
     def mapping(self, key: str) -> Mapping[str, Any]:
         value = self.data.get(key)
         if not isinstance(value, Mapping):
-            self.fail(key, f"{self.name(key)} must be an object", "REQUIRED")
+            self.fail(key, P_("%(field)s must be an object", field=self.name(key)), "REQUIRED")
             return {}
         return value
 
@@ -253,7 +301,10 @@ def require_reason(reason: str | None) -> str:
         raise ReasonRequired()
     reason = reason.strip()
     if len(reason) > MAX_REASON:
-        raise InvalidInput(f"reason is longer than {MAX_REASON} characters", field="reason")
+        raise InvalidInput(
+            P_("%(field)s is longer than %(limit)s characters", field="reason", limit=MAX_REASON),
+            field="reason",
+        )
     return reason
 
 
@@ -277,9 +328,9 @@ def check_birth_date(fields: Fields, key: str, value: date | None, at: datetime)
     if value is None:
         return
     if value > at.date():
-        fields.fail(key, f"{fields.name(key)} is in the future")
+        fields.fail(key, P_("%(field)s is in the future", field=fields.name(key)))
     elif value.year < 1900:
-        fields.fail(key, f"{fields.name(key)} is before 1900")
+        fields.fail(key, P_("%(field)s is before 1900", field=fields.name(key)))
 
 
 __all__ = [

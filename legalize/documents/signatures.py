@@ -27,6 +27,8 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 
+from legalize.phrases import N_
+
 LOG = logging.getLogger(__name__)
 MAX_SIGNATURES = 20
 """More signature fields than any real certificate carries; beyond it the file is refused
@@ -46,7 +48,9 @@ class SignatureStatus(StrEnum):
 
 @dataclass(frozen=True)
 class SignatureFinding:
-    """One signature of an uploaded PDF, as verified at intake."""
+    """One signature of an uploaded PDF, as verified at intake. Its ``message`` is one of the
+    sentences marked ``N_`` here (bar the refusal of a file with too many signatures): a page
+    says it in its reader's language through the catalog, even from a row kept as JSON."""
 
     field: str
     status: SignatureStatus
@@ -133,8 +137,10 @@ def read_signatures(pdf: bytes, at: datetime) -> list[SignatureFinding]:
             replace(
                 f,
                 status=SignatureStatus.INVALID,
-                message="The document was changed after it was signed: part of the file is "
-                "not covered by any signature.",
+                message=N_(
+                    "The document was changed after it was signed: part of the file is "
+                    "not covered by any signature."
+                ),
             )
             if f.status is SignatureStatus.VALID
             else f
@@ -265,14 +271,16 @@ def _verify(reader: Any, sig: Any, at: datetime) -> SignatureFinding:
         return SignatureFinding(
             **base,
             status=SignatureStatus.INVALID,
-            message="The digital signature could not be verified.",
+            message=N_("The digital signature could not be verified."),
         )
     if not (status.intact and status.valid):
         return SignatureFinding(
             **base,
             status=SignatureStatus.INVALID,
-            message="The digital signature does not match the document: it was altered "
-            "after signing, or the signature is forged.",
+            message=N_(
+                "The digital signature does not match the document: it was altered "
+                "after signing, or the signature is forged."
+            ),
         )
     coverage = status.coverage.name if status.coverage is not None else "UNCLEAR"
     if (
@@ -283,25 +291,27 @@ def _verify(reader: Any, sig: Any, at: datetime) -> SignatureFinding:
         return SignatureFinding(
             **base,
             status=SignatureStatus.INVALID,
-            message="The document was changed after it was signed.",
+            message=N_("The document was changed after it was signed."),
         )
     if status.revoked:
         return SignatureFinding(
             **base,
             status=SignatureStatus.REVOKED,
-            message="The signer's certificate was revoked before the signature was made.",
+            message=N_("The signer's certificate was revoked before the signature was made."),
             revocation_checked=True,
         )
     if not status.trusted:
         return SignatureFinding(
             **base,
             status=SignatureStatus.INVALID,
-            message="The signer's certificate was not valid when the signature was made "
-            "(expired, not yet valid, or not issued by the authority it names).",
+            message=N_(
+                "The signer's certificate was not valid when the signature was made "
+                "(expired, not yet valid, or not issued by the authority it names)."
+            ),
         )
     return SignatureFinding(
         **base,
         status=SignatureStatus.VALID,
-        message="The digital signature matches the document.",
+        message=N_("The digital signature matches the document."),
         revocation_checked=checked,
     )

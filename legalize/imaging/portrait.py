@@ -24,6 +24,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from legalize.phrases import N_, P_, Phrase
+
 from .decode import (
     IMAGE_FORMAT_UNSUPPORTED,
     IMAGE_TOO_LARGE,
@@ -57,6 +59,40 @@ TOO_DARK = "TOO_DARK"
 TOO_BRIGHT = "TOO_BRIGHT"
 BLURRED = "BLURRED"
 
+ISSUE_NAMES = {
+    NO_FACE: N_("no face"),
+    MULTIPLE_FACES: N_("multiple faces"),
+    RESOLUTION_TOO_LOW: N_("resolution too low"),
+    FACE_TOO_SMALL: N_("face too small"),
+    FACE_TOO_LARGE: N_("face too large"),
+    HEAD_CUT_OFF: N_("head cut off"),
+    FACE_OFF_CENTRE: N_("face off centre"),
+    EYES_TOO_HIGH: N_("eyes too high"),
+    EYES_TOO_LOW: N_("eyes too low"),
+    HEAD_TILTED: N_("head tilted"),
+    BACKGROUND_NOT_PLAIN: N_("background not plain"),
+    BACKGROUND_TOO_DARK: N_("background too dark"),
+    TOO_DARK: N_("too dark"),
+    TOO_BRIGHT: N_("too bright"),
+    BLURRED: N_("blurred"),
+}
+"""Each issue in a few words (a case's history lists them)."""
+_HEAD_SIZE = N_("chin to crown is %(ratio)s of the picture height; ICAO asks 70-80 %%")
+_EYE_LINE = N_("the eyes are at %(at)s of the height from the bottom; %(band)s is required")
+
+
+def _percent(ratio: float) -> str:
+    return f"{ratio:.0%}"
+
+
+def _whole(value: float) -> str:
+    return f"{value:.0f}"
+
+
+def _pixels(width: int, height: int) -> str:
+    return f"{width}×{height}"
+
+
 _FRAME_ASPECT = 35 / 45  # ICAO 9303-3: the portrait is 35 mm × 45 mm
 
 
@@ -76,8 +112,8 @@ class PortraitIssue(NamedTuple):
 
     code: str
     """Stable code, e.g. ``FACE_TOO_SMALL``."""
-    message: str
-    """What was measured and what is required, in English."""
+    message: Phrase
+    """What was measured and what is required: English, and translatable by a page."""
 
 
 @dataclass(frozen=True)
@@ -208,15 +244,21 @@ def check_portrait(
         issues.append(
             PortraitIssue(
                 RESOLUTION_TOO_LOW,
-                f"picture is {width}×{height} px; at least "
-                f"{policy.min_width}×{policy.min_height} px (35×45 mm at 300 dpi) is required",
+                P_(
+                    "picture is %(size)s px; at least %(least)s px (35×45 mm at 300 dpi) is "
+                    "required",
+                    size=_pixels(width, height),
+                    least=_pixels(policy.min_width, policy.min_height),
+                ),
             )
         )
     if not faces:
-        issues.append(PortraitIssue(NO_FACE, "no face was found in the picture"))
+        issues.append(PortraitIssue(NO_FACE, P_("no face was found in the picture")))
     elif len(faces) > 1:
         issues.append(
-            PortraitIssue(MULTIPLE_FACES, f"{len(faces)} faces found; exactly one is required")
+            PortraitIssue(
+                MULTIPLE_FACES, P_("%(num)s faces found; exactly one is required", num=len(faces))
+            )
         )
     if len(faces) != 1:
         return PortraitResult(False, tuple(issues), None, None, width, height, m, at)
@@ -284,32 +326,40 @@ def _check_geometry(
         issues.append(
             PortraitIssue(
                 RESOLUTION_TOO_LOW,
-                f"eyes are {g['eye_distance_px']:.0f} px apart; at least "
-                f"{p.min_eye_distance:.0f} px is required",
+                P_(
+                    "eyes are %(apart)s px apart; at least %(least)s px is required",
+                    apart=_whole(g["eye_distance_px"]),
+                    least=_whole(p.min_eye_distance),
+                ),
             )
         )
     if head_ratio < p.min_head_ratio:
         issues.append(
             PortraitIssue(
                 FACE_TOO_SMALL,
-                f"chin to crown is {head_ratio:.0%} of the picture height; ICAO asks 70-80 %",
+                P_(_HEAD_SIZE, ratio=_percent(head_ratio)),
             )
         )
     elif head_ratio > p.max_head_ratio:
         issues.append(
             PortraitIssue(
                 FACE_TOO_LARGE,
-                f"chin to crown is {head_ratio:.0%} of the picture height; ICAO asks 70-80 %",
+                P_(_HEAD_SIZE, ratio=_percent(head_ratio)),
             )
         )
     if g["crown_y"] < 0 or g["chin_y"] > height:
-        issues.append(PortraitIssue(HEAD_CUT_OFF, "the whole head, chin to crown, must be visible"))
+        issues.append(
+            PortraitIssue(HEAD_CUT_OFF, P_("the whole head, chin to crown, must be visible"))
+        )
     if abs(centre_offset) > p.max_centre_offset:
         issues.append(
             PortraitIssue(
                 FACE_OFF_CENTRE,
-                f"the face is {abs(centre_offset):.0%} of the width off centre; at most "
-                f"{p.max_centre_offset:.0%} is allowed",
+                P_(
+                    "the face is %(offset)s of the width off centre; at most %(most)s is allowed",
+                    offset=_percent(abs(centre_offset)),
+                    most=_percent(p.max_centre_offset),
+                ),
             )
         )
     low, high = p.eye_line_band
@@ -317,24 +367,33 @@ def _check_geometry(
         issues.append(
             PortraitIssue(
                 EYES_TOO_HIGH,
-                f"the eyes are at {eye_from_bottom:.0%} of the height from the bottom; "
-                f"{low:.0%}-{high:.0%} is required",
+                P_(
+                    _EYE_LINE,
+                    at=_percent(eye_from_bottom),
+                    band=_percent(low) + "-" + _percent(high),
+                ),
             )
         )
     elif eye_from_bottom < low:
         issues.append(
             PortraitIssue(
                 EYES_TOO_LOW,
-                f"the eyes are at {eye_from_bottom:.0%} of the height from the bottom; "
-                f"{low:.0%}-{high:.0%} is required",
+                P_(
+                    _EYE_LINE,
+                    at=_percent(eye_from_bottom),
+                    band=_percent(low) + "-" + _percent(high),
+                ),
             )
         )
     if abs(g["roll_degrees"]) > p.max_roll_degrees:
         issues.append(
             PortraitIssue(
                 HEAD_TILTED,
-                f"the head is tilted by {abs(g['roll_degrees']):.0f}°; at most "
-                f"{p.max_roll_degrees:.0f}° is allowed",
+                P_(
+                    "the head is tilted by %(tilt)s°; at most %(most)s° is allowed",
+                    tilt=_whole(abs(g["roll_degrees"])),
+                    most=_whole(p.max_roll_degrees),
+                ),
             )
         )
     return issues
@@ -415,15 +474,21 @@ def _check_background(
         issues.append(
             PortraitIssue(
                 BACKGROUND_NOT_PLAIN,
-                f"the background is not plain (colour varies by {spread:.0f}); "
-                "a plain, evenly lit background is required",
+                P_(
+                    "the background is not plain (colour varies by %(spread)s); a plain, evenly "
+                    "lit background is required",
+                    spread=_whole(spread),
+                ),
             )
         )
     if median < p.min_background_luminance:
         issues.append(
             PortraitIssue(
                 BACKGROUND_TOO_DARK,
-                f"background luminance {median:.0f} of 255; a light background is required",
+                P_(
+                    "background luminance %(luminance)s of 255; a light background is required",
+                    luminance=_whole(median),
+                ),
             )
         )
     return issues
@@ -452,19 +517,33 @@ def _check_exposure_and_focus(
     issues = []
     low, high = p.face_luminance_band
     if mean < low or dark > p.max_clipped_fraction:
-        issues.append(PortraitIssue(TOO_DARK, f"the face is too dark (luminance {mean:.0f})"))
+        issues.append(
+            PortraitIssue(
+                TOO_DARK,
+                P_("the face is too dark (luminance %(luminance)s)", luminance=_whole(mean)),
+            )
+        )
     elif mean > high or bright > p.max_clipped_fraction:
         issues.append(
             PortraitIssue(
-                TOO_BRIGHT, f"the face is too bright (luminance {mean:.0f}, {bright:.0%} burnt out)"
+                TOO_BRIGHT,
+                P_(
+                    "the face is too bright (luminance %(luminance)s, %(burnt)s burnt out)",
+                    luminance=_whole(mean),
+                    burnt=_percent(bright),
+                ),
             )
         )
     if sharpness < p.min_sharpness:
         issues.append(
             PortraitIssue(
                 BLURRED,
-                f"the face is not sharp (focus measure {sharpness:.0f}, at least "
-                f"{p.min_sharpness:.0f} is required)",
+                P_(
+                    "the face is not sharp (focus measure %(focus)s, at least %(least)s is "
+                    "required)",
+                    focus=_whole(sharpness),
+                    least=_whole(p.min_sharpness),
+                ),
             )
         )
     return issues

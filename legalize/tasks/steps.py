@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from legalize.cases import batch, photo_checks
-from legalize.cases.check import published_trust
+from legalize.cases.check import PublishedTrust
 from legalize.cases.common import lock_case, unit_of_work
 from legalize.cases.errors import CaseError
 from legalize.cases.issuer import Issuer
@@ -46,7 +46,7 @@ class Runtime:
     clock: Callable[[], datetime]
     trust: Callable[[], TrustStore | None] | None = None
     """The trust store photo checks verify seals with; None: the one published in the keys
-    folder (``legalize.cases.check.published_trust``), loaded once per process."""
+    folder (``legalize.cases.check.PublishedTrust``), re-read when it changes."""
 
 
 def worker_id() -> str:
@@ -182,16 +182,16 @@ def photo_housekeeping(rt: Runtime) -> list[str]:
         return photo_checks.stalled(session, rt.clock())
 
 
-_PUBLISHED: dict[str, TrustStore | None] = {}
+_PUBLISHED: dict[str, PublishedTrust] = {}
 
 
 def _trust(rt: Runtime) -> TrustStore | None:
     if rt.trust is not None:
         return rt.trust()
     key = str(rt.config.keys_dir)
-    if key not in _PUBLISHED:  # once per process: reading the certificates and CRLs costs
-        _PUBLISHED[key] = published_trust(rt.config.keys_dir)
-    return _PUBLISHED[key]
+    if key not in _PUBLISHED:  # one per process and folder, re-read when the folder changes
+        _PUBLISHED[key] = PublishedTrust(rt.config.keys_dir)
+    return _PUBLISHED[key].store()
 
 
 def recover(rt: Runtime, alive: Callable[[str], bool | None] = process_alive) -> jobs.Recovery:

@@ -27,8 +27,13 @@ from legalize.documents.sanitize import set_concurrency
 from legalize.kinds import Role
 from legalize.web import refusals
 from legalize.web.errors import register_error_handlers
-from legalize.web.language import init_language
-from legalize.web.security import add_security_headers, init_limiter, refuse_nul_characters
+from legalize.web.language import init_language, say
+from legalize.web.security import (
+    SessionCookies,
+    add_security_headers,
+    init_limiter,
+    refuse_nul_characters,
+)
 from legalize.web.state import AppState, close_db, utc_now
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
@@ -87,6 +92,7 @@ def create_app(
         WTF_CSRF_SSL_STRICT=config.production,
         PREFERRED_URL_SCHEME="https" if config.production else "http",
     )
+    app.session_interface = SessionCookies()
     app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the order we write (OpenAPI)
     app_state = AppState.open(config, clock or utc_now, services)
@@ -106,12 +112,9 @@ def create_app(
     app.jinja_env.globals["icao_countries"] = countries.countries
     app.jinja_env.filters["country_name"] = countries.name
     # People by their display name (user:alice → alice), messages without internal ids.
-    app.jinja_env.filters["person"] = history.who
+    app.jinja_env.filters["person"] = lambda actor: say(history.who(actor))
     app.jinja_env.filters["plain_words"] = refusals.without_ids
     app.jinja_env.globals["plain_not_found"] = refusals.PLAIN["NOT_FOUND"]
-    # Dates as an officer reads them on a travel document (14 MAY 1990), times in UTC.
-    app.jinja_env.filters["day"] = lambda d: d.strftime("%d %b %Y").upper()
-    app.jinja_env.filters["moment"] = lambda t: t.strftime("%d %b %Y %H:%M").upper() + " UTC"
     app.before_request(refuse_nul_characters)  # after CSRFProtect's own check
     app.after_request(add_security_headers)
 

@@ -16,14 +16,16 @@ home, and are shown through the ``reason`` filter.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlencode
 
 from babel.support import NullTranslations
 from flask import Flask, Response, current_app, g, request
-from flask_babel import Babel, get_locale, get_translations, gettext
+from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
 
+from legalize.phrases import Phrase
 from verifier.messages import LANGUAGES, catalog, message_for, placeholders
 from verifier.report import Check
 
@@ -46,8 +48,12 @@ def select_language() -> str:
 
 
 def current_language() -> str:
-    locale = get_locale()
-    return locale.language if locale is not None else DEFAULT
+    """The request's language code, found once per request (a page asks several times)."""
+    found: str | None = g.get("_legalize_language")
+    if found is None:
+        locale = get_locale()
+        found = g._legalize_language = locale.language if locale is not None else DEFAULT
+    return found
 
 
 def switch_links() -> list[tuple[str, str, str, bool]]:
@@ -101,18 +107,63 @@ def reason_templates(lang: str) -> dict[str, str]:
     return chosen
 
 
-def N_(text: str) -> str:
-    """Marks a word for the catalogs (``N_`` is a marker pybabel extract knows by default)
-    without translating it here: the page translates it with the ``word`` filter; what the
-    API and the logs say stays English."""
-    return text
-
-
 def word(text: object) -> str:
-    """A word from a closed list (a state, a role, a column; marked with :func:`N_` in
+    """A word from a closed list (a state, a role, a column; marked with ``N_`` in
     ``legalize.web.words``) in the reader's language; anything else unchanged. Not ``_()``:
     Jinja's ``_`` %-formats its string, which a value holding ``%`` would break."""
-    return gettext(str(text)) if text else ""
+    return translations().ugettext(str(text)) if text else ""
+
+
+def say(value: object) -> str:
+    """A library sentence (a :class:`~legalize.phrases.Phrase`) in the reader's language: its
+    template through the catalog, each value said in turn (a value may be a phrase: a word of
+    a closed list, "the API client …"). Anything else as its text. In English, or for a
+    template the catalog lacks, the English the library wrote."""
+    if not isinstance(value, Phrase):
+        return "" if value is None else str(value)
+    if current_language() == DEFAULT:
+        return str(value)
+    text: str = translations().ugettext(value.template)
+    if value.params:
+        try:
+            text = text % {k: say(v) if isinstance(v, str) else v for k, v in value.params}
+        except (KeyError, ValueError, TypeError):  # a damaged catalog entry: say the English
+            return str(value)
+    return text[:1].upper() + text[1:] if value.capital else text
+
+
+def say_kept(kept: object, english: object) -> str:
+    """A phrase a row keeps as JSON (:meth:`Phrase.stored`, e.g. a photo's findings) in the
+    reader's language; ``english`` when the row has none (written before phrases were kept)."""
+    found = Phrase.from_stored(kept) if isinstance(kept, dict) else None
+    return say(found) if found is not None else ("" if english is None else str(english))
+
+
+SHAPES: Final = {
+    "day": "dd MMM yyyy",
+    "moment": "dd MMM yyyy, HH:mm 'UTC'",
+    "day_time": "dd MMM HH:mm",
+    "day_seconds": "dd MMM HH:mm:ss",
+}
+"""How the staff pages write a date or time (Babel/CLDR patterns): as an officer reads them
+on a travel document (14 MAY 1990), the month named in the reader's language; times in UTC
+(the app's Babel time zone), said so by ``moment``. ``day_time`` and ``day_seconds`` are for
+a sentence or a column that names UTC itself."""
+
+
+def when(value: date | datetime | None, shape: str = "day") -> str:
+    """A date or time for a page in the reader's language (``14 MAY 1990``, ``14 මැයි
+    1990``, ``14 மே 1990``): the one filter every staff page shows dates with. Upper case as
+    the document prints it (Sinhala and Tamil have no case). An ISO ``datetime`` attribute
+    stays ISO: this is for the words."""
+    if value is None:
+        return "—"
+    pattern = SHAPES[shape]
+    if isinstance(value, datetime):
+        text = format_datetime(value, pattern) if shape != "day" else format_date(value, pattern)
+    else:
+        text = format_date(value, pattern)
+    return str(text).upper()
 
 
 def vary_on_language(response: Response) -> Response:
@@ -126,7 +177,7 @@ def vary_on_language(response: Response) -> Response:
     return response
 
 
-def _translations() -> NullTranslations:
+def translations() -> NullTranslations:
     """The request's catalog (Flask-Babel's, for the request's language), looked up once."""
     found: NullTranslations | None = g.get("_legalize_translations")
     if found is None:
@@ -141,11 +192,11 @@ def init_language(app: Flask) -> None:
     # Flask-Babel's template callables find the request's catalog anew for every string (a
     # page has a dozen or more); these find it once per request and keep it on ``g``.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # jinja2.ext.i18n
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
         newstyle=True,
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
     # {% trans %} blocks as one line, the same msgid babel.cfg extracts (trimmed = true)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
@@ -153,5 +204,8 @@ def init_language(app: Flask) -> None:
     app.jinja_env.globals["language_links"] = switch_links
     app.jinja_env.filters["reason"] = reason
     app.jinja_env.filters["word"] = word
+    app.jinja_env.filters["say"] = say
+    app.jinja_env.filters["say_kept"] = say_kept
+    app.jinja_env.filters["when"] = when
     app.after_request(remember_choice)
     app.after_request(vary_on_language)

@@ -15,12 +15,12 @@ uploaded a picture sees its answer, for an hour at most; nothing of the picture 
 from __future__ import annotations
 
 import base64
+import logging
 from dataclasses import dataclass
 from typing import Any, Final
 
-from flask import request, session
+from flask import flash, request, session
 from flask_babel import gettext
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from legalize.cases import photo_checks
@@ -29,8 +29,11 @@ from legalize.imaging.decode import ImageInputError, probe_capture
 from legalize.registry.photo_checks import PhotoCheckState
 from legalize.web import workflow
 from legalize.web.errors import WebError
+from legalize.web.form_messages import Form
 from legalize.web.state import db, now, trust_store
 from verifier.report import Report, Status
+
+log = logging.getLogger(__name__)
 
 NOT_AN_IMAGE: Final = "IMAGE_FORMAT_UNSUPPORTED"
 SESSION_KEY: Final = "photo_checks"
@@ -68,7 +71,7 @@ class PaperResult:
         return [c for c in self.report.checks if c.status in (Status.VALID, Status.SKIPPED)]
 
 
-class PaperForm(FlaskForm):
+class PaperForm(Form):
     """A photo or scan of the printed paper, checked against its seal and the register."""
 
     paper = FileField(
@@ -108,8 +111,10 @@ def read_upload() -> bytes | PaperResult:
 
 def start(data: bytes, asked: Asked) -> str:
     """Store the picture for a worker, remember its token in this session and queue it; the
-    token. 503 when the queue cannot be reached (the check is on record and a worker picks it
-    up within a few minutes of the queue coming back)."""
+    token. When the queue cannot be reached the check is on record all the same: the reader
+    is told so and still sent to its page, which shows the answer once a worker's
+    housekeeping has queued it again (within minutes of the queue coming back; a 503 would
+    leave them no address to come back to)."""
     if trust_store() is None:  # say so now, not from the worker a second later
         raise WebError(503, "TRUST_STORE_UNAVAILABLE", "the trust store is not published", "paper")
     token = photo_checks.create(db(), data, asked, now())
@@ -117,8 +122,16 @@ def start(data: bytes, asked: Asked) -> str:
     session[SESSION_KEY] = [*remembered, token][-REMEMBERED:]
     try:
         workflow.queue().check_photo(token)
-    except Exception as exc:
-        raise workflow.queue_unavailable(exc, "the photo is received", "paper") from exc
+    except Exception as exc:  # whatever the queue's backend raises: Redis, SQLite, a folder
+        log.warning(
+            "a photo check could not be queued (%s); it waits on record", type(exc).__name__
+        )
+        flash(
+            gettext(
+                "The checking service cannot be reached just now. Your picture is kept: it is "
+                "checked as soon as the service is back, and this page shows the answer."
+            )
+        )
     return token
 
 

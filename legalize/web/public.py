@@ -16,7 +16,6 @@ from datetime import date, datetime
 
 from flask import Blueprint, request
 from flask_babel import gettext, lazy_gettext
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import StringField
@@ -34,6 +33,7 @@ from legalize.seal.profiles import read_profile
 from legalize.seal.qrtext import strip_url
 from legalize.web.checks import limit_public_check, outcome_of_document, record_check
 from legalize.web.errors import WebError
+from legalize.web.form_messages import Form
 from legalize.web.pages import invalid_form, page
 from legalize.web.state import now, public_db, trust_store
 from verifier.codes import Code
@@ -50,11 +50,11 @@ PDF_MAX_PAGES = 60
 """A legalization is its certificate page plus at most 50 underlying pages (sanitize)."""
 
 
-class PdfCheckForm(FlaskForm):
+class PdfCheckForm(Form):
     pdf = FileField("The PDF you were given", validators=[FileRequired()])
 
 
-class CheckForm(FlaskForm):
+class CheckForm(Form):
     number = StringField(
         lazy_gettext("Document number"), validators=[DataRequired(), Length(max=40)]
     )

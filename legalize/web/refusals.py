@@ -9,7 +9,8 @@ import re
 from flask_babel import gettext, lazy_gettext
 
 from legalize.cases.errors import CaseError
-from legalize.web.language import N_
+from legalize.phrases import N_, Phrase
+from legalize.web.language import say
 
 PLAIN = {
     "FOUR_EYES": lazy_gettext(
@@ -47,7 +48,10 @@ _IDS = re.compile(r"\b(?:case|batch|document of case)\s+#?\d+\b|#\d+\b", re.IGNO
 
 
 def without_ids(message: str) -> str:
-    """``case 54 is approved; cannot prepare`` → ``this case is approved; cannot prepare``."""
+    """``case 54 is approved; cannot prepare`` → ``this case is approved; cannot prepare``.
+    A library phrase (which names no ids) in the reader's language."""
+    if isinstance(message, Phrase):
+        return say(message.capitalized())
     # A batch's id names the batch, not a case: "no batch 5" → "no this batch" would mislead.
     text = _IDS.sub(
         lambda m: "this batch" if m.group(0).lower().startswith("batch") else "this case", message
@@ -86,7 +90,11 @@ def plain_text(code: str, message: str) -> str:
 
 def field_message(message: str, field: str, label: str) -> str:
     """A rule's message about ``field`` in the words of the form it is shown beside:
-    ``identity.birth_date is in the future`` → ``Date of birth is in the future``."""
+    ``identity.birth_date is in the future`` → ``Date of birth is in the future``. A phrase of
+    the rules says it in the reader's language, the label in place of its ``field``."""
+    if isinstance(message, Phrase) and "field" in dict(message.params):
+        values = {**dict(message.params), "field": label}
+        return say(Phrase(message.template, values, capital=True))
     for name in (field, field.rsplit(".", 1)[-1]):
         if name and message.startswith(name):
             return label + message[len(name) :]

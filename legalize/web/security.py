@@ -12,8 +12,10 @@ import functools
 from typing import Literal
 
 from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from itsdangerous import URLSafeTimedSerializer
 from limits import RateLimitItem, parse
 
 from legalize.config import Config
@@ -139,3 +141,19 @@ def add_security_headers(response: Response) -> Response:
         # page a number and its status, and every page a session's CSRF token.
         headers["Cache-Control"] = "no-store"
     return response
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, with its serializer made once per secret key instead of
+    for every request: each public check (most carry no cookie at all) opened a session and
+    built the serializer anew, about 1 % of a QR link's instructions. A changed key (or
+    fallback list) makes a new one."""
+
+    def __init__(self) -> None:
+        self._made: tuple[object, URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if self._made is None or self._made[0] != keys:
+            self._made = (keys, super().get_signing_serializer(app))
+        return self._made[1]

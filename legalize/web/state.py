@@ -16,7 +16,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from legalize.cases.check import SealReadings, published_trust
+from legalize.cases.check import PublishedTrust, SealReadings
 from legalize.config import Config
 from legalize.pki.trust import TrustStore
 from legalize.registry.db import make_engine, make_session_factory
@@ -164,12 +164,18 @@ def now() -> datetime:
 
 
 def trust_store() -> TrustStore | None:
-    """The trust store published in the app's keys folder, loaded once per app; None when
-    there is none (pages then say they cannot verify seals)."""
+    """The trust store published in the app's keys folder, re-read when it changes
+    (:class:`~legalize.cases.check.PublishedTrust`: a revoked signer is refused within
+    seconds, no restart); None when there is none (pages then say they cannot verify seals).
+    A store handed in as the service ``trust`` (tests) is used as it is."""
     services = state().services
-    if "trust" not in services:
-        services["trust"] = published_trust(state().config.keys_dir)
-    found: TrustStore | None = services["trust"]
+    if "trust" in services:
+        given: TrustStore | None = services["trust"]
+        return given
+    published = services.get("published_trust")
+    if published is None:
+        published = services.setdefault("published_trust", PublishedTrust(state().config.keys_dir))
+    found: TrustStore | None = published.store()
     return found
 
 

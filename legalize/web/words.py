@@ -12,8 +12,8 @@ from legalize.cases.gate import EVIDENCE
 from legalize.cases.holds import DUPLICATE, IDENTITY, NO_PHOTO, PHOTO_FAILED
 from legalize.cases.views import STAGES
 from legalize.kinds import STAFF_ROLES
+from legalize.phrases import N_
 from legalize.registry.identity import SLTD_STATUSES
-from legalize.web.language import N_
 
 STAGE_WORDS = (
     N_("draft"),

@@ -12,13 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response
+from flask_babel import gettext
 
 from legalize.cases.batch import BatchView
 from legalize.cases.errors import CaseError
+from legalize.phrases import N_, Phrase
 from legalize.web.errors import case_status
-from legalize.web.language import N_
 from legalize.web.pages import page
-from legalize.web.refusals import plain, plain_text
+from legalize.web.refusals import field_message, plain, plain_text
 from legalize.web.staff.forms import BatchForm
 
 STEP_DONE = {"prepare": "prepared", "approve": "approved", "issue": "issued"}
@@ -73,9 +74,14 @@ def filed_message(summary: dict[str, Any]) -> str:
 def _failure(f: dict[str, Any]) -> dict[str, Any]:
     """A failure with its words: the column in plain words (``column``) and the refusal
     without the column's own name (``birth_date is not a date`` → ``Date of birth is …``)."""
+    f = dict(f)
+    kept = f.pop("phrase", None)  # the poll's JSON carries the words, not how they were made
     last = (f.get("field") or "").rsplit(".", 1)[-1]
     column = COLUMNS.get(last, "")
-    message = f["message"]
+    phrase = Phrase.from_stored(kept) if isinstance(kept, dict) else None
+    message = phrase if phrase is not None else f["message"]
+    if column and isinstance(message, Phrase) and "field" in dict(message.params):
+        return {**f, "column": column, "text": field_message(message, last, gettext(column))}
     # The rules name the column as the API's path (``identity.birth_date``) or bare.
     named = re.match(rf"(?:[a-z_]+\.)*{re.escape(last)}\b", message) if column else None
     text = column + message[named.end() :] if named else plain_text(f["code"], message)

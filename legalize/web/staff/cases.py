@@ -24,12 +24,12 @@ from legalize.cases.views import CaseView
 from legalize.documents.errors import DocumentError
 from legalize.documents.preview import preview_png
 from legalize.kinds import CaseKind, Role
+from legalize.phrases import N_
 from legalize.registry import audit
 from legalize.registry.models import Case
 from legalize.web import workflow
 from legalize.web.auth import current_user, load_user, roles_required, user_actor
 from legalize.web.errors import WebError, case_status, error_response
-from legalize.web.language import N_
 from legalize.web.pages import page
 from legalize.web.paper_check import PaperForm
 from legalize.web.refusals import plain

@@ -22,6 +22,7 @@ from legalize import countries
 from legalize.cases.gate import EVIDENCE
 from legalize.kinds import STAFF_ROLES
 from legalize.registry.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from legalize.web.form_messages import Form
 
 # WTForms 3.3 deprecates (value, label) tuples: choices are SelectChoice values.
 ROLE_CHOICES = [SelectChoice(r.value, r.value.replace("_", " ")) for r in STAFF_ROLES]
@@ -56,14 +57,14 @@ SEX_CHOICES = [
 SEX_REQUIRED = DataRequired(message=lazy_gettext("choose the sex as the travel document shows it"))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(lazy_gettext("User name"), validators=[REQUIRED, Length(max=64)])
     password = PasswordField(
         lazy_gettext("Password"), validators=[REQUIRED, Length(max=MAX_PASSWORD_LENGTH)]
     )
 
 
-class TotpForm(FlaskForm):
+class TotpForm(Form):
     code = StringField(
         lazy_gettext("6-digit code"),
         validators=[
@@ -73,7 +74,7 @@ class TotpForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(lazy_gettext("User name"), validators=[REQUIRED, Length(min=3, max=64)])
     password = PasswordField(
         lazy_gettext("Password"),
@@ -83,7 +84,7 @@ class UserForm(FlaskForm):
     totp = BooleanField(lazy_gettext("Require a TOTP code at sign-in"))
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     roles = SelectMultipleField(lazy_gettext("Roles"), choices=ROLE_CHOICES, validators=[REQUIRED])
     active = BooleanField(lazy_gettext("Active"))
     password = PasswordField(
@@ -101,17 +102,17 @@ class UserEditForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """Reject or revoke: a reason is required (the cases rules require it too)."""
 
     reason = TextAreaField(lazy_gettext("Reason"), validators=[REQUIRED, Length(max=1000)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button with nothing but the CSRF token (prepare, approve, issue, clear)."""
 
 
-class ClearForm(FlaskForm):
+class ClearForm(Form):
     """Clear a TTD at the officer's port (recorded in the audit entry of the clearance)."""
 
     port = StringField(
@@ -126,7 +127,7 @@ class ClearForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     """Revocation: a reason, and a tick that the officer means it."""
 
     reason = TextAreaField(lazy_gettext("Reason"), validators=[REQUIRED, Length(max=1000)])
@@ -136,14 +137,14 @@ class RevokeForm(FlaskForm):
     )
 
 
-class ClearLookupForm(FlaskForm):
+class ClearLookupForm(Form):
     number = StringField(
         lazy_gettext("Document number or scanned QR text"),
         validators=[REQUIRED, Length(max=2000)],
     )
 
 
-class ReadmissionForm(FlaskForm):
+class ReadmissionForm(Form):
     host_country = StringField(lazy_gettext("Host country"), validators=[REQUIRED, COUNTRY])
     host_reference = StringField(
         lazy_gettext("Host reference"), validators=[REQUIRED, Length(max=64)]
@@ -166,7 +167,7 @@ class ReadmissionForm(FlaskForm):
     photo = FileField(lazy_gettext("Photo (JPEG or PNG)"), validators=[FileRequired()])
 
 
-class LegalizationForm(FlaskForm):
+class LegalizationForm(Form):
     surname = StringField(lazy_gettext("Applicant surname"), validators=[REQUIRED, Length(max=100)])
     given_names = StringField(lazy_gettext("Given names"), validators=[REQUIRED, Length(max=100)])
     birth_date = DateField(lazy_gettext("Date of birth"), validators=[REQUIRED])
@@ -188,7 +189,7 @@ class LegalizationForm(FlaskForm):
     document = FileField(lazy_gettext("Underlying document (PDF)"), validators=[FileRequired()])
 
 
-class BatchForm(FlaskForm):
+class BatchForm(Form):
     host_country = StringField(lazy_gettext("Host country"), validators=[REQUIRED, COUNTRY])
     reference = StringField(lazy_gettext("Batch reference"), validators=[REQUIRED, Length(max=64)])
     file = FileField(
@@ -200,18 +201,18 @@ class BatchForm(FlaskForm):
     )
 
 
-class PhotoOverrideForm(FlaskForm):
+class PhotoOverrideForm(Form):
     reason = TextAreaField(
         lazy_gettext("Reason for accepting the photo"),
         validators=[REQUIRED, Length(max=1000)],
     )
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     photo = FileField(lazy_gettext("Holder photo (JPEG or PNG)"), validators=[FileRequired()])
 
 
-class SignatoryForm(FlaskForm):
+class SignatoryForm(Form):
     name = StringField(lazy_gettext("Name"), validators=[REQUIRED, Length(max=200)])
     capacity = StringField(
         lazy_gettext("Capacity (acting as)"), validators=[REQUIRED, Length(max=200)]
@@ -225,7 +226,7 @@ class SignatoryForm(FlaskForm):
     seal_image = FileField(lazy_gettext("Specimen seal or stamp (PNG or JPEG, optional)"))
 
 
-class CertificateForm(FlaskForm):
+class CertificateForm(Form):
     """A certificate the signatory's authority signs its documents with."""
 
     certificate = FileField(
@@ -234,7 +235,7 @@ class CertificateForm(FlaskForm):
     )
 
 
-class IdentityDecisionForm(FlaskForm):
+class IdentityDecisionForm(Form):
     """The identity gate: which evidence settled a cross-check that was not a clean match."""
 
     evidence = SelectField(
@@ -252,7 +253,7 @@ class IdentityDecisionForm(FlaskForm):
     reason = TextAreaField(lazy_gettext("Reason"), validators=[REQUIRED, Length(max=1000)])
 
 
-class DuplicateResolutionForm(FlaskForm):
+class DuplicateResolutionForm(Form):
     reason = TextAreaField(
         lazy_gettext("Why both cases stand"), validators=[REQUIRED, Length(max=1000)]
     )

@@ -177,3 +177,27 @@ def test_a_listing_says_each_item() -> None:
     items = listing([word("no face"), "blurred"])
     assert items == "no face, blurred"
     assert dict(items.params)["0"].template == "no face"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("lang", ["en", "si", "ta"])
+def test_the_page_date_filters_write_what_flask_babel_writes(site: WebEnv, lang: str) -> None:
+    """``dateformat`` and ``when`` call Babel with the locale found once per request (Flask-
+    Babel looks it up on every call): the words must be Flask-Babel's own."""
+    from datetime import UTC, date, datetime, timedelta, timezone
+
+    import flask_babel
+
+    from legalize.web.language import day, when
+
+    values = [
+        date(2026, 5, 14),
+        datetime(2026, 12, 4, 23, 30, tzinfo=UTC),
+        datetime(2026, 12, 4, 23, 30),  # naive, as SQLite returns it: UTC
+        datetime(2026, 12, 5, 1, 30, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    ]
+    with site.app.test_request_context(f"/?lang={lang}"):
+        for value in values:
+            assert day(value) == flask_babel.format_date(value)
+        for value in values[1:]:
+            pattern = "dd MMM yyyy, HH:mm 'UTC'"
+            assert when(value, "moment") == str(flask_babel.format_datetime(value, pattern)).upper()

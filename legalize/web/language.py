@@ -16,14 +16,16 @@ home, and are shown through the ``reason`` filter.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlencode
 
+from babel import Locale
+from babel import dates as babel_dates
 from babel.support import NullTranslations
 from flask import Flask, Response, current_app, g, request
-from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
+from flask_babel import Babel, get_locale, get_translations
 
 from legalize.phrases import Phrase
 from verifier.messages import LANGUAGES, catalog, message_for, placeholders
@@ -47,13 +49,17 @@ def select_language() -> str:
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT) or DEFAULT
 
 
-def current_language() -> str:
-    """The request's language code, found once per request (a page asks several times)."""
-    found: str | None = g.get("_legalize_language")
+def current_locale() -> Locale:
+    """The request's Babel locale, found once per request: Flask-Babel's own lookup walks
+    its request context on every call, and a page asks for every word and date."""
+    found: Locale | None = g.get("_legalize_locale")
     if found is None:
-        locale = get_locale()
-        found = g._legalize_language = locale.language if locale is not None else DEFAULT
+        found = g._legalize_locale = get_locale() or Locale.parse(DEFAULT)
     return found
+
+
+def current_language() -> str:
+    return current_locale().language
 
 
 def switch_links() -> list[tuple[str, str, str, bool]]:
@@ -158,12 +164,21 @@ def when(value: date | datetime | None, shape: str = "day") -> str:
     stays ISO: this is for the words."""
     if value is None:
         return "—"
-    pattern = SHAPES[shape]
-    if isinstance(value, datetime):
-        text = format_datetime(value, pattern) if shape != "day" else format_date(value, pattern)
+    pattern, locale = SHAPES[shape], current_locale()
+    if isinstance(value, datetime) and shape != "day":
+        # times in UTC (a naive value from SQLite is UTC too), as the pattern says
+        text = babel_dates.format_datetime(value, pattern, tzinfo=UTC, locale=locale)
     else:
-        text = format_date(value, pattern)
+        text = babel_dates.format_date(value, pattern, locale=locale)
     return str(text).upper()
+
+
+def day(value: date | datetime, format: str = "medium") -> str:
+    """The public pages' date (``dateformat``): Babel's ``medium`` date in the reader's
+    locale (``Dec 4, 2026``, ``2026 දෙසැ 4``), a time by its UTC date."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return str(babel_dates.format_date(value, format, locale=current_locale()))
 
 
 def vary_on_language(response: Response) -> Response:
@@ -207,5 +222,6 @@ def init_language(app: Flask) -> None:
     app.jinja_env.filters["say"] = say
     app.jinja_env.filters["say_kept"] = say_kept
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["dateformat"] = day  # in place of Flask-Babel's: the same output
     app.after_request(remember_choice)
     app.after_request(vary_on_language)

@@ -534,7 +534,21 @@ def excess_blur_mm(page: LocatedPage) -> float:
     glyph's score against a sharp rendering to 0.75–0.85, under the legible-line bar."""
     if page.blur_mm is None:
         return 0.0
-    return float(np.sqrt(max(0.0, page.blur_mm**2 - SHARP_MM**2)))
+    return _excess(page.blur_mm)
+
+
+def excess_blur_axes_mm(page: LocatedPage) -> tuple[float, float]:
+    """:func:`excess_blur_mm` along the page's x and y: a shaken photo's rendering is blurred
+    along the shake only (a genuine legalization shaken by 1 mm sideways had two fields called
+    FIELD_MISMATCH when its rendering got the one median blur)."""
+    if page.blur_axes_mm is None:
+        extra = excess_blur_mm(page)
+        return extra, extra
+    return _excess(page.blur_axes_mm[0]), _excess(page.blur_axes_mm[1])
+
+
+def _excess(blur: float) -> float:
+    return float(np.sqrt(max(0.0, blur**2 - SHARP_MM**2)))
 
 
 @dataclass(frozen=True)
@@ -593,6 +607,7 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
     gray = page.region(geo.region, geo.px_per_mm)
     ink = textrender.ink_map(gray)
     best: tuple[textrender.Comparison, str, textrender.Rendered] | None = None
+    extra_x, extra_y = excess_blur_axes_mm(page)
     for candidate in spec.expected:
         runs = textrender.script_runs(candidate, bold=spec.bold)
         rendered = textrender.render(
@@ -604,7 +619,7 @@ def measure(page: LocatedPage, spec: Spec) -> Evidence:
             geo.margin_px,
             blur_mm(page) * geo.px_per_mm,
             vertical_margin_px=geo.vertical_margin_px,
-            photo_blur_px=excess_blur_mm(page) * geo.px_per_mm,
+            photo_blur_px=(extra_x * geo.px_per_mm, extra_y * geo.px_per_mm),
         )
         if best is None or comparison.score > best[0].score:
             best = (comparison, candidate, rendered)

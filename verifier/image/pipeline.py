@@ -197,7 +197,7 @@ def verify_image(
     checks.extend(seal_report.checks)
     info.update(seal_fields)
     if page is not None:
-        page = dataclasses.replace(page, blur_mm=_blur(page, fit))
+        page = dataclasses.replace(page, blur_mm=_blur(page, fit), blur_axes_mm=_axes(page, fit))
         info["image"].update(
             kind=page.kind.value,
             fix=page.fix.value,
@@ -205,6 +205,7 @@ def verify_image(
             px_per_mm=round(page.px_per_mm, 2),
             markers=list(fit.markers) if fit is not None else [],
             blur_mm=page.blur_mm,
+            blur_axes_mm=None if page.blur_axes_mm is None else list(page.blur_axes_mm),
         )
         debug.save("03-rectified", page.canonical(colour=True))
 
@@ -241,6 +242,15 @@ def _blur(page: LocatedPage, fit: locate.PageFit | None) -> float | None:
     markers = [m for m in locate.MARKERS_BY_KIND[page.kind] if m.id in fit.markers]
     value = sharpness.blur_mm(page, markers)
     return None if value is None else round(value, 3)
+
+
+def _axes(page: LocatedPage, fit: locate.PageFit | None) -> tuple[float, float] | None:
+    """The photo's blur along x and y (σ, mm) on the markers used."""
+    if fit is None or not fit.markers:
+        return None
+    markers = [m for m in locate.MARKERS_BY_KIND[page.kind] if m.id in fit.markers]
+    axes = sharpness.blur_axes_mm(page, markers)
+    return None if axes is None else (round(axes[0], 3), round(axes[1], 3))
 
 
 def _guarded_many(name: str, step: Callable[[], list[Check]]) -> list[Check]:

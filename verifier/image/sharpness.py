@@ -70,3 +70,21 @@ def blur_mm(page: LocatedPage, markers: Sequence[Marker]) -> float | None:
     if not values:
         return None
     return float(np.median(values))
+
+
+def blur_axes_mm(page: LocatedPage, markers: Sequence[Marker]) -> tuple[float, float] | None:
+    """The blur along the page's x and y (σ, mm): the median over the markers' left and right
+    sides (steps across x) and over their top and bottom sides. A shaken photo is blurred
+    along the shake: one seen here measured 0.41 mm across x and 0.14 across y, whose median
+    (0.26) under-blurred the rendering along the shake and over-blurred it across; None when
+    either axis gave no estimate."""
+    across_y: list[float] = []
+    across_x: list[float] = []
+    for marker in markers:
+        for side, profile in enumerate(_side_profiles(page, marker)):
+            sigma = _sigma_mm(profile)
+            if sigma is not None:
+                (across_y if side < 2 else across_x).append(sigma)
+    if not across_x or not across_y:
+        return None
+    return float(np.median(across_x)), float(np.median(across_y))

@@ -186,6 +186,13 @@ def _blur(image: NDArray[np.float32], sigma_px: float) -> NDArray[np.float32]:
     return np.asarray(out, dtype=np.float32)
 
 
+def _blur_xy(image: NDArray[np.float32], sx: float, sy: float) -> NDArray[np.float32]:
+    if max(sx, sy) < 0.3:
+        return image
+    out = cv2.GaussianBlur(image, (0, 0), sigmaX=max(sx, 0.01), sigmaY=max(sy, 0.01))
+    return np.asarray(out, dtype=np.float32)
+
+
 @dataclass(frozen=True)
 class Comparison:
     score: float
@@ -211,7 +218,7 @@ def compare(
     blur_px: float,
     *,
     vertical_margin_px: int | None = None,
-    photo_blur_px: float = 0.0,
+    photo_blur_px: tuple[float, float] = (0.0, 0.0),
 ) -> Comparison:
     """Best shift of the rendering within ``margin_px`` of the photo ink map, and the scores.
 
@@ -220,10 +227,11 @@ def compare(
     """
     vm = margin_px if vertical_margin_px is None else vertical_margin_px
     height, width = rendered.ink.shape
-    # the rendering also gets the blur the photo has and it lacks (``photo_blur_px``), so a
-    # blurred print is compared with a likewise blurred rendering, not with a sharp one
-    template_blur = float(np.hypot(blur_px, photo_blur_px))
-    template = _blur(rendered.ink, template_blur)[vm : height - vm, margin_px : width - margin_px]
+    # the rendering also gets the blur the photo has and it lacks (``photo_blur_px``, along
+    # x and y: a shake blurs one way), so a blurred print is compared with a likewise
+    # blurred rendering, not with a sharp one
+    sx, sy = (float(np.hypot(blur_px, extra)) for extra in photo_blur_px)
+    template = _blur_xy(rendered.ink, sx, sy)[vm : height - vm, margin_px : width - margin_px]
     image = _blur(photo, blur_px)
     if template.size == 0 or float(template.std()) < 1e-3:
         return Comparison(0.0, tuple(0.0 for _ in rendered.boxes), (0, 0))

@@ -21,13 +21,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from legalize import countries
-from legalize.cases import photo_checks, views
+from legalize.cases import photo_checks
 from legalize.cases.photo_checks import Asked, Kind
 from legalize.registry import audit
 from legalize.web.language import COOKIE
 from legalize.web.paper_check import SESSION_KEY
 from legalize.web.state import state
-from tests.helpers.web_app import WebEnv, demo_env, staff_client
+from tests.helpers.web_app import WebEnv, demo_cases, demo_env, staff_client
 
 TRANSLATED = ("si", "ta")
 LOOKED_UP = "not a seal"
@@ -114,16 +114,11 @@ def site(dev_pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
     state(env.app).close()
 
 
-def _cases(env: WebEnv) -> list[views.CaseView]:
-    with state(env.app).sessions() as session:
-        return list(views.list_cases(session, limit=100).items)
-
-
 def _data_words(env: WebEnv) -> set[str]:
     """What the register holds and the pages show as typed: names, titles, signers,
     authorities, ports, references, reasons, and the country names (ICAO Doc 9303)."""
     found: set[str] = {c.name for c in countries.countries()}
-    for c in _cases(env):
+    for c in demo_cases(env):
         person = c.person
         found |= {person.surname, person.given_names, person.birth_place or ""}
         found |= {f"{person.surname}, {person.given_names}"}
@@ -138,7 +133,7 @@ def _data_words(env: WebEnv) -> set[str]:
         ):
             found.add(value or "")
     with state(env.app).sessions() as session:  # what officers typed, quoted in the history
-        for c in _cases(env):
+        for c in demo_cases(env):
             for entry in audit.entries_for(session, "case", c.id):
                 details = entry.details_dict
                 found |= {str(details.get(k) or "") for k in ("reason", "evidence_reference")}
@@ -206,7 +201,7 @@ def _public_pages(env: WebEnv, client: FlaskClient, lang: str) -> Iterator[tuple
     assert token
     public = Asked(Kind.PUBLIC, client_hash="language-pages")
     yield from _photo_check_pages(env, client, token.group(1), "/check/photo", public)
-    for c in _cases(env):
+    for c in demo_cases(env):
         if c.document is None or not c.document.seal_text:
             continue
         yield c.document.number, _get(client, _seal_path(c.document.seal_text), lang)
@@ -241,7 +236,7 @@ STAFF_PAGES = (
 
 
 def _staff_pages(env: WebEnv, lang: str) -> Iterator[tuple[str, str]]:
-    cases = _cases(env)
+    cases = demo_cases(env)
     batch_ids = sorted({c.batch_id for c in cases if c.batch_id})
     for username in ("dave", "root", "carol", "rita", "alice", "bob"):
         client, token = staff_client(env.app, username)

@@ -13,11 +13,10 @@ from html import unescape
 import pytest
 from babel.dates import format_date
 
-from legalize.cases import views
 from legalize.phrases import P_, Phrase, listing, word
 from legalize.web.language import COOKIE
 from legalize.web.state import state
-from tests.helpers.web_app import WebEnv, demo_env, portrait_jpeg, staff_client
+from tests.helpers.web_app import WebEnv, demo_cases, demo_env, portrait_jpeg, staff_client
 from tests.test_web_language import _translate
 from tests.test_web_language_pages import english_runs
 
@@ -32,11 +31,6 @@ def site(dev_pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
     state(env.app).close()
 
 
-def _cases(env: WebEnv) -> list[views.CaseView]:
-    with state(env.app).sessions() as session:
-        return list(views.list_cases(session, limit=100).items)
-
-
 def _history(html: str) -> list[str]:
     found = HISTORY.search(html)
     assert found, "no history on the page"
@@ -47,7 +41,7 @@ def _history(html: str) -> list[str]:
 def test_a_case_page_in_tamil_shows_its_history_in_tamil(site: WebEnv) -> None:
     """A case the demo's API client filed: "Filed by the API client demo-deu" in English,
     in Tamil the catalog's sentence around the catalog's "the API client …"."""
-    case = next(c for c in _cases(site) if c.filed_by.startswith("api:"))
+    case = next(c for c in demo_cases(site) if c.filed_by.startswith("api:"))
     client, _ = staff_client(site.app, "alice")
     english = _history(client.get(f"/staff/cases/{case.id}").get_data(as_text=True))
     name = case.filed_by.split(":", 1)[1]
@@ -81,7 +75,7 @@ def test_a_too_long_field_in_sinhala_gets_the_sinhala_message(site: WebEnv) -> N
 def test_a_staff_date_in_sinhala_names_the_month_in_sinhala(site: WebEnv) -> None:
     """The case page's date of birth and history times through Babel: the Sinhala month
     (not "MAY"), the ISO datetime attribute unchanged."""
-    case = _cases(site)[0]
+    case = demo_cases(site)[0]
     born = case.person.birth_date
     client, _ = staff_client(site.app, "alice")
     client.set_cookie(COOKIE, "si")

@@ -277,3 +277,9 @@ def demo_env(dev_pki: Any, folder: Path) -> WebEnv:
     with state(env.app).sessions() as session:
         seed_demo(session, dev_pki.at + timedelta(hours=1), env.issuer)
     return env
+
+
+def demo_cases(env: WebEnv) -> list[views.CaseView]:
+    """The register's cases (the demo register's: fewer than a hundred), newest first."""
+    with state(env.app).sessions() as session:
+        return list(views.list_cases(session, limit=100).items)

@@ -432,3 +432,51 @@ def test_erased_value_is_never_ok(key: str, ttd: Issued) -> None:
     check = _by_name(fields.check_fields(_page(ttd, "300", forged), ttd.seal))[f"print.field.{key}"]
     assert check.status is Status.SKIPPED and check.code == Code.FIELD_UNREADABLE
     assert check.data["contrast"] < fields.MIN_CONTRAST
+
+
+def _evidence(expected: str, read: str, confidence: float, low: dict[int, float]) -> Any:
+    """The evidence of one field as :func:`fields.decide` sees it: every glyph 0.98 but
+    ``low``'s, and OCR's differing positions computed as the checker computes them."""
+    from legalize.documents.layout import Rect
+    from verifier.image import ocr
+
+    distance, positions = fields.differences(expected, read)
+    scores = {i: low.get(i, 0.98) for i, c in enumerate(expected) if not c.isspace()}
+    spec = fields.Spec(
+        key="signed_by",
+        expected=(expected,),
+        x=0,
+        baseline=0,
+        size_pt=10,
+        bold=False,
+        room=100,
+        above=4,
+        below=1,
+        whitelist=None,
+        kind="text",
+    )
+    return fields.Evidence(
+        spec=spec,
+        text=expected,
+        region=Rect(0, 0, 100, 6),
+        read=ocr.Reading(read, confidence),
+        distance=distance,
+        ocr_positions=positions,
+        score=0.96,
+        char_scores=scores,
+        contrast=150.0,
+        extra_ink=0.0,
+        milliseconds=1.0,
+    )
+
+
+def test_a_period_read_as_a_comma_is_an_ocr_slip_but_a_letter_is_not() -> None:
+    # a shaken genuine legalization: "K. M." read "K, M." at confidence 60, the period 0.88
+    # among 0.98s; the same shortfall at a letter OCR also reads otherwise is an edit
+    slip = _evidence("K. M. Dissanayake", "K, M. Dissanayake", 60.0, {1: 0.88})
+    assert fields.decide(slip)[0] == Code.OK
+    edit = _evidence("K. M. Dissanayake", "K. N. Dissanayake", 60.0, {3: 0.88})
+    assert fields.decide(edit)[0] == Code.FIELD_MISMATCH
+    # a mark whose pixels fail outright still counts
+    gone = _evidence("K. M. Dissanayake", "K  M. Dissanayake", 60.0, {1: 0.40})
+    assert fields.decide(gone)[0] == Code.FIELD_MISMATCH

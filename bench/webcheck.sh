@@ -4,6 +4,8 @@
 #
 #   bash bench/webcheck.sh          (SECONDS_PER_ROUTE=10 CONNECTIONS=16 WORKERS=2 by default)
 #   ROUTES=v WORKER_CLASS=sync WORKERS=3 bash bench/webcheck.sh    (only /V/, sync workers)
+#   INSTRUCTIONS=1 ROUTES=v bash bench/webcheck.sh   (also /V/'s instructions per request in one
+#                                                      process under callgrind: about 4 minutes)
 #
 # Needs: wrk (Debian package `wrk`, a bench tool, not a test requirement), PostgreSQL at
 # PGURL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres; a temporary database
@@ -114,6 +116,18 @@ LUA
 curl -fs -o /dev/null -b "$work/cookies" --data "csrf_token=$csrf&number=$number&check_code=$check_code" "$base/"
 curl -fs "$base$seal_path" | grep -q "The seal is genuine"
 curl -fs -H "Authorization: Bearer $token" "$base/api/documents/$number/status?check_code=$check_code" >/dev/null
+
+if [ "${INSTRUCTIONS:-0}" = 1 ]; then
+  # Instructions per /V/ request in one process (callgrind: N=400 minus N=0, so start-up
+  # and warm-up cancel out); gunicorn's own share is not in it.
+  command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 2; }
+  for n in 0 400; do
+    valgrind --tool=callgrind --callgrind-out-file="$work/cg.$n" \
+      "$BIN/python" bench/seal_link_loop.py "$seal_path" "$n" >/dev/null 2>"$work/cg.$n.log"
+  done
+  total() { sed -n 's/^totals: *\([0-9]*\).*/\1/p;s/^summary: *\([0-9]*\).*/\1/p' "$1" | head -1; }
+  echo "GET /V/<seal>: $(( ($(total "$work/cg.400") - $(total "$work/cg.0")) / 400 )) instructions per request (in-process, callgrind)"
+fi
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   cores: $(nproc)"
 echo "gunicorn: $WORKERS $WORKER_CLASS workers x $THREADS threads; wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_PER_ROUTE}s per route"

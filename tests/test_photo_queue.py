@@ -35,7 +35,12 @@ from legalize.tasks.queue import JobQueue
 from legalize.tasks.steps import Runtime
 from legalize.web import create_app
 from tests.helpers.web_app import Tokens, csrf_token, make_env, seeded_sqlite
-from tests.test_tasks_crash import Worker, _redis_url, database  # noqa: F401  (a fixture)
+from tests.test_tasks_crash import (  # noqa: F401  (database: a fixture)
+    Worker,
+    _redis_url,
+    database,
+    worker_env,
+)
 
 REFRESH = '<meta http-equiv="refresh"'
 
@@ -259,17 +264,7 @@ def test_a_real_worker_answers(database: str, dev_pki: DevPki, tmp_path: Path) -
         instance_dir=tmp_path / "instance",
     )
     app = create_app(config)
-    settings = {
-        "DATABASE_URL": database,
-        "REDIS_URL": redis_url,
-        "LEGALIZE_QUEUE": "redis",
-        "LEGALIZE_QUEUE_NAME": name,
-        "LEGALIZE_KEYS_DIR": str(dev_pki.dir),
-        "LEGALIZE_KEY_PASSPHRASE": dev_pki.passphrase,
-        "LEGALIZE_INSTANCE_DIR": str(tmp_path / "instance"),
-    }
-    env = {**os.environ, **settings, "PYTHONPATH": str(Path(__file__).parent.parent)}
-    env.pop("LEGALIZE_ENV", None)
+    env = worker_env(database, redis_url, name, dev_pki, tmp_path / "instance")
     log = tmp_path / "worker.log"
     worker = Worker(env, log)
     try:

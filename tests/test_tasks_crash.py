@@ -26,6 +26,7 @@ from legalize.cases.rules import Actor
 from legalize.cli import main
 from legalize.config import Config
 from legalize.kinds import Role
+from legalize.pki.devkeys import DevPki
 from legalize.registry import accounts, audit, numbers
 from legalize.registry.db import make_engine, make_session_factory, upgrade
 from legalize.registry.jobs import JobItem
@@ -84,6 +85,26 @@ class Worker:
         self.log.close()
 
 
+def worker_env(
+    database: str, redis_url: str, queue_name: str, pki: DevPki, instance: Path
+) -> dict[str, str]:
+    """The environment of a `legalize worker` on ``database`` and the Redis queue
+    ``queue_name``, signing with the dev PKI ``pki``; never production mode."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database,
+        "REDIS_URL": redis_url,
+        "LEGALIZE_QUEUE": "redis",
+        "LEGALIZE_QUEUE_NAME": queue_name,
+        "LEGALIZE_KEYS_DIR": str(pki.dir),
+        "LEGALIZE_KEY_PASSPHRASE": pki.passphrase,
+        "LEGALIZE_INSTANCE_DIR": str(instance),
+        "PYTHONPATH": str(Path(__file__).parent.parent),
+    }
+    env.pop("LEGALIZE_ENV", None)
+    return env
+
+
 def _wait(sessions: sessionmaker[Session], until: object, seconds: float, log: Path) -> None:
     deadline = time.monotonic() + seconds
     while not until():  # type: ignore[operator]
@@ -120,18 +141,7 @@ def _state(sessions: sessionmaker[Session], case_ids: list[int]) -> dict[int, tu
 def test_sigkill_mid_flight_then_restart(database: str, dev_pki, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     redis_url = _redis_url()
     name = f"test-crash-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "REDIS_URL": redis_url,
-        "LEGALIZE_QUEUE": "redis",
-        "LEGALIZE_QUEUE_NAME": name,
-        "LEGALIZE_KEYS_DIR": str(dev_pki.dir),
-        "LEGALIZE_KEY_PASSPHRASE": dev_pki.passphrase,
-        "LEGALIZE_INSTANCE_DIR": str(tmp_path / "instance"),
-        "PYTHONPATH": str(Path(__file__).parent.parent),
-    }
-    env.pop("LEGALIZE_ENV", None)
+    env = worker_env(database, redis_url, name, dev_pki, tmp_path / "instance")
     config = Config(queue="redis", redis_url=redis_url, queue_name=name)
     engine = make_engine(database)
     upgrade(engine)

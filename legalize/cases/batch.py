@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from legalize.cases import common, duplicates, group_issue, readmission
+from legalize.cases import common, duplicates, readmission
 from legalize.cases.batch_files import PhotoArchive, with_photo
 from legalize.cases.errors import CaseError, Duplicate, Forbidden, InvalidInput, NotFound
 from legalize.cases.issuer import Issuer
@@ -505,32 +505,6 @@ def carry_out(
         )
     else:
         raise ValueError(f"no batch step {step!r}")
-
-
-def issue_together(
-    session: Session,
-    actor: Actor,
-    case_ids: list[int],
-    at: datetime,
-    issuer: Issuer,
-    on_issued: group_issue.OnIssuedMany,
-    *,
-    issuing_country: str = "LKA",
-    issuing_post: str = readmission.DEFAULT_POST,
-) -> dict[int, Exception | None]:
-    """The issue step on several cases at once (legalize.cases.group_issue): for each case,
-    None when its document is registered, else the refusal or failure. ``on_issued`` runs in
-    the transaction that registers the documents, with their cases' ids."""
-    return readmission.issue_many_quietly(
-        session,
-        actor,
-        case_ids,
-        at,
-        issuer,
-        on_issued,
-        issuing_country=issuing_country,
-        issuing_post=issuing_post,
-    )
 
 
 def _each(

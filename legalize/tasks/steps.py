@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from legalize.cases import batch, photo_checks
+from legalize.cases import batch, photo_checks, readmission
 from legalize.cases.check import PublishedTrust
 from legalize.cases.common import lock_case, unit_of_work
 from legalize.cases.errors import CaseError
@@ -142,7 +142,7 @@ def _issue_together(
     try:
         if len(actors) != 1:  # one job's items: one actor (a group never mixes jobs)
             raise ValueError("a group of items from different jobs")
-        results = batch.issue_together(
+        results = readmission.issue_many_quietly(
             session,
             claims[0].actor,
             list(by_case),

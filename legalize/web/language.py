@@ -165,6 +165,7 @@ def when(value: date | datetime | None, shape: str = "day") -> str:
     if value is None:
         return "—"
     pattern, locale = SHAPES[shape], current_locale()
+    value = _utc(value)
     if isinstance(value, datetime) and shape != "day":
         # times in UTC (a naive value from SQLite is UTC too), as the pattern says
         text = babel_dates.format_datetime(value, pattern, tzinfo=UTC, locale=locale)
@@ -176,9 +177,15 @@ def when(value: date | datetime | None, shape: str = "day") -> str:
 def day(value: date | datetime, format: str = "medium") -> str:
     """The public pages' date (``dateformat``): Babel's ``medium`` date in the reader's
     locale (``Dec 4, 2026``, ``2026 දෙසැ 4``), a time by its UTC date."""
+    return str(babel_dates.format_date(_utc(value), format, locale=current_locale()))
+
+
+def _utc(value: date | datetime) -> date | datetime:
+    """A time with a zone in UTC (the pages' zone, as Flask-Babel's is); anything else as it
+    is (a naive time from SQLite is UTC already)."""
     if isinstance(value, datetime) and value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return str(babel_dates.format_date(value, format, locale=current_locale()))
+        return value.astimezone(UTC)
+    return value
 
 
 def vary_on_language(response: Response) -> Response:

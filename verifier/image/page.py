@@ -61,7 +61,7 @@ class LocatedPage:
     the pipeline; None where it was not measured. The field checks blur their rendering of
     the expected value by what this exceeds a sharp capture's (``fields.excess_blur_mm``)."""
     blur_axes_mm: tuple[float, float] | None = None
-    """The same along the page's x and y (:func:`.sharpness.blur_axes_mm`): a shaken photo is
+    """The same along the page's x and y (:func:`.sharpness.blur`): a shaken photo is
     blurred along the shake, and the field checks blur their rendering alike."""
 
     def region(

@@ -197,7 +197,8 @@ def verify_image(
     checks.extend(seal_report.checks)
     info.update(seal_fields)
     if page is not None:
-        page = dataclasses.replace(page, blur_mm=_blur(page, fit), blur_axes_mm=_axes(page, fit))
+        overall, axes = _blur(page, fit)
+        page = dataclasses.replace(page, blur_mm=overall, blur_axes_mm=axes)
         info["image"].update(
             kind=page.kind.value,
             fix=page.fix.value,
@@ -235,22 +236,18 @@ def verify_image(
     return ImageVerification(Report.of(checks, info), page, chosen.corners)
 
 
-def _blur(page: LocatedPage, fit: locate.PageFit | None) -> float | None:
-    """The photo's blur (σ, mm) measured on the markers used, for the report."""
+def _blur(
+    page: LocatedPage, fit: locate.PageFit | None
+) -> tuple[float | None, tuple[float, float] | None]:
+    """The photo's blur (σ, mm) measured on the markers used, overall and along x and y."""
     if fit is None or not fit.markers:
-        return None
+        return None, None
     markers = [m for m in locate.MARKERS_BY_KIND[page.kind] if m.id in fit.markers]
-    value = sharpness.blur_mm(page, markers)
-    return None if value is None else round(value, 3)
-
-
-def _axes(page: LocatedPage, fit: locate.PageFit | None) -> tuple[float, float] | None:
-    """The photo's blur along x and y (σ, mm) on the markers used."""
-    if fit is None or not fit.markers:
-        return None
-    markers = [m for m in locate.MARKERS_BY_KIND[page.kind] if m.id in fit.markers]
-    axes = sharpness.blur_axes_mm(page, markers)
-    return None if axes is None else (round(axes[0], 3), round(axes[1], 3))
+    overall, axes = sharpness.blur(page, markers)
+    return (
+        None if overall is None else round(overall, 3),
+        None if axes is None else (round(axes[0], 3), round(axes[1], 3)),
+    )
 
 
 def _guarded_many(name: str, step: Callable[[], list[Check]]) -> list[Check]:

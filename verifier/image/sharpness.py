@@ -59,25 +59,15 @@ def _sigma_mm(profile: np.ndarray) -> float | None:
     return contrast / (slope * math.sqrt(2 * math.pi)) / PX_PER_MM
 
 
-def blur_mm(page: LocatedPage, markers: Sequence[Marker]) -> float | None:
-    """Median blur (σ, mm) over the sides of ``markers``; None if none gave an estimate."""
-    values = [
-        sigma
-        for marker in markers
-        for profile in _side_profiles(page, marker)
-        if (sigma := _sigma_mm(profile)) is not None
-    ]
-    if not values:
-        return None
-    return float(np.median(values))
-
-
-def blur_axes_mm(page: LocatedPage, markers: Sequence[Marker]) -> tuple[float, float] | None:
-    """The blur along the page's x and y (σ, mm): the median over the markers' left and right
-    sides (steps across x) and over their top and bottom sides. A shaken photo is blurred
-    along the shake: one seen here measured 0.41 mm across x and 0.14 across y, whose median
-    (0.26) under-blurred the rendering along the shake and over-blurred it across; None when
-    either axis gave no estimate."""
+def blur(
+    page: LocatedPage, markers: Sequence[Marker]
+) -> tuple[float | None, tuple[float, float] | None]:
+    """The photo's blur (σ, mm) over the sides of ``markers``: the median of all of them (None
+    if none gave an estimate), and along the page's x and y apart — the median over the
+    markers' left and right sides (steps across x) and over their top and bottom sides (None
+    when either axis gave none). A shaken photo is blurred along the shake: one seen here
+    measured 0.41 mm across x and 0.14 across y, whose median (0.26) under-blurred the
+    rendering along the shake and over-blurred it across."""
     across_y: list[float] = []
     across_x: list[float] = []
     for marker in markers:
@@ -85,6 +75,8 @@ def blur_axes_mm(page: LocatedPage, markers: Sequence[Marker]) -> tuple[float, f
             sigma = _sigma_mm(profile)
             if sigma is not None:
                 (across_y if side < 2 else across_x).append(sigma)
+    both = across_x + across_y
+    overall = float(np.median(both)) if both else None
     if not across_x or not across_y:
-        return None
-    return float(np.median(across_x)), float(np.median(across_y))
+        return overall, None
+    return overall, (float(np.median(across_x)), float(np.median(across_y)))

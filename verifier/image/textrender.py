@@ -180,10 +180,7 @@ def ink_map(gray: NDArray[np.uint8]) -> InkMap:
 
 
 def _blur(image: NDArray[np.float32], sigma_px: float) -> NDArray[np.float32]:
-    if sigma_px < 0.3:
-        return image
-    out = cv2.GaussianBlur(image, (0, 0), sigma_px)
-    return np.asarray(out, dtype=np.float32)
+    return _blur_xy(image, sigma_px, sigma_px)
 
 
 def _blur_xy(image: NDArray[np.float32], sx: float, sy: float) -> NDArray[np.float32]:

@@ -20,7 +20,7 @@ from flask import Flask
 
 from legalize.cases import views
 from legalize.web import words
-from legalize.web.language import COOKIE, TRANSLATIONS_DIR
+from legalize.web.language import COOKIE, TRANSLATIONS_DIR, page_gettext
 from legalize.web.state import state
 from tests.helpers.web_app import USERS, WebEnv, demo_env, staff_client
 from verifier.messages import LANGUAGES, message_for
@@ -81,6 +81,26 @@ def _documents(app: Flask) -> list[views.DocumentView]:
 
 def _seal_path(text: str) -> str:
     return "/" + text.split("://", 1)[1].split("/", 1)[1]
+
+
+# --- the pages' gettext ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["en", "si", "ta"])
+def test_page_gettext_keeps_jinjas_rules(site: WebEnv, lang: str) -> None:
+    """``_()`` is our one-call gettext (language.page_gettext), not Jinja's: the reader's
+    catalog, a value escaped and the text kept unescaped under autoescape, ``%%`` a format
+    string's percent sign, and the same outside autoescape."""
+    msgid = "Document %(number)s"
+    expected = msgid if lang == "en" else _translate(lang, msgid)
+    assert "%(number)s" in expected
+    assert site.app.jinja_env.globals["_"] is page_gettext
+    with site.app.test_request_context(f"/?lang={lang}"):
+        html = site.app.jinja_env.from_string("{{ _('Document %(number)s', number=n) }}")
+        assert html.render(n="<T1>") == expected.replace("%(number)s", "&lt;T1&gt;")
+        env = site.app.jinja_env.overlay(autoescape=False)
+        plain = env.from_string("{{ _('Document %(number)s', number=n) }}|{{ _('100%%') }}")
+        assert plain.render(n="<T1>") == expected.replace("%(number)s", "<T1>") + "|100%"
 
 
 # --- choosing the language ------------------------------------------------------------------

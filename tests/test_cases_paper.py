@@ -28,6 +28,7 @@ DOC = DocumentView(
     issued_on=AT.date(),
     expires_on=date(2027, 1, 3),
     status_changed_at=datetime(2026, 12, 5, 8, 30, tzinfo=UTC),
+    location="COLOMBO",
 )
 NO_SESSION = cast(Session, None)  # only a used document reads the audit log
 SEAL_OK = Check("seal.signature", Category.INTEGRITY, Status.VALID, "OK", "ok")

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
-from legalize.registry.db import DatabaseError, make_engine, normalize_url, upgrade
+from legalize.cases.demo import seed_demo
+from legalize.cases.issuer import bind_issuer
+from legalize.config import Config
+from legalize.documents.pades import signing_location
+from legalize.registry.db import (
+    DatabaseError,
+    alembic_config,
+    make_engine,
+    make_session_factory,
+    normalize_url,
+    upgrade,
+)
 from legalize.registry.schema import load_models
 from tests.helpers.db import BACKENDS, drop_postgres_database, fresh_engine, postgres_server_url
 
@@ -86,7 +99,9 @@ def test_0007_rewrites_logged_not_found_as_not_in_register(backend: str, tmp_pat
                 )
         upgrade(engine)
         with engine.connect() as conn:
-            after = dict(conn.execute(text("SELECT id, reasons FROM public_checks")).all())
+            after: dict[int, str] = dict(
+                conn.execute(text("SELECT id, reasons FROM public_checks")).all()
+            )
         assert after == {
             1: "DOCUMENT_NOT_IN_REGISTER",
             2: "DOCUMENT_NOT_IN_REGISTER",
@@ -94,6 +109,43 @@ def test_0007_rewrites_logged_not_found_as_not_in_register(backend: str, tmp_pat
             4: "DOCUMENT_NOT_FOUNDX SIGNER_UNKNOWN",
             5: "",
         }
+    finally:
+        engine.dispose()
+        if name is not None:
+            drop_postgres_database(postgres_server_url(), name)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_0010_reads_the_location_out_of_documents_issued_before(
+    backend: str,
+    tmp_path: Path,
+    dev_pki: Any,
+) -> None:
+    """A register of real signed documents, as it stood before 0010 kept the signing
+    location: 0010 reads each one's ``/Location`` out of its PDF (what the check by number
+    showed by parsing the PDF on every request), and a document issued now has it at once."""
+    engine, name = fresh_engine(backend, tmp_path)
+    try:
+        upgrade(engine)
+        issuer = bind_issuer(Config(keys_dir=Path(dev_pki.dir)))
+        with make_session_factory(engine)() as session:
+            seed_demo(session, dev_pki.at + timedelta(hours=1), issuer)
+            session.commit()
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT number, location, pdf FROM documents")).all()
+        issued = {r.number: r.location for r in rows}
+        signed = {r.number: signing_location(bytes(r.pdf)) for r in rows}
+        assert len(rows) >= 4 and issued == signed
+        assert {"COLOMBO", "Colombo"} & set(signed.values()), signed
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE documents SET location = NULL"))
+        command.downgrade(alembic_config(engine), "0009")
+        upgrade(engine)
+        with engine.connect() as conn:
+            backfilled: dict[str, str | None] = dict(
+                conn.execute(text("SELECT number, location FROM documents")).all()
+            )
+        assert backfilled == signed
     finally:
         engine.dispose()
         if name is not None:

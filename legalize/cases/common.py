@@ -589,6 +589,7 @@ def document_row(
         issued_on=at.date(),
         expires_on=expires_on,
         status_changed_at=at,
+        location=issued.location,
     )
 
 

@@ -31,6 +31,9 @@ class IssuedPdf:
     """Hex SHA-256 of ``pdf`` (what the register keeps)."""
     seal_text: str
     """The QR text (web-check URL prefix + seal)."""
+    location: str | None = None
+    """The signature's ``/Location`` (issuing post or place), kept in the register so the
+    public answer need not parse the signed PDF for it."""
 
 
 class Issuer(Protocol):
@@ -92,7 +95,7 @@ class DocumentsIssuer:
             tsa_url=self._config.tsa_url,
             seal_form=self._config.ttd_seal,
         )
-        return IssuedPdf(issued.pdf, issued.sha256, issued.seal_text)
+        return IssuedPdf(issued.pdf, issued.sha256, issued.seal_text, issued.location)
 
     def issue_legalization(
         self,
@@ -117,4 +120,4 @@ class DocumentsIssuer:
             chain=self._chain,
             tsa_url=self._config.tsa_url,
         )
-        return IssuedPdf(issued.pdf, issued.sha256, issued.seal_text)
+        return IssuedPdf(issued.pdf, issued.sha256, issued.seal_text, issued.location)

@@ -58,6 +58,8 @@ class DocumentView:
     issued_on: date
     expires_on: date | None
     status_changed_at: datetime
+    location: str | None
+    """Where it was signed: the issuing post of a TTD, the place of a legalization."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ def document_view(d: Document) -> DocumentView:
         issued_on=d.issued_on,
         expires_on=d.expires_on,
         status_changed_at=d.status_changed_at,
+        location=d.location,
     )
 
 

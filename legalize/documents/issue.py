@@ -59,6 +59,8 @@ class IssuedDocument:
     """PAdES level achieved: ``B-B`` without a timestamp, ``B-T`` (``B-LT``) with one."""
     timestamp_error: str | None
     """Why a configured TSA gave no timestamp (the document is valid without it)."""
+    location: str
+    """The signature's ``/Location``: the issuing post of a TTD, the place of a legalization."""
 
 
 def ttd_seal_data(data: TtdData, photo_pixels_hash: bytes) -> TtdSeal:
@@ -210,5 +212,13 @@ def _certify(
         unsigned, signer, at, chain=chain, tsa_url=tsa_url, reason=reason, location=location
     )
     return IssuedDocument(
-        kind, number, signed.pdf, signed.sha256, seal, text, signed.level, signed.timestamp_error
+        kind,
+        number,
+        signed.pdf,
+        signed.sha256,
+        seal,
+        text,
+        signed.level,
+        signed.timestamp_error,
+        location,
     )

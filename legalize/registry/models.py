@@ -218,6 +218,10 @@ class Document(Base):
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    location: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    """The PDF signature's ``/Location`` — the issuing post of a TTD, the place of a
+    legalization — as signed, so the public answer need not parse the PDF (migration 0010
+    read it out of the documents issued before)."""
 
     case: Mapped[Case] = relationship()
 

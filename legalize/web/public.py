@@ -25,7 +25,6 @@ from legalize.cases import check, views
 from legalize.cases.checks_log import CheckOutcome, Method
 from legalize.cases.views import DocumentView
 from legalize.documents.errors import DocumentError
-from legalize.documents.pades import signing_location
 from legalize.documents.preview import page_sizes, preview_png
 from legalize.kinds import DocumentType
 from legalize.seal.errors import SealError
@@ -170,7 +169,6 @@ def public_status(
 def register_answer(doc: DocumentView) -> RegisterAnswer:
     """Everything the check by number and check code shows of ``doc``."""
     status = public_status(doc, with_port=True)
-    pdf = views.document_pdf(public_db(), doc.number)
     apostille: list[tuple[str, str | date]] = []
     underlying: str | None = None
     certificate: str | None = None
@@ -189,11 +187,11 @@ def register_answer(doc: DocumentView) -> RegisterAnswer:
         ]
         underlying = str(fields.get("document_sha256") or "") or None
         try:
-            png = preview_png(pdf, CERTIFICATE_WIDTH)
+            png = preview_png(views.document_pdf(public_db(), doc.number), CERTIFICATE_WIDTH)
             certificate = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         except DocumentError:
             certificate = None
-    return RegisterAnswer(status, signing_location(pdf), apostille, underlying, certificate)
+    return RegisterAnswer(status, doc.location, apostille, underlying, certificate)
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -314,9 +314,12 @@ def _normalize_code(code: str) -> str:
         return ""
 
 
-def check_document(session: Session, number: str, check_code: str) -> DocumentView | None:
+def check_document(
+    session: Session | Connection, number: str, check_code: str
+) -> DocumentView | None:
     """The document with this number and check code (web check by typing); None otherwise.
-    The code is compared in constant time."""
+    The code is compared in constant time. On a Connection one plain SELECT
+    (:func:`find_document`): the public check and the status API run it on every request."""
     doc = find_document(session, number)
     if doc is None:
         return None

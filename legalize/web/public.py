@@ -34,7 +34,7 @@ from legalize.web.checks import limit_public_check, outcome_of_document, record_
 from legalize.web.errors import WebError
 from legalize.web.form_messages import Form
 from legalize.web.pages import invalid_form, page
-from legalize.web.state import now, public_db, trust_store
+from legalize.web.state import now, public_connection, public_db, trust_store
 from verifier.codes import Code
 from verifier.report import Check, Report, Status
 from verifier.seal import to_container
@@ -203,7 +203,7 @@ def index() -> WerkzeugResponse:
     if not form.validate_on_submit():
         return invalid_form("public/check.html", form)
     number = (form.number.data or "").strip()
-    doc = views.check_document(public_db(), number, form.check_code.data or "")
+    doc = views.check_document(public_connection(), number, form.check_code.data or "")
     record_check(outcome_of_document(Method.NUMBER, number, doc))
     if doc is None:
         return page(

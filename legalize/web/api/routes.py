@@ -20,7 +20,15 @@ from legalize.web.api.spec import Operation, Param, query_params, validate
 from legalize.web.auth import api_client, client_actor, scope_required
 from legalize.web.checks import outcome_of_document, record_check
 from legalize.web.errors import WebError
-from legalize.web.state import db, end_transaction, now, seal_readings, state, trust_store
+from legalize.web.state import (
+    db,
+    end_transaction,
+    now,
+    public_connection,
+    seal_readings,
+    state,
+    trust_store,
+)
 from verifier.messages import localize
 
 CASE_ID = Param("case_id", "path", {"type": "integer", "minimum": 1})
@@ -371,7 +379,7 @@ def document_status(number: str) -> Response:
     args = query_params(API.operation("document_status"), request.args)
     if len(number) > 20:
         raise WebError(422, "INVALID_INPUT", "number is too long", "number")
-    doc = views.check_document(db(), number, args["check_code"])
+    doc = views.check_document(public_connection(), number, args["check_code"])
     record_check(outcome_of_document(Method.API, number, doc))
     if doc is None:
         raise WebError(

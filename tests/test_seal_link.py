@@ -212,6 +212,13 @@ def test_check_by_number_shows_a_legalization_s_apostille_hash_and_page(
     image = html.split('<figure class="certificate"><img src="data:image/png;base64,', 1)[1]
     png = base64.b64decode(image.split('"', 1)[0])
     assert png.startswith(b"\x89PNG") and int.from_bytes(png[16:20], "big") == 600
+    # rendered once per process: the next check of this paper shows the kept page
+    again = _check(app, texts["legalization:issued"])
+    assert (
+        again.split('<figure class="certificate">', 1)[1].split('"', 4)[:4]
+        == html.split('<figure class="certificate">', 1)[1].split('"', 4)[:4]
+    )
+    assert len(state(app).services["issued_previews"]) == 1
 
 
 def _stored_pdf(app: Flask, text: str) -> bytes:

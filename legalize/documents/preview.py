@@ -14,6 +14,9 @@ PDF pages hold too).
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 
 import pypdfium2 as pdfium
 
@@ -61,3 +64,35 @@ def preview_png(pdf: bytes, width: int = 600, page_index: int = 0) -> bytes:
     out = io.BytesIO()
     image.convert("RGB").save(out, "PNG")
     return out.getvalue()
+
+
+class IssuedPreviews:
+    """First-page previews of issued PDFs, the last ``size`` kept per process and keyed by
+    the PDF's SHA-256 and the width: an issued PDF never changes, so a kept preview never goes
+    stale. The check by number and check code shows a legalization's certificate page, whose
+    rendering cost about 80 ms of CPU on every check (``bench/webcheck.sh``'s machine)."""
+
+    def __init__(self, size: int = 32) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def png(self, sha256: str, width: int, load: Callable[[], bytes]) -> bytes:
+        """The preview of the PDF whose SHA-256 is ``sha256``; ``load`` gives the PDF, called
+        only when the preview is not kept. A PDF that cannot be rendered raises
+        :class:`DocumentError` every time (nothing is kept for it)."""
+        key = (sha256.lower(), width)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        png = preview_png(load(), width)
+        with self._lock:
+            self._items[key] = png
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return png
+
+    def __len__(self) -> int:
+        return len(self._items)

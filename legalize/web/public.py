@@ -25,7 +25,7 @@ from legalize.cases import check, views
 from legalize.cases.checks_log import CheckOutcome, Method
 from legalize.cases.views import DocumentView
 from legalize.documents.errors import DocumentError
-from legalize.documents.preview import page_sizes, preview_png
+from legalize.documents.preview import page_sizes
 from legalize.kinds import DocumentType
 from legalize.seal.errors import SealError
 from legalize.seal.profiles import read_profile
@@ -34,7 +34,7 @@ from legalize.web.checks import limit_public_check, outcome_of_document, record_
 from legalize.web.errors import WebError
 from legalize.web.form_messages import Form
 from legalize.web.pages import invalid_form, page
-from legalize.web.state import now, public_connection, public_db, trust_store
+from legalize.web.state import issued_previews, now, public_connection, public_db, trust_store
 from verifier.codes import Code
 from verifier.report import Check, Report, Status
 from verifier.seal import to_container
@@ -187,7 +187,11 @@ def register_answer(doc: DocumentView) -> RegisterAnswer:
         ]
         underlying = str(fields.get("document_sha256") or "") or None
         try:
-            png = preview_png(views.document_pdf(public_db(), doc.number), CERTIFICATE_WIDTH)
+            png = issued_previews().png(
+                doc.pdf_sha256,
+                CERTIFICATE_WIDTH,
+                lambda: views.document_pdf(public_db(), doc.number),
+            )
             certificate = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
         except DocumentError:
             certificate = None

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from legalize.cases.check import PublishedTrust, SealReadings
 from legalize.config import Config
+from legalize.documents.preview import IssuedPreviews
 from legalize.pki.trust import TrustStore
 from legalize.registry.db import make_engine, make_session_factory
 
@@ -176,6 +177,13 @@ def trust_store() -> TrustStore | None:
     if published is None:
         published = services.setdefault("published_trust", PublishedTrust(state().config.keys_dir))
     found: TrustStore | None = published.store()
+    return found
+
+
+def issued_previews() -> IssuedPreviews:
+    """The process's kept previews of issued PDFs
+    (:class:`~legalize.documents.preview.IssuedPreviews`)."""
+    found: IssuedPreviews = state().services.setdefault("issued_previews", IssuedPreviews())
     return found
 
 

@@ -27,7 +27,6 @@ import hashlib
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +36,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from legalize.cases.views import DocumentView, document_by_pdf_hash, find_document
+from legalize.kept import LatestKept
 from legalize.kinds import DocumentType
 from legalize.pki.devkeys import TRUST_DIR
 from legalize.pki.trust import TrustStore, TrustStoreError
@@ -163,27 +163,20 @@ class SealReadings:
     answer are never cached (:func:`verifier.seal.report_at`, :func:`check_seal`)."""
 
     def __init__(self, size: int = 2048) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[str, str], SealReading] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: LatestKept[tuple[str, str], SealReading] = LatestKept(size)
 
     def read(self, seal_text: str, trust: TrustStore) -> SealReading:
         key = (seal_text, trust.version)
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
+        found = self._kept.get(key)
+        if found is not None:
+            return found
         reading = read_seal(seal_text, trust)
         if reading.genuine:
-            with self._lock:
-                self._items[key] = reading
-                while len(self._items) > self._size:
-                    self._items.popitem(last=False)
+            self._kept.put(key, reading)
         return reading
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._kept)
 
 
 def check_seal(

@@ -14,13 +14,12 @@ PDF pages hold too).
 from __future__ import annotations
 
 import io
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
 import pypdfium2 as pdfium
 
 from legalize.imaging.decode import PDFIUM_LOCK
+from legalize.kept import LatestKept
 
 from .errors import DocumentError
 
@@ -73,26 +72,18 @@ class IssuedPreviews:
     rendering cost about 80 ms of CPU on every check (``bench/webcheck.sh``'s machine)."""
 
     def __init__(self, size: int = 32) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[str, int], bytes] = OrderedDict()
-        self._lock = threading.Lock()
+        self._kept: LatestKept[tuple[str, int], bytes] = LatestKept(size)
 
     def png(self, sha256: str, width: int, load: Callable[[], bytes]) -> bytes:
         """The preview of the PDF whose SHA-256 is ``sha256``; ``load`` gives the PDF, called
         only when the preview is not kept. A PDF that cannot be rendered raises
         :class:`DocumentError` every time (nothing is kept for it)."""
         key = (sha256.lower(), width)
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        png = preview_png(load(), width)
-        with self._lock:
-            self._items[key] = png
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return png
+        found = self._kept.get(key)
+        if found is None:
+            found = preview_png(load(), width)
+            self._kept.put(key, found)
+        return found
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._kept)

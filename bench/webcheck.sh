@@ -4,8 +4,9 @@
 #
 #   bash bench/webcheck.sh          (SECONDS_PER_ROUTE=10 CONNECTIONS=16 WORKERS=2 by default)
 #   ROUTES=v WORKER_CLASS=sync WORKERS=3 bash bench/webcheck.sh    (only /V/, sync workers)
-#   INSTRUCTIONS=1 ROUTES=v bash bench/webcheck.sh   (also /V/'s instructions per request in one
-#                                                      process under callgrind: about 4 minutes)
+#   INSTRUCTIONS=1 ROUTES=v bash bench/webcheck.sh   (also /V/'s instructions per request under
+#                                                      callgrind, in one process and through a
+#                                                      one-worker gunicorn: about 8 minutes)
 #
 # Needs: wrk (Debian package `wrk`, a bench tool, not a test requirement), PostgreSQL at
 # PGURL (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres; a temporary database
@@ -127,6 +128,38 @@ if [ "${INSTRUCTIONS:-0}" = 1 ]; then
   done
   total() { sed -n 's/^totals: *\([0-9]*\).*/\1/p;s/^summary: *\([0-9]*\).*/\1/p' "$1" | head -1; }
   echo "GET /V/<seal>: $(( ($(total "$work/cg.400") - $(total "$work/cg.0")) / 400 )) instructions per request (in-process, callgrind)"
+  # The same through gunicorn (one gthread worker, 4 threads, one keep-alive client): the
+  # worker's count with N=300 requests minus with none; the worker inherits the preloaded
+  # app, so start-up cancels out too. gunicorn's HTTP parsing and threads are in this one.
+  for n in 0 300; do
+    gport=$((port + 1))
+    valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$work/gcg.$n.%p" \
+      "$BIN/python" "$BIN/gunicorn" --bind "127.0.0.1:$gport" --workers 1 --worker-class gthread \
+      --threads 4 --timeout 600 --log-level warning --preload 'legalize.web:create_app()' \
+      >"$work/gcg.$n.log" 2>&1 &
+    vg=$!
+    "$BIN/python" - "$gport" "$seal_path" "$n" <<'PY'
+import http.client, sys, time
+port, path, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+for _ in range(600):  # valgrind starts the app slowly
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        conn.request("GET", "/")
+        conn.getresponse().read()
+        break
+    except OSError:
+        time.sleep(0.5)
+for _ in range(50 + n):  # warm as seal_link_loop.py does, then the counted requests
+    conn.request("GET", path)
+    response = conn.getresponse()
+    if response.status != 200 or b'data-verdict="VALID"' not in response.read():
+        raise SystemExit(f"the link did not answer VALID: {response.status}")
+PY
+    kill -TERM "$vg"; wait "$vg" || true
+  done
+  # The worker's file is the one with the largest count (it inherits the master's).
+  largest() { for f in "$@"; do total "$f"; done | sort -n | tail -1; }
+  echo "GET /V/<seal>: $(( ($(largest "$work"/gcg.300.*) - $(largest "$work"/gcg.0.*)) / 300 )) instructions per request (through gunicorn, callgrind)"
 fi
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   cores: $(nproc)"

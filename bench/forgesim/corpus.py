@@ -287,7 +287,10 @@ def _issue(folder: Path, n_ttd: int, n_leg: int) -> dict[str, object]:
     from legalize.pki.devkeys import init_dev
     from legalize.seal.checkcode import new_check_code
 
-    made = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    # Keys made an hour before the documents, and the documents at the latest now: a check
+    # "now" (the CLI without --at) must not find a document issued tomorrow, which it did
+    # when the corpus was made between 23:00 and midnight UTC.
+    made = (datetime.now(UTC) - timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
     pki = init_dev(folder / "keys", made)
     at = made + timedelta(hours=1)
     root = load_pem_x509_certificate(pki.root_cert.read_bytes())

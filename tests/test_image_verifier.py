@@ -609,14 +609,15 @@ def test_an_erased_fine_line_band_is_missing_on_a_sharp_capture(corpus: Corpus, 
 
 
 def test_a_blurred_capture_still_shows_the_band_or_its_absence(corpus: Corpus) -> None:
-    # the band is compared at its pattern's scale, not its 0.1 mm lines: a photo blurred as far
-    # as the seal still reads (σ ≈ 0.32 mm) keeps it (0.92) — so blur is no reason to skip the
-    # check, and an erased band on such a photo is still missing (0.20)
+    # the band is compared at its pattern's scale, not its 0.1 mm lines: a photo blurred
+    # nearly as far as the seal still reads (σ ≈ 0.29 mm) keeps it — so blur is no reason to
+    # skip the check, and an erased band on such a photo is still missing. (At σ ≈ 0.32 mm the
+    # QR of about one corpus in 24 no longer read: its modules are the random signature's.)
     page = corpus.legalizations[1].page()
     erased = without_fine_lines(page)
     for which, expected in ((page, Status.VALID), (erased, Status.INVALID)):
         rgb = np.asarray(Image.open(io.BytesIO(phone(which, 9))))
-        blurred = Image.fromarray(np.asarray(cv2.GaussianBlur(rgb, (0, 0), 3.4)))
+        blurred = Image.fromarray(np.asarray(cv2.GaussianBlur(rgb, (0, 0), 3.0)))
         out = io.BytesIO()
         blurred.save(out, "JPEG", quality=90)
         report = check(corpus, out.getvalue())

@@ -374,7 +374,8 @@ def _result(pdf: bytes, level: str, error: str | None) -> SignedPdf:
 
 def signing_location(pdf: bytes) -> str | None:
     """The ``/Location`` of the first signature of our own ``pdf`` (the issuing post of a TTD,
-    the place of a legalization: the register keeps it nowhere else), or None."""
+    the place of a legalization), or None. The register keeps it at issuance
+    (``documents.location``); this reads it out of a PDF issued before (migration 0010)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
 
     try:

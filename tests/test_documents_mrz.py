@@ -171,3 +171,26 @@ def test_unknown_birth_date_and_sex_x() -> None:
     assert line1 == "PTLKAPERERA".ljust(44, "<")
     assert line2[13:21] == "<<<<<<0<"  # all-filler date: check digit computed, 0
     assert mrz.parse((line1, line2)).valid
+
+
+@pytest.mark.parametrize(
+    ("yymmdd", "issued", "born"),
+    [
+        ("920909", date(2026, 12, 5), date(1992, 9, 9)),
+        ("260101", date(2026, 12, 5), date(2026, 1, 1)),  # a baby born the year of issue
+        ("270101", date(2026, 12, 5), date(1927, 1, 1)),  # after the issue year: the 1900s
+        ("000229", date(2026, 1, 1), date(2000, 2, 29)),
+        ("990101", date(1999, 6, 1), date(1999, 1, 1)),
+    ],
+)
+def test_birth_date_takes_the_latest_century_not_after_issue(
+    yymmdd: str, issued: date, born: date
+) -> None:
+    assert mrz.birth_date(yymmdd, issued) == born
+    # the MRZ field written back is the one read
+    assert mrz.date_field(born) == yymmdd
+
+
+@pytest.mark.parametrize("bad", ["<<<<<<", "9209", "921309", "920931", "92O909", None, 920909])
+def test_birth_date_of_no_date_is_none(bad: object) -> None:
+    assert mrz.birth_date(bad, date(2026, 1, 1)) is None

@@ -6,7 +6,7 @@ import base64
 import io
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
@@ -14,6 +14,7 @@ from flask.testing import EnvironBuilder
 from sqlalchemy import Engine
 
 from legalize.cases import views
+from legalize.documents.mrz import birth_date
 from legalize.seal.profiles import TtdSeal, decode, read_profile, seal_ttd
 from legalize.seal.qrtext import parse_qr_text, qr_text
 from legalize.web.seal_link import prefix_of
@@ -50,10 +51,16 @@ def test_genuine_ttd_shows_the_sealed_data_beside_the_register_status(
     assert "Status in the register" in html and ">valid<" in html
     fields = read_profile(decode(parse_qr_text(text))).fields()
     sealed = html.split('id="sealed">', 1)[1].split("</dl>", 1)[0]
-    for key in ("surname", "given_names", "nationality", "document_number", "expiry_date"):
+    for key in ("surname", "given_names", "nationality", "document_number"):
         assert f"<dd>{fields[key]}</dd>" in sealed, key
-    birth = str(fields["date_of_birth"])
-    assert f"{birth[:2]}-{birth[2:4]}-{birth[4:]}" in sealed
+    # the dates as the page writes the register's: the birth date with its century, never
+    # the MRZ's bare YYMMDD (is 05-09-09 a day or a year?)
+    born = birth_date(fields["date_of_birth"], date.fromisoformat(str(fields["issue_date"])))
+    expiry = date.fromisoformat(str(fields["expiry_date"]))
+    assert born is not None and born.year < 2000  # the demo holder: 920909 on a 2026 TTD
+    for shown in (born, expiry):
+        assert f"<dd>{shown:%b} {shown.day}, {shown.year}</dd>" in sealed, shown
+    assert str(fields["date_of_birth"]) not in sealed
     # the demo TTD's seal carries no face image: nothing to compare the holder with here
     assert "Compare the holder with the photo" not in html
     # some camera apps lower-case the path

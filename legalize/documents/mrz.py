@@ -145,6 +145,23 @@ def date_field(value: date | None) -> str:
     return FILLER * 6 if value is None else value.strftime("%y%m%d")
 
 
+def birth_date(yymmdd: object, issued: date | None) -> date | None:
+    """The date of birth an MRZ's ``YYMMDD`` stands for, or None when it is not a date (or
+    holds fillers). The MRZ leaves the century out (9303-3): the holder was born on or before
+    the document's ``issued`` date (today's year when unknown), so the latest century that
+    keeps the year at or before that year's is taken — ``920909`` on a TTD of 2026 is 1992,
+    ``240101`` is 2024."""
+    if not isinstance(yymmdd, str) or len(yymmdd) != 6 or not yymmdd.isdigit():
+        return None
+    yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
+    ceiling = issued.year if issued else date.today().year
+    year = 2000 + yy if 2000 + yy <= ceiling else 1900 + yy
+    try:
+        return date(year, mm, dd)
+    except ValueError:
+        return None
+
+
 def _code(value: str, length: int, what: str) -> str:
     text = value.upper().replace(" ", FILLER)
     if not _ALLOWED.match(text):

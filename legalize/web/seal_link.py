@@ -17,6 +17,7 @@ signature verified (an unsigned text must not look like data we vouch for).
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -27,9 +28,11 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from legalize.cases import check
 from legalize.cases.checks_log import Method
 from legalize.cases.views import DocumentView
+from legalize.documents import mrz
 from legalize.kinds import DocumentType
 from legalize.web.checks import limit_public_check, outcome_of_seal, record_check
 from legalize.web.errors import WebError
+from legalize.web.language import day
 from legalize.web.pages import page
 from legalize.web.public import APOSTILLE_FIELDS, public_status
 from legalize.web.staff.clearance import seal_face
@@ -80,23 +83,36 @@ TTD_FIELDS = (
 
 def sealed_data(report: Report) -> list[tuple[str, str]]:
     """The labelled fields the verified seal carries, in print order; [] when the signature
-    did not verify."""
+    did not verify. A TTD's dates are written as the page writes the register's, in the
+    reader's language: the birth date with the century the MRZ leaves out
+    (:func:`legalize.documents.mrz.birth_date`, as the browser's offline check reads it), so a
+    checker never has to guess whether ``05-09-09`` is a day or a year."""
     signature = report.check("seal.signature")
     if signature is None or signature.status is not Status.VALID:
         return []
     data = report.data
-    labels = TTD_FIELDS if "document_number" in data else APOSTILLE_FIELDS
-    shown = [(label, str(data[key])) for key, label in labels if data.get(key)]
+    if "document_number" in data:
+        issued = _iso_date(data.get("issue_date"))
+        dates = {
+            "date_of_birth": mrz.birth_date(data.get("date_of_birth"), issued),
+            "expiry_date": _iso_date(data.get("expiry_date")),
+        }
+        return [
+            (label, day(found) if (found := dates.get(key)) else str(data[key]))
+            for key, label in TTD_FIELDS
+            if data.get(key)
+        ]
+    shown = [(label, str(data[key])) for key, label in APOSTILLE_FIELDS if data.get(key)]
     if data.get("document_sha256"):
         shown.append(("SHA-256 of the underlying document", str(data["document_sha256"])))
-    if "date_of_birth" in data:
-        shown = [(k, _mrz_date(v) if k == "Date of birth" else v) for k, v in shown]
     return shown
 
 
-def _mrz_date(value: str) -> str:
-    """An MRZ birth date YYMMDD as YY-MM-DD (the century is not in the MRZ)."""
-    return f"{value[0:2]}-{value[2:4]}-{value[4:6]}" if len(value) == 6 else value
+def _iso_date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def seal_link(payload: str) -> WerkzeugResponse:

@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 
 from legalize.documents import layout
 from legalize.documents.layout import Rect
-from legalize.documents.mrz import MrzError, name_field, transliterate
+from legalize.documents.mrz import MrzError, birth_date, name_field, transliterate
 from legalize.kinds import DocumentType
 from legalize.seal import checkcode
 from verifier.codes import Code
@@ -120,18 +120,6 @@ def _iso(value: object) -> date | None:
         return None
     try:
         return date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _birth_date(yymmdd: object, issued: date | None) -> date | None:
-    if not isinstance(yymmdd, str) or len(yymmdd) != 6 or not yymmdd.isdigit():
-        return None
-    yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
-    ceiling = issued.year if issued else date.today().year
-    year = 2000 + yy if 2000 + yy <= ceiling else 1900 + yy
-    try:
-        return date(year, mm, dd)
     except ValueError:
         return None
 
@@ -226,7 +214,7 @@ def ttd_specs(fields: Mapping[str, object]) -> list[Spec]:
     surname, given, s_cut, g_cut, field_text = _names(fields)
     issued = _iso(fields.get("issue_date"))
     expiry = _iso(fields.get("expiry_date"))
-    born = _birth_date(fields.get("date_of_birth"), issued)
+    born = birth_date(fields.get("date_of_birth"), issued)
     number = str(fields.get("document_number", ""))
     specs = [
         _ttd_spec(

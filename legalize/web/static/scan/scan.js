@@ -78,11 +78,15 @@ const trustReady = loadTrust()
 
 
 /** 850714 → 1985-07-14 (MRZ birth dates carry two digits of the year). */
-function birthDate(yymmdd) {
+// The MRZ leaves the century out: the holder was born on or before the seal's issue date,
+// so the latest century that keeps the year at or before the issue year's (the rule of
+// legalize.documents.mrz.birth_date, which the /V/ page uses).
+function birthDate(yymmdd, issued) {
   if (!/^\d{6}$/.test(yymmdd)) return yymmdd;
   const yy = +yymmdd.slice(0, 2);
-  const century = yy > new Date().getUTCFullYear() % 100 ? 1900 : 2000;
-  return `${century + yy}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4)}`;
+  const ceiling = /^\d{4}-/.test(issued ?? "") ? +issued.slice(0, 4) : new Date().getUTCFullYear();
+  const year = 2000 + yy <= ceiling ? 2000 + yy : 1900 + yy;
+  return `${year}-${yymmdd.slice(2, 4)}-${yymmdd.slice(4)}`;
 }
 
 function shownFields(fields) {
@@ -90,7 +94,7 @@ function shownFields(fields) {
     return [
       ["Document", label("Temporary travel document")],
       ["Name", `${fields.surname}, ${fields.given_names}`],
-      ["Date of birth", birthDate(fields.date_of_birth)],
+      ["Date of birth", birthDate(fields.date_of_birth, fields.issue_date)],
       ["Sex", fields.sex],
       ["Nationality", fields.nationality],
       ["Document number", fields.document_number],

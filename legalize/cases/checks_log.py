@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from legalize.registry.checks import CheckSalt, PublicCheck
+from legalize.registry.plain import PlainStatement
 
 SALT_BYTES = 32
 RECENT_FAILURES = 50
@@ -96,23 +97,25 @@ def record(target: Session | Connection, outcome: CheckOutcome, source: str, at:
     """Insert one check (the caller commits, unless ``target`` is an autocommit connection);
     ``source`` is :func:`client_hash`. A plain INSERT, no unit of work: it runs on every
     public check."""
-    target.execute(
-        _INSERT,
-        {
-            "checked_at": at,
-            "method": outcome.method.value,
-            "verdict": outcome.verdict,
-            "reasons": " ".join(sorted(set(outcome.reasons)))[:500],
-            "document_number": (outcome.document_number or None) and outcome.document_number[:20],
-            "document_type": outcome.document_type,
-            "issuing_post": outcome.issuing_post and outcome.issuing_post[:100],
-            "client_hash": source,
-        },
-    )
+    row = {
+        "checked_at": at,
+        "method": outcome.method.value,
+        "verdict": outcome.verdict,
+        "reasons": " ".join(sorted(set(outcome.reasons)))[:500],
+        "document_number": (outcome.document_number or None) and outcome.document_number[:20],
+        "document_type": outcome.document_type,
+        "issuing_post": outcome.issuing_post and outcome.issuing_post[:100],
+        "client_hash": source,
+    }
+    if isinstance(target, Connection):
+        _INSERT.rows(target, row)
+    else:
+        target.execute(_INSERT.statement, row)
 
 
-_INSERT = insert(cast(Table, PublicCheck.__table__))
-"""A Core INSERT (compiled once, cached): no ORM bulk-insert machinery per check."""
+_INSERT = PlainStatement(insert(cast(Table, PublicCheck.__table__)))
+"""A Core INSERT, no ORM bulk-insert machinery per check; on the public connection run on
+the driver's cursor (:mod:`legalize.registry.plain`)."""
 
 
 @dataclass(frozen=True)

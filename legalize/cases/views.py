@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from legalize.cases.errors import InvalidInput, NotFound
 from legalize.cases.search import matches as search_matches
 from legalize.registry.models import Case, Document, Person, Photo
+from legalize.registry.plain import PlainStatement
 from legalize.seal import checkcode
 
 
@@ -265,10 +266,11 @@ def list_cases(
 
 
 _DOCUMENT_VIEW_COLUMNS = tuple(Document.__table__.c[f.name] for f in fields(DocumentView))
-_DOCUMENT_BY_NUMBER = select(*_DOCUMENT_VIEW_COLUMNS).where(
-    Document.__table__.c.number == bindparam("number")
+_DOCUMENT_BY_NUMBER = PlainStatement(
+    select(*_DOCUMENT_VIEW_COLUMNS).where(Document.__table__.c.number == bindparam("number"))
 )
-"""One indexed SELECT of the view's columns (not the PDF): the public check's lookup."""
+"""One indexed SELECT of the view's columns (not the PDF): the public check's lookup, run on
+the driver's cursor where it can (:mod:`legalize.registry.plain`)."""
 
 
 def find_document(session: Session | Connection, number: str) -> DocumentView | None:
@@ -277,7 +279,7 @@ def find_document(session: Session | Connection, number: str) -> DocumentView | 
     QR link opened — one plain SELECT without the ORM's cost per row."""
     number = number.strip().upper()
     if isinstance(session, Connection):
-        row = session.execute(_DOCUMENT_BY_NUMBER, {"number": number}).one_or_none()
+        row = _DOCUMENT_BY_NUMBER.one_or_none(session, {"number": number})
         return DocumentView(*row) if row is not None else None
     doc = session.scalars(select(Document).where(Document.number == number)).one_or_none()
     return document_view(doc) if doc else None

@@ -16,6 +16,7 @@ home, and are shown through the ``reason`` filter.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -23,9 +24,9 @@ from urllib.parse import urlencode
 
 from babel import Locale
 from babel import dates as babel_dates
-from babel.support import NullTranslations
+from babel.support import NullTranslations, Translations
 from flask import Flask, Response, current_app, g, request
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel
 from jinja2.runtime import Context
 from jinja2.utils import pass_context
 from markupsafe import Markup
@@ -52,17 +53,23 @@ def select_language() -> str:
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT) or DEFAULT
 
 
-def current_locale() -> Locale:
-    """The request's Babel locale, found once per request: Flask-Babel's own lookup walks
-    its request context on every call, and a page asks for every word and date."""
-    found: Locale | None = g.get("_legalize_locale")
+def current_language() -> str:
+    """The request's language, chosen once per request (:func:`select_language`); Flask-Babel
+    asks this too, so a page's words, its dates and the forms' messages never disagree."""
+    found: str | None = g.get("_legalize_language")
     if found is None:
-        found = g._legalize_locale = get_locale() or Locale.parse(DEFAULT)
+        found = g._legalize_language = select_language()
     return found
 
 
-def current_language() -> str:
-    return current_locale().language
+def current_locale() -> Locale:
+    """The request's Babel locale (parsed once per process, not per request)."""
+    return _locale(current_language())
+
+
+@functools.cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(language)
 
 
 def switch_links() -> list[tuple[str, str, str, bool]]:
@@ -203,11 +210,15 @@ def vary_on_language(response: Response) -> Response:
 
 
 def translations() -> NullTranslations:
-    """The request's catalog (Flask-Babel's, for the request's language), looked up once."""
-    found: NullTranslations | None = g.get("_legalize_translations")
-    if found is None:
-        found = g._legalize_translations = get_translations()
-    return found
+    """The request's catalog. Loaded once per process and language from the catalogs
+    Flask-Babel reads too: Flask-Babel's own lookup walked its request context and cache on
+    every request (a tenth of the QR link's page)."""
+    return _catalog(current_language())
+
+
+@functools.cache
+def _catalog(language: str) -> NullTranslations:
+    return Translations.load(str(TRANSLATIONS_DIR), [language])
 
 
 @pass_context
@@ -225,9 +236,9 @@ def page_gettext(context: Context, message: str, **variables: Any) -> str:
 def init_language(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT
-    Babel(app, locale_selector=select_language)
+    Babel(app, locale_selector=current_language)
     # Flask-Babel's template callables find the request's catalog anew for every string (a
-    # page has a dozen or more); these find it once per request and keep it on ``g``.
+    # page has a dozen or more); these take the process's catalog of the request's language.
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # jinja2.ext.i18n
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),

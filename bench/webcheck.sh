@@ -4,6 +4,9 @@
 #
 #   bash bench/webcheck.sh          (SECONDS_PER_ROUTE=10 CONNECTIONS=16 WORKERS=2 by default)
 #   ROUTES=v WORKER_CLASS=sync WORKERS=3 bash bench/webcheck.sh    (only /V/, sync workers)
+#   SERVER=granian ROUTES=v bash bench/webcheck.sh   (the same app under granian instead of
+#                                                      gunicorn: what the server itself costs;
+#                                                      needs `pip install granian` in the venv)
 #   INSTRUCTIONS=1 ROUTES=v bash bench/webcheck.sh   (also /V/'s instructions per request under
 #                                                      callgrind, in one process and through a
 #                                                      one-worker gunicorn: about 8 minutes)
@@ -32,7 +35,11 @@ WORKER_CLASS="${WORKER_CLASS:-gthread}"
 ROUTES="${ROUTES:-post v api}"
 PGURL="${PGURL:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/0}"
+SERVER="${SERVER:-gunicorn}"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+if [ "$SERVER" = granian ] && [ ! -x "$BIN/granian" ]; then
+  echo "granian is not installed in the venv ($BIN/pip install granian)" >&2; exit 2
+fi
 
 work="$(mktemp -d)"
 dbname="legalize_bench_$$"
@@ -97,8 +104,16 @@ field() { "$BIN/python" -c "import json,sys; print(json.load(open(sys.argv[1]))[
 number="$(field number)"; check_code="$(field check_code)"; seal_path="$(field seal_path)"
 token="$(field token)"
 
-"$BIN/gunicorn" --bind "127.0.0.1:$port" --workers "$WORKERS" --worker-class "$WORKER_CLASS" \
-  --threads "$THREADS" --log-level warning --preload 'legalize.web:create_app()' &
+if [ "$SERVER" = granian ]; then
+  # The comparison that says how much of a request the server itself costs: the same app,
+  # workers and threads under granian (Rust HTTP, the WSGI call in Python).
+  "$BIN/granian" --interface wsgi --factory --host 127.0.0.1 --port "$port" \
+    --workers "$WORKERS" --blocking-threads "$THREADS" --log-level warning \
+    'legalize.web:create_app' &
+else
+  "$BIN/gunicorn" --bind "127.0.0.1:$port" --workers "$WORKERS" --worker-class "$WORKER_CLASS" \
+    --threads "$THREADS" --log-level warning --preload 'legalize.web:create_app()' &
+fi
 gunicorn_pid=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do curl -fs -o /dev/null "$base/" && break; sleep 0.2; done
@@ -163,9 +178,13 @@ PY
 fi
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   cores: $(nproc)"
-echo "gunicorn: $WORKERS $WORKER_CLASS workers x $THREADS threads; wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_PER_ROUTE}s per route"
+if [ "$SERVER" = granian ]; then
+  echo "granian: $WORKERS workers x $THREADS blocking threads; wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_PER_ROUTE}s per route"
+else
+  echo "gunicorn: $WORKERS $WORKER_CLASS workers x $THREADS threads; wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_PER_ROUTE}s per route"
+fi
 printf '%-28s %10s %10s %10s %8s %12s\n' route "req/s" "p50 ms" "p99 ms" non-2xx "cpu ms/req"
-# CPU seconds (user + system) of the gunicorn workers so far: the CPU a request costs is
+# CPU seconds (user + system) of the server's workers so far: the CPU a request costs is
 # the figure a loaded machine does not distort (the wall-clock ones above depend on the load).
 worker_cpu() {
   local total=0 pid
@@ -186,10 +205,10 @@ cpu_by_name() {
 split_report() {
   local before="$1" after="$2" count="$3" wrk_ticks="$4" workers="$5"
   LC_ALL=C join -t $'\t' -a2 -e 0 -o 0,1.2,2.2 "$before" "$after" | awk -F'\t' -v n="$count" \
-    -v hz="$(getconf CLK_TCK)" -v wrk="$wrk_ticks" -v workers="$workers" '
+    -v hz="$(getconf CLK_TCK)" -v wrk="$wrk_ticks" -v workers="$workers" -v server="$SERVER" '
     $1 ~ /^postgres/ { pg += $3 - $2 } $1 == "redis-server" { redis += $3 - $2 }
     END { ms = 1000 / hz / n
-      printf "  CPU ms/req: gunicorn workers %.2f, postgres %.2f, redis %.2f, wrk %.2f", workers * ms, pg * ms, redis * ms, wrk * ms
+      printf "  CPU ms/req: %s workers %.2f, postgres %.2f, redis %.2f, wrk %.2f", server, workers * ms, pg * ms, redis * ms, wrk * ms
       printf " (all processes of those names: quiet machine only)\n" }'
 }
 run() {

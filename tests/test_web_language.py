@@ -16,7 +16,7 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from babel.util import pathmatch
-from flask import Flask
+from flask import Flask, render_template_string
 
 from legalize.cases import views
 from legalize.web import words
@@ -101,6 +101,16 @@ def test_page_gettext_keeps_jinjas_rules(site: WebEnv, lang: str) -> None:
         env = site.app.jinja_env.overlay(autoescape=False)
         plain = env.from_string("{{ _('Document %(number)s', number=n) }}|{{ _('100%%') }}")
         assert plain.render(n="<T1>") == expected.replace("%(number)s", "<T1>") + "|100%"
+        # A page Flask renders gets _ and {% trans %} bound to its language once per render
+        # (language.page_words): the same words by the same rules.
+        page = (
+            "{{ _('Document %(number)s', number=n) }}|{{ _('100%%') }}"
+            "|{% trans %}Seal check{% endtrans %}"
+        )
+        shown = render_template_string(page, n="<T1>")
+        seal_check = "Seal check" if lang == "en" else _translate(lang, "Seal check")
+        assert seal_check != "Seal check" or lang == "en"
+        assert shown == f"{expected.replace('%(number)s', '&lt;T1&gt;')}|100%|{seal_check}"
 
 
 # --- choosing the language ------------------------------------------------------------------

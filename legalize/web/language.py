@@ -17,6 +17,7 @@ home, and are shown through the ``reason`` filter.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -226,11 +227,33 @@ def page_gettext(context: Context, message: str, **variables: Any) -> str:
     """Jinja's new-style ``gettext`` — every ``_()`` and ``{% trans %}`` of the pages — in one
     call: Jinja's own wraps the catalog function in a second call through the template
     context, and ``_`` resolves ``gettext`` through it once more; the three calls were 6 %
-    of the QR link's CPU. The same rules: Markup under autoescape, always a format string."""
-    text = translations().ugettext(message)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704 - our own catalog's text, as Jinja's gettext marks it
-    return text % variables
+    of the QR link's CPU. The same rules: Markup under autoescape, always a format string.
+    A page rendered by Flask gets it already bound to its language (:func:`page_words`)."""
+    bound: Callable[..., str] = _gettext_of(current_language())
+    return bound(context, message, **variables)
+
+
+@functools.cache
+def _gettext_of(language: str) -> Callable[..., str]:
+    """:func:`page_gettext` for one language, made once per process and language."""
+    lookup = _catalog(language).ugettext
+
+    @pass_context
+    def gettext(context: Context, message: str, **variables: Any) -> str:
+        text = lookup(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our own catalog's text, as Jinja's gettext marks it
+        # A format string always ("100%%" is "100%"); without a % there is nothing to format.
+        return text % variables if variables or "%" in text else text
+
+    return gettext
+
+
+def page_words() -> dict[str, Any]:
+    """The page's ``_`` and ``gettext`` bound to the request's language once per render (a
+    context processor): not found anew for each of a page's dozen or more strings."""
+    bound = _gettext_of(current_language())
+    return {"_": bound, "gettext": bound}
 
 
 def init_language(app: Flask) -> None:
@@ -247,6 +270,7 @@ def init_language(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.globals.update(gettext=page_gettext, _=page_gettext)
+    app.context_processor(page_words)
     # {% trans %} blocks as one line, the same msgid babel.cfg extracts (trimmed = true)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.globals["current_language"] = current_language

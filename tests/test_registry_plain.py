@@ -115,3 +115,19 @@ def test_a_dropped_connection_is_sqlalchemy_s_invalidated_error(db_engine: Engin
             assert BY_CLIENT.rows(conn, {"client": "e" * 32}) == []
     finally:
         engine.dispose()
+
+
+def test_an_error_quotes_no_parameter(db_engine: Engine) -> None:  # noqa: F811
+    """Engines hide a failed statement's parameters (make_engine): SQLAlchemy would list
+    every value the statement carried (a case's: a holder's name and birth date). The
+    server's own DETAIL may still quote the row, which is why a failure is logged by type
+    and place only (legalize.logs)."""
+    engine = _public_engine(db_engine)
+    at = datetime(2026, 12, 5, tzinfo=UTC)
+    try:
+        with engine.connect() as conn, pytest.raises(DBAPIError) as caught:
+            INSERT.rows(conn, _row("JAYAWARDENA-1992", at, verdict=None))
+        text = str(caught.value)
+        assert "parameters hidden" in text and "'client_hash':" not in text
+    finally:
+        engine.dispose()

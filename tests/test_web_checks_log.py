@@ -215,10 +215,15 @@ def test_a_check_that_cannot_be_recorded_is_answered_all_the_same(
     issued = docs["readmission:issued"]
 
     def broken(*args: object) -> None:
-        raise OperationalError("INSERT", {}, Exception("disk full"))
+        raise OperationalError(
+            "INSERT", {}, Exception("disk full; DETAIL: Failing row contains (JAYAWARDENA)")
+        )
 
     monkeypatch.setattr("legalize.cases.checks_log.record", broken)
     page = app.test_client().get(qr_path(issued.seal_text))
     assert page.status_code == 200 and "The seal is genuine" in page.get_data(as_text=True)
     assert "a public check was not recorded" in caplog.text
+    # by type and place (legalize.logs), never by the error's text
+    assert "OperationalError at" in caplog.text and "in broken" in caplog.text
+    assert "JAYAWARDENA" not in caplog.text and "disk full" not in caplog.text
     assert _rows(app) == []

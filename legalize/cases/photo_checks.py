@@ -35,6 +35,7 @@ from typing import Final
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from legalize import logs
 from legalize.cases import checks_log, paper
 from legalize.cases.checks_log import CheckOutcome, Method
 from legalize.cases.common import unit_of_work
@@ -294,8 +295,8 @@ def run(
     try:
         answered = _verify(session, claimed, trust)
     except Exception as exc:
-        # Never the picture, never the token (the capability) in the log.
-        log.exception("a photo check could not be carried out")
+        # Never the picture, never the token (the capability) in the log; nor the error's text.
+        logs.failure(log, "a photo check could not be carried out", exc)
         session.rollback()
         fail(
             session,
@@ -347,8 +348,8 @@ def _verify(
     if found.page is not None:
         try:
             picture = annotated_png(report, found.page)
-        except Exception:  # no picture is still a report
-            log.warning("the checked page could not be drawn", exc_info=True)
+        except Exception as exc:  # no picture is still a report
+            logs.failure(log, "the checked page could not be drawn", exc)
     return report, picture, doc
 
 

@@ -37,8 +37,11 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://…``)."""
+    """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://…``). Its errors
+    never quote a statement's parameters (``hide_parameters``): a failed INSERT of a case
+    would otherwise carry the holder's name and birth date into a logged traceback."""
     url = normalize_url(url)
+    kwargs.setdefault("hide_parameters", True)
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError with the bad URL in it

@@ -76,6 +76,7 @@ class PlainStatement:
                 values,
                 exc,
                 connection.dialect.loaded_dbapi.Error,
+                hide_parameters=connection.engine.hide_parameters,
                 connection_invalidated=gone,
                 dialect=connection.dialect,
             ) from exc

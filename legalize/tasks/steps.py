@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from legalize import logs
 from legalize.cases import batch, photo_checks, readmission
 from legalize.cases.check import PublishedTrust
 from legalize.cases.common import lock_case, unit_of_work
@@ -152,7 +153,7 @@ def _issue_together(
             issuing_country=rt.config.issuing_country,
         )
     except Exception as exc:
-        log.exception("job %s: issuing a group failed", claims[0].job_id)
+        logs.failure(log, "job %s: issuing a group failed", exc, claims[0].job_id)
         session.rollback()
         results = {c: exc for c in by_case}
     outcomes: dict[int, ItemOutcome] = {}

@@ -16,6 +16,7 @@ from typing import Any
 from flask import request, session
 from sqlalchemy.exc import SQLAlchemyError
 
+from legalize import logs
 from legalize.cases import checks_log
 from legalize.cases.checks_log import CheckOutcome, Method
 from legalize.cases.views import DocumentView
@@ -57,8 +58,8 @@ def record_check(outcome: CheckOutcome) -> None:
         source = client_source()  # first: the day's first salt commits the session
         checks_log.record(public_connection(), outcome, source, at)
         commit_public()
-    except SQLAlchemyError:
-        log.exception("a public check was not recorded")
+    except SQLAlchemyError as exc:
+        logs.failure(log, "a public check was not recorded", exc)
         rollback_public()
 
 

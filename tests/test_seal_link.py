@@ -88,6 +88,8 @@ def test_legalization_shows_the_underlying_signer(site: tuple[Flask, dict[str, s
     sealed = html.split('id="sealed">', 1)[1].split("</dl>", 1)[0]
     for key in ("country", "signed_by", "capacity", "seal_of", "place", "number"):
         assert f"<dd>{fields[key]}</dd>" in sealed, key
+    on = date.fromisoformat(str(fields["date"]))  # 6. The: as the check by number writes it
+    assert f"<dd>{on:%b} {on.day}, {on.year}</dd>" in sealed
     assert str(fields["document_sha256"]) in sealed
 
 

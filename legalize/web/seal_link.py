@@ -83,26 +83,29 @@ TTD_FIELDS = (
 
 def sealed_data(report: Report) -> list[tuple[str, str]]:
     """The labelled fields the verified seal carries, in print order; [] when the signature
-    did not verify. A TTD's dates are written as the page writes the register's, in the
-    reader's language: the birth date with the century the MRZ leaves out
+    did not verify. Its dates are written as the page writes the register's, in the
+    reader's language; a TTD's birth date with the century the MRZ leaves out
     (:func:`legalize.documents.mrz.birth_date`, as the browser's offline check reads it), so a
     checker never has to guess whether ``05-09-09`` is a day or a year."""
     signature = report.check("seal.signature")
     if signature is None or signature.status is not Status.VALID:
         return []
     data = report.data
+    labels: tuple[tuple[str, str], ...]
     if "document_number" in data:
+        labels = TTD_FIELDS
         issued = _iso_date(data.get("issue_date"))
         dates = {
             "date_of_birth": mrz.birth_date(data.get("date_of_birth"), issued),
             "expiry_date": _iso_date(data.get("expiry_date")),
         }
-        return [
-            (label, day(found) if (found := dates.get(key)) else str(data[key]))
-            for key, label in TTD_FIELDS
-            if data.get(key)
-        ]
-    shown = [(label, str(data[key])) for key, label in APOSTILLE_FIELDS if data.get(key)]
+    else:  # the check by number writes the Apostille's date the same way
+        labels, dates = APOSTILLE_FIELDS, {"date": _iso_date(data.get("date"))}
+    shown = [
+        (label, day(found) if (found := dates.get(key)) else str(data[key]))
+        for key, label in labels
+        if data.get(key)
+    ]
     if data.get("document_sha256"):
         shown.append(("SHA-256 of the underlying document", str(data["document_sha256"])))
     return shown

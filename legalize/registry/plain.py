@@ -3,7 +3,7 @@
 The QR link runs one SELECT and one INSERT per request on an autocommit PostgreSQL
 connection. Through SQLAlchemy's execution path (execution context, result metadata, row
 objects) each cost about 150 µs of the worker's CPU, where psycopg's own round trip costs
-about 55; on a 2-core machine serving ``/V/`` that difference was a tenth of a request's CPU.
+about 55; on a 2-core machine serving ``/V/`` the two differences were 8 % of a request's CPU.
 
 :class:`PlainStatement` keeps the statement's one definition in Core (the table's columns,
 their types) and compiles it once per dialect; on an autocommit psycopg connection it runs

@@ -110,9 +110,11 @@ if [ "$SERVER" = granian ]; then
   "$BIN/granian" --interface wsgi --factory --host 127.0.0.1 --port "$port" \
     --workers "$WORKERS" --blocking-threads "$THREADS" --log-level warning \
     'legalize.web:create_app' &
+  shape="granian: $WORKERS workers x $THREADS blocking threads"
 else
   "$BIN/gunicorn" --bind "127.0.0.1:$port" --workers "$WORKERS" --worker-class "$WORKER_CLASS" \
     --threads "$THREADS" --log-level warning --preload 'legalize.web:create_app()' &
+  shape="gunicorn: $WORKERS $WORKER_CLASS workers x $THREADS threads"
 fi
 gunicorn_pid=$!
 base="http://127.0.0.1:$port"
@@ -178,11 +180,7 @@ PY
 fi
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)   cores: $(nproc)"
-if [ "$SERVER" = granian ]; then
-  echo "granian: $WORKERS workers x $THREADS blocking threads; wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_PER_ROUTE}s per route"
-else
-  echo "gunicorn: $WORKERS $WORKER_CLASS workers x $THREADS threads; wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_PER_ROUTE}s per route"
-fi
+echo "$shape; wrk: 1 thread, $CONNECTIONS connections, ${SECONDS_PER_ROUTE}s per route"
 printf '%-28s %10s %10s %10s %8s %12s\n' route "req/s" "p50 ms" "p99 ms" non-2xx "cpu ms/req"
 # CPU seconds (user + system) of the server's workers so far: the CPU a request costs is
 # the figure a loaded machine does not distort (the wall-clock ones above depend on the load).

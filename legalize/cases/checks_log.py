@@ -107,10 +107,7 @@ def record(target: Session | Connection, outcome: CheckOutcome, source: str, at:
         "issuing_post": outcome.issuing_post and outcome.issuing_post[:100],
         "client_hash": source,
     }
-    if isinstance(target, Connection):
-        _INSERT.rows(target, row)
-    else:
-        target.execute(_INSERT.statement, row)
+    _INSERT.rows(target, row)
 
 
 _INSERT = PlainStatement(insert(cast(Table, PublicCheck.__table__)))

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Insert, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any] | None
@@ -38,7 +39,6 @@ class _Compiled:
     """Each parameter's name and its column type's bind processor."""
     results: tuple[Processor, ...]
     """Each result column's type result processor, in order."""
-    returns_rows: bool
 
 
 class PlainStatement:
@@ -47,13 +47,17 @@ class PlainStatement:
 
     def __init__(self, statement: Select[Any] | Insert) -> None:
         self.statement = statement
+        self._returns_rows = isinstance(statement, Select)
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
 
-    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """The statement's result rows as tuples (none for an INSERT)."""
-        if not _plain(connection):
+    def rows(
+        self, connection: Session | Connection, params: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        """The statement's result rows as tuples (none for an INSERT); on a Session, or a
+        connection the driver's cursor may not use, through Core in its transaction."""
+        if not isinstance(connection, Connection) or not _plain(connection):
             result = connection.execute(self.statement, dict(params))
-            return [tuple(row) for row in result] if result.returns_rows else []
+            return [tuple(row) for row in result] if self._returns_rows else []
         compiled = self._compile(connection.dialect, tuple(params))
         values = {
             name: process(params[name]) if process else params[name]
@@ -66,7 +70,7 @@ class PlainStatement:
                 cursor = raw.info[_CURSOR] = raw.driver_connection.cursor()  # type: ignore[union-attr]
             cursor.execute(compiled.sql, values)
             # not cursor.description: it builds a Column object per column on every call
-            fetched = cursor.fetchall() if compiled.returns_rows else []
+            fetched = cursor.fetchall() if self._returns_rows else []
         except connection.dialect.loaded_dbapi.Error as exc:
             gone = connection.dialect.is_disconnect(exc, raw.dbapi_connection, None)
             if gone:
@@ -86,7 +90,7 @@ class PlainStatement:
         ]
 
     def one_or_none(
-        self, connection: Connection, params: Mapping[str, Any]
+        self, connection: Session | Connection, params: Mapping[str, Any]
     ) -> tuple[Any, ...] | None:
         found = self.rows(connection, params)
         if len(found) > 1:
@@ -114,9 +118,7 @@ class PlainStatement:
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in getattr(self.statement, "selected_columns", ())
             )
-            found = self._compiled[key] = _Compiled(
-                compiled.string, binds, results, isinstance(statement, Select)
-            )
+            found = self._compiled[key] = _Compiled(compiled.string, binds, results)
         return found
 
 

@@ -190,6 +190,17 @@ class TtdSeal:
         return (*out, *self.other)
 
 
+def field_date(value: object) -> date | None:
+    """A date of a profile's :meth:`fields` (ISO text) back as a date; None when it is none
+    (absent, or an unreadable MRZ expiry kept as its raw ``YYMMDD``)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def _field(profile: str, tag: int, value: str | bytes | tuple[str, ...]) -> Field:
     """A value of one of our profiles, labelled by the catalog (display only: our profiles
     are read by the code below, which checks more than lengths)."""

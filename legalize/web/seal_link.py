@@ -17,7 +17,6 @@ signature verified (an unsigned text must not look like data we vouch for).
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import urlsplit
 
 from flask import Flask
@@ -30,6 +29,7 @@ from legalize.cases.checks_log import Method
 from legalize.cases.views import DocumentView
 from legalize.documents import mrz
 from legalize.kinds import DocumentType
+from legalize.seal.profiles import field_date
 from legalize.web.checks import limit_public_check, outcome_of_seal, record_check
 from legalize.web.errors import WebError
 from legalize.web.language import day
@@ -94,13 +94,13 @@ def sealed_data(report: Report) -> list[tuple[str, str]]:
     labels: tuple[tuple[str, str], ...]
     if "document_number" in data:
         labels = TTD_FIELDS
-        issued = _iso_date(data.get("issue_date"))
+        issued = field_date(data.get("issue_date"))
         dates = {
             "date_of_birth": mrz.birth_date(data.get("date_of_birth"), issued),
-            "expiry_date": _iso_date(data.get("expiry_date")),
+            "expiry_date": field_date(data.get("expiry_date")),
         }
     else:  # the check by number writes the Apostille's date the same way
-        labels, dates = APOSTILLE_FIELDS, {"date": _iso_date(data.get("date"))}
+        labels, dates = APOSTILLE_FIELDS, {"date": field_date(data.get("date"))}
     shown = [
         (label, day(found) if (found := dates.get(key)) else str(data[key]))
         for key, label in labels
@@ -109,13 +109,6 @@ def sealed_data(report: Report) -> list[tuple[str, str]]:
     if data.get("document_sha256"):
         shown.append(("SHA-256 of the underlying document", str(data["document_sha256"])))
     return shown
-
-
-def _iso_date(value: object) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def seal_link(payload: str) -> WerkzeugResponse:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine
@@ -25,6 +25,9 @@ from legalize.registry.db import make_engine, make_session_factory
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -173,9 +176,7 @@ def trust_store() -> TrustStore | None:
     if "trust" in services:
         given: TrustStore | None = services["trust"]
         return given
-    published = services.get("published_trust")
-    if published is None:
-        published = services.setdefault("published_trust", PublishedTrust(state().config.keys_dir))
+    published = _service("published_trust", lambda: PublishedTrust(state().config.keys_dir))
     found: TrustStore | None = published.store()
     return found
 
@@ -183,14 +184,22 @@ def trust_store() -> TrustStore | None:
 def issued_previews() -> IssuedPreviews:
     """The process's kept previews of issued PDFs
     (:class:`~legalize.documents.preview.IssuedPreviews`)."""
-    found: IssuedPreviews = state().services.setdefault("issued_previews", IssuedPreviews())
-    return found
+    return _service("issued_previews", IssuedPreviews)
 
 
 def seal_readings() -> SealReadings:
     """The process's cache of offline seal readings (:class:`~legalize.cases.check.SealReadings`),
     shared by the QR link and the API's seal check."""
-    found: SealReadings = state().services.setdefault("seal_readings", SealReadings())
+    return _service("seal_readings", SealReadings)
+
+
+def _service(name: str, make: Callable[[], T]) -> T:
+    """The app's one ``name`` service, made by ``make`` the first time (not on every call:
+    the QR link asks on every request); two threads racing keep the first one stored."""
+    services = state().services
+    found: T | None = services.get(name)
+    if found is None:
+        found = services.setdefault(name, make())
     return found
 
 

@@ -36,7 +36,6 @@ import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -47,6 +46,7 @@ from legalize.documents.layout import Rect
 from legalize.documents.mrz import MrzError, birth_date, name_field, transliterate
 from legalize.kinds import DocumentType
 from legalize.seal import checkcode
+from legalize.seal.profiles import field_date
 from verifier.codes import Code
 from verifier.image import mrz, ocr, textrender
 from verifier.image.page import Fix, LocatedPage
@@ -113,15 +113,6 @@ class Spec:
 
 
 # --- what the signed data says is printed --------------------------------------------------
-
-
-def _iso(value: object) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def _names(fields: Mapping[str, object]) -> tuple[str, str, bool, bool, str | None]:
@@ -212,8 +203,8 @@ def _header_number(key: str, number: str) -> Spec:
 def ttd_specs(fields: Mapping[str, object]) -> list[Spec]:
     """The TTD's bound values (those the seal determines) and where they stand."""
     surname, given, s_cut, g_cut, field_text = _names(fields)
-    issued = _iso(fields.get("issue_date"))
-    expiry = _iso(fields.get("expiry_date"))
+    issued = field_date(fields.get("issue_date"))
+    expiry = field_date(fields.get("expiry_date"))
     born = birth_date(fields.get("date_of_birth"), issued)
     number = str(fields.get("document_number", ""))
     specs = [
@@ -291,7 +282,7 @@ def _legal_spec(key: str, expected: Sequence[str], kind: str, whitelist: str | N
 def legalization_specs(fields: Mapping[str, object]) -> list[Spec]:
     number = str(fields.get("number", ""))
     specs = [_legal_spec("number", [number], "code", CODE_CHARS)]
-    when = _iso(fields.get("date"))
+    when = field_date(fields.get("date"))
     if when is not None:
         specs.append(_legal_spec("date", [layout.format_date(when)], "date", DATE_CHARS))
     country = COUNTRY_NAMES.get(str(fields.get("country", "")))

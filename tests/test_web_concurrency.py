@@ -217,8 +217,9 @@ def test_concurrent_issuance_under_gunicorn(tmp_path: Path, dev_pki) -> None:  #
 
 @pytest.mark.postgres
 def test_gunicorn_runs_the_production_factory(tmp_path: Path) -> None:
-    """`gunicorn 'legalize.web:create_app()'` in production mode: serves with PostgreSQL and a
-    real secret; refuses to boot on SQLite."""
+    """`gunicorn -c python:legalize.web.gunicorn_conf 'legalize.web:create_app()'` in
+    production mode: serves with PostgreSQL and a real secret, from a warmed worker; refuses
+    to boot on SQLite."""
     server = postgres_server_url()
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
     if gunicorn is None:
@@ -256,8 +257,8 @@ def test_gunicorn_runs_the_production_factory(tmp_path: Path) -> None:
                 f"127.0.0.1:{port}",
                 "--access-logfile",
                 str(tmp_path / "access.log"),
-                "--logger-class",
-                "legalize.web.accesslog.GunicornLogger",
+                "-c",  # the redacting access log and the warm-up come from here
+                "python:legalize.web.gunicorn_conf",
                 "legalize.web:create_app()",
             ],
             env={**base_env, "DATABASE_URL": url},
@@ -277,6 +278,11 @@ def test_gunicorn_runs_the_production_factory(tmp_path: Path) -> None:
                     time.sleep(0.2)
             assert response.status_code == 200
             assert "Check a document" in response.text
+            # The worker was warmed and settled before it served (legalize.web.warm).
+            assert re.search(
+                r"worker \d+ warm in [\d.]+ s: \d+ templates compiled, \d+ objects frozen",
+                (tmp_path / "g.log").read_text(),
+            )
             cookie = response.headers.get("Set-Cookie", "")
             assert "Secure" in cookie and "HttpOnly" in cookie
             # The access log names no seal and no search (legalize.web.accesslog).

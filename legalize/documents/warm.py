@@ -1,9 +1,10 @@
 """Build every per-process cache of the renderers ahead of the first document.
 
 The first TTD or legalization in a process pays 1–3 s for font subsetting, the OCR-B
-conversion and the background geometry. A web worker or a batch run calls :func:`warm_up`
-at start (e.g. in gunicorn's ``post_fork`` or before a batch loop) so that no applicant or
-officer waits for it.
+conversion and the background geometry. Each web worker calls :func:`warm_up` before its
+first request (``legalize.web.warm``, from gunicorn's ``post_worker_init`` in
+``legalize.web.gunicorn_conf``) so that no applicant or officer waits for it; a batch loop
+may call it too.
 """
 
 from __future__ import annotations

@@ -249,6 +249,15 @@ def _gettext_of(language: str) -> Callable[..., str]:
     return gettext
 
 
+def load_languages() -> None:
+    """Load every language's locale, catalog and page ``gettext`` now, as a new worker starts
+    (:mod:`legalize.web.warm`), not on each language's first page."""
+    for language in LANGUAGES:
+        # Babel reads a locale's data and parses its date pattern on first use (20-30 ms).
+        babel_dates.format_date(date(2000, 1, 1), "medium", locale=_locale(language))
+        _gettext_of(language)  # loads the catalog too
+
+
 def page_words() -> dict[str, Any]:
     """The page's ``_`` and ``gettext`` bound to the request's language once per render (a
     context processor): not found anew for each of a page's dozen or more strings."""

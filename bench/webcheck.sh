@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Throughput and latency of the web check as production serves it (issue 11): gunicorn on
-# PostgreSQL with Redis counting the rate limits, driven by wrk on 127.0.0.1.
+# Throughput and latency of the web check as production serves it (issue 11): gunicorn with the
+# project's settings (legalize.web.gunicorn_conf: each worker warmed and its long-lived objects
+# frozen out of full garbage collections) on PostgreSQL with Redis counting the rate limits,
+# driven by wrk on 127.0.0.1.
 #
 #   bash bench/webcheck.sh          (SECONDS_PER_ROUTE=10 CONNECTIONS=16 WORKERS=2 by default)
 #   ROUTES=v WORKER_CLASS=sync WORKERS=3 bash bench/webcheck.sh    (only /V/, sync workers)
+#   GUNICORN_ARGS='--reuse-port' ROUTES=v bash bench/webcheck.sh   (more gunicorn options)
 #   SERVER=granian ROUTES=v bash bench/webcheck.sh   (the same app under granian instead of
 #                                                      gunicorn: what the server itself costs;
 #                                                      needs `pip install granian` in the venv)
@@ -113,7 +116,8 @@ if [ "$SERVER" = granian ]; then
   shape="granian: $WORKERS workers x $THREADS blocking threads"
 else
   "$BIN/gunicorn" --bind "127.0.0.1:$port" --workers "$WORKERS" --worker-class "$WORKER_CLASS" \
-    --threads "$THREADS" --log-level warning --preload 'legalize.web:create_app()' &
+    --threads "$THREADS" --log-level warning -c python:legalize.web.gunicorn_conf ${GUNICORN_ARGS:-} \
+    --preload 'legalize.web:create_app()' &
   shape="gunicorn: $WORKERS $WORKER_CLASS workers x $THREADS threads"
 fi
 gunicorn_pid=$!
@@ -148,6 +152,8 @@ if [ "${INSTRUCTIONS:-0}" = 1 ]; then
   # The same through gunicorn (one gthread worker, 4 threads, one keep-alive client): the
   # worker's count with N=300 requests minus with none; the worker inherits the preloaded
   # app, so start-up cancels out too. gunicorn's HTTP parsing and threads are in this one.
+  # Without the settings module: its warm-up builds fonts, minutes under valgrind, and
+  # 300 requests are too few for a full collection either way.
   for n in 0 300; do
     gport=$((port + 1))
     valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$work/gcg.$n.%p" \

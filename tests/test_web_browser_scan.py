@@ -9,14 +9,17 @@ is added once the network is back. Screenshots go to the test's tmp directory.""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import qrcode
+from babel.dates import format_date
 from PIL import Image
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -148,7 +151,9 @@ def test_scan_a_qr_code_from_the_camera(live: Live, tmp_path: Path) -> None:
         fields = fields_shown(driver)
         assert fields["Document number"] == live.number
         assert fields["Name"] == "PERERA, KAMAL"
-        assert fields["Date of birth"] == "1990-05-14"
+        # Dates in the page's language, as the server's pages write them (Babel's medium).
+        assert fields["Date of birth"] == "May 14, 1990"
+        assert re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", fields["Valid until"])
         wait.until(lambda d: d.find_element(By.ID, "scan-register").get_attribute("data-status"))
         register = driver.find_element(By.ID, "scan-register")
         assert register.get_attribute("data-status") == "issued"
@@ -279,6 +284,8 @@ def test_scan_in_tamil(live: Live, tmp_path: Path) -> None:
         fields = fields_shown(driver)
         assert fields[_tamil("Document number")] == live.number
         assert fields[_tamil("Document")] == _tamil("Temporary travel document")
+        born = format_date(date(1990, 5, 14), "medium", locale="ta")  # 14 மே, 1990
+        assert fields[_tamil("Date of birth")] == born
         register = driver.find_element(By.ID, "scan-register")
         wait.until(lambda d: register.get_attribute("data-status"))
         status = _tamil("Register: %(status)s (checked %(moment)s UTC).").split("%(")[0]

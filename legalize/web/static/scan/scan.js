@@ -55,8 +55,8 @@ function showTrust(trust) {
     state.classList.add("stale");
     return;
   }
-  const issued = trust.issuedAt.toISOString().slice(0, 16).replace("T", " ");
-  const next = trust.nextUpdate.toISOString().slice(0, 10);
+  const issued = moment(trust.issuedAt);
+  const next = DAY.format(trust.nextUpdate);
   const days = Math.floor((Date.now() - trust.issuedAt) / 86400000);
   // Offline the service worker answered from the copy it keeps: say so.
   const where = navigator.onLine ? "" : `${t("trust_offline")} `;
@@ -77,6 +77,22 @@ const trustReady = loadTrust()
 // --- showing a result ---------------------------------------------------------------------
 
 
+// Dates in the page's language, as the server's public pages write them (Babel's "medium"
+// date, legalize.web.language.day; Intl reads the same CLDR data): "May 14, 1990",
+// "14 மே, 1990". Times are UTC, as the messages that carry them say.
+const LANG = document.documentElement.lang || "en";
+const DAY = new Intl.DateTimeFormat(LANG, { dateStyle: "medium", timeZone: "UTC" });
+const CLOCK = new Intl.DateTimeFormat(LANG, {
+  hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC",
+});
+/** A seal's ISO date (1990-05-14) in the page's language; anything else as it is. */
+function day(iso) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso ?? "")) return iso;
+  const date = new Date(`${iso}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) ? iso : DAY.format(date);
+}
+const moment = (date) => `${DAY.format(date)} ${CLOCK.format(date)}`;
+
 /** 850714 → 1985-07-14 (MRZ birth dates carry two digits of the year). */
 // The MRZ leaves the century out: the holder was born on or before the seal's issue date,
 // so the latest century that keeps the year at or before the issue year's (the rule of
@@ -94,12 +110,12 @@ function shownFields(fields) {
     return [
       ["Document", label("Temporary travel document")],
       ["Name", `${fields.surname}, ${fields.given_names}`],
-      ["Date of birth", birthDate(fields.date_of_birth, fields.issue_date)],
+      ["Date of birth", day(birthDate(fields.date_of_birth, fields.issue_date))],
       ["Sex", fields.sex],
       ["Nationality", fields.nationality],
       ["Document number", fields.document_number],
-      ["Issued on", fields.issue_date],
-      ["Valid until", fields.expiry_date],
+      ["Issued on", day(fields.issue_date)],
+      ["Valid until", day(fields.expiry_date)],
       ["Issuing state", fields.issuing_country],
     ];
   }
@@ -112,7 +128,7 @@ function shownFields(fields) {
       ["Acting in the capacity of", fields.capacity],
       ["Bears the seal of", fields.seal_of],
       ["At", fields.place],
-      ["On", fields.date],
+      ["On", day(fields.date)],
       ["SHA-256 of the underlying document", fields.document_sha256],
     ];
   }
@@ -170,8 +186,7 @@ async function addRegisterStatus(report) {
     if (!answer.ok) throw new Error(`HTTP ${answer.status}`);
     const status = await answer.json();
     const word = `status_${status.status}` in MESSAGES.words ? t(`status_${status.status}`) : status.status;
-    const moment = new Date().toISOString().slice(0, 16).replace("T", " ");
-    target.textContent = t("register_status", { status: word, moment });
+    target.textContent = t("register_status", { status: word, moment: moment(new Date()) });
     target.className = `scan-register ${status.status === "issued" ? "verdict-ok" : "verdict-bad"}`;
     target.dataset.status = status.status;
   } catch {

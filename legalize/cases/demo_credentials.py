@@ -20,6 +20,7 @@ DEMO_USERS: dict[str, tuple[tuple[str, ...], str]] = {
     "carol": (("border_officer",), "demo-carol-dev-only"),
     "dave": (("issuing_officer", "approving_officer"), "demo-dave-dev-only"),
     "root": (("administrator",), "demo-root-dev-only"),
+    "erin": (("risk_analyst",), "demo-erin-dev-only"),
 }
 """username → (roles, password). DEV ONLY: published here on purpose (``legalize dev run``
 prints them); production refuses to start while any of them signs in (:func:`demo_credentials`)."""

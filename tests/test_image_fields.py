@@ -480,3 +480,21 @@ def test_a_period_read_as_a_comma_is_an_ocr_slip_but_a_letter_is_not() -> None:
     # a mark whose pixels fail outright still counts
     gone = _evidence("K. M. Dissanayake", "K  M. Dissanayake", 60.0, {1: 0.40})
     assert fields.decide(gone)[0] == Code.FIELD_MISMATCH
+
+
+def test_an_unsure_read_of_another_character_over_a_weak_glyph_is_an_edit() -> None:
+    # a 2 MP upload (bench/forgery.py, seed 31): T26004896 with the last 6 re-typed as an 8;
+    # tesseract read "726004898" at confidence 29 (T as 7, its usual slip) and the edited
+    # glyph scored 0.820 among 0.99s, a hair above GLYPH_MIN: it passed before
+    weak = {0: 0.994, 7: 0.918, 8: 0.820}
+    edit = _evidence("T26004896", "726004898", 29.0, weak)
+    assert fields.decide(edit) == (Code.FIELD_MISMATCH, [8])
+    # the same read over a glyph the pixels confirm is OCR's slip, as the T read as 7 is
+    slip = _evidence("T26004896", "726004898", 29.0, {0: 0.994, 8: 0.93})
+    assert fields.decide(slip)[0] == Code.OK
+    # a weak glyph in a weak line is blur, not an edit (a genuine 2 MP capture: 0.84 in a
+    # line whose median is 0.89)
+    line = {i: 0.89 for i in range(9)} | {8: 0.842}
+    assert fields.decide(_evidence("T26004896", "726004898", 29.0, line))[0] == Code.OK
+    # a weak glyph where OCR reads nothing different says nothing on its own
+    assert fields.decide(_evidence("T26004896", "T26004896", 29.0, weak))[0] == Code.OK

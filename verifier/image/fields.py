@@ -474,6 +474,11 @@ GLYPH_CONFIRM = 0.90
 """At a position where a confident OCR read differs, the glyph must score at least this
 to overrule OCR (genuine glyphs: ≥ 0.94 in bench/fields.py)."""
 CONFIRM_DROP = 0.08
+GLYPH_DOUBT = 0.86
+"""Where an unconfident read differs, a glyph below this (and GLYPH_DROP below the line's
+median) counts as failing: genuine glyphs where OCR misread scored ≥ 0.90 unless the whole
+line was low (0.84 in a line of 0.89); a 6 re-typed as an 8 on a 2 MP upload scored 0.820
+among 0.99s, just above GLYPH_MIN, while tesseract read the 8 at confidence 29."""
 GLYPH_DROP = 0.12
 """…and it must also stand this far below the line's median (blur lowers every glyph
 alike; an edit lowers a few)."""
@@ -682,6 +687,7 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
        EXTRA_INK mm²) → mismatch; or the pixels are legible (median glyph score
        ≥ LINE_READABLE) and some glyph fails (score < GLYPH_MIN and GLYPH_DROP below the
        median, or < GLYPH_CONFIRM and CONFIRM_DROP below the median where a confident read
+       differs, or < GLYPH_DOUBT and GLYPH_DROP below the median where an unconfident read
        differs, except at a punctuation mark; a lone glyph: OCR must
        read another one) → mismatch — where OCR read something and also differs at a
        failing glyph (two independent signals; else unreadable);
@@ -706,6 +712,7 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
     bad = {
         i for i, s in e.char_scores.items() if s < GLYPH_MIN and (single or s < median - GLYPH_DROP)
     }
+    confirm = 0.0
     if e.read.confidence >= OCR_CONFIDENT:
         # where a confident read differs, a glyph need only fall short of GLYPH_CONFIRM and
         # CONFIRM_DROP below the median (a 6 redrawn as a 5 in the print's own font scored
@@ -717,11 +724,16 @@ def decide(evidence: Evidence) -> tuple[str, list[int]]:
         # scored 0.88 among 0.98s (a genuine legalization called FIELD_MISMATCH); a mark
         # still fails under GLYPH_MIN like any glyph, and no edit that matters is one mark
         confirm = min(GLYPH_CONFIRM, median - CONFIRM_DROP)
-        bad |= {
-            p
-            for p in e.ocr_positions
-            if e.char_scores.get(p, 1.0) < confirm and not _is_mark(e.text, p)
-        }
+    elif e.read.text:
+        # an unconfident read that differs still points at a position: there a glyph below
+        # GLYPH_DOUBT that stands GLYPH_DROP below the line fails (at 2 MP an edited glyph
+        # can land a hair above GLYPH_MIN while tesseract, unsure, reads the new character)
+        confirm = min(GLYPH_DOUBT, median - GLYPH_DROP)
+    bad |= {
+        p
+        for p in e.ocr_positions
+        if e.char_scores.get(p, 1.0) < confirm and not _is_mark(e.text, p)
+    }
     # OCR's differences where the pixels confirm the expected glyph are OCR's slips
     where = set(bad) | {p for p in e.ocr_positions if e.char_scores.get(p, 0.0) < GLYPH_MIN}
     if e.extra_ink > EXTRA_INK:
@@ -756,6 +768,7 @@ THRESHOLDS = {
     "glyph_drop": GLYPH_DROP,
     "glyph_confirm": GLYPH_CONFIRM,
     "confirm_drop": CONFIRM_DROP,
+    "glyph_doubt": GLYPH_DOUBT,
     "line_readable": LINE_READABLE,
     "line_min": LINE_MIN,
     "ocr_confident": OCR_CONFIDENT,

@@ -624,3 +624,37 @@ def test_a_blurred_capture_still_shows_the_band_or_its_absence(corpus: Corpus) -
         assert report.data["image"]["blur_mm"] >= 0.28  # the premise: a badly blurred photo
         lines = report.check("print.fine_lines")
         assert lines is not None and lines.status is expected, explain(report)
+
+
+SHADOW_ON_GHOST = "37:genuine, one marker covered:TTD:2"
+"""bench/forgery.py's rng of a 2 MP upload (seed 37): the third TTD with a marker covered,
+creased, shaken 6 px, and a cast shadow whose edge runs through the ghost image. With the
+ghost laid on the print by ECC on their intensities, the shadow's edge pulled the fit about
+1 mm off: 822 mm² of windows disagreed (correlation −0.50) and a genuine TTD was INVALID."""
+
+
+def _shadowed_upload(page: np.ndarray) -> capture.Capture:
+    rng = random.Random(SHADOW_ON_GHOST)
+    covered = capture.cover_marker(page, rng.randrange(4), rng)
+    phone_rng = random.Random(SHADOW_ON_GHOST + ":p")
+    return capture.upload_from_phone(capture.phone_12mp(covered, phone_rng), phone_rng)
+
+
+def test_a_shadow_edge_across_the_ghost_does_not_pull_its_fit(corpus: Corpus) -> None:
+    shot = _shadowed_upload(corpus.ttds[2].page())
+    assert shot.params.get("shadow") == 1 and shot.params["motion_px"] >= 6  # the premise
+    report = check(corpus, shot.jpeg)
+    photo = report.check("print.photo")
+    assert photo is not None and photo.status is Status.VALID, explain(report)
+    local = photo.data["local"]
+    assert local["failing_mm2"] <= local["failing_threshold_mm2"], explain(report)
+    assert local["ncc_min"] >= local["ncc_threshold"], explain(report)
+    assert report.verdict is Verdict.VALID, explain(report)
+
+
+def test_an_edited_photo_under_that_shadow_is_caught(corpus: Corpus) -> None:
+    page, _ = forge.edit_photo(corpus.ttds[2].page(), random.Random(PAINTED_SEED))
+    report = check(corpus, _shadowed_upload(page).jpeg)
+    photo = report.check("print.photo")
+    assert photo is not None and photo.code == "PHOTO_MISMATCH", explain(report)
+    assert report.verdict is Verdict.INVALID, explain(report)

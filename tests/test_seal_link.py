@@ -76,6 +76,19 @@ def test_used_and_revoked_documents_say_so(site: tuple[Flask, dict[str, str]]) -
         html = app.test_client().get(qr_path(texts[f"readmission:{status}"])).get_data(as_text=True)
         assert shown in html, status
         assert 'data-verdict="INVALID"' in html and f"<code>{code}</code>" in html, status
+        # the verdict itself names what the officer must act on, as the check by number does
+        # ("USED ON DEC 3, 2026 AT BIA COLOMBO"), not only "does not pass every check"
+        headline = html.split('id="verdict-status">', 1)[1].split("</strong>", 1)[0]
+        assert headline.startswith(f"{status.upper()} ON "), headline
+        row = html.split("Status in the register</dt>", 1)[1].split(">", 1)[1].split("</dd>")[0]
+        assert headline == row.upper(), (headline, row)  # one wording (public/_status.html)
+    # in the reader's language too
+    tamil = app.test_client().get(qr_path(texts["readmission:revoked"]) + "?lang=ta")
+    headline = tamil.get_data(as_text=True).split('id="verdict-status">', 1)[1].split("<", 1)[0]
+    assert "REVOKED" not in headline and any("\u0b80" <= c <= "\u0bff" for c in headline)
+    # a valid document has no such line
+    valid = app.test_client().get(qr_path(texts["readmission:issued"])).get_data(as_text=True)
+    assert 'id="verdict-status"' not in valid
 
 
 def test_legalization_shows_the_underlying_signer(site: tuple[Flask, dict[str, str]]) -> None:

@@ -19,8 +19,6 @@ import os
 import time
 from typing import Any
 
-from flask import Flask
-
 from legalize.web.warm import settle, warm_worker
 
 worker_class = "gthread"
@@ -32,8 +30,7 @@ logger_class = "legalize.web.accesslog.GunicornLogger"
 def post_worker_init(worker: Any) -> None:
     """gunicorn calls this in each new worker once the app is loaded, before it serves."""
     started = time.perf_counter()
-    app = worker.wsgi
-    templates = warm_worker(app) if isinstance(app, Flask) else 0
+    templates = warm_worker(worker.wsgi)  # create_app()'s Flask app
     frozen = settle()
     worker.log.info(
         "worker %s warm in %.1f s: %d templates compiled, %d objects frozen",

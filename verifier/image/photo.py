@@ -160,11 +160,12 @@ def _detail(image: NDArray[np.float32]) -> NDArray[np.float32]:
 
 
 def _windows(
-    photo: NDArray[np.float32], ghost: NDArray[np.float32]
+    photo: NDArray[np.float32], a: NDArray[np.float32], ghost: NDArray[np.float32]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Per window (the photo's margin left out): how far past its bar the worse of the two
-    measures is (> 0 disagrees), the detail's correlation and the |log| energy ratio."""
-    a, b = _detail(photo), _detail(ghost)
+    measures is (> 0 disagrees), the detail's correlation and the |log| energy ratio.
+    ``a`` is the photo's :func:`_detail`, made once for both fits."""
+    b = _detail(ghost)
     m = _LOCAL_MARGIN
     aa, bb, ab = (_blurred(x, _LOCAL_WINDOW_SIGMA)[m:-m, m:-m] for x in (a * a, b * b, a * b))
     # the ghost is paler: its detail is brought to the photo's by the photo-wide energy ratio
@@ -235,7 +236,7 @@ def compare_local(page: LocatedPage, photo_rect: Rect, ghost_rect: Rect) -> Loca
     shift = _ghost_warp(photo_detail, ghost_detail, cv2.MOTION_TRANSLATION, start)
     affine = _ghost_warp(photo_detail, ghost_detail, cv2.MOTION_AFFINE, shift)
     windows = min(
-        (_windows(photo, _warped(ghost, warp)) for warp in (shift, affine)),
+        (_windows(photo, photo_detail, _warped(ghost, warp)) for warp in (shift, affine)),
         key=lambda w: (float(np.count_nonzero(w[0] > 0)), float(w[0].max())),
     )
     badness, ncc_judged, ratio_judged = windows
